@@ -1,0 +1,208 @@
+import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, YAMLMap } from "yaml";
+import { newId, type Issue, type ObjNode } from "../model/node.ts";
+import { isDefaultValue } from "../model/props.ts";
+import { getType } from "../model/registry.ts";
+
+/**
+ * The Atelier project file format: each file holds one object (a project, a connector, a
+ * sequence) as YAML, keys in a stable order (type, name, id, properties in their schema's
+ * order, children), only non-default properties written.
+ */
+
+/** The format version written in project.yaml. */
+export const FORMAT_VERSION = 1;
+
+/** Keys of an object's mapping that are not properties. */
+const RESERVED = new Set(["type", "name", "id", "children", "atelier"]);
+
+export interface ParsedFile {
+  /** The object, or undefined when the file could not be read at all. */
+  node?: ObjNode;
+  /** Problems that stop the whole file from loading (syntax errors...). */
+  errors: Issue[];
+}
+
+/** A parse failure that names the file, the line and what is wrong. */
+export class ProjectFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly reason: string,
+  ) {
+    super(`${file}${line ? `:${line}` : ""}: ${reason}`);
+  }
+}
+
+function hashId(seed: string): string {
+  // FNV-1a, twice with different offsets, base 36: a stable id for objects written without one.
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < seed.length; i++) {
+    const c = seed.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+  }
+  return ("g" + h1.toString(36) + h2.toString(36)).slice(0, 12);
+}
+
+/**
+ * Reads one project file. Syntax errors make `errors`; problems of single objects (unknown type,
+ * missing name) are attached to those objects so the rest still loads.
+ */
+export function parseObjectFile(text: string, file: string): ParsedFile {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const lineOf = (n: YamlNode | null | undefined): number | undefined =>
+    n?.range ? lc.linePos(n.range[0]).line : undefined;
+  if (doc.errors.length > 0) {
+    return {
+      errors: doc.errors.map((e) => ({
+        message: e.message.split("\n")[0] ?? e.message,
+        location: { file, line: e.linePos?.[0]?.line ?? lc.linePos(e.pos[0]).line },
+        origin: "file" as const,
+      })),
+    };
+  }
+  if (!isMap(doc.contents)) {
+    return {
+      errors: [
+        {
+          message: "The file must hold one object: a mapping with type, name and id",
+          location: { file, line: lineOf(doc.contents) ?? 1 },
+        },
+      ],
+    };
+  }
+  const errors: Issue[] = [];
+  const root = doc.contents;
+  const version = root.get("atelier");
+  if (version !== undefined && (typeof version !== "number" || version > FORMAT_VERSION)) {
+    errors.push({
+      message: `This project was written by a newer Atelier (format ${String(version)}; this one reads up to ${FORMAT_VERSION})`,
+      location: { file, line: lineOf(root.get("atelier", true) as YamlNode) },
+    });
+    return { errors };
+  }
+  const node = toObjNode(root, file, lineOf, "");
+  return { node, errors };
+}
+
+function toObjNode(
+  map: YAMLMap,
+  file: string,
+  lineOf: (n: YamlNode | null | undefined) => number | undefined,
+  treePath: string,
+): ObjNode {
+  const line = lineOf(map);
+  const issues: Issue[] = [];
+  const location = { file, line };
+  const get = (k: string) => map.get(k, true) as YamlNode | undefined;
+
+  const typeNode = get("type");
+  let type = "";
+  if (isScalar(typeNode) && typeof typeNode.value === "string" && typeNode.value !== "") type = typeNode.value;
+  else issues.push({ message: "The object has no type (a `type:` key)", location, origin: "file" });
+
+  const nameNode = get("name");
+  let name = "";
+  if (isScalar(nameNode) && nameNode.value !== null && nameNode.value !== "") name = String(nameNode.value);
+  else issues.push({ message: "The object has no name (a `name:` key)", location, origin: "file" });
+
+  const idNode = get("id");
+  let id: string;
+  if (isScalar(idNode) && idNode.value !== null && idNode.value !== "") id = String(idNode.value);
+  else id = hashId(`${file}#${treePath}#${type}#${name}`);
+
+  const props: Record<string, unknown> = {};
+  const children: ObjNode[] = [];
+  for (const pair of map.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+    if (RESERVED.has(key) && key !== "children") continue;
+    const value = pair.value as YamlNode | null;
+    if (key === "children") {
+      if (value === null || (isScalar(value) && value.value === null)) continue;
+      if (!isSeq(value)) {
+        issues.push({
+          message: "`children` must be a list of objects",
+          location: { file, line: lineOf(value) },
+          origin: "file",
+        });
+        continue;
+      }
+      value.items.forEach((item, i) => {
+        if (isMap(item)) {
+          children.push(toObjNode(item, file, lineOf, `${treePath}/${i}`));
+        } else {
+          issues.push({
+            message: `Child ${i + 1} is not an object (a mapping with type, name and id)`,
+            location: { file, line: lineOf(item as YamlNode) },
+            origin: "file",
+          });
+        }
+      });
+      continue;
+    }
+    if (key === "__proto__" || key === "constructor" || key === "prototype") {
+      issues.push({
+        message: `The property name "${key}" is not allowed`,
+        location: { file, line: lineOf(value) },
+        origin: "file",
+      });
+      continue;
+    }
+    props[key] = value === null ? null : (value as YamlNode).toJSON();
+  }
+  const node: ObjNode = { id, type, name, props, children, location };
+  if (issues.length) node.issues = issues;
+  return node;
+}
+
+/** Orders the properties of a node as its schema does, unknown ones after, in their order. */
+function orderedProps(node: ObjNode): [string, unknown][] {
+  const def = getType(node.type);
+  const out: [string, unknown][] = [];
+  const done = new Set<string>();
+  if (def) {
+    for (const p of def.props) {
+      if (!(p.name in node.props)) continue;
+      done.add(p.name);
+      const v = node.props[p.name];
+      if (isDefaultValue(p, v)) continue;
+      out.push([p.name, v]);
+    }
+  }
+  for (const [k, v] of Object.entries(node.props)) {
+    if (done.has(k) || v === undefined) continue;
+    out.push([k, v]);
+  }
+  return out;
+}
+
+function toPlain(node: ObjNode, fileChildren: (n: ObjNode) => boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = { type: node.type, name: node.name, id: node.id };
+  for (const [k, v] of orderedProps(node)) out[k] = v;
+  const kids = node.children.filter((c) => !fileChildren(c));
+  if (kids.length > 0) out.children = kids.map((c) => toPlain(c, () => false));
+  return out;
+}
+
+/**
+ * Writes one object as a project file's text. `inOwnFile` tells which direct children live in
+ * files of their own (left out here).
+ */
+export function serializeObjectFile(
+  node: ObjNode,
+  opts: { inOwnFile?: (child: ObjNode) => boolean; header?: Record<string, unknown> } = {},
+): string {
+  const plain = toPlain(node, opts.inOwnFile ?? (() => false));
+  const withHeader = opts.header ? { ...opts.header, ...plain } : plain;
+  const doc = new Document(withHeader);
+  return doc.toString({ lineWidth: 0, blockQuote: "literal", indentSeq: true });
+}
+
+/** Does this object live in a file of its own (connectors/NAME.yaml, sequences/NAME.yaml)? */
+export function ownFileFolder(node: ObjNode): "connectors" | "sequences" | undefined {
+  return getType(node.type)?.file;
+}
+
+export { newId };

@@ -1,0 +1,138 @@
+import { allTypes, type TypeName } from "../types/index.ts";
+import type { Issue, ObjNode } from "./node.ts";
+import { checkPropValue } from "./props.ts";
+import type { TypeDef, TypeSchema } from "./typedef.ts";
+
+const byName = new Map<string, TypeDef>(allTypes.map((t) => [t.type, t]));
+
+/** The definition of a type, or undefined for an unknown type. */
+export function getType(type: string): TypeDef | undefined {
+  return byName.get(type);
+}
+
+export function isKnownType(type: string): type is TypeName {
+  return byName.has(type);
+}
+
+/** All definitions, in registry order. */
+export function listTypes(): readonly TypeDef[] {
+  return allTypes;
+}
+
+function matches(entry: string, def: TypeDef): boolean {
+  if (entry === "*") return true;
+  if (entry.startsWith("category:")) return def.category === entry.slice("category:".length);
+  return entry === def.type;
+}
+
+/** Can an object of `childType` be placed in an object of `parentType`? */
+export function acceptsChild(parentType: string, childType: string): boolean {
+  const parent = byName.get(parentType);
+  const child = byName.get(childType);
+  if (!parent || !child) return false;
+  // Foreign objects come from imports and are kept wherever they were found.
+  if (child.type === "Foreign") return true;
+  if (!parent.accepts.some((e) => matches(e, child))) return false;
+  if (child.onlyIn && !child.onlyIn.some((e) => matches(e, parent))) return false;
+  return true;
+}
+
+/** The child types a parent accepts, for the Studio's palette. */
+export function acceptedChildTypes(parentType: string): TypeDef[] {
+  return allTypes.filter((t) => t.type !== "Foreign" && acceptsChild(parentType, t.type));
+}
+
+/** Categories whose names must be unique among siblings (they are file names or keys). */
+const UNIQUE_NAME_CATEGORIES = new Set(["connector", "transaction", "sequence", "variable", "setting", "test"]);
+
+/**
+ * Checks one object (not its descendants): known type, property values, unknown properties,
+ * accepted children, sibling name clashes, the type's own checks.
+ */
+export function checkNode(node: ObjNode, parent?: ObjNode): Issue[] {
+  const issues: Issue[] = [];
+  const def = byName.get(node.type);
+  if (!def) {
+    issues.push({ message: `Unknown object type "${node.type}"` });
+    return issues;
+  }
+  if (!node.name || typeof node.name !== "string") issues.push({ message: "The object has no name" });
+  if (parent && byName.has(parent.type) && !acceptsChild(parent.type, node.type)) {
+    issues.push({ message: `A ${parent.type} cannot hold a ${node.type}` });
+  }
+  const known = new Set(def.props.map((p) => p.name));
+  for (const key of Object.keys(node.props)) {
+    if (!known.has(key) && def.type !== "Foreign") {
+      issues.push({ message: `Unknown property "${key}" for a ${def.type}`, prop: key });
+    }
+  }
+  for (const p of def.props) {
+    const msg = checkPropValue(p, node.props[p.name], node);
+    if (msg) issues.push({ message: msg, prop: p.name });
+  }
+  for (const msg of def.check?.(node) ?? []) issues.push({ message: msg });
+  const seen = new Map<string, string>();
+  for (const c of node.children) {
+    const cd = byName.get(c.type);
+    if (!cd || !UNIQUE_NAME_CATEGORIES.has(cd.category)) continue;
+    const key = `${cd.category}:${c.name}`;
+    if (seen.has(key)) issues.push({ message: `Two ${cd.category} objects are named "${c.name}"` });
+    seen.set(key, c.id);
+  }
+  return issues;
+}
+
+/** Checks a whole tree; answers the issues by object id. */
+export function checkTree(root: ObjNode): Map<string, Issue[]> {
+  const result = new Map<string, Issue[]>();
+  const visit = (n: ObjNode, parent?: ObjNode) => {
+    const issues = checkNode(n, parent);
+    if (issues.length) result.set(n.id, issues);
+    for (const c of n.children) visit(c, n);
+  };
+  visit(root);
+  return result;
+}
+
+/** The serializable schema of every type (what the Studio's tree and property panel read). */
+export function typeSchemas(): TypeSchema[] {
+  return allTypes.map((t) => ({
+    type: t.type,
+    label: t.label,
+    category: t.category,
+    icon: t.icon,
+    description: t.description,
+    props: t.props.map(({ check: _check, ...rest }) => rest),
+    accepts: acceptedChildTypes(t.type).map((c) => c.type),
+    ...(t.onlyIn ? { onlyIn: [...t.onlyIn] } : {}),
+    runnable: Boolean(t.run || t.execute || t.category === "sequence"),
+  }));
+}
+
+/** A property's default value, as the definition gives it. */
+export function propDefault(type: string, prop: string): unknown {
+  return byName.get(type)?.props.find((p) => p.name === prop)?.default;
+}
+
+/** A property value, falling back to the definition's default. */
+export function propOrDefault<T = unknown>(node: ObjNode, prop: string): T {
+  const v = node.props[prop];
+  return (v === undefined ? propDefault(node.type, prop) : v) as T;
+}
+
+/**
+ * Recomputes the `issues` of every object of a tree: problems found while reading the files are
+ * kept, validation problems are computed afresh. Answers the number of invalid objects.
+ */
+export function annotateIssues(root: ObjNode, parent?: ObjNode): number {
+  const fileIssues = (root.issues ?? []).filter((i) => i.origin === "file");
+  const checkIssues = fileIssues.some((i) => /no type|Unknown object type/.test(i.message))
+    ? []
+    : checkNode(root, parent).map((i) => ({ ...i, origin: "check" as const, location: i.location ?? root.location }));
+  const all = [...fileIssues, ...checkIssues];
+  if (all.length) root.issues = all;
+  else delete root.issues;
+  let count = all.length ? 1 : 0;
+  for (const c of root.children) count += annotateIssues(c, root);
+  return count;
+}

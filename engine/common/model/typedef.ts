@@ -1,0 +1,193 @@
+import type { ObjNode } from "./node.ts";
+import type { PropDef, SourceRef } from "./props.ts";
+
+/** Broad families of object types: they decide where an object lives and who may hold it. */
+export type Category =
+  | "project"
+  | "connector"
+  | "transaction"
+  | "sequence"
+  | "step"
+  | "variable"
+  | "test"
+  | "setting"
+  | "design"
+  | "listener"
+  | "foreign";
+
+/** JSON value produced by runs. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** What a sequence or a transaction answers: an output, or an error in Convertigo's shape. */
+export interface ErrorInfo {
+  /** A number for codes given by Error steps (Convertigo's habit), a word for engine errors. */
+  code: string | number;
+  message: string;
+  details?: unknown;
+  /** HTTP status the engine answers with when the error reaches an HTTP caller. */
+  status?: number;
+}
+
+/** The cookie session of a caller, as steps and transactions see it. */
+export interface SessionApi {
+  readonly id: string;
+  readonly user: string | undefined;
+  readonly groups: readonly string[];
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+  delete(key: string): void;
+  setUser(user: string, groups?: readonly string[]): void;
+  removeUser(): void;
+}
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** An HTTP exchange, as the engine's HTTP client performs it for a transaction. */
+export interface HttpRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+  tlsVerify: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface HttpClient {
+  request(req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse>;
+}
+
+/** The result of running a transaction. */
+export interface TransactionResult {
+  data: unknown;
+  status?: number;
+  headers?: Record<string, string>;
+}
+
+/** Services the runtime hands to the code of a type; each is optional where a host lacks it. */
+export interface RunServices {
+  http: HttpClient;
+  /** FullSync data access for FullSync connectors (present when FullSync is configured). */
+  fullsync?: unknown;
+}
+
+/** What a transaction's `execute` receives. */
+export interface TransactionContext {
+  /** Input variables, with defaults applied and types converted. */
+  vars: Record<string, unknown>;
+  /** A property of the transaction or connector, with `${setting}` placeholders resolved. */
+  prop<T = unknown>(node: ObjNode, name: string): T;
+  /** Replaces `${setting}` placeholders in any text. */
+  resolveSettings(text: string): string;
+  services: RunServices;
+  session: SessionApi;
+  signal: AbortSignal;
+  log(level: LogLevel, message: string): void;
+  /** Records an input in the trace (secrets are masked by the runtime). */
+  input(name: string, value: unknown): void;
+  /** Ends the run with an error. */
+  fail(code: string | number, message: string, details?: unknown, status?: number): never;
+}
+
+/** Code run by a transaction type. */
+export type TransactionExecute = (
+  transaction: ObjNode,
+  connector: ObjNode,
+  ctx: TransactionContext,
+) => Promise<TransactionResult>;
+
+/** What a step's `run` receives; bound to the step being run. */
+export interface StepContext {
+  readonly node: ObjNode;
+  /** A property of this step, with `${setting}` placeholders resolved. */
+  prop<T = unknown>(name: string): T;
+  /**
+   * The step's value by the common convention: its `source` when set, else its `expression`,
+   * else its constant `value`.
+   */
+  value(): Promise<unknown>;
+  /** Reads an earlier step's output through a source. */
+  source(ref: SourceRef): unknown;
+  /** Evaluates a JavaScript expression in the run's sandbox. */
+  evaluate(expression: string, what: string): Promise<unknown>;
+  /** Runs JavaScript statements in the run's sandbox; answers the completion value. */
+  execute(code: string, what: string): Promise<unknown>;
+  /** Defines a variable of the JavaScript scope (loop items, counters). */
+  setScopeVariable(name: string, value: unknown): Promise<void>;
+  /** Runs child steps in order (all children when none are given). */
+  runChildren(children?: readonly ObjNode[]): Promise<void>;
+  /** Adds a value to the output object or array being built. */
+  emit(name: string, value: unknown): void;
+  /** Builds a nested object or array in the output; steps run by `fill` write into it. */
+  nest(kind: "object" | "array", name: string, fill: () => Promise<void>): Promise<unknown>;
+  /** The values of this step's StepVariable children (for calls). */
+  stepVariables(): Promise<Record<string, unknown>>;
+  callTransaction(
+    target: { project?: string; connector?: string; transaction: string },
+    vars: Record<string, unknown>,
+  ): Promise<TransactionResult>;
+  callSequence(target: { project?: string; sequence: string }, vars: Record<string, unknown>): Promise<unknown>;
+  session: SessionApi;
+  services: RunServices;
+  log(level: LogLevel, message: string): void;
+  input(name: string, value: unknown): void;
+  fail(code: string | number, message: string, details?: unknown, status?: number): never;
+  /** Ends the sequence now, with the output built so far. */
+  finish(): never;
+  /** Throws when the run was stopped or timed out. */
+  checkAborted(): void;
+}
+
+/** Code run by a step type; the value it answers is the step's output (for sources and traces). */
+export type StepRun = (ctx: StepContext) => Promise<unknown> | unknown;
+
+/**
+ * One object type, defined once: the Studio's tree and property panel, the file format,
+ * validation and the runtime all read this definition.
+ */
+export interface TypeDef {
+  type: string;
+  label: string;
+  category: Category;
+  /** Icon name (the Studio maps names to glyphs). */
+  icon: string;
+  description: string;
+  props: readonly PropDef[];
+  /** Child types accepted, by type name or by `category:<category>`. */
+  accepts: readonly string[];
+  /** Restricts where the type can be placed (parent type names). */
+  onlyIn?: readonly string[];
+  /** Objects stored in their own file under the project folder. */
+  file?: "connectors" | "sequences";
+  /** For steps. */
+  run?: StepRun;
+  /** For transactions. */
+  execute?: TransactionExecute;
+  /** For connectors: the transaction type created by default, and the types it holds. */
+  transactionTypes?: readonly string[];
+  /** Extra checks across the object (beyond each property's own). */
+  check?: (node: ObjNode) => string[];
+}
+
+/** Declares a type while keeping its literal `type` name (so unions derive from the registry). */
+export function defineType<const T extends string>(def: TypeDef & { type: T }): TypeDef & { type: T } {
+  return def;
+}
+
+/** A serializable view of a type (what the engine serves to the Studio). */
+export interface TypeSchema {
+  type: string;
+  label: string;
+  category: Category;
+  icon: string;
+  description: string;
+  props: Omit<PropDef, "check">[];
+  accepts: string[];
+  onlyIn?: string[];
+  runnable: boolean;
+}

@@ -1,0 +1,70 @@
+import { foreignType } from "./foreign.ts";
+import { fullSyncConnectorType } from "./connectors/fullsync-connector.ts";
+import { httpConnectorType } from "./connectors/http-connector.ts";
+import { jsonHttpTransactionType } from "./connectors/json-http-transaction.ts";
+import { projectType } from "./project.ts";
+import { sequenceType } from "./sequence.ts";
+import { settingType } from "./setting.ts";
+import { callSequenceStep } from "./steps/call-sequence.ts";
+import { callTransactionStep } from "./steps/call-transaction.ts";
+import { elementStep } from "./steps/element.ts";
+import { elseStep } from "./steps/else.ts";
+import { errorStep } from "./steps/error-step.ts";
+import { ifThenElseStep } from "./steps/if-then-else.ts";
+import { ifStep } from "./steps/if.ts";
+import { iteratorStep } from "./steps/iterator.ts";
+import { jsonArrayStep } from "./steps/json-array.ts";
+import { jsonObjectStep } from "./steps/json-object.ts";
+import { logStep } from "./steps/log.ts";
+import { removeAuthenticatedUserStep } from "./steps/remove-authenticated-user.ts";
+import { returnStep } from "./steps/return.ts";
+import { sequenceJsStep } from "./steps/sequence-js.ts";
+import { sessionGetStep } from "./steps/session-get.ts";
+import { sessionRemoveStep } from "./steps/session-remove.ts";
+import { sessionSetStep } from "./steps/session-set.ts";
+import { setAuthenticatedUserStep } from "./steps/set-authenticated-user.ts";
+import { stepVariableType } from "./steps/step-variable.ts";
+import { thenStep } from "./steps/then.ts";
+import { whileStep } from "./steps/while.ts";
+import { testCaseType } from "./test-case.ts";
+import { variableType } from "./variable.ts";
+
+/**
+ * Every object type Atelier knows. Adding a type: write its file (one definition) and list it
+ * here; `registry.test.ts` fails when a file under types/ is not listed.
+ */
+export const allTypes = [
+  projectType,
+  settingType,
+  sequenceType,
+  variableType,
+  testCaseType,
+  foreignType,
+  httpConnectorType,
+  jsonHttpTransactionType,
+  fullSyncConnectorType,
+  stepVariableType,
+  callTransactionStep,
+  callSequenceStep,
+  sequenceJsStep,
+  elementStep,
+  jsonObjectStep,
+  jsonArrayStep,
+  ifStep,
+  ifThenElseStep,
+  thenStep,
+  elseStep,
+  iteratorStep,
+  whileStep,
+  errorStep,
+  returnStep,
+  logStep,
+  setAuthenticatedUserStep,
+  removeAuthenticatedUserStep,
+  sessionSetStep,
+  sessionGetStep,
+  sessionRemoveStep,
+] as const;
+
+/** The name of every known type, derived from the registry. */
+export type TypeName = (typeof allTypes)[number]["type"];

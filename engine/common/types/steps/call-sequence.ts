@@ -1,0 +1,32 @@
+import { defineType } from "../../model/typedef.ts";
+import { commentProp } from "../shared-props.ts";
+
+export const callSequenceStep = defineType({
+  type: "CallSequence",
+  label: "Call Sequence",
+  category: "step",
+  icon: "call-sequence",
+  description:
+    "Runs another sequence (of this project or another) with its step variables as inputs; its output is the called sequence's output.",
+  accepts: ["StepVariable"],
+  props: [
+    commentProp,
+    { name: "project", label: "Project", kind: "reference", refers: "project", help: "Empty for this project." },
+    {
+      name: "sequence",
+      label: "Sequence",
+      kind: "reference",
+      refers: "sequence",
+      required: true,
+      help: "The sequence to run.",
+    },
+  ],
+  run: async (ctx) => {
+    const vars = await ctx.stepVariables();
+    ctx.input("variables", vars);
+    return await ctx.callSequence(
+      { project: ctx.prop<string>("project") || undefined, sequence: ctx.prop<string>("sequence") },
+      vars,
+    );
+  },
+});

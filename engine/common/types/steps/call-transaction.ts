@@ -1,0 +1,45 @@
+import { defineType } from "../../model/typedef.ts";
+import { commentProp } from "../shared-props.ts";
+
+export const callTransactionStep = defineType({
+  type: "CallTransaction",
+  label: "Call Transaction",
+  category: "step",
+  icon: "call-transaction",
+  description:
+    "Runs a transaction of a connector with the values of its step variables. Its output is {status, headers, data}: use a source on data to read the answer.",
+  accepts: ["StepVariable"],
+  props: [
+    commentProp,
+    {
+      name: "project",
+      label: "Project",
+      kind: "reference",
+      refers: "project",
+      help: "The project of the connector; empty for this project.",
+    },
+    {
+      name: "connector",
+      label: "Connector",
+      kind: "reference",
+      refers: "connector",
+      help: "The connector; empty for the project's default connector.",
+    },
+    {
+      name: "transaction",
+      label: "Transaction",
+      kind: "reference",
+      refers: "transaction",
+      required: true,
+      help: "The transaction to run.",
+    },
+  ],
+  run: async (ctx) => {
+    const vars = await ctx.stepVariables();
+    const project = ctx.prop<string>("project") || undefined;
+    const connector = ctx.prop<string>("connector") || undefined;
+    const transaction = ctx.prop<string>("transaction");
+    ctx.input("variables", vars);
+    return await ctx.callTransaction({ project, connector, transaction }, vars);
+  },
+});

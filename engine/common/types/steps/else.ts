@@ -1,0 +1,13 @@
+import { defineType } from "../../model/typedef.ts";
+
+export const elseStep = defineType({
+  type: "Else",
+  label: "Else",
+  category: "step",
+  icon: "else",
+  description: "The steps an If-Then-Else runs when its condition is false.",
+  accepts: ["category:step"],
+  onlyIn: ["IfThenElse"],
+  props: [],
+  run: (ctx) => ctx.runChildren(),
+});

@@ -1,0 +1,13 @@
+import { defineType } from "../../model/typedef.ts";
+
+export const thenStep = defineType({
+  type: "Then",
+  label: "Then",
+  category: "step",
+  icon: "then",
+  description: "The steps an If-Then-Else runs when its condition is true.",
+  accepts: ["category:step"],
+  onlyIn: ["IfThenElse"],
+  props: [],
+  run: (ctx) => ctx.runChildren(),
+});

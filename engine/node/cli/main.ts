@@ -1,0 +1,165 @@
+import { Command, CommanderError, Option } from "commander";
+import path from "node:path";
+import { startAtelier } from "../app.ts";
+import { Engine } from "../engine.ts";
+import { EngineLog } from "../log.ts";
+import { runAnswer, runProjectTests } from "../testing/test-cases.ts";
+
+/** Collects repeated `--opt name=value` options into a map (repeated names make lists). */
+function collectPairs(value: string, previous: Record<string, string[]>): Record<string, string[]> {
+  const i = value.indexOf("=");
+  if (i <= 0) throw new CommanderError(2, "atelier.pair", `"${value}" must be name=value`);
+  const name = value.slice(0, i);
+  const v = value.slice(i + 1);
+  return { ...previous, [name]: [...(previous[name] ?? []), v] };
+}
+
+function single(pairs: Record<string, string[]>): Record<string, string> {
+  return Object.fromEntries(Object.entries(pairs).map(([k, v]) => [k, v[v.length - 1] as string]));
+}
+
+function out(text: string): void {
+  process.stdout.write(text.endsWith("\n") ? text : text + "\n");
+}
+
+/** Runs the CLI; answers the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = new Command()
+    .name("atelier")
+    .description("Atelier: run, test and serve low-code projects")
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command("run")
+    .description("run a sequence (or a transaction) of a project and print its JSON output")
+    .requiredOption("--project <dir>", "the project folder")
+    .option("--sequence <name>", "the sequence to run")
+    .option("--connector <name>", "the connector of the transaction (default connector when absent)")
+    .option("--transaction <name>", "the transaction to run")
+    .option(
+      "--var <name=value>",
+      "an input variable (repeat for several, or for a multi-valued variable)",
+      collectPairs,
+      {},
+    )
+    .option("--set <name=value>", "a setting override", collectPairs, {})
+    .option("--trace", "print the trace of every step to stderr")
+    .action(
+      async (o: {
+        project: string;
+        sequence?: string;
+        connector?: string;
+        transaction?: string;
+        var: Record<string, string[]>;
+        set: Record<string, string[]>;
+        trace?: boolean;
+      }) => {
+        if (!o.sequence && !o.transaction && !o.connector)
+          throw new CommanderError(2, "atelier.run", "give --sequence or --transaction");
+        const projectDir = path.resolve(o.project);
+        const engine = await Engine.open({
+          workspaceDir: path.dirname(projectDir),
+          projectDirs: [projectDir],
+          settings: single(o.set),
+          log: new EngineLog({ level: (process.env.ATELIER_LOG_LEVEL as "info") ?? "warn" }),
+        });
+        try {
+          const inputs: Record<string, unknown> = {};
+          for (const [k, v] of Object.entries(o.var)) inputs[k] = v.length === 1 ? v[0] : v;
+          const result = await engine.run({
+            project: path.basename(projectDir),
+            ...(o.sequence ? { sequence: o.sequence } : { connector: o.connector, transaction: o.transaction }),
+            inputs,
+            trace: Boolean(o.trace),
+          });
+          if (o.trace && result.trace) {
+            for (const e of result.trace) {
+              const pad = "  ".repeat(e.depth);
+              const status = e.status === "ok" ? "ok" : `ERROR ${e.error?.code}: ${e.error?.message}`;
+              process.stderr.write(`${pad}${e.type} "${e.name}" [${e.id}] ${e.durationMs ?? 0} ms ${status}\n`);
+              if (e.inputs) process.stderr.write(`${pad}  inputs: ${JSON.stringify(e.inputs)}\n`);
+              if (e.output !== undefined) process.stderr.write(`${pad}  output: ${JSON.stringify(e.output)}\n`);
+            }
+          }
+          out(JSON.stringify(runAnswer(result), null, 2));
+          code = result.ok ? 0 : 1;
+        } finally {
+          await engine.close();
+        }
+      },
+    );
+
+  program
+    .command("test")
+    .description("run every test case of a project; exit non-zero when one fails")
+    .requiredOption("--project <dir>", "the project folder")
+    .option("--set <name=value>", "a setting override", collectPairs, {})
+    .option("--json", "print the results as JSON")
+    .action(async (o: { project: string; set: Record<string, string[]>; json?: boolean }) => {
+      const projectDir = path.resolve(o.project);
+      const engine = await Engine.open({
+        workspaceDir: path.dirname(projectDir),
+        projectDirs: [projectDir],
+        settings: single(o.set),
+        log: new EngineLog({ level: "error" }),
+      });
+      try {
+        const results = await runProjectTests(engine, path.basename(projectDir));
+        if (o.json) out(JSON.stringify(results, null, 2));
+        else {
+          for (const r of results) {
+            out(`${r.ok ? "PASS" : "FAIL"} ${r.requestable} › ${r.testCase} (${r.durationMs} ms)`);
+            if (r.problem) out(`     ${r.problem}`);
+            for (const d of r.differences) out(`     ${d.path}: ${d.message}`);
+          }
+          const failed = results.filter((r) => !r.ok).length;
+          out(`${results.length - failed} passed, ${failed} failed, ${results.length} test case(s)`);
+        }
+        code = results.some((r) => !r.ok) ? 1 : 0;
+      } finally {
+        await engine.close();
+      }
+    });
+
+  program
+    .command("serve")
+    .description("serve a workspace: the Convertigo-compatible API, FullSync and the Studio")
+    .requiredOption("--workspace <dir>", "the workspace folder")
+    .option("--port <n>", "port (0 or none: a free port)", "0")
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--set <name=value>", "a setting override", collectPairs, {})
+    .action(async (o: { workspace: string; port: string; host: string; set: Record<string, string[]> }) => {
+      const port = Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new CommanderError(2, "atelier.port", `invalid port "${o.port}"`);
+      const app = await startAtelier({
+        workspaceDir: path.resolve(o.workspace),
+        host: o.host,
+        port,
+        settings: single(o.set),
+      });
+      out(`Atelier engine: ${app.url}`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+      await app.close();
+    });
+
+  program.addOption(new Option("--version").hideHelp());
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return 0;
+      if (!e.code.startsWith("commander.")) process.stderr.write(`atelier: ${e.message}\n`);
+      return e.exitCode || 2;
+    }
+    process.stderr.write(`atelier: ${(e as Error).message}\n`);
+    return 2;
+  }
+  return code;
+}

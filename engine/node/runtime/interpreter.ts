@@ -1,0 +1,476 @@
+import { getPath } from "../../common/model/json-path.ts";
+import type { ObjNode } from "../../common/model/node.ts";
+import type { SourceRef } from "../../common/model/props.ts";
+import { getType, propOrDefault } from "../../common/model/registry.ts";
+import { resolveDeep, resolvePlaceholders, MissingSettingError } from "../../common/model/settings.ts";
+import type { RunEvent, TraceEntry } from "../../common/model/trace.ts";
+import type {
+  LogLevel,
+  RunServices,
+  SessionApi,
+  StepContext,
+  TransactionContext,
+  TransactionResult,
+} from "../../common/model/typedef.ts";
+import { OutputBuilder } from "./output-builder.ts";
+import { FinishSignal, RunError } from "./run-error.ts";
+import { Sandbox } from "./sandbox.ts";
+import { maskSecrets, type ResolvedSettings } from "./settings.ts";
+
+/** Hooks of the debugger: called before each step runs. */
+export interface DebugHooks {
+  /** Resolve to go on; answer "stop" to end the run. `scope` snapshots variables and outputs. */
+  beforeStep(entry: TraceEntry, scope: () => Record<string, unknown>): Promise<void | "stop">;
+}
+
+/** What the engine gives a run to reach the rest of the workspace. */
+export interface RunHost {
+  services: RunServices;
+  sandboxLimits: { timeLimitMs: number; memoryBytes: number };
+  settingsFor(project: ObjNode): ResolvedSettings;
+  writeLog(level: LogLevel, message: string, project?: string): void;
+  /** Runs a transaction on behalf of a step (the engine resolves names). */
+  callTransaction(
+    run: RunContext,
+    from: { project: string; entry: TraceEntry },
+    target: { project?: string; connector?: string; transaction: string },
+    vars: Record<string, unknown>,
+  ): Promise<TransactionResult>;
+  /** Runs a sequence on behalf of a step. */
+  callSequence(
+    run: RunContext,
+    from: { project: string; entry: TraceEntry },
+    target: { project?: string; sequence: string },
+    vars: Record<string, unknown>,
+  ): Promise<unknown>;
+}
+
+const MAX_TRACE_VALUE_CHARS = 200_000;
+const MAX_CALL_DEPTH = 32;
+
+/**
+ * The state shared by everything a top-level run does (nested calls included): session, trace,
+ * time limit, stop signal, events.
+ */
+export class RunContext {
+  readonly trace: TraceEntry[] = [];
+  readonly started = Date.now();
+  private seq = 0;
+  readonly controller = new AbortController();
+  /** Secrets of every project the run touched, masked in traces and logs. */
+  readonly secrets = new Set<string>();
+
+  constructor(
+    readonly host: RunHost,
+    readonly session: SessionApi,
+    readonly opts: {
+      trace: boolean;
+      onEvent?: (ev: RunEvent) => void;
+      debug?: DebugHooks;
+      deadline: number;
+    },
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  nextSeq(): number {
+    return this.seq++;
+  }
+
+  /** A JSON copy of a value for the trace, secrets masked, huge values cut. */
+  traceValue(value: unknown): unknown {
+    if (value === undefined) return undefined;
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value);
+    } catch {
+      return "<not JSON>";
+    }
+    if (text === undefined) return undefined;
+    if (this.secrets.size) text = maskSecrets(text, [...this.secrets]);
+    if (text.length > MAX_TRACE_VALUE_CHARS) return `<${text.length} characters, not kept in the trace>`;
+    return JSON.parse(text);
+  }
+
+  begin(node: ObjNode, project: string, parent: number | undefined, depth: number): TraceEntry {
+    const entry: TraceEntry = {
+      seq: this.nextSeq(),
+      id: node.id,
+      name: node.name,
+      type: node.type,
+      depth,
+      start: Date.now() - this.started,
+      status: "running",
+      project,
+      ...(parent !== undefined ? { parent } : {}),
+    };
+    if (this.opts.trace) this.trace.push(entry);
+    this.opts.onEvent?.({ kind: "step-start", entry });
+    return entry;
+  }
+
+  end(entry: TraceEntry, output: unknown, error: RunError | undefined): void {
+    entry.durationMs = Date.now() - this.started - entry.start;
+    if (error) {
+      entry.status = "error";
+      entry.error = { code: error.code, message: this.mask(error.message), status: error.status };
+      if (error.details !== undefined) entry.error.details = this.traceValue(error.details);
+    } else {
+      entry.status = "ok";
+      if (this.opts.trace || this.opts.onEvent) {
+        const v = this.traceValue(output);
+        if (v !== undefined) entry.output = v;
+      }
+    }
+    this.opts.onEvent?.({ kind: "step-end", entry });
+  }
+
+  mask(text: string): string {
+    return this.secrets.size ? maskSecrets(text, [...this.secrets]) : text;
+  }
+
+  checkAborted(): void {
+    if (this.signal.aborted) {
+      const reason = this.signal.reason;
+      throw reason instanceof RunError ? reason : new RunError("stopped", "The run was stopped", undefined, 500);
+    }
+  }
+}
+
+/** Runs one sequence (possibly called from another) within a RunContext. */
+export class SequenceRun {
+  private readonly outputs = new Map<string, unknown>();
+  private readonly outputsByName = new Map<string, unknown>();
+  private readonly builder = new OutputBuilder();
+  private sandbox: Sandbox | undefined;
+  private sandboxPromise: Promise<Sandbox> | undefined;
+  private readonly scopeVars = new Map<string, unknown>();
+  private readonly settings: ResolvedSettings;
+
+  constructor(
+    private readonly run: RunContext,
+    private readonly project: ObjNode,
+    private readonly sequence: ObjNode,
+    private readonly vars: Record<string, unknown>,
+    private readonly parentEntry: number | undefined,
+    private readonly depth: number,
+  ) {
+    if (depth > MAX_CALL_DEPTH) {
+      throw new RunError(
+        "call_depth",
+        `Sequence calls are nested more than ${MAX_CALL_DEPTH} deep (a sequence calling itself?)`,
+        undefined,
+        500,
+      );
+    }
+    this.settings = run.host.settingsFor(project);
+    for (const s of this.settings.secrets) run.secrets.add(s);
+    for (const [k, v] of Object.entries(vars)) this.scopeVars.set(k, v);
+  }
+
+  /** Runs the steps; answers the output built. */
+  async execute(): Promise<Record<string, unknown>> {
+    try {
+      await this.runSteps(this.sequence.children, this.parentEntry, this.depth);
+    } catch (e) {
+      if (!(e instanceof FinishSignal)) throw e;
+    } finally {
+      this.sandbox?.dispose();
+    }
+    return this.builder.root;
+  }
+
+  private lookupSetting = (name: string) => this.settings.lookup(name);
+
+  resolveSettings(text: string, where: string): string {
+    try {
+      return resolvePlaceholders(text, this.lookupSetting);
+    } catch (e) {
+      if (e instanceof MissingSettingError)
+        throw new RunError("missing_setting", `${where}: ${e.message}`, undefined, 500);
+      throw e;
+    }
+  }
+
+  private prop(node: ObjNode, name: string): unknown {
+    const v = propOrDefault(node, name);
+    if (typeof v === "string") return v.includes("${") ? this.resolveSettings(v, describe(node)) : v;
+    if (v && typeof v === "object") {
+      try {
+        return resolveDeep(v, this.lookupSetting);
+      } catch (e) {
+        if (e instanceof MissingSettingError)
+          throw new RunError("missing_setting", `${describe(node)}: ${e.message}`, undefined, 500);
+        throw e;
+      }
+    }
+    return v;
+  }
+
+  private async ensureSandbox(): Promise<Sandbox> {
+    if (this.sandbox) return this.sandbox;
+    this.sandboxPromise ??= Sandbox.create({
+      ...this.run.host.sandboxLimits,
+      deadline: this.run.opts.deadline,
+      functions: {
+        log: (...args: unknown[]) => {
+          const text = args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ");
+          this.log("info", text);
+          return undefined;
+        },
+        step: (ref: unknown) => {
+          const key = String(ref);
+          if (this.outputs.has(key)) return this.outputs.get(key);
+          if (this.outputsByName.has(key)) return this.outputsByName.get(key);
+          throw new Error(`step(${JSON.stringify(key)}): no step of that id or name has run yet`);
+        },
+      },
+      namespaces: {
+        session: {
+          get: (k: unknown) => this.run.session.get(String(k)) ?? null,
+          set: (k: unknown, v: unknown) => {
+            this.run.session.set(String(k), v);
+            return undefined;
+          },
+          remove: (k: unknown) => {
+            this.run.session.delete(String(k));
+            return undefined;
+          },
+          user: () => this.run.session.user ?? null,
+          groups: () => [...this.run.session.groups],
+        },
+      },
+    });
+    const box = await this.sandboxPromise;
+    if (!this.sandbox) {
+      this.sandbox = box;
+      box.setGlobal("vars", this.vars);
+      for (const [k, v] of this.scopeVars) if (/^[A-Za-z_$][\w$]*$/.test(k)) box.setGlobal(k, v);
+    }
+    return box;
+  }
+
+  private log(level: LogLevel, message: string): void {
+    const text = this.run.mask(message);
+    this.run.host.writeLog(level, text, this.project.name);
+    this.run.opts.onEvent?.({ kind: "log", level, message: text, at: Date.now() });
+  }
+
+  private scopeSnapshot(): Record<string, unknown> {
+    const variables: Record<string, unknown> = this.sandbox
+      ? this.sandbox.globals(new Set(["vars", "log", "step", "session"]))
+      : Object.fromEntries(this.scopeVars);
+    const outputs: Record<string, unknown> = {};
+    for (const [id, v] of this.outputs) outputs[id] = this.run.traceValue(v);
+    return {
+      variables: this.run.traceValue(variables),
+      outputs,
+      output: this.run.traceValue(this.builder.root),
+      session: { user: this.run.session.user ?? null, groups: [...this.run.session.groups] },
+    };
+  }
+
+  async runSteps(nodes: readonly ObjNode[], parent: number | undefined, depth: number): Promise<void> {
+    for (const node of nodes) {
+      const def = getType(node.type);
+      if (!def || (def.category !== "step" && def.category !== "foreign")) continue;
+      await this.runStep(node, parent, depth);
+    }
+  }
+
+  private async runStep(node: ObjNode, parent: number | undefined, depth: number): Promise<void> {
+    this.run.checkAborted();
+    const def = getType(node.type);
+    const entry = this.run.begin(node, this.project.name, parent, depth);
+    if (this.run.opts.debug) {
+      entry.status = "paused";
+      const decision = await this.run.opts.debug.beforeStep(entry, () => this.scopeSnapshot());
+      entry.status = "running";
+      if (decision === "stop") {
+        const err = new RunError("stopped", "The run was stopped in the debugger", undefined, 500);
+        this.run.controller.abort(err);
+        this.run.end(entry, undefined, err);
+        throw err;
+      }
+    }
+    let output: unknown;
+    try {
+      if (!def?.run) {
+        throw new RunError("not_runnable", `${describe(node)} cannot be run`, undefined, 500);
+      }
+      output = await def.run(this.stepContext(node, entry, depth));
+      if (output !== undefined) {
+        this.outputs.set(node.id, output);
+        this.outputsByName.set(node.name, output);
+      }
+      this.run.end(entry, output, undefined);
+    } catch (e) {
+      if (e instanceof FinishSignal) {
+        this.run.end(entry, undefined, undefined);
+        throw e;
+      }
+      const err =
+        e instanceof RunError
+          ? e
+          : new RunError("step_error", `${describe(node)}: ${(e as Error).message}`, undefined, 500);
+      err.where ??= { id: node.id, name: node.name, type: node.type, project: this.project.name };
+      this.run.end(entry, undefined, err);
+      throw err;
+    }
+  }
+
+  private stepContext(node: ObjNode, entry: TraceEntry, depth: number): StepContext {
+    // The context's methods are called detached (ctx.prop(...)), so they close over the run.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    const recordInput = (name: string, value: unknown) => {
+      if (!this.run.opts.trace && !this.run.opts.onEvent) return;
+      (entry.inputs ??= {})[name] = this.run.traceValue(value);
+    };
+    const ctx: StepContext = {
+      node,
+      prop<T>(name: string): T {
+        return self.prop(node, name) as T;
+      },
+      async value() {
+        return self.valueOf(node, recordInput);
+      },
+      source(ref: SourceRef) {
+        return self.readSource(ref, node);
+      },
+      async evaluate(expression, what) {
+        const box = await self.ensureSandbox();
+        return box.evaluate(expression, what);
+      },
+      async execute(code, what) {
+        const box = await self.ensureSandbox();
+        return box.execute(code, what);
+      },
+      async setScopeVariable(name, value) {
+        self.scopeVars.set(name, value);
+        if (self.sandbox) self.sandbox.setGlobal(name, value);
+      },
+      async runChildren(children) {
+        await self.runSteps(children ?? node.children, entry.seq, depth + 1);
+      },
+      emit(name, value) {
+        self.builder.emit(name, value);
+      },
+      nest(kind, name, fill) {
+        return self.builder.nest(kind, name, fill);
+      },
+      async stepVariables() {
+        const out: Record<string, unknown> = {};
+        for (const c of node.children) {
+          if (c.type !== "StepVariable") continue;
+          out[c.name] = await self.valueOf(c, () => {});
+        }
+        return out;
+      },
+      callTransaction(target, vars) {
+        return self.run.host.callTransaction(self.run, { project: self.project.name, entry }, target, vars);
+      },
+      callSequence(target, vars) {
+        return self.run.host.callSequence(self.run, { project: self.project.name, entry }, target, vars);
+      },
+      session: this.run.session,
+      services: this.run.host.services,
+      log: (level, message) => this.log(level, message),
+      input: recordInput,
+      fail(code, message, details, status) {
+        throw new RunError(code, message, details, status ?? 500, {
+          id: node.id,
+          name: node.name,
+          type: node.type,
+          project: self.project.name,
+        });
+      },
+      finish() {
+        throw new FinishSignal();
+      },
+      checkAborted: () => this.run.checkAborted(),
+    };
+    return ctx;
+  }
+
+  /** A node's value by the source / expression / constant convention. */
+  private async valueOf(node: ObjNode, record: (name: string, value: unknown) => void): Promise<unknown> {
+    const source = node.props.source as SourceRef | undefined;
+    if (source && typeof source === "object" && source.step) {
+      const v = this.readSource(source, node);
+      record("source", { ...source, value: v });
+      return v;
+    }
+    const expression = node.props.expression;
+    if (typeof expression === "string" && expression.trim() !== "") {
+      const box = await this.ensureSandbox();
+      const v = box.evaluate(expression, `expression of ${describe(node)}`);
+      record("expression", expression);
+      return v;
+    }
+    const value = node.props.value;
+    return value === undefined ? null : this.prop(node, "value");
+  }
+
+  private readSource(ref: SourceRef, node: ObjNode): unknown {
+    if (!this.outputs.has(ref.step)) {
+      throw new RunError(
+        "source_not_ready",
+        `${describe(node)}: its source is step ${ref.step}, which has not run before it (or gave no output)`,
+        { source: ref },
+        500,
+      );
+    }
+    try {
+      return getPath(this.outputs.get(ref.step), ref.path);
+    } catch (e) {
+      throw new RunError("invalid_source", `${describe(node)}: ${(e as Error).message}`, { source: ref }, 500);
+    }
+  }
+
+  /** Transaction context for transactions run on this sequence's behalf (settings of its project). */
+  static transactionContext(
+    run: RunContext,
+    projectName: string,
+    settings: ResolvedSettings,
+    vars: Record<string, unknown>,
+    record: (name: string, value: unknown) => void,
+  ): TransactionContext {
+    const lookup = (n: string) => settings.lookup(n);
+    const resolve = (text: string, where: string) => {
+      try {
+        return resolvePlaceholders(text, lookup);
+      } catch (e) {
+        if (e instanceof MissingSettingError)
+          throw new RunError("missing_setting", `${where}: ${e.message}`, undefined, 500);
+        throw e;
+      }
+    };
+    return {
+      vars,
+      prop<T>(node: ObjNode, name: string): T {
+        const v = propOrDefault(node, name);
+        if (typeof v === "string") return resolve(v, describe(node)) as T;
+        if (v && typeof v === "object") return resolveDeep(v, lookup) as T;
+        return v as T;
+      },
+      resolveSettings: (text) => resolve(text, projectName),
+      services: run.host.services,
+      session: run.session,
+      signal: run.signal,
+      log: (level, message) => run.host.writeLog(level, run.mask(message), projectName),
+      input: record,
+      fail(code, message, details, status) {
+        throw new RunError(code, message, details, status ?? 500);
+      },
+    };
+  }
+}
+
+/** "Element \"greeting\"": how messages name an object. */
+export function describe(node: ObjNode): string {
+  const label = getType(node.type)?.label ?? node.type;
+  return `${label} "${node.name}"`;
+}

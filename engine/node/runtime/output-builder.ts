@@ -1,0 +1,46 @@
+type Container = { kind: "object"; value: Record<string, unknown> } | { kind: "array"; value: unknown[] };
+
+/**
+ * Builds a sequence's JSON output as steps emit values. In an object, a name emitted twice
+ * becomes a list (as Convertigo's repeated XML elements do); in an array, values are appended.
+ */
+export class OutputBuilder {
+  readonly root: Record<string, unknown> = {};
+  private stack: Container[] = [{ kind: "object", value: this.root }];
+
+  private get top(): Container {
+    return this.stack[this.stack.length - 1] as Container;
+  }
+
+  emit(name: string, value: unknown): void {
+    const top = this.top;
+    if (top.kind === "array") {
+      top.value.push(value);
+      return;
+    }
+    if (name === "__proto__") return;
+    if (Object.prototype.hasOwnProperty.call(top.value, name)) {
+      const prev = top.value[name];
+      if (Array.isArray(prev) && (prev as unknown[] & { repeated?: boolean }).repeated) prev.push(value);
+      else {
+        const list = [prev, value] as unknown[] & { repeated?: boolean };
+        Object.defineProperty(list, "repeated", { value: true, enumerable: false });
+        top.value[name] = list;
+      }
+    } else {
+      top.value[name] = value;
+    }
+  }
+
+  async nest(kind: "object" | "array", name: string, fill: () => Promise<void>): Promise<unknown> {
+    const container: Container = kind === "object" ? { kind, value: {} } : { kind, value: [] };
+    this.emit(name, container.value);
+    this.stack.push(container);
+    try {
+      await fill();
+    } finally {
+      this.stack.pop();
+    }
+    return container.value;
+  }
+}

@@ -1,0 +1,121 @@
+import { randomBytes } from "node:crypto";
+import type { SessionApi } from "../../common/model/typedef.ts";
+
+/** A caller's session: its authenticated user, groups and values, kept between calls. */
+export class Session implements SessionApi {
+  private data = new Map<string, unknown>();
+  private _user: string | undefined;
+  private _groups: string[] = [];
+  lastAccess = Date.now();
+  /** Set when the session gained a user or a value (a transient session is then worth keeping). */
+  modified = false;
+
+  constructor(
+    readonly id: string,
+    public maxInactiveSeconds: number,
+    private readonly store?: SessionStore,
+  ) {}
+
+  get user(): string | undefined {
+    return this._user;
+  }
+
+  /** Groups given when the user was set, plus those of the group store (FullSync groups). */
+  get groups(): readonly string[] {
+    if (!this._user) return [];
+    const extra = this.store?.groupsOf?.(this._user) ?? [];
+    if (extra.length === 0) return this._groups;
+    return [...new Set([...this._groups, ...extra])];
+  }
+
+  get(key: string): unknown {
+    return this.data.get(key);
+  }
+  set(key: string, value: unknown): void {
+    this.data.set(key, value === undefined ? null : structuredClone(value));
+    this.modified = true;
+  }
+  delete(key: string): void {
+    this.modified ||= this.data.delete(key);
+  }
+  setUser(user: string, groups?: readonly string[]): void {
+    this._user = user;
+    this._groups = groups ? [...new Set(groups)] : [];
+    this.modified = true;
+  }
+  removeUser(): void {
+    if (this._user !== undefined) this.modified = true;
+    this._user = undefined;
+    this._groups = [];
+  }
+  /** Session values, for the debugger and services/user.Get. */
+  keys(): string[] {
+    return [...this.data.keys()];
+  }
+}
+
+/** In-memory cookie sessions, expired after their inactivity timeout. */
+export class SessionStore {
+  private sessions = new Map<string, Session>();
+  private sweeper: NodeJS.Timeout;
+  /** Extra groups of a user (the FullSync group store plugs in here). */
+  groupsOf?: (user: string) => readonly string[];
+
+  constructor(readonly defaultMaxInactiveSeconds = 1800) {
+    this.sweeper = setInterval(() => this.sweep(), 30_000);
+    this.sweeper.unref();
+  }
+
+  /** A new session with an unguessable id. */
+  create(maxInactiveSeconds = this.defaultMaxInactiveSeconds): Session {
+    const id = randomBytes(24).toString("base64url");
+    const s = new Session(id, maxInactiveSeconds, this);
+    this.sessions.set(id, s);
+    return s;
+  }
+
+  /** A session that is not stored yet (CLI runs; HTTP calls that may not need one). */
+  transient(): Session {
+    return new Session(randomBytes(24).toString("base64url"), this.defaultMaxInactiveSeconds, this);
+  }
+
+  /** Keeps a transient session (it gained a user or values). */
+  adopt(session: Session): void {
+    session.lastAccess = Date.now();
+    this.sessions.set(session.id, session);
+  }
+
+  /** The live session with this id, touched; undefined when unknown or expired. */
+  get(id: string | undefined): Session | undefined {
+    if (!id) return undefined;
+    const s = this.sessions.get(id);
+    if (!s) return undefined;
+    const now = Date.now();
+    if (now - s.lastAccess > s.maxInactiveSeconds * 1000) {
+      this.sessions.delete(id);
+      return undefined;
+    }
+    s.lastAccess = now;
+    return s;
+  }
+
+  destroy(id: string): void {
+    this.sessions.delete(id);
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [id, s] of this.sessions) {
+      if (now - s.lastAccess > s.maxInactiveSeconds * 1000) this.sessions.delete(id);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+    this.sessions.clear();
+  }
+}

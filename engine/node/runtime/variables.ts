@@ -1,0 +1,87 @@
+import type { ObjNode } from "../../common/model/node.ts";
+import { propOrDefault } from "../../common/model/registry.ts";
+import { RunError } from "./run-error.ts";
+
+/**
+ * Turns the values a caller gives (text from HTTP or the CLI, or JSON from another sequence)
+ * into the typed inputs of a sequence or transaction: defaults applied, types converted, required
+ * variables checked. Unknown inputs are ignored, as Convertigo does.
+ */
+export function prepareVariables(
+  owner: ObjNode,
+  given: Record<string, unknown>,
+  what: string,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const v of owner.children) {
+    if (v.type !== "Variable") continue;
+    const multi = propOrDefault<boolean>(v, "multiValued");
+    const dataType = propOrDefault<string>(v, "dataType");
+    let value = Object.prototype.hasOwnProperty.call(given, v.name) ? given[v.name] : undefined;
+    if (value === undefined || (Array.isArray(value) && value.length === 0 && !multi)) {
+      value = v.props.default;
+    }
+    if (value === undefined || value === null || value === "") {
+      if (propOrDefault<boolean>(v, "required")) {
+        throw new RunError(
+          "missing_variable",
+          `${what}: the variable "${v.name}" is required and was not given`,
+          { variable: v.name },
+          400,
+        );
+      }
+      out[v.name] = multi ? [] : (value ?? null);
+      continue;
+    }
+    if (multi) {
+      const list = Array.isArray(value) ? value : [value];
+      out[v.name] = list.map((item, i) => convert(item, dataType, v.name, what, i));
+    } else {
+      const single = Array.isArray(value) && dataType !== "json" ? value[0] : value;
+      out[v.name] = convert(single, dataType, v.name, what);
+    }
+  }
+  return out;
+}
+
+function convert(value: unknown, dataType: string, name: string, what: string, index?: number): unknown {
+  const label = index === undefined ? `"${name}"` : `"${name}" (value ${index + 1})`;
+  const wrong = (expected: string): never => {
+    throw new RunError(
+      "invalid_variable",
+      `${what}: the variable ${label} must be ${expected}, got ${JSON.stringify(value)}`,
+      { variable: name, expected: dataType },
+      400,
+    );
+  };
+  switch (dataType) {
+    case "integer": {
+      const n =
+        typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+      if (!Number.isInteger(n)) return wrong("a whole number");
+      return n;
+    }
+    case "number": {
+      const n =
+        typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+      if (!Number.isFinite(n)) return wrong("a number");
+      return n;
+    }
+    case "boolean":
+      if (typeof value === "boolean") return value;
+      if (value === "true" || value === "1" || value === "on") return true;
+      if (value === "false" || value === "0" || value === "off") return false;
+      return wrong("true or false");
+    case "json":
+      if (typeof value === "string") {
+        try {
+          return JSON.parse(value);
+        } catch {
+          return wrong("JSON");
+        }
+      }
+      return value;
+    default:
+      return typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
+  }
+}

@@ -1,0 +1,109 @@
+import formbody from "@fastify/formbody";
+import Fastify, { type FastifyInstance } from "fastify";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Engine } from "../engine.ts";
+import { convertigoApi } from "./convertigo-api.ts";
+
+/** A handler that takes every request under a path prefix (FullSync's CouchDB API). */
+export interface RawMount {
+  prefix: string;
+  handle(req: IncomingMessage, res: ServerResponse): void;
+}
+
+export interface ServerOptions {
+  /** 127.0.0.1 unless told otherwise. */
+  host?: string;
+  /** 0 or undefined: a free port. */
+  port?: number;
+  /** Largest request body accepted, in bytes. */
+  bodyLimit?: number;
+  /** Fastify plugins registered after the engine's own routes (Studio API, static files...). */
+  plugins?: ((app: FastifyInstance) => Promise<void>)[];
+  /** Prefixes served by raw Node handlers, ahead of Fastify. */
+  mounts?: RawMount[];
+  /** Called when the server closes (to stop what the plugins started). */
+  onClose?: () => Promise<void>;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  host: string;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/**
+ * The engine's HTTP server. Defaults protect it: loopback only, a body size limit, and time
+ * limits on receiving headers and bodies so slow clients cannot hold it.
+ */
+export async function startServer(engine: Engine, opts: ServerOptions = {}): Promise<RunningServer> {
+  const host = opts.host ?? "127.0.0.1";
+  const mounts = opts.mounts ?? [];
+  let server!: Server;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: opts.bodyLimit ?? 10 * 1024 * 1024,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 5_000,
+    return503OnClosing: true,
+    serverFactory: (handler) => {
+      server = createServer(
+        { headersTimeout: 15_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, maxHeaderSize: 32 * 1024 },
+        (req, res) => {
+          const url = req.url ?? "/";
+          for (const m of mounts) {
+            if (url === m.prefix || url.startsWith(m.prefix + "/") || url.startsWith(m.prefix + "?")) {
+              m.handle(req, res);
+              return;
+            }
+          }
+          handler(req, res);
+        },
+      );
+      return server;
+    },
+  });
+  await app.register(formbody, { bodyLimit: opts.bodyLimit ?? 10 * 1024 * 1024 });
+  app.setErrorHandler((e, _req, reply) => {
+    const err = e as Error & { statusCode?: number; code?: string };
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    if (status >= 500) engine.log.error(`HTTP ${status}: ${err.stack ?? err.message}`);
+    void reply
+      .code(status)
+      .type("application/json; charset=utf-8")
+      .send(
+        JSON.stringify({
+          error: { code: err.code ?? "http_error", message: status >= 500 ? "Internal error" : err.message },
+        }),
+      );
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply
+      .code(404)
+      .type("application/json; charset=utf-8")
+      .send(
+        JSON.stringify({ error: { code: "not_found", message: `Nothing at ${req.method} ${req.url.split("?")[0]}` } }),
+      );
+  });
+  await app.register(async (scope) => convertigoApi(scope, engine));
+  for (const plugin of opts.plugins ?? []) await app.register(plugin);
+  await app.listen({ host, port: opts.port ?? 0 });
+  const addr = server.address() as AddressInfo;
+  const shownHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${shownHost}:${addr.port}/`,
+    port: addr.port,
+    host: addr.address,
+    app,
+    close: async () => {
+      server.closeIdleConnections?.();
+      const closing = app.close();
+      // Streams that never end (live feeds) must not hold the close.
+      setTimeout(() => server.closeAllConnections?.(), 2000).unref();
+      await closing;
+      await opts.onClose?.();
+    },
+  };
+}

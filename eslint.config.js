@@ -1,0 +1,138 @@
+// Lint: code quality plus the layering rule of ARCHITECTURE.md. A broken layer fails `npm test`
+// with a message that names the layer.
+import js from "@eslint/js";
+import importX from "eslint-plugin-import-x";
+import globals from "globals";
+import { builtinModules } from "node:module";
+import tseslint from "typescript-eslint";
+
+const nodeModules = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+const serverOnly = [
+  "express",
+  "express-pouchdb",
+  "pouchdb",
+  "pouchdb-adapter-leveldb",
+  "fastify",
+  "undici",
+  "chokidar",
+  "pino",
+];
+
+/** A zone: files under `target` may not import files under `from`. */
+const zone = (target, from, message, except) => ({ target, from, message, ...(except ? { except } : {}) });
+
+export default tseslint.config(
+  {
+    ignores: [
+      "node_modules/**",
+      "**/dist/**",
+      "bench/.baselines/**",
+      "bench/.work/**",
+      "e2e/.results/**",
+      "playwright-report/**",
+      "test-results/**",
+      "**/*.d.ts",
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node }, ecmaVersion: 2023, sourceType: "module" },
+    plugins: { "import-x": importX },
+    settings: { "import-x/resolver": { node: { extensions: [".ts", ".tsx", ".js", ".mjs"] } } },
+    rules: {
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+      ],
+      "@typescript-eslint/no-explicit-any": "error",
+      "no-constant-condition": ["error", { checkLoops: false }],
+      "import-x/no-restricted-paths": [
+        "error",
+        {
+          zones: [
+            zone(
+              "./engine/common",
+              "./engine/node",
+              "Layer rule: engine/common is shared with the renderer; it may not import engine/node.",
+            ),
+            zone("./engine/common", "./embedded-db", "Layer rule: engine/common may not import embedded-db."),
+            zone("./engine", "./renderer", "Layer rule: the engine knows no screen; it may not import renderer/."),
+            zone("./engine", "./electron", "Layer rule: the engine knows no screen; it may not import electron/."),
+            zone(
+              "./embedded-db",
+              "./engine/node",
+              "Layer rule: embedded-db may import engine/common (types) only, not engine/node.",
+            ),
+            zone("./embedded-db", "./renderer", "Layer rule: embedded-db knows no screen."),
+            zone("./embedded-db", "./electron", "Layer rule: embedded-db knows no screen."),
+            zone(
+              "./renderer",
+              "./engine/node",
+              "Layer rule: the renderer reaches the engine over HTTP only, never engine/node.",
+            ),
+            zone("./renderer", "./embedded-db", "Layer rule: the renderer reaches FullSync over HTTP only."),
+            zone("./renderer", "./electron", "Layer rule: the renderer never imports the Electron shell."),
+            zone(
+              "./e2e",
+              "./engine",
+              "Layer rule: e2e drives the running app; it may not import the engine's source.",
+              ["./common/test-ids.ts"],
+            ),
+            zone(
+              "./e2e",
+              "./renderer",
+              "Layer rule: e2e drives the running app; it may not import the renderer's source.",
+            ),
+            zone("./e2e", "./embedded-db", "Layer rule: e2e drives the running app; it may not import embedded-db."),
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["engine/**", "embedded-db/**", "renderer/**", "e2e/**", "build/**", "bench/**", "bin/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { paths: [{ name: "electron", message: "Layer rule: only electron/ may import 'electron'." }] },
+      ],
+    },
+  },
+  {
+    files: ["engine/common/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            { name: "electron", message: "Layer rule: only electron/ may import 'electron'." },
+            ...[...nodeModules, ...serverOnly].map((name) => ({
+              name,
+              message: "Layer rule: engine/common runs in the browser too; no Node or server modules here.",
+            })),
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["renderer/**"],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            { name: "electron", message: "Layer rule: only electron/ may import 'electron'." },
+            ...[...nodeModules, ...serverOnly].map((name) => ({
+              name,
+              message:
+                "Layer rule: the renderer runs in a browser and talks to the engine over HTTP; no Node or server modules.",
+            })),
+          ],
+        },
+      ],
+    },
+  },
+);
