@@ -21,6 +21,51 @@ const serverOnly = [
 /** A zone: files under `target` may not import files under `from`. */
 const zone = (target, from, message, except) => ({ target, from, message, ...(except ? { except } : {}) });
 
+/** The layer zones; tests of engine/common may use the engine's test harness (engine/node/testing). */
+const layerZones = (forTests) => [
+  zone(
+    "./engine/common",
+    "./engine/node",
+    "Layer rule: engine/common is shared with the renderer; it may not import engine/node.",
+    forTests ? ["./testing"] : undefined,
+  ),
+  zone("./engine/common", "./embedded-db", "Layer rule: engine/common may not import embedded-db."),
+  zone("./engine", "./renderer", "Layer rule: the engine knows no screen; it may not import renderer/."),
+  zone("./engine", "./electron", "Layer rule: the engine knows no screen; it may not import electron/."),
+  zone(
+    "./embedded-db",
+    "./engine/node",
+    "Layer rule: embedded-db may import engine/common (types) only, not engine/node.",
+    forTests ? ["./testing"] : undefined,
+  ),
+  zone("./embedded-db", "./renderer", "Layer rule: embedded-db knows no screen."),
+  zone("./embedded-db", "./electron", "Layer rule: embedded-db knows no screen."),
+  zone("./renderer", "./engine/node", "Layer rule: the renderer reaches the engine over HTTP only, never engine/node."),
+  zone("./renderer", "./embedded-db", "Layer rule: the renderer reaches FullSync over HTTP only."),
+  zone("./renderer", "./electron", "Layer rule: the renderer never imports the Electron shell."),
+  zone("./e2e", "./engine", "Layer rule: e2e drives the running app; it may not import the engine's source.", [
+    "./common/test-ids.ts",
+  ]),
+  zone("./e2e", "./renderer", "Layer rule: e2e drives the running app; it may not import the renderer's source."),
+  zone("./e2e", "./embedded-db", "Layer rule: e2e drives the running app; it may not import embedded-db."),
+];
+
+/** Options of no-restricted-imports for a folder: electron, screens (renderer/electron source), Node modules. */
+function restrictedImports({ electron, screens, nodeModules: nodeMessage }) {
+  const paths = [];
+  if (electron) paths.push({ name: "electron", message: "Layer rule: only electron/ may import 'electron'." });
+  if (nodeMessage) for (const name of [...nodeModules, ...serverOnly]) paths.push({ name, message: nodeMessage });
+  const patterns = screens
+    ? [
+        {
+          group: ["**/renderer/**", "**/electron/**"],
+          message: "Layer rule: the engine knows no screen; it may not import renderer/ or electron/.",
+        },
+      ]
+    : [];
+  return { paths, patterns };
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -47,72 +92,31 @@ export default tseslint.config(
       ],
       "@typescript-eslint/no-explicit-any": "error",
       "no-constant-condition": ["error", { checkLoops: false }],
-      "import-x/no-restricted-paths": [
-        "error",
-        {
-          zones: [
-            zone(
-              "./engine/common",
-              "./engine/node",
-              "Layer rule: engine/common is shared with the renderer; it may not import engine/node.",
-            ),
-            zone("./engine/common", "./embedded-db", "Layer rule: engine/common may not import embedded-db."),
-            zone("./engine", "./renderer", "Layer rule: the engine knows no screen; it may not import renderer/."),
-            zone("./engine", "./electron", "Layer rule: the engine knows no screen; it may not import electron/."),
-            zone(
-              "./embedded-db",
-              "./engine/node",
-              "Layer rule: embedded-db may import engine/common (types) only, not engine/node.",
-            ),
-            zone("./embedded-db", "./renderer", "Layer rule: embedded-db knows no screen."),
-            zone("./embedded-db", "./electron", "Layer rule: embedded-db knows no screen."),
-            zone(
-              "./renderer",
-              "./engine/node",
-              "Layer rule: the renderer reaches the engine over HTTP only, never engine/node.",
-            ),
-            zone("./renderer", "./embedded-db", "Layer rule: the renderer reaches FullSync over HTTP only."),
-            zone("./renderer", "./electron", "Layer rule: the renderer never imports the Electron shell."),
-            zone(
-              "./e2e",
-              "./engine",
-              "Layer rule: e2e drives the running app; it may not import the engine's source.",
-              ["./common/test-ids.ts"],
-            ),
-            zone(
-              "./e2e",
-              "./renderer",
-              "Layer rule: e2e drives the running app; it may not import the renderer's source.",
-            ),
-            zone("./e2e", "./embedded-db", "Layer rule: e2e drives the running app; it may not import embedded-db."),
-          ],
-        },
-      ],
+      "import-x/no-restricted-paths": ["error", { zones: layerZones(false) }],
     },
   },
   {
+    files: ["engine/**/*.test.ts", "embedded-db/**/*.test.ts"],
+    rules: { "import-x/no-restricted-paths": ["error", { zones: layerZones(true) }] },
+  },
+  {
     files: ["engine/**", "embedded-db/**", "renderer/**", "e2e/**", "build/**", "bench/**", "bin/**"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        { paths: [{ name: "electron", message: "Layer rule: only electron/ may import 'electron'." }] },
-      ],
-    },
+    rules: { "no-restricted-imports": ["error", restrictedImports({ electron: true })] },
+  },
+  {
+    files: ["engine/**", "embedded-db/**"],
+    rules: { "no-restricted-imports": ["error", restrictedImports({ electron: true, screens: true })] },
   },
   {
     files: ["engine/common/**"],
     rules: {
       "no-restricted-imports": [
         "error",
-        {
-          paths: [
-            { name: "electron", message: "Layer rule: only electron/ may import 'electron'." },
-            ...[...nodeModules, ...serverOnly].map((name) => ({
-              name,
-              message: "Layer rule: engine/common runs in the browser too; no Node or server modules here.",
-            })),
-          ],
-        },
+        restrictedImports({
+          electron: true,
+          screens: true,
+          nodeModules: "Layer rule: engine/common runs in the browser too; no Node or server modules here.",
+        }),
       ],
     },
   },
@@ -122,16 +126,11 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        {
-          paths: [
-            { name: "electron", message: "Layer rule: only electron/ may import 'electron'." },
-            ...[...nodeModules, ...serverOnly].map((name) => ({
-              name,
-              message:
-                "Layer rule: the renderer runs in a browser and talks to the engine over HTTP; no Node or server modules.",
-            })),
-          ],
-        },
+        restrictedImports({
+          electron: true,
+          nodeModules:
+            "Layer rule: the renderer runs in a browser and talks to the engine over HTTP; no Node or server modules.",
+        }),
       ],
     },
   },

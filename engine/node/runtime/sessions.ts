@@ -36,7 +36,7 @@ export class Session implements SessionApi {
     this.modified = true;
   }
   delete(key: string): void {
-    this.modified ||= this.data.delete(key);
+    if (this.data.delete(key)) this.modified = true;
   }
   setUser(user: string, groups?: readonly string[]): void {
     this._user = user;
