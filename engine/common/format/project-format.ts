@@ -69,6 +69,7 @@ export function parseObjectFile(text: string, file: string): ParsedFile {
         {
           message: "The file must hold one object: a mapping with type, name and id",
           location: { file, line: lineOf(doc.contents) ?? 1 },
+          origin: "file",
         },
       ],
     };
@@ -80,6 +81,7 @@ export function parseObjectFile(text: string, file: string): ParsedFile {
     errors.push({
       message: `This project was written by a newer Atelier (format ${String(version)}; this one reads up to ${FORMAT_VERSION})`,
       location: { file, line: lineOf(root.get("atelier", true) as YamlNode) },
+      origin: "file",
     });
     return { errors };
   }

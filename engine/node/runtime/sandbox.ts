@@ -52,7 +52,9 @@ export class Sandbox {
     const mod = await loadSandboxModule();
     const rt = mod.newRuntime();
     rt.setMemoryLimit(opts.memoryBytes);
-    rt.setMaxStackSize(512 * 1024);
+    // QuickJS must hit its own stack limit well before the host's (WebAssembly frames live on
+    // Node's stack): 256 KiB does, 512 KiB overflows Node first.
+    rt.setMaxStackSize(256 * 1024);
     const vm = rt.newContext();
     const box = new Sandbox(rt, vm, opts);
     rt.setInterruptHandler(() => {
@@ -177,9 +179,10 @@ export class Sandbox {
       throw new RunError("js_error", `${what}: ${name}: ${message}${line ? ` (line ${line})` : ""}`, undefined, 500);
     }
     try {
-      return this.vm.dump(result.value);
+      // Functions have no JSON form: they come out as undefined, like JSON.stringify does.
+      return this.vm.typeof(result.value) === "function" ? undefined : this.vm.dump(result.value);
     } finally {
-      result.value.dispose();
+      if (result.value.alive) result.value.dispose();
     }
   }
 
