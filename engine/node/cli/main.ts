@@ -141,6 +141,7 @@ export async function main(argv: string[]): Promise<number> {
         settings: single(o.set),
       });
       out(`Atelier engine: ${app.url}`);
+      if (app.studioUrl) out(`Atelier Studio: ${app.studioUrl}`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);
