@@ -405,6 +405,17 @@ export class SequenceRun {
     }
     const expression = node.props.expression;
     if (typeof expression === "string" && expression.trim() !== "") {
+      // An expression that only names a variable holding a plain value needs no interpreter: while
+      // no sandbox exists, no JavaScript can have changed the variable, so its value is the
+      // sandbox's answer. (Creating a QuickJS runtime is most of a simple sequence's cost.)
+      if (!this.sandboxPromise) {
+        const name = expression.trim();
+        const v = this.scopeVars.get(name);
+        if (isPlainScalar(v) && this.scopeVars.has(name) && isPlainIdentifier(name)) {
+          record("expression", expression);
+          return v;
+        }
+      }
       const box = await this.ensureSandbox();
       const v = box.evaluate(expression, `expression of ${describe(node)}`);
       record("expression", expression);
@@ -451,10 +462,7 @@ export class SequenceRun {
     return {
       vars,
       prop<T>(node: ObjNode, name: string): T {
-        const v = propOrDefault(node, name);
-        if (typeof v === "string") return resolve(v, describe(node)) as T;
-        if (v && typeof v === "object") return resolveDeep(v, lookup) as T;
-        return v as T;
+        return resolvedProp(node, name, lookup) as T;
       },
       resolveSettings: (text) => resolve(text, projectName),
       services: run.host.services,
@@ -466,6 +474,59 @@ export class SequenceRun {
         throw new RunError(code, message, details, status ?? 500);
       },
     };
+  }
+}
+
+/** Words an expression cannot use as a variable's name (keywords, literals, fixed globals). */
+const NOT_VARIABLE_NAMES = new Set(
+  (
+    "break case catch class const continue debugger default delete do else enum export extends false finally for " +
+    "function if import in instanceof new null return super switch this throw true try typeof var void while with " +
+    "yield let static implements interface package private protected public await arguments eval undefined NaN " +
+    "Infinity globalThis"
+  ).split(" "),
+);
+
+/** A name a sandbox global can be set and read under, unchanged. */
+function isPlainIdentifier(text: string): boolean {
+  return /^[A-Za-z_$][\w$]*$/.test(text) && !NOT_VARIABLE_NAMES.has(text);
+}
+
+/** A value that crosses into the sandbox and back unchanged (no copy, no conversion). */
+function isPlainScalar(v: unknown): v is string | number | boolean | null {
+  return v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v));
+}
+
+/**
+ * A property's value at run time: `${setting}` placeholders resolved, and a number property
+ * given as a placeholder converted to a number (a setting that is not one is an error).
+ */
+export function resolvedProp(node: ObjNode, name: string, lookup: (n: string) => string | undefined): unknown {
+  const v = propOrDefault(node, name);
+  try {
+    if (typeof v === "string") {
+      const text = v.includes("${") ? resolvePlaceholders(v, lookup) : v;
+      const kind = getType(node.type)?.props.find((p) => p.name === name)?.kind;
+      if ((kind === "integer" || kind === "number") && text !== v) {
+        const n = Number(text);
+        if (text.trim() === "" || !Number.isFinite(n) || (kind === "integer" && !Number.isInteger(n))) {
+          throw new RunError(
+            "invalid_setting",
+            `${describe(node)}: ${name} is "${v}", which gives "${text}": not ${kind === "integer" ? "a whole number" : "a number"}`,
+            undefined,
+            500,
+          );
+        }
+        return n;
+      }
+      return text;
+    }
+    if (v && typeof v === "object") return resolveDeep(v, lookup);
+    return v;
+  } catch (e) {
+    if (e instanceof MissingSettingError)
+      throw new RunError("missing_setting", `${describe(node)}: ${e.message}`, undefined, 500);
+    throw e;
   }
 }
 

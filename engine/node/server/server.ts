@@ -24,6 +24,8 @@ export interface ServerOptions {
   mounts?: RawMount[];
   /** Called when the server closes (to stop what the plugins started). */
   onClose?: () => Promise<void>;
+  /** Time limits against slow clients (milliseconds): receiving headers, receiving the whole request. */
+  timeouts?: { headersMs?: number; requestMs?: number };
 }
 
 export interface RunningServer {
@@ -42,15 +44,24 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
   const host = opts.host ?? "127.0.0.1";
   const mounts = opts.mounts ?? [];
   let server!: Server;
+  const headersTimeout = opts.timeouts?.headersMs ?? 15_000;
+  const requestTimeout = Math.max(opts.timeouts?.requestMs ?? 30_000, headersTimeout);
   const app = Fastify({
     logger: false,
     bodyLimit: opts.bodyLimit ?? 10 * 1024 * 1024,
-    requestTimeout: 30_000,
+    requestTimeout,
     keepAliveTimeout: 5_000,
     return503OnClosing: true,
     serverFactory: (handler) => {
       server = createServer(
-        { headersTimeout: 15_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, maxHeaderSize: 32 * 1024 },
+        {
+          headersTimeout,
+          requestTimeout,
+          keepAliveTimeout: 5_000,
+          maxHeaderSize: 32 * 1024,
+          // How often Node checks the two time limits above.
+          connectionsCheckingInterval: Math.min(headersTimeout, 5_000),
+        },
         (req, res) => {
           const url = req.url ?? "/";
           for (const m of mounts) {
