@@ -1,0 +1,444 @@
+/**
+ * One FullSync database: its PouchDB (embedded or in an external CouchDB), the principal index
+ * kept from its change feed, the sequence numbers devices see, and per-document write locks.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { DesignDocDecl, FullSyncDatabaseDecl } from "./api.ts";
+import { PUBLIC, aclKeysOf, hasAclKeys, principalsOfBody, type ExistingLeaf } from "./acl.ts";
+import { ChangeFollower } from "./follower.ts";
+import { PrincipalIndex, type DocEntry, type LeafEntry } from "./principal-index.ts";
+import { errorStatus, type ChangeRow, type Doc, type OpenRevResult, type PouchDb } from "./pouch.ts";
+
+type Log = (level: "debug" | "info" | "warn" | "error", message: string) => void;
+
+/** Who reads: their principals, and the tag of that set that their sequences carry. */
+export interface Reader {
+  user: string | undefined;
+  groups: ReadonlySet<string>;
+  principals: readonly string[];
+  set: ReadonlySet<string>;
+  setId: string;
+}
+
+const SNAPSHOT_FORMAT = 1;
+const IDENTITY_DOC = "_local/c8o-fullsync-identity";
+
+/** Runs tasks per key one after the other (writes to one document never interleave). */
+export class KeyedLock {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  async with<T>(keys: Iterable<string>, fn: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort();
+    const releases: (() => void)[] = [];
+    try {
+      for (const k of sorted) {
+        const prev = this.tails.get(k) ?? Promise.resolve();
+        let release!: () => void;
+        const mine = new Promise<void>((r) => (release = r));
+        const tail = prev.then(() => mine);
+        this.tails.set(k, tail);
+        releases.push(() => {
+          release();
+          if (this.tails.get(k) === tail) this.tails.delete(k);
+        });
+        await prev;
+      }
+      return await fn();
+    } finally {
+      for (const r of releases) r();
+    }
+  }
+}
+
+/** Runs `fn` over items with at most `n` in flight, keeping order of results. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  n: number,
+  fn: (t: T, i: number) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  return out;
+}
+
+export interface DatabaseOptions {
+  decl: FullSyncDatabaseDecl;
+  db: PouchDb;
+  /** Folder for the index snapshot; undefined: rebuilt from the feed at each start. */
+  snapshotDir?: string;
+  /** Where the data lives (to refuse a snapshot of another database). */
+  location: string;
+  log: Log;
+  pollMs?: number;
+}
+
+export class FullSyncDatabase {
+  readonly index = new PrincipalIndex();
+  readonly lock = new KeyedLock();
+  decl: FullSyncDatabaseDecl;
+  readonly db: PouchDb;
+  /** numeric: the index uses the backend's own integer sequences; counter: numbers of its own. */
+  private mode: "numeric" | "counter" = "numeric";
+  private epoch = "0";
+  private counter = 0;
+  private identity = "";
+  private readonly sets = new Map<string, string[]>();
+  private follower: ChangeFollower | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private savedVersion = -1;
+  private saving: Promise<void> | undefined;
+  /** How the index was obtained at start, and how long it took (for the benchmark). */
+  startInfo = { source: "rebuilt" as "rebuilt" | "snapshot", ms: 0, docs: 0 };
+
+  private constructor(private readonly o: DatabaseOptions) {
+    this.decl = o.decl;
+    this.db = o.db;
+  }
+
+  static async open(o: DatabaseOptions): Promise<FullSyncDatabase> {
+    const d = new FullSyncDatabase(o);
+    await d.start();
+    return d;
+  }
+
+  private get snapshotFile(): string | undefined {
+    if (!this.o.snapshotDir) return undefined;
+    const key = createHash("sha256").update(this.o.location).digest("hex").slice(0, 16);
+    return join(this.o.snapshotDir, `${this.decl.name}-${key}.json`);
+  }
+
+  private async start(): Promise<void> {
+    const t0 = performance.now();
+    const info = await this.db.info();
+    this.mode = typeof info.update_seq === "number" ? "numeric" : "counter";
+    this.identity = await this.readIdentity();
+    let since: number | string = 0;
+    const snap = await this.loadSnapshot();
+    if (snap) {
+      since = snap;
+      this.startInfo.source = "snapshot";
+    } else if (this.mode === "counter") {
+      this.epoch = randomBytes(4).toString("hex");
+    }
+    this.follower = new ChangeFollower({
+      db: this.db,
+      since,
+      batchSize: 500,
+      includeDocs: true,
+      pollMs: this.o.pollMs ?? 0,
+      onBatch: (rows) => this.applyBatch(rows),
+      onError: (m) => this.o.log("warn", `FullSync ${this.decl.name}: ${m}`),
+    });
+    await this.follower.start();
+    this.startInfo.ms = performance.now() - t0;
+    this.startInfo.docs = this.index.docs.size;
+    this.o.log(
+      "info",
+      `FullSync ${this.decl.name}: index ${this.startInfo.source} (${this.index.docs.size} documents, ${Math.round(this.startInfo.ms)} ms)`,
+    );
+    if (this.snapshotFile) {
+      this.saveTimer = setInterval(() => void this.saveSnapshot(), 60_000);
+      this.saveTimer.unref();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.saveTimer) clearInterval(this.saveTimer);
+    await this.follower?.stop();
+    await this.saveSnapshot();
+  }
+
+  /** Resolves when the index holds every change written before the call. */
+  flush(): Promise<void> {
+    return this.follower?.flush() ?? Promise.resolve();
+  }
+
+  private async readIdentity(): Promise<string> {
+    const got = (await this.db.get(IDENTITY_DOC).catch(() => undefined)) as { uuid?: string } | undefined;
+    if (got?.uuid) return got.uuid;
+    const uuid = randomBytes(16).toString("hex");
+    try {
+      await this.db.put({ _id: IDENTITY_DOC, uuid });
+      return uuid;
+    } catch {
+      const again = (await this.db.get(IDENTITY_DOC).catch(() => undefined)) as { uuid?: string } | undefined;
+      return again?.uuid ?? uuid;
+    }
+  }
+
+  // ---- snapshot -------------------------------------------------------------------------------
+
+  private async loadSnapshot(): Promise<number | string | undefined> {
+    const file = this.snapshotFile;
+    if (!file) return undefined;
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch {
+      return undefined;
+    }
+    try {
+      const s = JSON.parse(text) as {
+        format: number;
+        identity: string;
+        mode: string;
+        epoch: string;
+        counter: number;
+        since: number | string;
+        sets: Record<string, string[]>;
+        docs: unknown;
+      };
+      if (s.format !== SNAPSHOT_FORMAT || s.identity !== this.identity || s.mode !== this.mode) {
+        this.o.log("info", `FullSync ${this.decl.name}: index snapshot is for another database; rebuilding`);
+        return undefined;
+      }
+      this.index.load(s.docs);
+      this.epoch = String(s.epoch);
+      this.counter = Number(s.counter) || 0;
+      for (const [k, v] of Object.entries(s.sets ?? {})) if (Array.isArray(v)) this.sets.set(k, v.map(String));
+      if (this.mode === "counter") this.index.advance(this.counter);
+      this.savedVersion = this.index.version;
+      return s.since;
+    } catch (e) {
+      this.o.log("warn", `FullSync ${this.decl.name}: index snapshot ${file} unreadable (${String(e)}); rebuilding`);
+      this.index.docs.clear();
+      return undefined;
+    }
+  }
+
+  /** Writes the index to its snapshot file (atomically), when it changed since the last save. */
+  async saveSnapshot(): Promise<void> {
+    const file = this.snapshotFile;
+    if (!file || !this.follower) return;
+    if (this.saving) return this.saving;
+    if (this.index.version === this.savedVersion) return;
+    const version = this.index.version;
+    const body = JSON.stringify({
+      format: SNAPSHOT_FORMAT,
+      db: this.decl.name,
+      identity: this.identity,
+      mode: this.mode,
+      epoch: this.epoch,
+      counter: this.counter,
+      since: this.follower.position,
+      sets: Object.fromEntries(this.sets),
+      docs: this.index.toJSON(),
+    });
+    this.saving = (async () => {
+      try {
+        await mkdir(this.o.snapshotDir!, { recursive: true });
+        const tmp = `${file}.${process.pid}.tmp`;
+        await writeFile(tmp, body);
+        await rename(tmp, file);
+        this.savedVersion = version;
+      } catch (e) {
+        this.o.log("warn", `FullSync ${this.decl.name}: cannot save the index snapshot: ${String(e)}`);
+      } finally {
+        this.saving = undefined;
+      }
+    })();
+    return this.saving;
+  }
+
+  // ---- feed → index ---------------------------------------------------------------------------
+
+  private async applyBatch(rows: ChangeRow[]): Promise<void> {
+    // Bodies of non-winning leaves (conflicts), fetched together.
+    const extra = new Map<string, Doc[]>();
+    const conflicted = rows.filter((r) => r.changes.length > 1 && !r.id.startsWith("_design/"));
+    await mapLimit(conflicted, 8, async (r) => {
+      const revs = r.changes.map((c) => c.rev).filter((rev) => rev !== r.doc?._rev);
+      const res = (await this.db.get(r.id, { open_revs: revs })) as OpenRevResult[];
+      extra.set(
+        r.id,
+        res.flatMap((x) => ("ok" in x ? [x.ok] : [])),
+      );
+    });
+    for (const r of rows) {
+      const n = this.mode === "numeric" ? Number(r.seq) : ++this.counter;
+      if (r.id.startsWith("_design/") || r.id.startsWith("_local/")) {
+        this.index.advance(n);
+        continue;
+      }
+      const bodies = [...(r.doc ? [r.doc] : []), ...(extra.get(r.id) ?? [])];
+      const old = this.index.docs.get(r.id);
+      const current = new Set(r.changes.map((c) => c.rev));
+      const leaves: LeafEntry[] = [];
+      for (const { rev } of r.changes) {
+        const body = bodies.find((b) => b._rev === rev);
+        if (!body) {
+          // Not readable now (it changed again since): the next row of this document fixes it.
+          leaves.push({ rev, deleted: r.deleted === true && rev === r.changes[0]?.rev, p: [] });
+          continue;
+        }
+        const p = principalsOfBody(body) ?? (await this.inherited(r.id, body, old, current));
+        leaves.push({ rev, deleted: body._deleted === true, p });
+      }
+      this.index.apply(r.id, n, leaves);
+    }
+  }
+
+  /**
+   * Principals of a tombstone without ACL keys: those of the revision it replaced (known to the
+   * index), else of its parent's body, else none (nobody reads it: deny by default).
+   */
+  private async inherited(id: string, body: Doc, old?: DocEntry, current?: ReadonlySet<string>): Promise<string[]> {
+    if (old) {
+      const same = old.leaves.find((l) => l.rev === body._rev);
+      if (same) return same.p;
+      const replaced = current ? old.leaves.filter((l) => !current.has(l.rev)) : [];
+      const from = replaced.length ? replaced : old.leaves;
+      return [...new Set(from.flatMap((l) => l.p))];
+    }
+    try {
+      const withRevs = (await this.db.get(id, { rev: body._rev, revs: true })) as Doc;
+      const path = withRevs._revisions;
+      if (path && path.ids.length > 1) {
+        const parent = (await this.db.get(id, { rev: `${path.start - 1}-${path.ids[1]}` })) as Doc;
+        if (parent._deleted !== true || hasAclKeys(parent)) return principalsOfBody(parent) ?? [];
+      }
+    } catch {
+      // the parent's body is gone (compacted): nobody reads this tombstone
+    }
+    return [];
+  }
+
+  /** Principals of one revision body, as the index sees them (tombstones inherit). */
+  async principalsOf(id: string, body: Doc): Promise<string[]> {
+    return principalsOfBody(body) ?? (await this.inherited(id, body, this.index.docs.get(id)));
+  }
+
+  /** Every current leaf of a document, read from the database (deleted ones included). */
+  async loadLeaves(id: string): Promise<ExistingLeaf[]> {
+    let res: OpenRevResult[];
+    try {
+      res = (await this.db.get(id, { open_revs: "all" })) as OpenRevResult[];
+    } catch (e) {
+      if (errorStatus(e) === 404) return [];
+      throw e;
+    }
+    const out: ExistingLeaf[] = [];
+    for (const r of res) {
+      if (!("ok" in r)) continue;
+      const body = r.ok;
+      out.push({
+        rev: body._rev,
+        deleted: body._deleted === true,
+        body,
+        principals: await this.principalsOf(id, body),
+      });
+    }
+    return out;
+  }
+
+  // ---- sequences ------------------------------------------------------------------------------
+
+  /** The reader of a session (principals: user, each group, public). */
+  reader(user: string | undefined, groups: Iterable<string>): Reader {
+    const gs = new Set<string>();
+    const principals: string[] = [];
+    if (user) {
+      principals.push(`u:${user}`);
+      for (const g of groups) {
+        if (g && !gs.has(g)) {
+          gs.add(g);
+          principals.push(`g:${g}`);
+        }
+      }
+    }
+    principals.push(PUBLIC);
+    const setId = createHash("sha256").update(principals.slice().sort().join("\n")).digest("hex").slice(0, 12);
+    if (!this.sets.has(setId)) this.sets.set(setId, principals);
+    return { user, groups: gs, principals, set: new Set(principals), setId };
+  }
+
+  /** A sequence as devices see it: `<n>-<epoch>-<principal set>`. */
+  formatSeq(n: number, reader: Reader): string {
+    return `${n}-${this.epoch}-${reader.setId}`;
+  }
+
+  currentSeq(reader: Reader): string {
+    return this.formatSeq(this.index.lastSeq, reader);
+  }
+
+  /**
+   * Where each of the reader's principals resumes for a client's `since`. A principal the reader
+   * did not have when the sequence was issued (a group joined since) starts over, so documents
+   * of a new group arrive; a sequence of another epoch (index rebuilt with its own numbers)
+   * starts everything over.
+   */
+  parseSince(since: unknown, reader: Reader): Map<string, number> | { error: string } {
+    const all = (n: number) => new Map(reader.principals.map((p) => [p, n] as [string, number]));
+    if (since === undefined || since === null || since === "" || since === 0 || since === "0") return all(0);
+    if (since === "now") return all(this.index.lastSeq);
+    const s = typeof since === "number" ? String(since) : since;
+    if (typeof s !== "string") return { error: "since must be a sequence string or a number" };
+    if (/^\d+$/.test(s)) return all(this.mode === "numeric" ? Number(s) : 0);
+    const m = /^(\d+)-([0-9a-z]+)-([0-9a-f]{12})$/.exec(s);
+    if (!m) {
+      // Another server's sequence (the device replicated elsewhere before): start over.
+      if (/^\d+-/.test(s) && s.length < 2000) return all(0);
+      return { error: "since is not a sequence of this database" };
+    }
+    const n = Number(m[1]);
+    if (m[2] !== this.epoch) return all(0);
+    if (m[3] === reader.setId) return all(n);
+    const had = this.sets.get(m[3]!);
+    if (!had) return all(0);
+    const before = new Set(had);
+    return new Map(reader.principals.map((p) => [p, before.has(p) ? n : 0] as [string, number]));
+  }
+
+  /** Parses a sequence this database issued back into its number (for `last_seq` bounds). */
+  seqNumber(since: unknown): number {
+    if (typeof since === "number") return since;
+    if (typeof since === "string") {
+      const n = Number.parseInt(since, 10);
+      return Number.isFinite(n) ? n : 0;
+    }
+    return 0;
+  }
+
+  // ---- design documents -----------------------------------------------------------------------
+
+  /** Installs the project's design documents and `_design/c8o` (with `~c8oDbVersion`). */
+  async installDesignDocs(docs: readonly DesignDocDecl[]): Promise<void> {
+    const want: Record<string, unknown>[] = docs.map((d) => ({
+      _id: `_design/${d.name}`,
+      language: "javascript",
+      views: d.views,
+    }));
+    const c8o = (await this.db.get("_design/c8o").catch(() => undefined)) as Doc | undefined;
+    if (!c8o) want.push({ _id: "_design/c8o", "~c8oDbVersion": String(Date.now()) });
+    for (const d of want) {
+      const id = d._id as string;
+      const cur = (await this.db.get(id).catch(() => undefined)) as Doc | undefined;
+      if (cur && JSON.stringify(cur.views) === JSON.stringify(d.views) && id !== "_design/c8o") continue;
+      if (cur && id === "_design/c8o") continue;
+      try {
+        await this.db.put({ ...d, ...(cur ? { _rev: cur._rev } : {}) });
+      } catch (e) {
+        this.o.log("warn", `FullSync ${this.decl.name}: cannot install ${id}: ${String(e)}`);
+      }
+    }
+  }
+
+  /** The ACL keys a trusted tombstone of `id` keeps (those of its current winner). */
+  async aclOfCurrent(id: string, rev?: string): Promise<Record<string, unknown>> {
+    try {
+      const cur = (await this.db.get(id, rev ? { rev } : {})) as Doc;
+      return aclKeysOf(cur);
+    } catch {
+      return {};
+    }
+  }
+}
