@@ -10,16 +10,33 @@ const MAX_BODY_BYTES = 50 * 1024 * 1024;
  * happened in words.
  */
 export class UndiciHttpClient implements HttpClient {
-  private readonly verified = new Agent({ connections: 64, keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
+  // maxResponseSize: undici ends a larger answer itself (from its content-length, or while reading).
+  private readonly verified = new Agent({
+    connections: 64,
+    keepAliveTimeout: 10_000,
+    keepAliveMaxTimeout: 60_000,
+    maxResponseSize: MAX_BODY_BYTES,
+  });
   private readonly unverified = new Agent({
     connections: 16,
     keepAliveTimeout: 10_000,
+    maxResponseSize: MAX_BODY_BYTES,
     connect: { rejectUnauthorized: false },
   });
 
   async request(req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse> {
-    const timeout = AbortSignal.timeout(req.timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    // One controller for both the time limit and the run's stop signal (cheaper per call than
+    // AbortSignal.timeout + AbortSignal.any).
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, req.timeoutMs);
+    timer.unref();
+    const onAbort = () => controller.abort();
+    if (signal?.aborted) controller.abort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
     const url = new URL(req.url);
     try {
       const res = await request(url, {
@@ -27,29 +44,25 @@ export class UndiciHttpClient implements HttpClient {
         headers: req.headers,
         body: req.body,
         dispatcher: req.tlsVerify ? this.verified : this.unverified,
-        signal: combined,
+        signal: controller.signal,
         headersTimeout: req.timeoutMs,
         bodyTimeout: req.timeoutMs,
       });
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of res.body) {
-        size += (chunk as Buffer).length;
-        if (size > MAX_BODY_BYTES) {
-          res.body.destroy();
-          throw new Error(`the answer is larger than ${MAX_BODY_BYTES / 1048576} MiB`);
-        }
-        chunks.push(chunk as Buffer);
-      }
+      const body = Buffer.from(await res.body.arrayBuffer()).toString("utf8");
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) {
         if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
       }
-      return { status: res.statusCode, headers, body: Buffer.concat(chunks).toString("utf8") };
+      return { status: res.statusCode, headers, body };
     } catch (e) {
-      if (timeout.aborted && !signal?.aborted) throw new Error(`no complete answer within ${req.timeoutMs} ms`);
       if (signal?.aborted) throw new Error("the run was stopped");
+      if (timedOut) throw new Error(`no complete answer within ${req.timeoutMs} ms`);
+      if ((e as { code?: string }).code === "UND_ERR_RES_EXCEEDED_MAX_SIZE")
+        throw new Error(`the answer is larger than ${MAX_BODY_BYTES / 1048576} MiB`);
       throw new Error(describeNetworkError(e, url));
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
     }
   }
 
