@@ -276,29 +276,19 @@ export class Engine implements RunHost {
         exec = async (r) =>
           (await this.executeTransaction(r, project, connector, transaction, req.inputs, undefined, 0)).data;
       }
-      const deadline = started + timeoutMs;
+      // The debugger may hold a run paused for as long as the user wants: no time limit then.
+      const deadline = req.debug ? Infinity : started + timeoutMs;
+      const timeLimitError = () =>
+        new RunError("timeout", `${target} of ${project.name} ran longer than its time limit of ${timeoutMs} ms`, undefined, 504);
       run = new RunContext(this, session, {
         trace: Boolean(req.trace),
         onEvent: req.onEvent,
         debug: req.debug,
         deadline,
+        timeLimitError,
       });
       const ctl = run.controller;
-      // The debugger may hold a run paused for as long as the user wants: no time limit then.
-      if (!req.debug) {
-        timer = setTimeout(
-          () =>
-            ctl.abort(
-              new RunError(
-                "timeout",
-                `${target} of ${project.name} ran longer than its time limit of ${timeoutMs} ms`,
-                undefined,
-                504,
-              ),
-            ),
-          timeoutMs,
-        );
-      }
+      if (!req.debug) timer = setTimeout(() => ctl.abort(timeLimitError()), timeoutMs);
       if (req.signal) {
         onAbort = () => ctl.abort(new RunError("stopped", "The run was stopped", undefined, 500));
         if (req.signal.aborted) onAbort();

@@ -139,8 +139,24 @@ export interface StepContext {
   fail(code: string | number, message: string, details?: unknown, status?: number): never;
   /** Ends the sequence now, with the output built so far. */
   finish(): never;
-  /** Throws when the run was stopped or timed out. */
-  checkAborted(): void;
+  /**
+   * Throws when the run was stopped or timed out; also lets the engine serve other work during
+   * long loops. Loops call it once per iteration.
+   */
+  checkAborted(): Promise<void>;
+}
+
+/**
+ * An input a requestable type always takes (Convertigo's built-in variables of FullSync
+ * transactions): callers may give it without declaring it; a Variable child of the same name
+ * overrides this definition (to give a default, make it required...).
+ */
+export interface BuiltInVariable {
+  name: string;
+  dataType: "string" | "integer" | "number" | "boolean" | "json";
+  multiValued?: boolean;
+  required?: boolean;
+  description: string;
 }
 
 /** Code run by a step type; the value it answers is the step's output (for sources and traces). */

@@ -21,5 +21,15 @@ export const settingType = defineType({
     },
     { name: "description", label: "Description", kind: "text", help: "What the setting is for." },
   ],
-  check: (node) => (new RegExp(`^${NAME_PATTERN}$`).test(node.name) ? [] : [`Invalid setting name "${node.name}"`]),
+  check: (node) => {
+    const issues: string[] = [];
+    if (!new RegExp(`^${NAME_PATTERN}$`).test(node.name)) issues.push(`Invalid setting name "${node.name}"`);
+    const value = node.props.value;
+    if (node.props.secret === true && typeof value === "string" && value !== "" && !value.startsWith("enc:v1:")) {
+      issues.push(
+        "This secret is stored in clear in the project file: set it again with `atelier secret` or the Studio to encrypt it",
+      );
+    }
+    return issues;
+  },
 });

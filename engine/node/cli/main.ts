@@ -3,6 +3,7 @@ import path from "node:path";
 import { startAtelier } from "../app.ts";
 import { Engine } from "../engine.ts";
 import { EngineLog } from "../log.ts";
+import { setProjectSecret } from "../project/set-secret.ts";
 import { runAnswer, runProjectTests } from "../testing/test-cases.ts";
 
 /** Collects repeated `--opt name=value` options into a map (repeated names make lists). */
@@ -148,6 +149,22 @@ export async function main(argv: string[]): Promise<number> {
         process.once("SIGTERM", stop);
       });
       await app.close();
+    });
+
+  program
+    .command("secret")
+    .description("store a secret setting of a project, encrypted with the workspace key (value read from stdin)")
+    .requiredOption("--project <dir>", "the project folder")
+    .requiredOption("--name <name>", "the setting's name")
+    .action(async (o: { project: string; name: string }) => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      const value = Buffer.concat(chunks)
+        .toString("utf8")
+        .replace(/\r?\n$/, "");
+      if (value === "") throw new CommanderError(2, "atelier.secret", "give the secret's value on stdin");
+      await setProjectSecret(o.project, o.name, value);
+      out(`Secret setting "${o.name}" stored encrypted in ${path.join(path.resolve(o.project), "project.yaml")}`);
     });
 
   program.addOption(new Option("--version").hideHelp());

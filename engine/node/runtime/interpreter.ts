@@ -67,9 +67,14 @@ export class RunContext {
       trace: boolean;
       onEvent?: (ev: RunEvent) => void;
       debug?: DebugHooks;
+      /** When the run must end (Infinity: no limit, as under the debugger). */
       deadline: number;
+      /** The error a run past its deadline ends with. */
+      timeLimitError?: () => RunError;
     },
   ) {}
+
+  private lastYield = Date.now();
 
   get signal(): AbortSignal {
     return this.controller.signal;
@@ -131,11 +136,28 @@ export class RunContext {
     return this.secrets.size ? maskSecrets(text, [...this.secrets]) : text;
   }
 
+  /** Throws when the run was stopped or is past its deadline. */
   checkAborted(): void {
+    if (!this.signal.aborted && Date.now() > this.opts.deadline) {
+      this.controller.abort(this.opts.timeLimitError?.() ?? new RunError("timeout", "The run went past its time limit", undefined, 500));
+    }
     if (this.signal.aborted) {
       const reason = this.signal.reason;
       throw reason instanceof RunError ? reason : new RunError("stopped", "The run was stopped", undefined, 500);
     }
+  }
+
+  /**
+   * Steps of a sequence are mostly synchronous work; a long run must not starve the event loop
+   * (other requests, timers, a stop button). Yields to it every few milliseconds of work.
+   */
+  async pace(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastYield >= 10) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.lastYield = Date.now();
+    }
+    this.checkAborted();
   }
 }
 
@@ -220,6 +242,12 @@ export class SequenceRun {
           this.log("info", text);
           return undefined;
         },
+        // Settings reach code through a function, never by pasting text into the code.
+        setting: (name: unknown) => {
+          const v = this.settings.lookup(String(name));
+          if (v === undefined) throw new Error(`setting(${JSON.stringify(name)}): no such setting has a value`);
+          return v;
+        },
         step: (ref: unknown) => {
           const key = String(ref);
           if (this.outputs.has(key)) return this.outputs.get(key);
@@ -260,7 +288,7 @@ export class SequenceRun {
 
   private scopeSnapshot(): Record<string, unknown> {
     const variables: Record<string, unknown> = this.sandbox
-      ? this.sandbox.globals(new Set(["vars", "log", "step", "session"]))
+      ? this.sandbox.globals(new Set(["vars", "log", "step", "session", "setting"]))
       : Object.fromEntries(this.scopeVars);
     const outputs: Record<string, unknown> = {};
     for (const [id, v] of this.outputs) outputs[id] = this.run.traceValue(v);
@@ -281,7 +309,7 @@ export class SequenceRun {
   }
 
   private async runStep(node: ObjNode, parent: number | undefined, depth: number): Promise<void> {
-    this.run.checkAborted();
+    await this.run.pace();
     const def = getType(node.type);
     const entry = this.run.begin(node, this.project.name, parent, depth);
     if (this.run.opts.debug) {
@@ -390,7 +418,7 @@ export class SequenceRun {
       finish() {
         throw new FinishSignal();
       },
-      checkAborted: () => this.run.checkAborted(),
+      checkAborted: () => this.run.pace(),
     };
     return ctx;
   }

@@ -63,7 +63,7 @@ export const iteratorStep = defineType({
     const itemName = ctx.prop<string>("itemName") || "item";
     const indexName = ctx.prop<string>("indexName") || "index";
     for (let i = 0; i < items.length; i++) {
-      ctx.checkAborted();
+      await ctx.checkAborted();
       await ctx.setScopeVariable(itemName, items[i]);
       await ctx.setScopeVariable(indexName, i);
       await ctx.runChildren();

@@ -40,7 +40,7 @@ export const whileStep = defineType({
         );
       }
       count++;
-      ctx.checkAborted();
+      await ctx.checkAborted();
       await ctx.runChildren();
     }
     ctx.input("iterations", count);
