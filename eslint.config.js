@@ -121,6 +121,11 @@ export default tseslint.config(
     },
   },
   {
+    // Tests of engine/common run in Node and may use it (and the engine's test harness).
+    files: ["engine/common/**/*.test.ts"],
+    rules: { "no-restricted-imports": ["error", restrictedImports({ electron: true, screens: true })] },
+  },
+  {
     files: ["renderer/**"],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
