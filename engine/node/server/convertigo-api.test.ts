@@ -11,6 +11,7 @@ let upstream: Upstream;
 beforeAll(async () => {
   upstream = await startUpstream((_req, res) => sendJson(res, 200, [{ id: 1 }, { id: 2 }]));
   ws = await testWorkspace({
+    projectProps: { sessionTimeout: 600 },
     connectors: [
       {
         type: "HttpConnector",
@@ -177,7 +178,7 @@ describe("the Convertigo-compatible API", () => {
     const sid = cookie.split(";")[0]!;
 
     const who = await (await fetch(url("/services/user.Get"), { method: "POST", headers: { cookie: sid } })).json();
-    expect(who).toMatchObject({ authenticated: true, user: "alice", groups: ["staff"], maxInactive: 1800 });
+    expect(who).toMatchObject({ authenticated: true, user: "alice", groups: ["staff"], maxInactive: 600 });
     expect(typeof (who as { session: string }).session).toBe("string");
 
     const mine = await fetch(url("/projects/P/.json?__sequence=Mine"), { headers: { cookie: sid } });

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { propOrDefault } from "../../common/model/registry.ts";
 import type { Engine, RunResult } from "../engine.ts";
 import { runAnswer } from "../testing/test-cases.ts";
 import type { Session } from "../runtime/sessions.ts";
@@ -50,6 +51,9 @@ function finishSession(
     return;
   }
   if (isNew && session.modified) {
+    // A session lives as long as the project of the call that created it says.
+    const project = engine.project((req.params as { project?: string }).project ?? "");
+    if (project) session.maxInactiveSeconds = propOrDefault<number>(project.root, "sessionTimeout");
     engine.sessions.adopt(session);
     reply.header("set-cookie", sessionCookie(session, secure));
   }
