@@ -167,6 +167,25 @@ export async function main(argv: string[]): Promise<number> {
       out(`Secret setting "${o.name}" stored encrypted in ${path.join(path.resolve(o.project), "project.yaml")}`);
     });
 
+  program
+    .command("import-convertigo")
+    .description("import a Convertigo project folder (c8oProject.yaml + _c8oProject/) into a workspace")
+    .argument("<src>", "the Convertigo project folder")
+    .requiredOption("--out <workspace>", "the workspace to create the project folder in (never overwritten)")
+    .option("--name <name>", "the Atelier project's name (default: the Convertigo project's name)")
+    .option("--c8o-passphrase-env <var>", "environment variable holding the Convertigo server's crypto passphrase")
+    .action(async (src: string, o: { out: string; name?: string; c8oPassphraseEnv?: string }) => {
+      const passphrase = o.c8oPassphraseEnv ? process.env[o.c8oPassphraseEnv] : undefined;
+      if (o.c8oPassphraseEnv && !passphrase)
+        throw new CommanderError(2, "atelier.import", `the environment variable ${o.c8oPassphraseEnv} is empty`);
+      const { importConvertigo } = await import("../importer/import.ts");
+      const summary = await importConvertigo(src, o.out, {
+        ...(o.name ? { name: o.name } : {}),
+        ...(passphrase ? { passphrase } : {}),
+      });
+      out(JSON.stringify(summary, null, 2));
+    });
+
   program.addOption(new Option("--version").hideHelp());
   try {
     await program.parseAsync(argv);

@@ -1,0 +1,547 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findById, walk, type ObjNode } from "../../common/model/node.ts";
+import { Engine } from "../engine.ts";
+import { EngineLog } from "../log.ts";
+import { loadProject, saveProject } from "../project/project-files.ts";
+import { cipherC8o } from "./c8o-crypto.ts";
+import { C8oFormatError } from "./c8o-yaml.ts";
+import { importConvertigo } from "./import.ts";
+
+const FIXTURES = path.resolve(import.meta.dirname, "../../../../shared/fixtures/convertigo");
+const FIXTURE_NAMES = [
+  "c8oprj-lib-http-action",
+  "c8oprj-lib-fullsync-grp",
+  "c8oprj-lib-prepare-fs-database",
+  "c8oprj-lib-fullsync-backup",
+];
+const NO_KEY_ENV: NodeJS.ProcessEnv = {};
+
+const temps: string[] = [];
+async function tempDir(prefix = "c8o-import-"): Promise<string> {
+  const d = await mkdtemp(path.join(os.tmpdir(), prefix));
+  temps.push(d);
+  return d;
+}
+afterAll(async () => {
+  for (const d of temps) await rm(d, { recursive: true, force: true });
+});
+
+/** Every file under a folder, relative paths with / separators, sorted. */
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const visit = async (d: string, rel: string) => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await visit(path.join(d, e.name), r);
+      else out.push(r);
+    }
+  };
+  await visit(dir, "");
+  return out.sort();
+}
+
+/** Counts `↓` object lines in the project's YAML files, independently of the importer. */
+async function countObjectLines(projectDir: string): Promise<number> {
+  let n = 0;
+  for (const f of await listFiles(projectDir)) {
+    if (f !== "c8oProject.yaml" && !(f.startsWith("_c8oProject/") && f.endsWith(".yaml"))) continue;
+    const text = await readFile(path.join(projectDir, f), "utf8");
+    for (const line of text.split(/\r?\n/)) if (/^ *↓[^:]* \[[^\]]+\]: /.test(line)) n++;
+  }
+  return n;
+}
+
+/** Writes a Convertigo project folder from file texts. */
+async function writeC8oProject(dir: string, files: Record<string, string>): Promise<string> {
+  for (const [rel, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
+    await writeFile(path.join(dir, rel), text);
+  }
+  return dir;
+}
+
+function all(root: ObjNode): ObjNode[] {
+  const out: ObjNode[] = [];
+  walk(root, (n) => {
+    out.push(n);
+  });
+  return out;
+}
+
+describe("importConvertigo on real Convertigo projects", () => {
+  for (const fixture of FIXTURE_NAMES) {
+    it(`${fixture}: imports every object, loads and saves back without a byte changed`, async () => {
+      const src = path.join(FIXTURES, fixture);
+      const expected = await countObjectLines(src);
+      expect(expected).toBeGreaterThan(0);
+      const ws = await tempDir();
+      const summary = await importConvertigo(src, ws, { env: NO_KEY_ENV });
+
+      expect(summary.objects).toBe(expected);
+      expect(summary.mapped + summary.foreign).toBe(expected);
+      expect(Object.values(summary.byClass).reduce((a, b) => a + b, 0)).toBe(expected);
+      expect(summary.mapped).toBeGreaterThan(0);
+      expect(summary.projectDir).toBe(path.join(ws, summary.project));
+      // Only the project folder is left in the workspace (no temporary folder).
+      expect((await readdir(ws)).filter((f) => f !== ".atelier")).toEqual([summary.project]);
+
+      const project = await loadProject(summary.projectDir);
+      expect(project.errors).toEqual([]);
+      // Every source object is in the tree (synthetic wrappers aside), with its priority as id.
+      const ids = new Set(all(project.root).map((n) => n.id));
+      const srcText = (await listFiles(src)).filter((f) => f.endsWith(".yaml"));
+      for (const f of srcText) {
+        const text = await readFile(path.join(src, f), "utf8");
+        for (const m of text.matchAll(/^ *↓[^:]* \[[\w.]+-(\d+)\]: /gmu)) {
+          // Test case variables are folded into their test case's inputs.
+          if (/TestCase(MultiValued)?Variable-/.test(m[0])) continue;
+          expect(ids.has(m[1] as string), `${f}: object ${m[1]}`).toBe(true);
+        }
+      }
+
+      const before = new Map<string, Buffer>();
+      for (const f of await listFiles(summary.projectDir))
+        before.set(f, await readFile(path.join(summary.projectDir, f)));
+      const saved = await saveProject(project);
+      expect(saved).toEqual({ written: [], deleted: [] });
+      for (const [f, bytes] of before)
+        expect((await readFile(path.join(summary.projectDir, f))).equals(bytes)).toBe(true);
+
+      // A second import gives the same files, byte for byte.
+      const ws2 = await tempDir();
+      const again = await importConvertigo(src, ws2, { env: NO_KEY_ENV });
+      expect(again.warnings).toEqual(summary.warnings);
+      const files2 = await listFiles(again.projectDir);
+      expect(files2).toEqual([...before.keys()]);
+      for (const f of files2) {
+        expect((await readFile(path.join(again.projectDir, f))).equals(before.get(f) as Buffer), f).toBe(true);
+      }
+    });
+  }
+
+  it("keeps foreign objects whole: class, properties (CDATA texts, vectors), children", async () => {
+    const ws = await tempDir();
+    const summary = await importConvertigo(path.join(FIXTURES, "c8oprj-lib-fullsync-grp"), ws, { env: NO_KEY_ENV });
+    const project = await loadProject(summary.projectDir);
+    const nodes = all(project.root);
+
+    // The design document's JSON (a CDATA text) is kept exactly as the source file has it.
+    const design = nodes.find((n) => n.name === "design");
+    expect(design?.type).toBe("Foreign");
+    expect(design?.props.class).toBe("couchdb.DesignDocument");
+    const srcLines = (
+      await readFile(path.join(FIXTURES, "c8oprj-lib-fullsync-grp/_c8oProject/connectors/c8ofullsyncgrp.yaml"), "utf8")
+    ).split("\n");
+    const start = srcLines.findIndex((l) => l === "    →: |") + 1;
+    const block = srcLines.slice(start).filter((l) => l.startsWith("      "));
+    const expectedText = block
+      .map((l) => l.slice(6))
+      .join("\n")
+      .slice(1, -1)
+      .replace(/''/g, "'");
+    const docdata = (design?.props.properties as Record<string, unknown>).docdata as Record<string, string>[];
+    expect(docdata).toEqual([{ "→": expectedText }]);
+    expect(expectedText).toContain('"get_users_by_group"');
+
+    // A foreign step keeps its source vector and its children (native where Atelier accepts them).
+    const ifExist = findById(project.root, "1485255504484");
+    expect(ifExist).toMatchObject({ type: "Foreign", props: { class: "steps.IfExistThenElseStep" } });
+    expect(JSON.stringify(ifExist?.props.properties)).toContain('./document/couchdb_output/ok[.=\\"true\\"]');
+    expect(ifExist?.children.map((c) => [c.name, c.type])).toEqual([
+      ["jThen", "Foreign"],
+      ["jElse", "Foreign"],
+    ]);
+    expect(findById(project.root, "1485255606862")).toMatchObject({ type: "Element", name: "success" });
+
+    // Attributes (↑default) of foreign transactions are kept too.
+    const info = nodes.find((n) => n.name === "GetServerInfo");
+    expect((info?.props.properties as Record<string, unknown>)["↑default"]).toBe("true");
+
+    // And foreign objects refuse to run, naming themselves.
+    const engine = await Engine.open({
+      workspaceDir: ws,
+      projectDirs: [summary.projectDir],
+      env: NO_KEY_ENV,
+      log: new EngineLog({ level: "error" }),
+    });
+    try {
+      const r = await engine.run({ project: summary.project, sequence: "SetUserInGroupBulk", inputs: {} });
+      expect(r.ok).toBe(false);
+      expect(r.error?.code).toBe("foreign_object");
+      expect(r.error?.message).toContain("steps.SourceStep");
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("flags JavaScript that uses Java interop, naming the object and its file", async () => {
+    const ws = await tempDir();
+    const summary = await importConvertigo(path.join(FIXTURES, "c8oprj-lib-prepare-fs-database"), ws, {
+      env: NO_KEY_ENV,
+    });
+    const w = summary.warnings.find((x) => x.includes("CheckAuthenticate"));
+    expect(w).toMatch(
+      /^_c8oProject\/sequences\/Authenticate\.yaml:2: CheckAuthenticate \(steps\.SimpleStep\): .*Java interop/,
+    );
+    const project = await loadProject(summary.projectDir);
+    const step = findById(project.root, "1545299790842");
+    expect(step?.type).toBe("SequenceJS");
+    expect(String(step?.props.code)).toContain("java.lang.System.clearProperty"); // kept as written
+    expect(String(step?.props.comment)).toContain("needs a rewrite");
+  });
+
+  it("refuses to overwrite an existing project", async () => {
+    const ws = await tempDir();
+    await mkdir(path.join(ws, "lib_HttpAction"));
+    await writeFile(path.join(ws, "lib_HttpAction", "keep.txt"), "mine");
+    await expect(
+      importConvertigo(path.join(FIXTURES, "c8oprj-lib-http-action"), ws, { env: NO_KEY_ENV }),
+    ).rejects.toThrow(/already exists/);
+    expect(await readFile(path.join(ws, "lib_HttpAction", "keep.txt"), "utf8")).toBe("mine");
+    expect(await readdir(ws)).toEqual(["lib_HttpAction"]);
+    // --name imports it beside.
+    const s = await importConvertigo(path.join(FIXTURES, "c8oprj-lib-http-action"), ws, {
+      name: "HttpAction2",
+      env: NO_KEY_ENV,
+    });
+    expect(s.project).toBe("HttpAction2");
+    expect((await loadProject(s.projectDir)).root.name).toBe("HttpAction2");
+  });
+});
+
+describe("importConvertigo on malformed input", () => {
+  /** Copies a fixture to a temp folder, changes one file, imports; answers the error and the workspace. */
+  async function importBroken(edit: (dir: string) => Promise<void>): Promise<{ error: C8oFormatError; ws: string }> {
+    const dir = path.join(await tempDir(), "src");
+    await cp(path.join(FIXTURES, "c8oprj-lib-fullsync-grp"), dir, { recursive: true });
+    await edit(dir);
+    const ws = await tempDir();
+    const error = await importConvertigo(dir, ws, { env: NO_KEY_ENV }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(C8oFormatError);
+    // Nothing is written: no project folder, no temporary folder.
+    expect(await readdir(ws)).toEqual([]);
+    return { error: error as C8oFormatError, ws };
+  }
+
+  async function editLine(file: string, lineNo: number, change: (l: string) => string): Promise<void> {
+    const lines = (await readFile(file, "utf8")).split("\n");
+    lines[lineNo - 1] = change(lines[lineNo - 1] as string);
+    await writeFile(file, lines.join("\n"));
+  }
+
+  it("bad indentation: names the file and line", async () => {
+    const { error } = await importBroken((dir) =>
+      editLine(path.join(dir, "_c8oProject/sequences/Groups.yaml"), 4, (l) => `  ${l}`),
+    );
+    expect(error.file).toBe("_c8oProject/sequences/Groups.yaml");
+    expect(error.line).toBe(4);
+    expect(error.message).toMatch(/^_c8oProject\/sequences\/Groups\.yaml:4: bad indentation/);
+  });
+
+  it("a missing sub-file: names the line that refers to it", async () => {
+    const { error } = await importBroken((dir) => rm(path.join(dir, "_c8oProject/sequences/Users.yaml")));
+    expect(error.file).toBe("c8oProject.yaml");
+    expect(error.line).toBe(12); // the "↓Users [...]: 🗏 sequences/Users.yaml" line
+    expect(error.message).toContain("_c8oProject/sequences/Users.yaml, which does not exist");
+  });
+
+  it("an unknown line form: names the file and line", async () => {
+    const { error } = await importBroken((dir) =>
+      editLine(path.join(dir, "_c8oProject/connectors/c8ofullsyncgrp.yaml"), 3, () => "databaseName = c8ofullsyncgrp"),
+    );
+    expect(error.file).toBe("_c8oProject/connectors/c8ofullsyncgrp.yaml");
+    expect(error.line).toBe(3);
+    expect(error.message).toContain("unreadable line");
+  });
+
+  it("a broken UTF-8 byte: names the file and line", async () => {
+    const { error } = await importBroken(async (dir) => {
+      const file = path.join(dir, "_c8oProject/sequences/UsersOf.yaml");
+      const buf = await readFile(file);
+      const lines: Buffer[] = [];
+      let start = 0;
+      for (let i = 0; i < buf.length; i++) {
+        if (buf[i] === 0x0a) {
+          lines.push(buf.subarray(start, i + 1));
+          start = i + 1;
+        }
+      }
+      lines.push(buf.subarray(start));
+      lines[1] = Buffer.concat([Buffer.from("comment: list users "), Buffer.from([0xc3, 0x28]), Buffer.from("\n")]);
+      await writeFile(file, Buffer.concat(lines));
+    });
+    expect(error.file).toBe("_c8oProject/sequences/UsersOf.yaml");
+    expect(error.line).toBe(2);
+    expect(error.message).toContain("invalid UTF-8");
+  });
+
+  it("an object written without its class", async () => {
+    const { error } = await importBroken((dir) =>
+      editLine(path.join(dir, "_c8oProject/sequences/Users.yaml"), 3, (l) => l.replace(/ \[.*\]/, "")),
+    );
+    expect(error.message).toMatch(/^_c8oProject\/sequences\/Users\.yaml:3: an object must be written/);
+  });
+});
+
+describe("importConvertigo: a project of supported objects runs in the engine", () => {
+  let server: Server;
+  let port = 0;
+  const seen: { url: string; auth: string | undefined }[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      seen.push({ url: req.url ?? "", auth: req.headers.authorization });
+      if (req.headers.authorization !== `Basic ${Buffer.from("ada:s3cret!").toString("base64")}`) {
+        res.writeHead(401).end();
+        return;
+      }
+      const url = new URL(req.url ?? "/", "http://x");
+      const limit = Number(url.searchParams.get("limit") ?? "10");
+      const items = [{ name: "a" }, { name: "b" }, { name: "c" }].slice(0, limit);
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ items }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const smart = (indent: string, mode: string, text: string) =>
+    [
+      `${indent}- xmlizable: `,
+      `${indent}  - ↑classname: com.twinsoft.convertigo.beans.steps.SmartType`,
+      `${indent}  - SmartType: `,
+      `${indent}    - ↑mode: ${mode}`,
+      `${indent}    - →→: ${text}`,
+    ].join("\n");
+  const source = (indent: string, step: string, xpath: string) =>
+    [
+      `${indent}- xmlizable: `,
+      `${indent}  - ↑classname: com.twinsoft.convertigo.beans.common.XMLVector`,
+      `${indent}  - com.twinsoft.convertigo.beans.common.XMLVector: `,
+      `${indent}    - java.lang.String: `,
+      `${indent}      - ↑value: ${step}`,
+      `${indent}    - java.lang.String: `,
+      `${indent}      - ↑value: ${xpath}`,
+    ].join("\n");
+
+  function projectFiles(): Record<string, string> {
+    return {
+      "c8oProject.yaml": [
+        "↑convertigo: 8.0.0.m006",
+        "↓ImportRun [core.Project]: ",
+        "  comment: A project written by hand with supported objects only",
+        "  corsOrigin: '*'",
+        "  version: 2.1",
+        "  ↓api [connectors.HttpConnector-1700000000001]: 🗏 connectors/api.yaml",
+        "  ↓Hello [sequences.GenericSequence]: 🗏 sequences/Hello.yaml",
+        "  ↓Fail [sequences.GenericSequence]: ",
+        "    ↓check [steps.XMLErrorStep-1700000000300]: ",
+        "      code: ",
+        smart("        ", "PLAIN", "42"),
+        "      message: ",
+        smart("        ", "JS", `'"bad " + who'`),
+        "    ↓Return [steps.ReturnStep-1700000000301]: ",
+        "    ↓who [variables.RequestableVariable-1700000000302]: ",
+        "      value: you",
+        "  ↓db [connectors.SqlConnector]: ",
+        `    jdbcUserPassword: ${cipherC8o("sql-pass", "another passphrase")}`,
+        `    jdbcURL: jdbc:hsqldb:file:db`,
+      ].join("\r\n"), // Convertigo on Windows writes CRLF
+      "_c8oProject/connectors/api.yaml": [
+        "↑default: true",
+        "authenticationType: Basic",
+        "authUser: ada",
+        `authPassword: ${cipherC8o("s3cret!")}`,
+        `port: ${port}`,
+        "server: 127.0.0.1",
+        "↓items [transactions.JsonHttpTransaction-1700000000010]: ",
+        "  ↑default: true",
+        "  subDir: /items",
+        "  ↓limit [variables.RequestableHttpVariable-1700000000011]: ",
+        "    value: 10",
+      ].join("\n"),
+      "_c8oProject/sequences/Hello.yaml": [
+        "↓inputs [steps.InputVariablesStep-1700000000100]: ",
+        "↓greeting [steps.ElementStep-1700000000101]: ",
+        `  expression: '"Hello, " + name + "!"'`,
+        "  nodeName: greeting",
+        "↓jIf [steps.IfStep-1700000000102]: ",
+        '  condition: name == "Ada"',
+        "  ↓known [steps.ElementStep-1700000000103]: ",
+        "    expression: true",
+        "    nodeName: known",
+        "↓jIfThenElse [steps.IfThenElseStep-1700000000104]: ",
+        "  condition: name.length > 3",
+        "  ↓jThen [steps.ThenStep-1700000000105]: ",
+        "    ↓size [steps.XMLElementStep-1700000000106]: ",
+        "      nodeName: size",
+        "      nodeText: long",
+        "  ↓jElse [steps.ElseStep-1700000000107]: ",
+        "    ↓size [steps.XMLElementStep-1700000000108]: ",
+        "      nodeName: size",
+        "      nodeText: short",
+        "↓init [steps.SimpleStep-1700000000109]: ",
+        "  expression: |",
+        "    var total = 0;",
+        "    ",
+        "    // a blank line above, as Convertigo writes it",
+        "↓jIterator [steps.SimpleIteratorStep-1700000000110]: ",
+        "  expression: '[1, 2, 3]'",
+        "  ↓add [steps.SimpleStep-1700000000111]: ",
+        "    expression: total += item;",
+        "↓total [steps.ElementStep-1700000000112]: ",
+        "  expression: total",
+        "  nodeName: total",
+        "↓Call_Transaction [steps.TransactionStep-1700000000120]: ",
+        "  sourceTransaction: ImportRun.api.items",
+        "  ↓limit [variables.StepVariable-1700000000121]: ",
+        "    sourceDefinition: ",
+        source("      ", "1700000000100", "./limit/text()"),
+        "↓Iterator [steps.IteratorStep-1700000000130]: ",
+        "  sourceDefinition: ",
+        source("    ", "1700000000120", "./document/items/item"),
+        "  ↓Element [steps.XMLElementStep-1700000000131]: ",
+        "    nodeName: item",
+        "    sourceDefinition: ",
+        source("      ", "1700000000130", "./name/text()"),
+        "↓login [steps.SetAuthenticatedUserStep-1700000000140]: ",
+        "  userid: ",
+        smart("    ", "JS", "name"),
+        "↓remember [steps.SessionSetStep-1700000000141]: ",
+        "  key: last",
+        "  expression: ",
+        smart("    ", "JS", "name"),
+        "↓recall [steps.SessionGetStep-1700000000142]: ",
+        "  key: last",
+        "  output: false",
+        "↓lastName [steps.XMLElementStep-1700000000143]: ",
+        "  nodeName: lastName",
+        "  sourceDefinition: ",
+        source("    ", "1700000000142", "./expression/text()"),
+        "↓log [steps.LogStep-1700000000144]: ",
+        `  expression: '"greeted " + name'`,
+        "↓meta [steps.JsonObjectStep-1700000000150]: ",
+        "  key: ",
+        smart("    ", "PLAIN", "meta"),
+        "  ↓tags [steps.JsonArrayStep-1700000000151]: ",
+        "    key: ",
+        smart("      ", "PLAIN", "tags"),
+        "    ↓f1 [steps.JsonFieldStep-1700000000152]: ",
+        "      value: ",
+        smart("        ", "PLAIN", "a"),
+        "    ↓f2 [steps.JsonFieldStep-1700000000153]: ",
+        "      type: number",
+        "      value: ",
+        smart("        ", "PLAIN", "2"),
+        "↓never [steps.ElementStep-1700000000160]: ",
+        `  expression: '"never"'`,
+        "  isEnabled: false",
+        "  nodeName: never",
+        "↓name [variables.RequestableVariable-1700000000190]: ",
+        "  value: World",
+        "↓limit [variables.RequestableVariable-1700000000191]: ",
+        "  value: 2",
+        "↓ada [core.TestCase]: ",
+        "  ↓name [variables.TestCaseVariable-1700000000195]: ",
+        "    value: Ada",
+        "↓secret [variables.RequestableVariable-1700000000196]: ",
+        "  visibility: 8",
+        `  value: ${cipherC8o("hidden-default")}`,
+      ].join("\n"), // and a file without its final newline
+    };
+  }
+
+  it("imports, keeps secrets out of the files, and runs the sequences", async () => {
+    const src = await writeC8oProject(path.join(await tempDir(), "src"), projectFiles());
+    const expected = await countObjectLines(src);
+    const ws = await tempDir();
+    const summary = await importConvertigo(src, ws, { env: NO_KEY_ENV });
+    expect(summary.objects).toBe(expected);
+    expect(summary.foreign).toBe(1); // the SQL connector
+    expect(summary.mapped).toBe(expected - 1);
+    expect(summary.secrets.sort()).toEqual(["api_authorization", "secret_value"]);
+    expect(summary.warnings.some((w) => /db \(connectors\.SqlConnector\): jdbcUserPassword is ciphered/.test(w))).toBe(
+      true,
+    );
+    expect(summary.warnings.some((w) => /Iterator.*"item" read as the items of a JSON array/.test(w))).toBe(true);
+
+    // No secret in clear anywhere in the project.
+    for (const f of await listFiles(summary.projectDir)) {
+      const text = await readFile(path.join(summary.projectDir, f), "utf8");
+      expect(text).not.toContain("s3cret!");
+      expect(text).not.toContain(Buffer.from("ada:s3cret!").toString("base64"));
+      expect(text).not.toContain("hidden-default");
+    }
+    const project = await loadProject(summary.projectDir);
+    expect(project.invalidCount).toBe(0);
+    const setting = project.root.children.find((c) => c.name === "api_authorization");
+    expect(setting).toMatchObject({ type: "Setting", props: { secret: true } });
+    expect(String(setting?.props.value)).toMatch(/^enc:v1:/);
+    const connector = project.root.children.find((c) => c.name === "api");
+    expect(connector).toMatchObject({
+      id: "1700000000001",
+      type: "HttpConnector",
+      props: { server: "127.0.0.1", port, isDefault: true, headers: { Authorization: "${api_authorization}" } },
+    });
+    // A value ciphered with another passphrase stays ciphered, in the foreign object.
+    const sql = project.root.children.find((c) => c.name === "db");
+    expect((sql?.props.properties as Record<string, string>).jdbcUserPassword).toBe(
+      cipherC8o("sql-pass", "another passphrase"),
+    );
+    // Unmapped properties are kept in the comment.
+    expect(String(project.root.props.comment)).toContain("corsOrigin (no Atelier equivalent): *");
+    // Sources: plain paths become Atelier sources; a loop's item becomes an expression.
+    expect(findById(project.root, "1700000000121")?.props.source).toEqual({ step: "1700000000100", path: "limit" });
+    expect(findById(project.root, "1700000000130")?.props.source).toEqual({
+      step: "1700000000120",
+      path: "data.items",
+    });
+    expect(findById(project.root, "1700000000131")?.props.expression).toBe("item.name");
+    expect(findById(project.root, "1700000000195")).toBeUndefined();
+    expect(
+      project.root.children.find((c) => c.name === "Hello")?.children.find((c) => c.type === "TestCase"),
+    ).toMatchObject({
+      props: { inputs: { name: "Ada" } },
+    });
+
+    const engine = await Engine.open({
+      workspaceDir: ws,
+      projectDirs: [summary.projectDir],
+      env: NO_KEY_ENV,
+      log: new EngineLog({ level: "error" }),
+    });
+    try {
+      const r = await engine.run({ project: "ImportRun", sequence: "Hello", inputs: { name: "Ada" } });
+      expect(r.error).toBeUndefined();
+      expect(r.output).toEqual({
+        greeting: "Hello, Ada!",
+        known: true,
+        size: "short",
+        total: 6,
+        item: ["a", "b"],
+        lastName: "Ada",
+        meta: { tags: ["a", 2] },
+      });
+      expect(seen.at(-1)?.url).toBe("/items?limit=2");
+
+      const other = await engine.run({ project: "ImportRun", sequence: "Hello", inputs: { name: "Grace" } });
+      expect(other.output).toMatchObject({ greeting: "Hello, Grace!", size: "long" });
+      expect(other.output).not.toHaveProperty("known");
+
+      const fail = await engine.run({ project: "ImportRun", sequence: "Fail", inputs: {} });
+      expect(fail.ok).toBe(false);
+      expect(fail.error).toMatchObject({ code: 42, message: "bad you" });
+    } finally {
+      await engine.close();
+    }
+  });
+});
