@@ -84,6 +84,8 @@ export interface DatabaseOptions {
 export class FullSyncDatabase {
   readonly index = new PrincipalIndex();
   readonly lock = new KeyedLock();
+  /** Open longpoll/continuous feeds (ended when the database closes). */
+  readonly feeds = new Set<() => void>();
   decl: FullSyncDatabaseDecl;
   readonly db: PouchDb;
   /** numeric: the index uses the backend's own integer sequences; counter: numbers of its own. */
@@ -152,6 +154,7 @@ export class FullSyncDatabase {
   }
 
   async close(): Promise<void> {
+    for (const end of [...this.feeds]) end();
     if (this.saveTimer) clearInterval(this.saveTimer);
     await this.follower?.stop();
     await this.saveSnapshot();
@@ -160,6 +163,19 @@ export class FullSyncDatabase {
   /** Resolves when the index holds every change written before the call. */
   flush(): Promise<void> {
     return this.follower?.flush() ?? Promise.resolve();
+  }
+
+  /** Like flush, but gives up waiting after `ms` (a slow backend must not hold reads). */
+  async flushSoon(ms = 1000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.flush().catch(() => {}),
+      new Promise<void>((r) => {
+        timer = setTimeout(r, ms);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   private async readIdentity(): Promise<string> {

@@ -194,7 +194,7 @@ class Server implements FullSyncServerExt {
 
 /** Opens a FullSync server (databases are declared afterwards with setDatabases). */
 export async function createFullSync(opts: FullSyncOptions & { tuning?: FullSyncTuning }): Promise<FullSyncServerExt> {
-  const factory = await createPouchFactory({ dataDir: opts.dataDir, couch: opts.couch });
+  const factory = await createPouchFactory({ dataDir: opts.dataDir, couch: opts.couch, log: opts.log });
   let groupsDb;
   try {
     groupsDb = await factory.open(GROUPS_DB);

@@ -139,8 +139,12 @@ export interface PouchFactory {
   close(): Promise<void>;
 }
 
-export async function createPouchFactory(opts: { dataDir?: string; couch?: CouchTarget }): Promise<PouchFactory> {
-  if (opts.couch) return couchFactory(opts.couch);
+export async function createPouchFactory(opts: {
+  dataDir?: string;
+  couch?: CouchTarget;
+  log?: (level: "warn", message: string) => void;
+}): Promise<PouchFactory> {
+  if (opts.couch) return couchFactory(opts.couch, opts.log ?? (() => {}));
   if (opts.dataDir) {
     const dir = opts.dataDir;
     mkdirSync(dir, { recursive: true });
@@ -172,7 +176,7 @@ export async function createPouchFactory(opts: { dataDir?: string; couch?: Couch
   };
 }
 
-function couchFactory(couch: CouchTarget): PouchFactory {
+function couchFactory(couch: CouchTarget, log: (level: "warn", message: string) => void): PouchFactory {
   let base: URL;
   try {
     base = new URL(couch.url);
@@ -209,7 +213,12 @@ function couchFactory(couch: CouchTarget): PouchFactory {
           headers: { "Content-Type": "application/json", ...(authHeader ? { Authorization: authHeader } : {}) },
           agent,
         })) as { ok: boolean; status: number };
-        if (!res.ok) throw Object.assign(new Error(`_revs_limit answered HTTP ${res.status}`), { status: res.status });
+        if (!res.ok) {
+          log(
+            "warn",
+            `FullSync: ${name}: the CouchDB refused _revs_limit (HTTP ${res.status}); revisions are not limited`,
+          );
+        }
       }
       opened.push(db);
       return db;

@@ -1,0 +1,433 @@
+/**
+ * Read endpoints of the FullSync layer: database info, document GET (open_revs, revs, latest,
+ * revs_info, conflicts), `_bulk_get`, `_all_docs`, `_revs_diff`, attachments, `_design/c8o`.
+ * Every revision returned is checked against the reader's principals; what the reader may not
+ * see answers exactly like what does not exist.
+ */
+import { visibleTo } from "./acl.ts";
+import type { FullSyncDatabase, Reader } from "./database.ts";
+import { mapLimit } from "./database.ts";
+import { badRequest, notFound, readJsonObject, sendJson, type Ctx } from "./http-util.ts";
+import { isObject } from "./json.ts";
+import type { LeafEntry } from "./principal-index.ts";
+import { compareLeaves, errorStatus, type Doc, type OpenRevResult } from "./pouch.ts";
+
+/** The winner among some leaves (CouchDB's rule), undefined when there are none. */
+export function winnerOf<T extends { rev: string; deleted: boolean }>(leaves: readonly T[]): T | undefined {
+  let best: T | undefined;
+  for (const l of leaves) if (!best || compareLeaves(l, best) < 0) best = l;
+  return best;
+}
+
+export function visibleIndexLeaves(d: FullSyncDatabase, id: string, reader: Reader): LeafEntry[] {
+  const e = d.index.docs.get(id);
+  return e ? e.leaves.filter((l) => visibleTo(l.p, reader.set)) : [];
+}
+
+async function visibleDbLeaves(d: FullSyncDatabase, id: string, reader: Reader) {
+  return (await d.loadLeaves(id)).filter((l) => visibleTo(l.principals, reader.set));
+}
+
+async function readable(d: FullSyncDatabase, id: string, body: Doc, reader: Reader): Promise<boolean> {
+  return visibleTo(await d.principalsOf(id, body), reader.set);
+}
+
+async function getOrUndefined(
+  d: FullSyncDatabase,
+  id: string,
+  opts: Record<string, unknown>,
+): Promise<Doc | undefined> {
+  try {
+    return (await d.db.get(id, opts)) as Doc;
+  } catch (e) {
+    if (errorStatus(e) === 404 || errorStatus(e) === 400) return undefined;
+    throw e;
+  }
+}
+
+// ---- GET /db ------------------------------------------------------------------------------------
+
+const countCache = new WeakMap<FullSyncDatabase, Map<string, { version: number; live: number; deleted: number }>>();
+
+/** Database info: counts are those of what the reader sees, never the database's. */
+export function info(ctx: Ctx): void {
+  const { d, reader } = ctx;
+  let cache = countCache.get(d);
+  if (!cache) countCache.set(d, (cache = new Map()));
+  let c = cache.get(reader.setId);
+  if (!c || c.version !== d.index.version) {
+    let live = 0;
+    let deleted = 0;
+    for (const [, e] of d.index.documentsOf(reader.principals)) {
+      const w = winnerOf(e.leaves.filter((l) => visibleTo(l.p, reader.set)));
+      if (!w) continue;
+      if (w.deleted) deleted++;
+      else live++;
+    }
+    c = { version: d.index.version, live, deleted };
+    if (cache.size > 1000) cache.clear();
+    cache.set(reader.setId, c);
+  }
+  sendJson(ctx.res, 200, {
+    db_name: d.decl.name,
+    update_seq: d.currentSeq(reader),
+    instance_start_time: "0",
+    doc_count: c.live,
+    doc_del_count: c.deleted,
+    purge_seq: 0,
+    compact_running: false,
+    sizes: { active: 0, external: 0, file: 0 },
+    props: {},
+  });
+}
+
+// ---- document GET -------------------------------------------------------------------------------
+
+function docOptions(ctx: Ctx): Record<string, unknown> {
+  const q = ctx.query;
+  const o: Record<string, unknown> = {};
+  if (q.bool("revs")) o.revs = true;
+  if (q.bool("revs_info") || q.bool("meta")) o.revs_info = true;
+  if (q.bool("attachments")) o.attachments = true;
+  if (q.bool("att_encoding_info")) o.att_encoding_info = true;
+  return o;
+}
+
+export async function getDocument(ctx: Ctx, id: string): Promise<void> {
+  const { d, reader, query: q } = ctx;
+  if (q.has("open_revs")) return getOpenRevs(ctx, id);
+  const opts = docOptions(ctx);
+  const wantConflicts = q.bool("conflicts") || q.bool("meta");
+  const wantDeleted = q.bool("deleted_conflicts") || q.bool("meta");
+  let leaves: Awaited<ReturnType<typeof visibleDbLeaves>> | undefined;
+  let rev = q.str("rev");
+  if (!rev) {
+    leaves = await visibleDbLeaves(d, id, reader);
+    const w = winnerOf(leaves);
+    if (!w) throw notFound("missing");
+    if (w.deleted) throw notFound("deleted");
+    rev = w.rev;
+  }
+  let doc = await getOrUndefined(d, id, { ...opts, rev, ...(q.bool("latest") ? { latest: true } : {}) });
+  if (doc && !(await readable(d, id, doc, reader))) {
+    // `latest` led to a revision the reader may not see: the one asked for, if it may.
+    doc = q.bool("latest") ? await getOrUndefined(d, id, { ...opts, rev }) : undefined;
+    if (doc && !(await readable(d, id, doc, reader))) doc = undefined;
+  }
+  if (!doc) throw notFound("missing");
+  if (wantConflicts || wantDeleted) {
+    leaves ??= await visibleDbLeaves(d, id, reader);
+    const others = leaves.filter((l) => l.rev !== doc._rev).sort(compareLeaves);
+    const conflicts = others.filter((l) => !l.deleted).map((l) => l.rev);
+    const deleted = others.filter((l) => l.deleted).map((l) => l.rev);
+    if (wantConflicts && conflicts.length) doc._conflicts = conflicts;
+    if (wantDeleted && deleted.length) doc._deleted_conflicts = deleted;
+  }
+  sendJson(ctx.res, 200, doc, { ETag: `"${doc._rev}"` });
+}
+
+async function getOpenRevs(ctx: Ctx, id: string): Promise<void> {
+  const { d, reader, query: q } = ctx;
+  const opts = docOptions(ctx);
+  const raw = q.str("open_revs");
+  const latest = q.bool("latest");
+  if (raw === "all") {
+    const leaves = await visibleDbLeaves(d, id, reader);
+    if (!leaves.length) throw notFound("missing");
+    const res = (await d.db.get(id, { ...opts, open_revs: leaves.map((l) => l.rev) })) as OpenRevResult[];
+    const out: OpenRevResult[] = [];
+    for (const r of res) if ("ok" in r && (await readable(d, id, r.ok, reader))) out.push(r);
+    sendJson(ctx.res, 200, out);
+    return;
+  }
+  const revs = q.json("open_revs");
+  if (!Array.isArray(revs) || !revs.every((r) => typeof r === "string" && /^\d+-\w+$/.test(r))) {
+    throw badRequest('open_revs must be "all" or a JSON array of revisions.');
+  }
+  if (revs.length > 1000) throw badRequest("open_revs lists more than 1000 revisions.");
+  const out = await mapLimit(revs as string[], 8, async (rev): Promise<OpenRevResult[]> => {
+    const res = await d.db
+      .get(id, { ...opts, open_revs: [rev], ...(latest ? { latest: true } : {}) })
+      .then((x) => x as OpenRevResult[])
+      .catch((e: unknown) => {
+        if (errorStatus(e) === 404) return [] as OpenRevResult[];
+        throw e;
+      });
+    const ok: OpenRevResult[] = [];
+    for (const r of res) if ("ok" in r && (await readable(d, id, r.ok, reader))) ok.push(r);
+    if (ok.length) return ok;
+    if (latest && res.some((r) => "ok" in r)) {
+      const exact = await getOrUndefined(d, id, { ...opts, rev });
+      if (exact && (await readable(d, id, exact, reader))) return [{ ok: exact }];
+    }
+    return [{ missing: rev }];
+  });
+  sendJson(ctx.res, 200, out.flat());
+}
+
+// ---- _bulk_get ----------------------------------------------------------------------------------
+
+type BulkGetDoc = { ok: Doc } | { error: { id: string; rev: string; error: string; reason: string } };
+
+export async function bulkGet(ctx: Ctx): Promise<void> {
+  const { d, reader, query: q } = ctx;
+  const body = await readJsonObject(ctx.req, ctx.limit);
+  if (!Array.isArray(body.docs)) throw badRequest('_bulk_get needs a body {"docs": [{"id": ..., "rev": ...}]}.');
+  const revs = q.bool("revs");
+  const latest = q.bool("latest");
+  const attachments = q.bool("attachments");
+  const missing = (id: string, rev: string): BulkGetDoc => ({
+    error: { id, rev, error: "not_found", reason: "missing" },
+  });
+  const reqs: { id: string; rev: string; atts_since?: string[] }[] = [];
+  const pre: (BulkGetDoc | undefined)[] = [];
+  for (const r of body.docs as unknown[]) {
+    if (!isObject(r) || typeof r.id !== "string" || !r.id) throw badRequest("_bulk_get: each entry needs a string id.");
+    if (r.rev !== undefined && typeof r.rev !== "string") throw badRequest("_bulk_get: rev must be a string.");
+    if (r.id.startsWith("_design/") || r.id.startsWith("_local/")) {
+      pre.push(missing(r.id, String(r.rev ?? "")));
+      reqs.push({ id: r.id, rev: "" });
+      continue;
+    }
+    let rev = r.rev as string | undefined;
+    if (!rev) rev = winnerOf(visibleIndexLeaves(d, r.id, reader))?.rev;
+    if (!rev) {
+      pre.push(missing(r.id, ""));
+      reqs.push({ id: r.id, rev: "" });
+      continue;
+    }
+    pre.push(undefined);
+    reqs.push({
+      id: r.id,
+      rev,
+      ...(Array.isArray(r.atts_since) ? { atts_since: (r.atts_since as unknown[]).map(String) } : {}),
+    });
+  }
+  const toFetch = reqs.filter((_, i) => !pre[i]);
+  const fetched = toFetch.length
+    ? await d.db.bulkGet({ docs: toFetch, revs, latest, attachments })
+    : { results: [] as { id: string; docs: BulkGetDoc[] }[] };
+  let k = 0;
+  const results: { id: string; docs: BulkGetDoc[] }[] = [];
+  for (let i = 0; i < reqs.length; i++) {
+    const req = reqs[i]!;
+    const p = pre[i];
+    if (p) {
+      results.push({ id: req.id, docs: [p] });
+      continue;
+    }
+    const got = fetched.results[k++];
+    const docs: BulkGetDoc[] = [];
+    for (const x of got?.docs ?? []) {
+      if (!("ok" in x)) {
+        docs.push(missing(req.id, req.rev));
+        continue;
+      }
+      if (await readable(d, req.id, x.ok, reader)) {
+        docs.push(x);
+        continue;
+      }
+      // The latest leaf is not the reader's (any more): the revision asked for, if it may see it.
+      const exact = latest
+        ? await getOrUndefined(d, req.id, {
+            rev: req.rev,
+            ...(revs ? { revs: true } : {}),
+            ...(attachments ? { attachments: true } : {}),
+          })
+        : undefined;
+      if (exact && (await readable(d, req.id, exact, reader))) docs.push({ ok: exact });
+      else docs.push(missing(req.id, req.rev));
+    }
+    if (!docs.length) docs.push(missing(req.id, req.rev));
+    results.push({ id: req.id, docs: dedupe(docs) });
+  }
+  sendJson(ctx.res, 200, { results });
+}
+
+function dedupe(docs: BulkGetDoc[]): BulkGetDoc[] {
+  const seen = new Set<string>();
+  return docs.filter((x) => {
+    const key = "ok" in x ? `ok:${x.ok._rev}` : `err:${x.error.rev}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+// ---- _all_docs ----------------------------------------------------------------------------------
+
+export async function allDocs(ctx: Ctx): Promise<void> {
+  const { d, reader, query: q } = ctx;
+  let keys: unknown = q.json("keys");
+  if (ctx.req.method === "POST") {
+    const body = await readJsonObject(ctx.req, ctx.limit);
+    if (body.keys !== undefined) keys = body.keys;
+  }
+  if (keys !== undefined && !Array.isArray(keys)) throw badRequest("keys must be a JSON array.");
+  await d.flushSoon();
+  const includeDocs = q.bool("include_docs");
+  const conflicts = q.bool("conflicts");
+  const descending = q.bool("descending");
+  const limit = q.int("limit");
+  const skip = q.int("skip") ?? 0;
+  type Row = { id: string; key: string; value: { rev: string; deleted?: true }; doc?: Doc | null };
+  type ErrRow = { key: unknown; error: string };
+  const rows: (Row | ErrRow)[] = [];
+  const picked: { row: Row; others: LeafEntry[] }[] = [];
+  let total = 0;
+  if (keys) {
+    for (const key of keys as unknown[]) {
+      const vis = typeof key === "string" ? visibleIndexLeaves(d, key, reader) : [];
+      const w = winnerOf(vis);
+      if (!w) {
+        rows.push({ key, error: "not_found" });
+        continue;
+      }
+      const row: Row = {
+        id: key as string,
+        key: key as string,
+        value: { rev: w.rev, ...(w.deleted ? { deleted: true } : {}) },
+      };
+      if (includeDocs && w.deleted) row.doc = null;
+      else if (includeDocs) picked.push({ row, others: vis.filter((l) => l !== w && !l.deleted) });
+      rows.push(row);
+    }
+    total = rows.length;
+  } else {
+    const list: { id: string; w: LeafEntry; vis: LeafEntry[] }[] = [];
+    for (const [id, e] of d.index.documentsOf(reader.principals)) {
+      const vis = e.leaves.filter((l) => visibleTo(l.p, reader.set));
+      const w = winnerOf(vis);
+      if (w && !w.deleted) list.push({ id, w, vis });
+    }
+    total = list.length;
+    list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    if (descending) list.reverse();
+    const key = q.json("key");
+    let start = q.json("startkey") ?? q.json("start_key");
+    let end = q.json("endkey") ?? q.json("end_key");
+    if (key !== undefined) start = end = key;
+    for (const [n, v] of [
+      ["startkey", start],
+      ["endkey", end],
+    ] as const) {
+      if (v !== undefined && typeof v !== "string") throw badRequest(`${n} must be a document id (a JSON string).`);
+    }
+    const inclusiveEnd = q.bool("inclusive_end", true);
+    const after = (id: string, bound: string) => (descending ? id < bound : id > bound);
+    let selected = list.filter((x) => {
+      if (typeof start === "string" && after(start, x.id)) return false;
+      if (typeof end === "string") {
+        if (after(x.id, end)) return false;
+        if (!inclusiveEnd && x.id === end) return false;
+      }
+      return true;
+    });
+    selected = selected.slice(skip, limit === undefined ? undefined : skip + limit);
+    for (const x of selected) {
+      const row: Row = { id: x.id, key: x.id, value: { rev: x.w.rev } };
+      if (includeDocs) picked.push({ row, others: x.vis.filter((l) => l !== x.w && !l.deleted) });
+      rows.push(row);
+    }
+  }
+  if (picked.length) {
+    const res = await d.db.bulkGet({ docs: picked.map((p) => ({ id: p.row.id, rev: p.row.value.rev })) });
+    for (let i = 0; i < picked.length; i++) {
+      const got = res.results[i]?.docs[0];
+      const doc = got && "ok" in got ? got.ok : null;
+      if (doc && conflicts && picked[i]!.others.length)
+        doc._conflicts = picked[i]!.others.sort(compareLeaves).map((l) => l.rev);
+      picked[i]!.row.doc = doc && (await readable(d, doc._id, doc, reader)) ? doc : null;
+    }
+  }
+  sendJson(ctx.res, 200, {
+    total_rows: total,
+    offset: keys ? 0 : skip,
+    rows,
+    ...(q.bool("update_seq") ? { update_seq: d.currentSeq(reader) } : {}),
+  });
+}
+
+// ---- _revs_diff ---------------------------------------------------------------------------------
+
+export async function revsDiff(ctx: Ctx): Promise<void> {
+  const { d, reader } = ctx;
+  const body = await readJsonObject(ctx.req, ctx.limit);
+  const out: Record<string, { missing: string[] }> = {};
+  const check: Record<string, string[]> = {};
+  const partial: string[] = [];
+  for (const [id, revs] of Object.entries(body)) {
+    if (!Array.isArray(revs) || !revs.every((r) => typeof r === "string")) {
+      throw badRequest(`_revs_diff: the revisions of ${JSON.stringify(id)} must be an array of strings.`);
+    }
+    const list = [...new Set(revs as string[])];
+    const e = d.index.docs.get(id);
+    let all: boolean;
+    let any: boolean;
+    if (e) {
+      all = e.leaves.every((l) => visibleTo(l.p, reader.set));
+      any = e.leaves.some((l) => visibleTo(l.p, reader.set));
+    } else {
+      const leaves = id.startsWith("_") ? [] : await d.loadLeaves(id);
+      all = leaves.every((l) => visibleTo(l.principals, reader.set));
+      any = leaves.some((l) => visibleTo(l.principals, reader.set));
+    }
+    if (!any) {
+      // Unknown, or not the reader's: everything is missing (no probing).
+      if (list.length) out[id] = { missing: list };
+      continue;
+    }
+    check[id] = list;
+    if (!all) partial.push(id);
+  }
+  const diff = Object.keys(check).length ? await d.db.revsDiff(check) : {};
+  for (const id of Object.keys(check)) {
+    const missing = new Set(diff[id]?.missing ?? []);
+    if (partial.includes(id)) {
+      // Revisions the reader cannot reach through a leaf they see count as missing.
+      const reachable = new Set<string>();
+      for (const leaf of await visibleDbLeaves(d, id, reader)) {
+        const withRevs = await getOrUndefined(d, id, { rev: leaf.rev, revs: true });
+        const path = withRevs?._revisions;
+        if (path) path.ids.forEach((h, i) => reachable.add(`${path.start - i}-${h}`));
+      }
+      for (const rev of check[id]!) if (!reachable.has(rev)) missing.add(rev);
+    }
+    if (missing.size) out[id] = { missing: check[id]!.filter((r) => missing.has(r)) };
+  }
+  sendJson(ctx.res, 200, out);
+}
+
+// ---- attachments, _design/c8o -------------------------------------------------------------------
+
+export async function getAttachment(ctx: Ctx, id: string, name: string): Promise<void> {
+  const { d, reader, query: q } = ctx;
+  const rev = q.str("rev");
+  let doc: Doc | undefined;
+  if (rev) {
+    doc = await getOrUndefined(d, id, { rev });
+    if (doc && !(await readable(d, id, doc, reader))) doc = undefined;
+  } else {
+    const w = winnerOf(await visibleDbLeaves(d, id, reader));
+    if (w && !w.deleted) doc = w.body as Doc;
+  }
+  const meta = doc?._attachments?.[name];
+  if (!doc || !meta) throw notFound("Document or attachment is missing.");
+  const data = await d.db.getAttachment(id, name, { rev: doc._rev });
+  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
+  ctx.res.writeHead(200, {
+    "Content-Type": meta.content_type || "application/octet-stream",
+    "Content-Length": String(buf.length),
+    "Content-Security-Policy": "sandbox",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "must-revalidate",
+    ...(meta.digest ? { ETag: `"${meta.digest}"` } : {}),
+  });
+  ctx.res.end(ctx.req.method === "HEAD" ? undefined : buf);
+}
+
+export async function getC8oDesign(ctx: Ctx): Promise<void> {
+  const doc = await getOrUndefined(ctx.d, "_design/c8o", {});
+  if (!doc) throw notFound("missing");
+  sendJson(ctx.res, 200, doc, { ETag: `"${doc._rev}"` });
+}
