@@ -1,0 +1,514 @@
+// bench/engine-throughput: requests/s and latency of the FetchItems job (GET <upstream>/items,
+// answered as JSON) on (a) the Atelier engine, (b) a Node-RED 5 flow, (c) a plain Express handler
+// (global fetch: the floor) and (c') Express with an undici Agent (extra information).
+// Run: npm run bench:engine [-- --duration 10 --rounds 3 --warmup 5 --connections 50 ...]
+// See bench/README.md.
+import { mkdir, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { readdir, stat } from "node:fs/promises";
+import { writeNodeRedFiles, NODE_RED_PATH } from "./node-red.ts";
+import { summarize } from "./prof-summary.ts";
+import {
+  canPin,
+  coreTimes,
+  freePort,
+  killAllOnExit,
+  pinSelf,
+  processCpuSeconds,
+  startService,
+  type Service,
+} from "./procs.ts";
+import { ensureTools, type Tools } from "./tools.ts";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const WORK = path.join(ROOT, "bench", ".work", "engine-throughput");
+
+type TargetId = "engine" | "node-red" | "express-fetch" | "express-undici";
+const ALL_TARGETS: TargetId[] = ["engine", "node-red", "express-fetch", "express-undici"];
+const LABELS: Record<TargetId, string> = {
+  engine: "(a)  Atelier engine, FetchItems sequence",
+  "node-red": "(b)  Node-RED flow (http in/request/response)",
+  "express-fetch": "(c)  Express + global fetch (floor)",
+  "express-undici": "(c') Express + undici Agent (information)",
+};
+
+interface Options {
+  durationS: number;
+  warmupS: number;
+  rounds: number;
+  connections: number;
+  targets: TargetId[];
+  pin: boolean;
+  targetCpu: number;
+  loadCpu: number;
+  cpuProf: boolean;
+  engineNode: string;
+  out?: string;
+}
+
+function usage(): string {
+  return `usage: npm run bench:engine -- [options]
+  --duration <s>      measured seconds per target and round (default 10)
+  --warmup <s>        warm-up seconds per target before the first round (default 5)
+  --rounds <n>        rounds; each measures every target once, in rotated order (default 3)
+  --connections <n>   concurrent client connections (default 50)
+  --targets <list>    comma-separated among ${ALL_TARGETS.join(",")} (default all)
+  --target-cpu <n>    core of the server under test (default 0)
+  --load-cpu <n>      core of the load generator and the upstream (default 1)
+  --no-pin            do not pin processes to cores
+  --engine-node <bin> Node binary running the engine and the Express baselines (default: this one);
+                      "node22" uses the Node 22 installed for Node-RED
+  --cpu-prof          profile the engine (V8 --cpu-prof) into bench/.work/engine-throughput/prof/
+  --out <file>        also write the results as JSON there
+  --quick             smoke run: --duration 3 --warmup 1 --rounds 1`;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    durationS: 10,
+    warmupS: 5,
+    rounds: 3,
+    connections: 50,
+    targets: [...ALL_TARGETS],
+    pin: true,
+    targetCpu: 0,
+    loadCpu: 1,
+    cpuProf: false,
+    engineNode: process.execPath,
+  };
+  const num = (name: string, v: string | undefined, min: number): number => {
+    const n = Number(v);
+    if (v === undefined || !Number.isFinite(n) || n < min) throw new Error(`${name} needs a number >= ${min}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => argv[++i];
+    switch (a) {
+      case "--duration":
+        o.durationS = num(a, next(), 1);
+        break;
+      case "--warmup":
+        o.warmupS = num(a, next(), 0);
+        break;
+      case "--rounds":
+        o.rounds = Math.round(num(a, next(), 1));
+        break;
+      case "--connections":
+        o.connections = Math.round(num(a, next(), 1));
+        break;
+      case "--target-cpu":
+        o.targetCpu = Math.round(num(a, next(), 0));
+        break;
+      case "--load-cpu":
+        o.loadCpu = Math.round(num(a, next(), 0));
+        break;
+      case "--targets": {
+        const list = (next() ?? "").split(",").filter(Boolean);
+        const bad = list.filter((t) => !ALL_TARGETS.includes(t as TargetId));
+        if (!list.length || bad.length) throw new Error(`--targets: unknown ${bad.join(", ") || "(empty)"}`);
+        o.targets = ALL_TARGETS.filter((t) => list.includes(t));
+        break;
+      }
+      case "--no-pin":
+        o.pin = false;
+        break;
+      case "--cpu-prof":
+        o.cpuProf = true;
+        break;
+      case "--engine-node":
+        o.engineNode = next() ?? "";
+        break;
+      case "--out":
+        o.out = next();
+        break;
+      case "--quick":
+        o.durationS = 3;
+        o.warmupS = 1;
+        o.rounds = 1;
+        break;
+      case "--help":
+      case "-h":
+        process.stdout.write(usage() + "\n");
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${a}\n${usage()}`);
+    }
+  }
+  return o;
+}
+
+const log = (s: string) => process.stdout.write(s + "\n");
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  duration: number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+
+interface Measure {
+  target: TargetId;
+  round: number;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  /** % of one core used by the server under test. */
+  targetCpu?: number;
+  /** % of one core used by the upstream, and by the load generator (this process). */
+  upstreamCpu?: number;
+  loadgenCpu: number;
+  /** % busy of the target's core and of the load core, all processes of the machine included. */
+  targetCoreBusy?: number;
+  loadCoreBusy?: number;
+}
+
+interface Target {
+  id: TargetId;
+  url: string;
+  service: Service;
+  /** Picks the items array out of the target's answer. */
+  items(body: unknown): unknown;
+}
+
+async function getJson(url: string): Promise<{ status: number; body: unknown }> {
+  const r = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  const text = await r.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: r.status, body };
+}
+
+/** Polls a URL until it answers 200 (servers that do not print when they are ready). */
+async function waitFor200(url: string, name: string, service: Service, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    if (service.proc.exitCode !== null) throw new Error(`${name} exited\n${service.stderrTail()}`);
+    try {
+      const r = await getJson(url);
+      if (r.status === 200) return;
+      last = `HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(
+    `${name} did not answer 200 at ${url} within ${timeoutMs / 1000} s (last: ${last})\n${service.stderrTail()}`,
+  );
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** When the engine was started and when measuring began (the profile's part worth reading). */
+let engineStartedAt = 0;
+let measuringFrom = 0;
+
+async function startTargets(o: Options, tools: Tools, upstream: string): Promise<Target[]> {
+  const cpu = o.pin ? o.targetCpu : undefined;
+  const targets: Target[] = [];
+  const tsxImport = ["--import", "tsx"];
+  for (const id of o.targets) {
+    if (id === "engine") {
+      engineStartedAt = Date.now();
+      const profArgs = o.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${path.join(WORK, "prof")}`] : [];
+      const service = await startService({
+        name: "Atelier engine",
+        command: o.engineNode,
+        args: [...profArgs, "bin/atelier.js", "serve", "--workspace", "examples/workspace", "--port", "0"],
+        cwd: ROOT,
+        cpu,
+        env: { ...process.env, ATELIER_LOG_LEVEL: "warn" },
+        ready: /Atelier engine: (\S+)/,
+      });
+      const url = `${service.url.replace(/\/$/, "")}/projects/Demo/.json?__sequence=FetchItems&baseUrl=${encodeURIComponent(upstream)}`;
+      targets.push({ id, url, service, items: (b) => (b as { items?: unknown }).items });
+    } else if (id === "node-red") {
+      const port = await freePort();
+      const files = await writeNodeRedFiles(WORK, port);
+      const service = await startService({
+        name: "Node-RED",
+        command: tools.node22,
+        args: [tools.nodeRedMain, "--settings", files.settings, "--userDir", files.userDir],
+        cwd: files.userDir,
+        cpu,
+        env: { ...process.env, NODE_RED_HOME: files.userDir, NODE_ENV: "production" },
+        url: `http://127.0.0.1:${port}`,
+      });
+      const url = `${service.url}${NODE_RED_PATH}?baseUrl=${encodeURIComponent(upstream)}`;
+      await waitFor200(url, "Node-RED", service);
+      targets.push({ id, url, service, items: (b) => b });
+    } else {
+      const mode = id === "express-fetch" ? "fetch" : "undici";
+      const service = await startService({
+        name: `Express (${mode})`,
+        command: o.engineNode,
+        args: [...tsxImport, "bench/engine-throughput/express-floor.ts", "--mode", mode, "--tools", tools.dir],
+        cwd: ROOT,
+        cpu,
+        ready: /FLOOR (\S+)/,
+      });
+      const url = `${service.url}/items?baseUrl=${encodeURIComponent(upstream)}`;
+      targets.push({ id, url, service, items: (b) => (b as { items?: unknown }).items });
+    }
+  }
+  return targets;
+}
+
+async function measure(
+  autocannon: Autocannon,
+  t: Target,
+  o: Options,
+  seconds: number,
+  round: number,
+  upstream: Service,
+): Promise<Measure> {
+  const t0 = processCpuSeconds(t.service.pid);
+  const u0 = processCpuSeconds(upstream.pid);
+  const self0 = process.cpuUsage();
+  const cores0 = coreTimes();
+  const started = process.hrtime.bigint();
+  const r = await autocannon({ url: t.url, connections: o.connections, pipelining: 1, duration: seconds });
+  const wall = Number(process.hrtime.bigint() - started) / 1e9;
+  const t1 = processCpuSeconds(t.service.pid);
+  const u1 = processCpuSeconds(upstream.pid);
+  const self = process.cpuUsage(self0);
+  const cores1 = coreTimes();
+  const pct = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? undefined : (100 * (b - a)) / wall;
+  const busy = (cpu: number) => {
+    const a = cores0.get(cpu);
+    const b = cores1.get(cpu);
+    return a && b && b.total > a.total ? (100 * (b.busy - a.busy)) / (b.total - a.total) : undefined;
+  };
+  return {
+    target: t.id,
+    round,
+    reqPerSec: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+    targetCpu: pct(t0, t1),
+    upstreamCpu: pct(u0, u1),
+    loadgenCpu: (100 * (self.user + self.system)) / 1e6 / wall,
+    targetCoreBusy: o.pin ? busy(o.targetCpu) : undefined,
+    loadCoreBusy: o.pin ? busy(o.loadCpu) : undefined,
+  };
+}
+
+const fmt = (n: number | undefined, digits = 0) =>
+  n === undefined || !Number.isFinite(n)
+    ? "-"
+    : n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function main(): Promise<number> {
+  const o = parseArgs(process.argv.slice(2));
+  killAllOnExit();
+  if (o.pin) {
+    if (os.availableParallelism() < 2 || !canPin() || Math.max(o.targetCpu, o.loadCpu) >= os.availableParallelism()) {
+      log("Pinning off: needs taskset and 2 cores (figures then include scheduling noise).");
+      o.pin = false;
+    } else {
+      pinSelf(o.loadCpu);
+    }
+  }
+  const tools = await ensureTools(path.join(WORK, "tools"), (s) => log(`setup: ${s}`));
+  if (o.engineNode === "node22") o.engineNode = tools.node22;
+  const autocannon = tools.require("autocannon") as Autocannon;
+
+  const upstream = await startService({
+    name: "upstream",
+    command: process.execPath,
+    args: ["--import", "tsx", "bench/engine-throughput/upstream.ts"],
+    cwd: ROOT,
+    cpu: o.pin ? o.loadCpu : undefined,
+    ready: /UPSTREAM (\S+)/,
+  });
+  const services: Service[] = [upstream];
+  try {
+    const expected = await getJson(`${upstream.url}/items`);
+    const targets = await startTargets(o, tools, upstream.url);
+    services.push(...targets.map((t) => t.service));
+
+    // Each target must do the job right before its speed means anything.
+    for (const t of targets) {
+      const r = await getJson(t.url);
+      const items = r.status === 200 ? t.items(r.body) : undefined;
+      if (JSON.stringify(items) !== JSON.stringify(expected.body)) {
+        throw new Error(
+          `${LABELS[t.id]} answered HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 300)} instead of the upstream's items`,
+        );
+      }
+    }
+
+    const engineVersion = o.engineNode === process.execPath ? process.version : tools.node22Version;
+    log("");
+    log(`engine-throughput: GET <upstream>/items passed on as JSON; ${o.connections} connections, pipelining 1`);
+    log(
+      `  ${o.rounds} round(s) x ${o.durationS} s per target (rotated order) after ${o.warmupS} s of warm-up; medians of the rounds`,
+    );
+    log(
+      o.pin
+        ? `  placement: server under test on core ${o.targetCpu} (alone); load generator (autocannon, in this process) and upstream on core ${o.loadCpu}`
+        : "  placement: not pinned",
+    );
+    log(
+      `  Node ${engineVersion} for the engine and Express ${tools.expressVersion}; Node ${tools.node22Version} for Node-RED ${tools.nodeRedVersion}; autocannon ${tools.autocannonVersion}`,
+    );
+    if (o.warmupS > 0) {
+      for (const t of targets) {
+        log(`  warming up ${LABELS[t.id].trim()}...`);
+        await autocannon({ url: t.url, connections: o.connections, pipelining: 1, duration: o.warmupS });
+      }
+    }
+    const measures: Measure[] = [];
+    measuringFrom = Date.now();
+    for (let round = 0; round < o.rounds; round++) {
+      for (let k = 0; k < targets.length; k++) {
+        const t = targets[(k + round) % targets.length] as Target;
+        const m = await measure(autocannon, t, o, o.durationS, round, upstream);
+        measures.push(m);
+        log(
+          `  round ${round + 1} ${LABELS[t.id].padEnd(46)} ${fmt(m.reqPerSec).padStart(7)} req/s  p50 ${fmt(m.p50, 1)} ms  p99 ${fmt(m.p99, 1)} ms` +
+            `  cpu: server ${fmt(m.targetCpu)}%, upstream ${fmt(m.upstreamCpu)}%, load gen ${fmt(m.loadgenCpu)}%` +
+            (o.pin
+              ? `; core ${o.targetCpu} busy ${fmt(m.targetCoreBusy)}%, core ${o.loadCpu} busy ${fmt(m.loadCoreBusy)}%`
+              : "") +
+            (m.non2xx || m.errors ? `  (${m.non2xx} non-2xx, ${m.errors} errors)` : ""),
+        );
+      }
+    }
+
+    const summary = targets.map((t) => {
+      const ms = measures.filter((m) => m.target === t.id);
+      const med = (f: (m: Measure) => number | undefined) => {
+        const v = ms.map(f).filter((x): x is number => x !== undefined);
+        return v.length ? median(v) : undefined;
+      };
+      return {
+        target: t.id,
+        label: LABELS[t.id].trim(),
+        reqPerSec: med((m) => m.reqPerSec) as number,
+        p50: med((m) => m.p50) as number,
+        p99: med((m) => m.p99) as number,
+        targetCpu: med((m) => m.targetCpu),
+        reqPerCpuSecond: med((m) => (m.targetCpu ? (100 * m.reqPerSec) / m.targetCpu : undefined)),
+        targetCoreOther: med((m) =>
+          m.targetCoreBusy !== undefined && m.targetCpu !== undefined ? m.targetCoreBusy - m.targetCpu : undefined,
+        ),
+        loadCoreBusy: med((m) => m.loadCoreBusy),
+        failures: ms.reduce((a, m) => a + m.non2xx + m.errors, 0),
+      };
+    });
+
+    log("");
+    log(
+      `${"target".padEnd(46)} ${"req/s".padStart(8)} ${"p50 ms".padStart(7)} ${"p99 ms".padStart(7)}  server cpu  req/cpu-s  other load on its core  load core busy`,
+    );
+    for (const s of summary) {
+      log(
+        `${s.label.padEnd(46)} ${fmt(s.reqPerSec).padStart(8)} ${fmt(s.p50, 1).padStart(7)} ${fmt(s.p99, 1).padStart(7)}  ${`${fmt(s.targetCpu)}%`.padStart(10)}  ${fmt(s.reqPerCpuSecond).padStart(9)}  ${`${fmt(s.targetCoreOther)}%`.padStart(22)}  ${`${fmt(s.loadCoreBusy)}%`.padStart(14)}`,
+      );
+    }
+    const get = (id: TargetId) => summary.find((s) => s.target === id);
+    const ratios: Record<string, number> = {};
+    const a = get("engine");
+    log("");
+    log("ratios of req/s (and of req per server CPU-second, which other load on the machine disturbs less):");
+    const ratioLine = (name: string, den: TargetId, goal?: number) => {
+      const d = get(den);
+      if (a === undefined || d === undefined) return;
+      const r = a.reqPerSec / d.reqPerSec;
+      ratios[name] = r;
+      const perCpu =
+        a.reqPerCpuSecond !== undefined && d.reqPerCpuSecond !== undefined
+          ? a.reqPerCpuSecond / d.reqPerCpuSecond
+          : undefined;
+      if (perCpu !== undefined) ratios[`${name} per cpu-s`] = perCpu;
+      log(
+        `${name.padEnd(5)} = ${fmt(r, 2)}  (per cpu-s: ${fmt(perCpu, 2)})` +
+          (goal !== undefined ? `   target >= ${goal}: ${r >= goal ? "met" : "MISSED"}` : "   information"),
+      );
+    };
+    ratioLine("a/b", "node-red", 1.5);
+    ratioLine("a/c", "express-fetch", 0.6);
+    ratioLine("a/c'", "express-undici");
+    const failures = summary.filter((s) => s.failures > 0);
+    for (const s of failures) log(`WARNING: ${s.label}: ${s.failures} failed requests during measurement`);
+    for (const s of summary) {
+      if (s.loadCoreBusy !== undefined && s.loadCoreBusy > 95)
+        log(
+          `NOTE: the load core was saturated while measuring ${s.label}: its figure may be a floor of what it can do`,
+        );
+      if (s.targetCoreOther !== undefined && s.targetCoreOther > 10)
+        log(`NOTE: other processes used ${fmt(s.targetCoreOther)}% of core ${o.targetCpu} while measuring ${s.label}`);
+    }
+
+    const report = {
+      at: new Date().toISOString(),
+      options: { ...o, engineNode: engineVersion },
+      versions: {
+        engineNode: engineVersion,
+        nodeRedNode: tools.node22Version,
+        nodeRed: tools.nodeRedVersion,
+        express: tools.expressVersion,
+        autocannon: tools.autocannonVersion,
+      },
+      summary,
+      ratios,
+      measures,
+    };
+    await mkdir(WORK, { recursive: true });
+    const file = o.out ? path.resolve(o.out) : path.join(WORK, `results-${report.at.replace(/[:.]/g, "-")}.json`);
+    await writeFile(file, JSON.stringify(report, null, 2) + "\n");
+    log(`\nresults: ${path.relative(process.cwd(), file)}`);
+    return failures.length ? 1 : 0;
+  } finally {
+    for (const s of services.reverse()) await s.stop();
+    if (o.cpuProf) await reportProfile();
+  }
+}
+
+/** Summarizes the engine's main-thread profile (the largest file written by this run). */
+async function reportProfile(): Promise<void> {
+  const dir = path.join(WORK, "prof");
+  const files = await Promise.all(
+    (await readdir(dir).catch(() => [] as string[]))
+      .filter((f) => f.endsWith(".cpuprofile"))
+      .map(async (f) => ({ f: path.join(dir, f), s: await stat(path.join(dir, f)) })),
+  );
+  const mine = files.filter((x) => x.s.mtimeMs >= engineStartedAt).sort((a, b) => b.s.size - a.s.size)[0];
+  if (!mine) {
+    log("no engine CPU profile was written (did the engine exit cleanly?)");
+    return;
+  }
+  const skip = measuringFrom > engineStartedAt ? (measuringFrom - engineStartedAt) / 1000 : 0;
+  log(`\nengine CPU profile: ${path.relative(process.cwd(), mine.f)} (measured part only)`);
+  log(await summarize(mine.f, 25, skip));
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`engine-throughput: ${(e as Error).message ?? String(e)}\n`);
+    process.exit(1);
+  },
+);
