@@ -8,6 +8,7 @@ export default defineConfig({
       "electron/**/*.test.ts",
       "build/**/*.test.ts",
       "bin/**/*.test.ts",
+      "renderer/src/**/*.test.ts",
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,

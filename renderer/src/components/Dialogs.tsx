@@ -1,0 +1,323 @@
+import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { api } from "../api.ts";
+import { glyph } from "../icons.ts";
+import { mutate, useStudio } from "../store.ts";
+import { formInputs } from "./RunPanel.tsx";
+
+const close = () => useStudio.setState({ dialog: undefined });
+
+function Modal({ title, children, onSubmit }: { title: string; children: ReactNode; onSubmit?: () => void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const prev = document.activeElement as HTMLElement | null;
+    (ref.current?.querySelector("input, select, textarea, button") as HTMLElement | null)?.focus();
+    return () => prev?.focus?.();
+  }, []);
+  return (
+    <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && close()}>
+      <div
+        ref={ref}
+        className="modal"
+        role="dialog"
+        aria-modal="true"
+        aria-label={title}
+        onKeyDown={(e) => {
+          if (e.key === "Escape") {
+            e.stopPropagation();
+            close();
+          }
+        }}
+      >
+        <h2>{title}</h2>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            onSubmit?.();
+          }}
+        >
+          {children}
+        </form>
+      </div>
+    </div>
+  );
+}
+
+/** The dialog open now, if any. */
+export function Dialogs() {
+  const dialog = useStudio((s) => s.dialog);
+  if (!dialog) return null;
+  switch (dialog.kind) {
+    case "palette":
+      return <Palette project={dialog.project} parent={dialog.parent} />;
+    case "confirm-delete":
+      return <ConfirmDelete project={dialog.project} ids={dialog.ids} />;
+    case "new-project":
+      return <NewProject />;
+    case "help":
+      return <Help />;
+    case "save-test":
+      return <SaveTest project={dialog.project} owner={dialog.owner} />;
+  }
+}
+
+/** Adds a child: only the types the parent accepts, searchable. */
+function Palette({ project, parent }: { project: string; parent: string }) {
+  const types = useStudio((s) => s.types);
+  const parentNode = useStudio((s) => s.projects[project]?.nodes.get(parent));
+  const [q, setQ] = useState("");
+  const [active, setActive] = useState(0);
+  const accepted = useMemo(() => {
+    const list = (types.get(parentNode?.type ?? "")?.accepts ?? []).map((t) => types.get(t)!).filter(Boolean);
+    const needle = q.trim().toLowerCase();
+    return needle
+      ? list.filter(
+          (t) =>
+            t.label.toLowerCase().includes(needle) ||
+            t.type.toLowerCase().includes(needle) ||
+            t.category.includes(needle),
+        )
+      : list;
+  }, [types, parentNode, q]);
+  const add = (type: string) => {
+    close();
+    void mutate(() => api.create(project, { parent, type }), project);
+  };
+  const current = accepted[Math.min(active, accepted.length - 1)];
+  return (
+    <Modal title={`Add to ${parentNode?.name ?? ""}`} onSubmit={() => current && add(current.type)}>
+      <input
+        aria-label="Search types"
+        placeholder="Type to search…"
+        value={q}
+        onChange={(e) => {
+          setQ(e.target.value);
+          setActive(0);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === "ArrowDown") {
+            e.preventDefault();
+            setActive((a) => Math.min(a + 1, accepted.length - 1));
+          }
+          if (e.key === "ArrowUp") {
+            e.preventDefault();
+            setActive((a) => Math.max(a - 1, 0));
+          }
+        }}
+        aria-controls="palette-list"
+        aria-activedescendant={current ? `palette-${current.type}` : undefined}
+      />
+      <div className="palette" role="listbox" id="palette-list" aria-label="Object types">
+        {accepted.length === 0 && <p className="hint">Nothing can be added here{q ? " that matches" : ""}.</p>}
+        {accepted.map((t, i) => (
+          <div
+            key={t.type}
+            id={`palette-${t.type}`}
+            role="option"
+            aria-selected={current?.type === t.type}
+            aria-label={t.label}
+            className={`palette-item ${current?.type === t.type ? "active" : ""}`}
+            onMouseEnter={() => setActive(i)}
+            onClick={() => add(t.type)}
+          >
+            <span className="icon">{glyph(t.icon)}</span>
+            <span className="palette-label">{t.label}</span>
+            <span className="palette-desc">{t.description}</span>
+          </div>
+        ))}
+      </div>
+      <div className="modal-buttons">
+        <button type="button" onClick={close}>
+          Cancel
+        </button>
+        <button type="submit" className="primary" disabled={!current}>
+          Add
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+function ConfirmDelete({ project, ids }: { project: string; ids: string[] }) {
+  const nodes = useStudio((s) => ids.map((id) => s.projects[project]?.nodes.get(id)).filter(Boolean));
+  const count = (id: string): number => {
+    const p = useStudio.getState().projects[project];
+    const n = p?.nodes.get(id);
+    return n ? 1 + n.children.reduce((a, c) => a + count(c), 0) : 0;
+  };
+  const total = ids.reduce((a, id) => a + count(id), 0);
+  return (
+    <Modal
+      title="Delete"
+      onSubmit={() => {
+        close();
+        void mutate(() => api.remove(project, ids), project);
+      }}
+    >
+      <p>
+        Delete {nodes.map((n) => `"${n!.name}"`).join(", ")}
+        {total > nodes.length ? ` and the ${total - nodes.length} object(s) inside` : ""}? Undo (Ctrl+Z) brings it back.
+      </p>
+      <div className="modal-buttons">
+        <button type="button" onClick={close}>
+          Cancel
+        </button>
+        <button type="submit" className="danger">
+          Delete
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+function NewProject() {
+  const [name, setName] = useState("");
+  const examples = useStudio((s) => s.workspace?.examples ?? []);
+  return (
+    <Modal
+      title="New project"
+      onSubmit={() => {
+        if (!name.trim()) return;
+        close();
+        void mutate(() => api.createProject(name.trim()));
+      }}
+    >
+      <div className="field">
+        <label htmlFor="new-project-name">Project name</label>
+        <input id="new-project-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Orders" />
+        <div className="help">Letters, digits, _ . - ; it becomes the project's folder in the workspace.</div>
+      </div>
+      <div className="modal-buttons">
+        {examples.map((ex) => (
+          <button
+            key={ex}
+            type="button"
+            onClick={() => {
+              close();
+              void mutate(() => api.addExample(ex));
+            }}
+          >
+            Add the example project {ex}
+          </button>
+        ))}
+        <button type="button" onClick={close}>
+          Cancel
+        </button>
+        <button type="submit" className="primary">
+          Create
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+export const SHORTCUTS: [string, string][] = [
+  ["Ctrl+Z", "Undo"],
+  ["Ctrl+Shift+Z / Ctrl+Y", "Redo"],
+  ["Ctrl+F", "Filter the explorer"],
+  ["Ctrl+Shift+F", "Find in the workspace"],
+  ["↑ ↓ ← → Home End", "Move in the explorer, open and close"],
+  ["Enter / Space", "Open or close the object"],
+  ["F2", "Rename"],
+  ["Insert", "Add a child"],
+  ["Delete", "Delete (asks first)"],
+  ["Ctrl+C / Ctrl+X / Ctrl+V", "Copy, cut, paste objects"],
+  ["Ctrl+D", "Duplicate"],
+  ["F9", "Toggle a breakpoint on a step"],
+  ["F5", "Run the selected sequence"],
+  ["F8 / F10", "Continue / step in the debugger"],
+  ["Shift+F5", "Stop the run"],
+  ["F1", "This help"],
+];
+
+function Help() {
+  return (
+    <Modal title="Keyboard shortcuts" onSubmit={close}>
+      <table className="shortcuts">
+        <tbody>
+          {SHORTCUTS.map(([k, what]) => (
+            <tr key={k}>
+              <td>
+                <kbd>{k}</kbd>
+              </td>
+              <td>{what}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="modal-buttons">
+        <button type="submit" className="primary">
+          Close
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+/** Saves the run form's inputs as a test case (with the last output as the expected one). */
+function SaveTest({ project, owner }: { project: string; owner: string }) {
+  const p = useStudio((s) => s.projects[project]);
+  const run = useStudio((s) => s.run);
+  const texts = useStudio((s) => s.runInputs[`${project}/${owner}`] ?? {});
+  const ownerNode = p?.nodes.get(owner);
+  const existing = new Set(ownerNode?.children.map((c) => p?.nodes.get(c)?.name));
+  let n = 1;
+  while (existing.has(`Case${n}`)) n++;
+  const [name, setName] = useState(`Case${n}`);
+  const canExpect = run.status === "done" && run.ok && run.target === ownerNode?.name;
+  const [expect, setExpect] = useState(canExpect);
+  const vars = (ownerNode?.children ?? [])
+    .map((c) => p?.nodes.get(c))
+    .filter((x) => x?.type === "Variable") as NonNullable<ReturnType<NonNullable<typeof p>["nodes"]["get"]>>[];
+  const inputs = formInputs(vars, texts);
+  return (
+    <Modal
+      title="Save test case"
+      onSubmit={() => {
+        close();
+        void mutate(
+          () =>
+            api.create(project, {
+              parent: owner,
+              type: "TestCase",
+              name: name.trim(),
+              props: { inputs, ...(expect && canExpect ? { expected: run.output } : {}) },
+            }),
+          project,
+        );
+      }}
+    >
+      <div className="field">
+        <label htmlFor="test-name">Test case name</label>
+        <input id="test-name" value={name} onChange={(e) => setName(e.target.value)} />
+      </div>
+      <div className="field">
+        <span className="label">Inputs</span>
+        <pre className="output-text">{JSON.stringify(inputs)}</pre>
+      </div>
+      <div className="field">
+        <label>
+          <input
+            type="checkbox"
+            checked={expect && canExpect}
+            disabled={!canExpect}
+            onChange={(e) => setExpect(e.target.checked)}
+          />{" "}
+          Expect the output of the last run
+        </label>
+        {!canExpect && (
+          <div className="help">
+            Run it first to save its output as the expected one; or edit "Expected output" later.
+          </div>
+        )}
+      </div>
+      <div className="modal-buttons">
+        <button type="button" onClick={close}>
+          Cancel
+        </button>
+        <button type="submit" className="primary">
+          Save
+        </button>
+      </div>
+    </Modal>
+  );
+}

@@ -1,0 +1,417 @@
+import { lazy, Suspense, useEffect, useId, useMemo, useRef, useState } from "react";
+import type { PropDef } from "../../../engine/common/model/props.ts";
+import type { TypeSchema } from "../../../engine/common/model/typedef.ts";
+import { objectRevision, type ChangeResult, type FlatNode } from "../../../engine/common/studio/api.ts";
+import { api } from "../api.ts";
+import { glyph } from "../icons.ts";
+import { mutate, useStudio } from "../store.ts";
+import { formatFieldValue, parseFieldValue, scopeOf, type ProjectState, type Scope } from "../tree-model.ts";
+import { SourcePicker } from "./SourcePicker.tsx";
+
+const CodeEditor = lazy(() => import("../code/CodeEditor.tsx"));
+
+type Prop = Omit<PropDef, "check">;
+
+const DEBOUNCE_MS = 300;
+
+/**
+ * What the panel knows of the object being edited: the revision it edits from (a change made
+ * elsewhere meanwhile makes the engine refuse ours, 409) and which fields hold unsaved text.
+ */
+interface EditSession {
+  project: string;
+  id: string;
+  rev: string;
+  dirty: Set<string>;
+}
+
+/** The property panel: one field per property of the type's schema, saved as you type. */
+export function PropertyPanel() {
+  const selection = useStudio((s) => s.selection);
+  const project = useStudio((s) => (s.selection ? s.projects[s.selection.project] : undefined));
+  const types = useStudio((s) => s.types);
+  const node = selection && project ? project.nodes.get(selection.id) : undefined;
+  if (!selection || !project || !node) {
+    return (
+      <section className="properties empty" aria-label="Properties">
+        <div className="pane-header">
+          <span className="pane-title">Properties</span>
+        </div>
+        <p className="hint">Select an object in the explorer to see its properties.</p>
+      </section>
+    );
+  }
+  return (
+    <NodeProperties
+      key={`${selection.project}/${node.id}`}
+      project={project}
+      node={node}
+      schema={types.get(node.type)}
+      types={types}
+    />
+  );
+}
+
+function NodeProperties({
+  project,
+  node,
+  schema,
+  types,
+}: {
+  project: ProjectState;
+  node: FlatNode;
+  schema: TypeSchema | undefined;
+  types: Map<string, TypeSchema>;
+}) {
+  const session = useRef<EditSession>({
+    project: project.name,
+    id: node.id,
+    rev: objectRevision(node),
+    dirty: new Set(),
+  });
+  // Follow changes from elsewhere while nothing is being typed.
+  if (session.current.dirty.size === 0) session.current.rev = objectRevision(node);
+  const scope = useMemo(() => scopeOf(project, node.id, types), [project, node.id, types]);
+
+  const save = (changes: { set?: Record<string, unknown>; unset?: string[]; name?: string }) =>
+    mutate(async (): Promise<ChangeResult> => {
+      const r = await api.update(project.name, node.id, { rev: session.current.rev, ...changes });
+      const after = r.deltas.find((d) => d.project === project.name)?.upserts.find((n) => n.id === node.id);
+      if (after) session.current.rev = objectRevision(after);
+      return r;
+    }, project.name);
+
+  const groups = useMemo(() => {
+    const out = new Map<string, Prop[]>();
+    for (const p of schema?.props ?? []) {
+      const g = p.group ?? "";
+      if (!out.has(g)) out.set(g, []);
+      out.get(g)!.push(p);
+    }
+    return [...out.entries()].sort((a, b) =>
+      a[0] === "" ? -1 : b[0] === "" ? 1 : a[0] === "Documentation" ? 1 : b[0] === "Documentation" ? -1 : 0,
+    );
+  }, [schema]);
+
+  const isRoot = node.parent === undefined;
+  const general = (node.issues ?? []).filter((i) => !i.prop);
+
+  return (
+    <section className="properties" aria-label="Properties">
+      <div className="pane-header">
+        <span className="pane-title">
+          <span aria-hidden="true">{glyph(schema?.icon)}</span> {schema?.label ?? node.type}
+        </span>
+        {node.file && (
+          <span className="file" title="Where it is saved">
+            {node.file}
+          </span>
+        )}
+      </div>
+      <div className="props-body">
+        {schema?.description && <p className="type-help">{schema.description}</p>}
+        {general.length > 0 && (
+          <div className="issues" role="alert" aria-label="Problems">
+            {general.map((i, k) => (
+              <div key={k}>⚠ {i.message}</div>
+            ))}
+          </div>
+        )}
+        {!schema && <p className="issues">Unknown object type "{node.type}": its properties are kept as they are.</p>}
+        <NameField node={node} readOnly={isRoot} onRename={(name) => void save({ name })} />
+        {groups.map(([group, props]) => (
+          <fieldset key={group || "main"} className="prop-group">
+            {group && <legend>{group}</legend>}
+            {props.map((p) => (
+              <Field
+                key={p.name}
+                prop={p}
+                node={node}
+                project={project}
+                scope={scope}
+                session={session.current}
+                onSave={(value) => save(value === undefined ? { unset: [p.name] } : { set: { [p.name]: value } })}
+              />
+            ))}
+          </fieldset>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function NameField({ node, readOnly, onRename }: { node: FlatNode; readOnly: boolean; onRename: (n: string) => void }) {
+  const [draft, setDraft] = useState(node.name);
+  const id = useId();
+  useEffect(() => setDraft(node.name), [node.name]);
+  const commit = () => {
+    const n = draft.trim();
+    if (n && n !== node.name) onRename(n);
+    else setDraft(node.name);
+  };
+  return (
+    <div className="field">
+      <label htmlFor={id}>Name</label>
+      <input
+        id={id}
+        value={draft}
+        readOnly={readOnly}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") commit();
+          if (e.key === "Escape") setDraft(node.name);
+        }}
+      />
+      {readOnly && <div className="help">A project is named after its folder.</div>}
+    </div>
+  );
+}
+
+function Field({
+  prop,
+  node,
+  project,
+  scope,
+  session,
+  onSave,
+}: {
+  prop: Prop;
+  node: FlatNode;
+  project: ProjectState;
+  scope: Scope;
+  session: EditSession;
+  onSave: (value: unknown) => Promise<unknown>;
+}) {
+  const id = useId();
+  const helpId = `${id}-help`;
+  const errId = `${id}-err`;
+  const value = node.props[prop.name];
+  const isSet = value !== undefined;
+  const issues = (node.issues ?? []).filter((i) => i.prop === prop.name);
+  const textual = !["boolean", "enum", "source", "expression", "code"].includes(prop.kind);
+  const [draft, setDraft] = useState(() => formatFieldValue(prop.kind, value));
+  const [localError, setLocalError] = useState<string>();
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const dirty = useRef(false);
+  const draftRef = useRef(draft);
+  draftRef.current = draft;
+
+  // Show the saved value when it changes and nothing is being typed here.
+  useEffect(() => {
+    if (!dirty.current) setDraft(formatFieldValue(prop.kind, value));
+  }, [value, prop.kind]);
+
+  const flush = async () => {
+    clearTimeout(timer.current);
+    if (!dirty.current) return;
+    let parsed: unknown;
+    try {
+      parsed = parseFieldValue(prop.kind, draftRef.current);
+      setLocalError(undefined);
+    } catch (e) {
+      setLocalError(prop.kind === "json" ? `Not valid JSON: ${(e as Error).message}` : (e as Error).message);
+      return;
+    }
+    dirty.current = false;
+    session.dirty.delete(prop.name);
+    useStudio.getState().pendingFlushes.delete(entry.current);
+    await onSave(parsed);
+  };
+  const flushRef = useRef(flush);
+  flushRef.current = flush;
+  const entry = useRef(() => flushRef.current());
+
+  // Save what was typed when the object is left.
+  useEffect(() => () => void flushRef.current(), []);
+
+  const edit = (text: string) => {
+    setDraft(text);
+    dirty.current = true;
+    session.dirty.add(prop.name);
+    useStudio.getState().pendingFlushes.add(entry.current);
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => void flushRef.current(), DEBOUNCE_MS);
+  };
+
+  const defaultText =
+    prop.default === undefined ? "" : formatFieldValue(prop.kind === "json" ? "json" : prop.kind, prop.default);
+  const describedBy = [helpId, issues.length || localError ? errId : ""].filter(Boolean).join(" ");
+  const common = {
+    id,
+    "aria-describedby": describedBy,
+    "aria-invalid": issues.length > 0 || Boolean(localError),
+    onBlur: () => void flush(),
+  };
+
+  let control: React.ReactNode;
+  switch (prop.kind) {
+    case "boolean": {
+      const checked = Boolean(isSet ? value : prop.default);
+      control = (
+        <span className={`checkbox ${isSet ? "" : "is-default"}`}>
+          <input
+            id={id}
+            type="checkbox"
+            aria-describedby={describedBy}
+            checked={checked}
+            onChange={(e) => void onSave(e.target.checked === Boolean(prop.default) ? undefined : e.target.checked)}
+          />
+          {!isSet && <span className="default-note">default</span>}
+        </span>
+      );
+      break;
+    }
+    case "enum":
+      control = (
+        <select
+          id={id}
+          aria-describedby={describedBy}
+          className={isSet ? "" : "is-default"}
+          value={isSet ? String(value) : ""}
+          onChange={(e) => void onSave(e.target.value === "" ? undefined : e.target.value)}
+        >
+          <option value="">{prop.default !== undefined ? `${String(prop.default)} (default)` : "(none)"}</option>
+          {(prop.values ?? []).map((v) => (
+            <option key={v} value={v}>
+              {v}
+            </option>
+          ))}
+          {isSet && !(prop.values ?? []).includes(String(value)) && (
+            <option value={String(value)}>{String(value)} (invalid)</option>
+          )}
+        </select>
+      );
+      break;
+    case "expression":
+    case "code":
+      control = (
+        <Suspense
+          fallback={
+            <textarea
+              aria-label={`${prop.label} (loading the editor)`}
+              className="code-fallback"
+              readOnly
+              value={typeof value === "string" ? value : ""}
+            />
+          }
+        >
+          <CodeEditor
+            label={prop.label}
+            value={draft}
+            variant={prop.kind}
+            path={`${project.name}/${node.id}/${prop.name}`}
+            scope={scope}
+            onChange={edit}
+            onBlur={() => void flush()}
+          />
+        </Suspense>
+      );
+      break;
+    case "source":
+      control = (
+        <SourcePicker
+          id={id}
+          label={prop.label}
+          value={value}
+          project={project}
+          node={node}
+          scope={scope}
+          onChange={(v) => void onSave(v)}
+        />
+      );
+      break;
+    case "text":
+    case "json":
+    case "keyValue":
+    case "stringList":
+      control = (
+        <textarea
+          {...common}
+          className={isSet ? "" : "is-default"}
+          rows={prop.kind === "json" || prop.kind === "text" ? 4 : 3}
+          placeholder={
+            defaultText ||
+            (prop.kind === "keyValue"
+              ? "Name: value (one per line)"
+              : prop.kind === "stringList"
+                ? "One value per line"
+                : "")
+          }
+          value={draft}
+          spellCheck={prop.kind === "text"}
+          onChange={(e) => edit(e.target.value)}
+        />
+      );
+      break;
+    default: {
+      const refs = prop.kind === "reference" ? referenceOptions(prop, project) : [];
+      control = (
+        <>
+          <input
+            {...common}
+            className={isSet ? "" : "is-default"}
+            type="text"
+            inputMode={prop.kind === "integer" || prop.kind === "number" ? "decimal" : undefined}
+            placeholder={defaultText}
+            value={draft}
+            list={refs.length ? `${id}-list` : undefined}
+            onChange={(e) => edit(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === "Enter") void flush();
+            }}
+          />
+          {refs.length > 0 && (
+            <datalist id={`${id}-list`}>
+              {refs.map((r) => (
+                <option key={r} value={r} />
+              ))}
+            </datalist>
+          )}
+        </>
+      );
+    }
+  }
+  void textual;
+  return (
+    <div className={`field kind-${prop.kind}`}>
+      {prop.kind === "expression" || prop.kind === "code" ? (
+        <span className="label">
+          {prop.label}
+          {prop.required && <span className="required"> *</span>}
+        </span>
+      ) : (
+        <label htmlFor={id}>
+          {prop.label}
+          {prop.required && (
+            <span className="required" aria-hidden="true">
+              {" "}
+              *
+            </span>
+          )}
+        </label>
+      )}
+      {control}
+      {(issues.length > 0 || localError) && (
+        <div id={errId} className="field-error" role="alert">
+          {localError ?? issues.map((i) => i.message).join("; ")}
+        </div>
+      )}
+      <div id={helpId} className="help">
+        {prop.help}
+      </div>
+    </div>
+  );
+}
+
+/** Names a reference property may take, from the project's objects. */
+function referenceOptions(prop: Prop, project: ProjectState): string[] {
+  const out = new Set<string>();
+  const ws = useStudio.getState();
+  if (prop.refers === "project") return (ws.workspace?.projects ?? []).map((p) => p.name);
+  for (const n of project.nodes.values()) {
+    const cat = ws.types.get(n.type)?.category;
+    if (prop.refers === cat) out.add(n.name);
+  }
+  return [...out].sort();
+}
