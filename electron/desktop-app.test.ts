@@ -1,0 +1,329 @@
+// The shell's main-process logic driven end to end: fake Electron objects (no binary here), a
+// real engine with its real HTTP server on a temp workspace.
+import type { BrowserWindowConstructorOptions, MenuItemConstructorOptions, OpenDialogOptions } from "electron";
+import { EventEmitter } from "node:events";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startAtelier } from "../engine/node/app.ts";
+import { EngineLog } from "../engine/node/log.ts";
+import { runDesktop, type DesktopController, type DesktopDeps, type RunningEngineLike } from "./desktop-app.ts";
+import { FakeIpcMain, FakeWindow, memoryLog } from "./test/fakes.ts";
+
+const repoExample = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "examples", "workspace");
+
+/** Electron's `app`: quit() closes the windows, then emits will-quit, which may postpone it. */
+class FakeApp extends EventEmitter {
+  isPackaged = false;
+  exited = false;
+  quitCalls = 0;
+  lock = true;
+  windows: FakeWindow[] = [];
+  constructor(private readonly userData: string) {
+    super();
+  }
+  getName = () => "Atelier";
+  getVersion = () => "0.1.0";
+  getPath = (name: string) => path.join(this.userData, "..", name === "userData" ? "userData" : "Documents");
+  requestSingleInstanceLock = () => this.lock;
+  whenReady = async () => undefined;
+  quit(): void {
+    this.quitCalls++;
+    this.emit("before-quit");
+    for (const w of this.windows) if (!w.destroyed) w.close();
+    let prevented = false;
+    this.emit("will-quit", { preventDefault: () => (prevented = true) });
+    if (!prevented) this.exited = true;
+  }
+}
+
+let tmp: string;
+let engines: RunningEngineLike[];
+let controller: DesktopController | null;
+
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "atelier-desktop-"));
+  for (const ws of ["ws1", "ws2"])
+    fs.cpSync(path.join(repoExample, "Demo"), path.join(tmp, ws, "Demo"), { recursive: true });
+  engines = [];
+  controller = null;
+});
+afterEach(async () => {
+  await Promise.all(engines.map((e) => e.close().catch(() => undefined)));
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function setup(over: Partial<DesktopDeps> = {}) {
+  const app = new FakeApp(path.join(tmp, "userData"));
+  const ipcMain = new FakeIpcMain();
+  const log = memoryLog();
+  const printed: string[] = [];
+  const dialogAnswers: (string | null)[] = [];
+  const dialogs: OpenDialogOptions[] = [];
+  const boxes: string[] = [];
+  const boxAnswers: number[] = [];
+  const external: string[] = [];
+  let menu: MenuItemConstructorOptions[] = [];
+  const windowOptions: BrowserWindowConstructorOptions[] = [];
+  const deps: DesktopDeps = {
+    app,
+    createWindow: (o) => {
+      windowOptions.push(o);
+      const w = new FakeWindow(o as Record<string, unknown>);
+      app.windows.push(w);
+      return w;
+    },
+    setApplicationMenu: (t) => (menu = t),
+    dialog: {
+      showOpenDialog: async (o) => {
+        dialogs.push(o);
+        const a = dialogAnswers.shift() ?? null;
+        return a ? { canceled: false, filePaths: [a] } : { canceled: true, filePaths: [] };
+      },
+      showMessageBox: async (o) => {
+        boxes.push(o.message);
+        return { response: boxAnswers.shift() ?? 0 };
+      },
+    },
+    shell: {
+      openExternal: async (u) => void external.push(u),
+      openPath: async () => "",
+    },
+    ipcMain,
+    workAreas: () => [{ x: 0, y: 0, width: 1920, height: 1080 }],
+    permissions: { setPermissionRequestHandler: () => undefined, setPermissionCheckHandler: () => undefined },
+    startAtelier: async (o) => {
+      const e = await startAtelier({ ...o, port: 0, log: new EngineLog({ level: "silent" }) });
+      engines.push(e);
+      return e;
+    },
+    preloadPath: "/app/electron/dist/preload.cjs",
+    exampleWorkspace: path.join(tmp, "ws1"),
+    env: {},
+    platform: "linux",
+    versions: { electron: "45.5.0", chrome: "140", node: "22" },
+    log,
+    print: (l) => printed.push(l),
+    ...over,
+  };
+  return {
+    app,
+    ipcMain,
+    log,
+    printed,
+    dialogAnswers,
+    dialogs,
+    boxes,
+    boxAnswers,
+    external,
+    windowOptions,
+    deps,
+    menu: () => menu,
+  };
+}
+
+const frameOf = (w: FakeWindow, url: string) => ({ sender: { id: w.webContents.id }, senderFrame: { url } });
+const reachable = async (url: string) => {
+  try {
+    return (await fetch(new URL("projects/Demo/.json?__sequence=Greet&name=Ada", url))).ok;
+  } catch {
+    return false;
+  }
+};
+async function until(check: () => boolean, what: string, ms = 5000) {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe("runDesktop", () => {
+  it("starts the engine on the example workspace and opens one locked-down window on the Studio", async () => {
+    const s = setup();
+    controller = await runDesktop(s.deps);
+    const engine = controller!.engine!;
+    expect(controller!.workspace).toBe(path.join(tmp, "ws1"));
+    expect(await reachable(engine.url)).toBe(true);
+    expect(s.printed).toEqual([`Atelier engine: ${engine.url}`, `Atelier Studio: ${engine.studioUrl ?? engine.url}`]);
+
+    expect(s.windowOptions).toHaveLength(1);
+    expect(s.windowOptions[0]!.webPreferences).toMatchObject({
+      preload: "/app/electron/dist/preload.cjs",
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+    });
+    const win = s.app.windows[0]!;
+    expect(win.loaded).toEqual([engine.studioUrl ?? engine.url]);
+    expect(win.visible).toBe(false);
+    win.emit("ready-to-show");
+    expect(win.visible).toBe(true);
+
+    const file = s.menu().find((m) => m.label === "&File")!.submenu as MenuItemConstructorOptions[];
+    expect(file.map((i) => i.id ?? i.role ?? i.type)).toEqual([
+      "open-workspace",
+      "import-convertigo-project",
+      "separator",
+      "reveal-workspace",
+      "separator",
+      "quit",
+    ]);
+  });
+
+  it("answers IPC from the Studio page and refuses it from any other origin", async () => {
+    const s = setup();
+    controller = await runDesktop(s.deps);
+    const win = s.app.windows[0]!;
+    const studio = win.loaded[0]!;
+    await expect(s.ipcMain.invoke("workspace:current", frameOf(win, studio))).resolves.toEqual({
+      dir: path.join(tmp, "ws1"),
+    });
+    await expect(s.ipcMain.invoke("app:info", frameOf(win, studio))).resolves.toMatchObject({
+      version: "0.1.0",
+      platform: "linux",
+    });
+    await expect(s.ipcMain.invoke("workspace:current", frameOf(win, "https://evil.example/"))).rejects.toThrow(
+      /Refused/,
+    );
+    await expect(
+      s.ipcMain.invoke("shell:open-external", frameOf(win, "http://127.0.0.1:1/"), "https://x.example/"),
+    ).rejects.toThrow(/Refused/);
+    await s.ipcMain.invoke("shell:open-external", frameOf(win, studio), "https://docs.example/");
+    expect(s.external).toEqual(["https://docs.example/"]);
+  });
+
+  it("switches workspace: new engine loaded in the window, old one closed, choice remembered for next start", async () => {
+    const s = setup();
+    controller = await runDesktop(s.deps);
+    const win = s.app.windows[0]!;
+    const first = controller!.engine!;
+    s.dialogAnswers.push(path.join(tmp, "ws2"));
+    await expect(s.ipcMain.invoke("workspace:open", frameOf(win, win.loaded[0]!))).resolves.toEqual({
+      dir: path.join(tmp, "ws2"),
+    });
+    const second = controller!.engine!;
+    expect(second.url).not.toBe(first.url);
+    expect(win.loaded.at(-1)).toBe(second.studioUrl ?? second.url);
+    expect(await reachable(second.url)).toBe(true);
+    expect(await reachable(first.url)).toBe(false);
+    // The old page's origin lost its rights.
+    await expect(s.ipcMain.invoke("workspace:current", frameOf(win, first.url))).rejects.toThrow(/Refused/);
+
+    s.app.quit();
+    await until(() => s.app.exited, "the app to exit");
+
+    const next = setup();
+    controller = await runDesktop(next.deps);
+    expect(controller!.workspace).toBe(path.join(tmp, "ws2"));
+  });
+
+  it("keeps the current workspace when the new one cannot be opened", async () => {
+    const s = setup();
+    controller = await runDesktop(s.deps);
+    const win = s.app.windows[0]!;
+    s.dialogAnswers.push(path.join(tmp, "no-such-folder"));
+    await expect(s.ipcMain.invoke("workspace:open", frameOf(win, win.loaded[0]!))).resolves.toBeNull();
+    expect(controller!.workspace).toBe(path.join(tmp, "ws1"));
+    expect(await reachable(controller!.engine!.url)).toBe(true);
+  });
+
+  it("quits cleanly: the window state is saved, the engine closed, then the app exits", async () => {
+    const s = setup();
+    controller = await runDesktop(s.deps);
+    const engine = controller!.engine!;
+    const win = s.app.windows[0]!;
+    win.setBounds({ x: 120, y: 80, width: 1500, height: 900 });
+    s.app.quit();
+    expect(s.app.exited).toBe(false); // will-quit waits for the engine
+    await until(() => s.app.exited, "the app to exit");
+    expect(s.app.quitCalls).toBe(2);
+    expect(await reachable(engine.url)).toBe(false);
+    expect(s.ipcMain.handlers.size).toBe(0);
+
+    const settings = JSON.parse(fs.readFileSync(path.join(tmp, "userData", "settings.json"), "utf8"));
+    expect(settings.window).toEqual({ x: 120, y: 80, width: 1500, height: 900, maximized: false });
+    const again = setup();
+    controller = await runDesktop(again.deps);
+    expect(again.windowOptions[0]).toMatchObject({ x: 120, y: 80, width: 1500, height: 900 });
+  });
+
+  it("quits even when the engine hangs on close", async () => {
+    const s = setup({
+      startAtelier: async () => ({ url: "http://127.0.0.1:9/", close: () => new Promise<void>(() => undefined) }),
+      closeTimeoutMs: 50,
+    });
+    controller = await runDesktop(s.deps);
+    s.app.quit();
+    await until(() => s.app.exited, "the app to exit");
+    expect(s.log.lines).toContain("warn: the engine did not close in time; quitting anyway");
+  });
+
+  it("does nothing but quit when another instance holds the lock (that one is focused)", async () => {
+    const s = setup();
+    s.app.lock = false;
+    let started = 0;
+    s.deps.startAtelier = async () => {
+      started++;
+      throw new Error("must not start");
+    };
+    expect(await runDesktop(s.deps)).toBeNull();
+    expect(started).toBe(0);
+    expect(s.app.exited).toBe(true);
+  });
+
+  it("focuses the existing window when a second instance starts", async () => {
+    const s = setup();
+    controller = await runDesktop(s.deps);
+    const win = s.app.windows[0]!;
+    win.minimized = true;
+    s.app.emit("second-instance");
+    expect(win.minimized).toBe(false);
+    expect(win.focused).toBe(1);
+  });
+
+  it("offers another folder when the workspace cannot be opened at start", async () => {
+    const bad = path.join(tmp, "ws1");
+    const s = setup();
+    const real = s.deps.startAtelier;
+    s.deps.startAtelier = async (o) => {
+      if (o.workspaceDir === bad) throw new Error("EACCES: permission denied");
+      return real(o);
+    };
+    s.dialogAnswers.push(path.join(tmp, "ws2"));
+    controller = await runDesktop(s.deps);
+    expect(s.boxes).toEqual([`Atelier could not open the workspace ${bad}`]);
+    expect(controller!.workspace).toBe(path.join(tmp, "ws2"));
+    const settings = JSON.parse(fs.readFileSync(path.join(tmp, "userData", "settings.json"), "utf8"));
+    expect(settings.workspace).toBe(path.join(tmp, "ws2"));
+  });
+
+  it("quits when the user gives up choosing a workspace", async () => {
+    const s = setup({
+      startAtelier: async () => {
+        throw new Error("broken");
+      },
+    });
+    s.boxAnswers.push(1); // "Quit"
+    expect(await runDesktop(s.deps)).toBeNull();
+    expect(s.app.exited).toBe(true);
+  });
+
+  it("hands a Convertigo project chosen from the menu to the Studio page", async () => {
+    const s = setup();
+    controller = await runDesktop(s.deps);
+    const win = s.app.windows[0]!;
+    s.dialogAnswers.push("/home/me/convertigo/MyProject");
+    const file = s.menu().find((m) => m.label === "&File")!.submenu as MenuItemConstructorOptions[];
+    (file.find((i) => i.id === "import-convertigo-project")!.click as () => void)();
+    await until(() => win.webContents.sent.length > 0, "the message to the page");
+    expect(win.webContents.sent).toEqual([
+      { channel: "convertigo:import-requested", args: ["/home/me/convertigo/MyProject"] },
+    ]);
+    expect(s.dialogs[0]!.properties).toContain("openDirectory");
+  });
+});
