@@ -1,0 +1,176 @@
+// `npm run package:check`: packs the desktop app for real (electron-builder `--dir`, Linux) with a
+// stand-in for the Electron binary, which cannot be downloaded here, then checks the result:
+// the files shipped, the fuses flipped in the binary, and that the packaged sources run on the
+// packaged dependencies alone (the engine starts from them and answers a sequence).
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { bundlePreload } from "../electron/preload-bundle.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const require = createRequire(import.meta.url);
+const sentinel = "dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX"; // @electron/fuses looks for it in the binary
+const fuseNames = [
+  "runAsNode",
+  "enableCookieEncryption",
+  "enableNodeOptionsEnvironmentVariable",
+  "enableNodeCliInspectArguments",
+];
+
+/** An Electron distribution folder whose binary is a script carrying a fuse wire (v1, 8 fuses). */
+function standInElectron(dir: string, version: string): void {
+  fs.mkdirSync(path.join(dir, "resources"), { recursive: true });
+  const wire = Buffer.concat([Buffer.from(sentinel), Buffer.from([1, 8]), Buffer.from("10101001")]);
+  fs.writeFileSync(
+    path.join(dir, "electron"),
+    Buffer.concat([Buffer.from('#!/bin/sh\necho "stand-in Electron"\n# '), wire, Buffer.from("\n")]),
+    {
+      mode: 0o755,
+    },
+  );
+  fs.writeFileSync(path.join(dir, "version"), `v${version}`);
+  fs.writeFileSync(path.join(dir, "LICENSE"), "");
+  fs.writeFileSync(path.join(dir, "LICENSES.chromium.html"), "");
+  fs.writeFileSync(path.join(dir, "resources", "default_app.asar"), "");
+}
+
+function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; quiet?: boolean; env?: NodeJS.ProcessEnv },
+): Promise<{ code: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d));
+    child.stderr.on("data", (d: Buffer) => (out += d));
+    child.once("error", reject);
+    child.once("exit", (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+/** Packs into a temp folder and checks it; throws on the first problem. Answers what it measured. */
+export async function packCheck(): Promise<{ seconds: number; appMegabytes: number; modules: number }> {
+  const started = Date.now();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "atelier-pack-"));
+  try {
+    const electronVersion = (require("electron/package.json") as { version: string }).version;
+    const dist = path.join(tmp, "electron-dist");
+    standInElectron(dist, electronVersion);
+    await bundlePreload();
+    const out = path.join(tmp, "out");
+    const cli = require.resolve("electron-builder/cli.js");
+    const packed = await run(
+      process.execPath,
+      [
+        cli,
+        "--dir",
+        "--linux",
+        "--x64",
+        "--config",
+        "build/electron-builder.config.ts",
+        `-c.electronDist=${dist}`,
+        `-c.electronVersion=${electronVersion}`,
+        `-c.directories.output=${out}`,
+      ],
+      { cwd: root },
+    );
+    if (packed.code !== 0) throw new Error(`electron-builder failed (exit ${packed.code}):\n${packed.out}`);
+
+    const unpacked = path.join(out, "linux-unpacked");
+    const app = path.join(unpacked, "resources", "app");
+    for (const f of [
+      "package.json",
+      "electron/entry.js",
+      "electron/main.ts",
+      "electron/dist/preload.cjs",
+      "engine/node/app.ts",
+      "examples/workspace/Demo/project.yaml",
+      "node_modules/tsx/package.json",
+    ]) {
+      if (!fs.existsSync(path.join(app, f))) throw new Error(`the package lacks ${f}`);
+    }
+    for (const f of [
+      "node_modules/vitest",
+      "node_modules/electron",
+      "node_modules/electron-builder",
+      "e2e",
+      "bench",
+      "build",
+    ]) {
+      if (fs.existsSync(path.join(app, f))) throw new Error(`the package holds ${f}, which must not ship`);
+    }
+    const tests: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        if (e.name === "node_modules") continue;
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (/\.test\.tsx?$/.test(e.name)) tests.push(path.relative(app, p));
+      }
+    };
+    walk(app);
+    if (tests.length) throw new Error(`tests were packaged: ${tests.join(", ")}`);
+
+    const binary = fs.readFileSync(path.join(unpacked, "atelier"));
+    const at = binary.indexOf(sentinel) + sentinel.length + 2;
+    const fuses = Object.fromEntries(fuseNames.map((n, i) => [n, binary[at + i] === 49]));
+    const expected = {
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+    };
+    if (JSON.stringify(fuses) !== JSON.stringify(expected))
+      throw new Error(`fuses not flipped as configured: ${JSON.stringify(fuses)}`);
+
+    // The packaged sources on the packaged dependencies, in a fresh Node: the engine must start.
+    const ws = path.join(tmp, "workspace");
+    fs.cpSync(path.join(app, "examples", "workspace"), ws, { recursive: true });
+    const smoke = path.join(tmp, "smoke.mjs");
+    const url = (p: string) => JSON.stringify(pathToFileURL(p).href);
+    fs.writeFileSync(
+      smoke,
+      [
+        `const { register } = await import(${url(path.join(app, "node_modules", "tsx", "dist", "esm", "api", "index.mjs"))});`,
+        "register();",
+        `const { startAtelier } = await import(${url(path.join(app, "engine", "node", "app.ts"))});`,
+        `const a = await startAtelier({ workspaceDir: ${JSON.stringify(ws)}, port: 0 });`,
+        `const r = await fetch(new URL("projects/Demo/.json?__sequence=Greet&name=Packaged", a.url));`,
+        "console.log(`answer ${r.status} ${await r.text()}`);",
+        "await a.close();",
+      ].join("\n"),
+    );
+    const ran = await run(process.execPath, [smoke], {
+      cwd: tmp,
+      env: { ...process.env, ATELIER_LOG_LEVEL: "warn", NODE_PATH: "" },
+    });
+    if (ran.code !== 0 || !ran.out.includes('answer 200 {"greeting":"Hello, Packaged!"}')) {
+      throw new Error(`the packaged engine did not run (exit ${ran.code}):\n${ran.out}`);
+    }
+
+    const du = await run("du", ["-sm", app], { cwd: tmp });
+    return {
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+      appMegabytes: Number(du.out.split(/\s/)[0]),
+      modules: fs.readdirSync(path.join(app, "node_modules")).length,
+    };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  try {
+    const r = await packCheck();
+    process.stdout.write(
+      `package:check passed: packed and ran in ${r.seconds} s; app folder ${r.appMegabytes} MB, ${r.modules} top-level modules\n`,
+    );
+  } catch (e) {
+    process.stderr.write(`package:check failed: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
