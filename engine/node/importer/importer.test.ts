@@ -195,6 +195,40 @@ describe("importConvertigo on real Convertigo projects", () => {
     expect(String(step?.props.comment)).toContain("needs a rewrite");
   });
 
+  it("maps elements as Convertigo's JSON has them: hidden ones, text and attributes", async () => {
+    const ws = await tempDir();
+    const summary = await importConvertigo(path.join(FIXTURES, "c8oprj-lib-fullsync-backup"), ws, { env: NO_KEY_ENV });
+    const project = await loadProject(summary.projectDir);
+    // jElement with output: false → a JavaScript step answering its value (a source of a later step).
+    expect(findById(project.root, "1700861159154")).toMatchObject({ type: "SequenceJS", props: { code: "item" } });
+    expect(findById(project.root, "1701091811044")?.props.source).toEqual({ step: "1700861159154", path: "" });
+    // jElement with an attribute → {"db": {"text": item, "attr": {"success": ...}}}.
+    const db = findById(project.root, "1701170780543");
+    expect(db?.type).toBe("JsonObject");
+    expect(db?.name).toBe("db");
+    expect(db?.children.map((c) => [c.name, c.type])).toEqual([
+      ["text", "Element"],
+      ["attr", "JsonObject"],
+    ]);
+    expect(db?.children[0]?.props.expression).toBe("item");
+    expect(db?.children[1]?.children[0]).toMatchObject({
+      id: "1701170794996",
+      name: "success",
+      props: { source: { step: "1701091811042", path: "isSuccess" } },
+    });
+    // A jIterator's expression, a call's variables from the JavaScript scope or their value.
+    expect(findById(project.root, "1700861140673")).toMatchObject({
+      type: "Iterator",
+      props: { expression: "all_dbs" },
+    });
+    // FS_backup has a variable reset_db_folder: Convertigo's scope lookup, then the value.
+    expect(findById(project.root, "1700820088168")?.props.expression).toBe(
+      'typeof reset_db_folder === "undefined" || reset_db_folder === null ? "1" : reset_db_folder',
+    );
+    // FS_backup_all has none: the value.
+    expect(findById(project.root, "1701091811048")?.props).toEqual({ value: "0" });
+  });
+
   it("refuses to overwrite an existing project", async () => {
     const ws = await tempDir();
     await mkdir(path.join(ws, "lib_HttpAction"));

@@ -317,10 +317,8 @@ class Mapper {
           return { type: "Foreign", reason: "an element holding steps other than elements and attributes" };
         }
         if (hasSteps) return { type: "JsonObject" };
-        const withExpression = cls === "steps.ElementStep" || cls === "steps.AttributeStep";
-        if (withExpression && !this.bool(bean, "output", true) && this.str(bean, "expression", "") !== "") {
-          return { type: "SequenceJS" };
-        }
+        // Kept out of the response: a JavaScript step whose output is the value, for sources.
+        if (!this.bool(bean, "output", true)) return { type: "SequenceJS" };
         return { type: "Element" };
       }
       case "steps.JsonFieldStep":
@@ -861,13 +859,7 @@ class Builder {
           return;
         }
         if (b.cls === "steps.SimpleSourceStep") return this.simpleSource();
-        if (ELEMENT_LIKE.has(b.cls)) {
-          this.comment();
-          this.bag.skip("output", "nodeName", "nodeText");
-          this.set("code", this.js("expression", this.bag.str("expression", "")));
-          this.note(`not added to the response (output: false): kept as a JavaScript step whose output is its value`);
-          return;
-        }
+        if (ELEMENT_LIKE.has(b.cls)) return this.hiddenElement();
         this.comment();
         this.set("code", this.js("code", this.bag.str("expression", "//todo")));
         return;
@@ -938,6 +930,24 @@ class Builder {
         this.set("key", this.bag.str("key", ""));
         return;
     }
+  }
+
+  /** An element kept out of the response (output: false): a JavaScript step answering its value. */
+  private hiddenElement(): void {
+    this.comment();
+    this.bag.skip("output", "nodeName", "nodeNameSpace", "nodeNameSpaceURI");
+    const expr = this.bag.has("expression") ? this.bag.str("expression", "") : "";
+    const src = this.bag.source();
+    const text = this.bag.str("nodeText", "");
+    let code = JSON.stringify(text);
+    if (expr.trim() !== "") code = this.js("expression", expr);
+    else if (src) {
+      const t = this.m.translateSource(src, this.bean, this.ancestors);
+      if (t.problem) this.note(`text: ${t.problem}; not translated, set it again`, true);
+      else code = t.js ?? code;
+    }
+    this.set("code", code);
+    this.note("kept out of the response in Convertigo (output: false): a JavaScript step whose output is its value");
   }
 
   private project(): void {
