@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { Engine, type EngineOptions } from "./engine.ts";
+import { startEngineFullSync, type EngineFullSync, type FullSyncPartOptions } from "./fullsync/engine-fullsync.ts";
 import { startServer, type RawMount, type RunningServer } from "./server/server.ts";
 import { ensureStudioBuilt } from "./studio/renderer-build.ts";
 import { createStudio, type Studio, type StudioOptions } from "./studio/studio-plugin.ts";
@@ -9,6 +10,11 @@ export interface AtelierOptions extends EngineOptions {
   port?: number;
   /** The Studio (its API and the built renderer); `false` leaves it out (a deployed server). */
   studio?: (StudioOptions & { buildIfMissing?: boolean }) | false;
+  /**
+   * FullSync (served at /fullsync): embedded databases in <workspace>/.atelier/fullsync unless
+   * atelier.config.yaml says otherwise; `{inMemory: true}` for tests; `false` leaves it out.
+   */
+  fullsync?: FullSyncPartOptions | false;
 }
 
 export interface RunningAtelier {
@@ -19,6 +25,8 @@ export interface RunningAtelier {
   /** The URL a user opens to reach the Studio (it carries the per-start token); undefined without a Studio. */
   studioUrl?: string;
   studio?: Studio;
+  /** FullSync, when it runs: its server, databases and listeners' status. */
+  fullsync?: EngineFullSync;
   close(): Promise<void>;
 }
 
@@ -33,7 +41,23 @@ export async function startAtelier(opts: AtelierOptions): Promise<RunningAtelier
   const closers: (() => Promise<void>)[] = [];
   let server: RunningServer;
   let studio: Studio | undefined;
+  let fullsync: EngineFullSync | undefined;
   try {
+    // FullSync: databases of the projects' FullSync connectors, served at /fullsync. When it
+    // cannot start (its data folder is held by another engine...) the rest still serves.
+    if (opts.fullsync !== false) {
+      try {
+        fullsync = await startEngineFullSync(engine, opts.fullsync ?? {}, opts.env ?? process.env);
+      } catch (e) {
+        engine.log.error(
+          `FullSync did not start: ${(e as Error).message}. /fullsync and FullSync transactions are unavailable.`,
+        );
+      }
+      if (fullsync) {
+        mounts.push(fullsync.mount);
+        closers.push(fullsync.close);
+      }
+    }
     if (opts.studio !== false) {
       const { buildIfMissing, ...studioOpts } = opts.studio ?? {};
       if (buildIfMissing) await ensureStudioBuilt();
@@ -52,6 +76,7 @@ export async function startAtelier(opts: AtelierOptions): Promise<RunningAtelier
     });
   } catch (e) {
     await studio?.close();
+    await fullsync?.close();
     await engine.close();
     throw e;
   }
@@ -60,6 +85,7 @@ export async function startAtelier(opts: AtelierOptions): Promise<RunningAtelier
     server,
     url: server.url,
     ...(studio ? { studio, studioUrl: studio.urlOn(server.url) } : {}),
+    ...(fullsync ? { fullsync } : {}),
     close: async () => {
       await server.close();
       await engine.close();

@@ -126,6 +126,11 @@ export class Engine implements RunHost {
     return s;
   }
 
+  /** Looks settings of a project up (for `${setting}` in variable defaults). */
+  private settingLookup(project: ObjNode): (name: string) => string | undefined {
+    return (name) => this.settingsFor(project).lookup(name);
+  }
+
   /** RunHost: writes to the engine log. */
   writeLog(level: LogLevel, message: string, project?: string): void {
     this.log.log(level, message, project);
@@ -264,7 +269,7 @@ export class Engine implements RunHost {
         this.checkRunnable(seq, project.name);
         timeoutMs = propOrDefault<number>(seq, "timeoutMs");
         exec = async (r) => {
-          const vars = prepareVariables(seq, req.inputs, what);
+          const vars = prepareVariables(seq, req.inputs, what, this.settingLookup(project.root));
           return new SequenceRun(r, project.root, seq, vars, undefined, 0).execute();
         };
       } else {
@@ -279,7 +284,12 @@ export class Engine implements RunHost {
       // The debugger may hold a run paused for as long as the user wants: no time limit then.
       const deadline = req.debug ? Infinity : started + timeoutMs;
       const timeLimitError = () =>
-        new RunError("timeout", `${target} of ${project.name} ran longer than its time limit of ${timeoutMs} ms`, undefined, 504);
+        new RunError(
+          "timeout",
+          `${target} of ${project.name} ran longer than its time limit of ${timeoutMs} ms`,
+          undefined,
+          504,
+        );
       run = new RunContext(this, session, {
         trace: Boolean(req.trace),
         onEvent: req.onEvent,
@@ -334,8 +344,8 @@ export class Engine implements RunHost {
     try {
       if (!def?.execute)
         throw new RunError("not_runnable", `${describe(transaction)} cannot be run by Atelier`, undefined, 500);
-      const vars = prepareVariables(transaction, inputs, `The transaction "${project.name}.${label}"`);
       const settings = this.settingsFor(project.root);
+      const vars = prepareVariables(transaction, inputs, `The transaction "${project.name}.${label}"`, settings.lookup);
       for (const s of settings.secrets) run.secrets.add(s);
       const record = (name: string, value: unknown) => {
         if (run.opts.trace || run.opts.onEvent) (entry.inputs ??= {})[name] = run.traceValue(value);
@@ -382,7 +392,12 @@ export class Engine implements RunHost {
     const project = this.requireProject(target.project ?? from.project);
     const seq = this.findSequence(project, target.sequence);
     this.checkRunnable(seq, project.name);
-    const typed = prepareVariables(seq, vars, `The sequence "${project.name}.${seq.name}"`);
+    const typed = prepareVariables(
+      seq,
+      vars,
+      `The sequence "${project.name}.${seq.name}"`,
+      this.settingLookup(project.root),
+    );
     return new SequenceRun(run, project.root, seq, typed, from.entry.seq, from.entry.depth + 1).execute();
   }
 

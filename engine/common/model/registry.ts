@@ -106,6 +106,7 @@ export function typeSchemas(): TypeSchema[] {
     accepts: acceptedChildTypes(t.type).map((c) => c.type),
     ...(t.onlyIn ? { onlyIn: [...t.onlyIn] } : {}),
     runnable: Boolean(t.run || t.execute || t.category === "sequence"),
+    ...(t.variables ? { variables: [...t.variables] } : {}),
   }));
 }
 

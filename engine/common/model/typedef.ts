@@ -1,3 +1,4 @@
+import type { FullSyncService } from "./fullsync.ts";
 import type { ObjNode } from "./node.ts";
 import type { PropDef, SourceRef } from "./props.ts";
 
@@ -72,8 +73,8 @@ export interface TransactionResult {
 /** Services the runtime hands to the code of a type; each is optional where a host lacks it. */
 export interface RunServices {
   http: HttpClient;
-  /** FullSync data access for FullSync connectors (present when FullSync is configured). */
-  fullsync?: unknown;
+  /** FullSync data and groups for FullSync connectors and steps (present when FullSync runs). */
+  fullsync?: FullSyncService;
 }
 
 /** What a transaction's `execute` receives. */
@@ -184,6 +185,8 @@ export interface TypeDef {
   run?: StepRun;
   /** For transactions. */
   execute?: TransactionExecute;
+  /** For transactions: the inputs the type always takes (see BuiltInVariable). */
+  variables?: readonly BuiltInVariable[];
   /** For connectors: the transaction type created by default, and the types it holds. */
   transactionTypes?: readonly string[];
   /** Extra checks across the object (beyond each property's own). */
@@ -206,4 +209,5 @@ export interface TypeSchema {
   accepts: string[];
   onlyIn?: string[];
   runnable: boolean;
+  variables?: BuiltInVariable[];
 }

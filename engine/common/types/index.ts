@@ -1,5 +1,15 @@
 import { foreignType } from "./foreign.ts";
 import { fullSyncConnectorType } from "./connectors/fullsync-connector.ts";
+import { fullSyncAllDocsType } from "./connectors/fullsync/fullsync-all-docs.ts";
+import { fullSyncDeleteDocumentType } from "./connectors/fullsync/fullsync-delete-document.ts";
+import { fullSyncDesignDocumentType } from "./connectors/fullsync/fullsync-design-document.ts";
+import { fullSyncFindType } from "./connectors/fullsync/fullsync-find.ts";
+import { fullSyncGetDocumentType } from "./connectors/fullsync/fullsync-get-document.ts";
+import { fullSyncGetViewType } from "./connectors/fullsync/fullsync-get-view.ts";
+import { fullSyncListenerType } from "./connectors/fullsync/fullsync-listener.ts";
+import { fullSyncPostBulkDocumentsType } from "./connectors/fullsync/fullsync-post-bulk-documents.ts";
+import { fullSyncPostDocumentType } from "./connectors/fullsync/fullsync-post-document.ts";
+import { fullSyncViewType } from "./connectors/fullsync/fullsync-view.ts";
 import { httpConnectorType } from "./connectors/http-connector.ts";
 import { jsonHttpTransactionType } from "./connectors/json-http-transaction.ts";
 import { projectType } from "./project.ts";
@@ -7,9 +17,14 @@ import { sequenceType } from "./sequence.ts";
 import { settingType } from "./setting.ts";
 import { callSequenceStep } from "./steps/call-sequence.ts";
 import { callTransactionStep } from "./steps/call-transaction.ts";
+import { checkPasswordStep } from "./steps/check-password.ts";
 import { elementStep } from "./steps/element.ts";
 import { elseStep } from "./steps/else.ts";
 import { errorStep } from "./steps/error-step.ts";
+import { fullSyncAddUserToGroupStep } from "./steps/fullsync-add-user-to-group.ts";
+import { fullSyncGroupsOfStep } from "./steps/fullsync-groups-of.ts";
+import { fullSyncRemoveUserFromGroupStep } from "./steps/fullsync-remove-user-from-group.ts";
+import { fullSyncUsersOfStep } from "./steps/fullsync-users-of.ts";
 import { ifThenElseStep } from "./steps/if-then-else.ts";
 import { ifStep } from "./steps/if.ts";
 import { iteratorStep } from "./steps/iterator.ts";
@@ -43,6 +58,16 @@ export const allTypes = [
   httpConnectorType,
   jsonHttpTransactionType,
   fullSyncConnectorType,
+  fullSyncGetDocumentType,
+  fullSyncPostDocumentType,
+  fullSyncPostBulkDocumentsType,
+  fullSyncDeleteDocumentType,
+  fullSyncAllDocsType,
+  fullSyncGetViewType,
+  fullSyncFindType,
+  fullSyncDesignDocumentType,
+  fullSyncViewType,
+  fullSyncListenerType,
   stepVariableType,
   callTransactionStep,
   callSequenceStep,
@@ -64,6 +89,11 @@ export const allTypes = [
   sessionSetStep,
   sessionGetStep,
   sessionRemoveStep,
+  checkPasswordStep,
+  fullSyncAddUserToGroupStep,
+  fullSyncRemoveUserFromGroupStep,
+  fullSyncGroupsOfStep,
+  fullSyncUsersOfStep,
 ] as const;
 
 /** The name of every known type, derived from the registry. */

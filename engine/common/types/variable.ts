@@ -21,7 +21,7 @@ export const variableType = defineType({
       name: "default",
       label: "Default value",
       kind: "json",
-      help: "Used when the caller gives no value.",
+      help: "Used when the caller gives no value. A text default may use ${setting} (resolved at run time).",
     },
     {
       name: "multiValued",

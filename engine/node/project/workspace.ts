@@ -10,6 +10,64 @@ export const CONFIG_FILE = "atelier.config.yaml";
 export interface WorkspaceConfig {
   /** Setting overrides: `name` or `Project.name` to a value. */
   settings: Record<string, string>;
+  /** The `fullsync:` section: where FullSync keeps its databases. */
+  fullsync?: FullSyncConfig;
+}
+
+/**
+ * Where FullSync keeps its data: embedded (LevelDB files under `dataDir`) or an external Apache
+ * CouchDB. The password is best left out of the file: `passwordEnv` names an environment
+ * variable holding it, ATELIER_COUCH_PASSWORD overrides it, and a `password` may be stored
+ * encrypted (enc:v1:, see secrets).
+ */
+export interface FullSyncConfig {
+  /** false: no FullSync in this engine. */
+  enabled?: boolean;
+  /** The folder of the embedded databases, relative to the workspace (default .atelier/fullsync). */
+  dataDir?: string;
+  couchUrl?: string;
+  username?: string;
+  password?: string;
+  passwordEnv?: string;
+}
+
+function readFullSyncConfig(value: unknown, file: string): FullSyncConfig {
+  const where = `${file}: fullsync`;
+  if (!isPlainObject(value)) throw new Error(`${where} must be a mapping (couchUrl, username, passwordEnv...)`);
+  const known = new Set(["enabled", "dataDir", "couchUrl", "username", "password", "passwordEnv"]);
+  for (const k of Object.keys(value)) {
+    if (!known.has(k)) throw new Error(`${where}: unknown key "${k}" (known: ${[...known].join(", ")})`);
+  }
+  const out: FullSyncConfig = {};
+  if (value.enabled !== undefined) {
+    if (typeof value.enabled !== "boolean") throw new Error(`${where}.enabled must be true or false`);
+    out.enabled = value.enabled;
+  }
+  for (const k of ["dataDir", "couchUrl", "username", "password", "passwordEnv"] as const) {
+    const v = value[k];
+    if (v === undefined || v === null) continue;
+    // Never echo the password in a message.
+    if (typeof v !== "string" || v === "") throw new Error(`${where}.${k} must be a non-empty text`);
+    out[k] = v;
+  }
+  if (out.couchUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(out.couchUrl);
+    } catch {
+      throw new Error(`${where}.couchUrl is not a valid URL`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new Error(`${where}.couchUrl must be an http:// or https:// URL`);
+    }
+  }
+  if (out.passwordEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(out.passwordEnv)) {
+    throw new Error(`${where}.passwordEnv must be the name of an environment variable`);
+  }
+  if (out.dataDir !== undefined && out.couchUrl !== undefined) {
+    throw new Error(`${where}: give dataDir (embedded databases) or couchUrl (external CouchDB), not both`);
+  }
+  return out;
 }
 
 /** Reads atelier.config.yaml; a missing file is an empty configuration, a bad one an error. */
@@ -34,6 +92,9 @@ export async function readWorkspaceConfig(dir: string): Promise<WorkspaceConfig>
     if (!isPlainObject(data.settings)) throw new Error(`${file}: settings must be a mapping of names to values`);
     for (const [k, v] of Object.entries(data.settings)) settings[k] = typeof v === "string" ? v : JSON.stringify(v);
   }
+  if (data.fullsync !== undefined && data.fullsync !== null) {
+    return { settings, fullsync: readFullSyncConfig(data.fullsync, file) };
+  }
   return { settings };
 }
 
@@ -42,8 +103,29 @@ export class Workspace {
   readonly projects = new Map<string, LoadedProject>();
   /** Folders that look like projects but failed to load at all, with the reason. */
   readonly failures = new Map<string, string>();
+  private readonly changeListeners = new Set<(project: string | undefined) => void>();
 
   constructor(readonly dir: string) {}
+
+  /**
+   * Subscribes to project changes: a project loaded, reloaded, added or removed (its name), or
+   * the whole workspace reloaded (undefined). Answers an unsubscribe function.
+   */
+  onChange(listener: (project: string | undefined) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** Tells subscribers a project changed (code that edits a loaded tree in place calls it too). */
+  changed(project: string | undefined): void {
+    for (const l of this.changeListeners) {
+      try {
+        l(project);
+      } catch {
+        // A subscriber's failure is its own; the others still hear of the change.
+      }
+    }
+  }
 
   /** Loads every project folder of the workspace (a folder holding project.yaml). */
   async loadAll(): Promise<void> {
@@ -61,33 +143,39 @@ export class Workspace {
       if (name.startsWith(".") || name === "node_modules") continue;
       const dir = path.join(this.dir, name);
       if (!(await isProjectDir(dir))) continue;
-      await this.reload(name);
+      await this.reload(name, false);
     }
+    this.changed(undefined);
   }
 
-  /** (Re)loads one project from disk; answers it, or undefined when its folder is gone. */
-  async reload(name: string): Promise<LoadedProject | undefined> {
+  /**
+   * (Re)loads one project from disk; answers it, or undefined when its folder is gone. Tells
+   * subscribers unless `notify` is false.
+   */
+  async reload(name: string, notify = true): Promise<LoadedProject | undefined> {
     const dir = path.join(this.dir, name);
+    let result: LoadedProject | undefined;
     if (!(await isProjectDir(dir))) {
       this.projects.delete(name);
       this.failures.delete(name);
-      return undefined;
+    } else {
+      try {
+        result = await loadProject(dir);
+        this.projects.set(name, result);
+        this.failures.delete(name);
+      } catch (e) {
+        this.projects.delete(name);
+        this.failures.set(name, (e as Error).message);
+      }
     }
-    try {
-      const p = await loadProject(dir);
-      this.projects.set(name, p);
-      this.failures.delete(name);
-      return p;
-    } catch (e) {
-      this.projects.delete(name);
-      this.failures.set(name, (e as Error).message);
-      return undefined;
-    }
+    if (notify) this.changed(name);
+    return result;
   }
 
   /** Adds a project loaded from elsewhere (atelier run --project DIR). */
   add(project: LoadedProject): void {
     this.projects.set(project.name, project);
+    this.changed(project.name);
   }
 
   get(name: string): LoadedProject | undefined {

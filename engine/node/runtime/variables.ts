@@ -1,28 +1,73 @@
 import type { ObjNode } from "../../common/model/node.ts";
-import { propOrDefault } from "../../common/model/registry.ts";
+import { getType, propOrDefault } from "../../common/model/registry.ts";
+import { MissingSettingError, resolvePlaceholders } from "../../common/model/settings.ts";
 import { RunError } from "./run-error.ts";
+
+interface VariableSpec {
+  name: string;
+  multi: boolean;
+  dataType: string;
+  required: boolean;
+  default: unknown;
+}
+
+/** The inputs of a sequence or transaction: its Variable children, then its type's built-in ones. */
+function variableSpecs(owner: ObjNode): VariableSpec[] {
+  const specs: VariableSpec[] = [];
+  for (const v of owner.children) {
+    if (v.type !== "Variable") continue;
+    specs.push({
+      name: v.name,
+      multi: propOrDefault<boolean>(v, "multiValued"),
+      dataType: propOrDefault<string>(v, "dataType"),
+      required: propOrDefault<boolean>(v, "required"),
+      default: v.props.default,
+    });
+  }
+  for (const b of getType(owner.type)?.variables ?? []) {
+    if (specs.some((s) => s.name === b.name)) continue;
+    specs.push({
+      name: b.name,
+      multi: Boolean(b.multiValued),
+      dataType: b.dataType,
+      required: Boolean(b.required),
+      default: undefined,
+    });
+  }
+  return specs;
+}
 
 /**
  * Turns the values a caller gives (text from HTTP or the CLI, or JSON from another sequence)
- * into the typed inputs of a sequence or transaction: defaults applied, types converted, required
- * variables checked. Unknown inputs are ignored, as Convertigo does.
+ * into the typed inputs of a sequence or transaction: defaults applied (`${setting}` placeholders
+ * of text defaults resolved through `lookupSetting`), types converted, required variables
+ * checked. Unknown inputs are ignored, as Convertigo does.
  */
 export function prepareVariables(
   owner: ObjNode,
   given: Record<string, unknown>,
   what: string,
+  lookupSetting?: (name: string) => string | undefined,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const v of owner.children) {
-    if (v.type !== "Variable") continue;
-    const multi = propOrDefault<boolean>(v, "multiValued");
-    const dataType = propOrDefault<string>(v, "dataType");
+  for (const v of variableSpecs(owner)) {
+    const { multi, dataType } = v;
     let value = Object.prototype.hasOwnProperty.call(given, v.name) ? given[v.name] : undefined;
     if (value === undefined || (Array.isArray(value) && value.length === 0 && !multi)) {
-      value = v.props.default;
+      value = v.default;
+      if (typeof value === "string" && lookupSetting && value.includes("${")) {
+        try {
+          value = resolvePlaceholders(value, lookupSetting);
+        } catch (e) {
+          if (e instanceof MissingSettingError) {
+            throw new RunError("missing_setting", `${what}: default of "${v.name}": ${e.message}`, undefined, 500);
+          }
+          throw e;
+        }
+      }
     }
     if (value === undefined || value === null || value === "") {
-      if (propOrDefault<boolean>(v, "required")) {
+      if (v.required) {
         throw new RunError(
           "missing_variable",
           `${what}: the variable "${v.name}" is required and was not given`,

@@ -1,6 +1,20 @@
 import { defineType } from "../../model/typedef.ts";
 import { commentProp } from "../shared-props.ts";
 
+/** The database where FullSync keeps group membership (Convertigo's FullSyncGrp). */
+export const GROUPS_DATABASE = "c8ofullsyncgrp";
+
+/** The transaction types a FullSync connector holds. */
+export const FULLSYNC_TRANSACTION_TYPES = [
+  "FullSyncGetDocument",
+  "FullSyncPostDocument",
+  "FullSyncPostBulkDocuments",
+  "FullSyncDeleteDocument",
+  "FullSyncAllDocs",
+  "FullSyncGetView",
+  "FullSyncFind",
+] as const;
+
 export const fullSyncConnectorType = defineType({
   type: "FullSyncConnector",
   label: "FullSync connector",
@@ -8,9 +22,10 @@ export const fullSyncConnectorType = defineType({
   icon: "fullsync",
   description:
     "A FullSync database: devices sync it offline through /fullsync/<database>, each user receiving only the documents they may see.",
-  accepts: [],
+  accepts: [...FULLSYNC_TRANSACTION_TYPES, "FullSyncDesignDocument", "FullSyncListener"],
   onlyIn: ["Project"],
   file: "connectors",
+  transactionTypes: FULLSYNC_TRANSACTION_TYPES,
   props: [
     commentProp,
     {
@@ -18,8 +33,12 @@ export const fullSyncConnectorType = defineType({
       label: "Database name",
       kind: "string",
       required: true,
-      pattern: "[a-z][a-z0-9_$()+/-]*",
-      help: "The CouchDB database name (lower case), served at /fullsync/<name>.",
+      pattern: "[a-z][a-z0-9_$()+-]{0,237}",
+      help: "The CouchDB database name (a lower-case letter, then lower-case letters, digits and _$()+-), served at /fullsync/<name>.",
+      check: (v) =>
+        v === GROUPS_DATABASE
+          ? `${GROUPS_DATABASE} is FullSync's group membership database; choose another name`
+          : undefined,
     },
     {
       name: "anonymousReplication",
@@ -46,4 +65,18 @@ export const fullSyncConnectorType = defineType({
       help: "Used by HTTP calls that give __transaction without __connector.",
     },
   ],
+  check: (node) => {
+    const issues: string[] = [];
+    for (const type of ["FullSyncDesignDocument", "FullSyncListener"]) {
+      const seen = new Set<string>();
+      for (const c of node.children) {
+        if (c.type !== type) continue;
+        if (seen.has(c.name)) {
+          issues.push(`Two ${type === "FullSyncListener" ? "listeners" : "design documents"} are named "${c.name}"`);
+        }
+        seen.add(c.name);
+      }
+    }
+    return issues;
+  },
 });

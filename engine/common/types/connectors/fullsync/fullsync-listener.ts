@@ -1,0 +1,76 @@
+import { defineType } from "../../../model/typedef.ts";
+import { commentProp, NAME_PATTERN } from "../../shared-props.ts";
+
+export const fullSyncListenerType = defineType({
+  type: "FullSyncListener",
+  label: "FullSync listener",
+  category: "listener",
+  icon: "listener",
+  description:
+    "Runs a sequence when devices push documents: the pushed ids are looked up in a view (as keys, with their documents), and the sequence receives the documents found as the multi-valued variable doc (ACL keys removed), with the documents' owner as the session's user. It runs after the write is stored: a failing sequence is retried, then reported; the device's write is kept.",
+  accepts: [],
+  onlyIn: ["FullSyncConnector"],
+  props: [
+    commentProp,
+    {
+      name: "targetSequence",
+      label: "Target sequence",
+      kind: "reference",
+      refers: "sequence",
+      required: true,
+      help: "The sequence run with the documents (variable doc, multi-valued json). It is usually Private.",
+    },
+    {
+      name: "designDocument",
+      label: "Design document",
+      kind: "string",
+      required: true,
+      pattern: NAME_PATTERN,
+      help: "The design document of the view (a Design document of this connector), without _design/.",
+    },
+    {
+      name: "view",
+      label: "View",
+      kind: "string",
+      required: true,
+      pattern: NAME_PATTERN,
+      help: "The view, queried with the pushed ids as keys: it decides which documents concern this listener (emit(doc._id, ...) for them).",
+    },
+    {
+      name: "chunkSize",
+      label: "Chunk size",
+      kind: "integer",
+      default: 10,
+      min: 1,
+      max: 1000,
+      help: "Documents per sequence run.",
+    },
+    {
+      name: "maxRetries",
+      label: "Retries",
+      kind: "integer",
+      default: 3,
+      min: 0,
+      max: 20,
+      help: "How many times a failing run is tried again before it is reported.",
+      group: "Errors",
+    },
+    {
+      name: "retryDelayMs",
+      label: "First retry delay (ms)",
+      kind: "integer",
+      default: 1000,
+      min: 0,
+      max: 600000,
+      help: "Wait before the first retry; each next retry waits twice as long.",
+      group: "Errors",
+    },
+    {
+      name: "enabled",
+      label: "Enabled",
+      kind: "boolean",
+      default: true,
+      help: "A disabled listener runs nothing.",
+    },
+  ],
+});

@@ -1,0 +1,260 @@
+/**
+ * The engine's FullSync part: starts the FullSync server (embedded-db) beside the engine, serves
+ * it at /fullsync with the engine's cookie sessions as principals, declares the databases of the
+ * loaded projects' FullSync connectors (again whenever a project changes), gives transactions and
+ * steps the `fullsync` service and sessions their FullSync groups, and runs FullSync listeners.
+ */
+import type { DevicePush, FullSyncServer } from "../../../embedded-db/api.ts";
+import { createFullSync } from "../../../embedded-db/index.ts";
+import type { FullSyncDocument, FullSyncService } from "../../common/model/fullsync.ts";
+import { propDefault, propOrDefault } from "../../common/model/registry.ts";
+import { resolvePlaceholders } from "../../common/model/settings.ts";
+import type { Engine } from "../engine.ts";
+import { readWorkspaceConfig } from "../project/workspace.ts";
+import { sessionOfRequest } from "../server/http-sessions.ts";
+import type { RawMount } from "../server/server.ts";
+import { fullSyncConnectors, fullSyncDeclarations } from "./declarations.ts";
+import { describePlacement, resolvePlacement, type FullSyncPartOptions } from "./fullsync-config.ts";
+import {
+  ListenerRunner,
+  type ListenerHost,
+  type ListenerRef,
+  type ListenerStatus,
+  type ViewRow,
+} from "./listener-runner.ts";
+
+export type { FullSyncPartOptions } from "./fullsync-config.ts";
+
+/** Where the engine serves FullSync. */
+export const FULLSYNC_PREFIX = "/fullsync";
+
+export interface EngineFullSync {
+  server: FullSyncServer;
+  /** The raw handler to mount in the engine's HTTP server. */
+  mount: RawMount;
+  listeners: ListenerRunner;
+  /** Where the databases live (safe to show: never a password). */
+  placement: string;
+  /** The databases served now. */
+  databases(): string[];
+  /** Declares the loaded projects' databases again (done by itself when a project changes). */
+  redeclare(): Promise<void>;
+  /** What the Studio can show: databases, listeners and their failures. */
+  status(): { placement: string; databases: string[]; listeners: ListenerStatus[] };
+  close(): Promise<void>;
+}
+
+function notDeclared(db: string): Error {
+  return Object.assign(
+    new Error(`the FullSync database "${db}" is not declared by a FullSync connector of a loaded project`),
+    { code: "database_not_declared" },
+  );
+}
+
+/**
+ * Starts FullSync for an engine; answers undefined when atelier.config.yaml turns it off
+ * (`fullsync: {enabled: false}`).
+ */
+export async function startEngineFullSync(
+  engine: Engine,
+  opts: FullSyncPartOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<EngineFullSync | undefined> {
+  const config = (await readWorkspaceConfig(engine.workspace.dir)).fullsync;
+  if (config?.enabled === false && !opts.inMemory && !opts.dataDir && !opts.couch) {
+    engine.log.info("FullSync is turned off (atelier.config.yaml: fullsync.enabled: false)");
+    return undefined;
+  }
+  const placement = resolvePlacement(engine.workspace.dir, config, opts, env, (stored, what) =>
+    engine.secretBox.decrypt(stored, what),
+  );
+  if (placement.mode === "couchdb" && placement.couch.password) engine.log.addSecrets([placement.couch.password]);
+  const where = describePlacement(placement);
+
+  const server = await createFullSync({
+    ...(placement.mode === "embedded" ? { dataDir: placement.dataDir } : {}),
+    ...(placement.mode === "couchdb" ? { couch: placement.couch } : {}),
+    resolvePrincipal: (req) => {
+      const session = sessionOfRequest(engine.sessions, req);
+      return session ? { user: session.user, groups: [...session.groups] } : undefined;
+    },
+    log: (level, message) => engine.log.log(level, `FullSync: ${message}`),
+  });
+
+  let declared = new Set<string>();
+  let fingerprint: string | undefined;
+  let chain: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  const redeclare = (): Promise<void> => {
+    chain = chain.then(async () => {
+      if (closed) return;
+      const warnings: [string, string][] = [];
+      const decls = fullSyncDeclarations(engine.workspace.projects.values(), (m, p) => warnings.push([m, p]));
+      const fp = JSON.stringify(decls);
+      if (fp === fingerprint) return;
+      for (const [m, p] of warnings) engine.log.warn(m, p);
+      try {
+        await server.setDatabases(decls);
+        fingerprint = fp;
+        declared = new Set(decls.map((d) => d.name));
+        engine.log.info(
+          decls.length
+            ? `FullSync serves ${decls.map((d) => `"${d.name}"`).join(", ")} at ${FULLSYNC_PREFIX}/`
+            : "FullSync serves no database (no FullSync connector in the loaded projects)",
+        );
+      } catch (e) {
+        engine.log.error(
+          `FullSync: the databases of the loaded projects could not be declared: ${(e as Error).message}`,
+        );
+      }
+    });
+    return chain;
+  };
+
+  const service: FullSyncService = {
+    data: (db) => {
+      if (!declared.has(db)) throw notDeclared(db);
+      try {
+        return server.data(db);
+      } catch {
+        // Declared by the projects but refused by the server (it logged why).
+        throw notDeclared(db);
+      }
+    },
+    groups: server.groups,
+  };
+
+  const host: ListenerHost = {
+    listenersOf: (db) => listenersOf(engine, db),
+    queryView: async (ref, ids) => {
+      if (!declared.has(ref.db)) throw notDeclared(ref.db);
+      const res = (await server
+        .data(ref.db)
+        .query(`${ref.designDocument}/${ref.view}`, { keys: ids, include_docs: true, conflicts: true })) as {
+        rows?: ViewRow[];
+      };
+      return res.rows ?? [];
+    },
+    runSequence: (ref, docs, user, signal) => runListenerSequence(engine, ref, docs, user, signal),
+    log: (level, message, project) => engine.log.log(level, message, project),
+  };
+  const listeners = new ListenerRunner(host);
+
+  let debounce: NodeJS.Timeout | undefined;
+  const stopWatching = engine.workspace.onChange(() => {
+    clearTimeout(debounce);
+    debounce = setTimeout(() => void redeclare(), 50);
+    debounce.unref();
+  });
+  let stopPushes: (() => void) | undefined;
+  try {
+    await redeclare();
+    stopPushes = server.onDevicePush((push: DevicePush) =>
+      listeners.onPush({ db: push.db, ids: push.ids, user: push.principal.user }),
+    );
+  } catch (e) {
+    stopWatching();
+    await server.close();
+    throw e;
+  }
+  engine.setService("fullsync", service);
+  engine.sessions.groupsOf = (user) => server.groups.groupsOf(user);
+  engine.log.info(`FullSync started (${where})`);
+
+  return {
+    server,
+    mount: { prefix: FULLSYNC_PREFIX, handle: (req, res) => server.handle(req, res) },
+    listeners,
+    placement: where,
+    databases: () => [...declared].sort(),
+    redeclare,
+    status: () => ({ placement: where, databases: [...declared].sort(), listeners: listeners.status() }),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      clearTimeout(debounce);
+      stopWatching();
+      stopPushes?.();
+      await listeners.close();
+      await chain;
+      if (engine.services.fullsync === service) engine.setService("fullsync", undefined);
+      engine.sessions.groupsOf = undefined;
+      await server.close();
+    },
+  };
+}
+
+/** The enabled, valid listeners of a database in the loaded projects. */
+function listenersOf(engine: Engine, db: string): ListenerRef[] {
+  const out: ListenerRef[] = [];
+  for (const { project, connector } of fullSyncConnectors(engine.workspace.projects.values())) {
+    if (connector.props.databaseName !== db) continue;
+    const root = engine.project(project)?.root;
+    if (!root) continue;
+    for (const l of connector.children) {
+      if (l.type !== "FullSyncListener" || !propOrDefault<boolean>(l, "enabled")) continue;
+      if (l.issues?.length) {
+        engine.log.warn(
+          `FullSync listener ${project}.${connector.name}.${l.name} is invalid (${l.issues[0]?.message}); it does not run`,
+          project,
+        );
+        continue;
+      }
+      // A number property may hold a ${setting}: resolved with the project's settings.
+      const num = (name: string) => {
+        let v: unknown = propOrDefault(l, name);
+        try {
+          if (typeof v === "string") v = resolvePlaceholders(v, (n) => engine.settingsFor(root).lookup(n));
+        } catch (e) {
+          engine.log.warn(`FullSync listener ${project}.${connector.name}.${l.name}: ${name}: ${(e as Error).message}`);
+        }
+        const n = Number(v);
+        return Number.isFinite(n) ? n : Number(propDefault("FullSyncListener", name));
+      };
+      out.push({
+        project,
+        connector: connector.name,
+        name: l.name,
+        db,
+        targetSequence: String(l.props.targetSequence),
+        designDocument: String(l.props.designDocument),
+        view: String(l.props.view),
+        chunkSize: num("chunkSize"),
+        maxRetries: num("maxRetries"),
+        retryDelayMs: num("retryDelayMs"),
+      });
+    }
+  }
+  return out;
+}
+
+/** Runs a listener's target sequence with the documents, as their owner. */
+async function runListenerSequence(
+  engine: Engine,
+  ref: ListenerRef,
+  docs: FullSyncDocument[],
+  user: string | undefined,
+  signal: AbortSignal,
+): Promise<{ ok: true } | { ok: false; code: string | number; message: string }> {
+  const project = engine.project(ref.project);
+  const seq = project?.root.children.find((c) => c.type === "Sequence" && c.name === ref.targetSequence);
+  if (seq && !seq.children.some((c) => c.type === "Variable" && c.name === "doc")) {
+    return {
+      ok: false,
+      code: "missing_variable",
+      message: `the sequence ${ref.project}.${ref.targetSequence} declares no variable "doc" (add a multi-valued json variable doc to receive the documents)`,
+    };
+  }
+  const session = engine.sessions.transient();
+  if (user) session.setUser(user);
+  const result = await engine.run({
+    project: ref.project,
+    sequence: ref.targetSequence,
+    inputs: { doc: docs },
+    session,
+    signal,
+  });
+  if (result.ok) return { ok: true };
+  return { ok: false, code: result.error?.code ?? "error", message: result.error?.message ?? "the sequence failed" };
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import type { ObjNode } from "../../common/model/node.ts";
+import { prepareVariables } from "./variables.ts";
+
+const variable = (name: string, props: Record<string, unknown> = {}): ObjNode => ({
+  id: name,
+  type: "Variable",
+  name,
+  props,
+  children: [],
+});
+
+describe("prepareVariables: built-in variables and ${setting} defaults", () => {
+  it("accepts a type's built-in variables without declaring them; a Variable child overrides one", () => {
+    const tx: ObjNode = {
+      id: "t",
+      type: "FullSyncGetDocument",
+      name: "Get",
+      props: {},
+      children: [variable("rev", { default: "1-a" })],
+    };
+    expect(prepareVariables(tx, { docid: "x", revs: "true", other: "ignored" }, "T")).toEqual({
+      rev: "1-a",
+      docid: "x",
+      revs: true,
+      conflicts: null,
+    });
+    expect(() => prepareVariables(tx, {}, "The transaction T")).toThrow(
+      'The transaction T: the variable "docid" is required and was not given',
+    );
+  });
+
+  it("resolves ${setting} in text defaults, not in given values, and names a missing setting", () => {
+    const seq: ObjNode = {
+      id: "s",
+      type: "Sequence",
+      name: "S",
+      props: {},
+      children: [variable("url", { default: "${base}/api" }), variable("raw")],
+    };
+    const lookup = (n: string) => (n === "base" ? "http://h" : undefined);
+    expect(prepareVariables(seq, {}, "S", lookup)).toEqual({ url: "http://h/api", raw: null });
+    expect(prepareVariables(seq, { url: "${base}" }, "S", lookup)).toEqual({ url: "${base}", raw: null });
+    expect(() => prepareVariables(seq, {}, "The sequence S", () => undefined)).toThrow(
+      /The sequence S: default of "url": The setting "base" has no value/,
+    );
+  });
+});
