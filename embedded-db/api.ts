@@ -42,7 +42,8 @@ export interface FullSyncData {
   get(id: string, opts?: { revs?: boolean; conflicts?: boolean; rev?: string }): Promise<FullSyncDoc>;
   put(doc: FullSyncDoc): Promise<{ ok: boolean; id: string; rev: string }>;
   post(doc: FullSyncDoc): Promise<{ ok: boolean; id: string; rev: string }>;
-  bulkDocs(docs: FullSyncDoc[]): Promise<unknown[]>;
+  /** `new_edits: false` stores revisions as given (replication from elsewhere, tests). */
+  bulkDocs(docs: FullSyncDoc[], opts?: { new_edits?: boolean }): Promise<unknown[]>;
   remove(id: string, rev?: string): Promise<{ ok: boolean; id: string; rev: string }>;
   allDocs(opts?: Record<string, unknown>): Promise<unknown>;
   query(view: string, opts?: Record<string, unknown>): Promise<unknown>;

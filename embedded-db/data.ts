@@ -42,11 +42,12 @@ export function createData(d: FullSyncDatabase): FullSyncData {
       return writeResult(await db.post(doc));
     },
 
-    bulkDocs: async (docs) => {
+    bulkDocs: async (docs, opts) => {
       if (!Array.isArray(docs)) throw new Error("bulkDocs: expected an array of documents");
       docs.forEach((doc, i) => checkDoc(doc, `bulkDocs[${i}]`));
       const ids = docs.map((x) => x._id).filter((x): x is string => typeof x === "string");
       return d.lock.with(ids, async () => {
+        if (opts?.new_edits === false) return db.bulkDocs(docs, { new_edits: false });
         const prepared = await Promise.all(docs.map(keepAcl));
         return db.bulkDocs(prepared);
       });

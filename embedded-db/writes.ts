@@ -170,8 +170,11 @@ export async function writeDocs(
       throw e;
     }
     const stored = new Set<string>();
+    // new_edits=false answers only the errors (each with its id); new_edits=true one row per doc.
+    const errorsById = new Map<string, WriteResult>();
+    if (!newEdits) for (const r of res) if (r.error) errorsById.set(r.id, r);
     store.forEach((s, k) => {
-      const r = res[k];
+      const r = newEdits ? res[k] : (errorsById.get(s.id) ?? { ok: true, id: s.id, rev: s.body._rev as string });
       if (!r || r.error || r.ok === false) {
         const name = r?.name ?? (typeof r?.error === "string" ? r.error : "bad_request");
         out[s.i] = {

@@ -103,7 +103,11 @@ export async function startHarness(
         body = JSON.stringify(o.body);
         headers["Content-Type"] ??= "application/json";
       }
-      const r = await fetch(url + path, { method, headers, body });
+      const r = await fetch(url + path, {
+        method,
+        headers,
+        body: typeof body === "string" || body === undefined ? body : new Uint8Array(body),
+      });
       const text = await r.text();
       let parsed: unknown = undefined;
       try {
