@@ -49,6 +49,14 @@ describe("chooseStartMode", () => {
     ).toBe("desktop");
   });
 
+  it("falls back to the browser for root on Linux, whom Chromium's sandbox refuses", () => {
+    const m = chooseStartMode({ args: [], env: display, platform: "linux", electronBinary: "/e/electron", uid: 0 });
+    expect(m).toEqual({ mode: "browser", reason: expect.stringContaining("as root") });
+    expect(
+      chooseStartMode({ args: [], env: display, platform: "linux", electronBinary: "/e/electron", uid: 1000 }).mode,
+    ).toBe("desktop");
+  });
+
   it("serves the browser when asked, even with Electron", () => {
     expect(
       chooseStartMode({ args: ["--browser"], env: display, platform: "linux", electronBinary: "/e/electron" }).mode,
@@ -178,6 +186,7 @@ describe("start", () => {
       root: tmp,
       env: { DISPLAY: ":0" },
       platform: "linux",
+      uid: 1000,
       say: () => undefined,
       out: () => undefined,
       desktop: { findBinary: () => "/e/electron", launch: async (b, a) => (launched.push([b, a]), 7) },

@@ -27,6 +27,8 @@ export function chooseStartMode(o: {
   env: NodeJS.ProcessEnv;
   platform: NodeJS.Platform;
   electronBinary: string | null;
+  /** The user id (process.getuid()); Chromium's sandbox refuses root on Linux. */
+  uid?: number;
 }): StartMode {
   if (o.args.includes("--browser") || o.env.ATELIER_START === "browser") {
     return { mode: "browser", reason: "the browser was asked for" };
@@ -40,6 +42,12 @@ export function chooseStartMode(o: {
   }
   if (o.platform === "linux" && !o.env.DISPLAY && !o.env.WAYLAND_DISPLAY) {
     return { mode: "browser", reason: "there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)" };
+  }
+  if (o.platform === "linux" && o.uid === 0) {
+    return {
+      mode: "browser",
+      reason: "Electron's sandbox does not run as root (start Atelier as a normal user for the desktop app)",
+    };
   }
   return { mode: "desktop", binary: o.electronBinary };
 }
@@ -158,6 +166,7 @@ export interface StartOptions {
   desktop?: DesktopLauncher;
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
+  uid?: number;
   root?: string;
   /** Standard output (the `Atelier engine:` / `Atelier Studio:` lines). */
   out?(line: string): void;
@@ -184,6 +193,7 @@ export async function start(args: string[], o: StartOptions = {}): Promise<numbe
     env,
     platform: o.platform ?? process.platform,
     electronBinary: o.desktop?.findBinary() ?? null,
+    uid: o.uid ?? process.getuid?.(),
   });
 
   try {
