@@ -130,24 +130,6 @@ describe("importConvertigo on real Convertigo projects", () => {
     const project = await loadProject(summary.projectDir);
     const nodes = all(project.root);
 
-    // The design document's JSON (a CDATA text) is kept exactly as the source file has it.
-    const design = nodes.find((n) => n.name === "design");
-    expect(design?.type).toBe("Foreign");
-    expect(design?.props.class).toBe("couchdb.DesignDocument");
-    const srcLines = (
-      await readFile(path.join(FIXTURES, "c8oprj-lib-fullsync-grp/_c8oProject/connectors/c8ofullsyncgrp.yaml"), "utf8")
-    ).split("\n");
-    const start = srcLines.findIndex((l) => l === "    →: |") + 1;
-    const block = srcLines.slice(start).filter((l) => l.startsWith("      "));
-    const expectedText = block
-      .map((l) => l.slice(6))
-      .join("\n")
-      .slice(1, -1)
-      .replace(/''/g, "'");
-    const docdata = (design?.props.properties as Record<string, unknown>).docdata as Record<string, string>[];
-    expect(docdata).toEqual([{ "→": expectedText }]);
-    expect(expectedText).toContain('"get_users_by_group"');
-
     // A foreign step keeps its source vector and its children (native where Atelier accepts them).
     const ifExist = findById(project.root, "1485255504484");
     expect(ifExist).toMatchObject({ type: "Foreign", props: { class: "steps.IfExistThenElseStep" } });
@@ -177,6 +159,72 @@ describe("importConvertigo on real Convertigo projects", () => {
     } finally {
       await engine.close();
     }
+  });
+
+  it("keeps a foreign object's CDATA text exactly (a SQL transaction's handlers)", async () => {
+    const ws = await tempDir();
+    const src = path.join(FIXTURES, "c8oprj-lib-prepare-fs-database");
+    const summary = await importConvertigo(src, ws, { env: NO_KEY_ENV });
+    const project = await loadProject(summary.projectDir);
+    const sql = project.root.children.find((c) => c.name === "void");
+    expect(sql).toMatchObject({ type: "Foreign", props: { class: "connectors.SqlConnector" } });
+    const tx = sql?.children[0];
+    expect(tx).toMatchObject({ type: "Foreign", name: "void", props: { class: "transactions.SqlTransaction" } });
+    // The text as the file has it: the lines of the block, 6 spaces of indentation off, quotes off.
+    const lines = (await readFile(path.join(src, "_c8oProject/connectors/void.yaml"), "utf8")).split("\n");
+    const start = lines.findIndex((l) => l === "    →: |") + 1;
+    const block = lines.slice(start).filter((l) => l.startsWith("      "));
+    const text = block
+      .map((l) => l.slice(6))
+      .join("\n")
+      .slice(1, -1)
+      .replace(/''/g, "'");
+    const props = tx?.props.properties as Record<string, unknown>;
+    expect(props.handlers).toEqual([{ "→": text }]);
+    expect(text).toContain('return "cancel";');
+    expect(props).toMatchObject({ "↑default": "true", accessibility: "Private", xmlOutput: "0" });
+  });
+
+  it("maps FullSync connectors: transactions, their parameters, design documents, callers", async () => {
+    const ws = await tempDir();
+    const summary = await importConvertigo(path.join(FIXTURES, "c8oprj-lib-fullsync-grp"), ws, { env: NO_KEY_ENV });
+    const project = await loadProject(summary.projectDir);
+    const conn = project.root.children.find((c) => c.type === "FullSyncConnector");
+    expect(conn?.props).toMatchObject({
+      databaseName: "c8ofullsyncgrp",
+      anonymousReplication: "allow",
+      isDefault: true,
+    });
+    const byName = (n: string) => conn?.children.find((c) => c.name === n);
+    // viewname "design/get_groups_by_user", q_reduce: false, and the _use_key variable.
+    expect(byName("GetGroupsByUser")).toMatchObject({
+      type: "FullSyncGetView",
+      props: { designDocument: "design", view: "get_groups_by_user" },
+    });
+    expect(byName("GetGroupsByUser")?.children.map((c) => [c.name, c.props.default])).toEqual([
+      ["reduce", false],
+      ["key", undefined],
+    ]);
+    expect(byName("SetUserInGroup")).toMatchObject({
+      type: "FullSyncPostDocument",
+      props: { aclPolicy: "fromKeyC8oAcl" },
+    });
+    expect(byName("SetUserInGroup")?.children.find((c) => c.name === "data")?.props.default).toBe('{"type":"c8oGrp"}');
+    expect(byName("RemoveUserFromGroup")?.children.map((c) => c.name)).toEqual(["docid"]);
+    expect(byName("GetServerInfo")?.type).toBe("Foreign");
+    // The design document's views (its JSON has line breaks after its \r\n escapes).
+    const design = byName("design");
+    expect(design?.type).toBe("FullSyncDesignDocument");
+    expect(design?.children.map((v) => [v.type, v.name, v.props.reduce])).toEqual([
+      ["FullSyncView", "get_users_by_group", "_count"],
+      ["FullSyncView", "get_groups_by_user", "_count"],
+    ]);
+    expect(String(design?.children[0]?.props.map)).toMatch(
+      /^function \(doc\) \{\n[\s\S]*emit\(doc\.group, doc\.user\);/,
+    );
+    // Callers: the step variable _use_key is the built-in key, CouchDB's couchdb_output is gone.
+    expect(findById(project.root, "1486393576615")?.name).toBe("key");
+    expect(findById(project.root, "1487150591004")?.props.source).toEqual({ step: "1487150590996", path: "data.rows" });
   });
 
   it("flags JavaScript that uses Java interop, naming the object and its file", async () => {

@@ -1,6 +1,7 @@
 import type { ObjNode } from "../../common/model/node.ts";
 import type { SourceRef } from "../../common/model/props.ts";
 import { acceptsChild, getType } from "../../common/model/registry.ts";
+import type { BuiltInVariable } from "../../common/model/typedef.ts";
 import { NAME_PATTERN } from "../../common/types/shared-props.ts";
 import { decipherC8o, looksCiphered } from "./c8o-crypto.ts";
 import { contentAttr, contentText, type C8oBean, type C8oContent, type C8oItem } from "./c8o-yaml.ts";
@@ -172,7 +173,8 @@ class Mapper {
   private readonly settingNames = new Set<string>();
   private readonly connectorNames = new Map<string, string>();
   private readonly sequenceNames = new Map<string, string>();
-  private readonly transactionNames = new Map<string, Map<string, string>>();
+  /** This project's transactions by "connector.transaction" (Convertigo names). */
+  private readonly transactions = new Map<string, C8oBean>();
   private c8oProjectName = "";
 
   constructor(readonly opts: MapOptions) {}
@@ -226,9 +228,8 @@ class Mapper {
     for (const c of project.children) {
       if (c.cls.startsWith("connectors.")) {
         this.connectorNames.set(c.name, atelierName(c.name, "connector", c));
-        const txs = new Map<string, string>();
-        for (const t of c.children) if (t.cls.startsWith("transactions.")) txs.set(t.name, t.name);
-        this.transactionNames.set(c.name, txs);
+        for (const t of c.children)
+          if (t.cls.startsWith("transactions.")) this.transactions.set(`${c.name}.${t.name}`, t);
       } else if (c.cls.startsWith("sequences.")) {
         this.sequenceNames.set(c.name, atelierName(c.name, "sequence", c));
       }
@@ -286,6 +287,15 @@ class Mapper {
         return { type: "JsonHttpTransaction" };
       case "sequences.GenericSequence":
         return { type: "Sequence" };
+      case "couchdb.DesignDocument":
+        return designDocumentDecision(bean);
+      case "couchdb.FullSyncListener": {
+        const view = this.str(bean, "targetView", "");
+        if (!/^[A-Za-z_][\w.-]*\/[A-Za-z_][\w.-]*$/.test(view)) {
+          return { type: "Foreign", reason: `its target view "${view}" is not "design/view"` };
+        }
+        return { type: "FullSyncListener" };
+      }
       case "core.TestCase":
         return { type: "TestCase" };
       case "variables.RequestableVariable":
@@ -374,8 +384,19 @@ class Mapper {
           return { type: "Foreign", reason: `its XPath ${src.xpath} is not a plain path` };
         return { type: "SequenceJS" };
       }
-      default:
+      default: {
+        const fs = FULLSYNC_TRANSACTIONS[cls];
+        if (fs && getType(fs)) {
+          if (cls === "transactions.couchdb.GetViewTransaction") {
+            const view = this.str(bean, "viewname", "");
+            if (!/^[A-Za-z_][\w.-]*\/[A-Za-z_][\w.-]*$/.test(view)) {
+              return { type: "Foreign", reason: `its view "${view}" is not "design/view"` };
+            }
+          }
+          return { type: fs };
+        }
         return { type: "Foreign", reason: foreignReason(cls) };
+      }
     }
   }
 
@@ -584,6 +605,15 @@ class Mapper {
     return c8o === "" || c8o === this.c8oProjectName ? "" : c8o;
   }
 
+  /** The Atelier type of the transaction a TransactionStep calls, when it is in this project. */
+  calledTransactionType(step: C8oBean): string | undefined {
+    const ref = contentText(step.props.find((p) => p.name === "sourceTransaction")?.value) ?? "";
+    const parts = ref.split(".");
+    if (parts.length < 3 || this.projectRef(parts[0] as string)) return undefined;
+    const tx = this.transactions.get(`${parts[1]}.${parts.slice(2).join(".")}`);
+    return tx ? this.decisions.get(tx)?.type : undefined;
+  }
+
   decisionOf(bean: C8oBean): Decision {
     return this.decisions.get(bean)!;
   }
@@ -622,6 +652,14 @@ class Mapper {
         return { guessed, problem: `${orig}: a call's output starts with "document"` };
       }
       segs = t === "CallTransaction" ? ["data", ...segs.slice(1)] : segs.slice(1);
+      // Convertigo wraps CouchDB answers in couchdb_output; Atelier's FullSync transactions do not.
+      if (
+        t === "CallTransaction" &&
+        segs[1] === "couchdb_output" &&
+        this.calledTransactionType(target.bean)?.startsWith("FullSync")
+      ) {
+        segs.splice(1, 1);
+      }
       if (segs[segs.length - 1] === "item") {
         segs = segs.slice(0, -1);
         guessed.push(`"item" read as the items of a JSON array`);
@@ -639,6 +677,81 @@ class Mapper {
     const ref: SourceRef = { step: target.id, path: toJsonPath(segs) };
     return { ref, js: toJsAccessor(`step(${JSON.stringify(target.id)})`, segs), guessed };
   }
+}
+
+/** Convertigo's CouchDB transaction classes and the Atelier types they become (when defined). */
+const FULLSYNC_TRANSACTIONS: Record<string, string> = {
+  "transactions.couchdb.GetDocumentTransaction": "FullSyncGetDocument",
+  "transactions.couchdb.PostDocumentTransaction": "FullSyncPostDocument",
+  "transactions.couchdb.PostBulkDocumentsTransaction": "FullSyncPostBulkDocuments",
+  "transactions.couchdb.DeleteDocumentTransaction": "FullSyncDeleteDocument",
+  "transactions.couchdb.AllDocsTransaction": "FullSyncAllDocs",
+  "transactions.couchdb.GetViewTransaction": "FullSyncGetView",
+  "transactions.couchdb.PostFindTransaction": "FullSyncFind",
+};
+
+/** The built-in variable of an Atelier FullSync type for a Convertigo parameter name. */
+function fullSyncVariable(type: string, param: string): BuiltInVariable | undefined {
+  const name = param === "json_base" ? "data" : param;
+  return getType(type)?.variables?.find((v) => v.name === name);
+}
+
+function typedDefault(value: string, dataType: string): unknown {
+  if (dataType === "boolean") return value === "true";
+  if ((dataType === "integer" || dataType === "number") && Number.isFinite(Number(value))) return Number(value);
+  return value;
+}
+
+/**
+ * Reads a design document's JSON as Convertigo writes it: function sources may hold raw line
+ * breaks after their \n escapes (its pretty-printing); those are dropped before parsing.
+ */
+function parseDesignDocument(text: string): Record<string, unknown> | undefined {
+  for (const candidate of [text, text.replace(/(\\[rn])\r?\n/g, "$1")]) {
+    try {
+      const v: unknown = JSON.parse(candidate);
+      if (v && typeof v === "object" && !Array.isArray(v)) return v as Record<string, unknown>;
+    } catch {
+      // next candidate
+    }
+  }
+  return undefined;
+}
+
+function normalizeCode(code: string): string {
+  return code.replace(/\r\n?/g, "\n");
+}
+
+function designDocumentDecision(bean: C8oBean): Decision {
+  if (!getType("FullSyncDesignDocument") || !getType("FullSyncView")) {
+    return { type: "Foreign", reason: foreignReason(bean.cls) };
+  }
+  if (!new RegExp(`^${NAME_PATTERN}$`).test(bean.name) || bean.name === "c8o") {
+    return { type: "Foreign", reason: `"${bean.name}" cannot name an Atelier design document` };
+  }
+  const doc = parseDesignDocument(contentText(bean.props.find((p) => p.name === "docdata")?.value) ?? "{}");
+  if (!doc) return { type: "Foreign", reason: "its JSON (docdata) does not parse" };
+  const extra = Object.entries(doc).filter(
+    ([k, v]) =>
+      !["_id", "_rev", "language", "views"].includes(k) &&
+      !(v && typeof v === "object" && Object.keys(v as object).length === 0),
+  );
+  if (extra.length) {
+    return {
+      type: "Foreign",
+      reason: `it holds ${extra.map(([k]) => k).join(", ")}, which Atelier's design documents do not`,
+    };
+  }
+  const views = doc.views && typeof doc.views === "object" ? (doc.views as Record<string, unknown>) : {};
+  for (const [name, v] of Object.entries(views)) {
+    const ok =
+      new RegExp(`^${NAME_PATTERN}$`).test(name) &&
+      v &&
+      typeof v === "object" &&
+      typeof (v as { map?: unknown }).map === "string";
+    if (!ok) return { type: "Foreign", reason: `its view "${name}" is not a map/reduce view Atelier can hold` };
+  }
+  return { type: "FullSyncDesignDocument" };
 }
 
 /** Does an element step carry its own text (source, expression or text)? */
@@ -841,6 +954,10 @@ class Builder {
         return this.httpConnector();
       case "FullSyncConnector":
         return this.fullSyncConnector();
+      case "FullSyncDesignDocument":
+        return this.designDocument();
+      case "FullSyncListener":
+        return this.fullSyncListener();
       case "JsonHttpTransaction":
         return this.jsonHttpTransaction();
       case "Sequence":
@@ -930,6 +1047,7 @@ class Builder {
         this.set("key", this.bag.str("key", ""));
         return;
     }
+    if (this.node.type.startsWith("FullSync")) this.fullSyncTransaction();
   }
 
   /** An element kept out of the response (output: false): a JavaScript step answering its value. */
@@ -1033,6 +1151,106 @@ class Builder {
     if (pass) this.note(`couchPassword moved to the secret setting ${pass}: Atelier's FullSync does not use it`);
   }
 
+  /** A FullSync/CouchDB transaction: q_/p_ parameters and _use_ variables to built-in variables. */
+  private fullSyncTransaction(): void {
+    const b = this.bean;
+    const def = getType(this.node.type);
+    this.comment();
+    const dfltAccess = versionAtLeast(this.m.versionOf(), "8.0.0") ? "Private" : "Public";
+    this.set("accessibility", this.bag.str("accessibility", dfltAccess));
+    this.set("authenticatedContextRequired", this.bag.bool("authenticatedContextRequired", false));
+    if (b.cls === "transactions.couchdb.GetViewTransaction") {
+      const [ddoc, view] = this.bag.str("viewname", "").split("/");
+      this.set("designDocument", ddoc);
+      this.set("view", view);
+    }
+    if (this.bag.has("fullSyncAclPolicy")) {
+      const acl = this.bag.str("fullSyncAclPolicy", "fromAuthenticatedUser");
+      const allowed = def?.props.find((p) => p.name === "aclPolicy")?.values ?? [];
+      if (allowed.includes(acl)) this.set("aclPolicy", acl);
+      else this.note(`fullSyncAclPolicy ${acl} has no Atelier equivalent`, true);
+    }
+    if (this.bag.has("policy")) {
+      const policy = this.bag.str("policy", "none");
+      const allowed = def?.props.find((p) => p.name === "writePolicy")?.values ?? [];
+      if (allowed.includes(policy)) this.set("writePolicy", policy);
+      else this.note(`policy ${policy} has no Atelier equivalent`, true);
+    }
+    if (this.isDefaultAttr()) this.note("it was the connector's default transaction");
+    // Fixed parameters (q_name, p_name) become variables with that default.
+    const fixed: ObjNode[] = [];
+    for (const p of b.props) {
+      const m = /^[qp]_(.+)$/.exec(p.name);
+      if (!m) continue;
+      const value = contentText(p.value) ?? "";
+      if (value === "") {
+        this.bag.skip(p.name);
+        continue;
+      }
+      const builtIn = fullSyncVariable(this.node.type, m[1] as string);
+      if (!builtIn) continue; // left over: listed in the comment
+      this.bag.skip(p.name);
+      const name = builtIn.name;
+      if (b.children.some((c) => c.name === `_use_${m[1]}` || c.name === name)) {
+        this.note(`${p.name} = ${value}: the default of its variable`);
+      }
+      fixed.push({
+        id: `${this.node.id}-${name}`,
+        type: "Variable",
+        name,
+        props: {
+          ...(builtIn.dataType !== "string" ? { dataType: builtIn.dataType } : {}),
+          default: typedDefault(value, builtIn.dataType),
+          ...(builtIn.multiValued ? { multiValued: true } : {}),
+          description: `Convertigo's fixed parameter ${p.name}.`,
+        },
+        children: [],
+      });
+    }
+    this.childrenDone = true;
+    const kids = this.m.buildChildren(b, this.ancestors, this.seq, this.notes);
+    const names = new Set(kids.map((k) => k.name));
+    this.node.children = [...fixed.filter((f) => !names.has(f.name)), ...kids];
+    if (fixed.length && this.node.props.accessibility !== "Private") {
+      this.note("its fixed parameters are variables in Atelier: callers may override them", true);
+    }
+  }
+
+  private designDocument(): void {
+    this.comment();
+    this.bag.skip("_id", "_rev");
+    const doc = parseDesignDocument(contentText(this.bag.raw("docdata")) ?? "") ?? {};
+    const views = (doc.views ?? {}) as Record<string, { map?: string; reduce?: string }>;
+    this.childrenDone = true;
+    this.notes.push(...this.bean.children.map((c) => `child ${c.name} (${c.cls}) not expected in a design document`));
+    this.node.children = Object.entries(views).map(([name, v]) => ({
+      id: `${this.node.id}-${name}`,
+      type: "FullSyncView",
+      name,
+      props: {
+        map: normalizeCode(String(v.map ?? "")),
+        ...(v.reduce ? { reduce: normalizeCode(String(v.reduce)) } : {}),
+      },
+      children: [],
+    }));
+  }
+
+  private fullSyncListener(): void {
+    this.comment();
+    const [ddoc, view] = this.bag.str("targetView", "").split("/");
+    const target = this.bag.str("targetSequence", "");
+    const i = target.indexOf(".");
+    const project = i >= 0 ? target.slice(0, i) : "";
+    const seq = i >= 0 ? target.slice(i + 1) : target;
+    if (this.m.projectRef(project))
+      this.note(`its target sequence is in the project ${project}: Atelier calls one of this project`, true);
+    this.set("targetSequence", this.m.sequenceName(seq));
+    this.set("designDocument", ddoc);
+    this.set("view", view);
+    this.set("chunkSize", this.bag.int("chunk", 10));
+    if (!this.bag.bool("isEnabled", true)) this.set("enabled", false);
+  }
+
   private jsonHttpTransaction(): void {
     this.comment();
     const dfltAccess = versionAtLeast(this.m.versionOf(), "8.0.0") ? "Private" : "Public";
@@ -1087,6 +1305,12 @@ class Builder {
 
   private variable(): void {
     const b = this.bean;
+    const builtIn = this.fullSyncRename(this.parent ? this.m.decisionOf(this.parent).type : undefined);
+    // Keys given by Convertigo callers are plain texts (a user name...), not JSON.
+    if (builtIn && builtIn.dataType !== "string" && !/^(?:key|startkey|endkey|docid|rev)$/.test(builtIn.name)) {
+      this.set("dataType", builtIn.dataType);
+    }
+    if (builtIn?.multiValued) this.set("multiValued", true);
     const multi = b.cls.includes("MultiValued");
     if (multi) this.set("multiValued", true);
     this.set("required", this.bag.bool("required", false));
@@ -1152,6 +1376,11 @@ class Builder {
 
   private stepVariable(): void {
     const b = this.bean;
+    this.fullSyncRename(
+      this.parent && this.parent.cls === "steps.TransactionStep"
+        ? this.m.calledTransactionType(this.parent)
+        : undefined,
+    );
     this.bag.skip("description", "comment", "required", "visibility");
     const src = this.bag.source();
     const multi = b.cls.includes("MultiValued");
@@ -1179,13 +1408,27 @@ class Builder {
     }
   }
 
+  /** Convertigo's `_use_name` variables of CouchDB transactions are Atelier's built-in `name`. */
+  private fullSyncRename(targetType: string | undefined): BuiltInVariable | undefined {
+    if (!targetType?.startsWith("FullSync") || !this.bean.name.startsWith("_use_")) return undefined;
+    const builtIn = fullSyncVariable(targetType, this.bean.name.slice("_use_".length));
+    if (builtIn) this.node.name = builtIn.name;
+    return builtIn;
+  }
+
   private testCase(): void {
     const inputs: Record<string, unknown> = {};
     const docs: string[] = [];
     const c = this.bag.str("comment", "");
     if (c) docs.push(c);
+    const owner = this.parent ? this.m.decisionOf(this.parent).type : "";
     for (const v of this.bean.children) {
       if (this.m.decisionOf(v).type !== "TestCaseVariable") continue;
+      const key =
+        (owner.startsWith("FullSync") &&
+          v.name.startsWith("_use_") &&
+          fullSyncVariable(owner, v.name.slice(5))?.name) ||
+        v.name;
       const vb = new PropBag(v, this.m);
       const multi = v.cls.includes("MultiValued");
       if (vb.has("value")) {
@@ -1194,8 +1437,8 @@ class Builder {
           if (ph)
             this.note(`the value of ${v.name} is secret: moved to the setting ${ph}, not used by the test case`, true);
         } else if (multi) {
-          inputs[v.name] = (vb.vector("value") ?? []).filter((x) => typeof x === "string");
-        } else inputs[v.name] = vb.str("value", "");
+          inputs[key] = (vb.vector("value") ?? []).filter((x) => typeof x === "string");
+        } else inputs[key] = vb.str("value", "");
       }
       const vdesc = vb.str("description", "new variable");
       const vcomment = vb.str("comment", "");
