@@ -157,6 +157,11 @@ export interface BuiltInVariable {
   dataType: "string" | "integer" | "number" | "boolean" | "json";
   multiValued?: boolean;
   required?: boolean;
+  /**
+   * For json: a text that is not valid JSON is taken as a text (CouchDB keys are often plain
+   * ids, given as `alice` by HTTP callers and as the string "alice" by sequences).
+   */
+  textIfNotJson?: boolean;
   description: string;
 }
 

@@ -45,4 +45,10 @@ describe("prepareVariables: built-in variables and ${setting} defaults", () => {
       /The sequence S: default of "url": The setting "base" has no value/,
     );
   });
+
+  it("takes a text that is not JSON as a text for built-in keys, and still parses JSON", () => {
+    const tx: ObjNode = { id: "t", type: "FullSyncAllDocs", name: "All", props: {}, children: [] };
+    const vars = prepareVariables(tx, { key: "alice", startkey: '["a", 1]', limit: "2" }, "T");
+    expect(vars).toMatchObject({ key: "alice", startkey: ["a", 1], limit: 2 });
+  });
 });

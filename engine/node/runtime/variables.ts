@@ -9,6 +9,7 @@ interface VariableSpec {
   dataType: string;
   required: boolean;
   default: unknown;
+  textIfNotJson?: boolean;
 }
 
 /** The inputs of a sequence or transaction: its Variable children, then its type's built-in ones. */
@@ -32,6 +33,7 @@ function variableSpecs(owner: ObjNode): VariableSpec[] {
       dataType: b.dataType,
       required: Boolean(b.required),
       default: undefined,
+      textIfNotJson: Boolean(b.textIfNotJson),
     });
   }
   return specs;
@@ -80,16 +82,23 @@ export function prepareVariables(
     }
     if (multi) {
       const list = Array.isArray(value) ? value : [value];
-      out[v.name] = list.map((item, i) => convert(item, dataType, v.name, what, i));
+      out[v.name] = list.map((item, i) => convert(item, dataType, v.name, what, i, v.textIfNotJson));
     } else {
       const single = Array.isArray(value) && dataType !== "json" ? value[0] : value;
-      out[v.name] = convert(single, dataType, v.name, what);
+      out[v.name] = convert(single, dataType, v.name, what, undefined, v.textIfNotJson);
     }
   }
   return out;
 }
 
-function convert(value: unknown, dataType: string, name: string, what: string, index?: number): unknown {
+function convert(
+  value: unknown,
+  dataType: string,
+  name: string,
+  what: string,
+  index?: number,
+  textIfNotJson = false,
+): unknown {
   const label = index === undefined ? `"${name}"` : `"${name}" (value ${index + 1})`;
   const wrong = (expected: string): never => {
     throw new RunError(
@@ -122,7 +131,7 @@ function convert(value: unknown, dataType: string, name: string, what: string, i
         try {
           return JSON.parse(value);
         } catch {
-          return wrong("JSON");
+          return textIfNotJson ? value : wrong("JSON");
         }
       }
       return value;

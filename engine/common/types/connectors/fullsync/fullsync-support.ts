@@ -160,10 +160,20 @@ export function givenOptions(vars: Record<string, unknown>, names: readonly stri
 
 /** Built-in variables of the query transactions (All Docs, Get View), as CouchDB names them. */
 export const queryVariables: BuiltInVariable[] = [
-  { name: "key", dataType: "json", description: 'Only rows with this key (JSON: "text", 12, [..]).' },
-  { name: "keys", dataType: "json", description: "Only rows with these keys, in this order (a JSON array)." },
-  { name: "startkey", dataType: "json", description: "Rows from this key (JSON)." },
-  { name: "endkey", dataType: "json", description: "Rows up to this key (JSON)." },
+  {
+    name: "key",
+    dataType: "json",
+    textIfNotJson: true,
+    description: 'Only rows with this key: JSON ("text", 12, [..]), or a plain text.',
+  },
+  {
+    name: "keys",
+    dataType: "json",
+    textIfNotJson: true,
+    description: "Only rows with these keys, in this order (a JSON array).",
+  },
+  { name: "startkey", dataType: "json", textIfNotJson: true, description: "Rows from this key (JSON)." },
+  { name: "endkey", dataType: "json", textIfNotJson: true, description: "Rows up to this key (JSON)." },
   { name: "inclusive_end", dataType: "boolean", description: "Include the endkey row (default true)." },
   { name: "include_docs", dataType: "boolean", description: "Add each row's document as `doc`." },
   { name: "conflicts", dataType: "boolean", description: "With include_docs: add `_conflicts` to documents." },

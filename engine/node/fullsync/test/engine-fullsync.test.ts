@@ -1,0 +1,164 @@
+/** FullSync as startAtelier wires it: data folder, configuration, mount, sessions, reloads. */
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { stringify } from "yaml";
+import { afterEach, describe, expect, it } from "vitest";
+import { startAtelier } from "../../app.ts";
+import { EngineLog } from "../../log.ts";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function workspace(connectors: Record<string, unknown>[], config?: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "atelier-engine-fullsync-"));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(path.join(dir, "P", "connectors"), { recursive: true });
+  await mkdir(path.join(dir, "P", "sequences"), { recursive: true });
+  await writeFile(path.join(dir, "P", "project.yaml"), stringify({ atelier: 1, type: "Project", name: "P", id: "p" }));
+  for (const c of connectors) {
+    await writeFile(path.join(dir, "P", "connectors", `${String(c.name)}.yaml`), stringify(c));
+  }
+  if (config) await writeFile(path.join(dir, "atelier.config.yaml"), config);
+  return dir;
+}
+
+async function start(dir: string, extra: Parameters<typeof startAtelier>[0] extends infer O ? Partial<O> : never = {}) {
+  const app = await startAtelier({
+    workspaceDir: dir,
+    port: 0,
+    studio: false,
+    log: new EngineLog({ level: "silent" }),
+    ...extra,
+  });
+  cleanups.push(() => app.close());
+  return app;
+}
+
+const connector = (name: string, db: string, extra: Record<string, unknown> = {}) => ({
+  type: "FullSyncConnector",
+  name,
+  id: `c-${name}`,
+  databaseName: db,
+  ...extra,
+});
+
+async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await cond()) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe("FullSync in startAtelier", () => {
+  it("keeps databases in <workspace>/.atelier/fullsync across restarts, and serves them at /fullsync", async () => {
+    const dir = await workspace([connector("Db", "items", { anonymousReplication: "allow" })]);
+    const first = await start(dir);
+    expect(first.fullsync?.placement).toBe(`embedded, in ${path.join(dir, ".atelier", "fullsync")}`);
+    await first.engine.services.fullsync!.data("items").put({ _id: "public-doc", v: 1 });
+    await first.engine.services.fullsync!.data("items").put({ _id: "owned", "~c8oAcl": "alice" });
+    // Anonymous replication is allowed here: without a session, only public documents.
+    const all = (await (await fetch(`${first.url}fullsync/items/_all_docs`)).json()) as { rows: { id: string }[] };
+    expect(all.rows.map((r) => r.id).filter((id) => !id.startsWith("_design/"))).toEqual(["public-doc"]);
+    await first.close();
+    cleanups.pop();
+    expect((await stat(path.join(dir, ".atelier", "fullsync"))).isDirectory()).toBe(true);
+
+    const second = await start(dir);
+    expect((await second.engine.services.fullsync!.data("items").get("public-doc")).v).toBe(1);
+  });
+
+  it("refuses sessions without a user on a database that denies anonymous replication", async () => {
+    const dir = await workspace([connector("Db", "items")]);
+    const app = await start(dir, { fullsync: { inMemory: true } });
+    const r = await fetch(`${app.url}fullsync/items`);
+    expect(r.status).toBe(401);
+    const session = app.engine.sessions.create();
+    session.setUser("alice");
+    const ok = await fetch(`${app.url}fullsync/items`, { headers: { cookie: `atelier_sid=${session.id}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ db_name: "items" });
+    // Databases no project declares do not exist for devices.
+    expect((await fetch(`${app.url}fullsync/other`, { headers: { cookie: `atelier_sid=${session.id}` } })).status).toBe(
+      404,
+    );
+  });
+
+  it("declares the databases again when a project is reloaded", async () => {
+    const dir = await workspace([connector("Db", "items")]);
+    const app = await start(dir, { fullsync: { inMemory: true } });
+    expect(app.fullsync?.databases()).toEqual(["items"]);
+    await writeFile(path.join(dir, "P", "connectors", "More.yaml"), stringify(connector("More", "more")));
+    await app.engine.workspace.reload("P");
+    await until(() => app.fullsync!.databases().includes("more"), "the new database");
+    expect(app.fullsync!.databases()).toEqual(["items", "more"]);
+    await rm(path.join(dir, "P", "connectors", "Db.yaml"));
+    await app.engine.workspace.reload("P");
+    await until(() => !app.fullsync!.databases().includes("items"), "the database to go");
+    expect(app.engine.services.fullsync).toBeDefined();
+    expect(() => app.engine.services.fullsync!.data("items")).toThrow(/not declared/);
+  });
+
+  it("is off when atelier.config.yaml says so, and the rest of the engine serves without it", async () => {
+    const dir = await workspace([connector("Db", "items")], "fullsync:\n  enabled: false\n");
+    const app = await start(dir);
+    expect(app.fullsync).toBeUndefined();
+    expect(app.engine.services.fullsync).toBeUndefined();
+    expect((await fetch(`${app.url}fullsync/items`)).status).toBe(404);
+    expect((await fetch(`${app.url}services/user.Get`)).status).toBe(200);
+  });
+
+  it("logs why FullSync did not start (data folder held by another process) and serves the rest", async () => {
+    const dir = await workspace([connector("Db", "items")]);
+    // Another process holds the LevelDB lock of the group database, as a second engine would.
+    const groupsDb = path.join(dir, ".atelier", "fullsync", "c8ofullsyncgrp");
+    await mkdir(path.dirname(groupsDb), { recursive: true });
+    const holder = spawn(
+      process.execPath,
+      [
+        "-e",
+        "require('leveldown')(process.argv[1]).open((e) => { console.log(e ? 'failed' : 'ready'); }); setInterval(() => {}, 60000);",
+        groupsDb,
+      ],
+      { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    cleanups.push(async () => {
+      if (holder.exitCode === null) {
+        const exited = new Promise((r) => holder.once("exit", r));
+        holder.kill();
+        await exited;
+      }
+    });
+    const line = await new Promise<string>((resolve) =>
+      createInterface({ input: holder.stdout! }).once("line", (l) => resolve(l)),
+    );
+    expect(line).toBe("ready");
+    const log = new EngineLog({ level: "silent" });
+    const second = await start(dir, { log });
+    expect(second.fullsync).toBeUndefined();
+    const error = log.recent().find((r) => r.level === "error" && /^FullSync did not start: /.test(r.message));
+    expect(error?.message).toMatch(/c8ofullsyncgrp.*lock/i);
+    expect((await fetch(`${second.url}services/user.Get`)).status).toBe(200);
+  });
+
+  it("leaves nothing behind on close: the service and the session groups are unplugged", async () => {
+    const dir = await workspace([connector("Db", "items")]);
+    const app = await start(dir, { fullsync: { inMemory: true } });
+    await app.fullsync!.server.groups.addUserToGroup("alice", "sales");
+    const s = app.engine.sessions.create();
+    s.setUser("alice");
+    expect(s.groups).toEqual(["sales"]);
+    const fullsync = app.fullsync!;
+    await fullsync.close();
+    expect(app.engine.services.fullsync).toBeUndefined();
+    expect(app.engine.sessions.groupsOf).toBeUndefined();
+  });
+});
