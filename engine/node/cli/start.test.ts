@@ -288,3 +288,43 @@ describe("npm start, as a newcomer runs it", () => {
     }
   });
 });
+
+describe.skipIf(process.platform === "win32")("npm start, orphaned", () => {
+  it("stops its engine when its parent dies without passing a signal on (as npm does on SIGTERM)", async () => {
+    const ws = path.join(tmp, "ws");
+    fs.cpSync(path.join(repoRoot, "examples", "workspace", "Demo"), path.join(ws, "Demo"), { recursive: true });
+    const parent = spawn("sh", ["-c", `"${process.execPath}" bin/start.js --browser & echo "pid $!"; wait`], {
+      cwd: repoRoot,
+      env: { ...process.env, ATELIER_WORKSPACE: ws, ATELIER_SKIP_RENDERER_BUILD: "1", ATELIER_LOG_LEVEL: "warn" },
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    let out = "";
+    parent.stdout.on("data", (d: Buffer) => (out += d));
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    let pid = 0;
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!/^Atelier engine: /m.test(out)) {
+        if (Date.now() > deadline) throw new Error(`no engine line:\n${out}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      pid = Number(/^pid (\d+)$/m.exec(out)?.[1]);
+      const engineUrl = /^Atelier engine: (\S+)$/m.exec(out)![1]!;
+      parent.kill("SIGKILL");
+      const stopBy = Date.now() + 10_000;
+      while (alive(pid) && Date.now() < stopBy) await new Promise((r) => setTimeout(r, 50));
+      expect(alive(pid)).toBe(false);
+      await expect(fetch(engineUrl)).rejects.toThrow();
+    } finally {
+      parent.kill("SIGKILL");
+      if (pid && alive(pid)) process.kill(pid, "SIGKILL");
+    }
+  });
+});

@@ -229,7 +229,12 @@ export async function start(args: string[], o: StartOptions = {}): Promise<numbe
   out(`Atelier Studio: ${app.studioUrl ?? "not served (this engine runs without the Studio)"}`);
   const signals = o.signals ?? process;
   await new Promise<void>((resolve) => {
+    // `npm start` killed with SIGTERM exits without passing it on: stop when orphaned too.
+    const parent = process.ppid;
+    const orphaned = o.signals ? undefined : setInterval(() => process.ppid !== parent && stop(), 1000);
+    orphaned?.unref();
     const stop = () => {
+      clearInterval(orphaned);
       signals.off("SIGINT", stop);
       signals.off("SIGTERM", stop);
       resolve();
