@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -293,6 +294,48 @@ describe("importConvertigo on real Convertigo projects", () => {
     });
     expect(s.project).toBe("HttpAction2");
     expect((await loadProject(s.projectDir)).root.name).toBe("HttpAction2");
+  });
+});
+
+describe("atelier import-convertigo", () => {
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const bin = path.resolve(import.meta.dirname, "../../../bin/atelier.js");
+      execFile(
+        process.execPath,
+        [bin, ...args],
+        { env: { ...process.env, ATELIER_SECRET_KEY: "" } },
+        (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  it("prints the JSON summary, then refuses a second import over the project", async () => {
+    const ws = await tempDir();
+    const src = path.join(FIXTURES, "c8oprj-lib-http-action");
+    const first = await run(["import-convertigo", src, "--out", ws]);
+    expect(first.code).toBe(0);
+    const summary = JSON.parse(first.stdout) as Record<string, unknown>;
+    expect(summary).toMatchObject({ project: "lib_HttpAction", objects: await countObjectLines(src), foreign: 1 });
+    expect(Object.keys(summary).slice(0, 6)).toEqual([
+      "project",
+      "objects",
+      "mapped",
+      "foreign",
+      "byClass",
+      "warnings",
+    ]);
+    const second = await run(["import-convertigo", src, "--out", ws]);
+    expect(second.code).not.toBe(0);
+    expect(second.stderr).toContain("already exists");
+  });
+
+  it("names the file and line of malformed input", async () => {
+    const src = await writeC8oProject(path.join(await tempDir(), "src"), {
+      "c8oProject.yaml": "↑convertigo: 8.0.0\n↓P [core.Project]: \n  this line has no separator\n",
+    });
+    const r = await run(["import-convertigo", src, "--out", await tempDir()]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("c8oProject.yaml:3: unreadable line");
   });
 });
 

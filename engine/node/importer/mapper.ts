@@ -393,6 +393,18 @@ class Mapper {
               return { type: "Foreign", reason: `its view "${view}" is not "design/view"` };
             }
           }
+          // Variables as Atelier will name them: `_use_x` is the built-in x; two alike clash, and a
+          // Post transaction's field named "data" would be taken for the whole document.
+          const names = bean.children
+            .filter((c) => c.cls.startsWith("variables."))
+            .map((c) =>
+              c.name.startsWith("_use_") ? (fullSyncVariable(fs, c.name.slice(5))?.name ?? c.name) : c.name,
+            );
+          const clash = names.find((n, i) => names.indexOf(n) !== i);
+          if (clash) return { type: "Foreign", reason: `two of its variables would both be "${clash}" in Atelier` };
+          if (fs.startsWith("FullSyncPost") && bean.children.some((c) => c.name === "data")) {
+            return { type: "Foreign", reason: 'its document field "data" is the name of Atelier\'s document variable' };
+          }
           return { type: fs };
         }
         return { type: "Foreign", reason: foreignReason(cls) };
