@@ -1,0 +1,90 @@
+// bench/fullsync server process: a FullSync server (LevelDB in --dir) and a plain express-pouchdb
+// server (the floor), both on 127.0.0.1. Loads the data set on first start, then prints one JSON
+// line {fullsync, floor, load, index} and serves until SIGTERM (which saves the index snapshot).
+// Sessions: the cookie `sid=<user>` is that user (a benchmark only: never do this in a product).
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createFullSync } from "../../embedded-db/index.ts";
+import { couchApp } from "../../embedded-db/couch-server.ts";
+import { PouchDB } from "../../embedded-db/pouch.ts";
+import { bigSet, floorSet, smallSet, groupOf, type BenchSizes } from "./data.ts";
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const dir = arg("dir");
+if (!dir) throw new Error("--dir is required");
+const sizes: BenchSizes = JSON.parse(arg("sizes") ?? "{}") as BenchSizes;
+
+const listen = async (server: Server) => {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+};
+
+const fs = await createFullSync({
+  dataDir: `${dir}/fullsync`,
+  resolvePrincipal: (req) => {
+    const m = /(?:^|;\s*)sid=([^;]+)/.exec(req.headers.cookie ?? "");
+    return m ? { user: decodeURIComponent(m[1]!), groups: [] } : undefined;
+  },
+  log: (level, m) => {
+    if (level !== "debug") process.stderr.write(`[server ${level}] ${m}\n`);
+  },
+});
+const load: Record<string, number> = {};
+const t0 = performance.now();
+await fs.setDatabases([
+  { name: "big", anonymousReplication: false, revsLimit: 10, project: "bench", connector: "fs" },
+  { name: "small", anonymousReplication: false, revsLimit: 10, project: "bench", connector: "fs" },
+]);
+const index = { big: fs.indexStats("big"), small: fs.indexStats("small"), openMs: performance.now() - t0 };
+
+for (const [name, gen] of [
+  ["big", bigSet],
+  ["small", smallSet],
+] as const) {
+  const data = fs.data(name);
+  const info = (await data.allDocs({ limit: 0 })) as { total_rows: number };
+  if (info.total_rows > 1) continue; // loaded on a previous start (only _design/c8o otherwise)
+  const t = performance.now();
+  const docs = gen(sizes);
+  for (let i = 0; i < docs.length; i += 1000) await data.bulkDocs(docs.slice(i, i + 1000));
+  await fs.flush(name);
+  load[name] = performance.now() - t;
+}
+for (let u = 0; u < sizes.users; u++) {
+  const user = `user${String(u).padStart(3, "0")}`;
+  if (!fs.groups.groupsOf(user).length) await fs.groups.addUserToGroup(user, groupOf(u, sizes));
+}
+
+// The floor: an unfiltered express-pouchdb database holding the visible documents only.
+const floorDir = `${dir}/floor`;
+const floorApp = await couchApp({ dir: floorDir });
+const floorServer = createServer((req, res) => floorApp(req, res));
+const floorUrl = await listen(floorServer);
+const floorDb = new PouchDB(`${floorUrl}/floor`);
+const floorInfo = await floorDb.info();
+if (floorInfo.doc_count === 0) {
+  const docs = floorSet(sizes);
+  for (let i = 0; i < docs.length; i += 1000) await floorDb.bulkDocs(docs.slice(i, i + 1000));
+}
+
+const fsServer = createServer((req, res) => fs.handle(req, res));
+const fsUrl = await listen(fsServer);
+process.stdout.write(JSON.stringify({ fullsync: `${fsUrl}/fullsync`, floor: floorUrl, load, index }) + "\n");
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  fsServer.closeAllConnections();
+  floorServer.closeAllConnections();
+  await new Promise((r) => fsServer.close(r));
+  await new Promise((r) => floorServer.close(r));
+  await fs.close();
+  process.exit(0);
+};
+process.on("SIGTERM", () => void stop());
+process.stdin.on("end", () => void stop());
+process.stdin.resume();
