@@ -415,17 +415,18 @@ async function main(): Promise<number> {
           m.targetCoreBusy !== undefined && m.targetCpu !== undefined ? m.targetCoreBusy - m.targetCpu : undefined,
         ),
         loadCoreBusy: med((m) => m.loadCoreBusy),
+        loadSideCpu: med((m) => (m.upstreamCpu !== undefined ? m.upstreamCpu + m.loadgenCpu : undefined)),
         failures: ms.reduce((a, m) => a + m.non2xx + m.errors, 0),
       };
     });
 
     log("");
     log(
-      `${"target".padEnd(46)} ${"req/s".padStart(8)} ${"p50 ms".padStart(7)} ${"p99 ms".padStart(7)}  server cpu  req/cpu-s  other load on its core  load core busy`,
+      `${"target".padEnd(46)} ${"req/s".padStart(8)} ${"p50 ms".padStart(7)} ${"p99 ms".padStart(7)}  server cpu  req/cpu-s  other load on its core  load core: ours/busy`,
     );
     for (const s of summary) {
       log(
-        `${s.label.padEnd(46)} ${fmt(s.reqPerSec).padStart(8)} ${fmt(s.p50, 1).padStart(7)} ${fmt(s.p99, 1).padStart(7)}  ${`${fmt(s.targetCpu)}%`.padStart(10)}  ${fmt(s.reqPerCpuSecond).padStart(9)}  ${`${fmt(s.targetCoreOther)}%`.padStart(22)}  ${`${fmt(s.loadCoreBusy)}%`.padStart(14)}`,
+        `${s.label.padEnd(46)} ${fmt(s.reqPerSec).padStart(8)} ${fmt(s.p50, 1).padStart(7)} ${fmt(s.p99, 1).padStart(7)}  ${`${fmt(s.targetCpu)}%`.padStart(10)}  ${fmt(s.reqPerCpuSecond).padStart(9)}  ${`${fmt(s.targetCoreOther)}%`.padStart(22)}  ${`${fmt(s.loadSideCpu)}%/${fmt(s.loadCoreBusy)}%`.padStart(20)}`,
       );
     }
     const get = (id: TargetId) => summary.find((s) => s.target === id);
@@ -453,14 +454,25 @@ async function main(): Promise<number> {
     ratioLine("a/c'", "express-undici");
     const failures = summary.filter((s) => s.failures > 0);
     for (const s of failures) log(`WARNING: ${s.label}: ${s.failures} failed requests during measurement`);
+    let busyMachine = false;
     for (const s of summary) {
-      if (s.loadCoreBusy !== undefined && s.loadCoreBusy > 95)
+      if (s.loadSideCpu !== undefined && s.loadSideCpu > 85)
         log(
-          `NOTE: the load core was saturated while measuring ${s.label}: its figure may be a floor of what it can do`,
+          `NOTE: the load generator and the upstream used ${fmt(s.loadSideCpu)}% of core ${o.loadCpu} while measuring ${s.label}: the load they offered may have limited its figure`,
         );
-      if (s.targetCoreOther !== undefined && s.targetCoreOther > 10)
-        log(`NOTE: other processes used ${fmt(s.targetCoreOther)}% of core ${o.targetCpu} while measuring ${s.label}`);
+      const otherLoad =
+        s.loadCoreBusy !== undefined && s.loadSideCpu !== undefined ? s.loadCoreBusy - s.loadSideCpu : undefined;
+      if ((s.targetCoreOther ?? 0) > 10 || (otherLoad ?? 0) > 25) {
+        busyMachine = true;
+        log(
+          `NOTE: other processes used ${fmt(s.targetCoreOther)}% of core ${o.targetCpu} and ${fmt(otherLoad)}% of core ${o.loadCpu} while measuring ${s.label}`,
+        );
+      }
     }
+    if (busyMachine)
+      log(
+        "The machine was busy with other work: req/s understate what the servers can do; prefer the per cpu-s ratios.",
+      );
 
     const report = {
       at: new Date().toISOString(),
