@@ -64,6 +64,14 @@ export async function startAtelier(opts: AtelierOptions): Promise<RunningAtelier
       studio = await createStudio(engine, { host: opts.host, ...studioOpts });
       plugins.push(studio.plugin);
       closers.push(studio.close);
+      // Design documents and FullSync connectors edited in the Studio are declared at once.
+      if (fullsync) {
+        const fs = fullsync;
+        const stop = studio.service.subscribe((ev) => {
+          if (ev.kind === "delta" || ev.kind === "workspace") void fs.redeclare();
+        });
+        closers.push(async () => void stop());
+      }
     }
     server = await startServer(engine, {
       host: opts.host,

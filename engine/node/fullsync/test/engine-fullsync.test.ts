@@ -107,6 +107,28 @@ describe("FullSync in startAtelier", () => {
     expect(() => app.engine.services.fullsync!.data("items")).toThrow(/not declared/);
   });
 
+  it("installs a view edited in the Studio at once", async () => {
+    const dir = await workspace([
+      connector("Db", "items", {
+        children: [
+          {
+            type: "FullSyncDesignDocument",
+            name: "d",
+            id: "ddoc",
+            children: [{ type: "FullSyncView", name: "v", id: "view1", map: "function (doc) { emit(doc.a); }" }],
+          },
+        ],
+      }),
+    ]);
+    const app = await start(dir, { fullsync: { inMemory: true }, studio: { watch: false, persistHistory: false } });
+    const data = app.engine.services.fullsync!.data("items");
+    await data.put({ _id: "x", a: "A", b: "B" });
+    const keys = async () => ((await data.query("d/v")) as { rows: { key: unknown }[] }).rows.map((r) => r.key);
+    expect(await keys()).toEqual(["A"]);
+    await app.studio!.service.update("P", "view1", { set: { map: "function (doc) { emit(doc.b); }" } });
+    await until(async () => JSON.stringify(await keys()) === '["B"]', "the edited view");
+  });
+
   it("is off when atelier.config.yaml says so, and the rest of the engine serves without it", async () => {
     const dir = await workspace([connector("Db", "items")], "fullsync:\n  enabled: false\n");
     const app = await start(dir);
