@@ -195,7 +195,7 @@ export async function changes(ctx: Ctx, maxFeedMs: number): Promise<void> {
     : undefined;
   const timer = setTimeout(() => finish(Math.max(lastN, d.index.lastSeq)), timeout);
   const end = () => finish(Math.max(lastN, d.index.lastSeq));
-  d.feeds.add(end);
+  d.feeds.set(end, reader.user);
   const onClose = () => {
     if (!done) {
       done = true;

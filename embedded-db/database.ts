@@ -84,8 +84,8 @@ export interface DatabaseOptions {
 export class FullSyncDatabase {
   readonly index = new PrincipalIndex();
   readonly lock = new KeyedLock();
-  /** Open longpoll/continuous feeds (ended when the database closes). */
-  readonly feeds = new Set<() => void>();
+  /** Open longpoll/continuous feeds and their user (ended when the database closes). */
+  readonly feeds = new Map<() => void, string | undefined>();
   decl: FullSyncDatabaseDecl;
   readonly db: PouchDb;
   /** numeric: the index uses the backend's own integer sequences; counter: numbers of its own. */
@@ -154,10 +154,18 @@ export class FullSyncDatabase {
   }
 
   async close(): Promise<void> {
-    for (const end of [...this.feeds]) end();
+    for (const end of [...this.feeds.keys()]) end();
     if (this.saveTimer) clearInterval(this.saveTimer);
     await this.follower?.stop();
     await this.saveSnapshot();
+  }
+
+  /**
+   * Ends the open feeds of a user whose groups changed: their device asks again at once, with
+   * its new principals (documents of a joined group then arrive without waiting a timeout).
+   */
+  endFeedsOf(user: string): void {
+    for (const [end, u] of [...this.feeds]) if (u === user) end();
   }
 
   /** Resolves when the index holds every change written before the call. */

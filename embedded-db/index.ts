@@ -64,6 +64,9 @@ class Server implements FullSyncServerExt {
       maxBodyBytes: tuning.maxBodyBytes ?? 64 * 1024 * 1024,
       maxFeedMs: tuning.maxFeedMs ?? 60_000,
     });
+    groups.onChange((user) => {
+      for (const d of this.dbs.values()) d.endFeedsOf(user);
+    });
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {

@@ -198,3 +198,22 @@ describe("FullSync: deletions, pushes, live sync", () => {
     expect(w.status).toBe(403);
   });
 });
+
+describe("FullSync: group changes during live sync", () => {
+  it("a device in live sync receives the documents of a group its user joins, without waiting for a timeout", async () => {
+    await seed();
+    const sid = h.login("dave");
+    const d = h.device();
+    const PouchDB = (await import("../pouch.ts")).PouchDB as unknown as {
+      replicate(a: unknown, b: unknown, o: unknown): { cancel(): void };
+    };
+    const rep = PouchDB.replicate(h.remote("items", sid), d, { live: true, retry: true });
+    try {
+      await until(async () => (await ids(d)).includes("p1"), 10_000, "the public document");
+      await h.fs.groups.addUserToGroup("dave", "other");
+      await until(async () => (await ids(d)).includes("o1"), 5_000, "the group's document");
+    } finally {
+      rep.cancel();
+    }
+  });
+});
