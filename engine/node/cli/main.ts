@@ -3,6 +3,7 @@ import path from "node:path";
 import { startAtelier } from "../app.ts";
 import { Engine } from "../engine.ts";
 import { EngineLog } from "../log.ts";
+import { DEFAULT_ITERATIONS, hashPassword } from "../../common/model/password.ts";
 import { setProjectSecret } from "../project/set-secret.ts";
 import { runAnswer, runProjectTests } from "../testing/test-cases.ts";
 
@@ -165,6 +166,27 @@ export async function main(argv: string[]): Promise<number> {
       if (value === "") throw new CommanderError(2, "atelier.secret", "give the secret's value on stdin");
       await setProjectSecret(o.project, o.name, value);
       out(`Secret setting "${o.name}" stored encrypted in ${path.join(path.resolve(o.project), "project.yaml")}`);
+    });
+
+  program
+    .command("hash-password")
+    .description("print a salted hash of a password read from stdin, for Check Password steps")
+    .option("--iterations <n>", "PBKDF2 iterations", String(DEFAULT_ITERATIONS))
+    .action(async (o: { iterations: string }) => {
+      const iterations = Number(o.iterations);
+      if (!Number.isInteger(iterations) || iterations < 100_000 || iterations > 10_000_000)
+        throw new CommanderError(
+          2,
+          "atelier.iterations",
+          "--iterations must be a whole number from 100000 to 10000000",
+        );
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      const password = Buffer.concat(chunks)
+        .toString("utf8")
+        .replace(/\r?\n$/, "");
+      if (password === "") throw new CommanderError(2, "atelier.password", "give the password on stdin");
+      out(await hashPassword(password, iterations));
     });
 
   program
