@@ -76,6 +76,8 @@ export const api = {
   tree: (project: string) => request<ProjectTree>("GET", `/projects/${enc(project)}/tree`),
   createProject: (name: string) => request<ChangeResult>("POST", "/projects", { name }),
   addExample: (name: string) => request<ChangeResult>("POST", `/examples/${enc(name)}`),
+  importConvertigo: (src: string, name?: string) =>
+    request<ChangeResult & { warnings: string[] }>("POST", "/import/convertigo", { src, ...(name ? { name } : {}) }),
   create: (
     project: string,
     body: { parent: string; type: string; name?: string; index?: number; props?: Record<string, unknown> },

@@ -54,6 +54,7 @@ type Dialog =
   | { kind: "palette"; project: string; parent: string; index?: number }
   | { kind: "confirm-delete"; project: string; ids: string[] }
   | { kind: "new-project" }
+  | { kind: "import-convertigo" }
   | { kind: "help" }
   | { kind: "save-test"; project: string; owner: string }
   | undefined;
@@ -222,6 +223,9 @@ export async function loadAll(): Promise<void> {
 async function reloadProject(name: string): Promise<void> {
   try {
     const t = await api.tree(name);
+    // An answer overtaken by a newer change (its delta arrived first) is dropped.
+    const cur = get().projects[name];
+    if (cur && cur.rev > t.rev) return;
     set((s) => ({ projects: { ...s.projects, [name]: fromTree(t) } }));
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) {

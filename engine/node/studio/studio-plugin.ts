@@ -63,7 +63,13 @@ export async function createStudio(engine: Engine, opts: StudioOptions = {}): Pr
   const auth = new StudioAuth(opts.token, opts.host);
   const runs = new StudioRuns(engine);
   const watcher =
-    opts.watch === false ? undefined : new WorkspaceWatcher(engine, (p, reason) => service.reloadFromDisk(p, reason));
+    opts.watch === false
+      ? undefined
+      : new WorkspaceWatcher(
+          engine,
+          (p, reason) => service.reloadFromDisk(p, reason),
+          (task) => service.serialize(task),
+        );
   await watcher?.start();
   const distDir = opts.distDir ?? DEFAULT_STUDIO_DIST;
   const streams = new Set<ServerResponse>();
@@ -184,6 +190,14 @@ export async function createStudio(engine: Engine, opts: StudioOptions = {}): Pr
     app.post<{ Params: { name: string } }>(
       `${STUDIO_API}/examples/:name`,
       route((req) => service.addExample((req.params as { name: string }).name, origin(req))),
+    );
+    app.post(
+      `${STUDIO_API}/import/convertigo`,
+      route((req) => {
+        const b = body(req);
+        const name = typeof b.name === "string" && b.name ? b.name : undefined;
+        return service.importConvertigo(str(b.src, "src"), name, origin(req));
+      }),
     );
     app.get(
       `${STUDIO_API}/projects/:project/tree`,

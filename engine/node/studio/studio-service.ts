@@ -18,6 +18,7 @@ import {
 } from "../../common/studio/api.ts";
 import { NAME_PATTERN } from "../../common/types/shared-props.ts";
 import type { Engine } from "../engine.ts";
+import { importConvertigo, type ImportSummary } from "../importer/import.ts";
 import { createProject, saveProject, type LoadedProject } from "../project/project-files.ts";
 import { History, inverseOps, type HistoryEntry, type TreeOp } from "./history.ts";
 
@@ -228,6 +229,39 @@ export class StudioService {
     });
   }
 
+  /** Imports a Convertigo project folder (on the engine's machine) as a new project. */
+  async importConvertigo(
+    src: string,
+    name: string | undefined,
+    origin?: string,
+  ): Promise<ChangeResult & { warnings: string[] }> {
+    return this.serialize(async () => {
+      if (!path.isAbsolute(src))
+        throw new StudioError(400, "invalid_path", "Give the absolute path of the Convertigo project folder");
+      let summary: ImportSummary;
+      try {
+        summary = await importConvertigo(src, this.engine.workspace.dir, name ? { name } : {});
+      } catch (e) {
+        throw new StudioError(400, "import_failed", `The import failed: ${(e as Error).message}`);
+      }
+      await this.engine.workspace.reload(summary.project);
+      this.engine.log.info(
+        `Convertigo project imported as ${summary.project}: ${summary.mapped} objects mapped, ${summary.foreign} kept as foreign, ${summary.warnings.length} warning(s)`,
+        summary.project,
+      );
+      for (const w of summary.warnings.slice(0, 50)) this.engine.log.warn(w, summary.project);
+      const project = summary.project;
+      const delta: ProjectDelta = { project, rev: this.bump(project), upserts: [], removed: [], created: true };
+      this.emit({ kind: "delta", delta, origin });
+      return {
+        deltas: [delta],
+        history: this.history.state(),
+        focus: { project, id: this.project(project).root.id },
+        warnings: summary.warnings,
+      };
+    });
+  }
+
   /** Reloads a project whose files changed outside the Studio, and tells every window. */
   async reloadFromDisk(name: string, reason: string): Promise<void> {
     return this.serialize(async () => {
@@ -328,7 +362,6 @@ export class StudioService {
             after: { name, props },
           },
         ],
-        focus: { project: p.name, id: node.id },
       };
     });
   }

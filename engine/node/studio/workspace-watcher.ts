@@ -16,6 +16,8 @@ export class WorkspaceWatcher {
   constructor(
     private readonly engine: Engine,
     private readonly onChange: (project: string, reason: string) => Promise<void>,
+    /** Runs a check between the Studio's own changes (a save under way is not someone else's). */
+    private readonly serialize: <T>(task: () => Promise<T>) => Promise<T> = (t) => t(),
     private readonly debounceMs = 120,
   ) {}
 
@@ -63,6 +65,18 @@ export class WorkspaceWatcher {
     const events = this.pending.get(project);
     this.pending.delete(project);
     if (!events || this.closed) return;
+    const changed = await this.serialize(() => this.changedFiles(project, events));
+    if (changed.length === 0 || this.closed) return;
+    const what = changed.filter(Boolean).slice(0, 3).join(", ") || "the project folder";
+    try {
+      await this.onChange(project, `changed on disk (${what})`);
+    } catch (e) {
+      this.engine.log.warn(`Reloading ${project} after a change on disk failed: ${(e as Error).message}`, project);
+    }
+  }
+
+  /** The files of a project whose content differs from what the engine last read or wrote. */
+  private async changedFiles(project: string, events: Set<string>): Promise<string[]> {
     const loaded = this.engine.workspace.get(project);
     const changed: string[] = [];
     for (const ev of events) {
@@ -72,7 +86,7 @@ export class WorkspaceWatcher {
         continue;
       }
       if (kind === "addDir" || kind === "unlinkDir") {
-        if (inner === "") changed.push(inner || project);
+        if (inner === "" && kind === "unlinkDir") changed.push(project);
         continue;
       }
       const known = loaded.files.get(inner);
@@ -88,13 +102,7 @@ export class WorkspaceWatcher {
       }
       if (text === undefined ? known !== undefined : known?.text !== text) changed.push(inner);
     }
-    if (changed.length === 0) return;
-    const what = changed.filter(Boolean).slice(0, 3).join(", ") || "the project folder";
-    try {
-      await this.onChange(project, `changed on disk (${what})`);
-    } catch (e) {
-      this.engine.log.warn(`Reloading ${project} after a change on disk failed: ${(e as Error).message}`, project);
-    }
+    return changed;
   }
 
   async close(): Promise<void> {

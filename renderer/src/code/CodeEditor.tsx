@@ -31,6 +31,13 @@ export default function CodeEditor({ label, value, onChange, onBlur, scope, vari
     return () => clearScope(uri);
   }, [uri, scope]);
 
+  // The editor owns its text while it has the focus (a controlled value would race the typing);
+  // a change from elsewhere (undo, another window) is shown when the user is not typing in it.
+  useEffect(() => {
+    const ed = editorRef.current;
+    if (ed && !ed.hasTextFocus() && ed.getValue() !== value) ed.setValue(value);
+  }, [value]);
+
   const onMount: OnMount = (editor) => {
     editorRef.current = editor;
     editor.onDidBlurEditorText(() => onBlurRef.current());
@@ -43,7 +50,7 @@ export default function CodeEditor({ label, value, onChange, onBlur, scope, vari
         height={variant === "code" ? 260 : 64}
         language="javascript"
         path={`${path}.js`}
-        value={value}
+        defaultValue={value}
         theme={theme === "dark" ? "vs-dark" : "vs"}
         onChange={(v) => onChange(v ?? "")}
         onMount={onMount}

@@ -9,6 +9,8 @@ import { PropertyPanel } from "./PropertyPanel.tsx";
 import { formInputs, RunPanel } from "./RunPanel.tsx";
 import { Splitter } from "./Splitter.tsx";
 
+const NONE: string[] = [];
+
 const SequenceGraph = lazy(() => import("./SequenceGraph.tsx"));
 
 /** Is the keyboard in a text field or a code editor (where Ctrl+Z undoes typing)? */
@@ -158,6 +160,9 @@ export function App() {
         >
           ⌕ Find
         </button>
+        <button type="button" onClick={() => useStudio.setState({ dialog: { kind: "import-convertigo" } })}>
+          Import Convertigo project…
+        </button>
         <button type="button" aria-pressed={graphOpen} onClick={() => setGraphOpen(!graphOpen)}>
           Graph
         </button>
@@ -260,7 +265,7 @@ export function App() {
 }
 
 function Welcome() {
-  const examples = useStudio((s) => s.workspace?.examples ?? []);
+  const examples = useStudio((s) => s.workspace?.examples) ?? NONE;
   return (
     <div className="welcome" role="region" aria-label="Welcome">
       <p>This workspace has no project yet.</p>

@@ -1,8 +1,11 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { api } from "../api.ts";
 import { glyph } from "../icons.ts";
-import { mutate, useStudio } from "../store.ts";
+import { mutate, notify, useStudio } from "../store.ts";
 import { formInputs } from "./RunPanel.tsx";
+
+const NONE: string[] = [];
+const NO_TEXTS: Record<string, string> = {};
 
 const close = () => useStudio.setState({ dialog: undefined });
 
@@ -53,6 +56,8 @@ export function Dialogs() {
       return <ConfirmDelete project={dialog.project} ids={dialog.ids} />;
     case "new-project":
       return <NewProject />;
+    case "import-convertigo":
+      return <ImportConvertigo />;
     case "help":
       return <Help />;
     case "save-test":
@@ -138,7 +143,8 @@ function Palette({ project, parent }: { project: string; parent: string }) {
 }
 
 function ConfirmDelete({ project, ids }: { project: string; ids: string[] }) {
-  const nodes = useStudio((s) => ids.map((id) => s.projects[project]?.nodes.get(id)).filter(Boolean));
+  const p = useStudio((s) => s.projects[project]);
+  const nodes = ids.map((id) => p?.nodes.get(id)).filter(Boolean);
   const count = (id: string): number => {
     const p = useStudio.getState().projects[project];
     const n = p?.nodes.get(id);
@@ -171,7 +177,7 @@ function ConfirmDelete({ project, ids }: { project: string; ids: string[] }) {
 
 function NewProject() {
   const [name, setName] = useState("");
-  const examples = useStudio((s) => s.workspace?.examples ?? []);
+  const examples = useStudio((s) => s.workspace?.examples) ?? NONE;
   return (
     <Modal
       title="New project"
@@ -199,11 +205,71 @@ function NewProject() {
             Add the example project {ex}
           </button>
         ))}
+        <button type="button" onClick={() => useStudio.setState({ dialog: { kind: "import-convertigo" } })}>
+          Import Convertigo project…
+        </button>
         <button type="button" onClick={close}>
           Cancel
         </button>
         <button type="submit" className="primary">
           Create
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+/** Imports a Convertigo project folder (a path on the engine's machine) as a new project. */
+function ImportConvertigo() {
+  const [src, setSrc] = useState("");
+  const [name, setName] = useState("");
+  const [busy, setBusy] = useState(false);
+  return (
+    <Modal
+      title="Import Convertigo project"
+      onSubmit={() => {
+        if (!src.trim() || busy) return;
+        setBusy(true);
+        void mutate(async () => {
+          const r = await api.importConvertigo(src.trim(), name.trim() || undefined);
+          notify(
+            `Imported as ${r.deltas[0]?.project ?? "a new project"}${r.warnings.length ? `: ${r.warnings.length} warning(s), see the console` : ""}`,
+            "info",
+          );
+          return r;
+        }).finally(() => {
+          setBusy(false);
+          close();
+        });
+      }}
+    >
+      <div className="field">
+        <label htmlFor="c8o-src">Convertigo project folder</label>
+        <input
+          id="c8o-src"
+          value={src}
+          onChange={(e) => setSrc(e.target.value)}
+          placeholder="/path/to/MyProject (the folder holding c8oProject.yaml)"
+        />
+        <div className="help">
+          A folder on the engine's machine. The project is copied into the workspace; the source is left as it is.
+        </div>
+      </div>
+      <div className="field">
+        <label htmlFor="c8o-name">Project name (optional)</label>
+        <input
+          id="c8o-name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          placeholder="The Convertigo project's name"
+        />
+      </div>
+      <div className="modal-buttons">
+        <button type="button" onClick={close}>
+          Cancel
+        </button>
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? "Importing…" : "Import"}
         </button>
       </div>
     </Modal>
@@ -257,7 +323,7 @@ function Help() {
 function SaveTest({ project, owner }: { project: string; owner: string }) {
   const p = useStudio((s) => s.projects[project]);
   const run = useStudio((s) => s.run);
-  const texts = useStudio((s) => s.runInputs[`${project}/${owner}`] ?? {});
+  const texts = useStudio((s) => s.runInputs[`${project}/${owner}`]) ?? NO_TEXTS;
   const ownerNode = p?.nodes.get(owner);
   const existing = new Set(ownerNode?.children.map((c) => p?.nodes.get(c)?.name));
   let n = 1;

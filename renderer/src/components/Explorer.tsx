@@ -192,7 +192,13 @@ export function Explorer() {
 
   const menuItems = (row: Row): { label: string; key?: string; action: () => void; disabled?: boolean }[] => {
     if (row.kind === "workspace") {
-      return [{ label: "New project…", action: () => useStudio.setState({ dialog: { kind: "new-project" } }) }];
+      return [
+        { label: "New project…", action: () => useStudio.setState({ dialog: { kind: "new-project" } }) },
+        {
+          label: "Import Convertigo project…",
+          action: () => useStudio.setState({ dialog: { kind: "import-convertigo" } }),
+        },
+      ];
     }
     const node = projects[row.project]?.nodes.get(row.id);
     const cat = node ? types.get(node.type)?.category : undefined;

@@ -436,6 +436,23 @@ describe("Studio API: editing", () => {
   });
 });
 
+describe("Studio API: Convertigo import", () => {
+  it("imports a Convertigo project folder as a new project, and refuses a folder that is not one", async () => {
+    const src = path.resolve(import.meta.dirname, "../../../../../shared/fixtures/convertigo/c8oprj-lib-http-action");
+    const r = await ok<ChangeResult & { warnings: string[] }>("POST", "/api/studio/import/convertigo", {
+      src,
+      name: "Imported",
+    });
+    expect(r.deltas[0]).toMatchObject({ project: "Imported", created: true });
+    await expect(stat(path.join(dir, "Imported/project.yaml"))).resolves.toBeTruthy();
+    const info = await ok<WorkspaceInfo>("GET", "/api/studio/workspace");
+    expect(info.projects.find((p) => p.name === "Imported")!.objectCount).toBeGreaterThan(1);
+    const bad = await call<{ error: { message: string } }>("POST", "/api/studio/import/convertigo", { src: dir });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.message).toMatch(/import failed/);
+  });
+});
+
 describe("Studio API: runs, debugger, test cases", () => {
   it("runs a sequence against a real HTTP server and streams its trace", async () => {
     const port = await startUpstream();
