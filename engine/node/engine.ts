@@ -199,7 +199,8 @@ export class Engine implements RunHost {
         );
       }
     }
-    const txs = connector.children.filter((c) => getType(c.type)?.category === "transaction");
+    // Foreign transactions (imported, not runnable) are found too, so a call names them clearly.
+    const txs = connector.children.filter((c) => getType(c.type)?.category === "transaction" || c.type === "Foreign");
     let transaction: ObjNode | undefined;
     if (txName) transaction = txs.find((t) => t.name === txName);
     else
@@ -342,10 +343,25 @@ export class Engine implements RunHost {
     const label = `${connector.name}.${transaction.name}`;
     const entry = run.begin(transaction, project.name, parent, depth);
     try {
+      if (transaction.type === "Foreign") {
+        throw new RunError(
+          "foreign_object",
+          `"${label}" is a foreign object (${String(transaction.props.class ?? "unknown class")}) that Atelier cannot run`,
+          undefined,
+          500,
+        );
+      }
       if (!def?.execute)
         throw new RunError("not_runnable", `${describe(transaction)} cannot be run by Atelier`, undefined, 500);
       const settings = this.settingsFor(project.root);
-      const vars = prepareVariables(transaction, inputs, `The transaction "${project.name}.${label}"`, settings.lookup);
+      // Called by a step (a parent entry), the inputs are JSON values rather than HTTP text.
+      const vars = prepareVariables(
+        transaction,
+        inputs,
+        `The transaction "${project.name}.${label}"`,
+        settings.lookup,
+        parent !== undefined,
+      );
       for (const s of settings.secrets) run.secrets.add(s);
       const record = (name: string, value: unknown) => {
         if (run.opts.trace || run.opts.onEvent) (entry.inputs ??= {})[name] = run.traceValue(value);

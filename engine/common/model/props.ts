@@ -117,7 +117,9 @@ function checkKind(def: PropDef, v: unknown): string | undefined {
 export function isDefaultValue(def: PropDef | undefined, value: unknown): boolean {
   if (value === undefined) return true;
   if (!def) return false;
-  if (def.default === undefined) return value === "" || value === null;
+  // Without a default, an empty text is "nothing" for text kinds; for JSON values (a variable's
+  // default...) an empty string is a value of its own and is kept.
+  if (def.default === undefined) return value === null || (value === "" && def.kind !== "json");
   return jsonEqual(def.default, value);
 }
 
