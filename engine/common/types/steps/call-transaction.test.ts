@@ -55,6 +55,20 @@ describe("Call Transaction step", () => {
     expect(r.ok).toBe(true);
   });
 
+  it("refuses a foreign (imported, not runnable) transaction by name", async () => {
+    const c = connector();
+    c.children.push({ type: "Foreign", name: "Legacy", class: "transactions.XmlHttpTransaction" } as never);
+    const r = await runSteps(
+      [{ type: "CallTransaction", name: "call", connector: "Api", transaction: "Legacy" }],
+      {},
+      { connectors: [c] },
+    );
+    expect(r.error?.code).toBe("foreign_object");
+    expect(r.error?.message).toBe(
+      '"Api.Legacy" is a foreign object (transactions.XmlHttpTransaction) that Atelier cannot run',
+    );
+  });
+
   it("names a transaction that does not exist", async () => {
     const r = await runSteps(
       [{ type: "CallTransaction", name: "call", connector: "Api", transaction: "Nope" }],
