@@ -50,5 +50,11 @@ describe("prepareVariables: built-in variables and ${setting} defaults", () => {
     const tx: ObjNode = { id: "t", type: "FullSyncAllDocs", name: "All", props: {}, children: [] };
     const vars = prepareVariables(tx, { key: "alice", startkey: '["a", 1]', limit: "2" }, "T");
     expect(vars).toMatchObject({ key: "alice", startkey: ["a", 1], limit: 2 });
+    // From a step, values are JSON already: the text "123" is a text key, not the number 123.
+    expect(prepareVariables(tx, { key: "123" }, "T").key).toBe(123);
+    expect(prepareVariables(tx, { key: "123", startkey: ["a"] }, "T", undefined, true)).toMatchObject({
+      key: "123",
+      startkey: ["a"],
+    });
   });
 });

@@ -43,17 +43,20 @@ function variableSpecs(owner: ObjNode): VariableSpec[] {
  * Turns the values a caller gives (text from HTTP or the CLI, or JSON from another sequence)
  * into the typed inputs of a sequence or transaction: defaults applied (`${setting}` placeholders
  * of text defaults resolved through `lookupSetting`), types converted, required variables
- * checked. Unknown inputs are ignored, as Convertigo does.
+ * checked. Unknown inputs are ignored, as Convertigo does. `typedInputs`: the values come from a
+ * step (JSON values, not HTTP text), so a text given to a textIfNotJson variable stays a text.
  */
 export function prepareVariables(
   owner: ObjNode,
   given: Record<string, unknown>,
   what: string,
   lookupSetting?: (name: string) => string | undefined,
+  typedInputs = false,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const v of variableSpecs(owner)) {
     const { multi, dataType } = v;
+    const keepText = v.textIfNotJson && typedInputs;
     let value = Object.prototype.hasOwnProperty.call(given, v.name) ? given[v.name] : undefined;
     if (value === undefined || (Array.isArray(value) && value.length === 0 && !multi)) {
       value = v.default;
@@ -82,10 +85,15 @@ export function prepareVariables(
     }
     if (multi) {
       const list = Array.isArray(value) ? value : [value];
-      out[v.name] = list.map((item, i) => convert(item, dataType, v.name, what, i, v.textIfNotJson));
+      out[v.name] = list.map((item, i) =>
+        keepText && typeof item === "string" ? item : convert(item, dataType, v.name, what, i, v.textIfNotJson),
+      );
     } else {
       const single = Array.isArray(value) && dataType !== "json" ? value[0] : value;
-      out[v.name] = convert(single, dataType, v.name, what, undefined, v.textIfNotJson);
+      out[v.name] =
+        keepText && typeof single === "string"
+          ? single
+          : convert(single, dataType, v.name, what, undefined, v.textIfNotJson);
     }
   }
   return out;
