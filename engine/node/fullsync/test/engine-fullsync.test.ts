@@ -171,6 +171,65 @@ describe("FullSync in startAtelier", () => {
     expect((await fetch(`${second.url}services/user.Get`)).status).toBe(200);
   });
 
+  it("uses an external CouchDB named by atelier.config.yaml, its password from the environment", async () => {
+    const password = `pw-${Date.now()}-secret`;
+    const peer = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(repoRoot, "embedded-db/couch-server.ts"), "--port", "0", "--user", "admin"],
+      // Its stdin stays open: the peer stops when it ends (when this process goes away).
+      { cwd: repoRoot, env: { ...process.env, COUCH_PASSWORD: password }, stdio: ["pipe", "pipe", "inherit"] },
+    );
+    cleanups.push(async () => {
+      if (peer.exitCode === null) {
+        const exited = new Promise((r) => peer.once("exit", r));
+        peer.kill();
+        await exited;
+      }
+    });
+    const line = await new Promise<string>((resolve) =>
+      createInterface({ input: peer.stdout! }).once("line", (l) => resolve(l)),
+    );
+    const couchUrl = (JSON.parse(line) as { url: string }).url;
+    const dir = await workspace(
+      [connector("Db", "items", { children: [{ type: "FullSyncGetDocument", name: "Get", id: "tx-get" }] })],
+      `fullsync:\n  couchUrl: ${couchUrl}\n  username: admin\n  passwordEnv: TEST_COUCH_PASSWORD\n`,
+    );
+    const log = new EngineLog({ level: "silent" });
+    const app = await start(dir, { log, env: { ...process.env, TEST_COUCH_PASSWORD: password } });
+    expect(
+      app.fullsync?.placement,
+      log
+        .recent()
+        .map((x) => x.message)
+        .join("\n"),
+    ).toBe(`external CouchDB at ${couchUrl.endsWith("/") ? couchUrl : couchUrl + "/"} as admin`);
+    await app.engine.services.fullsync!.data("items").put({ _id: "in-couch", v: 42 });
+    const auth = `Basic ${Buffer.from(`admin:${password}`).toString("base64")}`;
+    const direct = await fetch(`${couchUrl.replace(/\/$/, "")}/items/in-couch`, { headers: { authorization: auth } });
+    expect(await direct.json()).toMatchObject({ _id: "in-couch", v: 42 });
+    const r = await app.engine.run({
+      project: "P",
+      connector: "Db",
+      transaction: "Get",
+      inputs: { docid: "in-couch" },
+    });
+    expect(r.output).toMatchObject({ v: 42 });
+    await app.close();
+    cleanups.pop();
+
+    // A wrong password: FullSync does not start, says so, and never writes the password.
+    const badLog = new EngineLog({ level: "silent" });
+    const bad = await start(dir, { log: badLog, env: { ...process.env, TEST_COUCH_PASSWORD: "wrong-pw-xyz" } });
+    expect(bad.fullsync).toBeUndefined();
+    const text = badLog
+      .recent()
+      .map((x) => x.message)
+      .join("\n");
+    expect(text).toMatch(/FullSync did not start/);
+    expect(text).not.toContain("wrong-pw-xyz");
+    expect(text).not.toContain(password);
+  });
+
   it("leaves nothing behind on close: the service and the session groups are unplugged", async () => {
     const dir = await workspace([connector("Db", "items")]);
     const app = await start(dir, { fullsync: { inMemory: true } });
