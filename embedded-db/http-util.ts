@@ -84,7 +84,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 /** Reads a JSON body with the layer's one parser; the media type must be JSON when given. */
 export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   const type = String(req.headers["content-type"] ?? "").toLowerCase();
-  if (type && !type.startsWith("application/json") && !type.startsWith("text/plain")) {
+  // Only application/json: a cross-site page can POST text/plain or form bodies with the user's
+  // cookie without a CORS preflight, never application/json.
+  if (type && !type.startsWith("application/json")) {
     if (type.startsWith("multipart/")) {
       throw new HttpError(
         415,

@@ -371,6 +371,13 @@ describe("what is never reachable, and who may come in", () => {
         /application\/json/,
       ],
       [
+        "POST",
+        "/items/_bulk_docs",
+        { raw: '{"docs":[{"_id":"csrf"}]}', headers: { "Content-Type": "text/plain" } },
+        415,
+        /application\/json/,
+      ],
+      [
         "PUT",
         "/items/m1",
         { raw: "--b\r\n", headers: { "Content-Type": "multipart/related; boundary=b" } },
