@@ -217,3 +217,30 @@ describe("FullSync: group changes during live sync", () => {
     }
   });
 });
+
+describe("FullSync: attachments through replication", () => {
+  it("a device's attachment reaches the user's other device, never another user", async () => {
+    const sid = h.login("alice");
+    const d1 = h.device();
+    await d1.put({
+      _id: "photo",
+      "~c8oAcl": "alice",
+      _attachments: { "p.txt": { content_type: "text/plain", data: Buffer.from("pixels").toString("base64") } },
+    });
+    // Without ~c8oAcl: stamped in a child revision that keeps the attachment.
+    await d1.put({
+      _id: "photo2",
+      _attachments: { "q.txt": { content_type: "text/plain", data: Buffer.from("more").toString("base64") } },
+    });
+    const { denied } = await push(d1, h.remote("items", sid));
+    expect(denied).toEqual([]);
+    const d2 = h.device();
+    await pull(h.remote("items", sid), d2);
+    const att = await d2.getAttachment("photo", "p.txt");
+    expect(Buffer.from(att as Buffer).toString()).toBe("pixels");
+    expect(Buffer.from((await d2.getAttachment("photo2", "q.txt")) as Buffer).toString()).toBe("more");
+    expect(((await d2.get("photo2")) as Record<string, unknown>)["~c8oAcl"]).toBe("alice");
+    const bob = await h.request("GET", "/items/photo/p.txt", { sid: h.login("bob") });
+    expect(bob.status).toBe(404);
+  });
+});
