@@ -169,8 +169,10 @@ const SALES = ["sales-leads", "sales-targets"];
 beforeAll(async () => {
   backend = await startBackend();
   workspace = await mkdtemp(path.join(os.tmpdir(), "atelier-fullsync-demo-"));
-  await cp(path.join(repoRoot, "examples/workspace/FullSyncDemo"), path.join(workspace, "FullSyncDemo"), {
+  // The example workspace as it is in the repository (without the data of an engine run there).
+  await cp(path.join(repoRoot, "examples/workspace"), workspace, {
     recursive: true,
+    filter: (src) => !src.split(path.sep).includes(".atelier"),
   });
   // A short first retry delay, so the refused-push case below is reported within the test's time.
   const connectorFile = path.join(workspace, "FullSyncDemo/connectors/FullSync.yaml");
@@ -253,7 +255,16 @@ describe("FullSyncDemo, end to end", () => {
     const pushed = await PouchDB.replicate(aliceDevice, remote(alice), {});
     expect(pushed.doc_write_failures).toBe(0);
     await until(() => backend.puts.some((p) => p.id === "1") && backend.puts.some((p) => p.id === "9"), "the PUTs");
-    expect(backend.puts.find((p) => p.id === "1")?.body).toMatchObject({ id: 1, user: "alice", item: "Pen", qty: 7 });
+    expect(backend.puts.find((p) => p.id === "1")?.body).toMatchObject({
+      _id: "order-1",
+      type: "order",
+      id: 1,
+      user: "alice",
+      item: "Pen",
+      qty: 7,
+    });
+    // The ACL keys never leave the engine.
+    expect(Object.keys(backend.puts.find((p) => p.id === "1")?.body ?? {})).not.toContain("~c8oAcl");
     expect(backend.puts.find((p) => p.id === "9")?.body).toMatchObject({ id: 9, user: "alice", item: "Ink" });
     expect(backend.orders.get("1")?.qty).toBe(7);
     const data = app.engine.services.fullsync!.data("fullsyncdemo");
