@@ -125,8 +125,9 @@ export async function startEngineFullSync(
     groups: server.groups,
   };
 
+  const warnedListeners = new Set<string>();
   const host: ListenerHost = {
-    listenersOf: (db) => listenersOf(engine, db),
+    listenersOf: (db) => listenersOf(engine, db, warnedListeners),
     queryView: async (ref, ids) => {
       if (!declared.has(ref.db)) throw notDeclared(ref.db);
       const res = (await server
@@ -186,7 +187,7 @@ export async function startEngineFullSync(
 }
 
 /** The enabled, valid listeners of a database in the loaded projects. */
-function listenersOf(engine: Engine, db: string): ListenerRef[] {
+function listenersOf(engine: Engine, db: string, warned: Set<string>): ListenerRef[] {
   const out: ListenerRef[] = [];
   for (const { project, connector } of fullSyncConnectors(engine.workspace.projects.values())) {
     if (connector.props.databaseName !== db) continue;
@@ -195,10 +196,12 @@ function listenersOf(engine: Engine, db: string): ListenerRef[] {
     for (const l of connector.children) {
       if (l.type !== "FullSyncListener" || !propOrDefault<boolean>(l, "enabled")) continue;
       if (l.issues?.length) {
-        engine.log.warn(
-          `FullSync listener ${project}.${connector.name}.${l.name} is invalid (${l.issues[0]?.message}); it does not run`,
-          project,
-        );
+        const message = `FullSync listener ${project}.${connector.name}.${l.name} is invalid (${l.issues[0]?.message}); it does not run`;
+        // Said once per problem, not at every push.
+        if (!warned.has(message)) {
+          warned.add(message);
+          engine.log.warn(message, project);
+        }
         continue;
       }
       // A number property may hold a ${setting}: resolved with the project's settings.
