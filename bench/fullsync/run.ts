@@ -29,7 +29,7 @@ const numArg = (name: string, dflt: number) => {
   return i >= 0 ? Number(argv[i + 1]) : dflt;
 };
 const sizes: BenchSizes = quick ? QUICK : FULL;
-const reps = numArg("reps", quick ? 3 : 5);
+const reps = numArg("reps", quick ? 3 : 9);
 const liveReps = numArg("live", quick ? 10 : 30);
 
 const median = (xs: number[]) => {
@@ -227,6 +227,10 @@ try {
     `  (c) FullSync, ${fmt(sizes.small)}-document database    ${fmt(c * 1000)} ms  ${fmt(rate("c"))} docs/s  (${srv("c")})`,
   );
   console.log(`  a/b = ${fmt(a / b, 2)} (target <= 1.3)   a/c = ${fmt(a / c, 2)} (target <= 1.2)`);
+  const ca = median(cpu.a);
+  console.log(
+    `  server CPU per pull: a/b = ${fmt(ca / median(cpu.b), 2)}, a/c = ${fmt(ca / median(cpu.c), 2)} (wall times include the device's own work)`,
+  );
   results.pull = {
     visible,
     secondsA: runs.a,
@@ -236,6 +240,8 @@ try {
     ratioAB: a / b,
     ratioAC: a / c,
     serverCpuSeconds: cpu,
+    serverCpuRatioAB: median(cpu.a) / median(cpu.b),
+    serverCpuRatioAC: median(cpu.a) / median(cpu.c),
   };
 
   // 20 users at once.
