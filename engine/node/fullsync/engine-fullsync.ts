@@ -97,10 +97,11 @@ export async function startEngineFullSync(
       try {
         await server.setDatabases(decls);
         fingerprint = fp;
-        declared = new Set(decls.map((d) => d.name));
+        // What the server accepted (it refuses, and logs, a name it cannot serve).
+        declared = new Set(server.databases());
         engine.log.info(
-          decls.length
-            ? `FullSync serves ${decls.map((d) => `"${d.name}"`).join(", ")} at ${FULLSYNC_PREFIX}/`
+          declared.size
+            ? `FullSync serves ${[...declared].map((d) => `"${d}"`).join(", ")} at ${FULLSYNC_PREFIX}/`
             : "FullSync serves no database (no FullSync connector in the loaded projects)",
         );
       } catch (e) {
