@@ -139,7 +139,9 @@ export class RunContext {
   /** Throws when the run was stopped or is past its deadline. */
   checkAborted(): void {
     if (!this.signal.aborted && Date.now() > this.opts.deadline) {
-      this.controller.abort(this.opts.timeLimitError?.() ?? new RunError("timeout", "The run went past its time limit", undefined, 500));
+      this.controller.abort(
+        this.opts.timeLimitError?.() ?? new RunError("timeout", "The run went past its time limit", undefined, 500),
+      );
     }
     if (this.signal.aborted) {
       const reason = this.signal.reason;
