@@ -99,6 +99,7 @@ export async function changes(ctx: Ctx, maxFeedMs: number): Promise<void> {
   const timeout = Math.min(q.int("timeout") ?? maxFeedMs, maxFeedMs);
 
   await d.flushSoon();
+  const seenSeq = d.index.lastSeq;
   const first = await compute(ctx, from, spec);
 
   if (feed === "normal" || (feed === "longpoll" && (first.rows.length || spec.descending))) {
@@ -188,6 +189,8 @@ export async function changes(ctx: Ctx, maxFeedMs: number): Promise<void> {
       }
     }
   });
+  // A change applied while the first read was waiting on the database: read again.
+  if (d.index.lastSeq !== seenSeq) void check();
   const beat = heartbeat
     ? setInterval(() => {
         if (!done) res.write("\n");
