@@ -76,6 +76,7 @@ export async function startAtelier(opts: AtelierOptions): Promise<RunningAtelier
     server = await startServer(engine, {
       host: opts.host,
       port: opts.port,
+      ...(engine.config.cors ? { cors: engine.config.cors } : {}),
       plugins,
       mounts,
       onClose: async () => {

@@ -7,7 +7,7 @@ import type { ErrorInfo, LogLevel, RunServices, TransactionResult } from "../com
 import { EngineLog } from "./log.ts";
 import { loadProject, type LoadedProject } from "./project/project-files.ts";
 import { SecretBox } from "./project/secrets.ts";
-import { readWorkspaceConfig, Workspace } from "./project/workspace.ts";
+import { readWorkspaceConfig, Workspace, type WorkspaceConfig } from "./project/workspace.ts";
 import { UndiciHttpClient } from "./runtime/http-client.ts";
 import { describe, RunContext, SequenceRun, type DebugHooks, type RunHost } from "./runtime/interpreter.ts";
 import { RunError, toRunError } from "./runtime/run-error.ts";
@@ -77,6 +77,8 @@ export class Engine implements RunHost {
   secretBox!: SecretBox;
   private readonly http = new UndiciHttpClient();
   private configSettings: Record<string, string> = {};
+  /** The workspace configuration (atelier.config.yaml) as read at start. */
+  config: WorkspaceConfig = { settings: {} };
 
   private constructor(private readonly opts: EngineOptions) {
     this.workspace = new Workspace(path.resolve(opts.workspaceDir));
@@ -95,6 +97,7 @@ export class Engine implements RunHost {
   private async init(): Promise<void> {
     const env = this.opts.env ?? process.env;
     const config = await readWorkspaceConfig(this.workspace.dir);
+    this.config = config;
     this.configSettings = { ...config.settings, ...this.opts.configSettings };
     this.secretBox = await SecretBox.open(this.workspace.dir, env);
     this.settingsResolver = new SettingsResolver(

@@ -12,6 +12,35 @@ export interface WorkspaceConfig {
   settings: Record<string, string>;
   /** The `fullsync:` section: where FullSync keeps its databases. */
   fullsync?: FullSyncConfig;
+  /** The `cors:` section: web origins whose pages may call the API and FullSync with cookies. */
+  cors?: CorsConfig;
+}
+
+/** Cross-origin callers allowed (web or mobile apps served from another origin). */
+export interface CorsConfig {
+  /** Exact origins, e.g. https://app.example.com or capacitor://localhost. */
+  origins: string[];
+}
+
+function readCorsConfig(value: unknown, file: string): CorsConfig {
+  const where = `${file}: cors`;
+  if (!isPlainObject(value) || !Array.isArray(value.origins)) {
+    throw new Error(
+      `${where} must be a mapping with a list of origins, e.g. cors: {origins: [https://app.example.com]}`,
+    );
+  }
+  for (const k of Object.keys(value))
+    if (k !== "origins") throw new Error(`${where}: unknown key "${k}" (known: origins)`);
+  const origins: string[] = [];
+  for (const o of value.origins) {
+    if (typeof o !== "string" || !/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(o)) {
+      throw new Error(
+        `${where}: "${String(o)}" is not an origin (scheme://host[:port], no path; "*" is not allowed, calls carry cookies)`,
+      );
+    }
+    origins.push(o.toLowerCase());
+  }
+  return { origins };
 }
 
 /**
@@ -92,10 +121,10 @@ export async function readWorkspaceConfig(dir: string): Promise<WorkspaceConfig>
     if (!isPlainObject(data.settings)) throw new Error(`${file}: settings must be a mapping of names to values`);
     for (const [k, v] of Object.entries(data.settings)) settings[k] = typeof v === "string" ? v : JSON.stringify(v);
   }
-  if (data.fullsync !== undefined && data.fullsync !== null) {
-    return { settings, fullsync: readFullSyncConfig(data.fullsync, file) };
-  }
-  return { settings };
+  const config: WorkspaceConfig = { settings };
+  if (data.fullsync !== undefined && data.fullsync !== null) config.fullsync = readFullSyncConfig(data.fullsync, file);
+  if (data.cors !== undefined && data.cors !== null) config.cors = readCorsConfig(data.cors, file);
+  return config;
 }
 
 /** A folder of project folders, loaded. */

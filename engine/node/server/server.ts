@@ -24,6 +24,8 @@ export interface ServerOptions {
   mounts?: RawMount[];
   /** Called when the server closes (to stop what the plugins started). */
   onClose?: () => Promise<void>;
+  /** Origins allowed to call the API and FullSync from their pages, with cookies (none by default). */
+  cors?: { origins: readonly string[] };
   /** Time limits against slow clients (milliseconds): receiving headers, receiving the whole request. */
   timeouts?: { headersMs?: number; requestMs?: number };
 }
@@ -42,6 +44,7 @@ export interface RunningServer {
  */
 export async function startServer(engine: Engine, opts: ServerOptions = {}): Promise<RunningServer> {
   const host = opts.host ?? "127.0.0.1";
+  const cors = opts.cors?.origins.length ? new Set(opts.cors.origins.map((o) => o.toLowerCase())) : undefined;
   const mounts = opts.mounts ?? [];
   let server!: Server;
   const headersTimeout = opts.timeouts?.headersMs ?? 15_000;
@@ -64,6 +67,7 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
         },
         (req, res) => {
           const url = req.url ?? "/";
+          if (cors && applyCors(cors, req, res, url)) return;
           for (const m of mounts) {
             if (url === m.prefix || url.startsWith(m.prefix + "/") || url.startsWith(m.prefix + "?")) {
               m.handle(req, res);
@@ -117,4 +121,34 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
       await opts.onClose?.();
     },
   };
+}
+
+/** Paths that cross-origin apps may call: the Convertigo API, its services and FullSync. Never the Studio's. */
+const CORS_PATHS = /^\/(projects|services|fullsync)(\/|$|\?)/;
+
+/**
+ * Answers CORS for allowed origins on the app-facing paths: reflects the origin (never "*", as
+ * calls carry the session cookie) and answers preflights. Returns true when the request is done.
+ */
+function applyCors(origins: ReadonlySet<string>, req: IncomingMessage, res: ServerResponse, url: string): boolean {
+  const origin = req.headers.origin;
+  if (!origin || !CORS_PATHS.test(url) || !origins.has(origin.toLowerCase())) return false;
+  res.setHeader("access-control-allow-origin", origin);
+  res.setHeader("access-control-allow-credentials", "true");
+  res.setHeader("vary", "Origin");
+  res.setHeader("access-control-expose-headers", "X-Convertigo-Authenticated, ETag");
+  if (req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
+    res.setHeader("access-control-allow-methods", "GET, HEAD, POST, PUT, DELETE");
+    const asked = String(req.headers["access-control-request-headers"] ?? "");
+    const allowed = asked
+      .split(",")
+      .map((h) => h.trim().toLowerCase())
+      .filter((h) => ["content-type", "accept", "x-requested-with"].includes(h));
+    if (allowed.length) res.setHeader("access-control-allow-headers", allowed.join(", "));
+    res.setHeader("access-control-max-age", "600");
+    res.statusCode = 204;
+    res.end();
+    return true;
+  }
+  return false;
 }
