@@ -19,7 +19,8 @@ import {
 import { NAME_PATTERN } from "../../common/types/shared-props.ts";
 import type { Engine } from "../engine.ts";
 import { importConvertigo, type ImportSummary } from "../importer/import.ts";
-import { createProject, saveProject, type LoadedProject } from "../project/project-files.ts";
+import { ownFileFolder, serializeObjectFile } from "../../common/format/project-format.ts";
+import { createProject, saveProject, writeFileAtomic, type LoadedProject } from "../project/project-files.ts";
 import { History, inverseOps, type HistoryEntry, type TreeOp } from "./history.ts";
 
 /** A refusal with the HTTP status the Studio API answers it with. */
@@ -570,7 +571,10 @@ export class StudioService {
         this.applyOp(op, t);
         applied.push(op);
       }
-      for (const name of touched.keys()) await saveProject(this.project(name));
+      for (const name of touched.keys()) {
+        const p = this.project(name);
+        if (!(await this.saveEditsFast(p, ops))) await saveProject(p);
+      }
     } catch (e) {
       for (const op of inverseOps(applied)) {
         try {
@@ -602,6 +606,44 @@ export class StudioService {
       this.emit({ kind: "delta", delta, origin });
     }
     return { deltas, history: this.history.state() };
+  }
+
+  /**
+   * Typing in a field changes properties of objects of one file: only that file is serialized
+   * and written (saveProject would serialize every file of the project to compare it, which a
+   * project of thousands of objects feels at every keystroke). Answers false when the change
+   * needs the full save (structure, renames of file objects, several files).
+   */
+  private async saveEditsFast(p: LoadedProject, ops: readonly TreeOp[]): Promise<boolean> {
+    const mine = ops.filter((o) => o.project === p.name);
+    if (mine.length === 0 || mine.some((o) => o.op !== "props")) return false;
+    let top: ObjNode | undefined;
+    for (const o of mine) {
+      if (o.op !== "props") return false;
+      const t = p.root.children.find((c) => c.id === o.id || findIn(c, o.id));
+      if (!t || (top && top !== t)) return false;
+      top = t;
+      // A file object's new name is a new file: the full save renames it.
+      if (t.id === o.id && o.before.name !== o.after.name) return false;
+    }
+    if (!top) return false;
+    const folder = ownFileFolder(top);
+    if (!folder || top.id.startsWith("unreadable-")) return false;
+    const rel = `${folder}/${top.name}.yaml`;
+    const state = p.files.get(rel);
+    if (!state || state.nodeId !== top.id || state.canonical === undefined) return false;
+    const text = serializeObjectFile(top);
+    if (text !== state.canonical) {
+      await writeFileAtomic(path.join(p.dir, rel), text);
+      p.files.set(rel, { text, canonical: text, nodeId: top.id });
+    }
+    // Issues of the file's objects (the root's own only change with names and structure).
+    const before = p.invalidCount;
+    let invalidTop = 0;
+    walk(top, (n) => void (n.issues?.length && invalidTop++));
+    const now = annotateIssues(top, p.root);
+    p.invalidCount = before - invalidTop + now;
+    return true;
   }
 
   private applyOp(op: TreeOp, t: { upserts: Set<string>; removed: Set<string> }): void {

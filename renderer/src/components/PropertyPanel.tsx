@@ -12,7 +12,7 @@ const CodeEditor = lazy(() => import("../code/CodeEditor.tsx"));
 
 type Prop = Omit<PropDef, "check">;
 
-const DEBOUNCE_MS = 300;
+const DEBOUNCE_MS = 150;
 
 /**
  * What the panel knows of the object being edited: the revision it edits from (a change made
