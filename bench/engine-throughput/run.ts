@@ -45,6 +45,8 @@ interface Options {
   loadCpu: number;
   cpuProf: boolean;
   engineNode: string;
+  /** The checkout whose engine is measured (default: this one). */
+  engineRoot: string;
   out?: string;
 }
 
@@ -60,6 +62,7 @@ function usage(): string {
   --no-pin            do not pin processes to cores
   --engine-node <bin> Node binary running the engine and the Express baselines (default: this one);
                       "node22" uses the Node 22 installed for Node-RED
+  --engine-root <dir> measure the engine of another checkout (before/after comparisons)
   --cpu-prof          profile the engine (V8 --cpu-prof) into bench/.work/engine-throughput/prof/
   --out <file>        also write the results as JSON there
   --quick             smoke run: --duration 3 --warmup 1 --rounds 1`;
@@ -77,6 +80,7 @@ function parseArgs(argv: string[]): Options {
     loadCpu: 1,
     cpuProf: false,
     engineNode: process.execPath,
+    engineRoot: ROOT,
   };
   const num = (name: string, v: string | undefined, min: number): number => {
     const n = Number(v);
@@ -120,6 +124,9 @@ function parseArgs(argv: string[]): Options {
         break;
       case "--engine-node":
         o.engineNode = next() ?? "";
+        break;
+      case "--engine-root":
+        o.engineRoot = path.resolve(next() ?? "");
         break;
       case "--out":
         o.out = next();
@@ -233,7 +240,7 @@ async function startTargets(o: Options, tools: Tools, upstream: string): Promise
         name: "Atelier engine",
         command: o.engineNode,
         args: [...profArgs, "bin/atelier.js", "serve", "--workspace", "examples/workspace", "--port", "0"],
-        cwd: ROOT,
+        cwd: o.engineRoot,
         cpu,
         env: { ...process.env, ATELIER_LOG_LEVEL: "warn" },
         ready: /Atelier engine: (\S+)/,
@@ -371,7 +378,7 @@ async function main(): Promise<number> {
         : "  placement: not pinned",
     );
     log(
-      `  Node ${engineVersion} for the engine and Express ${tools.expressVersion}; Node ${tools.node22Version} for Node-RED ${tools.nodeRedVersion}; autocannon ${tools.autocannonVersion}`,
+      `  engine of ${o.engineRoot}; Node ${engineVersion} for the engine and Express ${tools.expressVersion}; Node ${tools.node22Version} for Node-RED ${tools.nodeRedVersion}; autocannon ${tools.autocannonVersion}`,
     );
     if (o.warmupS > 0) {
       for (const t of targets) {
