@@ -246,3 +246,22 @@ test("the explorer is driven by the keyboard, with the types a parent accepts", 
   await page.keyboard.type("data.title");
   await expect(tree.getByRole("treeitem")).toHaveText([/\S/, /Shop/, /Lookup/, /title/]);
 });
+
+test("find across the workspace, and where a transaction is called from", async ({ page, atelier, upstream }) => {
+  await atelier.start(shopProject(upstream.port));
+  await atelier.open(page);
+  await page.keyboard.press("Control+Shift+F");
+  await expect(page.getByLabel("Find in the workspace")).toBeFocused();
+  await page.keyboard.type("items/");
+  await page.keyboard.press("Enter");
+  const results = page.getByRole("list", { name: "Results" });
+  await expect(results.getByRole("listitem")).toHaveCount(1);
+  await results.getByRole("button", { name: "Shop › Api › GetItem" }).click();
+  await expect(page.getByRole("treeitem", { name: "GetItem" })).toHaveAttribute("aria-selected", "true");
+
+  await page.getByRole("treeitem", { name: "GetItem" }).click({ button: "right" });
+  await page.getByRole("menuitem", { name: "Find references" }).click();
+  await expect(page.getByText('Calls of "GetItem" (1)')).toBeVisible();
+  await results.getByRole("button", { name: "Shop › Lookup › Fetch" }).click();
+  await expect(page.getByRole("treeitem", { name: "Fetch" })).toHaveAttribute("aria-selected", "true");
+});

@@ -118,6 +118,8 @@ export interface StudioState {
   testsRunning: boolean;
   /** Incremented to ask the explorer to focus its filter box (Ctrl+F). */
   focusFilter: number;
+  /** Incremented to ask the Find panel to focus its box (Ctrl+Shift+F). */
+  focusFind: number;
   /** Saves of fields waiting for their debounce: flushed before undo, redo and runs. */
   pendingFlushes: Set<() => Promise<void>>;
 }
@@ -144,6 +146,7 @@ export const useStudio = create<StudioState>(() => {
     filter: "",
     testsRunning: false,
     focusFilter: 0,
+    focusFind: 0,
     pendingFlushes: new Set(),
   };
 });

@@ -79,7 +79,7 @@ export function App() {
         void redo();
       } else if (ctrl && e.shiftKey && key === "f") {
         e.preventDefault();
-        useStudio.setState({ bottomTab: "find" });
+        useStudio.setState((s) => ({ bottomTab: "find", focusFind: s.focusFind + 1 }));
       } else if (ctrl && key === "f" && !e.shiftKey) {
         e.preventDefault();
         useStudio.setState((s) => ({ focusFilter: s.focusFilter + 1 }));
@@ -156,7 +156,7 @@ export function App() {
           type="button"
           aria-label="Find in workspace"
           title="Find in the workspace (Ctrl+Shift+F)"
-          onClick={() => useStudio.setState({ bottomTab: "find" })}
+          onClick={() => useStudio.setState((s) => ({ bottomTab: "find", focusFind: s.focusFind + 1 }))}
         >
           ⌕ Find
         </button>

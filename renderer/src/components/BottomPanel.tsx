@@ -192,6 +192,12 @@ function FindPanel() {
   const found = useStudio((s) => s.findResults);
   const [q, setQ] = useState(found?.query ?? "");
   const [where, setWhere] = useState("");
+  const focusFind = useStudio((s) => s.focusFind);
+  const box = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    box.current?.focus();
+    box.current?.select();
+  }, [focusFind]);
   return (
     <div className="find">
       <form
@@ -202,12 +208,12 @@ function FindPanel() {
         }}
       >
         <input
+          ref={box}
           type="search"
           aria-label="Find in the workspace"
           placeholder="Find in the workspace (Ctrl+Shift+F)"
           value={q}
           onChange={(e) => setQ(e.target.value)}
-          autoFocus
         />
         <select aria-label="Search in" value={where} onChange={(e) => setWhere(e.target.value)}>
           <option value="">names, types and values</option>
