@@ -103,6 +103,35 @@ test("an invalid value shows its message; undo and redo change the file", async 
   await expect.poll(() => readFile(file, "utf8")).toContain("timeoutMs: -5");
 });
 
+test("JavaScript errors show as you type in the code editor, with completion of the scope", async ({
+  page,
+  atelier,
+  upstream,
+}) => {
+  await atelier.start(shopProject(upstream.port));
+  await atelier.open(page);
+  await expand(page, "Shop");
+  await expand(page, "Lookup");
+  await expand(page, "Fetch");
+  await selectInTree(page, "id");
+  const props = page.getByRole("region", { name: "Properties" });
+  const editor = props.getByRole("textbox", { name: "Expression", exact: true });
+  await expect(editor).toBeAttached();
+  await editor.focus();
+  await page.keyboard.press("End");
+  await page.keyboard.type(" + (");
+  await expect(props.getByRole("alert")).toContainText("Line 1");
+  await page.keyboard.press("Backspace");
+  await page.keyboard.press("Backspace");
+  await page.keyboard.press("Backspace");
+  await page.keyboard.press("Backspace");
+  await expect(props.getByRole("alert")).toHaveCount(0);
+  // Completion offers the sequence's variables.
+  await page.keyboard.type(" + it");
+  await page.keyboard.press("Control+Space");
+  await expect(page.locator(".suggest-widget")).toContainText("item");
+});
+
 test("rename with F2 renames the file; a file edited on disk shows up in the tree", async ({
   page,
   atelier,

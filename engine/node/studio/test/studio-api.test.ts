@@ -1,6 +1,6 @@
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -403,6 +403,25 @@ describe("Studio API: editing", () => {
     expect(undo.status).toBe(409);
     expect(undo.json.error.message).toMatch(/changed since/);
     expect(await readFile(file, "utf8")).toMatch(/from an editor/);
+  });
+
+  it("loads a project folder created outside the Studio, and forgets a removed one", async () => {
+    const events: StudioEvent[] = [];
+    const off = app.studio!.service.subscribe((e) => events.push(e));
+    await mkdir(path.join(dir, "Outside", "sequences"), { recursive: true });
+    await writeFile(path.join(dir, "Outside", "sequences", "S.yaml"), "type: Sequence\nname: S\nid: s1\n");
+    await writeFile(path.join(dir, "Outside", "project.yaml"), "atelier: 1\ntype: Project\nname: Outside\nid: o1\n");
+    await until("the new project", async () =>
+      (await ok<WorkspaceInfo>("GET", "/api/studio/workspace")).projects.some((p) => p.name === "Outside"),
+    );
+    expect(byName(await tree("Outside"), "S").type).toBe("Sequence");
+    await rm(path.join(dir, "Outside"), { recursive: true });
+    await until(
+      "the project gone",
+      async () => !(await ok<WorkspaceInfo>("GET", "/api/studio/workspace")).projects.some((p) => p.name === "Outside"),
+    );
+    expect(events.some((e) => e.kind === "delta" && e.delta.project === "Outside" && e.delta.deleted)).toBe(true);
+    off();
   });
 
   it("streams workspace events over server-sent events", async () => {
