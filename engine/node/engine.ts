@@ -16,6 +16,10 @@ import { Session, SessionStore } from "./runtime/sessions.ts";
 import { SettingsResolver, type ResolvedSettings } from "./runtime/settings.ts";
 import { prepareVariables } from "./runtime/variables.ts";
 
+/** Run ids: unique per process start, cheap to make (one per HTTP call). */
+const RUN_ID_PREFIX = randomBytes(4).toString("hex");
+let runCounter = 0;
+
 export interface EngineOptions {
   /** The workspace folder (a folder of project folders). */
   workspaceDir: string;
@@ -254,7 +258,7 @@ export class Engine implements RunHost {
 
   /** Runs a sequence or a transaction; never throws: errors come back in the result. */
   async run(req: RunRequest): Promise<RunResult> {
-    const runId = req.runId ?? randomBytes(8).toString("hex");
+    const runId = req.runId ?? `${RUN_ID_PREFIX}-${++runCounter}`;
     const started = Date.now();
     const session = req.session ?? this.sessions.transient();
     let run: RunContext | undefined;

@@ -11,10 +11,19 @@ export class Session implements SessionApi {
   modified = false;
 
   constructor(
-    readonly id: string,
+    id: string | undefined,
     public maxInactiveSeconds: number,
     private readonly store?: SessionStore,
-  ) {}
+  ) {
+    this._id = id;
+  }
+
+  private _id: string | undefined;
+
+  /** An unguessable id, drawn when first needed (most anonymous calls never need one). */
+  get id(): string {
+    return (this._id ??= randomBytes(24).toString("base64url"));
+  }
 
   get user(): string | undefined {
     return this._user;
@@ -76,7 +85,7 @@ export class SessionStore {
 
   /** A session that is not stored yet (CLI runs; HTTP calls that may not need one). */
   transient(): Session {
-    return new Session(randomBytes(24).toString("base64url"), this.defaultMaxInactiveSeconds, this);
+    return new Session(undefined, this.defaultMaxInactiveSeconds, this);
   }
 
   /** Keeps a transient session (it gained a user or values). */
