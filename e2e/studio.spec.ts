@@ -294,3 +294,25 @@ test("find across the workspace, and where a transaction is called from", async 
   await results.getByRole("button", { name: "Shop › Lookup › Fetch" }).click();
   await expect(page.getByRole("treeitem", { name: "Fetch" })).toHaveAttribute("aria-selected", "true");
 });
+
+test("drag and drop reorders steps, and the file follows", async ({ page, atelier, upstream }) => {
+  await atelier.start(shopProject(upstream.port));
+  await atelier.open(page);
+  await expand(page, "Shop");
+  await expand(page, "Lookup");
+  const fetchRow = page.getByRole("treeitem", { name: "Fetch" });
+  // Dropped on the top edge of Fetch: before it.
+  await page.getByRole("treeitem", { name: "title" }).dragTo(fetchRow, { targetPosition: { x: 60, y: 2 } });
+  const names = page.getByRole("tree", { name: "Workspace" }).getByRole("treeitem", { level: 4 });
+  await expect(names).toHaveText([/^.*item/, /title/, /Fetch/, /Wrong/]);
+  const file = path.join(atelier.dir, "Shop/sequences/Lookup.yaml");
+  await expect
+    .poll(async () => {
+      const text = await readFile(file, "utf8");
+      return text.indexOf("name: title") < text.indexOf("name: Fetch");
+    })
+    .toBe(true);
+  // Undo puts it back.
+  await page.getByRole("button", { name: "Undo" }).click();
+  await expect(names).toHaveText([/^.*item/, /Fetch/, /title/, /Wrong/]);
+});
