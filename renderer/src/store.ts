@@ -462,13 +462,23 @@ export async function startRun(req: {
             }));
             break;
           case "paused": {
-            update(() => ({ status: "paused", paused: { entry: ev.entry, scope: ev.scope } }));
+            update((r) => ({
+              status: "paused",
+              paused: { entry: ev.entry, scope: ev.scope },
+              trace: r.trace.map((t) => (t.seq === ev.entry.seq ? { ...t, status: "paused" } : t)),
+            }));
             const p = get().projects[ev.entry.project];
             if (p?.nodes.has(ev.entry.id)) select({ project: ev.entry.project, id: ev.entry.id }, { reveal: true });
             break;
           }
           case "resumed":
-            update(() => ({ status: "running", paused: undefined }));
+            update((r) => ({
+              status: "running",
+              paused: undefined,
+              trace: r.trace.map((t) =>
+                t.seq === ev.entry.seq && t.status === "paused" ? { ...t, status: "running" } : t,
+              ),
+            }));
             break;
           case "end":
             update(() => ({
