@@ -4,7 +4,7 @@ import {
   type AtelierDesktopApi,
   type EventChannel,
   type InvokeChannel,
-} from "./ipc-channels.ts";
+} from "../engine/common/desktop/ipc-channels.ts";
 
 /** The part of Electron's `ipcRenderer` the preload uses (a fake in tests). */
 export interface IpcRendererLike {

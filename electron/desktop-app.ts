@@ -6,7 +6,12 @@ import type {
 } from "electron";
 import path from "node:path";
 import { buildMenuTemplate } from "./app-menu.ts";
-import type { DesktopAppInfo, EventChannel, IpcEventChannels, WorkspaceInfo } from "./ipc-channels.ts";
+import type {
+  DesktopAppInfo,
+  EventChannel,
+  IpcEventChannels,
+  WorkspaceInfo,
+} from "../engine/common/desktop/ipc-channels.ts";
 import { IpcRegistry, originOf, type IpcMainLike } from "./ipc-registry.ts";
 import type { DesktopLog } from "./log.ts";
 import { guardNavigation, type GuardedContentsLike } from "./navigation-guard.ts";

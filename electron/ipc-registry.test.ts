@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { invokeChannels } from "./ipc-channels.ts";
+import { invokeChannels } from "../engine/common/desktop/ipc-channels.ts";
 import { IpcRegistry, originOf, senderRefusal, type IpcInvokeEventLike, type TrustedSenders } from "./ipc-registry.ts";
 import { FakeIpcMain, memoryLog } from "./test/fakes.ts";
 

@@ -1,4 +1,9 @@
-import { invokeArgChecks, type InvokeArgs, type InvokeChannel, type InvokeResult } from "./ipc-channels.ts";
+import {
+  invokeArgChecks,
+  type InvokeArgs,
+  type InvokeChannel,
+  type InvokeResult,
+} from "../engine/common/desktop/ipc-channels.ts";
 import type { DesktopLog } from "./log.ts";
 
 /** What an `ipcMain.handle` listener receives about its caller (Electron's IpcMainInvokeEvent). */

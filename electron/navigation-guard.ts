@@ -1,4 +1,4 @@
-import { isExternalLink } from "./ipc-channels.ts";
+import { isExternalLink } from "../engine/common/desktop/ipc-channels.ts";
 import { originOf } from "./ipc-registry.ts";
 import type { DesktopLog } from "./log.ts";
 

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import vm from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { desktopApiEvents, desktopApiMethods, type AtelierDesktopApi } from "./ipc-channels.ts";
+import { desktopApiEvents, desktopApiMethods, type AtelierDesktopApi } from "../engine/common/desktop/ipc-channels.ts";
 import { bundlePreload } from "./preload-bundle.ts";
 
 type Relay = (event: unknown, ...args: unknown[]) => void;

@@ -2,6 +2,6 @@
 // subset of `electron`, so it is bundled into one CommonJS file (preload-bundle.ts) before use.
 import { contextBridge, ipcRenderer } from "electron";
 import { buildDesktopApi } from "./desktop-api.ts";
-import { desktopApiGlobal } from "./ipc-channels.ts";
+import { desktopApiGlobal } from "../engine/common/desktop/ipc-channels.ts";
 
 contextBridge.exposeInMainWorld(desktopApiGlobal, buildDesktopApi(ipcRenderer));

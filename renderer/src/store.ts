@@ -54,7 +54,7 @@ type Dialog =
   | { kind: "palette"; project: string; parent: string; index?: number }
   | { kind: "confirm-delete"; project: string; ids: string[] }
   | { kind: "new-project" }
-  | { kind: "import-convertigo" }
+  | { kind: "import-convertigo"; src?: string }
   | { kind: "help" }
   | { kind: "save-test"; project: string; owner: string }
   | undefined;
@@ -155,6 +155,27 @@ const set = useStudio.setState;
 const get = useStudio.getState;
 
 let prefsTimer: ReturnType<typeof setTimeout> | undefined;
+
+function savePrefs(): void {
+  clearTimeout(prefsTimer);
+  prefsTimer = undefined;
+  const st = get();
+  const prefs: Prefs = {
+    theme: st.theme,
+    sizes: st.sizes,
+    expanded: [...st.expanded],
+    ...(st.selection ? { selection: st.selection } : {}),
+    breakpoints: [...st.breakpoints],
+    bottomTab: st.bottomTab,
+    runInputs: st.runInputs,
+  };
+  try {
+    localStorage.setItem(PREFS_KEY, JSON.stringify(prefs));
+  } catch {
+    // private mode: preferences are not kept
+  }
+}
+
 /** Remembers the window's layout, theme, open nodes and selection (a reload finds them). */
 useStudio.subscribe((s, prev) => {
   if (
@@ -168,23 +189,11 @@ useStudio.subscribe((s, prev) => {
   )
     return;
   clearTimeout(prefsTimer);
-  prefsTimer = setTimeout(() => {
-    const st = get();
-    const prefs: Prefs = {
-      theme: st.theme,
-      sizes: st.sizes,
-      expanded: [...st.expanded],
-      ...(st.selection ? { selection: st.selection } : {}),
-      breakpoints: [...st.breakpoints],
-      bottomTab: st.bottomTab,
-      runInputs: st.runInputs,
-    };
-    try {
-      localStorage.setItem(PREFS_KEY, JSON.stringify(prefs));
-    } catch {
-      // private mode: preferences are not kept
-    }
-  }, 150);
+  prefsTimer = setTimeout(savePrefs, 150);
+});
+// A change made just before a reload or a close is kept too.
+window.addEventListener("pagehide", () => {
+  if (prefsTimer !== undefined) savePrefs();
 });
 
 let noticeSeq = 0;

@@ -1,5 +1,6 @@
 import { lazy, Suspense, useEffect, useState } from "react";
 import { api } from "../api.ts";
+import { desktop } from "../desktop.ts";
 import { debugCommand, dismiss, loadAll, mutate, onStudioEvent, redo, startRun, undo, useStudio } from "../store.ts";
 import { enclosingRequestable } from "../tree-model.ts";
 import { BottomPanel } from "./BottomPanel.tsx";
@@ -66,6 +67,13 @@ export function App() {
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
+
+  // In the desktop app, File › Import Convertigo Project… picks a folder and hands it over here.
+  useEffect(
+    () =>
+      desktop?.onConvertigoImportRequested((src) => useStudio.setState({ dialog: { kind: "import-convertigo", src } })),
+    [],
+  );
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -160,6 +168,15 @@ export function App() {
         >
           ⌕ Find
         </button>
+        {desktop && (
+          <button
+            type="button"
+            title="Open a workspace folder, or an empty folder to start a new workspace"
+            onClick={() => void desktop?.openWorkspace()}
+          >
+            Open workspace…
+          </button>
+        )}
         <button type="button" onClick={() => useStudio.setState({ dialog: { kind: "import-convertigo" } })}>
           Import Convertigo project…
         </button>

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { api } from "../api.ts";
+import { desktop } from "../desktop.ts";
 import { glyph } from "../icons.ts";
 import { mutate, notify, useStudio } from "../store.ts";
 import { formInputs } from "./RunPanel.tsx";
@@ -57,7 +58,7 @@ export function Dialogs() {
     case "new-project":
       return <NewProject />;
     case "import-convertigo":
-      return <ImportConvertigo />;
+      return <ImportConvertigo initialSrc={dialog.src} />;
     case "help":
       return <Help />;
     case "save-test":
@@ -220,8 +221,8 @@ function NewProject() {
 }
 
 /** Imports a Convertigo project folder (a path on the engine's machine) as a new project. */
-function ImportConvertigo() {
-  const [src, setSrc] = useState("");
+function ImportConvertigo({ initialSrc }: { initialSrc?: string }) {
+  const [src, setSrc] = useState(initialSrc ?? "");
   const [name, setName] = useState("");
   const [busy, setBusy] = useState(false);
   return (
@@ -245,12 +246,22 @@ function ImportConvertigo() {
     >
       <div className="field">
         <label htmlFor="c8o-src">Convertigo project folder</label>
-        <input
-          id="c8o-src"
-          value={src}
-          onChange={(e) => setSrc(e.target.value)}
-          placeholder="/path/to/MyProject (the folder holding c8oProject.yaml)"
-        />
+        <div className="with-button">
+          <input
+            id="c8o-src"
+            value={src}
+            onChange={(e) => setSrc(e.target.value)}
+            placeholder="/path/to/MyProject (the folder holding c8oProject.yaml)"
+          />
+          {desktop && (
+            <button
+              type="button"
+              onClick={() => void desktop?.chooseConvertigoProject().then((folder) => folder && setSrc(folder))}
+            >
+              Browse…
+            </button>
+          )}
+        </div>
         <div className="help">
           A folder on the engine's machine. The project is copied into the workspace; the source is left as it is.
         </div>

@@ -257,7 +257,7 @@ export function Explorer() {
             aria-label="New project"
             onClick={() => useStudio.setState({ dialog: { kind: "new-project" } })}
           >
-            ＋▣
+            +▣
           </button>
           <button
             type="button"
@@ -266,7 +266,7 @@ export function Explorer() {
             disabled={!sel || (sel.kind !== "workspace" && !types.get(sel.type)?.accepts.length)}
             onClick={() => sel && openPalette(sel)}
           >
-            ＋
+            +
           </button>
           <button
             type="button"
@@ -284,7 +284,7 @@ export function Explorer() {
             disabled={sel?.kind !== "object"}
             onClick={() => sel && void mutate(() => api.duplicate(sel.project, [sel.id]), sel.project)}
           >
-            ⧉
+            ❐
           </button>
           <button
             type="button"

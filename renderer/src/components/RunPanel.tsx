@@ -202,7 +202,7 @@ function RunResult() {
       {run.status === "paused" && run.paused && (
         <div className="paused-box" role="region" aria-label="Debugger">
           <div className="paused-title">
-            ⏸ Paused before <strong>{run.paused.entry.name}</strong> ({run.paused.entry.type})
+            ‖ Paused before <strong>{run.paused.entry.name}</strong> ({run.paused.entry.type})
           </div>
           <h4>Variables</h4>
           <JsonView value={run.paused.scope.variables ?? {}} label="Variables in scope" />
