@@ -12,8 +12,9 @@ import { loadProject, saveProject } from "../project/project-files.ts";
 import { cipherC8o } from "./c8o-crypto.ts";
 import { C8oFormatError } from "./c8o-yaml.ts";
 import { importConvertigo } from "./import.ts";
+import { convertigoFixtures } from "../testing/fixtures.ts";
 
-const FIXTURES = path.resolve(import.meta.dirname, "../../../../shared/fixtures/convertigo");
+const FIXTURES = convertigoFixtures();
 const FIXTURE_NAMES = [
   "c8oprj-lib-http-action",
   "c8oprj-lib-fullsync-grp",

@@ -15,6 +15,7 @@ import {
 } from "../../../common/studio/api.ts";
 import { startAtelier, type RunningAtelier } from "../../app.ts";
 import { EngineLog } from "../../log.ts";
+import { convertigoFixtures } from "../../testing/fixtures.ts";
 
 let dir: string;
 let app: RunningAtelier;
@@ -457,7 +458,7 @@ describe("Studio API: editing", () => {
 
 describe("Studio API: Convertigo import", () => {
   it("imports a Convertigo project folder as a new project, and refuses a folder that is not one", async () => {
-    const src = path.resolve(import.meta.dirname, "../../../../../shared/fixtures/convertigo/c8oprj-lib-http-action");
+    const src = path.join(convertigoFixtures(), "c8oprj-lib-http-action");
     const r = await ok<ChangeResult & { warnings: string[] }>("POST", "/api/studio/import/convertigo", {
       src,
       name: "Imported",
