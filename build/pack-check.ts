@@ -57,7 +57,9 @@ export async function packCheck(): Promise<{ seconds: number; appMegabytes: numb
   const started = Date.now();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "atelier-pack-"));
   try {
-    const electronVersion = (require("electron/package.json") as { version: string }).version;
+    // The version is read from the package's manifest file: nothing of Electron is loaded here.
+    const manifest = require.resolve("electron/package.json");
+    const electronVersion = (JSON.parse(fs.readFileSync(manifest, "utf8")) as { version: string }).version;
     const dist = path.join(tmp, "electron-dist");
     standInElectron(dist, electronVersion);
     await bundlePreload();
