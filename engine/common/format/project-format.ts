@@ -22,19 +22,8 @@ export interface ParsedFile {
   errors: Issue[];
 }
 
-/** A parse failure that names the file, the line and what is wrong. */
-export class ProjectFileError extends Error {
-  constructor(
-    readonly file: string,
-    readonly line: number | undefined,
-    readonly reason: string,
-  ) {
-    super(`${file}${line ? `:${line}` : ""}: ${reason}`);
-  }
-}
-
-function hashId(seed: string): string {
-  // FNV-1a, twice with different offsets, base 36: a stable id for objects written without one.
+/** A stable id derived from a text (FNV-1a twice, base 36): for objects written without one. */
+export function stableHash(seed: string): string {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193;
   for (let i = 0; i < seed.length; i++) {
@@ -42,7 +31,11 @@ function hashId(seed: string): string {
     h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
     h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
   }
-  return ("g" + h1.toString(36) + h2.toString(36)).slice(0, 12);
+  return h1.toString(36) + h2.toString(36);
+}
+
+function hashId(seed: string): string {
+  return ("g" + stableHash(seed)).slice(0, 12);
 }
 
 /**

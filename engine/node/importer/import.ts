@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm, rmdir, stat } from "node:fs/promises";
+import { mkdir, rename, rm, rmdir } from "node:fs/promises";
 import path from "node:path";
 import type { ObjNode } from "../../common/model/node.ts";
 import { NAME_PATTERN } from "../../common/types/shared-props.ts";
-import { loadProject, saveProject, type LoadedProject } from "../project/project-files.ts";
+import { exists, loadProject, saveProject, type LoadedProject } from "../project/project-files.ts";
 import { SecretBox } from "../project/secrets.ts";
 import { C8O_DEFAULT_PASSPHRASE } from "./c8o-crypto.ts";
 import { readC8oProject } from "./c8o-yaml.ts";
@@ -40,15 +40,6 @@ export interface ImportSummary {
 }
 
 const NAME_RE = new RegExp(`^${NAME_PATTERN}$`);
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Imports a Convertigo project folder (c8oProject.yaml + _c8oProject/) into a workspace: the

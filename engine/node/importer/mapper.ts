@@ -2,6 +2,7 @@ import type { ObjNode } from "../../common/model/node.ts";
 import type { SourceRef } from "../../common/model/props.ts";
 import { acceptsChild, getType } from "../../common/model/registry.ts";
 import type { BuiltInVariable } from "../../common/model/typedef.ts";
+import { stableHash } from "../../common/format/project-format.ts";
 import { NAME_PATTERN } from "../../common/types/shared-props.ts";
 import { decipherC8o, looksCiphered } from "./c8o-crypto.ts";
 import { contentAttr, contentText, type C8oBean, type C8oContent, type C8oItem } from "./c8o-yaml.ts";
@@ -117,14 +118,7 @@ function versionAtLeast(a: string | undefined, b: string): boolean {
 }
 
 function hashId(seed: string): string {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193;
-  for (let i = 0; i < seed.length; i++) {
-    const c = seed.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
-  }
-  return "c8o" + (h1.toString(36) + h2.toString(36)).slice(0, 12);
+  return "c8o" + stableHash(seed).slice(0, 12);
 }
 
 /** Finds what in JavaScript code needs a rewrite for Atelier's sandbox. */

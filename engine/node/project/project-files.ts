@@ -60,7 +60,8 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
   }
 }
 
-async function exists(p: string): Promise<boolean> {
+/** Does a file or folder exist at this path? */
+export async function exists(p: string): Promise<boolean> {
   try {
     await stat(p);
     return true;
