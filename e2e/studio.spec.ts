@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { addChild, expand, expect, selectInTree, shopProject, test } from "./fixtures.ts";
 
@@ -315,4 +315,26 @@ test("drag and drop reorders steps, and the file follows", async ({ page, atelie
   // Undo puts it back.
   await page.getByRole("button", { name: "Undo" }).click();
   await expect(names).toHaveText([/^.*item/, /Fetch/, /title/, /Wrong/]);
+});
+
+test("open a new workspace from the Studio: the engine restarts there and the page follows", async ({
+  page,
+  atelier,
+}) => {
+  await atelier.start({ "Old/project.yaml": "atelier: 1\ntype: Project\nname: Old\nid: old\n" });
+  await atelier.open(page);
+  await expect(page.getByRole("treeitem", { name: "Old" })).toBeVisible();
+  const fresh = path.join(atelier.dir, "..", `${path.basename(atelier.dir)}-fresh`);
+  await page.getByRole("button", { name: "Open workspace…" }).click();
+  await page.getByLabel("Workspace folder").fill(fresh);
+  await page.getByLabel(/Create the folder if it does not exist/).check();
+  await page.getByRole("button", { name: "Open", exact: true }).click();
+  // The page follows the restarted engine: an empty workspace, the new folder in the title bar.
+  try {
+    await expect(page.getByText(fresh, { exact: true })).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByRole("treeitem", { name: "Old" })).toHaveCount(0);
+    expect(await exists(fresh)).toBe(true);
+  } finally {
+    await rm(fresh, { recursive: true, force: true });
+  }
 });

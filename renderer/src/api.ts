@@ -7,6 +7,7 @@ import {
   type FindResult,
   type HistoryState,
   type LogEntry,
+  type OpenWorkspaceResult,
   type ProjectTree,
   type RunStart,
   type RunStreamEvent,
@@ -75,6 +76,8 @@ export const api = {
   history: () => request<HistoryState>("GET", "/history"),
   tree: (project: string) => request<ProjectTree>("GET", `/projects/${enc(project)}/tree`),
   createProject: (name: string) => request<ChangeResult>("POST", "/projects", { name }),
+  openWorkspace: (dir: string, create: boolean) =>
+    request<OpenWorkspaceResult>("POST", "/workspace/open", { dir, create }),
   addExample: (name: string) => request<ChangeResult>("POST", `/examples/${enc(name)}`),
   importConvertigo: (src: string, name?: string) =>
     request<ChangeResult & { warnings: string[] }>("POST", "/import/convertigo", { src, ...(name ? { name } : {}) }),

@@ -55,6 +55,7 @@ type Dialog =
   | { kind: "confirm-delete"; project: string; ids: string[] }
   | { kind: "new-project" }
   | { kind: "import-convertigo"; src?: string }
+  | { kind: "open-workspace" }
   | { kind: "help" }
   | { kind: "save-test"; project: string; owner: string }
   | undefined;

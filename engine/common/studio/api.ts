@@ -50,6 +50,15 @@ export interface WorkspaceInfo {
   failures: { name: string; reason: string }[];
   /** Where the example projects are (a one-click copy into the workspace). */
   examples: string[];
+  /** The engine can open another workspace folder (POST /workspace/open) and restart on it. */
+  canOpenWorkspace?: boolean;
+}
+
+/** The answer of POST /workspace/open: where the Studio will be once the engine has restarted. */
+export interface OpenWorkspaceResult {
+  /** The new Studio URL (a new token); it answers once the engine serves the new workspace. */
+  url: string;
+  dir: string;
 }
 
 export interface ProjectTree {

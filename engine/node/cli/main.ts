@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import path from "node:path";
-import { startAtelier } from "../app.ts";
+import type { RunningAtelier } from "../app.ts";
+import { ServedAtelier } from "./served-atelier.ts";
 import { Engine } from "../engine.ts";
 import { EngineLog } from "../log.ts";
 import { DEFAULT_ITERATIONS, hashPassword } from "../../common/model/password.ts";
@@ -136,14 +137,19 @@ export async function main(argv: string[]): Promise<number> {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new CommanderError(2, "atelier.port", `invalid port "${o.port}"`);
-      const app = await startAtelier({
-        workspaceDir: path.resolve(o.workspace),
-        host: o.host,
-        port,
-        settings: single(o.set),
-      });
-      out(`Atelier engine: ${app.url}`);
-      if (app.studioUrl) out(`Atelier Studio: ${app.studioUrl}`);
+      const printUrls = (app: RunningAtelier) => {
+        out(`Atelier engine: ${app.url}`);
+        if (app.studioUrl) out(`Atelier Studio: ${app.studioUrl}`);
+      };
+      // The Studio may open another workspace: the engine then restarts there, on the same port.
+      const app = await ServedAtelier.start(
+        { workspaceDir: path.resolve(o.workspace), host: o.host, port, settings: single(o.set) },
+        (restarted) => {
+          process.stderr.write(`atelier: now serving the workspace ${restarted.engine.workspace.dir}\n`);
+          printUrls(restarted);
+        },
+      );
+      printUrls(app.current);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);

@@ -3,7 +3,8 @@ import type { EventEmitter } from "node:events";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startAtelier, type AtelierOptions, type RunningAtelier } from "../app.ts";
+import type { AtelierOptions, RunningAtelier } from "../app.ts";
+import { ServedAtelier } from "./served-atelier.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -218,15 +219,30 @@ export async function start(args: string[], o: StartOptions = {}): Promise<numbe
     say(`Atelier: ATELIER_PORT must be a port number (0 to 65535), not "${env.ATELIER_PORT}".`);
     return 1;
   }
-  let app: RunningAtelier;
+  const printUrls = (a: RunningAtelier) => {
+    out(`Atelier engine: ${a.url}`);
+    out(`Atelier Studio: ${a.studioUrl ?? "not served (this engine runs without the Studio)"}`);
+  };
+  let app: { close(): Promise<void> };
   try {
-    app = await (o.start ?? startAtelier)({ workspaceDir, port, host: env.ATELIER_HOST ?? "127.0.0.1", env });
+    const opts: AtelierOptions = { workspaceDir, port, host: env.ATELIER_HOST ?? "127.0.0.1", env };
+    if (o.start) {
+      const started = await o.start(opts);
+      printUrls(started);
+      app = started;
+    } else {
+      // The Studio may open another workspace: the engine then restarts there, on the same port.
+      const served = await ServedAtelier.start(opts, (restarted) => {
+        say(`Atelier: now serving the workspace ${restarted.engine.workspace.dir}`);
+        printUrls(restarted);
+      });
+      printUrls(served.current);
+      app = served;
+    }
   } catch (e) {
     say(`Atelier: cannot start on the workspace ${workspaceDir}: ${(e as Error).message}`);
     return 1;
   }
-  out(`Atelier engine: ${app.url}`);
-  out(`Atelier Studio: ${app.studioUrl ?? "not served (this engine runs without the Studio)"}`);
   const signals = o.signals ?? process;
   await new Promise<void>((resolve) => {
     // `npm start` killed with SIGTERM exits without passing it on: stop when orphaned too.

@@ -41,6 +41,12 @@ export interface StudioOptions {
   examplesDir?: string;
   /** The host the server binds (loopback hosts make the Host header checked). */
   host?: string;
+  /**
+   * Opens another workspace folder (created when `create`): the host checks it and answers the
+   * Studio URL it will serve; `afterReply` then restarts the engine there. Absent: the Studio
+   * cannot switch workspaces (the desktop shell switches through its own menu).
+   */
+  openWorkspace?: (dir: string, create: boolean) => Promise<{ url: string; dir: string; afterReply: () => void }>;
 }
 
 export interface Studio {
@@ -181,8 +187,22 @@ export async function createStudio(engine: Engine, opts: StudioOptions = {}): Pr
     );
     app.get(
       `${STUDIO_API}/workspace`,
-      route(() => service.info()),
+      route(async () => ({ ...(await service.info()), canOpenWorkspace: Boolean(opts.openWorkspace) })),
     );
+    app.post(`${STUDIO_API}/workspace/open`, async (req, reply) => {
+      try {
+        const b = body(req);
+        if (!opts.openWorkspace) {
+          throw new StudioError(501, "not_available", "This engine cannot open another workspace from the Studio");
+        }
+        const opened = await opts.openWorkspace(str(b.dir, "dir"), b.create === true);
+        // The engine restarts once this answer has left: the page then follows the new URL.
+        reply.raw.once("finish", opened.afterReply);
+        return reply.header("cache-control", "no-store").send({ url: opened.url, dir: opened.dir });
+      } catch (e) {
+        return sendError(reply, e);
+      }
+    });
     app.post(
       `${STUDIO_API}/projects`,
       route((req) => service.createProject(str(body(req).name, "name"), origin(req))),

@@ -168,11 +168,13 @@ export function App() {
         >
           ⌕ Find
         </button>
-        {desktop && (
+        {(desktop || workspace?.canOpenWorkspace) && (
           <button
             type="button"
-            title="Open a workspace folder, or an empty folder to start a new workspace"
-            onClick={() => void desktop?.openWorkspace()}
+            title="Open a workspace folder, or create a new one"
+            onClick={() =>
+              desktop ? void desktop.openWorkspace() : useStudio.setState({ dialog: { kind: "open-workspace" } })
+            }
           >
             Open workspace…
           </button>

@@ -59,6 +59,8 @@ export function Dialogs() {
       return <NewProject />;
     case "import-convertigo":
       return <ImportConvertigo initialSrc={dialog.src} />;
+    case "open-workspace":
+      return <OpenWorkspace />;
     case "help":
       return <Help />;
     case "save-test":
@@ -281,6 +283,76 @@ function ImportConvertigo({ initialSrc }: { initialSrc?: string }) {
         </button>
         <button type="submit" className="primary" disabled={busy}>
           {busy ? "Importing…" : "Import"}
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+/** Waits until the restarted engine signs the browser in at `url` (303), then goes there. */
+async function followRestart(url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const res = await fetch(url, { redirect: "manual", cache: "no-store" }).catch(() => undefined);
+    // The old engine refuses the new token (401) until it stops; the new one answers a redirect.
+    if (res && (res.type === "opaqueredirect" || res.status === 303)) {
+      window.location.href = url;
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  notify(`The engine did not come back: open ${url}`, "error");
+}
+
+/** Opens another workspace folder (or creates one): the engine restarts there. */
+function OpenWorkspace() {
+  const current = useStudio((s) => s.workspace?.dir) ?? "";
+  const [dir, setDir] = useState(current);
+  const [create, setCreate] = useState(false);
+  const [busy, setBusy] = useState(false);
+  return (
+    <Modal
+      title="Open a workspace"
+      onSubmit={() => {
+        if (!dir.trim() || busy) return;
+        setBusy(true);
+        api
+          .openWorkspace(dir.trim(), create)
+          .then((r) => {
+            notify(`Opening ${r.dir}…`, "info");
+            return followRestart(r.url);
+          })
+          .catch((e: Error) => {
+            notify(e.message);
+            setBusy(false);
+          });
+      }}
+    >
+      <div className="field">
+        <label htmlFor="workspace-dir">Workspace folder</label>
+        <input
+          id="workspace-dir"
+          value={dir}
+          onChange={(e) => setDir(e.target.value)}
+          placeholder="/home/me/AtelierWorkspace"
+        />
+        <div className="help">
+          An absolute path on the engine's machine: a folder of project folders. The engine restarts on it (runs in
+          progress stop); your edits are already saved.
+        </div>
+      </div>
+      <div className="field">
+        <label>
+          <input type="checkbox" checked={create} onChange={(e) => setCreate(e.target.checked)} /> Create the folder if
+          it does not exist (a new, empty workspace)
+        </label>
+      </div>
+      <div className="modal-buttons">
+        <button type="button" onClick={close}>
+          Cancel
+        </button>
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? "Opening…" : "Open"}
         </button>
       </div>
     </Modal>

@@ -1,0 +1,117 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { STUDIO_API } from "../../common/studio/api.ts";
+import { EngineLog } from "../log.ts";
+import { ServedAtelier } from "./served-atelier.ts";
+
+let tmp: string;
+let served: ServedAtelier | undefined;
+
+beforeEach(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), "atelier-served-"));
+});
+afterEach(async () => {
+  await served?.close();
+  served = undefined;
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const tokenOf = (url: string) => new URL(url).searchParams.get("token") ?? "";
+
+async function studio(base: string, token: string, method: string, route: string, body?: unknown) {
+  const res = await fetch(new URL(`${STUDIO_API}${route}`, base), {
+    method,
+    headers: { authorization: `Bearer ${token}`, "x-atelier-studio": "1", "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as Record<string, unknown> & { error?: { code: string; message: string } },
+  };
+}
+
+/** Polls the new Studio URL until the restarted engine signs the browser in (303). */
+async function until303(url: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const status = await fetch(url, { redirect: "manual" }).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 303) return;
+    if (Date.now() > deadline) throw new Error(`the Studio never came back at ${url} (last status ${status})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function start(dir: string) {
+  const restarts: string[] = [];
+  served = await ServedAtelier.start(
+    { workspaceDir: dir, fullsync: { inMemory: true }, log: new EngineLog({ level: "silent" }) },
+    (app) => restarts.push(app.engine.workspace.dir),
+  );
+  return restarts;
+}
+
+describe("opening another workspace from the Studio", () => {
+  it("creates the folder, restarts the engine there on the same port, and gives the page its new URL", async () => {
+    const second = path.join(tmp, "second", "nested");
+    const restarts = await start(tmp); // the temp folder itself is an (empty) workspace
+    const before = served!.current;
+    const info = await studio(before.url, tokenOf(before.studioUrl!), "GET", "/workspace");
+    expect(info.body.canOpenWorkspace).toBe(true);
+
+    const opened = await studio(before.url, tokenOf(before.studioUrl!), "POST", "/workspace/open", {
+      dir: second,
+      create: true,
+    });
+    expect(opened.status).toBe(200);
+    expect(opened.body.dir).toBe(second);
+    const url = opened.body.url as string;
+    expect(new URL(url).port).toBe(String(before.server.port));
+    await until303(url);
+
+    const now = served!.current;
+    expect(now).not.toBe(before);
+    expect(now.engine.workspace.dir).toBe(second);
+    expect(now.server.port).toBe(before.server.port);
+    expect(restarts).toEqual([second]);
+    const after = await studio(now.url, tokenOf(url), "GET", "/workspace");
+    expect(after.body).toMatchObject({ dir: second, projects: [] });
+    // The old token opens nothing any more.
+    expect((await studio(now.url, tokenOf(before.studioUrl!), "GET", "/workspace")).status).toBe(401);
+    // A project created there lands in the new folder.
+    await studio(now.url, tokenOf(url), "POST", "/projects", { name: "Fresh" });
+    expect(await readFile(path.join(second, "Fresh", "project.yaml"), "utf8")).toContain("name: Fresh");
+  });
+
+  it("refuses folders it cannot open, saying why, and keeps serving the current one", async () => {
+    await start(tmp);
+    const app = served!.current;
+    const token = tokenOf(app.studioUrl!);
+    const open = (body: unknown) => studio(app.url, token, "POST", "/workspace/open", body);
+    expect((await open({ dir: "relative/path" })).body.error).toMatchObject({ code: "invalid_folder" });
+    const missing = await open({ dir: path.join(tmp, "nope") });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error?.message).toContain("There is no folder");
+    await writeFile(path.join(tmp, "a-file"), "x");
+    expect((await open({ dir: path.join(tmp, "a-file") })).body.error?.message).toContain("is a file, not a folder");
+    expect((await open({})).status).toBe(400);
+    expect(served!.current).toBe(app);
+    expect((await studio(app.url, token, "GET", "/workspace")).body.dir).toBe(tmp);
+  });
+
+  it("refuses a workspace whose configuration is broken before restarting", async () => {
+    await start(tmp);
+    const broken = path.join(tmp, "broken");
+    await mkdir(broken);
+    await writeFile(path.join(broken, "atelier.config.yaml"), "cors:\n  origins: ['*']\n");
+    const app = served!.current;
+    const r = await studio(app.url, tokenOf(app.studioUrl!), "POST", "/workspace/open", { dir: broken });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({ code: "invalid_config" });
+    expect(served!.current).toBe(app);
+  });
+});
