@@ -9,9 +9,10 @@
 import { massageSelector, matchesSelector } from "pouchdb-selector-core";
 import { visibleTo } from "./acl.ts";
 import { badRequest, readJson, type Ctx } from "./http-util.ts";
+import { confirmLeaves } from "./confirm.ts";
 import { isObject } from "./json.ts";
-import type { FeedEntry, LeafEntry } from "./principal-index.ts";
-import { compareLeaves, type Doc } from "./pouch.ts";
+import type { FeedEntry } from "./principal-index.ts";
+import type { Doc } from "./pouch.ts";
 import { winnerOf } from "./reads.ts";
 
 interface ChangeOut {
@@ -127,10 +128,9 @@ export async function changes(ctx: Ctx, maxFeedMs: number): Promise<void> {
   const emit = (rows: ChangeOut[]) => {
     for (const r of rows) res.write(JSON.stringify(r) + "\n");
   };
-  if (feed === "continuous") {
-    emit(first.rows);
-    if (first.rows.length) advance(first.maxRowN);
-  }
+  if (feed === "continuous") emit(first.rows);
+  // Past what was read, listed or not (a revision the database refused is not read again).
+  advance(first.scannedN);
   const finish = (lastSeqN: number, rows: ChangeOut[] = []) => {
     if (done) return;
     done = true;
@@ -156,13 +156,13 @@ export async function changes(ctx: Ctx, maxFeedMs: number): Promise<void> {
         const next = await compute(ctx, cursor, spec);
         if (done) return;
         lastN = Math.max(lastN, next.lastN);
+        advance(next.scannedN);
         if (!next.rows.length) continue;
         if (feed === "longpoll") {
           finish(next.lastN, next.rows);
           return;
         }
         emit(next.rows);
-        advance(next.maxRowN);
         if (spec.limit !== Infinity) {
           spec.limit -= next.rows.length;
           if (spec.limit <= 0) {
@@ -224,9 +224,9 @@ async function compute(
   ctx: Ctx,
   from: ReadonlyMap<string, number>,
   spec: FeedSpec,
-): Promise<{ rows: ChangeOut[]; lastN: number; maxRowN: number }> {
-  const { d, reader } = ctx;
-  if (spec.designOnly) return { rows: [], lastN: d.index.lastSeq, maxRowN: 0 };
+): Promise<{ rows: ChangeOut[]; lastN: number; maxRowN: number; scannedN: number }> {
+  const { d } = ctx;
+  if (spec.designOnly) return { rows: [], lastN: d.index.lastSeq, maxRowN: 0, scannedN: 0 };
   let entries: FeedEntry[];
   let truncated = false;
   let lastN = d.index.lastSeq;
@@ -260,53 +260,56 @@ async function compute(
       cursor = new Map([...cursor].map(([p, s]) => [p, Math.max(s, n)] as [string, number]));
     }
   }
-  const rows: ChangeOut[] = [];
-  let maxRowN = 0;
-  for (const e of entries) {
-    const vis = e.entry.leaves.filter((l) => visibleTo(l.p, reader.set));
-    const w = winnerOf(vis);
-    if (!w) continue;
-    const revs: LeafEntry[] = spec.style === "all_docs" ? vis.slice().sort(compareLeaves) : [w];
-    rows.push({
-      seq: d.formatSeq(e.seq, reader),
-      id: e.id,
-      changes: revs.map((l) => ({ rev: l.rev })),
-      ...(w.deleted ? { deleted: true as const } : {}),
-    });
-    maxRowN = Math.max(maxRowN, e.seq);
-  }
-  if (spec.includeDocs && rows.length) {
-    const docs = await winnerBodies(ctx, entries, { attachments: spec.attachments });
-    for (let i = 0; i < rows.length; i++) {
-      const doc = docs[i] ?? null;
-      if (doc && spec.conflicts) {
-        const vis = entries[i]!.entry.leaves.filter((l) => visibleTo(l.p, reader.set));
-        const others = vis.filter((l) => l.rev !== doc._rev && !l.deleted).sort(compareLeaves);
-        if (others.length) doc._conflicts = others.map((l) => l.rev);
-      }
-      rows[i]!.doc = doc;
-    }
-  }
-  return { rows, lastN: truncated ? lastN : Math.max(lastN, d.index.lastSeq), maxRowN };
+  const { rows, maxRowN } = await checkedRows(ctx, entries, spec);
+  const scannedN = entries.reduce((m, e) => Math.max(m, e.seq), 0);
+  return { rows, lastN: truncated ? lastN : Math.max(lastN, d.index.lastSeq), maxRowN, scannedN };
 }
 
-/** Bodies of the visible winners of feed entries (null when gone or no longer readable). */
-async function winnerBodies(
+/** The rows of feed entries: only leaves confirmed against the database (confirm.ts). */
+async function checkedRows(
   ctx: Ctx,
   entries: readonly FeedEntry[],
-  opts: { attachments?: boolean } = {},
-): Promise<(Doc | null)[]> {
+  spec: FeedSpec,
+): Promise<{ rows: ChangeOut[]; maxRowN: number }> {
   const { d, reader } = ctx;
-  const reqs = entries.map((e) => ({
-    id: e.id,
-    rev: winnerOf(e.entry.leaves.filter((l) => visibleTo(l.p, reader.set)))?.rev ?? "0-0",
-  }));
-  const res = await d.db.bulkGet({ docs: reqs, ...(opts.attachments ? { attachments: true } : {}) });
-  const out: (Doc | null)[] = [];
-  for (let i = 0; i < reqs.length; i++) {
-    const got = res.results[i]?.docs[0];
-    const doc = got && "ok" in got ? got.ok : null;
-    out.push(doc && visibleTo(await d.principalsOf(doc._id, doc), reader.set) ? doc : null);
-  }
-  return out;
+  const confirmed = await confirmLeaves(
+    d,
+    reader,
+    entries.map((e) => ({ id: e.id, leaves: e.entry.leaves })),
+    { bodies: spec.includeDocs, attachments: spec.attachments },
+  );
+  const rows: ChangeOut[] = [];
+  let maxRowN = 0;
+  entries.forEach((e, i) => {
+    const { leaves, doc } = confirmed[i]!;
+    const w = leaves[0];
+    if (!w) return;
+    const row: ChangeOut = {
+      seq: d.formatSeq(e.seq, reader),
+      id: e.id,
+      changes: (spec.style === "all_docs" ? leaves : [w]).map((l) => ({ rev: l.rev })),
+      ...(w.deleted ? { deleted: true as const } : {}),
+    };
+    if (spec.includeDocs) {
+      const others = leaves.slice(1).filter((l) => !l.deleted);
+      if (doc && spec.conflicts && others.length) doc._conflicts = others.map((l) => l.rev);
+      row.doc = doc ?? null;
+    }
+    rows.push(row);
+    maxRowN = Math.max(maxRowN, e.seq);
+  });
+  return { rows, maxRowN };
+}
+
+/** Bodies of the visible winners of feed entries (null when gone or not the reader's by their body). */
+async function winnerBodies(ctx: Ctx, entries: readonly FeedEntry[]): Promise<(Doc | null)[]> {
+  const { d, reader } = ctx;
+  const wins = entries.map((e) => winnerOf(e.entry.leaves.filter((l) => visibleTo(l.p, reader.set))));
+  const got = await d.checkRevisions(entries.flatMap((e, i) => (wins[i] ? [{ id: e.id, rev: wins[i].rev }] : [])));
+  let k = 0;
+  return entries.map((_, i) => {
+    if (!wins[i]) return null;
+    const c = got[k++];
+    return c && visibleTo(c.p, reader.set) ? c.doc : null;
+  });
 }

@@ -6,9 +6,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { DesignDocDecl, FullSyncDatabaseDecl } from "./api.ts";
-import { PUBLIC, aclKeysOf, hasAclKeys, principalsOfBody, type ExistingLeaf } from "./acl.ts";
+import { PUBLIC, aclKeysOf, principalsOfBody, type ExistingLeaf } from "./acl.ts";
 import { ChangeFollower } from "./follower.ts";
-import { PrincipalIndex, type DocEntry, type LeafEntry } from "./principal-index.ts";
+import { PrincipalIndex, type LeafEntry } from "./principal-index.ts";
 import { errorStatus, type ChangeRow, type Doc, type OpenRevResult, type PouchDb } from "./pouch.ts";
 
 type Log = (level: "debug" | "info" | "warn" | "error", message: string) => void;
@@ -22,8 +22,18 @@ export interface Reader {
   setId: string;
 }
 
-const SNAPSHOT_FORMAT = 1;
+const SNAPSHOT_FORMAT = 2;
 const IDENTITY_DOC = "_local/c8o-fullsync-identity";
+/** The token of the last index snapshot saved, kept in the database itself (see saveSnapshot). */
+const SNAPSHOT_TOKEN_DOC = "_local/c8o-fullsync-index";
+/** Disagreements between the index and the database logged one by one (then only counted). */
+const DISAGREEMENTS_LOGGED = 20;
+
+/** A revision read from the database, with its principals computed from its own body. */
+export interface CheckedRevision {
+  doc: Doc;
+  p: string[];
+}
 
 /** Runs tasks per key one after the other (writes to one document never interleave). */
 export class KeyedLock {
@@ -98,6 +108,8 @@ export class FullSyncDatabase {
   private saveTimer: NodeJS.Timeout | undefined;
   private savedVersion = -1;
   private saving: Promise<void> | undefined;
+  private readonly repairing = new Set<string>();
+  private disagreements = 0;
   /** How the index was obtained at start, and how long it took (for the benchmark). */
   startInfo = { source: "rebuilt" as "rebuilt" | "snapshot", ms: 0, docs: 0 };
 
@@ -218,11 +230,26 @@ export class FullSyncDatabase {
         epoch: string;
         counter: number;
         since: number | string;
+        token?: unknown;
         sets: Record<string, string[]>;
         docs: unknown;
       };
       if (s.format !== SNAPSHOT_FORMAT || s.identity !== this.identity || s.mode !== this.mode) {
         this.o.log("info", `FullSync ${this.decl.name}: index snapshot is for another database; rebuilding`);
+        return undefined;
+      }
+      // The snapshot must describe this very state of the database: the token written in the
+      // database when the snapshot was saved must be there (a database restored from a backup,
+      // or another copy with the same identity, holds another token or none), and its sequence
+      // cannot be ahead of the database's.
+      const token = (await this.db.get(SNAPSHOT_TOKEN_DOC).catch(() => undefined)) as { token?: unknown } | undefined;
+      const update = (await this.db.info()).update_seq;
+      const ahead = this.mode === "numeric" && (typeof s.since !== "number" || s.since > Number(update));
+      if (typeof s.token !== "string" || token?.token !== s.token || ahead) {
+        this.o.log(
+          "info",
+          `FullSync ${this.decl.name}: index snapshot does not match the database (${ahead ? "its sequence is ahead of the database's" : "saved for another state of it"}); rebuilding`,
+        );
         return undefined;
       }
       this.index.load(s.docs);
@@ -246,8 +273,10 @@ export class FullSyncDatabase {
     if (this.saving) return this.saving;
     if (this.index.version === this.savedVersion) return;
     const version = this.index.version;
+    const token = randomBytes(12).toString("hex");
     const body = JSON.stringify({
       format: SNAPSHOT_FORMAT,
+      token,
       db: this.decl.name,
       identity: this.identity,
       mode: this.mode,
@@ -263,6 +292,9 @@ export class FullSyncDatabase {
         const tmp = `${file}.${process.pid}.tmp`;
         await writeFile(tmp, body);
         await rename(tmp, file);
+        // The database keeps the token of the snapshot that describes it (checked at load).
+        const cur = (await this.db.get(SNAPSHOT_TOKEN_DOC).catch(() => undefined)) as { _rev?: string } | undefined;
+        await this.db.put({ _id: SNAPSHOT_TOKEN_DOC, ...(cur?._rev ? { _rev: cur._rev } : {}), token });
         this.savedVersion = version;
       } catch (e) {
         this.o.log("warn", `FullSync ${this.decl.name}: cannot save the index snapshot: ${String(e)}`);
@@ -287,58 +319,121 @@ export class FullSyncDatabase {
         res.flatMap((x) => ("ok" in x ? [x.ok] : [])),
       );
     });
+    // Everything that waits on the database first; then the whole batch enters the index at
+    // once, so a snapshot never holds half a batch with the position before it.
+    const computed: { r: ChangeRow; leaves?: LeafEntry[] }[] = [];
     for (const r of rows) {
-      const n = this.mode === "numeric" ? Number(r.seq) : ++this.counter;
       if (r.id.startsWith("_design/") || r.id.startsWith("_local/")) {
-        this.index.advance(n);
+        computed.push({ r });
         continue;
       }
       const bodies = [...(r.doc ? [r.doc] : []), ...(extra.get(r.id) ?? [])];
-      const old = this.index.docs.get(r.id);
-      const current = new Set(r.changes.map((c) => c.rev));
       const leaves: LeafEntry[] = [];
       for (const { rev } of r.changes) {
         const body = bodies.find((b) => b._rev === rev);
         if (!body) {
           // Not readable now (it changed again since): the next row of this document fixes it.
-          leaves.push({ rev, deleted: r.deleted === true && rev === r.changes[0]?.rev, p: [] });
+          leaves.push({ rev, deleted: r.deleted === true && rev === r.changes[0]?.rev, p: [], v: true });
           continue;
         }
-        const p = principalsOfBody(body) ?? (await this.inherited(r.id, body, old, current));
-        leaves.push({ rev, deleted: body._deleted === true, p });
+        // Principals computed here, from the body the database gave: a row may name it as is.
+        leaves.push({ rev, deleted: body._deleted === true, p: await this.principalsOf(r.id, body), v: true });
       }
-      this.index.apply(r.id, n, leaves);
+      computed.push({ r, leaves });
+    }
+    for (const { r, leaves } of computed) {
+      const n = this.mode === "numeric" ? Number(r.seq) : ++this.counter;
+      if (leaves) this.index.apply(r.id, n, leaves);
+      else this.index.advance(n);
     }
   }
 
   /**
-   * Principals of a tombstone without ACL keys: those of the revision it replaced (known to the
-   * index), else of its parent's body, else none (nobody reads it: deny by default).
+   * Principals of one revision: from its own body; for a tombstone without ACL keys, those of
+   * the revision it deletes, read from the database (up its path while that revision is itself
+   * such a tombstone). Never from the index: a lagging index may not know the revision it deletes
+   * (the feed shows only a document's last state), and a wrong one must not decide. Nobody when
+   * that revision's body is gone (compacted): deny by default.
    */
-  private async inherited(id: string, body: Doc, old?: DocEntry, current?: ReadonlySet<string>): Promise<string[]> {
-    if (old) {
-      const same = old.leaves.find((l) => l.rev === body._rev);
-      if (same) return same.p;
-      const replaced = current ? old.leaves.filter((l) => !current.has(l.rev)) : [];
-      const from = replaced.length ? replaced : old.leaves;
-      return [...new Set(from.flatMap((l) => l.p))];
-    }
+  async principalsOf(id: string, body: Doc): Promise<string[]> {
+    const own = principalsOfBody(body);
+    if (own) return own;
     try {
-      const withRevs = (await this.db.get(id, { rev: body._rev, revs: true })) as Doc;
-      const path = withRevs._revisions;
-      if (path && path.ids.length > 1) {
-        const parent = (await this.db.get(id, { rev: `${path.start - 1}-${path.ids[1]}` })) as Doc;
-        if (parent._deleted !== true || hasAclKeys(parent)) return principalsOfBody(parent) ?? [];
+      const path = ((await this.db.get(id, { rev: body._rev, revs: true })) as Doc)._revisions;
+      for (let i = 1; path && i < path.ids.length; i++) {
+        const ancestor = (await this.db.get(id, { rev: `${path.start - i}-${path.ids[i]}` })) as Doc;
+        const p = principalsOfBody(ancestor);
+        if (p) return p;
       }
     } catch {
-      // the parent's body is gone (compacted): nobody reads this tombstone
+      // the body of the revision it deletes is gone: nobody reads this tombstone
     }
     return [];
   }
 
-  /** Principals of one revision body, as the index sees them (tombstones inherit). */
-  async principalsOf(id: string, body: Doc): Promise<string[]> {
-    return principalsOfBody(body) ?? (await this.inherited(id, body, this.index.docs.get(id)));
+  /**
+   * Reads revisions from the database, each with its principals computed from its own body: what
+   * an endpoint checks before sending a revision the index proposed (the index is never trusted
+   * alone). Answers one item per request, in order; undefined when the database does not hold
+   * that revision (any more).
+   */
+  async checkRevisions(
+    reqs: readonly { id: string; rev: string }[],
+    opts: { attachments?: boolean } = {},
+  ): Promise<(CheckedRevision | undefined)[]> {
+    if (!reqs.length) return [];
+    const key = (id: string, rev: string) => `${id}\n${rev}`;
+    const unique = new Map<string, { id: string; rev: string }>();
+    for (const r of reqs) unique.set(key(r.id, r.rev), { id: r.id, rev: r.rev });
+    // One plain read per revision (cheaper than bulkGet's open_revs, which reads the document's
+    // tree twice), a few at a time.
+    const checked = new Map<string, CheckedRevision>();
+    await mapLimit([...unique.entries()], 16, async ([k, r]) => {
+      let doc: Doc;
+      try {
+        doc = (await this.db.get(r.id, { rev: r.rev, ...(opts.attachments ? { attachments: true } : {}) })) as Doc;
+      } catch (e) {
+        if (errorStatus(e) === 404 || errorStatus(e) === 400) return;
+        throw e;
+      }
+      if (doc._id === r.id && doc._rev === r.rev) checked.set(k, { doc, p: await this.principalsOf(r.id, doc) });
+    });
+    return reqs.map((r) => checked.get(key(r.id, r.rev)));
+  }
+
+  /**
+   * The index told an endpoint something about `id` that its database does not say (found when
+   * checking a revision before sending it): logged, and the entry corrected from the database.
+   */
+  disagreement(id: string, what: string): void {
+    if (this.repairing.has(id)) return;
+    this.repairing.add(id);
+    const n = ++this.disagreements;
+    if (n <= DISAGREEMENTS_LOGGED) {
+      this.o.log(
+        "warn",
+        `FullSync ${this.decl.name}: the index disagreed with the database about ${JSON.stringify(id)} (${what}); nothing was sent on its word, and the entry is corrected${n === DISAGREEMENTS_LOGGED ? " (further disagreements are corrected without a message)" : ""}`,
+      );
+    }
+    void this.repair(id).finally(() => this.repairing.delete(id));
+  }
+
+  private async repair(id: string): Promise<void> {
+    const seq = this.index.docs.get(id)?.seq;
+    if (seq === undefined) return;
+    try {
+      const leaves = await this.loadLeaves(id);
+      this.index.correct(
+        id,
+        seq,
+        leaves.map((l) => ({ rev: l.rev, deleted: l.deleted, p: [...l.principals], v: true })),
+      );
+    } catch (e) {
+      this.o.log(
+        "warn",
+        `FullSync ${this.decl.name}: cannot correct the index entry of ${JSON.stringify(id)}: ${String(e)}`,
+      );
+    }
   }
 
   /** Every current leaf of a document, read from the database (deleted ones included). */
@@ -380,7 +475,8 @@ export class FullSyncDatabase {
       }
     }
     principals.push(PUBLIC);
-    const setId = createHash("sha256").update(principals.slice().sort().join("\n")).digest("hex").slice(0, 12);
+    // JSON: names may hold any character, two different sets never give the same text.
+    const setId = createHash("sha256").update(JSON.stringify(principals.slice().sort())).digest("hex").slice(0, 12);
     if (!this.sets.has(setId)) this.sets.set(setId, principals);
     return { user, groups: gs, principals, set: new Set(principals), setId };
   }

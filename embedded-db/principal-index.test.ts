@@ -81,7 +81,31 @@ describe("PrincipalIndex", () => {
         )
         .map((e) => e.id),
     ).toEqual(["a", "b"]);
-    expect(copy.docs.get("a")?.leaves[1]).toEqual({ rev: "1-b", deleted: true, p: ["g:t"] });
+    // A leaf loaded from a snapshot is not taken on its word (v: false): checked before use.
+    expect(copy.docs.get("a")?.leaves[1]).toEqual({ rev: "1-b", deleted: true, p: ["g:t"], v: false });
     expect(() => new PrincipalIndex().load([["x"]])).toThrow(/malformed/);
+  });
+
+  it("ignores a change read again, and corrects an entry in place, lists kept in order", () => {
+    const ix = new PrincipalIndex();
+    ix.apply("a", 3, [leaf("1-a", ["u:alice"])]);
+    ix.apply("b", 7, [leaf("1-b", ["u:bob"])]);
+    ix.apply("c", 9, [leaf("1-c", ["*"])]);
+    // The feed resumed before "a": the entry already holds it (or newer).
+    ix.apply("a", 3, [leaf("1-a", ["*"])]);
+    expect(ix.docs.get("a")?.leaves[0]?.p).toEqual(["u:alice"]);
+    const feed = (p: string) => ix.feed(new Map([[p, 0]]), 10).map((e) => `${e.id}@${e.seq}`);
+    // A correction: "b" is public, not bob's. It takes its place in the public list by sequence.
+    const seen: string[][] = [];
+    ix.onApply((ps) => seen.push([...ps].sort()));
+    expect(ix.correct("b", 7, [leaf("1-b", ["*"])])).toBe(true);
+    expect(feed("*")).toEqual(["b@7", "c@9"]);
+    expect(feed("u:bob")).toEqual([]);
+    expect(seen).toEqual([["*", "u:bob"]]);
+    // A correction for a sequence the document moved on from is dropped.
+    ix.apply("b", 11, [leaf("2-b", ["u:bob"])]);
+    expect(ix.correct("b", 7, [leaf("1-b", ["g:x"])])).toBe(false);
+    expect(feed("u:bob")).toEqual(["b@11"]);
+    expect(feed("g:x")).toEqual([]);
   });
 });

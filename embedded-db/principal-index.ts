@@ -17,6 +17,12 @@ export interface LeafEntry {
   deleted: boolean;
   /** Principals of this revision (inherited for a tombstone without ACL keys). */
   p: string[];
+  /**
+   * True when this process computed `p` from the revision's body read from the database (the
+   * change feed, a check): a row may name the leaf on its word. Otherwise (loaded from a
+   * snapshot file) the leaf is checked against the database first (confirm.ts). Not saved.
+   */
+  v?: boolean;
 }
 
 export interface DocEntry {
@@ -44,6 +50,24 @@ class SeqList {
       else hi = mid;
     }
     return lo;
+  }
+
+  /** Adds a pair at its place in sequence order (a correction, not a new change). */
+  insert(seq: number, id: string): void {
+    const at = this.after(seq);
+    for (let i = at - 1; i >= 0 && this.seqs[i] === seq; i--) if (this.ids[i] === id) return;
+    this.seqs.splice(at, 0, seq);
+    this.ids.splice(at, 0, id);
+  }
+
+  /** Drops a pair (a correction). */
+  remove(seq: number, id: string): void {
+    for (let i = this.after(seq) - 1; i >= 0 && this.seqs[i] === seq; i--) {
+      if (this.ids[i] === id) {
+        this.seqs.splice(i, 1);
+        this.ids.splice(i, 1);
+      }
+    }
   }
 
   compact(docs: Map<string, DocEntry>): void {
@@ -80,6 +104,8 @@ export class PrincipalIndex {
   /** Replaces what the index knows of a document (seq must grow). */
   apply(id: string, seq: number, leaves: LeafEntry[]): void {
     const old = this.docs.get(id);
+    // A change read again (the feed resumed before it): the entry already holds it, or newer.
+    if (old && seq <= old.seq) return;
     if (old) {
       for (const p of principalsOf(old)) {
         const l = this.lists.get(p);
@@ -108,6 +134,37 @@ export class PrincipalIndex {
       if (old) for (const p of principalsOf(old)) all.add(p);
       for (const l of this.listeners) l(all, seq);
     }
+  }
+
+  /**
+   * Replaces what the index knows of a document's leaves at the sequence it already has: a
+   * correction read from the database, not a new change. Lists of principals the document gains
+   * get it in sequence order, lists of principals it loses drop it. Does nothing (false) when the
+   * document moved on since `seq` (a newer change of the feed knows better).
+   */
+  correct(id: string, seq: number, leaves: LeafEntry[]): boolean {
+    const old = this.docs.get(id);
+    if (!old || old.seq !== seq) return false;
+    const entry: DocEntry = { seq, leaves };
+    this.docs.set(id, entry);
+    const before = principalsOf(old);
+    const after = principalsOf(entry);
+    const touched = new Set<string>();
+    for (const p of after) {
+      if (before.has(p)) continue;
+      let l = this.lists.get(p);
+      if (!l) this.lists.set(p, (l = new SeqList()));
+      l.insert(seq, id);
+      touched.add(p);
+    }
+    for (const p of before) {
+      if (after.has(p)) continue;
+      this.lists.get(p)?.remove(seq, id);
+      touched.add(p);
+    }
+    this.version++;
+    if (touched.size) for (const l of this.listeners) l(touched, seq);
+    return true;
   }
 
   /** Moves the high-water mark without a document (design docs, skipped rows). */
@@ -211,7 +268,7 @@ export class PrincipalIndex {
       }
       const leaves: LeafEntry[] = (r[2] as unknown[]).map((l) => {
         if (!Array.isArray(l) || typeof l[0] !== "string") throw new Error("index snapshot: malformed leaf");
-        return { rev: l[0], deleted: l[1] === 1, p: (l.slice(2) as unknown[]).map(String) };
+        return { rev: l[0], deleted: l[1] === 1, p: (l.slice(2) as unknown[]).map(String), v: false };
       });
       entries.push([r[0], { seq: r[1], leaves }]);
     }

@@ -5,6 +5,7 @@
  * see answers exactly like what does not exist.
  */
 import { visibleTo } from "./acl.ts";
+import { confirmLeaves } from "./confirm.ts";
 import type { FullSyncDatabase, Reader } from "./database.ts";
 import { mapLimit } from "./database.ts";
 import { badRequest, notFound, readJsonObject, sendJson, type Ctx } from "./http-util.ts";
@@ -28,8 +29,9 @@ async function visibleDbLeaves(d: FullSyncDatabase, id: string, reader: Reader) 
   return (await d.loadLeaves(id)).filter((l) => visibleTo(l.principals, reader.set));
 }
 
+/** Whether the reader may see a revision, by its own body (the body's own id, whatever was asked). */
 async function readable(d: FullSyncDatabase, id: string, body: Doc, reader: Reader): Promise<boolean> {
-  return visibleTo(await d.principalsOf(id, body), reader.set);
+  return visibleTo(await d.principalsOf(typeof body._id === "string" ? body._id : id, body), reader.set);
 }
 
 async function getOrUndefined(
@@ -203,28 +205,32 @@ export async function bulkGet(ctx: Ctx): Promise<void> {
       ...(Array.isArray(r.atts_since) ? { atts_since: (r.atts_since as unknown[]).map(String) } : {}),
     });
   }
-  const toFetch = reqs.filter((_, i) => !pre[i]);
-  const fetched = toFetch.length
-    ? await d.db.bulkGet({ docs: toFetch, revs, latest, attachments })
-    : { results: [] as { id: string; docs: BulkGetDoc[] }[] };
-  let k = 0;
-  const results: { id: string; docs: BulkGetDoc[] }[] = [];
-  for (let i = 0; i < reqs.length; i++) {
-    const req = reqs[i]!;
+  // One read per request (PouchDB's bulkGet answers grouped by id, in another order than asked),
+  // so each answer is checked against, and falls back to, the revision of its own request.
+  const results = await mapLimit(reqs, 6, async (req, i): Promise<{ id: string; docs: BulkGetDoc[] }> => {
     const p = pre[i];
-    if (p) {
-      results.push({ id: req.id, docs: [p] });
-      continue;
-    }
-    const got = fetched.results[k++];
+    if (p) return { id: req.id, docs: [p] };
+    const got = await d.db
+      .get(req.id, {
+        open_revs: [req.rev],
+        ...(revs ? { revs: true } : {}),
+        ...(latest ? { latest: true } : {}),
+        ...(attachments ? { attachments: true } : {}),
+        ...(req.atts_since ? { atts_since: req.atts_since } : {}),
+      })
+      .then((x) => x as OpenRevResult[])
+      .catch((e: unknown) => {
+        if (errorStatus(e) === 404 || errorStatus(e) === 400) return [] as OpenRevResult[];
+        throw e;
+      });
     const docs: BulkGetDoc[] = [];
-    for (const x of got?.docs ?? []) {
+    for (const x of got) {
       if (!("ok" in x)) {
         docs.push(missing(req.id, req.rev));
         continue;
       }
-      if (await readable(d, req.id, x.ok, reader)) {
-        docs.push(x);
+      if (x.ok._id === req.id && (await readable(d, req.id, x.ok, reader))) {
+        docs.push({ ok: x.ok });
         continue;
       }
       // The latest leaf is not the reader's (any more): the revision asked for, if it may see it.
@@ -235,12 +241,12 @@ export async function bulkGet(ctx: Ctx): Promise<void> {
             ...(attachments ? { attachments: true } : {}),
           })
         : undefined;
-      if (exact && (await readable(d, req.id, exact, reader))) docs.push({ ok: exact });
+      if (exact && exact._id === req.id && (await readable(d, req.id, exact, reader))) docs.push({ ok: exact });
       else docs.push(missing(req.id, req.rev));
     }
     if (!docs.length) docs.push(missing(req.id, req.rev));
-    results.push({ id: req.id, docs: dedupe(docs) });
-  }
+    return { id: req.id, docs: dedupe(docs) };
+  });
   sendJson(ctx.res, 200, { results });
 }
 
@@ -272,27 +278,19 @@ export async function allDocs(ctx: Ctx): Promise<void> {
   const skip = q.int("skip") ?? 0;
   type Row = { id: string; key: string; value: { rev: string; deleted?: true }; doc?: Doc | null };
   type ErrRow = { key: unknown; error: string };
-  const rows: (Row | ErrRow)[] = [];
-  const picked: { row: Row; others: LeafEntry[] }[] = [];
+  // What the index proposes: documents, each with the leaves it says the reader sees.
+  const proposed: { id: string; key: unknown; vis: LeafEntry[]; error?: true }[] = [];
   let total = 0;
   if (keys) {
     for (const key of keys as unknown[]) {
       const vis = typeof key === "string" ? visibleIndexLeaves(d, key, reader) : [];
-      const w = winnerOf(vis);
-      if (!w) {
-        rows.push({ key, error: "not_found" });
-        continue;
-      }
-      const row: Row = {
-        id: key as string,
-        key: key as string,
-        value: { rev: w.rev, ...(w.deleted ? { deleted: true } : {}) },
-      };
-      if (includeDocs && w.deleted) row.doc = null;
-      else if (includeDocs) picked.push({ row, others: vis.filter((l) => l !== w && !l.deleted) });
-      rows.push(row);
+      proposed.push({
+        id: typeof key === "string" ? key : "",
+        key,
+        vis,
+        ...(vis.length ? {} : { error: true as const }),
+      });
     }
-    total = rows.length;
   } else {
     const list: { id: string; w: LeafEntry; vis: LeafEntry[] }[] = [];
     for (const [id, e] of d.index.documentsOf(reader.principals)) {
@@ -324,26 +322,36 @@ export async function allDocs(ctx: Ctx): Promise<void> {
       return true;
     });
     selected = selected.slice(skip, limit === undefined ? undefined : skip + limit);
-    for (const x of selected) {
-      const row: Row = { id: x.id, key: x.id, value: { rev: x.w.rev } };
-      if (includeDocs) picked.push({ row, others: x.vis.filter((l) => l !== x.w && !l.deleted) });
-      rows.push(row);
-    }
+    for (const x of selected) proposed.push({ id: x.id, key: x.id, vis: x.vis });
   }
-  if (picked.length) {
-    const res = await d.db.bulkGet({ docs: picked.map((p) => ({ id: p.row.id, rev: p.row.value.rev })) });
-    for (let i = 0; i < picked.length; i++) {
-      const got = res.results[i]?.docs[0];
-      const doc = got && "ok" in got ? got.ok : null;
-      if (doc && conflicts && picked[i]!.others.length)
-        doc._conflicts = picked[i]!.others.sort(compareLeaves).map((l) => l.rev);
-      picked[i]!.row.doc = doc && (await readable(d, doc._id, doc, reader)) ? doc : null;
+  // Only leaves confirmed against the database are named (confirm.ts).
+  const confirmed = await confirmLeaves(
+    d,
+    reader,
+    proposed.map((x) => ({ id: x.id, leaves: x.vis })),
+    { bodies: includeDocs },
+  );
+  const out: (Row | ErrRow)[] = [];
+  proposed.forEach((x, i) => {
+    const { leaves, doc } = confirmed[i]!;
+    const w = leaves[0];
+    if (x.error !== undefined || !w || (!keys && w.deleted)) {
+      if (keys) out.push({ key: x.key, error: "not_found" });
+      return;
     }
-  }
+    const row: Row = { id: x.id, key: x.id, value: { rev: w.rev, ...(w.deleted ? { deleted: true } : {}) } };
+    if (includeDocs) {
+      const others = leaves.slice(1).filter((l) => !l.deleted);
+      const body = w.deleted ? null : (doc ?? null);
+      if (body && conflicts && others.length) body._conflicts = others.map((l) => l.rev);
+      row.doc = body;
+    }
+    out.push(row);
+  });
   sendJson(ctx.res, 200, {
-    total_rows: total,
+    total_rows: keys ? out.length : total,
     offset: keys ? 0 : skip,
-    rows,
+    rows: out,
     ...(q.bool("update_seq") ? { update_seq: d.currentSeq(reader) } : {}),
   });
 }
@@ -360,18 +368,15 @@ export async function revsDiff(ctx: Ctx): Promise<void> {
     if (!Array.isArray(revs) || !revs.every((r) => typeof r === "string")) {
       throw badRequest(`_revs_diff: the revisions of ${JSON.stringify(id)} must be an array of strings.`);
     }
-    const list = [...new Set(revs as string[])];
-    const e = d.index.docs.get(id);
-    let all: boolean;
-    let any: boolean;
-    if (e) {
-      all = e.leaves.every((l) => visibleTo(l.p, reader.set));
-      any = e.leaves.some((l) => visibleTo(l.p, reader.set));
-    } else {
-      const leaves = id.startsWith("_") ? [] : await d.loadLeaves(id);
-      all = leaves.every((l) => visibleTo(l.principals, reader.set));
-      any = leaves.some((l) => visibleTo(l.principals, reader.set));
-    }
+  }
+  // From the database, not the index: whether a revision exists is never told on its word.
+  const entries = Object.entries(body) as [string, string[]][];
+  const leavesOf = await mapLimit(entries, 8, ([id]) => (id.startsWith("_") ? Promise.resolve([]) : d.loadLeaves(id)));
+  for (const [i, [id, revs]] of entries.entries()) {
+    const list = [...new Set(revs)];
+    const leaves = leavesOf[i]!;
+    const all = leaves.every((l) => visibleTo(l.principals, reader.set));
+    const any = leaves.some((l) => visibleTo(l.principals, reader.set));
     if (!any) {
       // Unknown, or not the reader's: everything is missing (no probing).
       if (list.length) out[id] = { missing: list };

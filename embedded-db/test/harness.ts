@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { FullSyncDatabaseDecl, Principal } from "../api.ts";
+import type { FullSyncDatabase } from "../database.ts";
 import { createFullSync, type FullSyncServerExt, type FullSyncTuning } from "../index.ts";
 import { PouchDB, ensureMemoryAdapter, type PouchDb } from "../pouch.ts";
 
@@ -124,6 +125,13 @@ export async function startHarness(
       await fs.close();
     },
   };
+}
+
+/** The FullSyncDatabase behind a declared database (tests reach into its index). */
+export function database(h: Harness, name: string): FullSyncDatabase {
+  const d = (h.fs as unknown as { dbs: Map<string, FullSyncDatabase> }).dbs.get(name);
+  if (!d) throw new Error(`database ${name} is not declared`);
+  return d;
 }
 
 /** Pulls once from a remote into a device; answers the replication result. */
