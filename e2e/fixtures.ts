@@ -1,13 +1,11 @@
 import { test as base, expect, type Page } from "@playwright/test";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+import { startEngineProcess } from "./engine-process.ts";
 
 /** A running engine serving the Studio on its own temp workspace. */
 export interface Atelier {
@@ -25,40 +23,6 @@ export interface Atelier {
 export interface Upstream {
   port: number;
   calls: string[];
-}
-
-async function startEngine(dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [path.join(repoRoot, "bin/atelier.js"), "serve", "--workspace", dir, "--port", "0"],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, ATELIER_LOG_LEVEL: "warn" },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let err = "";
-  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(
-      () => reject(new Error(`The engine printed no Studio URL in 30 s:\n${out}\n${err}`)),
-      30_000,
-    );
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /Atelier Studio: (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`The engine exited (${code}):\n${out}\n${err}`));
-    });
-  });
-  return { child, url };
 }
 
 export const test = base.extend<{ atelier: Atelier; upstream: Upstream }>({
@@ -93,7 +57,7 @@ export const test = base.extend<{ atelier: Atelier; upstream: Upstream }>({
           await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
           await writeFile(path.join(dir, rel), text);
         }
-        engine = await startEngine(dir);
+        engine = await startEngineProcess(dir);
         atelier.studioUrl = engine.url;
       },
       async open(page) {

@@ -6,14 +6,12 @@
  * Run: `npm run build:renderer && npm run bench:studio` (not a test: it asserts nothing).
  */
 import { chromium } from "@playwright/test";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { chromiumLaunchOptions, startEngineProcess } from "../../e2e/engine-process.ts";
 import { generateBigProject } from "./generate.ts";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const TRIES = Number(process.env.BENCH_TRIES ?? 5);
 
 const median = (xs: number[]) => {
@@ -23,44 +21,12 @@ const median = (xs: number[]) => {
 const fmt = (xs: number[]) =>
   `median ${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}, n=${xs.length})`;
 
-async function startEngine(dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [path.join(repoRoot, "bin/atelier.js"), "serve", "--workspace", dir, "--port", "0"],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, ATELIER_LOG_LEVEL: "warn" },
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /Atelier Studio: (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once("exit", (code) => reject(new Error(`engine exited ${code}: ${out}`)));
-  });
-  return { child, url };
-}
-
 async function main(): Promise<void> {
   const ws = await mkdtemp(path.join(os.tmpdir(), "atelier-bench-studio-"));
   const big = await generateBigProject(ws);
   console.log(`Generated ${big.objects} objects in ${ws}/${big.project}`);
-  const { child, url } = await startEngine(ws);
-  const browser = await chromium.launch({
-    executablePath: process.env.ATELIER_CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  const { child, url } = await startEngineProcess(ws);
+  const browser = await chromium.launch(chromiumLaunchOptions);
   try {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     // tsx compiles this file with esbuild's keepNames: functions sent to the page call __name.
