@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { constants as fsConstants } from "node:fs";
+import { open, realpath } from "node:fs/promises";
 import path from "node:path";
 
 /**
@@ -178,6 +179,27 @@ function splitLines(text: string): string[] {
 
 const isBlank = (l: string) => /^\s*$/.test(l);
 
+/** The largest project file read (Convertigo's biggest real sub-files are a few MiB). */
+const MAX_SOURCE_FILE = 32 * 1024 * 1024;
+
+/** Why a file could not be read, in words that never quote the file (it may not be the project's). */
+function readProblem(code: string | undefined): string {
+  switch (code) {
+    case "ENOENT":
+      return "ENOENT";
+    case "EOUTSIDE":
+      return "it is a link that leads out of the project folder; links out of the source are refused";
+    case "ENOTFILE":
+      return "it is not a regular file";
+    case "ETOOLARGE":
+      return `it is larger than ${MAX_SOURCE_FILE / 1048576} MiB`;
+    case "ELOOP":
+      return "a loop of symbolic links";
+    default:
+      return code ?? "unknown error";
+  }
+}
+
 /** Reads Convertigo projects. */
 class ProjectReader {
   files: string[] = [];
@@ -185,22 +207,47 @@ class ProjectReader {
   warnings: string[] = [];
   private readonly opened = new Set<string>();
 
+  private realRoot: Promise<string> | undefined;
+
   constructor(private readonly projectDir: string) {}
 
+  /**
+   * Reads one file of the project, refusing what lies outside it: a symbolic link (of the file or
+   * of a folder on its way) that resolves out of the project folder would copy an outside file
+   * (`/etc/passwd`, a key) into the imported project and into error messages. Only regular files,
+   * at most MAX_SOURCE_FILE bytes (a FIFO or /dev/zero would hang or fill memory).
+   */
+  private async readInside(rel: string): Promise<Buffer> {
+    this.realRoot ??= realpath(this.projectDir);
+    const root = await this.realRoot;
+    const real = await realpath(path.join(this.projectDir, rel));
+    const back = path.relative(root, real);
+    if (back === "" || back.startsWith("..") || path.isAbsolute(back)) {
+      throw Object.assign(new Error("outside"), { code: "EOUTSIDE" });
+    }
+    // Non-blocking: opening a FIFO for reading would otherwise wait for a writer.
+    const fh = await open(real, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw Object.assign(new Error("not a file"), { code: "ENOTFILE" });
+      if (st.size > MAX_SOURCE_FILE) throw Object.assign(new Error("too large"), { code: "ETOOLARGE" });
+      return await fh.readFile();
+    } finally {
+      await fh.close();
+    }
+  }
+
   async readFileLines(rel: string, from?: C8oLocation): Promise<LineSource> {
-    const abs = path.join(this.projectDir, rel);
     let buf: Buffer;
     try {
-      buf = await readFile(abs);
+      buf = await this.readInside(rel);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
+      const code = readProblem((e as NodeJS.ErrnoException).code);
       if (from) {
         throw new C8oFormatError(
           from.file,
           from.line,
-          code === "ENOENT"
-            ? `the object's body is in ${rel}, which does not exist`
-            : `cannot read ${rel} (${code ?? String(e)})`,
+          code === "ENOENT" ? `the object's body is in ${rel}, which does not exist` : `cannot read ${rel} (${code})`,
         );
       }
       throw new C8oFormatError(rel, undefined, code === "ENOENT" ? "the file does not exist" : `cannot read (${code})`);

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -407,6 +407,69 @@ describe("importConvertigo on malformed input", () => {
     expect(error.file).toBe("_c8oProject/sequences/UsersOf.yaml");
     expect(error.line).toBe(2);
     expect(error.message).toContain("invalid UTF-8");
+  });
+
+  describe("links and special files never bring outside content in", () => {
+    // An outside file whose first line a parse error would quote, as /etc/passwd would be.
+    async function outsideFile(): Promise<string> {
+      const f = path.join(await tempDir("c8o-outside-"), "passwd");
+      await writeFile(f, "root:x:0:0:SECRET-LINE:/root:/bin/bash\n");
+      return f;
+    }
+
+    it("a sub-file that is a link out of the source is refused, its content never quoted", async () => {
+      const outside = await outsideFile();
+      const { error } = await importBroken(async (dir) => {
+        const f = path.join(dir, "_c8oProject/sequences/Users.yaml");
+        await rm(f);
+        await symlink(outside, f);
+      });
+      expect(error.file).toBe("c8oProject.yaml");
+      expect(error.message).toMatch(/link that leads out of the project folder/);
+      expect(error.message).not.toContain("SECRET-LINE");
+    });
+
+    it("a folder link out of the source is refused too", async () => {
+      const outsideDir = path.dirname(await outsideFile());
+      await writeFile(path.join(outsideDir, "Users.yaml"), "↓Users [sequences.GenericSequence-1]: \n  SECRET-LINE\n");
+      const { error } = await importBroken(async (dir) => {
+        const seqs = path.join(dir, "_c8oProject/sequences");
+        await cp(seqs, outsideDir, { recursive: true });
+        await rm(seqs, { recursive: true });
+        await symlink(outsideDir, seqs);
+      });
+      expect(error.message).toMatch(/link that leads out of the project folder/);
+      expect(error.message).not.toContain("SECRET-LINE");
+    });
+
+    it("c8oProject.yaml itself as a link out of the source is refused", async () => {
+      const outside = await outsideFile();
+      const { error } = await importBroken(async (dir) => {
+        await rm(path.join(dir, "c8oProject.yaml"));
+        await symlink(outside, path.join(dir, "c8oProject.yaml"));
+      });
+      expect(error.file).toBe("c8oProject.yaml");
+      expect(error.message).not.toContain("SECRET-LINE");
+    });
+
+    it("a link that stays inside the source is followed", async () => {
+      const dir = path.join(await tempDir(), "src");
+      await cp(path.join(FIXTURES, "c8oprj-lib-fullsync-grp"), dir, { recursive: true });
+      const f = path.join(dir, "_c8oProject/sequences/Users.yaml");
+      await rename(f, path.join(dir, "Users-real.yaml"));
+      await symlink(path.join(dir, "Users-real.yaml"), f);
+      const summary = await importConvertigo(dir, await tempDir(), { env: NO_KEY_ENV });
+      expect(summary.objects).toBeGreaterThan(0);
+    });
+
+    it("a sub-file that is not a regular file (a FIFO) is refused without blocking", async () => {
+      const { error } = await importBroken(async (dir) => {
+        const f = path.join(dir, "_c8oProject/sequences/Users.yaml");
+        await rm(f);
+        await new Promise<void>((resolve, reject) => execFile("mkfifo", [f], (e) => (e ? reject(e) : resolve())));
+      });
+      expect(error.message).toMatch(/not a regular file/);
+    });
   });
 
   it("an object written without its class", async () => {
