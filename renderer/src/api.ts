@@ -2,20 +2,20 @@ import {
   STUDIO_API,
   STUDIO_HEADER,
   type ApiErrorBody,
-  type ChangeResult,
   type DebugAction,
-  type FindResult,
-  type HistoryState,
-  type LogEntry,
-  type OpenWorkspaceResult,
-  type ProjectTree,
   type RunStart,
   type RunStreamEvent,
   type StudioEvent,
-  type TestResult,
-  type WorkspaceInfo,
 } from "../../engine/common/studio/api.ts";
-import type { TypeSchema } from "../../engine/common/model/typedef.ts";
+import {
+  routePath,
+  studioRoutes,
+  type PathParams,
+  type RouteAnswer,
+  type RouteRequest,
+  type StudioRouteName,
+  type StudioRoutes,
+} from "../../engine/common/studio/routes.ts";
 
 /** This window's id: the engine tags the events of its changes with it. */
 export const clientId = Math.random().toString(36).slice(2, 12);
@@ -32,19 +32,51 @@ export class ApiError extends Error {
   }
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+type Route<K extends StudioRouteName> = StudioRoutes[K];
+type Body<K extends StudioRouteName> = RouteRequest<Route<K>>["body"];
+type Query<K extends StudioRouteName> = RouteRequest<Route<K>>["query"];
+
+/** What calling route K takes: its path parameters, body and query, as the route table types them. */
+type CallInput<K extends StudioRouteName> = (keyof PathParams<Route<K>["path"]> extends never
+  ? { params?: undefined }
+  : { params: PathParams<Route<K>["path"]> }) &
+  (Body<K> extends undefined ? { body?: undefined } : { body: Body<K> }) &
+  (Query<K> extends undefined ? { query?: undefined } : { query: Query<K> });
+
+/** The URL of route K with its parameters and query. */
+function urlOf<K extends StudioRouteName>(name: K, input: CallInput<K>): string {
+  const def = studioRoutes[name];
+  let url = STUDIO_API + routePath(def.path, (input.params ?? {}) as Record<string, string>);
+  const query = input.query as Record<string, string | undefined> | undefined;
+  if (query) {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== "") qs.set(k, v);
+    const text = qs.toString();
+    if (text) url += `?${text}`;
+  }
+  return url;
+}
+
+function init(method: string, body: unknown, signal?: AbortSignal): RequestInit {
+  return {
+    method,
+    headers: {
+      [STUDIO_HEADER]: "1",
+      "x-atelier-client": clientId,
+      ...(body !== undefined ? { "content-type": "application/json" } : {}),
+    },
+    credentials: "same-origin",
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    ...(signal ? { signal } : {}),
+  };
+}
+
+/** Calls route K of the Studio API; answers what the table says it answers, or throws an ApiError. */
+async function call<K extends StudioRouteName>(name: K, input: CallInput<K>): Promise<RouteAnswer<Route<K>>> {
+  const def = studioRoutes[name];
   let res: Response;
   try {
-    res = await fetch(STUDIO_API + path, {
-      method,
-      headers: {
-        [STUDIO_HEADER]: "1",
-        "x-atelier-client": clientId,
-        ...(body !== undefined ? { "content-type": "application/json" } : {}),
-      },
-      credentials: "same-origin",
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
+    res = await fetch(urlOf(name, input), init(def.method, input.body));
   } catch (e) {
     throw new ApiError(0, "offline", `The engine cannot be reached (${(e as Error).message})`);
   }
@@ -64,75 +96,50 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
       err?.details,
     );
   }
-  return json as T;
+  return json as RouteAnswer<Route<K>>;
 }
 
-const enc = encodeURIComponent;
-
-/** The Studio API, one function per route. */
+/** The Studio API, one function per route of the route table. */
 export const api = {
-  types: () => request<TypeSchema[]>("GET", "/types"),
-  workspace: () => request<WorkspaceInfo>("GET", "/workspace"),
-  history: () => request<HistoryState>("GET", "/history"),
-  tree: (project: string) => request<ProjectTree>("GET", `/projects/${enc(project)}/tree`),
-  createProject: (name: string) => request<ChangeResult>("POST", "/projects", { name }),
-  openWorkspace: (dir: string, create: boolean) =>
-    request<OpenWorkspaceResult>("POST", "/workspace/open", { dir, create }),
-  addExample: (name: string) => request<ChangeResult>("POST", `/examples/${enc(name)}`),
+  types: () => call("types", {}),
+  workspace: () => call("workspace", {}),
+  history: () => call("history", {}),
+  tree: (project: string) => call("tree", { params: { project } }),
+  createProject: (name: string) => call("createProject", { body: { name } }),
+  openWorkspace: (dir: string, create: boolean) => call("openWorkspace", { body: { dir, create } }),
+  addExample: (name: string) => call("addExample", { params: { name } }),
   importConvertigo: (src: string, name?: string) =>
-    request<ChangeResult & { warnings: string[] }>("POST", "/import/convertigo", { src, ...(name ? { name } : {}) }),
-  create: (
-    project: string,
-    body: { parent: string; type: string; name?: string; index?: number; props?: Record<string, unknown> },
-  ) => request<ChangeResult>("POST", `/projects/${enc(project)}/objects`, body),
-  update: (
-    project: string,
-    id: string,
-    body: { rev?: string; name?: string; set?: Record<string, unknown>; unset?: string[] },
-  ) => request<ChangeResult>("PATCH", `/projects/${enc(project)}/objects/${enc(id)}`, body),
-  remove: (project: string, ids: string[]) =>
-    request<ChangeResult>("POST", `/projects/${enc(project)}/delete`, { ids }),
+    call("importConvertigo", { body: { src, ...(name ? { name } : {}) } }),
+  create: (project: string, body: Body<"create">) => call("create", { params: { project }, body }),
+  update: (project: string, id: string, body: Body<"update">) => call("update", { params: { project, id }, body }),
+  remove: (project: string, ids: string[]) => call("remove", { params: { project }, body: { ids } }),
   move: (project: string, ids: string[], parent: string, index?: number, toProject?: string) =>
-    request<ChangeResult>("POST", `/projects/${enc(project)}/move`, {
-      ids,
-      parent,
-      ...(index !== undefined ? { index } : {}),
-      ...(toProject ? { toProject } : {}),
+    call("move", {
+      params: { project },
+      body: { ids, parent, ...(index !== undefined ? { index } : {}), ...(toProject ? { toProject } : {}) },
     }),
-  duplicate: (project: string, ids: string[]) =>
-    request<ChangeResult>("POST", `/projects/${enc(project)}/duplicate`, { ids }),
+  duplicate: (project: string, ids: string[]) => call("duplicate", { params: { project }, body: { ids } }),
   paste: (project: string, parent: string, nodes: unknown[], index?: number) =>
-    request<ChangeResult>("POST", `/projects/${enc(project)}/paste`, {
-      parent,
-      nodes,
-      ...(index !== undefined ? { index } : {}),
-    }),
-  undo: () => request<ChangeResult>("POST", "/undo"),
-  redo: () => request<ChangeResult>("POST", "/redo"),
+    call("paste", { params: { project }, body: { parent, nodes, ...(index !== undefined ? { index } : {}) } }),
+  undo: () => call("undo", {}),
+  redo: () => call("redo", {}),
   find: (q: string, opts: { project?: string; in?: string[] } = {}) =>
-    request<{ results: FindResult[]; truncated: boolean }>(
-      "GET",
-      `/find?q=${enc(q)}${opts.project ? `&project=${enc(opts.project)}` : ""}${opts.in?.length ? `&in=${opts.in.join(",")}` : ""}`,
-    ),
-  references: (project: string, id: string) =>
-    request<FindResult[]>("GET", `/projects/${enc(project)}/references/${enc(id)}`),
-  log: (after = 0) => request<LogEntry[]>("GET", `/log?after=${after}`),
-  runTests: (project: string, ids?: string[]) =>
-    request<TestResult[]>("POST", `/projects/${enc(project)}/tests/run`, ids ? { ids } : {}),
-  debug: (runId: string, action: DebugAction) =>
-    request<{ ok: boolean }>("POST", `/runs/${enc(runId)}/debug`, { action }),
-  breakpoints: (runId: string, ids: string[]) =>
-    request<{ ok: boolean }>("PUT", `/runs/${enc(runId)}/breakpoints`, { ids }),
+    call("find", {
+      query: {
+        q,
+        ...(opts.project ? { project: opts.project } : {}),
+        ...(opts.in?.length ? { in: opts.in.join(",") } : {}),
+      },
+    }),
+  references: (project: string, id: string) => call("references", { params: { project, id } }),
+  log: (after = 0) => call("log", { query: { after: String(after) } }),
+  runTests: (project: string, ids?: string[]) => call("runTests", { params: { project }, body: ids ? { ids } : {} }),
+  debug: (runId: string, action: DebugAction) => call("debug", { params: { id: runId }, body: { action } }),
+  breakpoints: (runId: string, ids: string[]) => call("breakpoints", { params: { id: runId }, body: { ids } }),
 
   /** Starts a run and calls `onEvent` for each event of its stream, until the run ends. */
   async run(req: RunStart, onEvent: (ev: RunStreamEvent) => void, signal?: AbortSignal): Promise<void> {
-    const res = await fetch(STUDIO_API + "/runs", {
-      method: "POST",
-      headers: { [STUDIO_HEADER]: "1", "x-atelier-client": clientId, "content-type": "application/json" },
-      body: JSON.stringify(req),
-      credentials: "same-origin",
-      ...(signal ? { signal } : {}),
-    });
+    const res = await fetch(urlOf("run", { body: req }), init(studioRoutes.run.method, req, signal));
     if (!res.ok || !res.body) {
       const body = (await res.json().catch(() => undefined)) as ApiErrorBody | undefined;
       throw new ApiError(res.status, body?.error.code ?? "http_error", body?.error.message ?? `HTTP ${res.status}`);
@@ -155,7 +162,7 @@ export const api = {
 
   /** Listens to the workspace's live events; answers a function that stops listening. */
   events(onEvent: (ev: StudioEvent) => void, onState?: (connected: boolean) => void): () => void {
-    const source = new EventSource(STUDIO_API + "/events");
+    const source = new EventSource(urlOf("events", {}));
     source.onmessage = (m) => {
       try {
         onEvent(JSON.parse(m.data as string) as StudioEvent);

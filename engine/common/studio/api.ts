@@ -56,7 +56,7 @@ export interface WorkspaceInfo {
 
 /** The answer of POST /workspace/open: where the Studio will be once the engine has restarted. */
 export interface OpenWorkspaceResult {
-  /** The new Studio URL (a new token); it answers once the engine serves the new workspace. */
+  /** The Studio's URL (never a token: the window's cookie stays valid across the restart). */
   url: string;
   dir: string;
 }

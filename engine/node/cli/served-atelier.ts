@@ -8,7 +8,7 @@ import { StudioError } from "../studio/studio-service.ts";
 
 /**
  * An Atelier served on one port whose Studio may open another workspace: `atelier serve` and
- * `npm start` in the browser. Opening a workspace checks the folder, answers the new Studio URL,
+ * `npm start` in the browser. Opening a workspace checks the folder, answers the Studio's URL,
  * then restarts the whole engine there on the same port (what the engine serves, its FullSync
  * data, its watchers all belong to one workspace). A workspace that fails to start puts the
  * previous one back, so the page always has an engine to come back to.
@@ -88,8 +88,10 @@ export class ServedAtelier {
     } catch (e) {
       throw new StudioError(400, "invalid_config", (e as Error).message);
     }
-    const token = randomBytes(24).toString("base64url");
-    const url = new URL(`${STUDIO_PATH}?token=${token}`, this.running.url).toString();
+    // The Studio keeps its token across the restart (same port, so the same cookie name): the
+    // window that asked stays signed in, and the answer never has to carry a token.
+    const token = this.running.studio?.auth.token ?? randomBytes(24).toString("base64url");
+    const url = new URL(STUDIO_PATH, this.running.url).toString();
     this.switching = true;
     return { url, dir: abs, afterReply: () => void this.restart(abs, token).finally(() => (this.switching = false)) };
   }

@@ -290,12 +290,13 @@ function ImportConvertigo({ initialSrc }: { initialSrc?: string }) {
 }
 
 /** Waits until the restarted engine signs the browser in at `url` (303), then goes there. */
-async function followRestart(url: string): Promise<void> {
+async function followRestart(url: string, dir: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const res = await fetch(url, { redirect: "manual", cache: "no-store" }).catch(() => undefined);
-    // The old engine refuses the new token (401) until it stops; the new one answers a redirect.
-    if (res && (res.type === "opaqueredirect" || res.status === 303)) {
+    // The Studio keeps its token across the restart: once the engine answers with the new
+    // folder, the page reloads there, still signed in.
+    const info = await api.workspace().catch(() => undefined);
+    if (info?.dir === dir) {
       window.location.href = url;
       return;
     }
@@ -320,7 +321,7 @@ function OpenWorkspace() {
           .openWorkspace(dir.trim(), create)
           .then((r) => {
             notify(`Opening ${r.dir}…`, "info");
-            return followRestart(r.url);
+            return followRestart(r.url, r.dir);
           })
           .catch((e: Error) => {
             notify(e.message);

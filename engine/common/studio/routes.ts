@@ -1,0 +1,266 @@
+/**
+ * The Studio API's route table: every route the engine serves under STUDIO_API, once, with its
+ * method, path, request schema, answer type and guard. The engine registers its routes from this
+ * table (engine/node/studio/routes/), the renderer derives its client from it (renderer/src/api.ts),
+ * and a test checks that the routes served and the table are the same set.
+ *
+ * Why a table: authorization used to be decided from a URL prefix while the router matched the
+ * decoded path, so `/api/%73tudio/...` reached the routes unguarded. A route here cannot be declared
+ * without its `guard`, and the guard is attached to the route itself.
+ */
+import Type, { type Static, type TSchema } from "typebox";
+import type { TypeSchema } from "../model/typedef.ts";
+import type {
+  ChangeResult,
+  FindResult,
+  HistoryState,
+  LogEntry,
+  OpenWorkspaceResult,
+  ProjectTree,
+  TestResult,
+  WorkspaceInfo,
+} from "./api.ts";
+
+/**
+ * Who may call a route. `studio`: a signed-in Studio window (token cookie or bearer, same origin,
+ * the x-atelier-studio header). `studio-stream`: the same without the header, for EventSource,
+ * which cannot send headers (read-only streams only).
+ */
+export type StudioGuard = "studio" | "studio-stream";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** Carries a route's answer type without a value (the table is data; the type is for both sides). */
+export interface Answer<T> {
+  readonly __answer?: T;
+}
+const answer = <T>(): Answer<T> => ({});
+
+export interface RouteDef {
+  method: HttpMethod;
+  /** Below STUDIO_API; `:name` segments are path parameters. */
+  path: string;
+  guard: StudioGuard;
+  body?: TSchema;
+  query?: TSchema;
+  /** Streams answer by themselves (newline-delimited JSON, server-sent events). */
+  stream?: "ndjson" | "sse";
+  answer: Answer<unknown>;
+}
+
+// Bounds on what a caller may send: every list and string has a ceiling.
+const MAX_IDS = 10_000;
+const Id = Type.String({ minLength: 1, maxLength: 200 });
+const Name = Type.String({ minLength: 1, maxLength: 200 });
+const Ids = Type.Array(Id, { maxItems: MAX_IDS });
+const Index = Type.Integer({ minimum: 0, maximum: 1_000_000 });
+const Props = Type.Record(Type.String({ maxLength: 200 }), Type.Unknown());
+const Path = Type.String({ minLength: 1, maxLength: 4096 });
+
+const strict = { additionalProperties: false } as const;
+
+export const CreateBody = Type.Object(
+  {
+    parent: Id,
+    type: Type.String({ minLength: 1, maxLength: 100 }),
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    index: Type.Optional(Index),
+    props: Type.Optional(Props),
+  },
+  strict,
+);
+export const UpdateBody = Type.Object(
+  {
+    rev: Type.Optional(Type.String({ maxLength: 100 })),
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    set: Type.Optional(Props),
+    unset: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 1000 })),
+  },
+  strict,
+);
+export const MoveBody = Type.Object(
+  { ids: Ids, parent: Id, toProject: Type.Optional(Name), index: Type.Optional(Index) },
+  strict,
+);
+export const PasteBody = Type.Object(
+  { parent: Id, nodes: Type.Array(Type.Unknown(), { maxItems: MAX_IDS }), index: Type.Optional(Index) },
+  strict,
+);
+export const RunStartBody = Type.Object(
+  {
+    project: Name,
+    sequence: Type.Optional(Name),
+    connector: Type.Optional(Name),
+    transaction: Type.Optional(Name),
+    inputs: Props,
+    debug: Type.Optional(Type.Boolean()),
+    breakpoints: Type.Optional(Ids),
+  },
+  strict,
+);
+export const FindQuery = Type.Object(
+  {
+    q: Type.Optional(Type.String({ maxLength: 1000 })),
+    project: Type.Optional(Type.String({ maxLength: 200 })),
+    in: Type.Optional(Type.String({ maxLength: 100 })),
+    limit: Type.Optional(Type.String({ pattern: "^[0-9]{1,5}$" })),
+  },
+  strict,
+);
+
+/** Every route of the Studio API. */
+export const studioRoutes = {
+  session: {
+    method: "GET",
+    path: "/session",
+    guard: "studio",
+    answer: answer<{ workspace: string; history: HistoryState }>(),
+  },
+  types: { method: "GET", path: "/types", guard: "studio", answer: answer<TypeSchema[]>() },
+  workspace: { method: "GET", path: "/workspace", guard: "studio", answer: answer<WorkspaceInfo>() },
+  openWorkspace: {
+    method: "POST",
+    path: "/workspace/open",
+    guard: "studio",
+    body: Type.Object({ dir: Path, create: Type.Optional(Type.Boolean()) }, strict),
+    answer: answer<OpenWorkspaceResult>(),
+  },
+  createProject: {
+    method: "POST",
+    path: "/projects",
+    guard: "studio",
+    body: Type.Object({ name: Name }, strict),
+    answer: answer<ChangeResult>(),
+  },
+  addExample: { method: "POST", path: "/examples/:name", guard: "studio", answer: answer<ChangeResult>() },
+  importConvertigo: {
+    method: "POST",
+    path: "/import/convertigo",
+    guard: "studio",
+    body: Type.Object({ src: Path, name: Type.Optional(Type.String({ maxLength: 200 })) }, strict),
+    answer: answer<ChangeResult & { warnings: string[] }>(),
+  },
+  tree: { method: "GET", path: "/projects/:project/tree", guard: "studio", answer: answer<ProjectTree>() },
+  create: {
+    method: "POST",
+    path: "/projects/:project/objects",
+    guard: "studio",
+    body: CreateBody,
+    answer: answer<ChangeResult>(),
+  },
+  update: {
+    method: "PATCH",
+    path: "/projects/:project/objects/:id",
+    guard: "studio",
+    body: UpdateBody,
+    answer: answer<ChangeResult>(),
+  },
+  remove: {
+    method: "POST",
+    path: "/projects/:project/delete",
+    guard: "studio",
+    body: Type.Object({ ids: Ids }, strict),
+    answer: answer<ChangeResult>(),
+  },
+  move: {
+    method: "POST",
+    path: "/projects/:project/move",
+    guard: "studio",
+    body: MoveBody,
+    answer: answer<ChangeResult>(),
+  },
+  duplicate: {
+    method: "POST",
+    path: "/projects/:project/duplicate",
+    guard: "studio",
+    body: Type.Object({ ids: Ids }, strict),
+    answer: answer<ChangeResult>(),
+  },
+  paste: {
+    method: "POST",
+    path: "/projects/:project/paste",
+    guard: "studio",
+    body: PasteBody,
+    answer: answer<ChangeResult>(),
+  },
+  history: { method: "GET", path: "/history", guard: "studio", answer: answer<HistoryState>() },
+  undo: { method: "POST", path: "/undo", guard: "studio", answer: answer<ChangeResult>() },
+  redo: { method: "POST", path: "/redo", guard: "studio", answer: answer<ChangeResult>() },
+  find: {
+    method: "GET",
+    path: "/find",
+    guard: "studio",
+    query: FindQuery,
+    answer: answer<{ results: FindResult[]; truncated: boolean }>(),
+  },
+  references: {
+    method: "GET",
+    path: "/projects/:project/references/:id",
+    guard: "studio",
+    answer: answer<FindResult[]>(),
+  },
+  log: {
+    method: "GET",
+    path: "/log",
+    guard: "studio",
+    query: Type.Object({ after: Type.Optional(Type.String({ pattern: "^[0-9]{1,15}$" })) }, strict),
+    answer: answer<LogEntry[]>(),
+  },
+  runTests: {
+    method: "POST",
+    path: "/projects/:project/tests/run",
+    guard: "studio",
+    body: Type.Object({ ids: Type.Optional(Ids) }, strict),
+    answer: answer<TestResult[]>(),
+  },
+  run: { method: "POST", path: "/runs", guard: "studio", body: RunStartBody, stream: "ndjson", answer: answer<void>() },
+  debug: {
+    method: "POST",
+    path: "/runs/:id/debug",
+    guard: "studio",
+    body: Type.Object(
+      { action: Type.Union([Type.Literal("continue"), Type.Literal("step"), Type.Literal("stop")]) },
+      strict,
+    ),
+    answer: answer<{ ok: boolean }>(),
+  },
+  breakpoints: {
+    method: "PUT",
+    path: "/runs/:id/breakpoints",
+    guard: "studio",
+    body: Type.Object({ ids: Ids }, strict),
+    answer: answer<{ ok: boolean }>(),
+  },
+  events: { method: "GET", path: "/events", guard: "studio-stream", stream: "sse", answer: answer<void>() },
+} as const satisfies Record<string, RouteDef>;
+
+export type StudioRoutes = typeof studioRoutes;
+export type StudioRouteName = keyof StudioRoutes;
+
+/** The `:name` parameters of a path, as an object type. */
+export type PathParams<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
+  ? { [K in Name]: string } & PathParams<`/${Rest}`>
+  : P extends `${string}:${infer Name}`
+    ? { [K in Name]: string }
+    : Record<never, never>;
+
+type SchemaOf<R, K extends string> = R extends { [k in K]: infer S extends TSchema } ? Static<S> : undefined;
+
+/** What a call of route R sends: its path parameters, body and query. */
+export interface RouteRequest<R extends RouteDef> {
+  params: PathParams<R["path"]>;
+  body: SchemaOf<R, "body">;
+  query: SchemaOf<R, "query">;
+}
+
+/** What route R answers. */
+export type RouteAnswer<R extends RouteDef> = R["answer"] extends Answer<infer T> ? T : never;
+
+/** A route's concrete path: its parameters filled in, percent-encoded. */
+export function routePath(path: string, params: Record<string, string>): string {
+  return path.replace(/:([A-Za-z_]\w*)/g, (_m, name: string) => {
+    const v = params[name];
+    if (v === undefined) throw new Error(`routePath: missing parameter "${name}" of ${path}`);
+    return encodeURIComponent(v);
+  });
+}
