@@ -2,6 +2,7 @@ import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node
 import { newId, type Issue, type ObjNode } from "../model/node.ts";
 import { isDefaultValue } from "../model/props.ts";
 import { getType } from "../model/registry.ts";
+import { migrateProps, NewerTypeVersionError, versionsOf } from "../model/versions.ts";
 
 /**
  * The Atelier project file format: each file holds one object (a project, a connector, a
@@ -13,13 +14,15 @@ import { getType } from "../model/registry.ts";
 export const FORMAT_VERSION = 1;
 
 /** Keys of an object's mapping that are not properties. */
-const RESERVED = new Set(["type", "name", "id", "children", "atelier"]);
+const RESERVED = new Set(["type", "name", "id", "children", "atelier", "versions"]);
 
 export interface ParsedFile {
   /** The object, or undefined when the file could not be read at all. */
   node?: ObjNode;
   /** Problems that stop the whole file from loading (syntax errors...). */
   errors: Issue[];
+  /** Objects read at an older version of their type and brought up to date (what was done). */
+  migrated?: string[];
 }
 
 /** A stable id derived from a text (FNV-1a twice, base 36): for objects written without one. */
@@ -78,8 +81,59 @@ export function parseObjectFile(text: string, file: string): ParsedFile {
     });
     return { errors };
   }
+  const versionsNode = root.get("versions", true) as YamlNode | undefined;
+  const versions = readVersions(versionsNode);
+  if (typeof versions === "string") {
+    return { errors: [{ message: versions, location: { file, line: lineOf(versionsNode) }, origin: "file" }] };
+  }
   const node = toObjNode(root, file, lineOf, "");
-  return { node, errors };
+  const migrated: string[] = [];
+  const newer: Issue[] = [];
+  const visit = (n: ObjNode) => {
+    if (getType(n.type)) {
+      try {
+        const m = migrateProps(n.type, versions[n.type] ?? 1, n.props);
+        if (m.applied.length) {
+          n.props = m.props;
+          migrated.push(...m.applied.map((a) => `${n.name}: ${a}`));
+        }
+      } catch (e) {
+        if (!(e instanceof NewerTypeVersionError)) {
+          newer.push({
+            message: `${n.type} "${n.name}" could not be brought up to date: ${(e as Error).message}`,
+            location: n.location,
+            origin: "file",
+          });
+        } else if (!newer.some((x) => x.message.includes(`${e.type} objects`))) {
+          newer.push({
+            message: `This file was ${e.message}`,
+            location: { file, line: lineOf(versionsNode) },
+            origin: "file",
+          });
+        }
+      }
+    }
+    for (const c of n.children) visit(c);
+  };
+  visit(node);
+  if (newer.length) return { errors: newer };
+  return { node, errors, ...(migrated.length ? { migrated } : {}) };
+}
+
+/** The `versions:` map of a file (type → version, 1 when absent), or a message saying what is wrong. */
+function readVersions(n: YamlNode | undefined): Record<string, number> | string {
+  if (n === undefined || (isScalar(n) && n.value === null)) return {};
+  if (!isMap(n)) return "`versions` must map type names to version numbers";
+  const out: Record<string, number> = Object.create(null) as Record<string, number>;
+  for (const pair of n.items) {
+    const type = isScalar(pair.key) ? String(pair.key.value) : "";
+    const v = isScalar(pair.value) ? pair.value.value : undefined;
+    if (!type || typeof v !== "number" || !Number.isInteger(v) || v < 1) {
+      return `\`versions\`: the version of "${type}" must be a whole number ≥ 1`;
+    }
+    out[type] = v;
+  }
+  return out;
 }
 
 function toObjNode(
@@ -189,8 +243,27 @@ export function serializeObjectFile(
   node: ObjNode,
   opts: { inOwnFile?: (child: ObjNode) => boolean; header?: Record<string, unknown> } = {},
 ): string {
-  const plain = toPlain(node, opts.inOwnFile ?? (() => false));
-  const withHeader = opts.header ? { ...opts.header, ...plain } : plain;
+  const inOwnFile = opts.inOwnFile ?? (() => false);
+  const plain = toPlain(node, inOwnFile);
+  // The versions of the types written here, so a reader knows what it reads (see versions.ts).
+  const written: ObjNode[] = [node];
+  const collect = (n: ObjNode) => {
+    for (const c of n.children) {
+      written.push(c);
+      collect(c);
+    }
+  };
+  for (const c of node.children) {
+    if (inOwnFile(c)) continue;
+    written.push(c);
+    collect(c);
+  }
+  const versions = versionsOf(written);
+  const withHeader = {
+    ...(opts.header ?? {}),
+    ...(Object.keys(versions).length ? { versions } : {}),
+    ...plain,
+  };
   const doc = new Document(withHeader);
   return doc.toString({ lineWidth: 0, blockQuote: "literal", indentSeq: true });
 }

@@ -169,11 +169,32 @@ export interface BuiltInVariable {
 export type StepRun = (ctx: StepContext) => Promise<unknown> | unknown;
 
 /**
+ * One step of a type's history: turns the properties of an object saved at version `to - 1` into
+ * the properties version `to` means. Pure: it gets a copy and answers the new properties (files
+ * leave defaults out, so a changed default is a migration that writes the old default in).
+ */
+export interface Migration {
+  to: number;
+  /** What changed, for people (shown when a project is migrated). */
+  description: string;
+  up(props: Record<string, unknown>): Record<string, unknown>;
+}
+
+/**
  * One object type, defined once: the Studio's tree and property panel, the file format,
  * validation and the runtime all read this definition.
  */
 export interface TypeDef {
   type: string;
+  /**
+   * The version of the type's properties (1 when absent). Files record the versions they were
+   * written with; older objects are migrated when read, newer ones refused. Changing a property
+   * (name, kind, default, allowed values) means a new version and a migration: a test holds the
+   * registry to it (engine/common/model/versions.test.ts).
+   */
+  version?: number;
+  /** Ordered steps from version 1 up to `version`: `to` is 2, 3, ... `version`. */
+  migrations?: readonly Migration[];
   label: string;
   category: Category;
   /** Icon name (the Studio maps names to glyphs). */
