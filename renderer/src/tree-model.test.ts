@@ -11,6 +11,7 @@ import {
   joinPath,
   navigate,
   parseFieldValue,
+  renameProblem,
   rowKey,
   scopeOf,
   toObjNode,
@@ -129,6 +130,30 @@ describe("deltas and trees", () => {
     expect(scope.variables).toEqual([{ name: "who", dataType: "string" }]);
     expect(scope.earlierSteps.map((s) => s.name)).toEqual(["prepare", "box", "inner", "second"]);
     expect(scopeOf(state, "b", types).earlierSteps.map((s) => s.name)).toEqual(["prepare"]);
+  });
+});
+
+describe("names", () => {
+  it("refuses, before asking the engine, the names it would refuse (engine/common/model/naming.ts)", () => {
+    expect(renameProblem(state, "s", "Api", types)).toBeUndefined();
+    expect(renameProblem(state, "s", "main seq", types)?.message).toMatch(/"main seq" cannot be a Sequence name/);
+    expect(renameProblem(state, "v1", "who", types)).toBeUndefined();
+    const two = applyDelta(state, {
+      project: "Shop",
+      rev: 4,
+      upserts: [
+        { ...state.nodes.get("s")!, children: [...state.nodes.get("s")!.children, "v2"] },
+        { id: "v2", type: "Variable", name: "whom", props: {}, children: [], parent: "s" },
+      ],
+      removed: [],
+    });
+    expect(renameProblem(two, "v2", "who", types)).toEqual({
+      code: "name_taken",
+      message: 'Main already holds a variable named "who"',
+    });
+    // Steps may share a name; the project is renamed through its folder (the engine says so).
+    expect(renameProblem(state, "d", "prepare", types)).toBeUndefined();
+    expect(renameProblem(state, "p", "x y", types)).toBeUndefined();
   });
 });
 

@@ -1,9 +1,18 @@
 /**
  * The Studio's view of project trees: flat maps of objects, deltas from the engine applied to
- * them, the rows the explorer shows, scopes for completion and the source picker. Pure code (no
- * React, no DOM), tested in tree-model.test.ts.
+ * them, the rows the explorer shows; scopes (for completion and the source picker) and name
+ * checks come from engine/common's rules, applied to the flat maps. Pure code (no React, no DOM),
+ * tested in tree-model.test.ts.
  */
+import { nameProblem, type NameProblem } from "../../engine/common/model/naming.ts";
 import type { ObjNode } from "../../engine/common/model/node.ts";
+import {
+  enclosingRequestable as requestableOf,
+  flatView,
+  scopeOf as scopeIn,
+  type ProjectView,
+  type Scope,
+} from "../../engine/common/model/scope.ts";
 import type { TypeSchema } from "../../engine/common/model/typedef.ts";
 import type { FlatNode, ProjectDelta, ProjectTree } from "../../engine/common/studio/api.ts";
 
@@ -189,23 +198,18 @@ export function toObjNode(p: ProjectState, id: string): ObjNode | undefined {
   };
 }
 
+/** The scope rules' view of a project state (engine/common/model/scope.ts). */
+function viewOf(p: ProjectState, types: Map<string, TypeSchema>): ProjectView<FlatNode> {
+  return flatView(p.nodes, (type) => types.get(type)?.category);
+}
+
 /** The sequence or transaction an object belongs to (itself when it is one). */
 export function enclosingRequestable(
   p: ProjectState,
   id: string,
   types: Map<string, TypeSchema>,
 ): { node: FlatNode; connector?: FlatNode } | undefined {
-  let cur = p.nodes.get(id);
-  while (cur) {
-    const cat = types.get(cur.type)?.category;
-    if (cat === "sequence") return { node: cur };
-    if (cat === "transaction") {
-      const connector = cur.parent !== undefined ? p.nodes.get(cur.parent) : undefined;
-      return { node: cur, ...(connector ? { connector } : {}) };
-    }
-    cur = cur.parent !== undefined ? p.nodes.get(cur.parent) : undefined;
-  }
-  return undefined;
+  return requestableOf(viewOf(p, types), id);
 }
 
 /** Is the object a step (a node of the sequence graph, a place for a breakpoint)? */
@@ -213,42 +217,32 @@ export function isStep(n: FlatNode | undefined, types: Map<string, TypeSchema>):
   return Boolean(n && types.get(n.type)?.category === "step");
 }
 
-export interface Scope {
-  /** Input variables of the sequence or transaction. */
-  variables: { name: string; dataType: string }[];
-  /** Steps that run before this object (document order, its ancestors left out). */
-  earlierSteps: { id: string; name: string; type: string }[];
-}
+export type { Scope };
 
 /** What an object's code and sources can read: the variables and the earlier steps' outputs. */
 export function scopeOf(p: ProjectState, id: string, types: Map<string, TypeSchema>): Scope {
-  const req = enclosingRequestable(p, id, types);
-  const scope: Scope = { variables: [], earlierSteps: [] };
-  if (!req) return scope;
-  for (const c of req.node.children) {
-    const n = p.nodes.get(c);
-    if (n?.type === "Variable") scope.variables.push({ name: n.name, dataType: String(n.props.dataType ?? "string") });
-  }
-  const ancestors = new Set<string>();
-  let cur = p.nodes.get(id);
-  while (cur?.parent !== undefined) {
-    ancestors.add(cur.parent);
-    cur = p.nodes.get(cur.parent);
-  }
-  let done = false;
-  const visit = (nid: string) => {
-    if (done) return;
-    if (nid === id) {
-      done = true;
-      return;
-    }
-    const n = p.nodes.get(nid);
-    if (!n) return;
-    if (isStep(n, types) && !ancestors.has(n.id)) scope.earlierSteps.push({ id: n.id, name: n.name, type: n.type });
-    for (const c of n.children) visit(c);
-  };
-  for (const c of req.node.children) visit(c);
-  return scope;
+  return scopeIn(viewOf(p, types), id);
+}
+
+/**
+ * What the engine would refuse in renaming an object `name` (naming.ts, the rule it applies):
+ * checked before sending, so a refused name is said at once and nothing is reloaded.
+ */
+export function renameProblem(
+  p: ProjectState,
+  id: string,
+  name: string,
+  types: Map<string, TypeSchema>,
+): NameProblem | undefined {
+  const node = p.nodes.get(id);
+  const parent = node?.parent !== undefined ? p.nodes.get(node.parent) : undefined;
+  // A project (no parent) is renamed through its folder: the engine says so.
+  if (!node || !parent) return undefined;
+  const siblings = parent.children.flatMap((c) => {
+    const s = p.nodes.get(c);
+    return s ? [{ id: s.id, name: s.name, category: types.get(s.type)?.category }] : [];
+  });
+  return nameProblem(name, types.get(node.type), { parentName: parent.name, siblings, selfId: id });
 }
 
 /** Moves the active row with the keyboard; answers the new key, or undefined to stay. */

@@ -17,7 +17,22 @@ export type PropKind =
   | "source" // { step: <id of an earlier step>, path: <JSON path into its output> }
   | "keyValue" // { [name]: string }
   | "stringList" // string[]
-  | "reference"; // the name of another object (a connector, a transaction, a sequence...)
+  | "reference"; // names another object: what and where say `refers` and `qualifiedBy` (references.ts)
+
+/** What a "reference" property names. */
+export type RefersTo = "project" | "connector" | "transaction" | "sequence" | "step";
+
+/**
+ * Where a reference's target is looked up: the sibling properties that name its project and, for
+ * a transaction, its connector. A value is a bare name (a step's: its id); an empty or absent
+ * qualifier means the referencing object's own project, and that project's default connector.
+ */
+export interface ReferenceQualifiers {
+  /** The property naming the target's project. */
+  project?: string;
+  /** The property naming the connector of the target transaction. */
+  connector?: string;
+}
 
 export interface PropDef {
   name: string;
@@ -33,7 +48,9 @@ export interface PropDef {
   /** A regular expression the whole string value must match (kind string). */
   pattern?: string;
   /** What kind of object a "reference" names. */
-  refers?: "connector" | "transaction" | "sequence" | "project";
+  refers?: RefersTo;
+  /** For a "reference": the sibling properties saying where its target is (none: this project). */
+  qualifiedBy?: ReferenceQualifiers;
   /** Groups properties in the Studio's panel. */
   group?: string;
   /** Extra check, run after the kind's own; returns a message when the value is wrong. */

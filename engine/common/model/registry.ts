@@ -1,4 +1,5 @@
 import { allTypes, type TypeName } from "../types/index.ts";
+import { nameProblem, siblingNameClashes } from "./naming.ts";
 import type { Issue, ObjNode } from "./node.ts";
 import { checkPropValue } from "./props.ts";
 import type { TypeDef, TypeSchema } from "./typedef.ts";
@@ -42,12 +43,9 @@ export function acceptedChildTypes(parentType: string): TypeDef[] {
   return allTypes.filter((t) => t.type !== "Foreign" && acceptsChild(parentType, t.type));
 }
 
-/** Categories whose names must be unique among siblings (they are file names or keys). */
-const UNIQUE_NAME_CATEGORIES = new Set(["connector", "transaction", "sequence", "variable", "setting", "test"]);
-
 /**
- * Checks one object (not its descendants): known type, property values, unknown properties,
- * accepted children, sibling name clashes, the type's own checks.
+ * Checks one object (not its descendants): known type, its name (naming.ts), property values,
+ * unknown properties, accepted children, sibling name clashes, the type's own checks.
  */
 export function checkNode(node: ObjNode, parent?: ObjNode): Issue[] {
   const issues: Issue[] = [];
@@ -57,6 +55,10 @@ export function checkNode(node: ObjNode, parent?: ObjNode): Issue[] {
     return issues;
   }
   if (!node.name || typeof node.name !== "string") issues.push({ message: "The object has no name" });
+  else {
+    const named = nameProblem(node.name, def);
+    if (named) issues.push({ message: named.message });
+  }
   if (parent && byName.has(parent.type) && !acceptsChild(parent.type, node.type)) {
     issues.push({ message: `A ${parent.type} cannot hold a ${node.type}` });
   }
@@ -71,14 +73,8 @@ export function checkNode(node: ObjNode, parent?: ObjNode): Issue[] {
     if (msg) issues.push({ message: msg, prop: p.name });
   }
   for (const msg of def.check?.(node) ?? []) issues.push({ message: msg });
-  const seen = new Map<string, string>();
-  for (const c of node.children) {
-    const cd = byName.get(c.type);
-    if (!cd || !UNIQUE_NAME_CATEGORIES.has(cd.category)) continue;
-    const key = `${cd.category}:${c.name}`;
-    if (seen.has(key)) issues.push({ message: `Two ${cd.category} objects are named "${c.name}"` });
-    seen.set(key, c.id);
-  }
+  const children = node.children.map((c) => ({ name: c.name, category: byName.get(c.type)?.category }));
+  for (const msg of siblingNameClashes(children)) issues.push({ message: msg });
   return issues;
 }
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { C8O_DEFAULT_PASSPHRASE, cipherC8o, decipherC8o, looksCiphered } from "./c8o-crypto.ts";
 import { readSmartType, readVector } from "./c8o-values.ts";
 import { C8oFormatError, readC8oProject } from "./c8o-yaml.ts";
-import { jsInteropProblems } from "./mapper.ts";
+import { jsInteropProblems } from "./map/js-interop.ts";
 import { parsePlainXPath, toJsAccessor, toJsonPath } from "./xpath.ts";
 
 const temps: string[] = [];

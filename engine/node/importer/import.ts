@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm, rmdir } from "node:fs/promises";
 import path from "node:path";
 import type { ObjNode } from "../../common/model/node.ts";
-import { NAME_PATTERN } from "../../common/types/shared-props.ts";
+import { isFileName, NAME_PATTERN } from "../../common/model/naming.ts";
 import { exists, loadProject, saveProject, type LoadedProject } from "../project/project-files.ts";
 import { SecretBox } from "../project/secrets.ts";
 import { C8O_DEFAULT_PASSPHRASE } from "./c8o-crypto.ts";
@@ -39,8 +39,6 @@ export interface ImportSummary {
   secrets: string[];
 }
 
-const NAME_RE = new RegExp(`^${NAME_PATTERN}$`);
-
 /**
  * Imports a Convertigo project folder (c8oProject.yaml + _c8oProject/) into a workspace: the
  * project folder `<workspaceDir>/<name>` is created, never overwritten. The project is built in a
@@ -58,7 +56,7 @@ export async function importConvertigo(
   const warnings = [...source.warnings];
 
   let name = opts.name ?? source.project.name;
-  if (!NAME_RE.test(name)) {
+  if (!isFileName(name)) {
     if (opts.name !== undefined) throw new Error(`"${name}" is not a valid project name (${NAME_PATTERN})`);
     const fixed = name.replace(/[^A-Za-z0-9_.-]/g, "_").replace(/^([^A-Za-z_])/, "_$1");
     warnings.push(`c8oProject.yaml:${source.project.location.line}: project "${name}" is imported as "${fixed}"`);

@@ -1,7 +1,12 @@
-import type { ObjNode } from "../../common/model/node.ts";
-import { getType, propOrDefault } from "../../common/model/registry.ts";
+import { pathTo, type ObjNode } from "../../common/model/node.ts";
+import { referencesTo, type ProjectRoot } from "../../common/model/references.ts";
+import { getType } from "../../common/model/registry.ts";
 import type { FindResult } from "../../common/studio/api.ts";
-import type { Workspace } from "../project/workspace.ts";
+
+/** The projects searched: a Workspace, or any map of projects by name (tests). */
+export interface ProjectsView {
+  readonly projects: ReadonlyMap<string, ProjectRoot>;
+}
 
 export interface FindQuery {
   text: string;
@@ -19,7 +24,7 @@ function excerpt(text: string, at: number, len: number): string {
 }
 
 /** Searches objects of the workspace by name, type (or its label) and property values. */
-export function findObjects(ws: Workspace, q: FindQuery): { results: FindResult[]; truncated: boolean } {
+export function findObjects(ws: ProjectsView, q: FindQuery): { results: FindResult[]; truncated: boolean } {
   const needle = q.text.trim().toLowerCase();
   const where = new Set(q.in?.length ? q.in : ["name", "type", "value"]);
   const limit = q.limit ?? 500;
@@ -80,65 +85,27 @@ export function findObjects(ws: Workspace, q: FindQuery): { results: FindResult[
   return { results, truncated };
 }
 
-/** The steps that call a transaction or a sequence, across the workspace. */
-export function findReferences(ws: Workspace, project: string, targetId: string): FindResult[] {
-  const p = ws.get(project);
-  if (!p) return [];
-  let target: ObjNode | undefined;
-  let targetConnector: ObjNode | undefined;
-  const locate = (n: ObjNode, parent?: ObjNode) => {
-    if (target) return;
-    if (n.id === targetId) {
-      target = n;
-      targetConnector = parent;
-      return;
-    }
-    for (const c of n.children) locate(c, n);
-  };
-  locate(p.root);
-  if (!target) return [];
-  const category = getType(target.type)?.category;
-  if (category !== "transaction" && category !== "sequence") return [];
-  const connectors = p.root.children.filter((c) => getType(c.type)?.category === "connector");
-  const defaultConnector =
-    connectors.find((c) => propOrDefault<boolean>(c, "isDefault")) ??
-    (connectors.length === 1 ? connectors[0] : undefined);
-  const out: FindResult[] = [];
-  for (const other of ws.projects.values()) {
-    const visit = (n: ObjNode, trail: string[]) => {
-      const path = [...trail, n.name];
-      const projectProp = String(n.props.project ?? "") || other.name;
-      if (projectProp === p.name) {
-        if (category === "transaction" && n.type === "CallTransaction" && n.props.transaction === target!.name) {
-          const conn = String(n.props.connector ?? "");
-          const refersTo = conn ? connectors.find((c) => c.name === conn) : defaultConnector;
-          if (refersTo && refersTo.id === targetConnector?.id) {
-            out.push({
-              project: other.name,
-              id: n.id,
-              name: n.name,
-              type: n.type,
-              path,
-              field: "transaction",
-              excerpt: `${conn || refersTo.name}.${target!.name}`,
-            });
-          }
-        }
-        if (category === "sequence" && n.type === "CallSequence" && n.props.sequence === target!.name) {
-          out.push({
-            project: other.name,
-            id: n.id,
-            name: n.name,
-            type: n.type,
-            path,
-            field: "sequence",
-            excerpt: target!.name,
-          });
-        }
-      }
-      for (const c of n.children) visit(c, path);
-    };
-    visit(other.root, []);
-  }
-  return out;
+/**
+ * The objects that refer to one object, across the workspace: every reference property naming it
+ * (the steps calling a transaction or a sequence, the FullSync listeners running a sequence...)
+ * and every source reading a step, as the type definitions declare them (references.ts).
+ */
+export function findReferences(ws: ProjectsView, project: string, targetId: string): FindResult[] {
+  const home = ws.projects.get(project);
+  const trail = home ? pathTo(home.root, targetId) : undefined;
+  const target = trail?.at(-1);
+  if (!trail || !target) return [];
+  // A transaction is shown with its connector: two connectors may hold transactions of one name.
+  const parent = trail.at(-2);
+  const excerpt =
+    getType(target.type)?.category === "transaction" && parent ? `${parent.name}.${target.name}` : target.name;
+  return referencesTo(ws.projects.values(), project, targetId).map((hit) => ({
+    project: hit.project,
+    id: hit.node.id,
+    name: hit.node.name,
+    type: hit.node.type,
+    path: hit.path,
+    field: hit.reference.prop.name,
+    excerpt,
+  }));
 }

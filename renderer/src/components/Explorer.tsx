@@ -10,8 +10,19 @@ import {
 } from "react";
 import { api } from "../api.ts";
 import { glyph } from "../icons.ts";
-import { copy, findReferences, keyOf, mutate, paste, select, toggle, toggleBreakpoint, useStudio } from "../store.ts";
-import { isStep, navigate, parseKey, visibleRows, WORKSPACE_KEY, type Row } from "../tree-model.ts";
+import {
+  copy,
+  findReferences,
+  keyOf,
+  mutate,
+  notify,
+  paste,
+  select,
+  toggle,
+  toggleBreakpoint,
+  useStudio,
+} from "../store.ts";
+import { isStep, navigate, parseKey, renameProblem, visibleRows, WORKSPACE_KEY, type Row } from "../tree-model.ts";
 
 const ROW_HEIGHT = 24;
 const OVERSCAN = 12;
@@ -465,7 +476,13 @@ function RenameBox({ row, onDone }: { row: Row; onDone: () => void }) {
     if (done.current) return;
     done.current = true;
     const name = value.trim();
-    if (name && name !== row.name) void mutate(() => api.update(row.project, row.id, { name }), row.project);
+    if (name && name !== row.name) {
+      const { projects, types } = useStudio.getState();
+      const project = projects[row.project];
+      const problem = project && renameProblem(project, row.id, name, types);
+      if (problem) notify(problem.message);
+      else void mutate(() => api.update(row.project, row.id, { name }), row.project);
+    }
     onDone();
   };
   return (

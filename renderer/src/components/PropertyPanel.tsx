@@ -4,8 +4,15 @@ import type { TypeSchema } from "../../../engine/common/model/typedef.ts";
 import { objectRevision, type ChangeResult, type FlatNode } from "../../../engine/common/studio/api.ts";
 import { api } from "../api.ts";
 import { glyph } from "../icons.ts";
-import { mutate, useStudio } from "../store.ts";
-import { formatFieldValue, parseFieldValue, scopeOf, type ProjectState, type Scope } from "../tree-model.ts";
+import { mutate, notify, useStudio } from "../store.ts";
+import {
+  formatFieldValue,
+  parseFieldValue,
+  renameProblem,
+  scopeOf,
+  type ProjectState,
+  type Scope,
+} from "../tree-model.ts";
 import { SourcePicker } from "./SourcePicker.tsx";
 
 const CodeEditor = lazy(() => import("../code/CodeEditor.tsx"));
@@ -94,6 +101,11 @@ function NodeProperties({
   }, [schema]);
 
   const isRoot = node.parent === undefined;
+  const rename = (name: string) => {
+    const problem = renameProblem(project, node.id, name, types);
+    if (problem) notify(problem.message);
+    else void save({ name });
+  };
   const general = (node.issues ?? []).filter((i) => !i.prop);
 
   return (
@@ -118,7 +130,7 @@ function NodeProperties({
           </div>
         )}
         {!schema && <p className="issues">Unknown object type "{node.type}": its properties are kept as they are.</p>}
-        <NameField node={node} readOnly={isRoot} onRename={(name) => void save({ name })} />
+        <NameField node={node} readOnly={isRoot} onRename={rename} />
         {groups.map(([group, props]) => (
           <fieldset key={group || "main"} className="prop-group">
             {group && <legend>{group}</legend>}

@@ -17,6 +17,7 @@ export const callSequenceStep = defineType({
       label: "Sequence",
       kind: "reference",
       refers: "sequence",
+      qualifiedBy: { project: "project" },
       required: true,
       help: "The sequence to run.",
     },

@@ -23,6 +23,7 @@ export const callTransactionStep = defineType({
       label: "Connector",
       kind: "reference",
       refers: "connector",
+      qualifiedBy: { project: "project" },
       help: "The connector; empty for the project's default connector.",
     },
     {
@@ -30,6 +31,7 @@ export const callTransactionStep = defineType({
       label: "Transaction",
       kind: "reference",
       refers: "transaction",
+      qualifiedBy: { project: "project", connector: "connector" },
       required: true,
       help: "The transaction to run.",
     },

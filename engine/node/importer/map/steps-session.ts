@@ -1,0 +1,32 @@
+import type { Builder } from "./builder.ts";
+import { always, type ClassMappers } from "./class-mapper.ts";
+
+/** Convertigo's session steps: the authenticated user and session values. */
+export const sessionStepClasses: ClassMappers = {
+  "steps.SetAuthenticatedUserStep": always(
+    "SetAuthenticatedUser",
+    (b) => {
+      b.comment();
+      b.smartValue(b.bag.smart("userid"), "user");
+    },
+    { output: false },
+  ),
+  "steps.RemoveAuthenticatedUserStep": always("RemoveAuthenticatedUser", (b) => b.comment()),
+  "steps.SessionSetStep": always("SessionSet", sessionSet),
+  "steps.SessionSetObjectStep": always("SessionSet", sessionSet),
+  "steps.SessionGetStep": always("SessionGet", sessionKey, { output: true }),
+  "steps.SessionGetObjectStep": always("SessionGet", sessionKey, { output: true }),
+  "steps.SessionRemoveStep": always("SessionRemove", sessionKey),
+};
+
+function sessionSet(b: Builder): void {
+  b.comment();
+  b.set("key", b.bag.str("key", ""));
+  b.smartValue(b.bag.smart(b.bean.cls === "steps.SessionSetStep" ? "expression" : "value"), "value");
+}
+
+/** Steps naming a session key only (get, remove). */
+function sessionKey(b: Builder): void {
+  b.comment();
+  b.set("key", b.bag.str("key", ""));
+}
