@@ -1,12 +1,12 @@
 import {
   STUDIO_API,
   STUDIO_HEADER,
-  type ApiErrorBody,
   type DebugAction,
   type RunStart,
   type RunStreamEvent,
   type StudioEvent,
 } from "../../engine/common/studio/api.ts";
+import { ApiError, type ApiErrorBody } from "../../engine/common/http/api-error.ts";
 import {
   routePath,
   studioRoutes,
@@ -20,17 +20,8 @@ import {
 /** This window's id: the engine tags the events of its changes with it. */
 export const clientId = Math.random().toString(36).slice(2, 12);
 
-/** A refusal from the engine, with its code and HTTP status. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
-}
+/** A refusal from the engine, with its code and HTTP status (the engine's own error class). */
+export { ApiError };
 
 type Route<K extends StudioRouteName> = StudioRoutes[K];
 type Body<K extends StudioRouteName> = RouteRequest<Route<K>>["body"];

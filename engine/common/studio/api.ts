@@ -162,10 +162,7 @@ export interface TestResult {
   problem?: string;
 }
 
-/** The error body of every refused call. */
-export interface ApiErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
+export type { ApiErrorBody } from "../http/api-error.ts";
 
 /**
  * The revision of one object's own content (name and properties, not its children): the Studio

@@ -8,7 +8,8 @@
  * decoded path, so `/api/%73tudio/...` reached the routes unguarded. A route here cannot be declared
  * without its `guard`, and the guard is attached to the route itself.
  */
-import Type, { type Static, type TSchema } from "typebox";
+import Type from "typebox";
+import { answer, type RouteDef } from "../http/routes.ts";
 import type { TypeSchema } from "../model/typedef.ts";
 import type {
   ChangeResult,
@@ -27,26 +28,6 @@ import type {
  * which cannot send headers (read-only streams only).
  */
 export type StudioGuard = "studio" | "studio-stream";
-
-export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-
-/** Carries a route's answer type without a value (the table is data; the type is for both sides). */
-export interface Answer<T> {
-  readonly __answer?: T;
-}
-const answer = <T>(): Answer<T> => ({});
-
-export interface RouteDef {
-  method: HttpMethod;
-  /** Below STUDIO_API; `:name` segments are path parameters. */
-  path: string;
-  guard: StudioGuard;
-  body?: TSchema;
-  query?: TSchema;
-  /** Streams answer by themselves (newline-delimited JSON, server-sent events). */
-  stream?: "ndjson" | "sse";
-  answer: Answer<unknown>;
-}
 
 // Bounds on what a caller may send: every list and string has a ceiling.
 const MAX_IDS = 10_000;
@@ -232,35 +213,10 @@ export const studioRoutes = {
     answer: answer<{ ok: boolean }>(),
   },
   events: { method: "GET", path: "/events", guard: "studio-stream", stream: "sse", answer: answer<void>() },
-} as const satisfies Record<string, RouteDef>;
+} as const satisfies Record<string, RouteDef<StudioGuard>>;
 
 export type StudioRoutes = typeof studioRoutes;
 export type StudioRouteName = keyof StudioRoutes;
 
-/** The `:name` parameters of a path, as an object type. */
-export type PathParams<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
-  ? { [K in Name]: string } & PathParams<`/${Rest}`>
-  : P extends `${string}:${infer Name}`
-    ? { [K in Name]: string }
-    : Record<never, never>;
-
-type SchemaOf<R, K extends string> = R extends { [k in K]: infer S extends TSchema } ? Static<S> : undefined;
-
-/** What a call of route R sends: its path parameters, body and query. */
-export interface RouteRequest<R extends RouteDef> {
-  params: PathParams<R["path"]>;
-  body: SchemaOf<R, "body">;
-  query: SchemaOf<R, "query">;
-}
-
-/** What route R answers. */
-export type RouteAnswer<R extends RouteDef> = R["answer"] extends Answer<infer T> ? T : never;
-
-/** A route's concrete path: its parameters filled in, percent-encoded. */
-export function routePath(path: string, params: Record<string, string>): string {
-  return path.replace(/:([A-Za-z_]\w*)/g, (_m, name: string) => {
-    const v = params[name];
-    if (v === undefined) throw new Error(`routePath: missing parameter "${name}" of ${path}`);
-    return encodeURIComponent(v);
-  });
-}
+export type { PathParams, RouteAnswer, RouteDef, RouteRequest } from "../http/routes.ts";
+export { routePath } from "../http/routes.ts";

@@ -269,7 +269,7 @@ describe("the routes served are the route table's", () => {
           scope.get(`${STUDIO_API}/sneaky`, async () => "unguarded");
         })
         .ready(),
-    ).rejects.toThrow(/not declared in the route table/);
+    ).rejects.toThrow(/not declared in its route table/);
     await sneaky.close();
     await studio.close();
   });

@@ -2,6 +2,7 @@ import { cp, mkdir, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { newId, walk, type ObjNode } from "../../common/model/node.ts";
 import { isPlainObject, jsonEqual } from "../../common/model/props.ts";
+import { FILE_NAME_RULE, hasUniqueName, isFileName, nameProblem } from "../../common/model/naming.ts";
 import { acceptsChild, annotateIssues, getType } from "../../common/model/registry.ts";
 import {
   flattenTree,
@@ -16,27 +17,15 @@ import {
   type StudioEvent,
   type WorkspaceInfo,
 } from "../../common/studio/api.ts";
-import { NAME_PATTERN } from "../../common/types/shared-props.ts";
+import { ApiError as StudioError } from "../../common/http/api-error.ts";
 import type { Engine } from "../engine.ts";
 import { importConvertigo, type ImportSummary } from "../importer/import.ts";
 import { ownFileFolder, serializeObjectFile } from "../../common/format/project-format.ts";
 import { createProject, saveProject, writeFileAtomic, type LoadedProject } from "../project/project-files.ts";
 import { History, inverseOps, type HistoryEntry, type TreeOp } from "./history.ts";
 
-/** A refusal with the HTTP status the Studio API answers it with. */
-export class StudioError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
-}
-
-const NAME_RE = new RegExp(`^${NAME_PATTERN}$`);
-const UNIQUE_NAME_CATEGORIES = new Set(["connector", "transaction", "sequence", "variable", "setting", "test"]);
+/** A refusal with the HTTP status the Studio API answers it with (the API's one error class). */
+export { StudioError };
 
 interface Located {
   node: ObjNode;
@@ -169,12 +158,9 @@ export class StudioService {
 
   async createProject(name: string, origin?: string): Promise<ChangeResult> {
     return this.serialize(async () => {
-      if (!NAME_RE.test(name)) {
-        throw new StudioError(
-          400,
-          "invalid_name",
-          `"${name}" cannot be a project name (letters, digits, _ . -, not starting with a digit, . or -)`,
-        );
+      // A project is a folder of the workspace: its name is a file name.
+      if (!isFileName(name)) {
+        throw new StudioError(400, "invalid_name", `"${name}" cannot be a project name (${FILE_NAME_RULE})`);
       }
       if (this.engine.workspace.get(name)) throw new StudioError(409, "exists", `A project named ${name} exists`);
       try {
@@ -204,7 +190,7 @@ export class StudioService {
   async addExample(example: string, origin?: string): Promise<ChangeResult> {
     return this.serialize(async () => {
       const examplesDir = this.opts.examplesDir;
-      if (!examplesDir || !NAME_RE.test(example)) throw new StudioError(404, "unknown_example", "No such example");
+      if (!examplesDir || !isFileName(example)) throw new StudioError(404, "unknown_example", "No such example");
       const src = path.join(examplesDir, example);
       try {
         await stat(path.join(src, "project.yaml"));
@@ -457,8 +443,7 @@ export class StudioService {
           throw new StudioError(400, "not_accepted", `A ${parent.type} cannot hold a ${node.type}`);
         }
         renewIds(node);
-        const cat = getType(node.type)?.category ?? "";
-        if (UNIQUE_NAME_CATEGORIES.has(cat) && names.has(node.name)) {
+        if (hasUniqueName(getType(node.type)?.category) && names.has(node.name)) {
           let i = 1;
           const base = node.name.replace(/_copy\d*$/, "");
           let n = `${base}_copy`;
@@ -730,24 +715,14 @@ export class StudioService {
   }
 
   private checkName(parent: ObjNode, type: string, name: string, selfId: string | undefined): void {
-    const def = getType(type);
-    if (!name) throw new StudioError(400, "invalid_name", "A name is required");
-    if (name.includes("\n")) throw new StudioError(400, "invalid_name", "A name is one line of text");
-    if (def?.file && !NAME_RE.test(name)) {
-      throw new StudioError(
-        400,
-        "invalid_name",
-        `"${name}" cannot be a ${def.label} name: it is a file name (letters, digits, _ . -, not starting with a digit, . or -)`,
-      );
-    }
-    if (def && UNIQUE_NAME_CATEGORIES.has(def.category)) {
-      const clash = parent.children.find(
-        (c) => c.id !== selfId && c.name === name && getType(c.type)?.category === def.category,
-      );
-      if (clash) {
-        throw new StudioError(409, "name_taken", `${parent.name} already holds a ${def.category} named "${name}"`);
-      }
-    }
+    const siblings = parent.children.map((c) => ({ id: c.id, name: c.name, category: getType(c.type)?.category }));
+    const problem = nameProblem(name, getType(type), {
+      parentName: parent.name,
+      siblings,
+      ...(selfId ? { selfId } : {}),
+    });
+    // A clash is a conflict with what exists (409); a malformed name is the request's fault (400).
+    if (problem) throw new StudioError(problem.code === "name_taken" ? 409 : 400, problem.code, problem.message);
   }
 }
 

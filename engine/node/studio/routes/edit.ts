@@ -6,10 +6,10 @@ export function editRoutes(ctx: StudioContext) {
   const { service } = ctx;
   return {
     tree: ({ params }) => service.tree(params.project),
-    create: ({ params, body, origin }) => service.create(params.project, body, origin),
-    update: ({ params, body, origin }) => service.update(params.project, params.id, body, origin),
-    remove: ({ params, body, origin }) => service.remove(params.project, body.ids, origin),
-    move: ({ params, body, origin }) =>
+    create: ({ params, body, ctx }) => service.create(params.project, body, ctx.origin),
+    update: ({ params, body, ctx }) => service.update(params.project, params.id, body, ctx.origin),
+    remove: ({ params, body, ctx }) => service.remove(params.project, body.ids, ctx.origin),
+    move: ({ params, body, ctx }) =>
       service.move(
         params.project,
         body.ids,
@@ -18,17 +18,17 @@ export function editRoutes(ctx: StudioContext) {
           ...(body.toProject !== undefined ? { project: body.toProject } : {}),
           ...(body.index !== undefined ? { index: body.index } : {}),
         },
-        origin,
+        ctx.origin,
       ),
-    duplicate: ({ params, body, origin }) => service.duplicate(params.project, body.ids, origin),
-    paste: ({ params, body, origin }) =>
+    duplicate: ({ params, body, ctx }) => service.duplicate(params.project, body.ids, ctx.origin),
+    paste: ({ params, body, ctx }) =>
       service.paste(
         params.project,
         { parent: body.parent, nodes: body.nodes, ...(body.index !== undefined ? { index: body.index } : {}) },
-        origin,
+        ctx.origin,
       ),
     history: () => service.historyState(),
-    undo: ({ origin }) => service.undo(origin),
-    redo: ({ origin }) => service.redo(origin),
+    undo: ({ ctx }) => service.undo(ctx.origin),
+    redo: ({ ctx }) => service.redo(ctx.origin),
   } satisfies Partial<StudioHandlers>;
 }

@@ -20,8 +20,8 @@ export function workspaceRoutes(ctx: StudioContext) {
       reply.raw.once("finish", opened.afterReply);
       return { url: opened.url, dir: opened.dir };
     },
-    createProject: ({ body, origin }) => service.createProject(body.name, origin),
-    addExample: ({ params, origin }) => service.addExample(params.name, origin),
-    importConvertigo: ({ body, origin }) => service.importConvertigo(body.src, body.name || undefined, origin),
+    createProject: ({ body, ctx }) => service.createProject(body.name, ctx.origin),
+    addExample: ({ params, ctx }) => service.addExample(params.name, ctx.origin),
+    importConvertigo: ({ body, ctx }) => service.importConvertigo(body.src, body.name || undefined, ctx.origin),
   } satisfies Partial<StudioHandlers>;
 }
