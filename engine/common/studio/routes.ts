@@ -21,6 +21,8 @@ import type {
   TestResult,
   WorkspaceInfo,
 } from "./api.ts";
+import type { DeployedProject, JobInfo, LogLine, ServerInfo, SettingValue, TargetSummary } from "../admin/routes.ts";
+export type { TargetSummary };
 
 /**
  * Who may call a route. `studio`: a signed-in Studio window (token cookie or bearer, same origin,
@@ -37,6 +39,25 @@ const Ids = Type.Array(Id, { maxItems: MAX_IDS });
 const Index = Type.Integer({ minimum: 0, maximum: 1_000_000 });
 const Props = Type.Record(Type.String({ maxLength: 200 }), Type.Unknown());
 const Path = Type.String({ minLength: 1, maxLength: 4096 });
+
+export interface TargetsInfo {
+  targets: TargetSummary[];
+  /** The target used last, per project name. */
+  last: Record<string, string>;
+}
+
+/** A deploy started from the Studio, followed by polling. */
+export interface StudioDeploy {
+  id: string;
+  project: string;
+  target: string;
+  /** checking, testing, building, uploading, then the server's phases; done or failed. */
+  step: string;
+  startedAt: string;
+  endedAt?: string;
+  result?: { version: number; replaced?: number; url: string; digest: string; warnings: string[]; bytes: number };
+  error?: { status: number; code: string; message: string; details?: unknown };
+}
 
 const strict = { additionalProperties: false } as const;
 
@@ -213,6 +234,68 @@ export const studioRoutes = {
     answer: answer<{ ok: boolean }>(),
   },
   events: { method: "GET", path: "/events", guard: "studio-stream", stream: "sse", answer: answer<void>() },
+
+  // ---- deployment targets (imported PSCs) and deploys, through this engine ----
+  targets: { method: "GET", path: "/targets", guard: "studio", answer: answer<TargetsInfo>() },
+  importTarget: {
+    method: "POST",
+    path: "/targets",
+    guard: "studio",
+    body: Type.Object({ psc: Type.String({ minLength: 1, maxLength: 200_000 }) }, strict),
+    answer: answer<TargetSummary[]>(),
+  },
+  removeTarget: { method: "DELETE", path: "/targets/:target", guard: "studio", answer: answer<{ removed: boolean }>() },
+  startDeploy: {
+    method: "POST",
+    path: "/deploys",
+    guard: "studio",
+    body: Type.Object(
+      {
+        project: Name,
+        target: Id,
+        force: Type.Optional(Type.Boolean()),
+        requireTests: Type.Optional(Type.Boolean()),
+      },
+      strict,
+    ),
+    answer: answer<StudioDeploy>(),
+  },
+  deployStatus: { method: "GET", path: "/deploys/:id", guard: "studio", answer: answer<StudioDeploy>() },
+  serverInfo: { method: "GET", path: "/targets/:target/server", guard: "studio", answer: answer<ServerInfo>() },
+  serverProjects: {
+    method: "GET",
+    path: "/targets/:target/projects",
+    guard: "studio",
+    answer: answer<DeployedProject[]>(),
+  },
+  serverLogs: {
+    method: "GET",
+    path: "/targets/:target/projects/:project/logs",
+    guard: "studio",
+    answer: answer<LogLine[]>(),
+  },
+  serverRollback: {
+    method: "POST",
+    path: "/targets/:target/projects/:project/rollback",
+    guard: "studio",
+    body: Type.Object({ to: Type.Optional(Type.Integer({ minimum: 1, maximum: 1e9 })) }, strict),
+    answer: answer<{ project: string; version: number; replaced?: number }>(),
+  },
+  serverSettings: {
+    method: "GET",
+    path: "/targets/:target/projects/:project/settings",
+    guard: "studio",
+    answer: answer<SettingValue[]>(),
+  },
+  serverSetSetting: {
+    method: "PUT",
+    path: "/targets/:target/projects/:project/settings/:name",
+    guard: "studio",
+    body: Type.Object({ value: Type.String({ maxLength: 100_000 }), secret: Type.Optional(Type.Boolean()) }, strict),
+    answer: answer<SettingValue>(),
+  },
+  serverAudit: { method: "GET", path: "/targets/:target/audit", guard: "studio", answer: answer<unknown[]>() },
+  serverJobs: { method: "GET", path: "/targets/:target/jobs", guard: "studio", answer: answer<JobInfo[]>() },
 } as const satisfies Record<string, RouteDef<StudioGuard>>;
 
 export type StudioRoutes = typeof studioRoutes;

@@ -154,6 +154,9 @@ export const DEFAULT_CAR_LIMITS: CarLimits = {
   maxRatio: 200,
 };
 
+/** What an archive holds: an Atelier project, or a Convertigo project (imported first). */
+export type CarKind = "atelier" | "convertigo";
+
 export interface CarEntry {
   /** Path below `<project>/`. */
   path: string;
@@ -201,7 +204,11 @@ const S_IFDIR = 0o040000;
  * `<project>/`, safe names, no duplicates (also differing only in case), no links or special
  * files, counts, sizes and ratios within `limits`, the manifest readable.
  */
-export async function inspectCar(bytes: Buffer, limits: CarLimits = DEFAULT_CAR_LIMITS): Promise<InspectedCar> {
+export async function inspectCar(
+  bytes: Buffer,
+  limits: CarLimits = DEFAULT_CAR_LIMITS,
+  kind: CarKind = "atelier",
+): Promise<InspectedCar> {
   if (bytes.length > limits.maxArchiveBytes) {
     throw new CarError("too_large", `The archive is ${bytes.length} bytes; the limit is ${limits.maxArchiveBytes}`);
   }
@@ -272,8 +279,12 @@ export async function inspectCar(bytes: Buffer, limits: CarLimits = DEFAULT_CAR_
       entries.push({ path: rel, size: entry.uncompressedSize, compressedSize: entry.compressedSize });
     }
     if (!project) throw new CarError("empty", "The archive holds no project");
-    if (!entries.some((e) => e.path === "project.yaml")) {
-      throw new CarError("no_project_file", `The archive has no ${project}/project.yaml`);
+    const projectFile = kind === "atelier" ? "project.yaml" : "c8oProject.yaml";
+    if (!entries.some((e) => e.path === projectFile)) {
+      throw new CarError(
+        "no_project_file",
+        `The archive has no ${project}/${projectFile}${kind === "convertigo" ? " (a Convertigo 8 project; older XML projects are not read)" : ""}`,
+      );
     }
     let manifest: CarManifest | undefined;
     if (manifestEntry) {
@@ -359,8 +370,9 @@ export async function extractCar(
   bytes: Buffer,
   dest: string,
   limits: CarLimits = DEFAULT_CAR_LIMITS,
+  kind: CarKind = "atelier",
 ): Promise<InspectedCar> {
-  const inspected = await inspectCar(bytes, limits);
+  const inspected = await inspectCar(bytes, limits, kind);
   await mkdir(dest, { recursive: false });
   const zip = await openZip(bytes);
   let total = 0;

@@ -5,6 +5,8 @@ import { fileURLToPath } from "node:url";
 import { STUDIO_PATH } from "../../common/studio/api.ts";
 import type { Engine } from "../engine.ts";
 import type { StudioContext } from "./routes/context.ts";
+import { TargetStore, userConfigDir } from "../deploy/targets.ts";
+import { deployRoutes } from "./routes/deploys.ts";
 import { editRoutes } from "./routes/edit.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { findRoutes } from "./routes/find.ts";
@@ -27,6 +29,13 @@ export const DEFAULT_EXAMPLES = path.join(repoRoot, "examples", "workspace");
 export interface StudioOptions {
   /** The built renderer; renderer/dist by default. */
   distDir?: string;
+  /**
+   * Deployment targets (the user's imported PSCs) and where deploy state is kept: the user's
+   * configuration folder by default; the desktop app passes a store whose secrets the OS protects.
+   */
+  targets?: TargetStore;
+  /** The Atelier version written into built archives. */
+  atelierVersion?: string;
   /** A fixed token (the desktop shell may choose it); random by default. */
   token?: string;
   /** Watch the workspace for changes made outside the Studio (on by default). */
@@ -82,6 +91,11 @@ export async function createStudio(engine: Engine, opts: StudioOptions = {}): Pr
     ...findRoutes(ctx),
     ...runRoutes(ctx),
     ...eventRoutes(ctx),
+    ...deployRoutes(ctx, {
+      targets: opts.targets ?? new TargetStore(),
+      stateDir: opts.targets?.dir ?? userConfigDir(),
+      atelierVersion: opts.atelierVersion ?? "dev",
+    }),
   };
 
   const plugin = async (app: FastifyInstance) => {
