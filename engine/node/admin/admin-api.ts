@@ -244,7 +244,8 @@ export function registerAdminApi(scope: FastifyInstance, deps: AdminApiDeps): vo
             by: { user: p.user, via: p.via, from: ctx.from, projects: p.projects },
           },
           (phase) => {
-            status.phase = phase as DeployStatus["phase"];
+            // "done" is said once the result is there (below), never before.
+            if (phase !== "done") status.phase = phase as DeployStatus["phase"];
           },
         )
         .then(

@@ -239,11 +239,15 @@ export async function registerConvertigoAdmin(scope: FastifyInstance, deps: Conv
     },
   };
 
-  registerRouteTable(scope, { prefix: CONVERTIGO_ADMIN, table: convertigoAdminRoutes, handlers, guards });
-  // Errors of this API are Convertigo's XML error document (its clients read the body).
-  scope.setErrorHandler((e, _req, reply) => {
-    const status = e instanceof ApiError ? e.status : ((e as { statusCode?: number }).statusCode ?? 500);
-    if (status >= 500) throw e;
-    return sendXml(reply, status === 401 || status === 403 ? status : 500, errorXml((e as Error).message));
+  registerRouteTable(scope, {
+    prefix: CONVERTIGO_ADMIN,
+    table: convertigoAdminRoutes,
+    handlers,
+    guards,
+    // Refusals are Convertigo's XML error document (its clients read the body).
+    sendError: (reply, e) =>
+      e.status >= 500
+        ? undefined
+        : sendXml(reply, e.status === 401 || e.status === 403 ? e.status : 500, errorXml(e.message)),
   });
 }

@@ -7,6 +7,9 @@ import { EngineLog } from "../log.ts";
 import { DEFAULT_ITERATIONS, hashPassword } from "../../common/model/password.ts";
 import { setProjectSecret } from "../project/set-secret.ts";
 import { runAnswer, runProjectTests } from "../testing/test-cases.ts";
+import { jobsCommand } from "../scheduler/jobs-cli.ts";
+import { serverCommands } from "./server-commands.ts";
+import { ATELIER_VERSION } from "../version.ts";
 
 /** Collects repeated `--opt name=value` options into a map (repeated names make lists). */
 function collectPairs(value: string, previous: Record<string, string[]>): Record<string, string[]> {
@@ -213,6 +216,17 @@ export async function main(argv: string[]): Promise<number> {
       });
       out(JSON.stringify(summary, null, 2));
     });
+
+  serverCommands(program, {
+    atelierVersion: ATELIER_VERSION,
+    out,
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString("utf8");
+    },
+  });
+  jobsCommand(program, { openEngine: (opts) => Engine.open(opts) });
 
   program.addOption(new Option("--version").hideHelp());
   try {

@@ -42,7 +42,9 @@ export type AdminCallInput<K extends AdminRouteName> = (keyof PathParams<Route<K
 
 /** An undici dispatcher that accepts only the pinned certificate. */
 export function pinnedAgent(pin: string): Agent {
-  const connect = buildConnector({ rejectUnauthorized: false });
+  // No TLS session resumption: a resumed session shows no certificate to check (and the check
+  // must happen on every connection, since the usual verification is off for pinned servers).
+  const connect = buildConnector({ rejectUnauthorized: false, maxCachedSessions: 0 });
   return new Agent({
     connect: (opts, cb) => {
       connect(opts, (err, socket) => {

@@ -35,6 +35,11 @@ export interface TableOptions<T extends Record<string, RouteDef>, Ctx> {
   handlers: HandlersOf<T, Ctx>;
   /** The guard of each guard name the table uses. */
   guards: Record<T[keyof T]["guard"], Guard<Ctx>>;
+  /**
+   * How refusals are written (Convertigo's XML for its services); `{error: {...}}` JSON by default.
+   * Answers undefined to leave an error to the server's own handler (a 500).
+   */
+  sendError?: (reply: FastifyReply, e: ApiError) => FastifyReply | undefined;
 }
 
 /**
@@ -59,18 +64,23 @@ export function registerRouteTable<T extends Record<string, RouteDef>, Ctx>(
     return (data: unknown) =>
       validator.Check(data) ? { value: data } : { error: validationError(httpPart ?? "body", validator.Errors(data)) };
   });
+  const send = (reply: FastifyReply, e: ApiError) => {
+    const sent = opts.sendError ? opts.sendError(reply, e) : sendApiError(reply, e);
+    if (sent === undefined) throw e;
+    return sent;
+  };
   scope.setErrorHandler((e, _req, reply) => {
-    if (e instanceof ApiError) return sendApiError(reply, e);
+    if (e instanceof ApiError) return send(reply, e);
     const err = e as Error & { statusCode?: number; code?: string; validationContext?: string };
     if (
       err.validationContext ||
       err.code === "FST_ERR_CTP_INVALID_JSON_BODY" ||
       err.code === "FST_ERR_CTP_EMPTY_JSON_BODY"
     ) {
-      return sendApiError(reply, new ApiError(400, "invalid_body", err.message));
+      return send(reply, new ApiError(400, "invalid_body", err.message));
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return sendApiError(
+      return send(
         reply,
         new ApiError(
           err.statusCode,

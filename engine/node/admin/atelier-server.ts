@@ -1,0 +1,207 @@
+/**
+ * The Atelier server (`atelier server --data DIR`): a headless engine serving the projects deployed
+ * to it (`/projects/...`, `/fullsync/...`), with the admin API under `/admin/` and Convertigo's deploy
+ * services, health endpoints, and no Studio API at all. Everything it keeps lives in the data folder:
+ *
+ *   DIR/atelier.config.yaml   the server's configuration (cors, fullsync, api limits), optional
+ *   DIR/admin/                users, PSC tokens, server key, setting values, audit log, jobs
+ *   DIR/projects/             deployed projects and their versions (see deployments.ts)
+ *   DIR/.atelier/             the secret key of setting values, embedded FullSync databases
+ */
+import { X509Certificate } from "node:crypto";
+import { mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import type { FastifyInstance } from "fastify";
+import { Engine } from "../engine.ts";
+import type { EngineLog } from "../log.ts";
+import { startEngineFullSync, type EngineFullSync } from "../fullsync/engine-fullsync.ts";
+import { startServer, type RawMount, type RunningServer } from "../server/server.ts";
+import { registerAdminApi } from "./admin-api.ts";
+import { AdminSessions } from "./admin-sessions.ts";
+import { AdminStore } from "./admin-store.ts";
+import { AuditLog } from "./audit.ts";
+import { registerConvertigoAdmin } from "./convertigo-admin.ts";
+import { Deployments } from "./deployments.ts";
+import { ServerSettings } from "./server-settings.ts";
+import { schedulerRoutes, startServerScheduler, type ServerScheduler } from "./server-jobs.ts";
+
+export interface ServerOptions {
+  dataDir: string;
+  host?: string;
+  port?: number;
+  /** PEM files: HTTPS when given. */
+  tls?: { certFile: string; keyFile: string };
+  /** The URL clients reach the server at (PSCs carry it); default: the address it listens on. */
+  publicUrl?: string;
+  env?: NodeJS.ProcessEnv;
+  log?: EngineLog;
+  /** FullSync in memory (tests). */
+  fullsyncInMemory?: boolean;
+  atelierVersion: string;
+}
+
+export interface RunningAtelierServer {
+  engine: Engine;
+  server: RunningServer;
+  url: string;
+  store: AdminStore;
+  deployments: Deployments;
+  /** SHA-256 of the TLS certificate (DER, hex), for PSC pins. */
+  certificatePin?: string;
+  scheduler: ServerScheduler;
+  close(): Promise<void>;
+}
+
+/** The SHA-256 pin of a PEM certificate: what PSCs carry and clients compare. */
+export function certificatePin(pem: string): string {
+  return new X509Certificate(pem).fingerprint256.replace(/:/g, "").toLowerCase();
+}
+
+/** Marks a plugin's hooks as global (Fastify's skip-override), for the request counters. */
+function global<T extends (app: FastifyInstance) => Promise<void>>(fn: T): T {
+  (fn as unknown as Record<symbol, boolean>)[Symbol.for("skip-override")] = true;
+  return fn;
+}
+
+export async function startAtelierServer(opts: ServerOptions): Promise<RunningAtelierServer> {
+  const dataDir = path.resolve(opts.dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const env = opts.env ?? process.env;
+  const settings = await ServerSettings.open(dataDir, env);
+  const engine = await Engine.open({
+    workspaceDir: dataDir,
+    projectDirs: [],
+    configSettings: await settings.resolved(),
+    env,
+    ...(opts.log ? { log: opts.log } : {}),
+  });
+  const deployments = new Deployments(dataDir, engine);
+  const store = new AdminStore(dataDir);
+  const audit = new AuditLog(path.join(dataDir, "admin", "audit.jsonl"));
+  const sessions = new AdminSessions();
+  await store.key();
+  await deployments.loadAll();
+
+  let fullsync: EngineFullSync | undefined;
+  const mounts: RawMount[] = [];
+  try {
+    fullsync = await startEngineFullSync(engine, opts.fullsyncInMemory ? { inMemory: true } : {}, env);
+  } catch (e) {
+    engine.log.error(
+      `FullSync did not start: ${(e as Error).message}. /fullsync and FullSync transactions are unavailable.`,
+    );
+  }
+  if (fullsync) mounts.push(fullsync.mount);
+
+  let tls: { cert: string; key: string } | undefined;
+  let pin: string | undefined;
+  if (opts.tls) {
+    const [cert, key] = await Promise.all([readFile(opts.tls.certFile, "utf8"), readFile(opts.tls.keyFile, "utf8")]);
+    tls = { cert, key };
+    pin = certificatePin(cert);
+  }
+
+  const requestCounts = new Map<string, { ok: number; failed: number }>();
+  const startedAt = new Date();
+  let baseUrl = "";
+  let ready = false;
+  const scheduler = await startServerScheduler(dataDir, engine);
+
+  const counters = global(async (app: FastifyInstance) => {
+    app.addHook("onResponse", async (req, reply) => {
+      const project = (req.params as { project?: string } | undefined)?.project;
+      if (!project || !req.routeOptions.url?.startsWith("/projects/")) return;
+      let c = requestCounts.get(project);
+      if (!c) {
+        if (requestCounts.size > 10_000) return;
+        c = { ok: 0, failed: 0 };
+        requestCounts.set(project, c);
+      }
+      if (reply.statusCode < 400) c.ok++;
+      else c.failed++;
+    });
+  });
+
+  const health = async (app: FastifyInstance) => {
+    app.get("/health/live", async (_req, reply) => reply.header("cache-control", "no-store").send({ status: "live" }));
+    app.get("/health/ready", async (_req, reply) => {
+      const problems: string[] = [];
+      if (!ready) problems.push("starting");
+      for (const [name, reason] of engine.workspace.failures) problems.push(`${name}: ${reason}`);
+      reply.header("cache-control", "no-store");
+      if (problems.length) return reply.code(503).send({ status: "not_ready", problems });
+      return reply.send({ status: "ready", projects: [...engine.workspace.projects.keys()] });
+    });
+  };
+
+  const admin = async (app: FastifyInstance) => {
+    await app.register(async (scope) =>
+      registerAdminApi(scope, {
+        engine,
+        store,
+        sessions,
+        deployments,
+        audit,
+        settings,
+        applySettings: async () => engine.setConfigSettings(await settings.resolved()),
+        baseUrl: () => baseUrl,
+        https: Boolean(tls),
+        atelierVersion: opts.atelierVersion,
+        startedAt,
+        fullsync: () => ({
+          mode: fullsync ? (fullsync.placement.startsWith("http") ? "external" : "embedded") : "off",
+          databases: fullsync?.databases() ?? [],
+        }),
+        requestCounts,
+        jobs: schedulerRoutes(scheduler, audit),
+      }),
+    );
+    await app.register(async (scope) =>
+      registerConvertigoAdmin(scope, {
+        store,
+        sessions,
+        deployments,
+        audit,
+        https: Boolean(tls),
+        tmpDir: path.join(dataDir, ".atelier", "tmp"),
+      }),
+    );
+  };
+
+  let server: RunningServer;
+  try {
+    server = await startServer(engine, {
+      host: opts.host,
+      port: opts.port,
+      ...(tls ? { tls } : {}),
+      ...(engine.config.cors ? { cors: engine.config.cors } : {}),
+      plugins: [counters, health, admin],
+      mounts,
+      onClose: async () => {
+        await scheduler.stop();
+        await fullsync?.close();
+      },
+    });
+  } catch (e) {
+    await scheduler.stop();
+    await fullsync?.close();
+    await engine.close();
+    throw e;
+  }
+  baseUrl = opts.publicUrl ?? server.url;
+  ready = true;
+  return {
+    engine,
+    server,
+    url: baseUrl,
+    store,
+    deployments,
+    scheduler,
+    ...(pin ? { certificatePin: pin } : {}),
+    close: async () => {
+      ready = false;
+      await server.close();
+      await engine.close();
+    },
+  };
+}

@@ -1,0 +1,329 @@
+/**
+ * The CLI's server and deploy commands:
+ *
+ *   atelier server --data DIR [--host H] [--port N] [--tls-cert F --tls-key F] [--public-url URL]
+ *   atelier admin add-user|remove-user|list-users --data DIR ...
+ *   atelier psc create|list|revoke --data DIR ...
+ *   atelier targets import|list|remove ...          (this machine's deployment targets)
+ *   atelier deploy --project DIR --psc FILE|TEXT|ID [--force] [--require-tests]
+ *   atelier rollback --project NAME --psc FILE|TEXT|ID [--to N]
+ */
+import { CommanderError, type Command } from "commander";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { ApiError } from "../../common/http/api-error.ts";
+import { AdminStore, ROLES, type Role } from "../admin/admin-store.ts";
+import { certificatePin, startAtelierServer } from "../admin/atelier-server.ts";
+import type { ServerTarget } from "../deploy/admin-client.ts";
+import { deployProject, rollbackProject } from "../deploy/deploy.ts";
+import { parseDuration, PscError } from "../deploy/psc.ts";
+import { readPscText, TargetStore, userConfigDir } from "../deploy/targets.ts";
+import { EngineLog } from "../log.ts";
+
+export interface ServerCliDeps {
+  atelierVersion: string;
+  out: (text: string) => void;
+  /** Reads a secret (a password) from standard input. */
+  readStdin: () => Promise<string>;
+  env?: NodeJS.ProcessEnv;
+}
+
+function fail(message: string): never {
+  throw new CommanderError(2, "atelier.server", message);
+}
+
+/** A PSC given on the command line: its text, a file holding it, or the id of an imported target. */
+async function targetFrom(psc: string, env: NodeJS.ProcessEnv): Promise<{ target: ServerTarget; label: string }> {
+  let text = psc.trim();
+  const store = new TargetStore(userConfigDir(env));
+  if (!/^(atlpsc1_|x[0-9a-fA-F]{32})/.test(text)) {
+    const known = (await store.list()).find((t) => t.id === text);
+    if (known) {
+      const { target } = await store.connect(known.id);
+      return { target, label: `${known.url} (${known.id})` };
+    }
+    try {
+      text = (await readFile(psc, "utf8")).trim();
+    } catch {
+      fail(`--psc: "${psc.slice(0, 40)}" is neither a PSC, a file holding one, nor an imported target id`);
+    }
+  }
+  const read = readPscText(text);
+  if (read.length !== 1)
+    fail(
+      `This Convertigo PSC names ${read.length} servers: import it (atelier targets import) and give --psc <target id>`,
+    );
+  const t = read[0]!;
+  const credentials = t.kind === "psc" ? { psc: t.secret } : { user: t.user, password: t.secret };
+  return { target: { url: t.url, ...(t.pin ? { pin: t.pin } : {}), credentials }, label: `${t.url} (${t.id})` };
+}
+
+function describeFailure(e: unknown): never {
+  if (e instanceof ApiError) {
+    const details = e.details as { problems?: string[] } | undefined;
+    const more = details?.problems?.length ? `\n  ${details.problems.slice(0, 20).join("\n  ")}` : "";
+    throw new CommanderError(1, "atelier.deploy", `${e.message}${more}`);
+  }
+  if (e instanceof PscError) throw new CommanderError(2, "atelier.psc", e.message);
+  throw e;
+}
+
+export function serverCommands(program: Command, deps: ServerCliDeps): void {
+  const env = deps.env ?? process.env;
+  const out = deps.out;
+
+  program
+    .command("server")
+    .description("run an Atelier server: the deployed projects, the admin API, health checks (no Studio)")
+    .requiredOption("--data <dir>", "the server's data folder (created if missing)")
+    .option("--host <host>", "the address to listen on", "127.0.0.1")
+    .option("--port <n>", "the port (0: a free one)", "8443")
+    .option("--tls-cert <file>", "the TLS certificate (PEM): HTTPS")
+    .option("--tls-key <file>", "the TLS private key (PEM)")
+    .option("--public-url <url>", "the URL clients reach this server at (written into PSCs)")
+    .action(
+      async (o: {
+        data: string;
+        host: string;
+        port: string;
+        tlsCert?: string;
+        tlsKey?: string;
+        publicUrl?: string;
+      }) => {
+        if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) fail("give both --tls-cert and --tls-key, or neither");
+        const port = Number(o.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, not "${o.port}"`);
+        const server = await startAtelierServer({
+          dataDir: o.data,
+          host: o.host,
+          port,
+          ...(o.tlsCert && o.tlsKey ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey } } : {}),
+          ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+          env,
+          log: new EngineLog(),
+          atelierVersion: deps.atelierVersion,
+        });
+        out(`Atelier server: ${server.url} (data ${path.resolve(o.data)})`);
+        if (server.certificatePin) out(`Certificate SHA-256: ${server.certificatePin}`);
+        if (!(await server.store.listUsers()).length) {
+          out(`No admin user yet: atelier admin add-user --data ${o.data} --user <name> --roles deploy,configure,view`);
+        }
+        // Graceful shutdown: requests under way finish, then the process ends.
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            process.off("SIGINT", stop);
+            process.off("SIGTERM", stop);
+            void server.close().then(resolve, resolve);
+          };
+          process.on("SIGINT", stop);
+          process.on("SIGTERM", stop);
+        });
+      },
+    );
+
+  const admin = program.command("admin").description("a server's admin users (on the server's machine)");
+  admin
+    .command("add-user")
+    .description("add an admin user; the password is read from standard input")
+    .requiredOption("--data <dir>", "the server's data folder")
+    .requiredOption("--user <name>", "the user name")
+    .option("--roles <list>", `roles among ${ROLES.join(", ")}`, "deploy,configure,view")
+    .option("--replace", "change the password and roles of an existing user")
+    .action(async (o: { data: string; user: string; roles: string; replace?: boolean }) => {
+      const password = (await deps.readStdin()).replace(/\r?\n$/, "");
+      if (!password)
+        fail('give the password on standard input (e.g. printf %s "$PASSWORD" | atelier admin add-user ...)');
+      const roles = o.roles
+        .split(",")
+        .map((r) => r.trim())
+        .filter(Boolean) as Role[];
+      await new AdminStore(o.data).addUser(o.user, password, roles, o.replace === true);
+      out(`Admin user ${o.user} ${o.replace ? "updated" : "added"} (roles: ${roles.join(", ")})`);
+    });
+  admin
+    .command("remove-user")
+    .requiredOption("--data <dir>", "the server's data folder")
+    .requiredOption("--user <name>", "the user name")
+    .action(async (o: { data: string; user: string }) => {
+      const removed = await new AdminStore(o.data).removeUser(o.user);
+      if (!removed) fail(`There is no admin user ${o.user}`);
+      out(`Admin user ${o.user} removed; their PSCs stop working`);
+    });
+  admin
+    .command("list-users")
+    .requiredOption("--data <dir>", "the server's data folder")
+    .action(async (o: { data: string }) => {
+      for (const u of await new AdminStore(o.data).listUsers())
+        out(`${u.name}: ${u.roles.join(", ")} (since ${u.createdAt})`);
+    });
+
+  const psc = program.command("psc").description("personal server certificates (on the server's machine)");
+  psc
+    .command("create")
+    .description("print a new PSC for a user: one line to give them")
+    .requiredOption("--data <dir>", "the server's data folder")
+    .requiredOption("--user <name>", "the admin user it acts as")
+    .option("--projects <list>", "the projects it may deploy (comma-separated; * for all)", "*")
+    .option("--expires <duration>", "how long it lasts (e.g. 30d, 12h, 1y)", "90d")
+    .option("--label <text>", "a label to recognise it (a machine, a CI job)")
+    .requiredOption("--url <url>", "the URL clients reach the server at")
+    .option("--tls-cert <file>", "the server's certificate (PEM): its SHA-256 pin goes into the PSC")
+    .action(
+      async (o: {
+        data: string;
+        user: string;
+        projects: string;
+        expires: string;
+        label?: string;
+        url: string;
+        tlsCert?: string;
+      }) => {
+        let url: URL;
+        try {
+          url = new URL(o.url);
+        } catch {
+          fail(`--url "${o.url}" is not a URL`);
+        }
+        if (url.protocol === "https:" && !o.tlsCert) {
+          out(
+            "(no --tls-cert: the PSC carries no pin; clients will check the certificate against their trusted authorities)",
+          );
+        }
+        const pin = o.tlsCert ? certificatePin(await readFile(o.tlsCert, "utf8")) : undefined;
+        const expiresInMs = (() => {
+          try {
+            return parseDuration(o.expires);
+          } catch (e) {
+            fail(`--expires: ${(e as Error).message}`);
+          }
+        })();
+        const projects = o.projects
+          .split(",")
+          .map((p) => p.trim())
+          .filter(Boolean);
+        const made = await new AdminStore(o.data).createPsc({
+          user: o.user,
+          url: url.toString(),
+          ...(pin ? { pin } : {}),
+          projects,
+          expiresInMs,
+          ...(o.label ? { label: o.label } : {}),
+        });
+        out(made.text);
+        process.stderr.write(
+          `PSC ${made.psc.id} for ${made.psc.user}, projects ${projects.join(", ")}, expires ${made.psc.exp}${pin ? `, pinned to ${pin.slice(0, 16)}…` : ""}\n`,
+        );
+      },
+    );
+  psc
+    .command("list")
+    .requiredOption("--data <dir>", "the server's data folder")
+    .action(async (o: { data: string }) => {
+      for (const t of await new AdminStore(o.data).listTokens()) {
+        const state = t.revokedAt
+          ? `revoked ${t.revokedAt}`
+          : Date.parse(t.exp) <= Date.now()
+            ? `expired ${t.exp}`
+            : `expires ${t.exp}`;
+        out(`${t.id}: ${t.user}, projects ${t.projects.join(", ")}, ${state}${t.label ? `, "${t.label}"` : ""}`);
+      }
+    });
+  psc
+    .command("revoke")
+    .argument("<id>", "the PSC's id (atelier psc list)")
+    .requiredOption("--data <dir>", "the server's data folder")
+    .action(async (id: string, o: { data: string }) => {
+      if (!(await new AdminStore(o.data).revoke(id))) fail(`There is no PSC ${id}`);
+      out(`PSC ${id} revoked: it stops working at once`);
+    });
+
+  const targets = program.command("targets").description("this machine's deployment targets (imported PSCs)");
+  targets
+    .command("import")
+    .argument("<psc>", "the PSC text, or a file holding it")
+    .action(async (text: string) => {
+      let t = text;
+      if (!/^(atlpsc1_|x[0-9a-fA-F]{32})/.test(t.trim())) t = await readFile(text, "utf8").catch(() => text);
+      try {
+        for (const s of await new TargetStore(userConfigDir(env)).import(t)) {
+          out(
+            `${s.id}: ${s.url} as ${s.user}, projects ${s.projects.join(", ")}${s.expires ? `, expires ${s.expires}` : ""}${s.note ? ` (${s.note})` : ""}`,
+          );
+        }
+      } catch (e) {
+        describeFailure(e);
+      }
+    });
+  targets.command("list").action(async () => {
+    for (const s of await new TargetStore(userConfigDir(env)).list()) {
+      out(
+        `${s.id}: ${s.url} as ${s.user}, projects ${s.projects.join(", ")}${s.expires ? `, expires ${s.expires}` : ""}${s.note ? ` (${s.note})` : ""}`,
+      );
+    }
+  });
+  targets
+    .command("remove")
+    .argument("<id>")
+    .action(async (id: string) => {
+      if (!(await new TargetStore(userConfigDir(env)).remove(id))) fail(`There is no target ${id}`);
+      out(`Target ${id} removed`);
+    });
+
+  program
+    .command("deploy")
+    .description("build a project's .car and deploy it to a server (checks first; the server swaps atomically)")
+    .requiredOption("--project <dir>", "the project folder")
+    .requiredOption("--psc <psc>", "the target: a PSC, a file holding one, or an imported target's id")
+    .option("--force", "replace the server's version even if someone deployed since you did")
+    .option("--require-tests", "run the project's test cases first; a failure stops the deploy")
+    .option("--json", "print the result as JSON")
+    .action(async (o: { project: string; psc: string; force?: boolean; requireTests?: boolean; json?: boolean }) => {
+      const { target, label } = await targetFrom(o.psc, env).catch(describeFailure);
+      try {
+        const r = await deployProject({
+          projectDir: o.project,
+          target,
+          ...(o.force ? { force: true } : {}),
+          ...(o.requireTests ? { requireTests: true } : {}),
+          stateDir: userConfigDir(env),
+          atelierVersion: deps.atelierVersion,
+          onProgress: (step) => process.stderr.write(`  ${step}\n`),
+        });
+        if (o.json) out(JSON.stringify(r, null, 2));
+        else {
+          out(
+            `Deployed ${r.project} to ${label}: version ${r.version}${r.replaced !== undefined ? ` (replaces ${r.replaced})` : ""}`,
+          );
+          out(`  ${r.url}`);
+          for (const w of r.warnings) out(`  warning: ${w}`);
+        }
+      } catch (e) {
+        describeFailure(e);
+      }
+    });
+
+  program
+    .command("rollback")
+    .description("serve an earlier version of a project on a server")
+    .requiredOption("--project <name>", "the project's name")
+    .requiredOption("--psc <psc>", "the target: a PSC, a file holding one, or an imported target's id")
+    .option("--to <version>", "the version (default: the one before the current)")
+    .action(async (o: { project: string; psc: string; to?: string }) => {
+      const to = o.to === undefined ? undefined : Number(o.to);
+      if (to !== undefined && (!Number.isInteger(to) || to < 1)) fail(`--to must be a version number, not "${o.to}"`);
+      const { target, label } = await targetFrom(o.psc, env).catch(describeFailure);
+      try {
+        const r = await rollbackProject({
+          project: o.project,
+          target,
+          ...(to ? { to } : {}),
+          stateDir: userConfigDir(env),
+        });
+        out(
+          `${r.project} on ${label} serves version ${r.version} again${r.replaced !== undefined ? ` (was ${r.replaced})` : ""}`,
+        );
+      } catch (e) {
+        describeFailure(e);
+      }
+    });
+}
