@@ -5,15 +5,22 @@
  * `descending`; `include_docs` (+ `conflicts`, `attachments`); filters `_doc_ids`, `_selector`
  * (evaluated here: express-pouchdb drops a POSTed selector) and `_design` (always empty: design
  * documents do not replicate to devices). A filter only narrows the reader's feed.
+ *
+ * A device's selector is compiled by selector.ts (never by pouchdb-selector-core, whose `$regex`
+ * is a backtracking JavaScript RegExp: a ReDoS on the event loop), and its evaluation yields to
+ * the event loop every few milliseconds, so a costly selector slows only its own request.
  */
-import { massageSelector, matchesSelector } from "pouchdb-selector-core";
 import { visibleTo } from "./acl.ts";
-import { badRequest, readJson, type Ctx } from "./http-util.ts";
+import { badRequest, checkEntries, hasBody, readJson, yieldToLoop, type Ctx } from "./http-util.ts";
 import { confirmLeaves } from "./confirm.ts";
 import { isObject } from "./json.ts";
 import type { FeedEntry } from "./principal-index.ts";
 import type { Doc } from "./pouch.ts";
 import { winnerOf } from "./reads.ts";
+import { compileSelector, type CompiledSelector } from "./selector.ts";
+
+/** Longest a selector's evaluation holds the event loop before yielding (ms). */
+const SELECTOR_SLICE_MS = 8;
 
 interface ChangeOut {
   seq: string;
@@ -31,7 +38,7 @@ interface FeedSpec {
   conflicts: boolean;
   attachments: boolean;
   docIds?: Set<string>;
-  selector?: Record<string, unknown>;
+  selector?: CompiledSelector;
   designOnly: boolean;
 }
 
@@ -39,9 +46,9 @@ export async function changes(ctx: Ctx, maxFeedMs: number): Promise<void> {
   const { d, reader, query: q, req, res } = ctx;
   let body: Record<string, unknown> = {};
   if (req.method === "POST") {
-    const hasBody = Number(req.headers["content-length"] ?? "1") > 0;
-    if (hasBody) {
-      const v = await readJson(req, ctx.limit).catch((e: unknown) => {
+    if (hasBody(req)) {
+      // A list of ids or a selector: the small limit of list bodies.
+      const v = await readJson(req, ctx.limits.listBodyBytes).catch((e: unknown) => {
         if (e instanceof Error && /empty/.test(e.message)) return {};
         throw e;
       });
@@ -72,15 +79,12 @@ export async function changes(ctx: Ctx, maxFeedMs: number): Promise<void> {
     if (!Array.isArray(ids) || !ids.every((x) => typeof x === "string")) {
       throw badRequest("filter=_doc_ids needs doc_ids, a JSON array of document ids.");
     }
+    checkEntries("doc_ids", ids.length, ctx.limits);
     spec.docIds = new Set(ids as string[]);
   } else if (filter === "_selector") {
     const sel = body.selector ?? q.json("selector");
     if (!isObject(sel)) throw badRequest("filter=_selector needs a selector object in the request body.");
-    try {
-      spec.selector = massageSelector(sel);
-    } catch (e) {
-      throw badRequest(`Invalid selector: ${e instanceof Error ? e.message : String(e)}.`);
-    }
+    spec.selector = compileSelector(sel);
   } else if (filter === "_design") {
     spec.designOnly = true;
   } else if (filter !== undefined && filter !== "") {
@@ -246,9 +250,15 @@ async function compute(
       const slice = d.index.feed(cursor, 200, spec.docIds ? (e) => spec.docIds!.has(e.id) : undefined, spec.descending);
       if (!slice.length) break;
       const bodies = await winnerBodies(ctx, slice);
+      let since = performance.now();
       for (let i = 0; i < slice.length; i++) {
         const b = bodies[i];
-        if (b && matchesSelector(b, selector)) entries.push(slice[i]!);
+        if (b && selector.matches(b)) entries.push(slice[i]!);
+        // Each evaluation is bounded (selector.ts); many in a row must not hold the loop either.
+        if (performance.now() - since > SELECTOR_SLICE_MS) {
+          await yieldToLoop();
+          since = performance.now();
+        }
         if (entries.length >= spec.limit) {
           truncated = true;
           lastN = slice[i]!.seq;

@@ -6,6 +6,7 @@
 import type { FullSyncData, FullSyncDoc } from "./api.ts";
 import { hasAclKeys } from "./acl.ts";
 import type { FullSyncDatabase } from "./database.ts";
+import { findWithoutJsRegex } from "./find.ts";
 import type { WriteResult } from "./pouch.ts";
 
 function checkDoc(doc: unknown, what: string): asserts doc is FullSyncDoc {
@@ -65,9 +66,7 @@ export function createData(d: FullSyncDatabase): FullSyncData {
 
     allDocs: (opts) => db.allDocs(opts ?? {}),
     query: (view, opts) => db.query(view, opts ?? {}),
-    find: async (request) => {
-      if (!db.find) throw new Error("find is not available on this database");
-      return db.find(request);
-    },
+    // A caller's $regex never runs as a JavaScript RegExp here (find.ts).
+    find: (request) => findWithoutJsRegex(db, request),
   };
 }

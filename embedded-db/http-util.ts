@@ -18,6 +18,37 @@ export class HttpError extends Error {
 export const badRequest = (reason: string) => new HttpError(400, "bad_request", reason);
 export const forbidden = (reason: string) => new HttpError(403, "forbidden", reason);
 export const notFound = (reason = "missing") => new HttpError(404, "not_found", reason);
+export const tooLarge = (reason: string) => new HttpError(413, "too_large", reason);
+
+/**
+ * How much one request may ask for, per route family (documented in README.md, "Limits").
+ * Bodies are read whole before they are parsed, and every entry of a list costs a lookup, so
+ * each family has the smallest bound its legitimate clients need.
+ */
+export interface Limits {
+  /** Bodies that carry documents, attachments inline: `_bulk_docs`, PUT/POST document, PUT attachment. */
+  docBodyBytes: number;
+  /** Bodies that list ids, keys or revisions: `_all_docs`, `_bulk_get`, `_revs_diff`, `_changes`. */
+  listBodyBytes: number;
+  /** Entries of such a list (keys, ids, requests, revisions), and documents of one `_bulk_docs`. */
+  listEntries: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  docBodyBytes: 10 * 1024 * 1024,
+  listBodyBytes: 1024 * 1024,
+  listEntries: 10_000,
+};
+
+/** Refuses a list longer than the limit (413, before any work is done on it). */
+export function checkEntries(what: string, n: number, limits: Limits): void {
+  if (n > limits.listEntries) {
+    throw tooLarge(`${what} lists ${n} entries; at most ${limits.listEntries} per request (send several requests).`);
+  }
+}
+
+/** Lets other requests run (long loops over a request's entries call it between chunks). */
+export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const BASE_HEADERS = {
   "Cache-Control": "must-revalidate",
@@ -54,7 +85,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"]);
     if (Number.isFinite(declared) && declared > limit) {
-      reject(new HttpError(413, "too_large", `The request body is larger than ${limit} bytes.`));
+      reject(tooLarge(`The request body is larger than ${limit} bytes.`));
       req.resume();
       return;
     }
@@ -66,7 +97,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       size += c.length;
       if (size > limit) {
         failed = true;
-        reject(new HttpError(413, "too_large", `The request body is larger than ${limit} bytes.`));
+        chunks.length = 0;
+        reject(tooLarge(`The request body is larger than ${limit} bytes.`));
         return;
       }
       chunks.push(c);
@@ -81,21 +113,61 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-/** Reads a JSON body with the layer's one parser; the media type must be JSON when given. */
-export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  const type = String(req.headers["content-type"] ?? "").toLowerCase();
-  // Only application/json: a cross-site page can POST text/plain or form bodies with the user's
-  // cookie without a CORS preflight, never application/json.
-  if (type && !type.startsWith("application/json")) {
-    if (type.startsWith("multipart/")) {
+/** A request's media type without parameters, lower case ("" when absent). */
+export function mediaType(req: IncomingMessage): string {
+  const raw = req.headers["content-type"];
+  return (typeof raw === "string" ? (raw.split(";")[0] ?? "") : "").trim().toLowerCase();
+}
+
+/** Whether a request carries a body (a length above 0, or a chunked one). */
+export function hasBody(req: IncomingMessage): boolean {
+  const len = req.headers["content-length"];
+  if (len !== undefined) return Number(len) > 0;
+  return req.headers["transfer-encoding"] !== undefined;
+}
+
+const unsupportedType = (type: string) =>
+  new HttpError(
+    415,
+    "bad_content_type",
+    type.startsWith("multipart/")
+      ? "multipart requests are not supported by FullSync: send attachments inline (base64) or with PUT /db/doc/attachment"
+      : `Content-Type must be application/json${type ? ` (not ${type})` : " (none was given)"}.`,
+  );
+
+/**
+ * The media type a state-changing request must carry (CSRF): a cross-site page can send a body
+ * without a Content-Type, or as text/plain or a form, with the user's cookie and no preflight.
+ * - POST, and PUT of a document or `_local` document: `application/json`, body or not;
+ * - DELETE with a body: `application/json` (the body is ignored);
+ * - PUT of an attachment: its own media type, which is stored as the attachment's, so
+ *   `text/plain` stays possible (a cross-site PUT always needs a CORS preflight, so it is no
+ *   CSRF vector); never none, nor a form encoding (no client stores a form as an attachment).
+ * PouchDB's http adapter sends `application/json` on every request but attachment PUTs, which
+ * carry the attachment's type.
+ */
+export function checkMediaType(req: IncomingMessage, attachment: boolean): void {
+  const method = req.method ?? "GET";
+  const type = mediaType(req);
+  if (method === "POST" || (method === "PUT" && !attachment) || (method === "DELETE" && hasBody(req))) {
+    if (type !== "application/json") throw unsupportedType(type);
+  } else if (method === "PUT" && attachment) {
+    if (!type) throw new HttpError(415, "bad_content_type", "An attachment PUT needs a Content-Type: its media type.");
+    if (type === "application/x-www-form-urlencoded" || type === "multipart/form-data") {
       throw new HttpError(
         415,
         "bad_content_type",
-        "multipart requests are not supported by FullSync: send attachments inline (base64) or with PUT /db/doc/attachment",
+        `An attachment cannot be sent as ${type}: give the attachment's own media type.`,
       );
     }
-    throw new HttpError(415, "bad_content_type", "Content-Type must be application/json");
   }
+}
+
+/** Reads a JSON body with the layer's one parser; the media type must be application/json. */
+export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  // Checked here too, whatever the router did: a body read as JSON came as JSON.
+  const type = mediaType(req);
+  if (type !== "application/json") throw unsupportedType(type);
   const buf = await readBody(req, limit);
   if (buf.length === 0) throw badRequest("The request body is empty; a JSON value was expected.");
   try {
@@ -159,7 +231,7 @@ export interface Ctx {
   reader: Reader;
   principal: Principal;
   query: Query;
-  limit: number;
+  limits: Limits;
 }
 
 /** Maps a PouchDB error to a CouchDB-style HTTP error (unknown errors are the server's fault). */

@@ -8,7 +8,16 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { DevicePush, Principal } from "./api.ts";
 import { changes } from "./changes.ts";
 import type { FullSyncDatabase } from "./database.ts";
-import { HttpError, Query, fromPouchError, sendError, sendJson, type Ctx } from "./http-util.ts";
+import {
+  HttpError,
+  Query,
+  checkMediaType,
+  fromPouchError,
+  sendError,
+  sendJson,
+  type Ctx,
+  type Limits,
+} from "./http-util.ts";
 import { allDocs, bulkGet, getAttachment, getC8oDesign, getDocument, info, revsDiff } from "./reads.ts";
 import {
   bulkDocs,
@@ -26,7 +35,7 @@ export interface HttpDeps {
   groupsOf(user: string): readonly string[];
   devicePush(push: DevicePush): void;
   log(level: "debug" | "info" | "warn" | "error", message: string): void;
-  maxBodyBytes: number;
+  limits: Limits;
   maxFeedMs: number;
 }
 
@@ -108,10 +117,13 @@ export class FullSyncHttp {
       reader: d.reader(user, groups),
       principal: { user, groups: [...groups] },
       query: new Query(new URLSearchParams(search)),
-      limit: this.deps.maxBodyBytes,
+      limits: this.deps.limits,
     };
-    const emit = (ids: string[]) => this.deps.devicePush({ db: d.decl.name, ids, principal: ctx.principal });
     const sub = segs.slice(1);
+    // Before any route reads a body or changes anything: the media type a cross-site page cannot
+    // send without a preflight (http-util.ts checkMediaType).
+    checkMediaType(req, sub.length >= 2 && !sub[0]!.startsWith("_"));
+    const emit = (ids: string[]) => this.deps.devicePush({ db: d.decl.name, ids, principal: ctx.principal });
     const is = (...allowed: string[]) => {
       if (!allowed.includes(method)) throw methodNotAllowed(allowed.join(","));
     };

@@ -18,6 +18,7 @@ import { createData } from "./data.ts";
 import { FullSyncDatabase } from "./database.ts";
 import { GROUPS_DB, PouchGroupStore } from "./groups.ts";
 import { FullSyncHttp } from "./http.ts";
+import { DEFAULT_LIMITS } from "./http-util.ts";
 import { createPouchFactory, type PouchFactory } from "./pouch.ts";
 
 export type * from "./api.ts";
@@ -35,12 +36,20 @@ export interface FullSyncServerExt extends FullSyncServer {
   indexStats(db: string): { source: "rebuilt" | "snapshot"; ms: number; docs: number } | undefined;
 }
 
+/** Request limits per route family (README.md, "Limits"); each has a default. */
 export interface FullSyncTuning {
-  /** Largest request body accepted, in bytes (default 64 MiB). */
+  /** Largest body that carries documents (`_bulk_docs`, PUT/POST document, PUT attachment), in bytes (default 10 MiB). */
   maxBodyBytes?: number;
+  /** Largest body that lists keys, ids or revisions (`_all_docs`, `_bulk_get`, `_revs_diff`, `_changes`), in bytes (default 1 MiB). */
+  maxListBodyBytes?: number;
+  /** Most entries of such a list, and most documents in one `_bulk_docs` (default 10,000). */
+  maxListEntries?: number;
   /** Longest a longpoll/continuous `_changes` request is held, in ms (default 60 s). */
   maxFeedMs?: number;
 }
+
+const positive = (n: number | undefined): number | undefined =>
+  typeof n === "number" && Number.isSafeInteger(n) && n > 0 ? n : undefined;
 
 class Server implements FullSyncServerExt {
   private readonly dbs = new Map<string, FullSyncDatabase>();
@@ -61,7 +70,11 @@ class Server implements FullSyncServerExt {
       groupsOf: (user) => groups.groupsOf(user),
       devicePush: (push) => this.emitPush(push),
       log: opts.log,
-      maxBodyBytes: tuning.maxBodyBytes ?? 64 * 1024 * 1024,
+      limits: {
+        docBodyBytes: positive(tuning.maxBodyBytes) ?? DEFAULT_LIMITS.docBodyBytes,
+        listBodyBytes: positive(tuning.maxListBodyBytes) ?? DEFAULT_LIMITS.listBodyBytes,
+        listEntries: positive(tuning.maxListEntries) ?? DEFAULT_LIMITS.listEntries,
+      },
       maxFeedMs: tuning.maxFeedMs ?? 60_000,
     });
     groups.onChange((user) => {

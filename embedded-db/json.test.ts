@@ -50,8 +50,20 @@ describe("parseJson: the one parser of the FullSync layer", () => {
     }
   });
 
+  it("refuses numbers a double cannot hold: the check would read Infinity, storage would write null", () => {
+    expect(() => parseJson('{"c8oGrp":{"team":1e400}}')).toThrow(/number out of range/);
+    expect(() => parseJson("-1e309")).toThrow(JsonSyntaxError);
+    expect(() => parseJson("9".repeat(400))).toThrow(/number out of range/);
+    expect(parseJson("1e308")).toBe(1e308);
+    expect(parseJson("1e-400")).toBe(0); // underflows to 0, which JSON writes back as 0
+  });
+
   it("limits nesting", () => {
     expect(() => parseJson("[".repeat(100) + "]".repeat(100))).toThrow(/nesting deeper than 64/);
+    // A million brackets: refused at depth 64, never a stack overflow.
+    expect(() => parseJson("[".repeat(1_000_000))).toThrow(/nesting deeper than 64/);
+    expect(() => parseJson('{"a":'.repeat(100_000))).toThrow(/nesting deeper than 64/);
+    expect(parseJson("[".repeat(64) + "]".repeat(64))).toBeDefined();
     expect(parseJson("[".repeat(10) + "]".repeat(10), { maxDepth: 10 })).toBeDefined();
   });
 });

@@ -6,7 +6,10 @@
  *   are the same key);
  * - a `__proto__` key anywhere (stored documents go through code that assigns keys one by one,
  *   where `__proto__` would change a prototype instead of adding a field);
- * - nesting deeper than a limit, and anything that is not strict JSON (RFC 8259).
+ * - a number too large for a double (`1e400`): JavaScript would read Infinity, which the checks
+ *   would judge (a group value that counts) and storage would write as null;
+ * - nesting deeper than a limit (64: the parser recurses, and so do the checks and PouchDB),
+ *   and anything that is not strict JSON (RFC 8259).
  */
 
 export class JsonSyntaxError extends Error {
@@ -145,8 +148,10 @@ export function parseJson(text: string, opts: ParseJsonOptions = {}): unknown {
     NUMBER.lastIndex = i;
     const m = NUMBER.exec(text);
     if (m && m[0].length > 0) {
+      const num = Number(m[0]);
+      if (!Number.isFinite(num)) fail("number out of range");
       i += m[0].length;
-      return Number(m[0]);
+      return num;
     }
     return fail(`unexpected character ${JSON.stringify(c)}`);
   };

@@ -8,7 +8,7 @@ import { visibleTo } from "./acl.ts";
 import { confirmLeaves } from "./confirm.ts";
 import type { FullSyncDatabase, Reader } from "./database.ts";
 import { mapLimit } from "./database.ts";
-import { badRequest, notFound, readJsonObject, sendJson, type Ctx } from "./http-util.ts";
+import { badRequest, checkEntries, notFound, readJsonObject, sendJson, yieldToLoop, type Ctx } from "./http-util.ts";
 import { isObject } from "./json.ts";
 import type { LeafEntry } from "./principal-index.ts";
 import { compareLeaves, errorStatus, type Doc, type OpenRevResult } from "./pouch.ts";
@@ -45,6 +45,58 @@ async function getOrUndefined(
     if (errorStatus(e) === 404 || errorStatus(e) === 400) return undefined;
     throw e;
   }
+}
+
+/** Entries of a request's list handled between two yields to the event loop. */
+const CHUNK = 1000;
+
+/**
+ * The revision `latest=true` names for `rev`: the winner among the leaves descending from it, or
+ * undefined when the document does not hold `rev`. PouchDB's own `latest` is never used: for a
+ * revision the document does not hold, its LevelDB adapter throws inside a callback (uncaught:
+ * the request never answers, and the process may die), and any reader chooses that revision.
+ * A current leaf (as the index says) is its own latest: no extra read on the replication path
+ * (if it has a child by now, the revision itself is read, which the next pull completes).
+ */
+export async function latestLeaf(
+  d: FullSyncDatabase,
+  id: string,
+  rev: string,
+  trees: Map<string, Promise<OpenRevResult[]>> = new Map(),
+): Promise<string | undefined> {
+  if (d.index.docs.get(id)?.leaves.some((l) => l.rev === rev)) return rev;
+  // Each document's leaves read once per request, however many revisions of it are asked for.
+  let leaves = trees.get(id);
+  if (!leaves) {
+    leaves = d.db
+      .get(id, { open_revs: "all", revs: true })
+      .then((x) => x as OpenRevResult[])
+      .catch((e: unknown) => {
+        if (errorStatus(e) === 404 || errorStatus(e) === 400) return [];
+        throw e;
+      });
+    trees.set(id, leaves);
+  }
+  const from: { rev: string; deleted: boolean }[] = [];
+  for (const r of await leaves) {
+    if (!("ok" in r)) continue;
+    const path = r.ok._revisions;
+    if (path?.ids.some((h, i) => `${path.start - i}-${h}` === rev)) {
+      from.push({ rev: r.ok._rev, deleted: r.ok._deleted === true });
+    }
+  }
+  return winnerOf(from)?.rev;
+}
+
+/** What a read asks for: the revision itself, or with `latest` the leaf it leads to. */
+async function target(
+  d: FullSyncDatabase,
+  id: string,
+  rev: string,
+  latest: boolean,
+  trees?: Map<string, Promise<OpenRevResult[]>>,
+): Promise<string> {
+  return latest ? ((await latestLeaf(d, id, rev, trees)) ?? rev) : rev;
 }
 
 // ---- GET /db ------------------------------------------------------------------------------------
@@ -110,10 +162,11 @@ export async function getDocument(ctx: Ctx, id: string): Promise<void> {
     if (w.deleted) throw notFound("deleted");
     rev = w.rev;
   }
-  let doc = await getOrUndefined(d, id, { ...opts, rev, ...(q.bool("latest") ? { latest: true } : {}) });
+  const want = await target(d, id, rev, q.bool("latest"));
+  let doc = await getOrUndefined(d, id, { ...opts, rev: want });
   if (doc && !(await readable(d, id, doc, reader))) {
     // `latest` led to a revision the reader may not see: the one asked for, if it may.
-    doc = q.bool("latest") ? await getOrUndefined(d, id, { ...opts, rev }) : undefined;
+    doc = want !== rev ? await getOrUndefined(d, id, { ...opts, rev }) : undefined;
     if (doc && !(await readable(d, id, doc, reader))) doc = undefined;
   }
   if (!doc) throw notFound("missing");
@@ -147,9 +200,11 @@ async function getOpenRevs(ctx: Ctx, id: string): Promise<void> {
     throw badRequest('open_revs must be "all" or a JSON array of revisions.');
   }
   if (revs.length > 1000) throw badRequest("open_revs lists more than 1000 revisions.");
+  const trees = new Map<string, Promise<OpenRevResult[]>>();
   const out = await mapLimit(revs as string[], 8, async (rev): Promise<OpenRevResult[]> => {
+    const want = await target(d, id, rev, latest, trees);
     const res = await d.db
-      .get(id, { ...opts, open_revs: [rev], ...(latest ? { latest: true } : {}) })
+      .get(id, { ...opts, open_revs: [want] })
       .then((x) => x as OpenRevResult[])
       .catch((e: unknown) => {
         if (errorStatus(e) === 404) return [] as OpenRevResult[];
@@ -158,7 +213,7 @@ async function getOpenRevs(ctx: Ctx, id: string): Promise<void> {
     const ok: OpenRevResult[] = [];
     for (const r of res) if ("ok" in r && (await readable(d, id, r.ok, reader))) ok.push(r);
     if (ok.length) return ok;
-    if (latest && res.some((r) => "ok" in r)) {
+    if (want !== rev && res.some((r) => "ok" in r)) {
       const exact = await getOrUndefined(d, id, { ...opts, rev });
       if (exact && (await readable(d, id, exact, reader))) return [{ ok: exact }];
     }
@@ -173,8 +228,9 @@ type BulkGetDoc = { ok: Doc } | { error: { id: string; rev: string; error: strin
 
 export async function bulkGet(ctx: Ctx): Promise<void> {
   const { d, reader, query: q } = ctx;
-  const body = await readJsonObject(ctx.req, ctx.limit);
+  const body = await readJsonObject(ctx.req, ctx.limits.listBodyBytes);
   if (!Array.isArray(body.docs)) throw badRequest('_bulk_get needs a body {"docs": [{"id": ..., "rev": ...}]}.');
+  checkEntries("_bulk_get", body.docs.length, ctx.limits);
   const revs = q.bool("revs");
   const latest = q.bool("latest");
   const attachments = q.bool("attachments");
@@ -183,7 +239,8 @@ export async function bulkGet(ctx: Ctx): Promise<void> {
   });
   const reqs: { id: string; rev: string; atts_since?: string[] }[] = [];
   const pre: (BulkGetDoc | undefined)[] = [];
-  for (const r of body.docs as unknown[]) {
+  for (const [n, r] of (body.docs as unknown[]).entries()) {
+    if (n % CHUNK === CHUNK - 1) await yieldToLoop();
     if (!isObject(r) || typeof r.id !== "string" || !r.id) throw badRequest("_bulk_get: each entry needs a string id.");
     if (r.rev !== undefined && typeof r.rev !== "string") throw badRequest("_bulk_get: rev must be a string.");
     if (r.id.startsWith("_design/") || r.id.startsWith("_local/")) {
@@ -199,22 +256,25 @@ export async function bulkGet(ctx: Ctx): Promise<void> {
       continue;
     }
     pre.push(undefined);
-    reqs.push({
-      id: r.id,
-      rev,
-      ...(Array.isArray(r.atts_since) ? { atts_since: (r.atts_since as unknown[]).map(String) } : {}),
-    });
+    if (r.atts_since !== undefined) {
+      if (!Array.isArray(r.atts_since) || !r.atts_since.every((x) => typeof x === "string")) {
+        throw badRequest("_bulk_get: atts_since must be an array of revisions.");
+      }
+      checkEntries("_bulk_get atts_since", r.atts_since.length, ctx.limits);
+    }
+    reqs.push({ id: r.id, rev, ...(r.atts_since ? { atts_since: r.atts_since as string[] } : {}) });
   }
   // One read per request (PouchDB's bulkGet answers grouped by id, in another order than asked),
   // so each answer is checked against, and falls back to, the revision of its own request.
+  const trees = new Map<string, Promise<OpenRevResult[]>>();
   const results = await mapLimit(reqs, 6, async (req, i): Promise<{ id: string; docs: BulkGetDoc[] }> => {
     const p = pre[i];
     if (p) return { id: req.id, docs: [p] };
+    const want = await target(d, req.id, req.rev, latest, trees);
     const got = await d.db
       .get(req.id, {
-        open_revs: [req.rev],
+        open_revs: [want],
         ...(revs ? { revs: true } : {}),
-        ...(latest ? { latest: true } : {}),
         ...(attachments ? { attachments: true } : {}),
         ...(req.atts_since ? { atts_since: req.atts_since } : {}),
       })
@@ -234,13 +294,14 @@ export async function bulkGet(ctx: Ctx): Promise<void> {
         continue;
       }
       // The latest leaf is not the reader's (any more): the revision asked for, if it may see it.
-      const exact = latest
-        ? await getOrUndefined(d, req.id, {
-            rev: req.rev,
-            ...(revs ? { revs: true } : {}),
-            ...(attachments ? { attachments: true } : {}),
-          })
-        : undefined;
+      const exact =
+        want !== req.rev
+          ? await getOrUndefined(d, req.id, {
+              rev: req.rev,
+              ...(revs ? { revs: true } : {}),
+              ...(attachments ? { attachments: true } : {}),
+            })
+          : undefined;
       if (exact && exact._id === req.id && (await readable(d, req.id, exact, reader))) docs.push({ ok: exact });
       else docs.push(missing(req.id, req.rev));
     }
@@ -266,10 +327,11 @@ export async function allDocs(ctx: Ctx): Promise<void> {
   const { d, reader, query: q } = ctx;
   let keys: unknown = q.json("keys");
   if (ctx.req.method === "POST") {
-    const body = await readJsonObject(ctx.req, ctx.limit);
+    const body = await readJsonObject(ctx.req, ctx.limits.listBodyBytes);
     if (body.keys !== undefined) keys = body.keys;
   }
   if (keys !== undefined && !Array.isArray(keys)) throw badRequest("keys must be a JSON array.");
+  if (keys) checkEntries("keys", keys.length, ctx.limits);
   await d.flushSoon();
   const includeDocs = q.bool("include_docs");
   const conflicts = q.bool("conflicts");
@@ -282,7 +344,8 @@ export async function allDocs(ctx: Ctx): Promise<void> {
   const proposed: { id: string; key: unknown; vis: LeafEntry[]; error?: true }[] = [];
   let total = 0;
   if (keys) {
-    for (const key of keys as unknown[]) {
+    for (const [n, key] of (keys as unknown[]).entries()) {
+      if (n % CHUNK === CHUNK - 1) await yieldToLoop();
       const vis = typeof key === "string" ? visibleIndexLeaves(d, key, reader) : [];
       proposed.push({
         id: typeof key === "string" ? key : "",
@@ -360,15 +423,19 @@ export async function allDocs(ctx: Ctx): Promise<void> {
 
 export async function revsDiff(ctx: Ctx): Promise<void> {
   const { d, reader } = ctx;
-  const body = await readJsonObject(ctx.req, ctx.limit);
+  const body = await readJsonObject(ctx.req, ctx.limits.listBodyBytes);
   const out: Record<string, { missing: string[] }> = {};
   const check: Record<string, string[]> = {};
-  const partial: string[] = [];
+  const partial = new Set<string>();
+  let listed = 0;
   for (const [id, revs] of Object.entries(body)) {
     if (!Array.isArray(revs) || !revs.every((r) => typeof r === "string")) {
       throw badRequest(`_revs_diff: the revisions of ${JSON.stringify(id)} must be an array of strings.`);
     }
+    listed += 1 + revs.length;
   }
+  // Documents and revisions together: each costs a read.
+  checkEntries("_revs_diff", listed, ctx.limits);
   // From the database, not the index: whether a revision exists is never told on its word.
   const entries = Object.entries(body) as [string, string[]][];
   const leavesOf = await mapLimit(entries, 8, ([id]) => (id.startsWith("_") ? Promise.resolve([]) : d.loadLeaves(id)));
@@ -383,12 +450,12 @@ export async function revsDiff(ctx: Ctx): Promise<void> {
       continue;
     }
     check[id] = list;
-    if (!all) partial.push(id);
+    if (!all) partial.add(id);
   }
   const diff = Object.keys(check).length ? await d.db.revsDiff(check) : {};
   for (const id of Object.keys(check)) {
     const missing = new Set(diff[id]?.missing ?? []);
-    if (partial.includes(id)) {
+    if (partial.has(id)) {
       // Revisions the reader cannot reach through a leaf they see count as missing.
       const reachable = new Set<string>();
       for (const leaf of await visibleDbLeaves(d, id, reader)) {

@@ -11,13 +11,23 @@
  * that revision: instead of storing a body that differs from the device's under the same
  * revision id, the server stores a child revision carrying the stamp (its id derived from the
  * parent's, so a retried push stores the same one); the device receives it on its next pull.
+ *
+ * An attachment stub (`{"stub": true, "digest": ...}`) keeps an attachment of an earlier
+ * revision without sending it again. PouchDB resolves a stub by its digest across the whole
+ * database, so a stub naming another user's attachment would copy it into the writer's document
+ * (and `missing_stub` would confirm a guessed digest). Here a stub must name an attachment of a
+ * revision of the same document that the writer may read, in the new revision's own ancestry:
+ * its parent (`new_edits: true`), or the ancestors listed in `_revisions` that this server holds
+ * (`new_edits: false`). Anything else is refused for that document with `forbidden`, the same
+ * answer whether the digest exists elsewhere or nowhere.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { checkWrite, type ExistingLeaf } from "./acl.ts";
+import { checkWrite, visibleTo, type ExistingLeaf } from "./acl.ts";
 import { mapLimit } from "./database.ts";
 import {
   HttpError,
   badRequest,
+  checkEntries,
   notFound,
   readBody,
   readJson,
@@ -69,6 +79,146 @@ function parentOf(doc: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+/** Special members a device may send (the others are refused, or dropped when read-only). */
+const SPECIAL_MEMBERS = new Set(["_id", "_rev", "_deleted", "_attachments", "_revisions"]);
+/** Members a read adds (`conflicts=true`, `revs_info`...): ignored on write, as CouchDB does. */
+const READ_ONLY_MEMBERS = new Set(["_conflicts", "_deleted_conflicts", "_revs_info", "_local_seq"]);
+
+/**
+ * Why a document cannot be stored as sent, if it cannot. PouchDB reads special members itself:
+ * an unknown one fails the whole batch with a 500; `_rev_tree` (with `new_edits: false` and
+ * no `_revisions`) becomes the document's revision tree as sent; and with `new_edits: false`
+ * the revision stored is the one `_revisions` names, whatever `_rev` says. So only the members
+ * replication uses pass, each of the right type, and `_revisions` must name `_rev`.
+ */
+function docProblem(doc: Record<string, unknown>, newEdits: boolean): string | undefined {
+  for (const key of Object.keys(doc)) {
+    if (key.startsWith("_") && !SPECIAL_MEMBERS.has(key) && !READ_ONLY_MEMBERS.has(key)) {
+      return `Bad special document member: ${key}`;
+    }
+  }
+  if (doc._deleted !== undefined && typeof doc._deleted !== "boolean") return "_deleted must be true or false.";
+  if (!newEdits && doc._revisions !== undefined) {
+    const r = doc._revisions;
+    const m = typeof doc._rev === "string" ? REV.exec(doc._rev) : null;
+    if (
+      !m ||
+      !isObject(r) ||
+      !Number.isSafeInteger(r.start) ||
+      !Array.isArray(r.ids) ||
+      r.ids.length === 0 ||
+      (r.start as number) < r.ids.length ||
+      !r.ids.every((x) => typeof x === "string" && /^[0-9a-zA-Z]+$/.test(x)) ||
+      r.start !== Number(m[1]) ||
+      r.ids[0] !== m[2]
+    ) {
+      return "_revisions must be {start, ids} naming _rev: start its generation, ids its hash first, then its ancestors'.";
+    }
+  }
+  return attachmentsProblem(doc);
+}
+
+/** The body PouchDB receives: read-only members dropped (and `_revisions` when it is ignored). */
+function cleaned(doc: Record<string, unknown>, newEdits: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc)) {
+    if (READ_ONLY_MEMBERS.has(k) || (newEdits && k === "_revisions")) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/** Why a document's `_attachments` cannot be stored as sent, if it cannot. */
+function attachmentsProblem(doc: Record<string, unknown>): string | undefined {
+  const atts = doc._attachments;
+  if (atts === undefined) return undefined;
+  if (!isObject(atts)) return "_attachments must be an object.";
+  for (const [name, att] of Object.entries(atts)) {
+    const bad = attachmentNameProblem(name);
+    if (bad) return bad;
+    if (!isObject(att)) return `The attachment ${JSON.stringify(name)} must be an object.`;
+    if (att.stub !== undefined && att.stub !== false) {
+      if (att.stub !== true || typeof att.digest !== "string" || !att.digest) {
+        return `The attachment stub ${JSON.stringify(name)} needs "stub": true and its digest.`;
+      }
+    } else if (typeof att.data !== "string") {
+      return `The attachment ${JSON.stringify(name)} needs its data (base64), or "stub": true and a digest of an earlier revision (multipart "follows" is not supported).`;
+    }
+  }
+  return undefined;
+}
+
+/** CouchDB's rule: attachment names are non-empty and do not start with `_`. */
+function attachmentNameProblem(name: string): string | undefined {
+  if (!name) return "An attachment name cannot be empty.";
+  if (name.startsWith("_")) return `Attachment name ${JSON.stringify(name)} starts with the prohibited character "_".`;
+  return undefined;
+}
+
+/** Digests of the stubs of a document's `_attachments` (already checked by attachmentsProblem). */
+function stubDigests(doc: Record<string, unknown>): Set<string> {
+  const out = new Set<string>();
+  if (!isObject(doc._attachments)) return out;
+  for (const att of Object.values(doc._attachments)) {
+    if (isObject(att) && att.stub === true && typeof att.digest === "string") out.add(att.digest);
+  }
+  return out;
+}
+
+/** The revisions a new revision descends from, nearest first (see the file comment). */
+function ancestry(doc: Record<string, unknown>, newEdits: boolean, max: number): string[] {
+  if (newEdits) return typeof doc._rev === "string" ? [doc._rev] : [];
+  const r = doc._revisions;
+  const m = typeof doc._rev === "string" ? REV.exec(doc._rev) : null;
+  if (!m || !isObject(r) || !Array.isArray(r.ids) || r.start !== Number(m[1]) || r.ids[0] !== m[2]) return [];
+  const out: string[] = [];
+  for (let i = 1; i < r.ids.length && out.length < max; i++) {
+    const h = r.ids[i];
+    if (typeof h !== "string" || !/^[0-9a-zA-Z]+$/.test(h) || r.start - i < 1) break;
+    out.push(`${r.start - i}-${h}`);
+  }
+  return out;
+}
+
+/**
+ * Whether every stub of a new revision names an attachment of one of its ancestors held here
+ * that the writer may read. Reads at most the ancestors the database holds (a few: revsLimit).
+ */
+async function stubsAllowed(
+  ctx: Ctx,
+  id: string,
+  doc: Record<string, unknown>,
+  newEdits: boolean,
+  stubs: Set<string>,
+): Promise<boolean> {
+  const { d, reader } = ctx;
+  let revs = ancestry(doc, newEdits, ctx.limits.listEntries);
+  if (!revs.length) return false;
+  if (!newEdits) {
+    // Only those the database holds (one call), nearest first.
+    const missing = new Set((await d.db.revsDiff({ [id]: revs }))[id]?.missing ?? []);
+    revs = revs.filter((r) => !missing.has(r));
+  }
+  const left = new Set(stubs);
+  for (const rev of revs) {
+    let body: Doc;
+    try {
+      body = (await d.db.get(id, { rev })) as Doc;
+    } catch (e) {
+      const status = errorStatus(e);
+      if (status === 404 || status === 400) continue; // compacted, or not a revision of it
+      throw e;
+    }
+    if (body._id !== id || !visibleTo(await d.principalsOf(id, body), reader.set)) continue;
+    for (const att of Object.values(body._attachments ?? {})) if (att.digest) left.delete(att.digest);
+    if (!left.size) return true;
+  }
+  return false;
+}
+
+const STUB_REFUSED =
+  "An attachment stub must name an attachment of an earlier revision of this document that you may read (its parent revision; with new_edits=false, an ancestor listed in _revisions that the server holds). Send the attachment's data instead.";
+
 /**
  * Checks and stores documents written by a device. Answers one outcome per input document, in
  * order, and reports the stored ids to the device push listeners.
@@ -109,8 +259,15 @@ export async function writeDocs(
         error: "forbidden",
         reason: "Anonymous sessions cannot write.",
       };
+    } else if (docProblem(raw, newEdits)) {
+      out[i] = {
+        id,
+        ...(typeof rev === "string" ? { rev } : {}),
+        error: "bad_request",
+        reason: docProblem(raw, newEdits)!,
+      };
     } else {
-      todo.push({ i, id, doc: { ...raw, _id: id } });
+      todo.push({ i, id, doc: { ...cleaned(raw, newEdits), _id: id } });
     }
   });
   if (!todo.length) return out as WriteOutcome[];
@@ -127,9 +284,11 @@ export async function writeDocs(
       const ask: Record<string, string[]> = {};
       for (const t of todo) (ask[t.id] ??= []).push(t.doc._rev as string);
       const diff = await d.db.revsDiff(ask);
+      // A set per document: a batch repeating one id many times stays linear.
+      const missing = new Map(Object.entries(diff).map(([id, r]) => [id, new Set(r.missing ?? [])]));
       present = new Set(
         todo
-          .filter((t) => !(diff[t.id]?.missing ?? []).includes(t.doc._rev as string))
+          .filter((t) => !missing.get(t.id)?.has(t.doc._rev as string))
           .map((t) => `${t.id}\n${t.doc._rev as string}`),
       );
     }
@@ -146,6 +305,11 @@ export async function writeDocs(
       }
       if (!newEdits && present.has(`${t.id}\n${rev}`)) {
         out[t.i] = { id: t.id, ok: true, ...(rev ? { rev } : {}) };
+        continue;
+      }
+      const stubs = stubDigests(t.doc);
+      if (stubs.size && !(await stubsAllowed(ctx, t.id, t.doc, newEdits, stubs))) {
+        out[t.i] = { id: t.id, ...(rev ? { rev } : {}), error: "forbidden", reason: STUB_REFUSED };
         continue;
       }
       const stamped = Object.keys(verdict.stamp).length > 0;
@@ -212,8 +376,9 @@ function single(o: WriteOutcome, okStatus: number, ctx: Ctx): void {
 // ---- endpoints ----------------------------------------------------------------------------------
 
 export async function bulkDocs(ctx: Ctx, emit: (ids: string[]) => void): Promise<void> {
-  const body = await readJsonObject(ctx.req, ctx.limit);
+  const body = await readJsonObject(ctx.req, ctx.limits.docBodyBytes);
   if (!Array.isArray(body.docs)) throw badRequest('_bulk_docs needs a body {"docs": [...]}.');
+  checkEntries("_bulk_docs", body.docs.length, ctx.limits);
   if (body.all_or_nothing === true) throw badRequest("all_or_nothing is not supported.");
   if (body.new_edits !== undefined && typeof body.new_edits !== "boolean")
     throw badRequest("new_edits must be true or false.");
@@ -228,7 +393,7 @@ export async function bulkDocs(ctx: Ctx, emit: (ids: string[]) => void): Promise
 }
 
 export async function putDocument(ctx: Ctx, id: string, emit: (ids: string[]) => void): Promise<void> {
-  const doc = await readJsonObject(ctx.req, ctx.limit);
+  const doc = await readJsonObject(ctx.req, ctx.limits.docBodyBytes);
   if (doc._id !== undefined && doc._id !== id)
     throw badRequest("The _id of the body differs from the document id of the URL.");
   const rev = ctx.query.str("rev");
@@ -240,7 +405,7 @@ export async function putDocument(ctx: Ctx, id: string, emit: (ids: string[]) =>
 }
 
 export async function postDocument(ctx: Ctx, emit: (ids: string[]) => void): Promise<void> {
-  const doc = await readJsonObject(ctx.req, ctx.limit);
+  const doc = await readJsonObject(ctx.req, ctx.limits.docBodyBytes);
   const [o] = await writeDocs(ctx, [doc], true, emit);
   single(o!, 201, ctx);
 }
@@ -269,19 +434,23 @@ async function baseForAttachment(ctx: Ctx, id: string, rev: string | undefined):
   try {
     doc = (await ctx.d.db.get(id, { rev })) as Doc;
   } catch (e) {
-    if (errorStatus(e) === 404) throw new HttpError(409, "conflict", "Document update conflict.");
+    const status = errorStatus(e);
+    if (status === 404 || status === 400) throw new HttpError(409, "conflict", "Document update conflict.");
     throw e;
   }
+  // Its stubs are checked like any stub (writeDocs): they must be the writer's to read.
   const { _revisions: _r, _conflicts: _c, ...rest } = doc;
   return rest;
 }
 
 export async function putAttachment(ctx: Ctx, id: string, name: string, emit: (ids: string[]) => void): Promise<void> {
   const rev = revOf(ctx);
-  const data = await readBody(ctx.req, ctx.limit);
+  const bad = attachmentNameProblem(name);
+  if (bad) throw badRequest(bad);
+  const data = await readBody(ctx.req, ctx.limits.docBodyBytes);
   const type = String(ctx.req.headers["content-type"] ?? "application/octet-stream");
   const base = await baseForAttachment(ctx, id, rev);
-  const atts = { ...((base._attachments as Record<string, unknown> | undefined) ?? {}) };
+  const atts: Record<string, unknown> = { ...((base._attachments as Record<string, unknown> | undefined) ?? {}) };
   atts[name] = { content_type: type, data: data.toString("base64") };
   const [o] = await writeDocs(ctx, [{ ...base, _attachments: atts }], true, emit);
   single(o!, 201, ctx);
@@ -296,8 +465,8 @@ export async function deleteAttachment(
   const rev = revOf(ctx);
   if (!rev) throw new HttpError(409, "conflict", "Document update conflict: give ?rev=.");
   const base = await baseForAttachment(ctx, id, rev);
-  const atts = { ...((base._attachments as Record<string, unknown> | undefined) ?? {}) };
-  if (!(name in atts)) throw notFound("Document is missing attachment.");
+  const atts: Record<string, unknown> = { ...((base._attachments as Record<string, unknown> | undefined) ?? {}) };
+  if (!Object.prototype.hasOwnProperty.call(atts, name)) throw notFound("Document is missing attachment.");
   delete atts[name];
   const [o] = await writeDocs(ctx, [{ ...base, _attachments: atts }], true, emit);
   single(o!, 200, ctx);
