@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RunEvent, TraceEntry } from "../common/model/trace.ts";
 import { testWorkspace } from "./testing/harness.ts";
+import { sendJson, startUpstream } from "./testing/upstream.ts";
 
 describe("Engine.run", () => {
   it("records a trace: every step with its inputs, output, duration, nesting and error", async () => {
@@ -194,5 +195,76 @@ describe("Engine.run", () => {
     } finally {
       await ws.close();
     }
+  });
+});
+
+describe("number properties the engine reads itself", () => {
+  it("resolves a ${setting} time limit of a connector or a sequence, and names a bad one", async () => {
+    const upstream = await startUpstream((_req, res) => sendJson(res, 200, [1]));
+    const ws = await testWorkspace({
+      settings: [
+        { type: "Setting", name: "callMs", value: "5000" },
+        { type: "Setting", name: "seqMs", value: "4000" },
+      ],
+      connectors: [
+        {
+          type: "HttpConnector",
+          name: "Api",
+          server: "127.0.0.1",
+          port: upstream.port,
+          timeoutMs: "${callMs}",
+          children: [{ type: "JsonHttpTransaction", name: "List", path: "/items" }],
+        },
+      ],
+      sequences: [
+        {
+          type: "Sequence",
+          name: "Seq",
+          timeoutMs: "${seqMs}",
+          children: [{ type: "Element", name: "ok", value: 1 }],
+        },
+      ],
+    });
+    try {
+      // Read raw, "${callMs}" was NaN: the run's timer fired at once ("time limit of NaN ms").
+      const tx = await ws.run({ connector: "Api", transaction: "List", inputs: {} });
+      expect(tx.error).toBeUndefined();
+      expect(tx.output).toEqual([1]);
+      expect((await ws.run({ sequence: "Seq", inputs: {} })).output).toEqual({ ok: 1 });
+    } finally {
+      await ws.close();
+    }
+    for (const [callMs, why] of [
+      ["soon", /timeoutMs is "\$\{callMs\}", which gives "soon": not a whole number/],
+      [
+        "-5",
+        /timeoutMs is "\$\{callMs\}", which gives -5: not a whole number from 1 to 3600000 \(change the setting callMs\)/,
+      ],
+    ] as const) {
+      const bad = await testWorkspace(
+        {
+          connectors: [
+            {
+              type: "HttpConnector",
+              name: "Api",
+              server: "127.0.0.1",
+              port: upstream.port,
+              timeoutMs: "${callMs}",
+              children: [{ type: "JsonHttpTransaction", name: "List", path: "/items" }],
+            },
+          ],
+        },
+        { settings: { callMs } },
+      );
+      try {
+        const r = await bad.run({ connector: "Api", transaction: "List", inputs: {} });
+        expect(r.error?.code).toBe("invalid_setting");
+        expect(r.error?.message).toMatch(why);
+        expect(r.error?.message).not.toContain("NaN");
+      } finally {
+        await bad.close();
+      }
+    }
+    await upstream.close();
   });
 });

@@ -14,6 +14,48 @@ export interface WorkspaceConfig {
   fullsync?: FullSyncConfig;
   /** The `cors:` section: web origins whose pages may call the API and FullSync with cookies. */
   cors?: CorsConfig;
+  /** `jsonp: true` lets `.jsonp` answer (off by default: a script tag on any page can load it). */
+  jsonp?: boolean;
+  /** The `api:` section: limits of the Convertigo API's requests (/projects, /services). */
+  api?: ApiLimitsConfig;
+}
+
+/** Limits of requests to the Convertigo API (each optional; the server's defaults otherwise). */
+export interface ApiLimitsConfig {
+  /** Largest body, in bytes. */
+  bodyLimit?: number;
+  /** Most parameters (distinct names) in a request's query and body together. */
+  maxParameters?: number;
+  /** Most values of one parameter (a repeated name, a JSON list). */
+  maxValuesPerParameter?: number;
+  /** Longest value (and name), in characters. */
+  maxValueLength?: number;
+  /** Most JSON nodes (values, items, keys) in a JSON body. */
+  maxJsonNodes?: number;
+}
+
+const API_LIMIT_KEYS = [
+  "bodyLimit",
+  "maxParameters",
+  "maxValuesPerParameter",
+  "maxValueLength",
+  "maxJsonNodes",
+] as const;
+
+function readApiConfig(value: unknown, file: string): ApiLimitsConfig {
+  const where = `${file}: api`;
+  if (!isPlainObject(value)) throw new Error(`${where} must be a mapping (bodyLimit, maxParameters...)`);
+  const out: ApiLimitsConfig = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (!(API_LIMIT_KEYS as readonly string[]).includes(k)) {
+      throw new Error(`${where}: unknown key "${k}" (known: ${API_LIMIT_KEYS.join(", ")})`);
+    }
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > 2 ** 31) {
+      throw new Error(`${where}.${k} must be a whole number from 1 to ${2 ** 31}`);
+    }
+    out[k as (typeof API_LIMIT_KEYS)[number]] = v;
+  }
+  return out;
 }
 
 /** Cross-origin callers allowed (web or mobile apps served from another origin). */
@@ -124,6 +166,11 @@ export async function readWorkspaceConfig(dir: string): Promise<WorkspaceConfig>
   const config: WorkspaceConfig = { settings };
   if (data.fullsync !== undefined && data.fullsync !== null) config.fullsync = readFullSyncConfig(data.fullsync, file);
   if (data.cors !== undefined && data.cors !== null) config.cors = readCorsConfig(data.cors, file);
+  if (data.jsonp !== undefined && data.jsonp !== null) {
+    if (typeof data.jsonp !== "boolean") throw new Error(`${file}: jsonp must be true or false`);
+    config.jsonp = data.jsonp;
+  }
+  if (data.api !== undefined && data.api !== null) config.api = readApiConfig(data.api, file);
   return config;
 }
 

@@ -30,6 +30,9 @@ beforeAll(async () => {
       };
       res.on("error", () => {});
       write();
+    } else if (req.url === "/redirect") {
+      res.writeHead(302, { location: "/json" });
+      res.end();
     } else if (req.url === "/slow") {
       // Headers now, the body never: only the overall time limit can end it.
       res.writeHead(200, { "content-type": "application/json" });
@@ -74,6 +77,18 @@ describe("UndiciHttpClient", () => {
     const pending = get("/slow", 10_000, ctl.signal);
     setTimeout(() => ctl.abort(), 50);
     await expect(pending).rejects.toThrow("the run was stopped");
+  });
+
+  it("never follows a redirect: the 3xx is the answer (it could lead to any host)", async () => {
+    const r = await client.request({
+      method: "GET",
+      url: `${base}/redirect`,
+      headers: {},
+      timeoutMs: 2000,
+      tlsVerify: true,
+    });
+    expect(r.status).toBe(302);
+    expect(r.headers.location).toBe("/json");
   });
 
   it("names a refused connection in words", async () => {

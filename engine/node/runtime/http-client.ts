@@ -39,6 +39,9 @@ export class UndiciHttpClient implements HttpClient {
     else signal?.addEventListener("abort", onAbort, { once: true });
     const url = new URL(req.url);
     try {
+      // No redirect is ever followed (undici's request follows none without a redirect
+      // interceptor, and none is installed): a 3xx is the answer. Following one would send the
+      // request to a host the connector's allow-list never checked.
       const res = await request(url, {
         method: req.method as "GET",
         headers: req.headers,

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import type { SessionApi } from "../../common/model/typedef.ts";
 
 /** A caller's session: its authenticated user, groups and values, kept between calls. */
@@ -47,15 +47,32 @@ export class Session implements SessionApi {
   delete(key: string): void {
     if (this.data.delete(key)) this.modified = true;
   }
+  /**
+   * Puts a user in the session. When the user changes, a stored session gets a new id at once
+   * (the store moves it): an id known before the login (planted by an attacker: session fixation)
+   * must not open the logged-in session, not even while the rest of the login run goes on.
+   */
   setUser(user: string, groups?: readonly string[]): void {
+    const changed = user !== this._user;
     this._user = user;
     this._groups = groups ? [...new Set(groups)] : [];
     this.modified = true;
+    if (changed) this.store?.renew(this);
   }
+  /** Removes the user; a stored session gets a new id at once (a logout also ends what the old id opened). */
   removeUser(): void {
-    if (this._user !== undefined) this.modified = true;
+    const had = this._user !== undefined;
     this._user = undefined;
     this._groups = [];
+    if (had) {
+      this.modified = true;
+      this.store?.renew(this);
+    }
+  }
+  /** Gives the session a new unguessable id (for the store, when it moves the session). */
+  newId(): string {
+    this._id = randomBytes(24).toString("base64url");
+    return this._id;
   }
   /** Session values, for the debugger and services/user.Get. */
   keys(): string[] {
@@ -93,6 +110,28 @@ export class SessionStore {
     session.lastAccess = Date.now();
     this.sessions.set(session.id, session);
   }
+
+  /**
+   * Moves a stored session to a new id, its user and values with it; the old id stops working at
+   * once. Called when the session's user changes (login, logout). A session that is not stored
+   * (transient: its id was never sent to anyone) is left as it is.
+   */
+  renew(session: Session): void {
+    const old = session.id;
+    if (this.sessions.get(old) !== session) return;
+    this.sessions.delete(old);
+    this.sessions.set(session.newId(), session);
+  }
+
+  /**
+   * A label of a session that is safe to show (services/user.Get answers it as `session`): stable
+   * while the session keeps its id, different after a login or logout, and useless as a cookie
+   * (an HMAC of the id under a key of this process, so it reveals nothing of the id).
+   */
+  publicLabel(session: Session): string {
+    return createHmac("sha256", this.labelKey).update(session.id).digest("base64url").slice(0, 22);
+  }
+  private readonly labelKey = randomBytes(32);
 
   /** The live session with this id, touched; undefined when unknown or expired. */
   get(id: string | undefined): Session | undefined {

@@ -90,7 +90,7 @@ function raw(
   });
 }
 
-const PARAMS: Record<string, string> = { project: "Demo", id: "x", name: "Demo" };
+const PARAMS: Record<string, string> = { project: "Demo", id: "x", name: "Demo", target: "t" };
 
 /** A body that would do harm if a route accepted it. */
 function hostileBody(name: string): string | undefined {

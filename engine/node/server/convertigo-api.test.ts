@@ -84,7 +84,11 @@ beforeAll(async () => {
       },
     ],
   });
-  server = await startServer(ws.engine, { bodyLimit: 64 * 1024, timeouts: { headersMs: 500, requestMs: 1000 } });
+  server = await startServer(ws.engine, {
+    bodyLimit: 64 * 1024,
+    timeouts: { headersMs: 500, requestMs: 1000 },
+    jsonp: true,
+  });
 });
 afterAll(async () => {
   await server?.close();
@@ -179,7 +183,10 @@ describe("the Convertigo-compatible API", () => {
 
     const who = await (await fetch(url("/services/user.Get"), { method: "POST", headers: { cookie: sid } })).json();
     expect(who).toMatchObject({ authenticated: true, user: "alice", groups: ["staff"], maxInactive: 600 });
-    expect(typeof (who as { session: string }).session).toBe("string");
+    // A label of the session, never its id (the id is the cookie: HttpOnly, out of scripts' reach).
+    const label = (who as { session: string }).session;
+    expect(typeof label).toBe("string");
+    expect(label).not.toBe(decodeURIComponent(sid.slice("atelier_sid=".length)));
 
     const mine = await fetch(url("/projects/P/.json?__sequence=Mine"), { headers: { cookie: sid } });
     expect(await mine.json()).toEqual({ me: "alice" });

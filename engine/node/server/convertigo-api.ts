@@ -1,38 +1,266 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { propOrDefault } from "../../common/model/registry.ts";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Engine, RunResult } from "../engine.ts";
 import { runAnswer } from "../testing/test-cases.ts";
 import type { Session } from "../runtime/sessions.ts";
-import { clearedSessionCookie, sessionCookie, sessionOfRequest } from "./http-sessions.ts";
+import { clearedSessionCookie, readSessionId, sessionCookie, sessionOfRequest } from "./http-sessions.ts";
 import { toXmlDocument } from "./xml.ts";
 
 type Format = "json" | "xml" | "pxml" | "jsonp";
 
-/** Request parameters from the query string and a form, JSON or multipart-free body; repeated keys are lists. */
-function parameters(req: FastifyRequest): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const add = (k: string, v: unknown) => {
-    if (k === "__proto__" || k === "constructor" || k === "prototype") return;
-    if (!(k in out)) out[k] = v;
-    else out[k] = [...(Array.isArray(out[k]) ? (out[k] as unknown[]) : [out[k]]), ...(Array.isArray(v) ? v : [v])];
-  };
-  for (const [k, v] of Object.entries((req.query ?? {}) as Record<string, unknown>)) add(k, v);
-  const body = req.body;
-  if (body && typeof body === "object" && !Array.isArray(body)) {
-    for (const [k, v] of Object.entries(body as Record<string, unknown>)) add(k, v);
+/**
+ * Limits of one request to the Convertigo API (/projects and /services), checked before any work:
+ * a 10 MB form of a million parameters once held the event loop for seconds, and a public
+ * sequence is open to anyone. Configurable in atelier.config.yaml (`api:`).
+ */
+export interface ApiLimits {
+  /** Largest body, in bytes (forms and JSON). */
+  bodyLimit: number;
+  /** Most parameters (distinct names) in the query and body together. */
+  maxParameters: number;
+  /** Most values of one parameter (a repeated name, a JSON list). */
+  maxValuesPerParameter: number;
+  /** Longest value or name, in characters. */
+  maxValueLength: number;
+  /** Most JSON nodes (values, items, keys) in a JSON body. */
+  maxJsonNodes: number;
+}
+
+export const DEFAULT_API_LIMITS: Readonly<ApiLimits> = {
+  bodyLimit: 1024 * 1024,
+  maxParameters: 200,
+  maxValuesPerParameter: 1000,
+  maxValueLength: 256 * 1024,
+  maxJsonNodes: 10_000,
+};
+
+/** How the API is served: its limits, whether JSONP answers, the origins allowed by `cors`. */
+export interface ApiOptions {
+  limits: ApiLimits;
+  /** `.jsonp` answers only when the workspace turns it on (atelier.config.yaml `jsonp: true`). */
+  jsonp: boolean;
+  /** Origins of `cors.origins` (lower case): their pages may call JSONP with a session cookie. */
+  origins: ReadonlySet<string>;
+}
+
+/** JSON bodies nest at most this deep (a 1 MiB body can nest 500,000 levels). */
+const MAX_JSON_DEPTH = 32;
+
+/** A request the API refuses before running anything, with its status and error code. */
+export class ApiRefusal extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** 1 MiB, 2 KiB, 1000 bytes: a size as a person reads it. */
+function sizeText(bytes: number): string {
+  return bytes % (1024 * 1024) === 0
+    ? `${bytes / (1024 * 1024)} MiB`
+    : bytes % 1024 === 0
+      ? `${bytes / 1024} KiB`
+      : `${bytes} bytes`;
+}
+
+const tooManyParameters = (l: ApiLimits) =>
+  new ApiRefusal(
+    413,
+    "too_many_parameters",
+    `More than ${l.maxParameters} parameters in one request (atelier.config.yaml: api.maxParameters)`,
+  );
+const tooManyValues = (l: ApiLimits, key: string) =>
+  new ApiRefusal(
+    413,
+    "too_many_values",
+    `More than ${l.maxValuesPerParameter} values for the parameter "${key.slice(0, 100)}" (atelier.config.yaml: api.maxValuesPerParameter)`,
+  );
+const tooLong = (l: ApiLimits, what: string) =>
+  new ApiRefusal(
+    413,
+    "value_too_long",
+    `A parameter ${what} is longer than ${l.maxValueLength} characters (atelier.config.yaml: api.maxValueLength)`,
+  );
+
+function decodeFormComponent(s: string): string {
+  if (s.indexOf("+") < 0 && s.indexOf("%") < 0) return s;
+  const spaced = s.replace(/\+/g, " ");
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    // Malformed escapes stay as they were written (as fast-querystring does for the query).
+    return spaced;
+  }
+}
+
+/**
+ * Parses a form-urlencoded body into names and values (a repeated name makes a list), refusing
+ * it as soon as it passes a limit: the work done is bounded by the limits, not by the body.
+ * The object has no prototype (a `__proto__` name is a plain key).
+ */
+export function parseForm(body: string, limits: ApiLimits): Record<string, string | string[]> {
+  const out = Object.create(null) as Record<string, string | string[]>;
+  let names = 0;
+  // An escaped character takes 3 characters: a longer raw text cannot decode within the limit.
+  const rawMax = limits.maxValueLength * 3;
+  for (let i = 0; i < body.length;) {
+    let amp = body.indexOf("&", i);
+    if (amp < 0) amp = body.length;
+    if (amp > i) {
+      const eq = body.indexOf("=", i);
+      const keyEnd = eq >= 0 && eq < amp ? eq : amp;
+      if (keyEnd - i > rawMax) throw tooLong(limits, "name");
+      if (amp - keyEnd - 1 > rawMax) throw tooLong(limits, "value");
+      const key = decodeFormComponent(body.slice(i, keyEnd));
+      const value = keyEnd < amp ? decodeFormComponent(body.slice(keyEnd + 1, amp)) : "";
+      if (key.length > limits.maxValueLength) throw tooLong(limits, "name");
+      if (value.length > limits.maxValueLength) throw tooLong(limits, "value");
+      const prev = out[key];
+      if (prev === undefined) {
+        if (++names > limits.maxParameters) throw tooManyParameters(limits);
+        out[key] = value;
+      } else if (typeof prev === "string") {
+        if (limits.maxValuesPerParameter < 2) throw tooManyValues(limits, key);
+        out[key] = [prev, value];
+      } else {
+        if (prev.length >= limits.maxValuesPerParameter) throw tooManyValues(limits, key);
+        prev.push(value);
+      }
+    }
+    i = amp + 1;
   }
   return out;
 }
 
-function first(v: unknown): string | undefined {
-  if (Array.isArray(v)) return v.length ? String(v[0]) : undefined;
-  return v === undefined || v === null ? undefined : String(v);
+/** The parameters of a call: reserved ones (`__sequence`...) as single texts, and the variables. */
+interface Parameters {
+  reserved: Map<string, string>;
+  inputs: Record<string, unknown>;
+}
+
+/**
+ * Reads and checks the parameters of a call, from the query and a form or JSON body, before any
+ * work. Types, decided once for every parameter:
+ * - reserved parameters (`__` names) are texts (a JSON number or boolean is taken as its text);
+ *   repeated with different values, or given as an object or list of objects, they are refused
+ *   (400): two readers of one request must not see two different sequences;
+ * - variables from the query and forms are texts or lists of texts (a repeated name);
+ * - variables from a JSON object body may also be numbers, booleans, null, lists and objects
+ *   (json variables), at most MAX_JSON_DEPTH deep and `maxJsonNodes` nodes in all.
+ * A name given in the query and the body gets the values of both.
+ */
+function readParameters(req: FastifyRequest, limits: ApiLimits): Parameters {
+  const reserved = new Map<string, string>();
+  const inputs = Object.create(null) as Record<string, unknown>;
+  const seen = new Set<string>();
+  let jsonNodes = 0;
+
+  const checkJson = (v: unknown, depth: number, key: string): void => {
+    if (++jsonNodes > limits.maxJsonNodes) {
+      throw new ApiRefusal(
+        413,
+        "too_many_json_nodes",
+        `The JSON body holds more than ${limits.maxJsonNodes} values (atelier.config.yaml: api.maxJsonNodes)`,
+      );
+    }
+    if (typeof v === "string") {
+      if (v.length > limits.maxValueLength) throw tooLong(limits, "value");
+      return;
+    }
+    if (v === null || typeof v !== "object") return;
+    if (depth > MAX_JSON_DEPTH) {
+      throw new ApiRefusal(
+        400,
+        "too_deep",
+        `The JSON value of "${key.slice(0, 100)}" nests more than ${MAX_JSON_DEPTH} levels`,
+      );
+    }
+    if (Array.isArray(v)) {
+      for (const item of v) checkJson(item, depth + 1, key);
+      return;
+    }
+    for (const k in v) {
+      if (k.length > limits.maxValueLength) throw tooLong(limits, "name");
+      jsonNodes++;
+      checkJson((v as Record<string, unknown>)[k], depth + 1, key);
+    }
+  };
+
+  const addReserved = (key: string, v: unknown): void => {
+    const items = Array.isArray(v) ? v : [v];
+    for (const item of items) {
+      if (item === null || item === undefined) continue;
+      if (typeof item !== "string" && typeof item !== "number" && typeof item !== "boolean") {
+        throw new ApiRefusal(400, "invalid_parameter", `The parameter ${key.slice(0, 100)} must be a text`);
+      }
+      const text = String(item);
+      if (text.length > limits.maxValueLength) throw tooLong(limits, "value");
+      const prev = reserved.get(key);
+      if (prev !== undefined && prev !== text) {
+        throw new ApiRefusal(
+          400,
+          "conflicting_parameter",
+          `The parameter ${key.slice(0, 100)} is given more than once, with different values`,
+        );
+      }
+      reserved.set(key, text);
+    }
+  };
+
+  const add = (key: string, v: unknown, fromJson: boolean): void => {
+    if (key.length > limits.maxValueLength) throw tooLong(limits, "name");
+    if (!seen.has(key)) {
+      seen.add(key);
+      if (seen.size > limits.maxParameters) throw tooManyParameters(limits);
+    }
+    if (key.startsWith("__")) return addReserved(key, v);
+    // Names every object has: skipped, so no later reader can mistake them for an input.
+    if (key === "__proto__" || key === "constructor" || key === "prototype") return;
+    if (fromJson) {
+      if (Array.isArray(v) && v.length > limits.maxValuesPerParameter) throw tooManyValues(limits, key);
+      checkJson(v, 1, key);
+    } else if (Array.isArray(v)) {
+      if (v.length > limits.maxValuesPerParameter) throw tooManyValues(limits, key);
+      for (const item of v)
+        if (typeof item === "string" && item.length > limits.maxValueLength) throw tooLong(limits, "value");
+    } else if (typeof v === "string" && v.length > limits.maxValueLength) throw tooLong(limits, "value");
+    const prev = inputs[key];
+    if (prev === undefined) {
+      if (Array.isArray(v) && v.length > limits.maxValuesPerParameter) throw tooManyValues(limits, key);
+      inputs[key] = v;
+      return;
+    }
+    const merged = [...(Array.isArray(prev) ? prev : [prev]), ...(Array.isArray(v) ? v : [v])];
+    if (merged.length > limits.maxValuesPerParameter) throw tooManyValues(limits, key);
+    inputs[key] = merged;
+  };
+
+  const query = req.query as Record<string, unknown> | undefined;
+  if (query) for (const k of Object.keys(query)) add(k, query[k], false);
+  const body = req.body;
+  if (body !== undefined && body !== null && typeof body === "object" && !Buffer.isBuffer(body)) {
+    if (Array.isArray(body)) {
+      throw new ApiRefusal(400, "invalid_body", "A JSON body must be an object of parameters, not a list");
+    }
+    const fromJson = isJson(req);
+    for (const k in body) add(k, (body as Record<string, unknown>)[k], fromJson);
+  } else if (typeof body === "number" || typeof body === "boolean" || (typeof body === "string" && isJson(req))) {
+    throw new ApiRefusal(400, "invalid_body", "A JSON body must be an object of parameters");
+  }
+  return { reserved, inputs };
+}
+
+function isJson(req: FastifyRequest): boolean {
+  return /^application\/(?:[\w.+-]+\+)?json\b/i.test(String(req.headers["content-type"] ?? ""));
 }
 
 /** The session for a call: the cookie's, or a new one kept only if the call puts something in it. */
-function sessionFor(engine: Engine, req: FastifyRequest): { session: Session; isNew: boolean } {
-  const existing = sessionOfRequest(engine.sessions, req.raw);
-  if (existing) return { session: existing, isNew: false };
+function sessionFor(engine: Engine, req: FastifyRequest): { session: Session; isNew: boolean; cookieId?: string } {
+  const cookieId = readSessionId(req.raw);
+  const existing = engine.sessions.get(cookieId);
+  if (existing) return { session: existing, isNew: false, cookieId };
   return { session: engine.sessions.transient(), isNew: true };
 }
 
@@ -40,10 +268,10 @@ function finishSession(
   engine: Engine,
   reply: FastifyReply,
   req: FastifyRequest,
-  session: Session,
-  isNew: boolean,
+  call: { session: Session; isNew: boolean; cookieId?: string },
   remove: boolean,
 ): void {
+  const { session, isNew, cookieId } = call;
   const secure = req.protocol === "https";
   if (remove) {
     engine.sessions.destroy(session.id);
@@ -53,26 +281,56 @@ function finishSession(
   if (isNew && session.modified) {
     // A session lives as long as the project of the call that created it says.
     const project = engine.project((req.params as { project?: string }).project ?? "");
-    if (project) session.maxInactiveSeconds = propOrDefault<number>(project.root, "sessionTimeout");
+    if (project) {
+      try {
+        session.maxInactiveSeconds = engine.numberProp(project.root, "sessionTimeout", project.root);
+      } catch (e) {
+        engine.log.warn(`${(e as Error).message}; sessions last ${session.maxInactiveSeconds} s`, project.name);
+      }
+    }
     engine.sessions.adopt(session);
     reply.header("set-cookie", sessionCookie(session, secure));
+  } else if (!isNew && session.id !== cookieId) {
+    // The run changed the session's user: the session moved to a new id (old id now dead).
+    reply.header("set-cookie", sessionCookie(session, secure));
   }
-  if (session.user) reply.header("x-convertigo-authenticated", session.user);
+  if (session.user) reply.header("x-convertigo-authenticated", headerText(session.user));
 }
 
+/**
+ * A user name as a header value: names beyond printable ASCII (a caller-chosen "日本" or one with
+ * a line break) are percent-encoded; written raw, Node refuses them and the call answered 500.
+ */
+function headerText(text: string): string {
+  return /^[\x20-\x7e]*$/.test(text) ? text : encodeURIComponent(text.replace(LONE_SURROGATE, "\ufffd"));
+}
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** The callback of a JSONP answer: a plain dotted name, else "callback" (never caller code). */
+const CALLBACK_NAME = /^[A-Za-z_$][\w$.]{0,100}$/;
+
 function send(reply: FastifyReply, format: Format, status: number, body: unknown, callback?: string): FastifyReply {
+  // Answers of this API are data, never something to sniff into a script or a page.
+  reply.header("x-content-type-options", "nosniff");
   reply.code(status);
   switch (format) {
     case "xml":
     case "pxml":
       return reply.type("text/xml; charset=utf-8").send(toXmlDocument(body));
     case "jsonp": {
-      const cb = callback && /^[A-Za-z_$][\w$.]{0,100}$/.test(callback) ? callback : "callback";
+      const cb = callback && CALLBACK_NAME.test(callback) ? callback : "callback";
       return reply.type("application/javascript; charset=utf-8").send(`/**/${cb}(${JSON.stringify(body)});`);
     }
     default:
       return reply.type("application/json; charset=utf-8").send(JSON.stringify(body));
   }
+}
+
+/** A refusal in the route's format; a JSONP route answers refusals as JSON (no callback runs). */
+function refuse(reply: FastifyReply, format: Format, e: ApiRefusal): FastifyReply {
+  return send(reply, format === "jsonp" ? "json" : format, e.statusCode, {
+    error: { code: e.code, message: e.message },
+  });
 }
 
 /** The body of an error answer, in Convertigo's shape (never a stack trace). */
@@ -81,20 +339,126 @@ export function errorBody(result: RunResult): unknown {
 }
 
 /**
+ * Whether a JSONP call carrying a session may answer: a script tag sends no Origin, so the
+ * browser's Sec-Fetch-Site (same-origin, or none: typed by the user) or the Origin/Referer must
+ * show this server's own pages or an origin of `cors.origins`. Without any of them, no.
+ */
+function jsonpCallerAllowed(req: FastifyRequest, origins: ReadonlySet<string>): boolean {
+  const site = req.headers["sec-fetch-site"];
+  if (site === "same-origin" || site === "none") return true;
+  const from = req.headers.origin ?? req.headers.referer;
+  if (typeof from !== "string" || from === "") return false;
+  let origin: string;
+  try {
+    origin = new URL(from).origin.toLowerCase();
+  } catch {
+    return false;
+  }
+  if (origins.has(origin)) return true;
+  // Older browsers send no Sec-Fetch-Site: their Referer from this server's own pages will do.
+  return site === undefined && origin === `${req.protocol}://${String(req.headers.host ?? "")}`.toLowerCase();
+}
+
+function jsonpRefusal(req: FastifyRequest, opts: ApiOptions, withSession: boolean): ApiRefusal | undefined {
+  if (!opts.jsonp) {
+    return new ApiRefusal(
+      403,
+      "jsonp_disabled",
+      "JSONP is off on this server (any web page could load the answer with a script tag): call .json, allowing the page's origin in cors.origins of atelier.config.yaml, or turn JSONP on there with jsonp: true",
+    );
+  }
+  if (withSession && !jsonpCallerAllowed(req, opts.origins)) {
+    return new ApiRefusal(
+      403,
+      "jsonp_cross_site",
+      "A JSONP call with a session cookie is answered only to this server's pages or to an origin listed in cors.origins of atelier.config.yaml (from Sec-Fetch-Site, Origin or Referer)",
+    );
+  }
+  return undefined;
+}
+
+const FORMAT_OF_URL = /\.(json|xml|pxml|jsonp)$/;
+
+/** Errors before a handler runs (body too large, malformed JSON...), answered as the API answers. */
+function apiErrorHandler(engine: Engine, opts: ApiOptions) {
+  return (e: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    const format = (FORMAT_OF_URL.exec(req.routeOptions.url ?? "")?.[1] ?? "json") as Format;
+    if (e instanceof ApiRefusal) return refuse(reply, format, e);
+    const status = e.statusCode && e.statusCode >= 400 && e.statusCode < 600 ? e.statusCode : 500;
+    let refusal: ApiRefusal;
+    switch (e.code) {
+      case "FST_ERR_CTP_BODY_TOO_LARGE":
+        refusal = new ApiRefusal(
+          413,
+          "body_too_large",
+          `The request body is larger than ${sizeText(req.routeOptions.bodyLimit ?? opts.limits.bodyLimit)}, the limit of the Convertigo API (atelier.config.yaml: api.bodyLimit)`,
+        );
+        break;
+      case "FST_ERR_CTP_INVALID_JSON_BODY":
+        refusal = new ApiRefusal(
+          400,
+          "invalid_body",
+          "The body is not valid JSON, or holds a __proto__ or constructor.prototype key",
+        );
+        break;
+      case "FST_ERR_CTP_EMPTY_JSON_BODY":
+        refusal = new ApiRefusal(400, "invalid_body", "The body is empty but its content type says JSON");
+        break;
+      case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+        refusal = new ApiRefusal(
+          415,
+          "unsupported_media_type",
+          "Send parameters in the query, a form (application/x-www-form-urlencoded) or a JSON object",
+        );
+        break;
+      default:
+        if (status >= 500) {
+          engine.log.error(`HTTP ${status} ${req.method} ${req.url.split("?")[0]}: ${e.stack ?? e.message}`);
+          refusal = new ApiRefusal(500, "internal_error", "Internal error");
+        } else {
+          refusal = new ApiRefusal(status, "bad_request", `The request was refused (${e.code ?? status})`);
+        }
+    }
+    return refuse(reply, format, refusal);
+  };
+}
+
+/**
  * The Convertigo-compatible API: `/projects/<project>/.json|.xml|.pxml|.jsonp` runs a sequence
  * (`__sequence`) or a transaction (`__connector`, `__transaction`); `/services/user.Get` tells
  * who the session's user is.
  */
-export async function convertigoApi(app: FastifyInstance, engine: Engine): Promise<void> {
+export async function convertigoApi(
+  app: FastifyInstance,
+  engine: Engine,
+  options: Partial<ApiOptions> = {},
+): Promise<void> {
+  const opts: ApiOptions = {
+    limits: { ...DEFAULT_API_LIMITS, ...options.limits },
+    jsonp: options.jsonp ?? false,
+    origins: options.origins ?? new Set(),
+  };
+  const limits = opts.limits;
+  app.setErrorHandler(apiErrorHandler(engine, opts));
+
   const handler = async (format: Format, req: FastifyRequest<{ Params: { project: string } }>, reply: FastifyReply) => {
-    const params = parameters(req);
-    const callback = first(params.__callback);
-    const inputs: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(params)) if (!k.startsWith("__")) inputs[k] = v;
-    const sequence = first(params.__sequence);
-    const connector = first(params.__connector);
-    const transaction = first(params.__transaction);
-    const { session, isNew } = sessionFor(engine, req);
+    let params: Parameters;
+    try {
+      params = readParameters(req, limits);
+    } catch (e) {
+      if (e instanceof ApiRefusal) return refuse(reply, format, e);
+      throw e;
+    }
+    const { reserved, inputs } = params;
+    const call = sessionFor(engine, req);
+    if (format === "jsonp") {
+      const refusal = jsonpRefusal(req, opts, !call.isNew);
+      if (refusal) return refuse(reply, format, refusal);
+    }
+    const callback = reserved.get("__callback");
+    const sequence = reserved.get("__sequence");
+    const connector = reserved.get("__connector");
+    const transaction = reserved.get("__transaction");
     if (sequence === undefined && connector === undefined && transaction === undefined) {
       return send(
         reply,
@@ -118,13 +482,13 @@ export async function convertigoApi(app: FastifyInstance, engine: Engine): Promi
       project: req.params.project,
       ...(sequence !== undefined ? { sequence } : { connector, transaction }),
       inputs,
-      session,
+      session: call.session,
       fromOutside: true,
       signal: controller.signal,
     });
     reply.raw.off("close", onClose);
-    const remove = ["true", "1"].includes(first(params.__removeSession) ?? "");
-    finishSession(engine, reply, req, session, isNew, remove);
+    const remove = ["true", "1"].includes(reserved.get("__removeSession") ?? "");
+    finishSession(engine, reply, req, call, remove);
     if (result.ok) return send(reply, format, 200, result.output, callback);
     return send(reply, format, result.error?.status ?? 500, errorBody(result), callback);
   };
@@ -133,22 +497,25 @@ export async function convertigoApi(app: FastifyInstance, engine: Engine): Promi
     app.route<{ Params: { project: string } }>({
       method: ["GET", "POST"],
       url: `/projects/:project/.${format}`,
+      bodyLimit: limits.bodyLimit,
       handler: (req, reply) => handler(format, req, reply),
     });
   }
 
   const userGet = async (req: FastifyRequest, reply: FastifyReply) => {
     const session = sessionOfRequest(engine.sessions, req.raw);
+    reply.header("x-content-type-options", "nosniff");
     return reply.type("application/json; charset=utf-8").send(
       JSON.stringify({
         authenticated: Boolean(session?.user),
         user: session?.user ?? null,
         groups: session ? [...session.groups] : [],
-        session: session?.id ?? null,
+        // Never the id itself: it is the cookie (HttpOnly so that scripts cannot read it). SDKs
+        // read authenticated and user; this label only tells sessions apart.
+        session: session ? engine.sessions.publicLabel(session) : null,
         maxInactive: session?.maxInactiveSeconds ?? engine.sessions.defaultMaxInactiveSeconds,
       }),
     );
   };
-  app.post("/services/user.Get", userGet);
-  app.get("/services/user.Get", userGet);
+  app.route({ method: ["GET", "POST"], url: "/services/user.Get", bodyLimit: limits.bodyLimit, handler: userGet });
 }

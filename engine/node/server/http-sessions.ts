@@ -35,3 +35,8 @@ export function sessionCookie(session: Session, secure: boolean): string {
 export function clearedSessionCookie(): string {
   return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`;
 }
+
+/** The session id a request's cookie carries (checked by no one yet), or undefined. */
+export function readSessionId(req: Pick<IncomingMessage, "headers">): string | undefined {
+  return readCookie(req.headers.cookie, SESSION_COOKIE);
+}

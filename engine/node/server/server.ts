@@ -1,9 +1,9 @@
-import formbody from "@fastify/formbody";
 import Fastify, { type FastifyInstance } from "fastify";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Engine } from "../engine.ts";
-import { convertigoApi } from "./convertigo-api.ts";
+import { convertigoApi, DEFAULT_API_LIMITS, parseForm, type ApiLimits } from "./convertigo-api.ts";
 
 /** A handler that takes every request under a path prefix (FullSync's CouchDB API). */
 export interface RawMount {
@@ -16,8 +16,15 @@ export interface ServerOptions {
   host?: string;
   /** 0 or undefined: a free port. */
   port?: number;
-  /** Largest request body accepted, in bytes. */
+  /** Largest request body accepted, in bytes (any route; the Convertigo API has its own, below). */
   bodyLimit?: number;
+  /**
+   * Limits of the Convertigo API's requests (/projects, /services), over atelier.config.yaml's
+   * `api:` section and the defaults (1 MiB bodies, 200 parameters...).
+   */
+  apiLimits?: Partial<ApiLimits>;
+  /** Lets `.jsonp` answer (over atelier.config.yaml's `jsonp`; off by default). */
+  jsonp?: boolean;
   /** Fastify plugins registered after the engine's own routes (Studio API, static files...). */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
   /** Prefixes served by raw Node handlers, ahead of Fastify. */
@@ -28,6 +35,8 @@ export interface ServerOptions {
   cors?: { origins: readonly string[] };
   /** Time limits against slow clients (milliseconds): receiving headers, receiving the whole request. */
   timeouts?: { headersMs?: number; requestMs?: number };
+  /** A certificate and its key (PEM text): the server answers HTTPS only. */
+  tls?: { cert: string; key: string };
 }
 
 export interface RunningServer {
@@ -56,31 +65,44 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
     keepAliveTimeout: 5_000,
     return503OnClosing: true,
     serverFactory: (handler) => {
-      server = createServer(
-        {
-          headersTimeout,
-          requestTimeout,
-          keepAliveTimeout: 5_000,
-          maxHeaderSize: 32 * 1024,
-          // How often Node checks the two time limits above.
-          connectionsCheckingInterval: Math.min(headersTimeout, 5_000),
-        },
-        (req, res) => {
-          const url = req.url ?? "/";
-          if (cors && applyCors(cors, req, res, url)) return;
-          for (const m of mounts) {
-            if (url === m.prefix || url.startsWith(m.prefix + "/") || url.startsWith(m.prefix + "?")) {
-              m.handle(req, res);
-              return;
-            }
+      const serverOptions = {
+        headersTimeout,
+        requestTimeout,
+        keepAliveTimeout: 5_000,
+        maxHeaderSize: 32 * 1024,
+        // How often Node checks the two time limits above.
+        connectionsCheckingInterval: Math.min(headersTimeout, 5_000),
+      };
+      const create = opts.tls
+        ? (l: (req: IncomingMessage, res: ServerResponse) => void) =>
+            createHttpsServer({ ...serverOptions, cert: opts.tls!.cert, key: opts.tls!.key, minVersion: "TLSv1.2" }, l)
+        : (l: (req: IncomingMessage, res: ServerResponse) => void) => createServer(serverOptions, l);
+      server = create((req, res) => {
+        const url = req.url ?? "/";
+        if (cors && applyCors(cors, req, res, url)) return;
+        for (const m of mounts) {
+          if (url === m.prefix || url.startsWith(m.prefix + "/") || url.startsWith(m.prefix + "?")) {
+            m.handle(req, res);
+            return;
           }
-          handler(req, res);
-        },
-      );
+        }
+        handler(req, res);
+      });
       return server;
     },
   });
-  await app.register(formbody, { bodyLimit: opts.bodyLimit ?? 10 * 1024 * 1024 });
+  const apiLimits: ApiLimits = { ...DEFAULT_API_LIMITS, ...engine.config.api, ...opts.apiLimits };
+  // A server-wide limit given by the caller bounds the API's too.
+  if (opts.bodyLimit !== undefined) apiLimits.bodyLimit = Math.min(apiLimits.bodyLimit, opts.bodyLimit);
+  // Forms are parsed within the API's parameter limits, stopping at the first one passed (a
+  // general-purpose parser reads a whole 10 MB form of a million fields first).
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => {
+    try {
+      done(null, parseForm(body as string, apiLimits));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
   app.setErrorHandler((e, _req, reply) => {
     const err = e as Error & { statusCode?: number; code?: string };
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
@@ -102,13 +124,19 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
         JSON.stringify({ error: { code: "not_found", message: `Nothing at ${req.method} ${req.url.split("?")[0]}` } }),
       );
   });
-  await app.register(async (scope) => convertigoApi(scope, engine));
+  await app.register(async (scope) =>
+    convertigoApi(scope, engine, {
+      limits: apiLimits,
+      jsonp: opts.jsonp ?? engine.config.jsonp ?? false,
+      origins: cors ?? new Set(),
+    }),
+  );
   for (const plugin of opts.plugins ?? []) await app.register(plugin);
   await app.listen({ host, port: opts.port ?? 0 });
   const addr = server.address() as AddressInfo;
   const shownHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   return {
-    url: `http://${shownHost}:${addr.port}/`,
+    url: `${opts.tls ? "https" : "http"}://${shownHost}:${addr.port}/`,
     port: addr.port,
     host: addr.address,
     app,

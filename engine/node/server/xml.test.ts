@@ -40,3 +40,15 @@ describe("XML answers", () => {
     expect(toXmlDocument({ "a b": 1 })).toContain('<a_b key="a b" type="number">1</a_b>');
   });
 });
+
+describe("XML answers hold only characters XML can", () => {
+  it("writes U+FFFE, U+FFFF, C0 controls and lone surrogates as U+FFFD, keeping pairs, tabs and line breaks", () => {
+    const xml = toXmlDocument({ t: "a\ufffeb\uffffc\u0001d\ud800e\udc00f\u{1F600}g\th\ni" });
+    expect(xml).toContain("<t>a\ufffdb\ufffdc\ufffdd\ufffde\ufffdf\u{1F600}g\th\ni</t>");
+  });
+  it("keeps keys readable in the key attribute, escaped, with tabs and line breaks as references", () => {
+    const xml = toXmlDocument({ 'a"\t\n\ufffe<': 1 });
+    expect(xml).toContain('<a_____ key="a&quot;&#9;&#10;\ufffd&lt;" type="number">1</a_____>');
+    expect(/^[\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]*$/u.test(xml)).toBe(true);
+  });
+});

@@ -1,15 +1,25 @@
 /** Writes a JSON output as Convertigo's XML answer: `<document>` holding one element per key. */
 
-// Characters XML 1.0 cannot hold at all.
+/**
+ * Characters XML 1.0 cannot hold at all (its Char production): C0 controls but tab and line
+ * breaks, lone surrogates, U+FFFE and U+FFFF. A caller's variable echoed with one of them made
+ * the whole answer unreadable to XML parsers; each becomes U+FFFD, the replacement character.
+ */
+const INVALID_XML_CHARS =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** Anything escapeText changes (most texts have none: they are returned as they are). */
 // eslint-disable-next-line no-control-regex
-const INVALID_XML_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+const NEEDS_ESCAPE = /[&<>\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/;
 
 function escapeText(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(INVALID_XML_CHARS, "");
+  if (!NEEDS_ESCAPE.test(s)) return s;
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(INVALID_XML_CHARS, "\ufffd");
 }
 
+/** An attribute value: also quotes, and tabs and line breaks as references (parsers turn raw ones into spaces). */
 function escapeAttr(s: string): string {
-  return escapeText(s).replace(/"/g, "&quot;");
+  return escapeText(s).replace(/"/g, "&quot;").replace(/\t/g, "&#9;").replace(/\n/g, "&#10;").replace(/\r/g, "&#13;");
 }
 
 /** A valid XML element name for a JSON key (invalid characters become _, a bad start gets _). */

@@ -40,6 +40,27 @@ export const httpConnectorType = defineType({
       group: "Server",
     },
     {
+      name: "allowedHosts",
+      // No "host" in the label: finding fields by label (getByLabel("Host")) matches substrings.
+      label: "Allowed servers",
+      kind: "string",
+      default: "",
+      help:
+        "Other hosts a caller's variable may point this connector at (a {+variable} URL, a Host header), separated by commas: " +
+        "host (any port), host:port, *.example.com (its subdomains), a URL (its host and port), or * (any host: only for trusted callers). " +
+        "Usually a ${setting}, e.g. ${apiHosts}. Empty: only this connector's host and port, and a host written in the transaction's path.",
+      group: "Server",
+      check: (v) => {
+        if (typeof v !== "string" || v.includes("${")) return undefined;
+        try {
+          parseAllowedHosts(v);
+          return undefined;
+        } catch (e) {
+          return (e as Error).message;
+        }
+      },
+    },
+    {
       name: "basePath",
       label: "Base path",
       kind: "string",
@@ -90,4 +111,80 @@ export function connectorBaseUrl(https: boolean, server: string, port: number, b
   if (path && !path.startsWith("/")) path = "/" + path;
   path = path.replace(/\/+$/, "");
   return `${scheme}://${host}${portPart}${path}`;
+}
+
+/**
+ * One entry of an allow-list of hosts: any host, a host (any port or one port), or the
+ * subdomains of a domain.
+ */
+export type HostRule = { any: true } | { host: string; port?: string } | { suffix: string; port?: string };
+
+/** The port a URL reaches (its explicit port, or its scheme's). */
+export function effectivePort(url: URL): string {
+  return url.port || (url.protocol === "https:" ? "443" : "80");
+}
+
+/** A host name as URLs write it (lower case, IDNA, IPv4 forms such as 127.1 made canonical), or undefined. */
+function canonicalHost(text: string): string | undefined {
+  if (text === "" || /[\s/?#@\\]/.test(text)) return undefined;
+  try {
+    return new URL(`http://${text}/`).hostname || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const ruleCache = new Map<string, readonly HostRule[]>();
+
+/**
+ * Reads an allow-list of hosts (see the connector's allowedHosts): entries separated by commas
+ * or spaces. Throws an Error naming a bad entry. Parsed lists are cached by their text (a
+ * connector's list is read at every call).
+ */
+export function parseAllowedHosts(text: string): readonly HostRule[] {
+  const cached = ruleCache.get(text);
+  if (cached) return cached;
+  const rules: HostRule[] = [];
+  for (const entry of text.split(/[\s,]+/)) {
+    if (entry === "") continue;
+    const bad = () => new Error(`allowedHosts: "${entry}" is not a host, host:port, *.domain, URL or *`);
+    if (entry === "*") {
+      rules.push({ any: true });
+      continue;
+    }
+    if (entry.includes("://")) {
+      let url: URL;
+      try {
+        url = new URL(entry);
+      } catch {
+        throw bad();
+      }
+      if ((url.protocol !== "http:" && url.protocol !== "https:") || !url.hostname) throw bad();
+      rules.push({ host: url.hostname, port: effectivePort(url) });
+      continue;
+    }
+    const m = /^(\*\.)?(\[[0-9A-Fa-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(entry);
+    if (!m) throw bad();
+    const port = m[3] === undefined ? undefined : String(Number(m[3]));
+    if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) throw bad();
+    const host = canonicalHost(m[2] as string);
+    if (!host) throw bad();
+    if (m[1]) rules.push({ suffix: "." + host, ...(port ? { port } : {}) });
+    else rules.push({ host, ...(port ? { port } : {}) });
+  }
+  if (ruleCache.size > 256) ruleCache.clear();
+  ruleCache.set(text, rules);
+  return rules;
+}
+
+/** True when a host (canonical, as URL.hostname) and port are on an allow-list. */
+export function hostAllowed(rules: readonly HostRule[], hostname: string, port: string): boolean {
+  for (const r of rules) {
+    if ("any" in r) return true;
+    if (r.port !== undefined && r.port !== port) continue;
+    if ("host" in r ? r.host === hostname : hostname.endsWith(r.suffix) && hostname.length > r.suffix.length) {
+      return true;
+    }
+  }
+  return false;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testWorkspace, type TestWorkspace } from "../../../node/testing/harness.ts";
+import { runSteps, testWorkspace, type TestWorkspace } from "../../../node/testing/harness.ts";
 import { closedPort, sendJson, startUpstream, type Upstream } from "../../../node/testing/upstream.ts";
 
 let upstream: Upstream;
@@ -166,5 +166,211 @@ describe("JSON HTTP transaction", () => {
     expect(r.error?.code).toBe("missing_variable");
     expect(r.error?.status).toBe(400);
     expect(upstream.requests.length).toBe(before);
+  });
+});
+
+describe("hosts a caller's variables may point a connector at (SSRF)", () => {
+  let own: Upstream;
+  let other: Upstream;
+  let sws: TestWorkspace;
+  beforeAll(async () => {
+    own = await startUpstream((req, res) => {
+      if (req.url.startsWith("/redirect")) {
+        res.writeHead(302, { location: `${other.url}/stolen` });
+        return void res.end();
+      }
+      sendJson(res, 200, { at: "own", path: req.url, host: req.headers.host });
+    });
+    other = await startUpstream((req, res) => sendJson(res, 200, { at: "other", path: req.url }));
+    const tx = (name: string, path: string, extra: Record<string, unknown> = {}, vars: string[] = []) => ({
+      type: "JsonHttpTransaction",
+      name,
+      path,
+      ...extra,
+      children: vars.map((v) => ({ type: "Variable", name: v, httpMethod: "none" })),
+    });
+    sws = await testWorkspace({
+      settings: [{ type: "Setting", name: "apiHosts", value: "" }],
+      connectors: [
+        {
+          type: "HttpConnector",
+          name: "Own",
+          server: "127.0.0.1",
+          port: own.port,
+          children: [
+            tx("ByUrl", "{+baseUrl}/things", {}, ["baseUrl"]),
+            tx("ByPath", "/things/{+rest}", {}, ["rest"]),
+            tx("BySegment", "/things/{id}", {}, ["id"]),
+            tx("Redirect", "/redirect"),
+            tx("Literal", `${other.url}/fixed/{id}`, {}, ["id"]),
+            tx("HostTemplate", "/things", { headers: { host: "{h}" } }, ["h"]),
+            {
+              type: "JsonHttpTransaction",
+              name: "HostVariable",
+              path: "/things",
+              children: [{ type: "Variable", name: "vhost", httpMethod: "header", httpName: "Host" }],
+            },
+          ],
+        },
+        {
+          type: "HttpConnector",
+          name: "Listed",
+          server: "127.0.0.1",
+          port: own.port,
+          allowedHosts: "${apiHosts}",
+          children: [tx("ByUrl", "{+baseUrl}/things", {}, ["baseUrl"])],
+        },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await sws?.close();
+    await own?.close();
+    await other?.close();
+  });
+  const run = (connector: string, transaction: string, inputs: Record<string, unknown>) =>
+    sws.run({ connector, transaction, inputs });
+
+  it("lets a variable name the connector's own host and port, in any spelling of them", async () => {
+    for (const baseUrl of [own.url, `http://2130706433:${own.port}`, `HTTP://127.0.0.1:${own.port}/`]) {
+      const r = await run("Own", "ByUrl", { baseUrl });
+      expect(r.error, baseUrl).toBeUndefined();
+      expect(r.output).toMatchObject({ at: "own" });
+    }
+  });
+
+  it("refuses any other host a variable names, before connecting, naming the host and what to change", async () => {
+    const before = other.requests.length + own.requests.length;
+    for (const baseUrl of [
+      other.url, // the same address, another port
+      `http://localhost:${own.port}`, // another name of the same machine
+      "http://169.254.169.254/latest/meta-data",
+      "http://[::1]:80",
+      `http://127.0.0.1:${own.port}@169.254.169.254`,
+    ]) {
+      const r = await run("Own", "ByUrl", { baseUrl });
+      expect(r.error?.code, baseUrl).toBe("host_not_allowed");
+      expect(r.error?.status).toBe(403);
+      expect(r.error?.message).toMatch(
+        /may not call \(it may call 127\.0\.0\.1:\d+\); to allow it, add it to the connector's allowedHosts/,
+      );
+    }
+    expect(other.requests.length + own.requests.length).toBe(before);
+  });
+
+  it("keeps path variables on the connector's host, whatever they hold", async () => {
+    for (const rest of ["@evil.example/x", "//evil.example/x", "\\\\evil.example", "http://evil.example/"]) {
+      const r = await run("Own", "ByPath", { rest });
+      expect(r.output, rest).toMatchObject({ at: "own" });
+    }
+    const r = await run("Own", "BySegment", { id: ".." });
+    expect(r.error?.code).toBe("invalid_path_variable");
+    expect(r.error?.status).toBe(400);
+  });
+
+  it("holds a Host header, from a template or a variable, to the same list", async () => {
+    for (const [tx, inputs] of [
+      ["HostTemplate", { h: "evil.example" }],
+      ["HostVariable", { vhost: "evil.example" }],
+      ["HostVariable", { vhost: `evil.example@127.0.0.1:${own.port}` }],
+    ] as const) {
+      const r = await run("Own", tx, inputs);
+      expect(r.error?.code, JSON.stringify(inputs)).toBe("host_not_allowed");
+      expect(r.error?.message).toContain("the Host header names");
+    }
+    const ok = await run("Own", "HostVariable", { vhost: `127.0.0.1:${own.port}` });
+    expect(ok.output).toMatchObject({ at: "own", host: `127.0.0.1:${own.port}` });
+  });
+
+  it("does not follow redirects (a redirect could lead anywhere)", async () => {
+    const before = other.requests.length;
+    const r = await run("Own", "Redirect", {});
+    expect(r.error?.code).toBe("http_status");
+    expect(r.error?.message).toContain("answered HTTP 302");
+    expect(other.requests.length).toBe(before);
+  });
+
+  it("lets a transaction call the host written in its own path", async () => {
+    const r = await run("Own", "Literal", { id: "1" });
+    expect(r.output).toMatchObject({ at: "other", path: "/fixed/1" });
+  });
+
+  it("takes more hosts from allowedHosts, usually a setting, and names that setting when refusing", async () => {
+    const refused = await run("Listed", "ByUrl", { baseUrl: other.url });
+    expect(refused.error?.code).toBe("host_not_allowed");
+    expect(refused.error?.message).toContain(
+      'add it to the setting apiHosts (the connector\'s allowedHosts is "${apiHosts}")',
+    );
+    expect(refused.error?.details).toMatchObject({ host: `127.0.0.1:${other.port}`, settings: ["apiHosts"] });
+    const ws2 = await testWorkspace(
+      {
+        settings: [{ type: "Setting", name: "apiHosts", value: "" }],
+        connectors: [
+          {
+            type: "HttpConnector",
+            name: "Listed",
+            server: "127.0.0.1",
+            port: own.port,
+            allowedHosts: "${apiHosts}",
+            children: [
+              {
+                type: "JsonHttpTransaction",
+                name: "ByUrl",
+                path: "{+baseUrl}/things",
+                children: [{ type: "Variable", name: "baseUrl", httpMethod: "none" }],
+              },
+            ],
+          },
+        ],
+      },
+      { settings: { apiHosts: `localhost, ${other.url}` } },
+    );
+    try {
+      const viaSetting = await ws2.run({ connector: "Listed", transaction: "ByUrl", inputs: { baseUrl: other.url } });
+      expect(viaSetting.output).toMatchObject({ at: "other" });
+      const byName = await ws2.run({
+        connector: "Listed",
+        transaction: "ByUrl",
+        inputs: { baseUrl: `http://localhost:${own.port}` },
+      });
+      expect(byName.output).toMatchObject({ at: "own" });
+    } finally {
+      await ws2.close();
+    }
+  });
+});
+
+describe("number properties of the connector given by settings", () => {
+  it("refuses a time limit or a port out of bounds, naming the property and the setting", async () => {
+    for (const [settings, why] of [
+      [
+        { t: "-5", p: "80" },
+        /the connector's timeoutMs is "\$\{t\}", which gives -5: not a whole number from 1 to 3600000 \(change the setting t\)/,
+      ],
+      [
+        { t: "1000", p: "70000" },
+        /the connector's port is "\$\{p\}", which gives 70000: not a whole number from 0 to 65535 \(change the setting p\)/,
+      ],
+    ] as const) {
+      const r = await runSteps(
+        [{ type: "CallTransaction", name: "c", connector: "Api", transaction: "Get" }],
+        {},
+        {
+          connectors: [
+            {
+              type: "HttpConnector",
+              name: "Api",
+              server: "127.0.0.1",
+              port: "${p}",
+              timeoutMs: "${t}",
+              children: [{ type: "JsonHttpTransaction", name: "Get", path: "/x" }],
+            },
+          ],
+          engine: { settings },
+        },
+      );
+      expect(r.error?.code).toBe("invalid_setting");
+      expect(r.error?.message).toMatch(why);
+    }
   });
 });

@@ -1,8 +1,16 @@
 import type { ObjNode } from "../../model/node.ts";
-import type { HttpResponse } from "../../model/typedef.ts";
+import type { HttpResponse, TransactionContext } from "../../model/typedef.ts";
 import { defineType } from "../../model/typedef.ts";
 import { commentProp, requestableProps } from "../shared-props.ts";
-import { connectorBaseUrl } from "./http-connector.ts";
+import {
+  connectorBaseUrl,
+  effectivePort,
+  hostAllowed,
+  httpConnectorType,
+  parseAllowedHosts,
+  type HostRule,
+} from "./http-connector.ts";
+import { placeholderNames } from "../../model/settings.ts";
 
 export const jsonHttpTransactionType = defineType({
   type: "JsonHttpTransaction",
@@ -69,24 +77,19 @@ export const jsonHttpTransactionType = defineType({
     const httpUse = (v: ObjNode) => String(v.props.httpMethod ?? "query");
     const httpName = (v: ObjNode) => String(v.props.httpName || v.name);
 
-    const path = expandTemplate(ctx.prop<string>(tx, "path") ?? "", vars, label);
-    let url: string;
-    if (/^https?:\/\//i.test(path)) {
-      url = path;
-    } else {
-      const base = connectorBaseUrl(
-        Boolean(ctx.prop(connector, "https")),
-        String(ctx.prop(connector, "server") ?? "localhost"),
-        Number(ctx.prop(connector, "port") ?? 0),
-        String(ctx.prop(connector, "basePath") ?? ""),
-      );
-      url = base + (path === "" || path.startsWith("/") || path.startsWith("?") ? path : "/" + path);
-    }
+    const base = connectorBaseUrl(
+      Boolean(ctx.prop(connector, "https")),
+      String(ctx.prop(connector, "server") ?? "localhost"),
+      numberProp(ctx, connector, "port", label),
+      String(ctx.prop(connector, "basePath") ?? ""),
+    );
+    const template = ctx.prop<string>(tx, "path") ?? "";
     let parsed: URL;
     try {
-      parsed = new URL(url);
-    } catch {
-      return ctx.fail("invalid_url", `Transaction ${label}: "${url}" is not a valid URL`, undefined, 500);
+      parsed = requestUrl(template, vars, base, label);
+    } catch (e) {
+      if (e instanceof UrlRefusal) return ctx.fail(e.code, e.message, e.details, e.status);
+      throw e;
     }
     for (const v of varDefs) {
       if (httpUse(v) !== "query") continue;
@@ -116,9 +119,9 @@ export const jsonHttpTransactionType = defineType({
 
     const verb = String(ctx.prop(tx, "verb") ?? "GET");
     let body: string | undefined;
-    const template = String(ctx.prop(tx, "body") ?? "");
-    if (template.trim() !== "") {
-      body = JSON.stringify(fillJsonTemplate(JSON.parse(template), vars, label));
+    const bodyTemplate = String(ctx.prop(tx, "body") ?? "");
+    if (bodyTemplate.trim() !== "") {
+      body = JSON.stringify(fillJsonTemplate(JSON.parse(bodyTemplate), vars, label));
     } else {
       const fields = varDefs.filter((v) => httpUse(v) === "body");
       if (fields.length > 0) {
@@ -133,7 +136,13 @@ export const jsonHttpTransactionType = defineType({
       body = undefined;
     }
 
-    const timeoutMs = Number(ctx.prop(connector, "timeoutMs") ?? 30000);
+    // Where a caller's values may send the request (the path, a {+variable} URL, a Host header):
+    // checked on the final URL and headers, before any connection, whatever built them.
+    const policy = hostPolicy(connector, base, template, String(ctx.prop(connector, "allowedHosts") ?? ""), label);
+    const refusal = policy.refusal(parsed, headers.host);
+    if (refusal) return ctx.fail(refusal.code, refusal.message, refusal.details, refusal.status);
+
+    const timeoutMs = numberProp(ctx, connector, "timeoutMs", label);
     const target = `${verb} ${parsed.toString()}`;
     ctx.input("request", { method: verb, url: parsed.toString(), headers, body });
     let res: HttpResponse;
@@ -183,21 +192,264 @@ export const jsonHttpTransactionType = defineType({
   },
 });
 
+/**
+ * A number property of the connector, `${setting}` resolved, checked against its bounds: a
+ * setting giving -5 made a timer of -5 ms (every call failed at once), one giving 70000 a port
+ * no URL can hold.
+ */
+function numberProp(ctx: TransactionContext, connector: ObjNode, name: string, label: string): number {
+  const def = httpConnectorType.props.find((p) => p.name === name);
+  const v = ctx.prop<unknown>(connector, name) ?? def?.default;
+  const min = def?.min ?? -Infinity;
+  const max = def?.max ?? Infinity;
+  if (typeof v === "number" && Number.isInteger(v) && v >= min && v <= max) return v;
+  const raw = connector.props[name];
+  const settings = typeof raw === "string" ? placeholderNames(raw) : [];
+  return ctx.fail(
+    "invalid_setting",
+    `Transaction ${label}: the connector's ${name} is ${JSON.stringify(raw)}, which gives ${JSON.stringify(v)}: not a whole number from ${min} to ${max}${settings.length ? ` (change the setting ${settings.join(", ")})` : ""}`,
+    { property: name, ...(settings.length ? { settings } : {}) },
+    500,
+  );
+}
+
 function valueText(value: unknown): string {
   if (value === undefined || value === null) return "";
   if (Array.isArray(value)) return value.map(valueText).join(",");
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-/** Expands {name} (URL-encoded) and {+name} (as is) from the variables. */
-export function expandTemplate(template: string, vars: Record<string, unknown>, label: string): string {
-  return template.replace(/\{(\+?)([A-Za-z_][A-Za-z0-9_.-]*)\}/g, (_m, raw: string, name: string) => {
-    if (!(name in vars)) {
+const EXPRESSION = /\{(\+?)([A-Za-z_][A-Za-z0-9_.-]*)\}/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** An expanded template: its text and where each variable's value lies in it. */
+interface Expansion {
+  text: string;
+  spans: { start: number; end: number; name: string }[];
+}
+
+function expand(template: string, vars: Record<string, unknown>, label: string, forUrl: boolean): Expansion {
+  let text = "";
+  const spans: Expansion["spans"] = [];
+  let last = 0;
+  EXPRESSION.lastIndex = 0;
+  for (let m = EXPRESSION.exec(template); m; m = EXPRESSION.exec(template)) {
+    const [whole, raw, name] = m as unknown as [string, string, string];
+    if (!Object.prototype.hasOwnProperty.call(vars, name)) {
       throw new Error(`Transaction ${label}: the template uses {${raw}${name}} but there is no variable "${name}"`);
     }
-    const text = valueText(vars[name]);
-    return raw ? text : encodeURIComponent(text);
-  });
+    text += template.slice(last, m.index);
+    let value = valueText(vars[name]);
+    // A URL parser drops tabs and line breaks wherever they are: dropped here first, a value's
+    // text is what the parser sees (".\t." would otherwise become "..").
+    if (forUrl && raw) value = value.replace(/[\t\n\r]/g, "");
+    // encodeURIComponent throws on a lone surrogate (a JSON body can hold "\ud800"): it becomes U+FFFD.
+    const piece = raw ? value : encodeURIComponent(value.replace(LONE_SURROGATE, "\ufffd"));
+    spans.push({ start: text.length, end: text.length + piece.length, name });
+    text += piece;
+    last = m.index + whole.length;
+  }
+  text += template.slice(last);
+  return { text, spans };
+}
+
+/** Expands {name} (URL-encoded) and {+name} (as is) from the variables. */
+export function expandTemplate(template: string, vars: Record<string, unknown>, label: string): string {
+  return expand(template, vars, label, false).text;
+}
+
+/** A request the transaction refuses to make, with the error it answers. */
+export class UrlRefusal extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+const ABSOLUTE = /^https?:\/\//i;
+/** "." and "..", also percent-encoded: URL parsers (WHATWG, undici, most servers) treat them all as moves. */
+const DOT_SEGMENTS = new Set([".", "..", "%2e", ".%2e", "%2e.", "%2e%2e"]);
+
+/**
+ * The URL a path template asks for: the connector's base URL followed by the expanded template,
+ * or the expansion itself when it is an absolute http(s) URL. `{name}` values are URL-encoded,
+ * `{+name}` values inserted as they are (reserved expansion).
+ *
+ * A path segment made even partly by a variable is never a dot segment: "." or ".." (a device
+ * document whose id is ".." made `PUT {+base}/orders/{id}` a `PUT /`), nor their percent-encoded
+ * forms, which URL parsers normalise the same way (`%2E%2E` cannot carry a literal "..": there is
+ * no encoding of it that survives, so it is refused). A template with a fixed path before its
+ * first variable keeps every request under that path. Throws UrlRefusal (400) naming the variable.
+ */
+export function requestUrl(template: string, vars: Record<string, unknown>, base: string, label: string): URL {
+  const { text, spans } = expand(template, vars, label, true);
+  const absolute = ABSOLUTE.test(text);
+  const sep = absolute || text === "" || text.startsWith("/") || text.startsWith("?") ? "" : "/";
+  const offset = absolute ? 0 : base.length + sep.length;
+  const url = absolute ? text : base + sep + text;
+
+  // The path: from the first separator after the authority to the query or fragment.
+  const authorityStart = url.indexOf("//") + 2;
+  let pathStart = url.length;
+  for (let i = authorityStart; i < url.length; i++) {
+    const c = url[i];
+    if (c === "/" || c === "\\" || c === "?" || c === "#") {
+      pathStart = i;
+      break;
+    }
+  }
+  let segStart = pathStart;
+  for (let i = pathStart; i <= url.length; i++) {
+    const c = url[i];
+    const end = i === url.length || c === "?" || c === "#";
+    if (end || c === "/" || c === "\\") {
+      if (i > segStart && DOT_SEGMENTS.has(url.slice(segStart, i).toLowerCase())) {
+        const s = segStart;
+        const span = spans.find((sp) => sp.end > sp.start && sp.start + offset < i && sp.end + offset > s);
+        if (span) {
+          throw new UrlRefusal(
+            "invalid_path_variable",
+            `Transaction ${label}: the variable "${span.name}" makes the path segment "${url.slice(segStart, i)}", which would move the request to another path; refused`,
+            400,
+            { variable: span.name },
+          );
+        }
+      }
+      if (end) break;
+      segStart = i + 1;
+    }
+  }
+
+  // A caller's value that makes no URL is the caller's mistake (400); a template alone, the project's.
+  const status = spans.some((sp) => sp.end > sp.start) ? 400 : 500;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UrlRefusal("invalid_url", `Transaction ${label}: "${url}" is not a valid URL`, status, undefined);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new UrlRefusal("invalid_url", `Transaction ${label}: "${url}" is not an http(s) URL`, status, undefined);
+  }
+  // The invariant itself, checked on the parsed URL: under the template's fixed path.
+  const fixed = fixedPathPrefix(template, base);
+  if (fixed !== undefined && !parsed.pathname.startsWith(fixed)) {
+    throw new UrlRefusal(
+      "invalid_path_variable",
+      `Transaction ${label}: the variables move the request out of ${fixed}; refused`,
+      400,
+      undefined,
+    );
+  }
+  return parsed;
+}
+
+const prefixCache = new Map<string, string | undefined>();
+
+/** The normalised path a template's text before its first variable fixes (up to its last "/"). */
+function fixedPathPrefix(template: string, base: string): string | undefined {
+  const brace = template.search(EXPRESSION);
+  if (brace <= 0) return undefined;
+  const literal = template.slice(0, brace);
+  const key = `${base}\n${literal}`;
+  if (prefixCache.has(key)) return prefixCache.get(key);
+  let prefix: string | undefined;
+  const absolute = ABSOLUTE.test(literal);
+  const full = absolute ? literal : base + (literal.startsWith("/") || literal.startsWith("?") ? "" : "/") + literal;
+  const authorityEnd = full.indexOf("/", full.indexOf("//") + 2);
+  const q = full.search(/[?#]/);
+  const cut = Math.max(full.lastIndexOf("/"), full.lastIndexOf("\\"));
+  if (authorityEnd > 0 && cut >= authorityEnd && (q < 0 || cut < q)) {
+    try {
+      prefix = new URL(full.slice(0, cut + 1)).pathname;
+    } catch {
+      prefix = undefined;
+    }
+  }
+  if (prefixCache.size > 512) prefixCache.clear();
+  prefixCache.set(key, prefix);
+  return prefix;
+}
+
+/** Where a connector's requests may go: its own host, a host fixed by the path, allowedHosts. */
+interface HostPolicy {
+  refusal(url: URL, hostHeader: string | undefined): UrlRefusal | undefined;
+}
+
+const originCache = new Map<string, { hostname: string; port: string } | undefined>();
+
+function originOf(text: string): { hostname: string; port: string } | undefined {
+  if (originCache.has(text)) return originCache.get(text);
+  let out: { hostname: string; port: string } | undefined;
+  try {
+    const u = new URL(text);
+    out = { hostname: u.hostname, port: effectivePort(u) };
+  } catch {
+    out = undefined;
+  }
+  if (originCache.size > 512) originCache.clear();
+  originCache.set(text, out);
+  return out;
+}
+
+/**
+ * The hosts a transaction may reach: the connector's own (server and port), a host written in
+ * the path template before any variable, and the connector's allowedHosts (resolved from its
+ * settings). Anything else a variable points it at is refused (SSRF: an anonymous caller
+ * reaching cloud metadata, the loopback admin ports or the internal network through the
+ * engine), with a message naming the host and what to change.
+ */
+function hostPolicy(connector: ObjNode, base: string, template: string, allowed: string, label: string): HostPolicy {
+  const own = originOf(base);
+  const brace = template.search(EXPRESSION);
+  const literal = brace < 0 ? template : template.slice(0, brace);
+  const fixedOrigin = /^(https?:\/\/[^/?#\\{}]+)[/?#\\]/i.exec(literal);
+  const fixed = fixedOrigin ? originOf((fixedOrigin[1] as string) + "/") : undefined;
+  let rules: readonly HostRule[];
+  let rulesError: string | undefined;
+  try {
+    rules = parseAllowedHosts(allowed);
+  } catch (e) {
+    rules = [];
+    rulesError = (e as Error).message;
+  }
+  const ok = (hostname: string, port: string) =>
+    (own !== undefined && own.hostname === hostname && own.port === port) ||
+    (fixed !== undefined && fixed.hostname === hostname && fixed.port === port) ||
+    hostAllowed(rules, hostname, port);
+  const refuse = (shown: string, how: string): UrlRefusal => {
+    const raw = typeof connector.props.allowedHosts === "string" ? connector.props.allowedHosts : "";
+    const settings = placeholderNames(raw);
+    const change = settings.length
+      ? `add it to the setting ${settings.join(", ")} (the connector's allowedHosts is "${raw}")`
+      : `add it to the connector's allowedHosts property (Allowed servers), best through a \${setting}`;
+    const mayCall = [own && `${own.hostname}:${own.port}`, fixed && `${fixed.hostname}:${fixed.port}`]
+      .filter(Boolean)
+      .join(", ");
+    return new UrlRefusal(
+      "host_not_allowed",
+      `Transaction ${label}: ${how} ${shown}, which the connector "${connector.name}" may not call (it may call ${mayCall}${allowed.trim() ? ` and ${allowed.trim()}` : ""}); to allow it, ${change}${rulesError ? ` [${rulesError}]` : ""}`,
+      403,
+      { host: shown, connector: connector.name, ...(settings.length ? { settings } : {}) },
+    );
+  };
+  return {
+    refusal(url, hostHeader) {
+      const port = effectivePort(url);
+      if (!ok(url.hostname, port)) return refuse(`${url.hostname}:${port}`, "the request goes to");
+      if (hostHeader !== undefined) {
+        // A Host header picks the site at the other end (virtual hosts): held to the same list.
+        // Only host[:port] characters: "a@b" or "a/b" would be read one way here, another there.
+        const h = /^[A-Za-z0-9.\-[\]:]+$/.test(hostHeader) ? originOf(`${url.protocol}//${hostHeader}/`) : undefined;
+        if (!h || !ok(h.hostname, h.port)) return refuse(JSON.stringify(hostHeader), "the Host header names");
+      }
+      return undefined;
+    },
+  };
 }
 
 function fillJsonTemplate(node: unknown, vars: Record<string, unknown>, label: string): unknown {
@@ -205,12 +457,12 @@ function fillJsonTemplate(node: unknown, vars: Record<string, unknown>, label: s
     const whole = /^\{([A-Za-z_][A-Za-z0-9_.-]*)\}$/.exec(node);
     if (whole) {
       const name = whole[1] as string;
-      if (!(name in vars))
+      if (!Object.prototype.hasOwnProperty.call(vars, name))
         throw new Error(`Transaction ${label}: the body uses {${name}} but there is no such variable`);
       return vars[name] ?? null;
     }
     return node.replace(/\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g, (m, name: string) =>
-      name in vars ? valueText(vars[name]) : m,
+      Object.prototype.hasOwnProperty.call(vars, name) ? valueText(vars[name]) : m,
     );
   }
   if (Array.isArray(node)) return node.map((x) => fillJsonTemplate(x, vars, label));

@@ -53,7 +53,9 @@ async function startBackend() {
   ]);
   const puts: { id: string; body: Record<string, unknown> }[] = [];
   const refused: { id: string; body: Record<string, unknown> }[] = [];
+  const seen: string[] = [];
   const server: Server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -85,6 +87,7 @@ async function startBackend() {
     orders,
     puts,
     refused,
+    seen,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
@@ -203,10 +206,20 @@ describe("FullSyncDemo, end to end", () => {
   let bobDevice: Db;
   let order1Rev: string;
 
+  /** SeedData is Private: run in the engine (as the Studio or a scheduler does), never over HTTP. */
+  const seed = async () => {
+    const r = await app.engine.run({ project: "FullSyncDemo", sequence: "SeedData", inputs: {} });
+    return { ok: r.ok, body: r.ok ? r.output : r.error };
+  };
+
   it("(2) SeedData pulls the back end's orders through the HTTP connector and posts them to FullSync", async () => {
     expect(app.fullsync?.databases()).toEqual(["fullsyncdemo"]);
-    const r = await call({ __sequence: "SeedData", backendUrl: backend.url });
-    expect(r.status).toBe(200);
+    // It writes everyone's orders: an HTTP caller (anonymous or not) is refused.
+    const outside = await call({ __sequence: "SeedData", backendUrl: "http://169.254.169.254" });
+    expect(outside.status).toBe(403);
+    expect(outside.body).toMatchObject({ error: { code: "private_requestable" } });
+    const r = await seed();
+    expect(r.ok).toBe(true);
     expect(r.body).toEqual({ orders: 3, catalog: 3, sales: 2 });
     const data = app.engine.services.fullsync!.data("fullsyncdemo");
     expect(await data.get("order-1")).toMatchObject({ "~c8oAcl": "alice", item: "Pen", qty: 2, type: "order" });
@@ -216,7 +229,7 @@ describe("FullSyncDemo, end to end", () => {
     expect(pen.c8oGrp).toBeUndefined();
     expect(await data.get("sales-leads")).toMatchObject({ c8oGrp: "sales" });
     // Seeding again updates the same documents.
-    expect((await call({ __sequence: "SeedData" })).body).toEqual({ orders: 3, catalog: 3, sales: 2 });
+    expect((await seed()).body).toEqual({ orders: 3, catalog: 3, sales: 2 });
     expect((await data.get("order-1"))._rev).toMatch(/^2-/);
   });
 
@@ -400,5 +413,23 @@ describe("FullSyncDemo, end to end", () => {
     await PouchDB.replicate(remote(alice), aliceDevice, {});
     expect((await aliceDevice.get("order-1")).qty).toBe(7);
     expect((await docIds(aliceDevice)).some((id) => id === "order-3" || id === "order-evil")).toBe(false);
+  });
+
+  it("(6) an order whose id is a dot segment never moves the listener's PUT out of /orders/", async () => {
+    const failedBefore = app.fullsync!.listeners.status()[0]?.failed ?? 0;
+    const seenBefore = backend.seen.length;
+    await bobDevice.put({ _id: "order-dots", type: "order", id: "..", item: "Pen", qty: 1 });
+    await bobDevice.put({ _id: "order-dot", type: "order", id: ".", item: "Pen", qty: 1 });
+    await PouchDB.replicate(bobDevice, remote(bob), {});
+    await until(
+      () => (app.fullsync!.listeners.status()[0]?.failed ?? 0) >= failedBefore + 1,
+      "the refusal to be reported",
+    );
+    const failure = app.fullsync!.listeners.status()[0]?.failures.at(-1);
+    expect(failure).toMatchObject({ user: "bob", code: "invalid_path_variable" });
+    // Before, "{+baseUrl}/orders/{id}" with id ".." was sent as PUT / (and "." as PUT /orders/).
+    const sent = backend.seen.slice(seenBefore);
+    expect(sent.filter((r) => !/^PUT \/orders\/[^/]+$/.test(r))).toEqual([]);
+    expect(sent.filter((r) => r === "PUT /orders/.." || r === "PUT /orders/.")).toEqual([]);
   });
 });
