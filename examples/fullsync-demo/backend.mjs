@@ -43,6 +43,6 @@ const server = createServer((req, res) => {
   });
 });
 
-server.listen(port, "127.0.0.1", () => console.log(`Orders back end: http://127.0.0.1:${port}`));
+server.listen(port, "127.0.0.1", () => console.log(`Orders back end: http://127.0.0.1:${server.address().port}`));
 process.once("SIGINT", () => server.close(() => process.exit(0)));
 process.once("SIGTERM", () => server.close(() => process.exit(0)));

@@ -31,6 +31,40 @@ beforeAll(async () => {
 afterAll(() => rm(tmp, { recursive: true, force: true }));
 
 describe("atelier run", () => {
+  it("runs a private seeding sequence with the workspace's FullSync databases", async () => {
+    // The orders back end of the example, on a free port.
+    const backend = spawn(process.execPath, [path.join(root, "examples/fullsync-demo/backend.mjs")], {
+      env: { ...process.env, PORT: "0" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        const lines = createInterface({ input: backend.stdout! });
+        lines.on("line", (l) => {
+          const m = /:(\d+)/.exec(l);
+          if (m) resolve(Number(m[1]));
+        });
+        backend.once("exit", () => reject(new Error("the back end exited")));
+      });
+      const ws = path.join(tmp, "fs-ws");
+      await cp(path.join(root, "examples/workspace/FullSyncDemo"), path.join(ws, "FullSyncDemo"), { recursive: true });
+      const r = await atelier([
+        "run",
+        "--project",
+        path.join(ws, "FullSyncDemo"),
+        "--sequence",
+        "SeedData",
+        "--set",
+        `backendUrl=http://127.0.0.1:${port}`,
+      ]);
+      expect(r.stderr).toBe("");
+      expect(JSON.parse(r.stdout)).toEqual({ orders: 3, catalog: 3, sales: 2 });
+      expect(r.code).toBe(0);
+    } finally {
+      backend.kill();
+    }
+  });
+
   it("prints a sequence's JSON output and exits 0", async () => {
     const r = await atelier(["run", "--project", demo, "--sequence", "Greet", "--var", "name=Ada"]);
     expect(r.code).toBe(0);

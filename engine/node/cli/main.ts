@@ -28,6 +28,27 @@ function out(text: string): void {
   process.stdout.write(text.endsWith("\n") ? text : text + "\n");
 }
 
+/**
+ * FullSync for a CLI run of a project that declares FullSync databases (a private seeding sequence
+ * run from the command line): the workspace's own databases. When `atelier serve` holds them, the
+ * run goes on without FullSync and its FullSync transactions say so.
+ */
+async function fullSyncFor(engine: Engine): Promise<{ close(): Promise<void> } | undefined> {
+  const declares = [...engine.workspace.projects.values()].some((p) =>
+    p.root.children.some((c) => c.type === "FullSyncConnector"),
+  );
+  if (!declares) return undefined;
+  const { startEngineFullSync } = await import("../fullsync/engine-fullsync.ts");
+  try {
+    return await startEngineFullSync(engine);
+  } catch (e) {
+    process.stderr.write(
+      `atelier: FullSync is not available to this run (${(e as Error).message}); stop \`atelier serve\` on this workspace to use its databases\n`,
+    );
+    return undefined;
+  }
+}
+
 /** Runs the CLI; answers the exit code. */
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -71,6 +92,7 @@ export async function main(argv: string[]): Promise<number> {
           settings: single(o.set),
           log: new EngineLog({ level: (process.env.ATELIER_LOG_LEVEL as "info") ?? "warn" }),
         });
+        const fullsync = await fullSyncFor(engine);
         try {
           const inputs: Record<string, unknown> = {};
           for (const [k, v] of Object.entries(o.var)) inputs[k] = v.length === 1 ? v[0] : v;
@@ -92,6 +114,7 @@ export async function main(argv: string[]): Promise<number> {
           out(JSON.stringify(runAnswer(result), null, 2));
           code = result.ok ? 0 : 1;
         } finally {
+          await fullsync?.close();
           await engine.close();
         }
       },
