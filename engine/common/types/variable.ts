@@ -8,6 +8,16 @@ export const variableType = defineType({
   description: "An input of a sequence or a transaction.",
   accepts: [],
   onlyIn: ["Sequence", "JsonHttpTransaction", "category:transaction"],
+  version: 2,
+  migrations: [
+    {
+      to: 2,
+      // Convertigo calls it httpMethod, but it says where a transaction sends the variable (query,
+      // header, body, path template, nowhere), not an HTTP method: the name now says what it is.
+      description: "httpMethod (where the variable is sent) is now httpUse",
+      up: ({ httpMethod, ...rest }) => (httpMethod === undefined ? rest : { ...rest, httpUse: httpMethod }),
+    },
+  ],
   props: [
     {
       name: "dataType",
@@ -39,7 +49,7 @@ export const variableType = defineType({
     },
     { name: "description", label: "Description", kind: "text", help: "What the variable means, for callers." },
     {
-      name: "httpMethod",
+      name: "httpUse",
       label: "HTTP use",
       kind: "enum",
       values: ["none", "query", "header", "path", "body"],

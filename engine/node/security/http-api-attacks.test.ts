@@ -107,7 +107,7 @@ beforeAll(async () => {
     name,
     id: id(),
     path: p,
-    children: vars.map((v) => ({ id: id(), httpMethod: "none", ...v })),
+    children: vars.map((v) => ({ id: id(), httpUse: "none", ...v })),
   });
   await writeFile(
     path.join(a, "connectors", "Hook.yaml"),
@@ -121,7 +121,7 @@ beforeAll(async () => {
         tx("ByUrl", "{+url}", [{ type: "Variable", name: "url" }]),
         tx("ByPath", "/p/{+rest}", [{ type: "Variable", name: "rest" }]),
         tx("BySegment", "/p/{id}", [{ type: "Variable", name: "id" }]),
-        tx("ByHost", "/p", [{ type: "Variable", name: "h", httpMethod: "header", httpName: "Host" }]),
+        tx("ByHost", "/p", [{ type: "Variable", name: "h", httpUse: "header", httpName: "Host" }]),
         tx("Redirect", "/redirect", []),
       ],
     }),

@@ -48,9 +48,9 @@ beforeAll(async () => {
             name: "GetThing",
             path: "/things/{id}",
             children: [
-              { type: "Variable", name: "id", httpMethod: "path", required: true },
+              { type: "Variable", name: "id", httpUse: "path", required: true },
               { type: "Variable", name: "tag", multiValued: true },
-              { type: "Variable", name: "trace", httpMethod: "header", httpName: "X-Trace" },
+              { type: "Variable", name: "trace", httpUse: "header", httpName: "X-Trace" },
             ],
           },
           {
@@ -70,8 +70,8 @@ beforeAll(async () => {
             verb: "PUT",
             path: "/fields",
             children: [
-              { type: "Variable", name: "a", httpMethod: "body" },
-              { type: "Variable", name: "b", httpMethod: "body", httpName: "bee", dataType: "boolean" },
+              { type: "Variable", name: "a", httpUse: "body" },
+              { type: "Variable", name: "b", httpUse: "body", httpName: "bee", dataType: "boolean" },
             ],
           },
           { type: "JsonHttpTransaction", name: "Slow", path: "/slow" },
@@ -187,7 +187,7 @@ describe("hosts a caller's variables may point a connector at (SSRF)", () => {
       name,
       path,
       ...extra,
-      children: vars.map((v) => ({ type: "Variable", name: v, httpMethod: "none" })),
+      children: vars.map((v) => ({ type: "Variable", name: v, httpUse: "none" })),
     });
     sws = await testWorkspace({
       settings: [{ type: "Setting", name: "apiHosts", value: "" }],
@@ -208,7 +208,7 @@ describe("hosts a caller's variables may point a connector at (SSRF)", () => {
               type: "JsonHttpTransaction",
               name: "HostVariable",
               path: "/things",
-              children: [{ type: "Variable", name: "vhost", httpMethod: "header", httpName: "Host" }],
+              children: [{ type: "Variable", name: "vhost", httpUse: "header", httpName: "Host" }],
             },
           ],
         },
@@ -317,7 +317,7 @@ describe("hosts a caller's variables may point a connector at (SSRF)", () => {
                 type: "JsonHttpTransaction",
                 name: "ByUrl",
                 path: "{+baseUrl}/things",
-                children: [{ type: "Variable", name: "baseUrl", httpMethod: "none" }],
+                children: [{ type: "Variable", name: "baseUrl", httpUse: "none" }],
               },
             ],
           },

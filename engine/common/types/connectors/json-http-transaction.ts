@@ -74,7 +74,7 @@ export const jsonHttpTransactionType = defineType({
     const label = `${connector.name}.${tx.name}`;
     const vars = ctx.vars;
     const varDefs = tx.children.filter((c) => c.type === "Variable");
-    const httpUse = (v: ObjNode) => String(v.props.httpMethod ?? "query");
+    const httpUse = (v: ObjNode) => String(v.props.httpUse ?? "query");
     const httpName = (v: ObjNode) => String(v.props.httpName || v.name);
 
     const base = connectorBaseUrl(

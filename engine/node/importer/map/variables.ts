@@ -102,11 +102,11 @@ function variable(b: Builder): void {
       use = "none";
       b.note("Convertigo's __uri variable (overrides the URL) has no Atelier equivalent", true);
     }
-    b.set("httpMethod", use);
+    b.set("httpUse", use);
     if (name && name !== bean.name) b.set("httpName", name);
     b.bag.skip("doFileUploadMode", "doFileUploadCharset", "doFileUploadContentType");
   } else if (b.parent?.cls === "transactions.JsonHttpTransaction") {
-    b.set("httpMethod", "query");
+    b.set("httpUse", "query");
   }
 }
 

@@ -113,7 +113,7 @@ async function buildProject(upstreamPort: number) {
     parent: tx.focus!.id,
     type: "Variable",
     name: "id",
-    props: { httpMethod: "path" },
+    props: { httpUse: "path" },
   });
   t = await tree("Shop");
   const seq = await ok<ChangeResult>("POST", "/api/studio/projects/Shop/objects", {
