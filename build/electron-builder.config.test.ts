@@ -140,5 +140,6 @@ describe("build/electron-builder.config.ts", () => {
     expect(probe(files, "engine/node/runtime/new-thing.test.ts")).toBe(false);
     expect(probe(files, "embedded-db/test/helpers.ts")).toBe(false);
     expect(probe(files, "engine/node/runtime/new-thing.ts")).toBe(true);
+    expect(probe(files, "engine/node/runtime/sandbox-worker.mjs")).toBe(true);
   });
 });

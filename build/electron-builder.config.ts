@@ -21,6 +21,8 @@ const config: Configuration = {
     "!electron/{launch,preload-bundle,preload}.ts",
     "electron/dist/preload.cjs",
     "engine/**/*.ts",
+    // The JavaScript sandbox's worker (plain ES module: worker threads load it as is).
+    "engine/**/*.mjs",
     "!engine/node/testing/{harness,upstream}.ts",
     "embedded-db/**/*.ts",
     "renderer/dist/**/*",

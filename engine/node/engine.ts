@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { ObjNode } from "../common/model/node.ts";
 import { getType, propOrDefault } from "../common/model/registry.ts";
+import { placeholderNames } from "../common/model/settings.ts";
 import type { RunEvent, TraceEntry } from "../common/model/trace.ts";
 import type { ErrorInfo, LogLevel, RunServices, TransactionResult } from "../common/model/typedef.ts";
 import { EngineLog } from "./log.ts";
@@ -9,7 +10,14 @@ import { loadProject, type LoadedProject } from "./project/project-files.ts";
 import { SecretBox } from "./project/secrets.ts";
 import { readWorkspaceConfig, Workspace, type WorkspaceConfig } from "./project/workspace.ts";
 import { UndiciHttpClient } from "./runtime/http-client.ts";
-import { describe, RunContext, SequenceRun, type DebugHooks, type RunHost } from "./runtime/interpreter.ts";
+import {
+  describe,
+  resolvedProp,
+  RunContext,
+  SequenceRun,
+  type DebugHooks,
+  type RunHost,
+} from "./runtime/interpreter.ts";
 import { RunError, toRunError } from "./runtime/run-error.ts";
 import { DEFAULT_SANDBOX_LIMITS, loadSandboxModule } from "./runtime/sandbox.ts";
 import { Session, SessionStore } from "./runtime/sessions.ts";
@@ -127,6 +135,20 @@ export class Engine implements RunHost {
     this.services[name] = service;
   }
 
+  /**
+   * Replaces the configuration's setting values (a server's admin changed them): the workspace
+   * configuration's values, overridden by `values`; runs started afterwards see them.
+   */
+  setConfigSettings(values: Record<string, string>): void {
+    const next = { ...this.config.settings, ...values };
+    for (const k of Object.keys(this.configSettings)) delete this.configSettings[k];
+    Object.assign(this.configSettings, next);
+    this.settingsResolver = new SettingsResolver(
+      { config: this.configSettings, env: this.opts.env ?? process.env, cli: this.opts.settings ?? {} },
+      this.secretBox,
+    );
+  }
+
   settingsFor(project: ObjNode): ResolvedSettings {
     const s = this.settingsResolver.forProject(project);
     if (s.secrets.length) this.log.addSecrets(s.secrets);
@@ -136,6 +158,36 @@ export class Engine implements RunHost {
   /** Looks settings of a project up (for `${setting}` in variable defaults). */
   private settingLookup(project: ObjNode): (name: string) => string | undefined {
     return (name) => this.settingsFor(project).lookup(name);
+  }
+
+  /**
+   * A number property read by the engine itself (time limits, session timeout): `${setting}`
+   * placeholders resolved with the project's settings and the value checked against the type's
+   * bounds. Read raw, `"${itemsTimeoutMs}"` became NaN and a timer of NaN ms fires at once (every
+   * call timed out), or a session with a NaN timeout never expired. `fallback` serves types
+   * without the property. Throws a RunError naming the property and its settings.
+   */
+  numberProp(node: ObjNode, name: string, project: ObjNode, fallback?: number): number {
+    const def = getType(node.type)?.props.find((p) => p.name === name);
+    if (!def && fallback !== undefined) return fallback;
+    const raw = propOrDefault(node, name);
+    const v = resolvedProp(node, name, (n) => this.settingsFor(project).lookup(n));
+    const integer = def?.kind === "integer";
+    const min = def?.min ?? -Infinity;
+    const max = def?.max ?? Infinity;
+    if (typeof v === "number" && Number.isFinite(v) && (!integer || Number.isInteger(v)) && v >= min && v <= max) {
+      return v;
+    }
+    const settings = typeof raw === "string" ? placeholderNames(raw) : [];
+    const given =
+      typeof raw === "string" && raw !== String(v) ? `"${raw}", which gives ${JSON.stringify(v)}` : JSON.stringify(v);
+    const bounds = `${integer ? "a whole number" : "a number"}${min > -Infinity ? ` from ${min}` : ""}${max < Infinity ? ` to ${max}` : ""}`;
+    throw new RunError(
+      "invalid_setting",
+      `${describe(node)}: ${name} is ${given}: not ${bounds}${settings.length ? ` (change the setting ${settings.join(", ")})` : ""}`,
+      { property: name, ...(settings.length ? { settings } : {}) },
+      500,
+    );
   }
 
   /** RunHost: writes to the engine log. */
@@ -275,7 +327,7 @@ export class Engine implements RunHost {
         const what = `The sequence "${project.name}.${seq.name}"`;
         if (req.fromOutside) this.checkAccess(seq, session, what);
         this.checkRunnable(seq, project.name);
-        timeoutMs = propOrDefault<number>(seq, "timeoutMs");
+        timeoutMs = this.numberProp(seq, "timeoutMs", project.root, 60_000);
         exec = async (r) => {
           const vars = prepareVariables(seq, req.inputs, what, this.settingLookup(project.root));
           return new SequenceRun(r, project.root, seq, vars, undefined, 0).execute();
@@ -285,7 +337,8 @@ export class Engine implements RunHost {
         const what = `The transaction "${project.name}.${connector.name}.${transaction.name}"`;
         if (req.fromOutside) this.checkAccess(transaction, session, what);
         this.checkRunnable(connector, project.name);
-        timeoutMs = Number(propOrDefault(connector, "timeoutMs") ?? 60000) + 1000;
+        // The connector's own limit, plus a second for the transaction to report it in words.
+        timeoutMs = this.numberProp(connector, "timeoutMs", project.root, 60_000) + 1000;
         exec = async (r) =>
           (await this.executeTransaction(r, project, connector, transaction, req.inputs, undefined, 0)).data;
       }

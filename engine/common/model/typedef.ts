@@ -105,7 +105,7 @@ export type TransactionExecute = (
 /** What a step's `run` receives; bound to the step being run. */
 export interface StepContext {
   readonly node: ObjNode;
-  /** A property of this step, with `${setting}` placeholders resolved. */
+  /** A property of this step, with `${setting}` placeholders resolved (never in code or expression properties). */
   prop<T = unknown>(name: string): T;
   /**
    * The step's value by the common convention: its `source` when set, else its `expression`,

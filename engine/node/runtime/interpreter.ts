@@ -19,7 +19,11 @@ import { maskSecrets, type ResolvedSettings } from "./settings.ts";
 
 /** Hooks of the debugger: called before each step runs. */
 export interface DebugHooks {
-  /** Resolve to go on; answer "stop" to end the run. `scope` snapshots variables and outputs. */
+  /**
+   * Resolve to go on; answer "stop" to end the run. `scope` gives the variables and outputs as
+   * they were when the step was reached (taken before the call: JavaScript variables live in a
+   * worker thread, read asynchronously).
+   */
   beforeStep(entry: TraceEntry, scope: () => Record<string, unknown>): Promise<void | "stop">;
 }
 
@@ -201,12 +205,28 @@ export class SequenceRun {
     } catch (e) {
       if (!(e instanceof FinishSignal)) throw e;
     } finally {
-      this.sandbox?.dispose();
+      this.closeSandbox();
     }
     return this.builder.root;
   }
 
   private lookupSetting = (name: string) => this.settings.lookup(name);
+
+  /**
+   * Frees the run's sandbox: when the run ends, or as soon as it is stopped or times out (its
+   * JavaScript may be looping in a worker, which is then interrupted rather than left to reach
+   * its own time limit).
+   */
+  private readonly closeSandbox = (): void => {
+    this.run.signal.removeEventListener("abort", this.closeSandbox);
+    this.sandbox?.dispose();
+    // A sandbox still being created is freed once it exists.
+    if (!this.sandbox)
+      this.sandboxPromise?.then(
+        (b) => b.dispose(),
+        () => {},
+      );
+  };
 
   resolveSettings(text: string, where: string): string {
     try {
@@ -220,6 +240,9 @@ export class SequenceRun {
 
   private prop(node: ObjNode, name: string): unknown {
     const v = propOrDefault(node, name);
+    // JavaScript is never rewritten: `${x}` in code is the language's own template syntax, and
+    // settings reach code through setting("name").
+    if (isCodeProp(node, name)) return v;
     if (typeof v === "string") return v.includes("${") ? this.resolveSettings(v, describe(node)) : v;
     if (v && typeof v === "object") {
       try {
@@ -276,6 +299,8 @@ export class SequenceRun {
     const box = await this.sandboxPromise;
     if (!this.sandbox) {
       this.sandbox = box;
+      if (this.run.signal.aborted) this.closeSandbox();
+      else this.run.signal.addEventListener("abort", this.closeSandbox, { once: true });
       box.setGlobal("vars", this.vars);
       for (const [k, v] of this.scopeVars) if (/^[A-Za-z_$][\w$]*$/.test(k)) box.setGlobal(k, v);
     }
@@ -288,10 +313,15 @@ export class SequenceRun {
     this.run.opts.onEvent?.({ kind: "log", level, message: text, at: Date.now() });
   }
 
-  private scopeSnapshot(): Record<string, unknown> {
-    const variables: Record<string, unknown> = this.sandbox
-      ? this.sandbox.globals(new Set(["vars", "log", "step", "session", "setting"]))
-      : Object.fromEntries(this.scopeVars);
+  private async scopeSnapshot(): Promise<Record<string, unknown>> {
+    let variables: Record<string, unknown> = Object.fromEntries(this.scopeVars);
+    if (this.sandbox) {
+      try {
+        variables = await this.sandbox.globals(new Set(["vars", "log", "step", "session", "setting"]));
+      } catch {
+        // Showing the scope must not end the run (a getter that loops...): the known variables.
+      }
+    }
     const outputs: Record<string, unknown> = {};
     for (const [id, v] of this.outputs) outputs[id] = this.run.traceValue(v);
     return {
@@ -316,7 +346,8 @@ export class SequenceRun {
     const entry = this.run.begin(node, this.project.name, parent, depth);
     if (this.run.opts.debug) {
       entry.status = "paused";
-      const decision = await this.run.opts.debug.beforeStep(entry, () => this.scopeSnapshot());
+      const scope = await this.scopeSnapshot();
+      const decision = await this.run.opts.debug.beforeStep(entry, () => scope);
       entry.status = "running";
       if (decision === "stop") {
         const err = new RunError("stopped", "The run was stopped in the debugger", undefined, 500);
@@ -372,11 +403,11 @@ export class SequenceRun {
       },
       async evaluate(expression, what) {
         const box = await self.ensureSandbox();
-        return box.evaluate(expression, what);
+        return await box.evaluate(expression, what);
       },
       async execute(code, what) {
         const box = await self.ensureSandbox();
-        return box.execute(code, what);
+        return await box.execute(code, what);
       },
       async setScopeVariable(name, value) {
         self.scopeVars.set(name, value);
@@ -447,7 +478,7 @@ export class SequenceRun {
         }
       }
       const box = await this.ensureSandbox();
-      const v = box.evaluate(expression, `expression of ${describe(node)}`);
+      const v = await box.evaluate(expression, `expression of ${describe(node)}`);
       record("expression", expression);
       return v;
     }
@@ -533,6 +564,7 @@ function isPlainScalar(v: unknown): v is string | number | boolean | null {
  */
 export function resolvedProp(node: ObjNode, name: string, lookup: (n: string) => string | undefined): unknown {
   const v = propOrDefault(node, name);
+  if (isCodeProp(node, name)) return v;
   try {
     if (typeof v === "string") {
       const text = v.includes("${") ? resolvePlaceholders(v, lookup) : v;
@@ -559,6 +591,21 @@ export function resolvedProp(node: ObjNode, name: string, lookup: (n: string) =>
     throw e;
   }
 }
+
+/**
+ * A property holding JavaScript (kind "code" or "expression" in its type's definition): its text
+ * is given to the sandbox as written, never through `${setting}` substitution.
+ */
+function isCodeProp(node: ObjNode, name: string): boolean {
+  let names = codeProps.get(node.type);
+  if (!names) {
+    const props = getType(node.type)?.props ?? [];
+    names = new Set(props.filter((p) => p.kind === "code" || p.kind === "expression").map((p) => p.name));
+    codeProps.set(node.type, names);
+  }
+  return names.has(name);
+}
+const codeProps = new Map<string, ReadonlySet<string>>();
 
 /** "Element \"greeting\"": how messages name an object. */
 export function describe(node: ObjNode): string {

@@ -1,25 +1,20 @@
-import {
-  getQuickJS,
-  type QuickJSContext,
-  type QuickJSHandle,
-  type QuickJSRuntime,
-  type QuickJSWASMModule,
-} from "quickjs-emscripten";
 import { RunError } from "./run-error.ts";
+import { MAX_OUTPUT_CHARS, MAX_OUTPUT_DEPTH, sandboxPool, type EvalReply, type PoolContext } from "./sandbox-pool.ts";
+
+export { MAX_OUTPUT_CHARS, MAX_OUTPUT_DEPTH };
 
 /**
- * The JavaScript sandbox of a run: a QuickJS interpreter compiled to WebAssembly. Code in it has
- * no `process`, no `require`, no file system, no network: nothing of the host exists there, so
- * the constructor-chain escapes of `node:vm` have nothing to reach. Each evaluation has a time
- * limit, the whole interpreter a memory bound.
+ * The JavaScript sandbox of a run: a QuickJS interpreter compiled to WebAssembly, run in a worker
+ * thread of the sandbox pool (sandbox-pool.ts, sandbox-worker.mjs) so that sandboxed code never
+ * holds the engine's event loop. Code in it has no `process`, no `require`, no file system, no
+ * network: nothing of the host exists there, so the constructor-chain escapes of `node:vm` have
+ * nothing to reach. Each evaluation has a time limit, the whole interpreter a memory bound; values
+ * leave it as JSON of bounded depth and size, read by the sandbox's own serializer.
  */
 
-let modulePromise: Promise<QuickJSWASMModule> | undefined;
-
-/** Loads the WebAssembly module once per process. */
-export function loadSandboxModule(): Promise<QuickJSWASMModule> {
-  modulePromise ??= getQuickJS();
-  return modulePromise;
+/** Starts the sandbox pool's first worker and waits until it can run code. */
+export async function loadSandboxModule(): Promise<void> {
+  await sandboxPool().warm();
 }
 
 export interface SandboxOptions {
@@ -35,179 +30,189 @@ export interface SandboxOptions {
   namespaces?: Record<string, Record<string, (...args: unknown[]) => unknown>>;
 }
 
+/** How long before the run's own deadline an evaluation is stopped (see Sandbox.create). */
+const RUN_DEADLINE_MARGIN_MS = 25;
+
 export const DEFAULT_SANDBOX_LIMITS = { timeLimitMs: 5000, memoryBytes: 64 * 1024 * 1024 };
 
 export class Sandbox {
-  private deadline = Infinity;
-  private interrupted = false;
+  /** Globals set since the last evaluation: they travel with the next one (no round trip each). */
+  private readonly pending = new Map<string, unknown>();
   private disposed = false;
 
   private constructor(
-    private readonly rt: QuickJSRuntime,
-    private readonly vm: QuickJSContext,
+    private readonly ctx: PoolContext,
     private readonly opts: SandboxOptions,
   ) {}
 
   static async create(opts: SandboxOptions): Promise<Sandbox> {
-    const mod = await loadSandboxModule();
-    const rt = mod.newRuntime();
-    rt.setMemoryLimit(opts.memoryBytes);
-    // QuickJS must hit its own stack limit well before the host's (WebAssembly frames live on
-    // Node's stack): 256 KiB does, 512 KiB overflows Node first.
-    rt.setMaxStackSize(256 * 1024);
-    const vm = rt.newContext();
-    const box = new Sandbox(rt, vm, opts);
-    rt.setInterruptHandler(() => {
-      if (Date.now() > box.deadline) {
-        box.interrupted = true;
-        return true;
-      }
-      return false;
+    const functions = opts.functions ?? {};
+    const namespaces = opts.namespaces ?? {};
+    const host = (name: string, args: unknown[]): unknown => {
+      const dot = name.indexOf(".");
+      const [owner, key] = dot < 0 ? [functions, name] : [namespaces[name.slice(0, dot)], name.slice(dot + 1)];
+      const fn = owner && Object.hasOwn(owner, key) ? owner[key] : undefined;
+      if (!fn) throw new Error(`${name} is not a function`);
+      return fn(...args);
+    };
+    const ctx = await sandboxPool().open({
+      timeLimitMs: opts.timeLimitMs,
+      memoryBytes: opts.memoryBytes,
+      // JavaScript stops a little before the run's deadline, so that the run ends with the error
+      // of the step that was running rather than with the engine's general timeout.
+      deadline: opts.deadline === undefined ? Infinity : opts.deadline - RUN_DEADLINE_MARGIN_MS,
+      functions: Object.keys(functions),
+      namespaces: Object.fromEntries(Object.entries(namespaces).map(([ns, fns]) => [ns, Object.keys(fns)])),
+      host,
     });
-    for (const [name, fn] of Object.entries(opts.functions ?? {})) box.defineFunction(vm.global, name, fn);
-    for (const [ns, fns] of Object.entries(opts.namespaces ?? {})) {
-      const obj = vm.newObject();
-      for (const [name, fn] of Object.entries(fns)) box.defineFunction(obj, name, fn);
-      vm.setProp(vm.global, ns, obj);
-      obj.dispose();
-    }
-    return box;
+    return new Sandbox(ctx, opts);
   }
 
-  private defineFunction(target: QuickJSHandle, name: string, fn: (...args: unknown[]) => unknown): void {
-    const handle = this.vm.newFunction(name, (...args) => {
-      const values = args.map((a) => this.vm.dump(a));
-      let result: unknown;
-      try {
-        result = fn(...values);
-      } catch (e) {
-        return { error: this.vm.newError((e as Error).message) };
-      }
-      return this.toHandle(result);
-    });
-    this.vm.setProp(target, name, handle);
-    handle.dispose();
-  }
-
-  /** Copies a JSON value into the sandbox. */
-  private toHandle(value: unknown): QuickJSHandle {
-    const vm = this.vm;
-    if (value === undefined) return vm.undefined;
-    if (value === null) return vm.null;
-    switch (typeof value) {
-      case "string":
-        return vm.newString(value);
-      case "number":
-        return vm.newNumber(value);
-      case "boolean":
-        return value ? vm.true : vm.false;
-      default: {
-        const text = JSON.stringify(value);
-        if (text === undefined) return vm.undefined;
-        const saved = this.deadline;
-        this.deadline = Date.now() + this.opts.timeLimitMs;
-        try {
-          const r = vm.evalCode(`(${text})`, "value.json");
-          if (r.error) {
-            const err = vm.dump(r.error) as { message?: string };
-            r.error.dispose();
-            throw new RunError(
-              "js_memory",
-              `A value could not be copied into the JavaScript sandbox: ${err?.message ?? "unknown error"}`,
-              undefined,
-              500,
-            );
-          }
-          return r.value;
-        } finally {
-          this.deadline = saved;
-        }
-      }
-    }
-  }
-
-  /** Defines (or replaces) a global variable of the sandbox. */
+  /** Defines (or replaces) a global variable of the sandbox, from the next evaluation on. */
   setGlobal(name: string, value: unknown): void {
-    const h = this.toHandle(value);
-    this.vm.setProp(this.vm.global, name, h);
-    if (h.alive && h !== this.vm.undefined && h !== this.vm.null && h !== this.vm.true && h !== this.vm.false) {
-      h.dispose();
-    }
+    this.pending.set(name, value);
   }
 
   /** Evaluates an expression; answers its value as JSON (functions and undefined give undefined). */
-  evaluate(expression: string, what: string): unknown {
+  evaluate(expression: string, what: string): Promise<unknown> {
     return this.run(`(${expression}\n)`, what);
   }
 
   /** Runs statements at the top level (declarations persist); answers the completion value. */
-  execute(code: string, what: string): unknown {
+  execute(code: string, what: string): Promise<unknown> {
     return this.run(code, what);
   }
 
-  private run(code: string, what: string): unknown {
-    if (this.disposed) throw new RunError("sandbox_closed", `${what}: the run has ended`, undefined, 500);
-    const now = Date.now();
-    this.deadline = Math.min(now + this.opts.timeLimitMs, this.opts.deadline ?? Infinity);
-    this.interrupted = false;
-    const result = this.vm.evalCode(code, what.replace(/[^\w.-]+/g, "_") + ".js");
-    if (result.error) {
-      const err = this.vm.dump(result.error) as { name?: string; message?: string; stack?: string } | string;
-      result.error.dispose();
-      if (this.interrupted) {
-        const limit = this.opts.deadline !== undefined && this.deadline === this.opts.deadline;
-        throw new RunError(
-          "js_timeout",
-          limit
-            ? `${what}: stopped because the run reached its time limit`
-            : `${what}: stopped after ${this.opts.timeLimitMs} ms (time limit of a JavaScript evaluation; an endless loop?)`,
-          undefined,
-          500,
-        );
-      }
-      const name = typeof err === "object" && err ? (err.name ?? "Error") : "Error";
-      const message = typeof err === "object" && err ? (err.message ?? String(err)) : String(err);
-      if (/out of memory/i.test(message)) {
-        throw new RunError(
-          "js_memory",
-          `${what}: stopped because it used more than ${Math.round(this.opts.memoryBytes / 1048576)} MiB of memory`,
-          undefined,
-          500,
-        );
-      }
-      const line = typeof err === "object" && err?.stack ? /:(\d+)(?::\d+)?\)?\s*$/m.exec(err.stack)?.[1] : undefined;
-      throw new RunError("js_error", `${what}: ${name}: ${message}${line ? ` (line ${line})` : ""}`, undefined, 500);
-    }
-    try {
-      // Functions have no JSON form: they come out as undefined, like JSON.stringify does.
-      return this.vm.typeof(result.value) === "function" ? undefined : this.vm.dump(result.value);
-    } finally {
-      if (result.value.alive) result.value.dispose();
-    }
+  private async run(code: string, what: string): Promise<unknown> {
+    const reply = await this.send(
+      { mode: "code", code, file: what.replace(/[^\w.-]+/g, "_").slice(0, 100) + ".js" },
+      what,
+    );
+    return reply.json === undefined ? undefined : this.parse(reply.json, what);
   }
 
   /** A snapshot of the sandbox's global variables that hold JSON values (for the debugger). */
-  globals(exclude: ReadonlySet<string>): Record<string, unknown> {
-    const names = this.run(
-      "Object.keys(globalThis).filter(function(k){var t=typeof globalThis[k];return t!=='function'&&t!=='undefined';})",
-      "scope",
-    ) as string[];
-    const out: Record<string, unknown> = {};
-    for (const n of names) {
-      if (exclude.has(n)) continue;
+  async globals(exclude: ReadonlySet<string>): Promise<Record<string, unknown>> {
+    const reply = await this.send({ mode: "globals", exclude: [...exclude] }, "scope");
+    return reply.json === undefined ? {} : (this.parse(reply.json, "scope") as Record<string, unknown>);
+  }
+
+  private async send(
+    req: { mode: "code" | "globals"; code?: string; file?: string; exclude?: string[] },
+    what: string,
+  ): Promise<{ json?: string }> {
+    if (this.disposed) throw new RunError("sandbox_closed", `${what}: the run has ended`, undefined, 500);
+    const globals = this.takeGlobals(what);
+    const reply = await this.ctx.call(globals ? { ...req, globals } : req);
+    if (this.disposed) throw new RunError("sandbox_closed", `${what}: the run has ended`, undefined, 500);
+    if (!reply.ok) throw this.error(reply, what);
+    return reply;
+  }
+
+  private takeGlobals(what: string): [string, string | undefined][] | undefined {
+    if (this.pending.size === 0) return undefined;
+    const out: [string, string | undefined][] = [];
+    for (const [name, value] of this.pending) {
+      let json: string | undefined;
       try {
-        out[n] = this.run(`globalThis[${JSON.stringify(n)}]`, "scope");
-      } catch {
-        out[n] = "<unreadable>";
+        json = JSON.stringify(value);
+      } catch (e) {
+        this.pending.clear();
+        throw new RunError(
+          "js_input",
+          `${what}: the variable "${name}" cannot be given to JavaScript: ${(e as Error).message}`,
+          undefined,
+          500,
+        );
       }
+      out.push([name, json]);
     }
+    this.pending.clear();
     return out;
   }
 
+  private parse(json: string, what: string): unknown {
+    try {
+      if (json.length > MAX_OUTPUT_CHARS + 16) throw new Error("too large");
+      return JSON.parse(json);
+    } catch {
+      // Only a sandbox whose own intrinsics were tampered with could send text that is not JSON.
+      throw new RunError("js_output_unreadable", `${what}: its value could not be read as JSON`, undefined, 500);
+    }
+  }
+
+  private error(reply: Extract<EvalReply, { ok: false }>, what: string): RunError {
+    const at = reply.path?.length ? ` (at ${formatPath(reply.path)})` : "";
+    const mib = (n: number) => `${Math.round(n / 1048576)} MiB`;
+    const fail = (code: string, message: string) => new RunError(code, `${what}: ${message}`, undefined, 500);
+    switch (reply.code) {
+      case "js_timeout":
+        return fail(
+          "js_timeout",
+          reply.runLimit
+            ? "stopped because the run reached its time limit"
+            : `stopped after ${this.opts.timeLimitMs} ms (time limit of a JavaScript evaluation; an endless loop?)`,
+        );
+      case "js_memory":
+        return fail("js_memory", `stopped because it used more than ${mib(this.opts.memoryBytes)} of memory`);
+      case "js_error":
+        return fail("js_error", reply.message);
+      case "js_output_too_deep":
+        return fail(
+          "js_output_too_deep",
+          `its value is nested more than ${MAX_OUTPUT_DEPTH} levels deep${at}; values leaving JavaScript are JSON of at most ${MAX_OUTPUT_DEPTH} levels`,
+        );
+      case "js_output_too_large":
+        return fail(
+          "js_output_too_large",
+          `its value is more than ${mib(MAX_OUTPUT_CHARS)} of JSON${at}; values leaving JavaScript are at most that`,
+        );
+      case "js_output_cyclic":
+        return fail("js_output_cyclic", `its value contains itself${at}: JSON cannot hold a cycle`);
+      case "js_output_bigint":
+        return fail(
+          "js_output_bigint",
+          `its value${at} is the BigInt ${reply.message}n, beyond the integers a JSON number holds exactly (±2^53); convert it with String() or Number()`,
+        );
+      case "js_output_unreadable":
+        return fail("js_output_unreadable", `its value${at} could not be read: ${reply.message}`);
+      case "js_input":
+        return fail("js_input", `a value could not be copied into the JavaScript sandbox: ${reply.message}`);
+      case "sandbox_closed":
+        return fail("sandbox_closed", "the run has ended");
+      case "sandbox_unavailable":
+        return fail("sandbox_unavailable", reply.message);
+      default:
+        return fail("sandbox_crashed", "the JavaScript sandbox of this run stopped unexpectedly; the run cannot go on");
+    }
+  }
+
+  /** The worker thread running this sandbox (for tests and diagnostics). */
+  get threadId(): number {
+    return this.ctx.worker.worker.threadId;
+  }
+
+  /**
+   * Frees the interpreter (its worker does it; nothing to wait for). An evaluation under way is
+   * stopped and answers that the run has ended.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.vm.dispose();
-    this.rt.dispose();
+    this.pending.clear();
+    this.ctx.close();
   }
+}
+
+/** `.items[3].name`, shortened in the middle when deep. */
+function formatPath(path: (string | number)[]): string {
+  const part = (k: string | number) =>
+    typeof k === "number" || /^(?:0|[1-9]\d{0,15})$/.test(k)
+      ? `[${k}]`
+      : /^[A-Za-z_$][\w$]*$/.test(k)
+        ? `.${k.length > 40 ? k.slice(0, 40) + "…" : k}`
+        : `[${JSON.stringify(k.length > 40 ? k.slice(0, 40) + "…" : k)}]`;
+  const parts = path.map(part);
+  if (parts.length > 8) return `${parts.slice(0, 4).join("")}…(${parts.length - 7} more)…${parts.slice(-3).join("")}`;
+  return parts.join("");
 }

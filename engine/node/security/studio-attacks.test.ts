@@ -70,7 +70,15 @@ function raw(
         port: u.port,
         method,
         path: rawPath,
-        headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
+        // A connection per request: a refused request's connection may be closed by the server.
+        agent: false,
+        // Content-Length given: Node sends DELETE bodies unframed otherwise.
+        headers: {
+          ...(body !== undefined
+            ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) }
+            : {}),
+          ...headers,
+        },
       },
       (res) => {
         let text = "";
