@@ -21,6 +21,7 @@ if (chain.length) {
   process.stderr.write(`Not recorded: ${chain.join("; ")}\n`);
   process.exit(1);
 }
-const text = await prettier.format(JSON.stringify(currentSnapshot()), { parser: "json", filepath: file });
+const options = (await prettier.resolveConfig(file)) ?? {};
+const text = await prettier.format(JSON.stringify(currentSnapshot()), { ...options, parser: "json", filepath: file });
 await writeFile(file, text);
 process.stdout.write(`Recorded ${listTypes().length} types in ${path.relative(process.cwd(), file)}\n`);
