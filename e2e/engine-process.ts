@@ -19,15 +19,19 @@ export const chromiumLaunchOptions = {
 
 /**
  * Starts `atelier serve` on a workspace as a child process (free port) and answers the Studio URL
- * it prints. The engine's source is not imported: tests drive the running app.
+ * it prints. The engine's source is not imported: tests drive the running app. `env` adds to the
+ * environment (e.g. `ATELIER_CONFIG_DIR`, so the engine keeps deployment targets in a temp folder).
  */
-export async function startEngineProcess(dir: string): Promise<{ child: ChildProcess; url: string }> {
+export async function startEngineProcess(
+  dir: string,
+  opts: { env?: Record<string, string> } = {},
+): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
     [path.join(repoRoot, "bin/atelier.js"), "serve", "--workspace", dir, "--port", "0"],
     {
       cwd: repoRoot,
-      env: { ...process.env, ATELIER_LOG_LEVEL: "warn" },
+      env: { ...process.env, ATELIER_LOG_LEVEL: "warn", ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );

@@ -11,6 +11,8 @@ import { startEngineProcess } from "./engine-process.ts";
 export interface Atelier {
   /** The workspace folder. */
   dir: string;
+  /** The engine's user configuration folder (ATELIER_CONFIG_DIR: deployment targets), a temp folder. */
+  configDir: string;
   /** The Studio URL the engine printed (with its token). */
   studioUrl: string;
   /** Starts the engine (once), after writing `files` (paths relative to the workspace). */
@@ -48,16 +50,19 @@ export const test = base.extend<{ atelier: Atelier; upstream: Upstream }>({
   // eslint-disable-next-line no-empty-pattern -- as above
   atelier: async ({}, use) => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "atelier-e2e-"));
+    // Never the user's own configuration folder: targets imported by a test stay in the test.
+    const configDir = await mkdtemp(path.join(os.tmpdir(), "atelier-e2e-config-"));
     let engine: { child: ChildProcess; url: string } | undefined;
     const atelier: Atelier = {
       dir,
+      configDir,
       studioUrl: "",
       async start(files = {}) {
         for (const [rel, text] of Object.entries(files)) {
           await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
           await writeFile(path.join(dir, rel), text);
         }
-        engine = await startEngineProcess(dir);
+        engine = await startEngineProcess(dir, { env: { ATELIER_CONFIG_DIR: configDir } });
         atelier.studioUrl = engine.url;
       },
       async open(page) {
@@ -74,6 +79,7 @@ export const test = base.extend<{ atelier: Atelier; upstream: Upstream }>({
       if (engine.child.exitCode === null) engine.child.kill("SIGKILL");
     }
     await rm(dir, { recursive: true, force: true });
+    await rm(configDir, { recursive: true, force: true });
   },
 });
 

@@ -7,10 +7,17 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startAtelierServer } from "../engine/node/admin/atelier-server.ts";
 import { startAtelier } from "../engine/node/app.ts";
 import { EngineLog } from "../engine/node/log.ts";
-import { runDesktop, type DesktopController, type DesktopDeps, type RunningEngineLike } from "./desktop-app.ts";
-import { FakeIpcMain, FakeWindow, memoryLog } from "./test/fakes.ts";
+import {
+  runDesktop,
+  safeStorageProtector,
+  type DesktopController,
+  type DesktopDeps,
+  type RunningEngineLike,
+} from "./desktop-app.ts";
+import { FakeIpcMain, FakeSafeStorage, FakeWindow, memoryLog } from "./test/fakes.ts";
 
 const repoExample = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "examples", "workspace");
 
@@ -325,5 +332,80 @@ describe("runDesktop", () => {
       { channel: "convertigo:import-requested", args: ["/home/me/convertigo/MyProject"] },
     ]);
     expect(s.dialogs[0]!.properties).toContain("openDirectory");
+  });
+});
+
+describe("deployment targets' secrets", () => {
+  it("are encrypted by safeStorage when the OS has a keychain, and the engine decrypts them to reach the server", async () => {
+    const server = await startAtelierServer({
+      dataDir: path.join(tmp, "server"),
+      port: 0,
+      log: new EngineLog({ level: "silent" }),
+      fullsyncInMemory: true,
+      atelierVersion: "test-server",
+    });
+    try {
+      await server.store.addUser("ada", "a long enough password", ["deploy", "view"]);
+      const { text: psc } = await server.store.createPsc({
+        user: "ada",
+        url: server.url,
+        projects: ["*"],
+        expiresInMs: 3_600_000,
+      });
+      const safeStorage = new FakeSafeStorage();
+      const configDir = path.join(tmp, "config");
+      const s = setup({ env: { ATELIER_CONFIG_DIR: configDir }, safeStorage });
+      controller = await runDesktop(s.deps);
+      const engine = controller!.engine!;
+      const token = new URL(engine.studioUrl!).searchParams.get("token")!;
+      const studio = (route: string, init: RequestInit = {}) =>
+        fetch(new URL(`api/studio${route}`, engine.url), {
+          ...init,
+          headers: {
+            "x-atelier-studio": "1",
+            authorization: `Bearer ${token}`,
+            ...(init.body ? { "content-type": "application/json" } : {}),
+          },
+        });
+
+      const imported = await studio("/targets", { method: "POST", body: JSON.stringify({ psc }) });
+      expect(imported.status).toBe(200);
+      const [target] = (await imported.json()) as { id: string; user: string }[];
+      expect(target).toMatchObject({ user: "ada", url: server.url });
+      expect(safeStorage.calls).toEqual(["encrypt"]);
+      const stored = fs.readFileSync(path.join(configDir, "targets.json"), "utf8");
+      expect(stored).not.toContain(psc);
+      expect(JSON.parse(stored).targets[0]).toMatchObject({ id: target!.id, protectedBy: "platform" });
+
+      const info = await studio(`/targets/${target!.id}/server`);
+      expect(info.status).toBe(200);
+      expect(await info.json()).toMatchObject({ atelier: "test-server" });
+      expect(safeStorage.calls).toContain("decrypt");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("stay unencrypted (owner-only file) when the OS offers no keychain, and the shell says so", async () => {
+    const none = new FakeSafeStorage();
+    none.available = false;
+    expect(safeStorageProtector(none)).toBeUndefined();
+    const basic = new FakeSafeStorage();
+    basic.backend = "basic_text"; // Linux without a keyring: a fixed key, no protection
+    expect(safeStorageProtector(basic)).toBeUndefined();
+
+    const s = setup({ env: { ATELIER_CONFIG_DIR: path.join(tmp, "config") }, safeStorage: basic });
+    controller = await runDesktop(s.deps);
+    expect(s.log.lines.some((l) => l.startsWith("warn: the OS offers no keychain"))).toBe(true);
+  });
+
+  it("round-trip through the keychain, and a secret it cannot decrypt says what to do", () => {
+    const keychain = new FakeSafeStorage();
+    keychain.backend = "gnome_libsecret";
+    const p = safeStorageProtector(keychain)!;
+    const stored = p.encrypt("atlpsc1_secret");
+    expect(stored).not.toContain("atlpsc1_secret");
+    expect(p.decrypt(stored)).toBe("atlpsc1_secret");
+    expect(() => p.decrypt(Buffer.from("other machine").toString("base64"))).toThrow(/import its PSC again/);
   });
 });

@@ -5,6 +5,7 @@ import type {
   OpenDialogOptions,
 } from "electron";
 import path from "node:path";
+import { TargetStore, userConfigDir, type SecretProtector } from "../engine/node/deploy/targets.ts";
 import { buildMenuTemplate } from "./app-menu.ts";
 import type {
   DesktopAppInfo,
@@ -70,6 +71,49 @@ export interface PermissionDetailsLike {
   requestingUrl?: string;
 }
 
+/** The part of Electron's `safeStorage` the shell uses (the OS keychain: Keychain, DPAPI, libsecret). */
+export interface SafeStorageLike {
+  isEncryptionAvailable(): boolean;
+  encryptString(plainText: string): Buffer;
+  decryptString(encrypted: Buffer): string;
+  /** Linux only: which backend encrypts ("basic_text" is a fixed key, no protection). */
+  getSelectedStorageBackend?(): string;
+}
+
+/** What the shell passes to the engine it starts: the workspace, and the store of deployment targets. */
+export interface DesktopEngineOptions {
+  workspaceDir: string;
+  studio?: { targets?: TargetStore };
+}
+
+/**
+ * A protector of deployment targets' secrets (PSCs, Convertigo passwords) by the OS keychain, or
+ * undefined when the OS offers no real encryption (no keyring on Linux: Electron would fall back to
+ * a fixed key, which protects nothing; the file then stays owner-only, readable by the CLI too).
+ */
+export function safeStorageProtector(safeStorage: SafeStorageLike): SecretProtector | undefined {
+  if (!safeStorage.isEncryptionAvailable()) return undefined;
+  let backend: string | undefined;
+  try {
+    backend = safeStorage.getSelectedStorageBackend?.();
+  } catch {
+    backend = undefined; // not Linux
+  }
+  if (backend === "basic_text" || backend === "unknown") return undefined;
+  return {
+    encrypt: (plain) => safeStorage.encryptString(plain).toString("base64"),
+    decrypt: (stored) => {
+      try {
+        return safeStorage.decryptString(Buffer.from(stored, "base64"));
+      } catch (e) {
+        throw new Error(
+          `The OS keychain cannot decrypt this target's secret (${(e as Error).message}): remove the target and import its PSC again`,
+        );
+      }
+    },
+  };
+}
+
 /** Everything the shell needs from Electron and the engine, given as parameters (fakes in tests). */
 export interface DesktopDeps {
   app: AppLike;
@@ -97,7 +141,9 @@ export interface DesktopDeps {
       handler: (contents: unknown, permission: string, requestingOrigin: string) => boolean,
     ): void;
   };
-  startAtelier(opts: { workspaceDir: string }): Promise<RunningEngineLike>;
+  startAtelier(opts: DesktopEngineOptions): Promise<RunningEngineLike>;
+  /** Electron's safeStorage: deployment targets' secrets are encrypted with it when the OS can. */
+  safeStorage?: SafeStorageLike;
   /** The bundled preload script (electron/dist/preload.cjs). */
   preloadPath: string;
   /** The example workspace shipped with the app. */
@@ -195,6 +241,13 @@ export async function runDesktop(d: DesktopDeps): Promise<DesktopController | nu
     (_c, permission, requestingOrigin) => grantedPermissions.has(permission) && requestingOrigin === origin(),
   );
 
+  // safeStorage works once the app is ready. One store for every engine this shell starts.
+  const protector = d.safeStorage ? safeStorageProtector(d.safeStorage) : undefined;
+  if (d.safeStorage && !protector)
+    log.warn("the OS offers no keychain: deployment targets' secrets are kept in an owner-only file, unencrypted");
+  const targets = new TargetStore(userConfigDir(d.env), protector);
+  const startEngine = (workspaceDir: string) => d.startAtelier({ workspaceDir, studio: { targets } });
+
   const chooseFolder = async (title: string, message: string): Promise<string | null> => {
     const r = await d.dialog.showOpenDialog({
       title,
@@ -214,7 +267,7 @@ export async function runDesktop(d: DesktopDeps): Promise<DesktopController | nu
   const startInteractive = async (dir: string): Promise<{ engine: RunningEngineLike; dir: string } | null> => {
     for (let candidate: string | null = dir; candidate;) {
       try {
-        return { engine: await d.startAtelier({ workspaceDir: candidate }), dir: candidate };
+        return { engine: await startEngine(candidate), dir: candidate };
       } catch (e) {
         log.error(`cannot open the workspace ${candidate}: ${(e as Error).message}`);
         const { response } = await d.dialog.showMessageBox({
@@ -245,7 +298,7 @@ export async function runDesktop(d: DesktopDeps): Promise<DesktopController | nu
     }
     let next: RunningEngineLike;
     try {
-      next = await d.startAtelier({ workspaceDir: target });
+      next = await startEngine(target);
     } catch (e) {
       log.error(`cannot open the workspace ${target}: ${(e as Error).message}`);
       await d.dialog.showMessageBox({

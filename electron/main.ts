@@ -1,6 +1,6 @@
 // The Electron main process: the one file that wires the real Electron APIs into the shell's
 // logic (desktop-app.ts), which tests run with fakes. Keep it this thin.
-import { BrowserWindow, Menu, app, dialog, ipcMain, screen, session, shell } from "electron";
+import electron, { BrowserWindow, Menu, app, dialog, ipcMain, screen, session, shell } from "electron";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,6 +36,9 @@ runDesktop({
     setPermissionCheckHandler: (handler) => session.defaultSession.setPermissionCheckHandler(handler),
   },
   startAtelier,
+  // Read from the module object: the stand-in electron of main.test.ts has no safeStorage (the
+  // targets' secrets then stay unencrypted there).
+  safeStorage: electron.safeStorage,
   preloadPath,
   exampleWorkspace: path.join(here, "..", "examples", "workspace"),
   env: process.env,

@@ -129,3 +129,32 @@ export class FakeWindow extends EventEmitter {
     this.emit("closed");
   }
 }
+
+/**
+ * Electron's safeStorage: "encrypts" by reversing and prefixing (enough to see a secret is not kept
+ * as is), records its calls, and can play a machine without a keychain.
+ */
+export class FakeSafeStorage {
+  available = true;
+  /** Linux's backend; "basic_text" plays a machine without a keyring. */
+  backend: string | undefined = undefined;
+  readonly calls: string[] = [];
+  isEncryptionAvailable(): boolean {
+    return this.available;
+  }
+  getSelectedStorageBackend(): string {
+    if (this.backend === undefined) throw new Error("getSelectedStorageBackend is Linux only");
+    return this.backend;
+  }
+  encryptString(plain: string): Buffer {
+    this.calls.push("encrypt");
+    return Buffer.from(`fake-os:${[...plain].reverse().join("")}`, "utf8");
+  }
+  decryptString(encrypted: Buffer): string {
+    this.calls.push("decrypt");
+    const text = encrypted.toString("utf8");
+    if (!text.startsWith("fake-os:"))
+      throw new Error("Error while decrypting the ciphertext provided to safeStorage.decryptString.");
+    return [...text.slice("fake-os:".length)].reverse().join("");
+  }
+}

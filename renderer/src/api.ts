@@ -128,6 +128,23 @@ export const api = {
   debug: (runId: string, action: DebugAction) => call("debug", { params: { id: runId }, body: { action } }),
   breakpoints: (runId: string, ids: string[]) => call("breakpoints", { params: { id: runId }, body: { ids } }),
 
+  // Deployment targets, deploys, and the servers behind the targets (the engine calls them).
+  targets: () => call("targets", {}),
+  importTarget: (psc: string) => call("importTarget", { body: { psc } }),
+  removeTarget: (target: string) => call("removeTarget", { params: { target } }),
+  startDeploy: (body: Body<"startDeploy">) => call("startDeploy", { body }),
+  deployStatus: (id: string) => call("deployStatus", { params: { id } }),
+  serverInfo: (target: string) => call("serverInfo", { params: { target } }),
+  serverProjects: (target: string) => call("serverProjects", { params: { target } }),
+  serverLogs: (target: string, project: string) => call("serverLogs", { params: { target, project } }),
+  serverRollback: (target: string, project: string, to?: number) =>
+    call("serverRollback", { params: { target, project }, body: to !== undefined ? { to } : {} }),
+  serverSettings: (target: string, project: string) => call("serverSettings", { params: { target, project } }),
+  serverSetSetting: (target: string, project: string, name: string, value: string, secret: boolean) =>
+    call("serverSetSetting", { params: { target, project, name }, body: { value, secret } }),
+  serverAudit: (target: string) => call("serverAudit", { params: { target } }),
+  serverJobs: (target: string) => call("serverJobs", { params: { target } }),
+
   /** Starts a run and calls `onEvent` for each event of its stream, until the run ends. */
   async run(req: RunStart, onEvent: (ev: RunStreamEvent) => void, signal?: AbortSignal): Promise<void> {
     const res = await fetch(urlOf("run", { body: req }), init(studioRoutes.run.method, req, signal));

@@ -58,9 +58,18 @@ type Dialog =
   | { kind: "open-workspace" }
   | { kind: "help" }
   | { kind: "save-test"; project: string; owner: string }
+  | { kind: "deploy"; project?: string }
   | undefined;
 
-export type BottomTab = "console" | "find" | "tests" | "trace";
+export type BottomTab = "console" | "find" | "tests" | "trace" | "servers";
+
+/** What the Servers view should show: a target and one of its projects (set by "Open in Servers"). */
+export interface ServersFocus {
+  target?: string;
+  project?: string;
+  /** Changes on each request, so asking twice for the same target still moves the view. */
+  seq: number;
+}
 
 interface Prefs {
   theme: "light" | "dark";
@@ -123,6 +132,7 @@ export interface StudioState {
   focusFind: number;
   /** Saves of fields waiting for their debounce: flushed before undo, redo and runs. */
   pendingFlushes: Set<() => Promise<void>>;
+  serversFocus: ServersFocus;
 }
 
 export const useStudio = create<StudioState>(() => {
@@ -149,6 +159,7 @@ export const useStudio = create<StudioState>(() => {
     focusFilter: 0,
     focusFind: 0,
     pendingFlushes: new Set(),
+    serversFocus: { seq: 0 },
   };
 });
 
@@ -565,6 +576,31 @@ export async function findReferences(project: string, id: string): Promise<void>
   } catch (e) {
     notify((e as Error).message);
   }
+}
+
+// ---- deploys and servers ----
+
+/** The project a Deploy… without a project in hand is about: the selected one, else the only one. */
+export function deployProjectGuess(): string | undefined {
+  const s = get();
+  if (s.selection && s.projects[s.selection.project]) return s.selection.project;
+  const names = s.workspace?.projects.map((p) => p.name) ?? [];
+  return names.length === 1 ? names[0] : undefined;
+}
+
+/** Opens the Deploy dialog for a project (or the one guessed). */
+export function openDeploy(project?: string): void {
+  const name = project ?? deployProjectGuess();
+  set({ dialog: { kind: "deploy", ...(name ? { project: name } : {}) } });
+}
+
+/** Shows the Servers view (on a target and project when given), making the bottom panel tall enough. */
+export function openServers(focus: { target?: string; project?: string } = {}): void {
+  set((s) => ({
+    bottomTab: "servers",
+    serversFocus: { ...focus, seq: s.serversFocus.seq + 1 },
+    sizes: s.sizes.bottom < 320 ? { ...s.sizes, bottom: 320 } : s.sizes,
+  }));
 }
 
 export function keyOf(sel: Selection): string {

@@ -1,7 +1,19 @@
 import { lazy, Suspense, useEffect, useState } from "react";
 import { api } from "../api.ts";
 import { desktop } from "../desktop.ts";
-import { debugCommand, dismiss, loadAll, mutate, onStudioEvent, redo, startRun, undo, useStudio } from "../store.ts";
+import {
+  debugCommand,
+  dismiss,
+  loadAll,
+  mutate,
+  onStudioEvent,
+  openDeploy,
+  openServers,
+  redo,
+  startRun,
+  undo,
+  useStudio,
+} from "../store.ts";
 import { enclosingRequestable } from "../tree-model.ts";
 import { BottomPanel } from "./BottomPanel.tsx";
 import { Dialogs } from "./Dialogs.tsx";
@@ -51,6 +63,7 @@ export function App() {
   const notices = useStudio((s) => s.notices);
   const connected = useStudio((s) => s.connected);
   const workspace = useStudio((s) => s.workspace);
+  const bottomTab = useStudio((s) => s.bottomTab);
   const [graphOpen, setGraphOpen] = useState(true);
 
   useEffect(() => {
@@ -181,6 +194,23 @@ export function App() {
         )}
         <button type="button" onClick={() => useStudio.setState({ dialog: { kind: "import-convertigo" } })}>
           Import Convertigo project…
+        </button>
+        <button
+          type="button"
+          data-testid="toolbar-deploy"
+          title="Deploy the selected project to a server"
+          onClick={() => openDeploy()}
+        >
+          Deploy…
+        </button>
+        <button
+          type="button"
+          data-testid="toolbar-servers"
+          title="The servers you deploy to: deployed projects, versions, logs, settings, jobs"
+          aria-pressed={bottomTab === "servers"}
+          onClick={() => (bottomTab === "servers" ? useStudio.setState({ bottomTab: "console" }) : openServers())}
+        >
+          Servers
         </button>
         <button type="button" aria-pressed={graphOpen} onClick={() => setGraphOpen(!graphOpen)}>
           Graph

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import type { TraceEntry } from "../../../engine/common/model/trace.ts";
 import { findInWorkspace, runTests, select, useStudio, type BottomTab } from "../store.ts";
 import { JsonView } from "./JsonView.tsx";
+import { ServersView } from "./ServersView.tsx";
 
 const LEVEL_ORDER = { debug: 0, info: 1, warn: 2, error: 3 } as const;
 const order = LEVEL_ORDER;
@@ -11,9 +12,10 @@ const TABS: { id: BottomTab; label: string }[] = [
   { id: "tests", label: "Test cases" },
   { id: "find", label: "Find" },
   { id: "console", label: "Console" },
+  { id: "servers", label: "Servers" },
 ];
 
-/** The bottom panel: run trace, test results, search results, engine console. */
+/** The bottom panel: run trace, test results, search results, engine console, the servers deployed to. */
 export function BottomPanel() {
   const tab = useStudio((s) => s.bottomTab);
   return (
@@ -39,6 +41,7 @@ export function BottomPanel() {
         {tab === "console" && <ConsolePanel />}
         {tab === "find" && <FindPanel />}
         {tab === "tests" && <TestsPanel />}
+        {tab === "servers" && <ServersView />}
       </div>
     </section>
   );

@@ -1,50 +1,16 @@
-import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { useMemo, useState } from "react";
 import { api } from "../api.ts";
 import { desktop } from "../desktop.ts";
 import { glyph } from "../icons.ts";
 import { mutate, notify, useStudio } from "../store.ts";
+import { DeployDialog } from "./DeployDialog.tsx";
+import { Modal } from "./Modal.tsx";
 import { formInputs } from "./RunPanel.tsx";
 
 const NONE: string[] = [];
 const NO_TEXTS: Record<string, string> = {};
 
 const close = () => useStudio.setState({ dialog: undefined });
-
-function Modal({ title, children, onSubmit }: { title: string; children: ReactNode; onSubmit?: () => void }) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const prev = document.activeElement as HTMLElement | null;
-    (ref.current?.querySelector("input, select, textarea, button") as HTMLElement | null)?.focus();
-    return () => prev?.focus?.();
-  }, []);
-  return (
-    <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && close()}>
-      <div
-        ref={ref}
-        className="modal"
-        role="dialog"
-        aria-modal="true"
-        aria-label={title}
-        onKeyDown={(e) => {
-          if (e.key === "Escape") {
-            e.stopPropagation();
-            close();
-          }
-        }}
-      >
-        <h2>{title}</h2>
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            onSubmit?.();
-          }}
-        >
-          {children}
-        </form>
-      </div>
-    </div>
-  );
-}
 
 /** The dialog open now, if any. */
 export function Dialogs() {
@@ -65,6 +31,8 @@ export function Dialogs() {
       return <Help />;
     case "save-test":
       return <SaveTest project={dialog.project} owner={dialog.owner} />;
+    case "deploy":
+      return <DeployDialog project={dialog.project} />;
   }
 }
 

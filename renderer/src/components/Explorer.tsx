@@ -16,6 +16,7 @@ import {
   keyOf,
   mutate,
   notify,
+  openDeploy,
   paste,
   select,
   toggle,
@@ -240,6 +241,8 @@ export function Explorer() {
       action: () => void paste({ project: row.project, id: row.id }),
       disabled: !clipboard,
     });
+    if (row.kind === "project")
+      items.push({ label: "Deploy…", action: () => openDeploy(row.project), disabled: false });
     if (row.kind === "object") {
       if (isStep(node, types))
         items.push({ label: "Toggle breakpoint", key: "F9", action: () => toggleBreakpoint(row.id), disabled: false });

@@ -78,7 +78,8 @@ export function deployRoutes(ctx: StudioContext, deploy: DeployContext) {
         stateDir: deploy.stateDir,
         atelierVersion: deploy.atelierVersion,
         onProgress: (step) => {
-          status.step = step;
+          // "done" and "failed" are said here once the result or the error is there, never before.
+          if (step !== "done" && step !== "failed") status.step = step;
         },
       }).then(
         (r) => {
