@@ -125,7 +125,10 @@ describe("deploying a project", () => {
       [
         rawDemoCar(async (d) => {
           const f = path.join(d, "sequences", "Greet.yaml");
-          await writeFile(f, "versions:\n  Sequence: 99\n" + (await readFile(f, "utf8")));
+          await writeFile(
+            f,
+            "versions:\n  Sequence: 99\n" + (await readFile(f, "utf8")).replace(/^versions:\n(?: {2}.*\n)*/, ""),
+          );
         }),
         422,
         /newer Atelier: Sequence objects are at version 99 there, this Atelier reads up to version 1/,
