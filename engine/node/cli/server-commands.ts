@@ -7,15 +7,16 @@
  *   atelier targets import|list|remove ...          (this machine's deployment targets)
  *   atelier deploy --project DIR --psc FILE|TEXT|ID [--force] [--require-tests]
  *   atelier rollback --project NAME --psc FILE|TEXT|ID [--to N]
+ *
+ * Heavy modules (the server, the deploy client) are loaded by the commands that use them, so
+ * `atelier run` does not pay for them.
  */
 import { CommanderError, type Command } from "commander";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { ApiError } from "../../common/http/api-error.ts";
 import { AdminStore, ROLES, type Role } from "../admin/admin-store.ts";
-import { certificatePin, startAtelierServer } from "../admin/atelier-server.ts";
 import type { ServerTarget } from "../deploy/admin-client.ts";
-import { deployProject, rollbackProject } from "../deploy/deploy.ts";
 import { parseDuration, PscError } from "../deploy/psc.ts";
 import { readPscText, TargetStore, userConfigDir } from "../deploy/targets.ts";
 import { EngineLog } from "../log.ts";
@@ -93,6 +94,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
         if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) fail("give both --tls-cert and --tls-key, or neither");
         const port = Number(o.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, not "${o.port}"`);
+        const { startAtelierServer } = await import("../admin/atelier-server.ts");
         const server = await startAtelierServer({
           dataDir: o.data,
           host: o.host,
@@ -157,6 +159,49 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
         out(`${u.name}: ${u.roles.join(", ")} (since ${u.createdAt})`);
     });
 
+  const settings = program
+    .command("settings")
+    .description("a server's setting values per project (on the server's machine; the admin API changes them live)");
+  settings
+    .command("set")
+    .description("set a value; --secret stores it encrypted and reads it from standard input")
+    .requiredOption("--data <dir>", "the server's data folder")
+    .requiredOption("--project <name>", "the deployed project")
+    .requiredOption("--name <name>", "the setting's name")
+    .option("--value <value>", "the value (not for secrets: give those on standard input)")
+    .option("--secret", "store it encrypted with the server's key; never shown again")
+    .action(async (o: { data: string; project: string; name: string; value?: string; secret?: boolean }) => {
+      if (o.secret && o.value !== undefined)
+        fail("a secret is read from standard input, not from --value (it would stay in the shell's history)");
+      const value = o.value ?? (await deps.readStdin()).replace(/\r?\n$/, "");
+      const { ServerSettings } = await import("../admin/server-settings.ts");
+      await (await ServerSettings.open(o.data, env)).set(o.project, o.name, value, o.secret === true);
+      out(
+        `${o.project}.${o.name} set${o.secret ? " (secret)" : ""}; a running server reads it at its next start (the admin API applies changes at once)`,
+      );
+    });
+  settings
+    .command("list")
+    .requiredOption("--data <dir>", "the server's data folder")
+    .requiredOption("--project <name>", "the deployed project")
+    .action(async (o: { data: string; project: string }) => {
+      const { ServerSettings } = await import("../admin/server-settings.ts");
+      for (const v of await (await ServerSettings.open(o.data, env)).list(o.project)) {
+        out(`${v.name} = ${v.secret ? "•••••• (secret)" : JSON.stringify(v.value)}`);
+      }
+    });
+  settings
+    .command("remove")
+    .requiredOption("--data <dir>", "the server's data folder")
+    .requiredOption("--project <name>", "the deployed project")
+    .requiredOption("--name <name>", "the setting's name")
+    .action(async (o: { data: string; project: string; name: string }) => {
+      const { ServerSettings } = await import("../admin/server-settings.ts");
+      if (!(await (await ServerSettings.open(o.data, env)).remove(o.project, o.name)))
+        fail(`${o.project} has no server value for ${o.name}`);
+      out(`${o.project}.${o.name} removed: the project's own value applies`);
+    });
+
   const psc = program.command("psc").description("personal server certificates (on the server's machine)");
   psc
     .command("create")
@@ -189,6 +234,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
             "(no --tls-cert: the PSC carries no pin; clients will check the certificate against their trusted authorities)",
           );
         }
+        const { certificatePin } = await import("../admin/atelier-server.ts");
         const pin = o.tlsCert ? certificatePin(await readFile(o.tlsCert, "utf8")) : undefined;
         const expiresInMs = (() => {
           try {
@@ -279,6 +325,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
     .option("--json", "print the result as JSON")
     .action(async (o: { project: string; psc: string; force?: boolean; requireTests?: boolean; json?: boolean }) => {
       const { target, label } = await targetFrom(o.psc, env).catch(describeFailure);
+      const { deployProject } = await import("../deploy/deploy.ts");
       try {
         const r = await deployProject({
           projectDir: o.project,
@@ -312,6 +359,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
       const to = o.to === undefined ? undefined : Number(o.to);
       if (to !== undefined && (!Number.isInteger(to) || to < 1)) fail(`--to must be a version number, not "${o.to}"`);
       const { target, label } = await targetFrom(o.psc, env).catch(describeFailure);
+      const { rollbackProject } = await import("../deploy/deploy.ts");
       try {
         const r = await rollbackProject({
           project: o.project,
