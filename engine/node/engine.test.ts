@@ -198,6 +198,41 @@ describe("Engine.run", () => {
   });
 });
 
+describe("Engine and its runner", () => {
+  it("runs through its runner, which sees the settings and services the engine changes afterwards", async () => {
+    const ws = await testWorkspace({
+      settings: [{ type: "Setting", name: "greeting", value: "Hello" }],
+      connectors: [
+        {
+          type: "HttpConnector",
+          name: "Api",
+          server: "prices.example",
+          children: [{ type: "JsonHttpTransaction", name: "Price", path: "/price" }],
+        },
+      ],
+      sequences: [{ type: "Sequence", name: "Main", children: [{ type: "Element", name: "g", value: "${greeting}" }] }],
+    });
+    try {
+      const first = await ws.engine.runner.run({ project: "P", sequence: "Main", inputs: {} });
+      expect(first.output).toEqual({ g: "Hello" });
+      ws.engine.setConfigSettings({ greeting: "Bonjour" });
+      expect((await ws.run({ sequence: "Main", inputs: {} })).output).toEqual({ g: "Bonjour" });
+      const urls: string[] = [];
+      ws.engine.setService("http", {
+        async request(req) {
+          urls.push(req.url);
+          return { status: 200, headers: {}, body: "[12]" };
+        },
+      });
+      const tx = await ws.engine.runner.run({ project: "P", connector: "Api", transaction: "Price", inputs: {} });
+      expect(tx.output).toEqual([12]);
+      expect(urls).toEqual(["http://prices.example/price"]);
+    } finally {
+      await ws.close();
+    }
+  });
+});
+
 describe("number properties the engine reads itself", () => {
   it("resolves a ${setting} time limit of a connector or a sequence, and names a bad one", async () => {
     const upstream = await startUpstream((_req, res) => sendJson(res, 200, [1]));

@@ -12,7 +12,7 @@ import type { DeployStatus } from "../../common/admin/routes.ts";
 import { Engine } from "../engine.ts";
 import { EngineLog } from "../log.ts";
 import { loadProject } from "../project/project-files.ts";
-import { runProjectTests } from "../testing/test-cases.ts";
+import { runProjectTests } from "../test-cases/test-cases.ts";
 import { JsonFile } from "../admin/json-file.ts";
 import { AdminClient, type ServerTarget } from "./admin-client.ts";
 import { buildCar } from "./car.ts";

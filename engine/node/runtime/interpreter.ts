@@ -3,19 +3,13 @@ import type { ObjNode } from "../../common/model/node.ts";
 import type { SourceRef } from "../../common/model/props.ts";
 import { getType, propOrDefault } from "../../common/model/registry.ts";
 import { resolveDeep, resolvePlaceholders, MissingSettingError } from "../../common/model/settings.ts";
-import type { RunEvent, TraceEntry } from "../../common/model/trace.ts";
-import type {
-  LogLevel,
-  RunServices,
-  SessionApi,
-  StepContext,
-  TransactionContext,
-  TransactionResult,
-} from "../../common/model/typedef.ts";
+import type { TraceEntry } from "../../common/model/trace.ts";
+import type { LogLevel, StepContext } from "../../common/model/typedef.ts";
 import { OutputBuilder } from "./output-builder.ts";
+import type { RunContext } from "./run-context.ts";
 import { FinishSignal, RunError } from "./run-error.ts";
 import { Sandbox } from "./sandbox.ts";
-import { maskSecrets, type ResolvedSettings } from "./settings.ts";
+import type { ResolvedSettings } from "./settings.ts";
 
 /** Hooks of the debugger: called before each step runs. */
 export interface DebugHooks {
@@ -27,147 +21,13 @@ export interface DebugHooks {
   beforeStep(entry: TraceEntry, scope: () => Record<string, unknown>): Promise<void | "stop">;
 }
 
-/** What the engine gives a run to reach the rest of the workspace. */
-export interface RunHost {
-  services: RunServices;
-  sandboxLimits: { timeLimitMs: number; memoryBytes: number };
-  settingsFor(project: ObjNode): ResolvedSettings;
-  writeLog(level: LogLevel, message: string, project?: string): void;
-  /** Runs a transaction on behalf of a step (the engine resolves names). */
-  callTransaction(
-    run: RunContext,
-    from: { project: string; entry: TraceEntry },
-    target: { project?: string; connector?: string; transaction: string },
-    vars: Record<string, unknown>,
-  ): Promise<TransactionResult>;
-  /** Runs a sequence on behalf of a step. */
-  callSequence(
-    run: RunContext,
-    from: { project: string; entry: TraceEntry },
-    target: { project?: string; sequence: string },
-    vars: Record<string, unknown>,
-  ): Promise<unknown>;
-}
-
-const MAX_TRACE_VALUE_CHARS = 200_000;
 const MAX_CALL_DEPTH = 32;
 
 /**
- * The state shared by everything a top-level run does (nested calls included): session, trace,
- * time limit, stop signal, events.
+ * Runs the steps of one sequence (top level or called by a step) within a run's context: values,
+ * outputs, the JSON output built, the JavaScript sandbox, the debugger's pauses. What lies beyond
+ * the sequence (settings, services, the log, nested calls) comes from the run's runner.
  */
-export class RunContext {
-  readonly trace: TraceEntry[] = [];
-  readonly started = Date.now();
-  private seq = 0;
-  readonly controller = new AbortController();
-  /** Secrets of every project the run touched, masked in traces and logs. */
-  readonly secrets = new Set<string>();
-
-  constructor(
-    readonly host: RunHost,
-    readonly session: SessionApi,
-    readonly opts: {
-      trace: boolean;
-      onEvent?: (ev: RunEvent) => void;
-      debug?: DebugHooks;
-      /** When the run must end (Infinity: no limit, as under the debugger). */
-      deadline: number;
-      /** The error a run past its deadline ends with. */
-      timeLimitError?: () => RunError;
-    },
-  ) {}
-
-  private lastYield = Date.now();
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  nextSeq(): number {
-    return this.seq++;
-  }
-
-  /** A JSON copy of a value for the trace, secrets masked, huge values cut. */
-  traceValue(value: unknown): unknown {
-    if (value === undefined) return undefined;
-    let text: string | undefined;
-    try {
-      text = JSON.stringify(value);
-    } catch {
-      return "<not JSON>";
-    }
-    if (text === undefined) return undefined;
-    if (this.secrets.size) text = maskSecrets(text, [...this.secrets]);
-    if (text.length > MAX_TRACE_VALUE_CHARS) return `<${text.length} characters, not kept in the trace>`;
-    return JSON.parse(text);
-  }
-
-  begin(node: ObjNode, project: string, parent: number | undefined, depth: number): TraceEntry {
-    const entry: TraceEntry = {
-      seq: this.nextSeq(),
-      id: node.id,
-      name: node.name,
-      type: node.type,
-      depth,
-      start: Date.now() - this.started,
-      status: "running",
-      project,
-      ...(parent !== undefined ? { parent } : {}),
-    };
-    if (this.opts.trace) this.trace.push(entry);
-    this.opts.onEvent?.({ kind: "step-start", entry });
-    return entry;
-  }
-
-  end(entry: TraceEntry, output: unknown, error: RunError | undefined): void {
-    entry.durationMs = Date.now() - this.started - entry.start;
-    if (error) {
-      entry.status = "error";
-      entry.error = { code: error.code, message: this.mask(error.message), status: error.status };
-      if (error.details !== undefined) entry.error.details = this.traceValue(error.details);
-    } else {
-      entry.status = "ok";
-      if (this.opts.trace || this.opts.onEvent) {
-        const v = this.traceValue(output);
-        if (v !== undefined) entry.output = v;
-      }
-    }
-    this.opts.onEvent?.({ kind: "step-end", entry });
-  }
-
-  mask(text: string): string {
-    return this.secrets.size ? maskSecrets(text, [...this.secrets]) : text;
-  }
-
-  /** Throws when the run was stopped or is past its deadline. */
-  checkAborted(): void {
-    if (!this.signal.aborted && Date.now() > this.opts.deadline) {
-      this.controller.abort(
-        this.opts.timeLimitError?.() ?? new RunError("timeout", "The run went past its time limit", undefined, 500),
-      );
-    }
-    if (this.signal.aborted) {
-      const reason = this.signal.reason;
-      throw reason instanceof RunError ? reason : new RunError("stopped", "The run was stopped", undefined, 500);
-    }
-  }
-
-  /**
-   * Steps of a sequence are mostly synchronous work; a long run must not starve the event loop
-   * (other requests, timers, a stop button). Yields to it every few milliseconds of work.
-   */
-  async pace(): Promise<void> {
-    const now = Date.now();
-    if (now - this.lastYield >= 10) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      this.lastYield = Date.now();
-    }
-    this.checkAborted();
-  }
-}
-
-/** Runs one sequence (possibly called from another) within a RunContext. */
 export class SequenceRun {
   private readonly outputs = new Map<string, unknown>();
   private readonly outputsByName = new Map<string, unknown>();
@@ -193,7 +53,7 @@ export class SequenceRun {
         500,
       );
     }
-    this.settings = run.host.settingsFor(project);
+    this.settings = run.runner.settingsFor(project);
     for (const s of this.settings.secrets) run.secrets.add(s);
     for (const [k, v] of Object.entries(vars)) this.scopeVars.set(k, v);
   }
@@ -259,7 +119,7 @@ export class SequenceRun {
   private async ensureSandbox(): Promise<Sandbox> {
     if (this.sandbox) return this.sandbox;
     this.sandboxPromise ??= Sandbox.create({
-      ...this.run.host.sandboxLimits,
+      ...this.run.runner.sandboxLimits,
       deadline: this.run.opts.deadline,
       functions: {
         log: (...args: unknown[]) => {
@@ -309,7 +169,7 @@ export class SequenceRun {
 
   private log(level: LogLevel, message: string): void {
     const text = this.run.mask(message);
-    this.run.host.writeLog(level, text, this.project.name);
+    this.run.runner.writeLog(level, text, this.project.name);
     this.run.opts.onEvent?.({ kind: "log", level, message: text, at: Date.now() });
   }
 
@@ -431,13 +291,13 @@ export class SequenceRun {
         return out;
       },
       callTransaction(target, vars) {
-        return self.run.host.callTransaction(self.run, { project: self.project.name, entry }, target, vars);
+        return self.run.runner.callTransaction(self.run, { project: self.project.name, entry }, target, vars);
       },
       callSequence(target, vars) {
-        return self.run.host.callSequence(self.run, { project: self.project.name, entry }, target, vars);
+        return self.run.runner.callSequence(self.run, { project: self.project.name, entry }, target, vars);
       },
       session: this.run.session,
-      services: this.run.host.services,
+      services: this.run.runner.services,
       log: (level, message) => this.log(level, message),
       input: recordInput,
       fail(code, message, details, status) {
@@ -500,41 +360,6 @@ export class SequenceRun {
     } catch (e) {
       throw new RunError("invalid_source", `${describe(node)}: ${(e as Error).message}`, { source: ref }, 500);
     }
-  }
-
-  /** Transaction context for transactions run on this sequence's behalf (settings of its project). */
-  static transactionContext(
-    run: RunContext,
-    projectName: string,
-    settings: ResolvedSettings,
-    vars: Record<string, unknown>,
-    record: (name: string, value: unknown) => void,
-  ): TransactionContext {
-    const lookup = (n: string) => settings.lookup(n);
-    const resolve = (text: string, where: string) => {
-      try {
-        return resolvePlaceholders(text, lookup);
-      } catch (e) {
-        if (e instanceof MissingSettingError)
-          throw new RunError("missing_setting", `${where}: ${e.message}`, undefined, 500);
-        throw e;
-      }
-    };
-    return {
-      vars,
-      prop<T>(node: ObjNode, name: string): T {
-        return resolvedProp(node, name, lookup) as T;
-      },
-      resolveSettings: (text) => resolve(text, projectName),
-      services: run.host.services,
-      session: run.session,
-      signal: run.signal,
-      log: (level, message) => run.host.writeLog(level, run.mask(message), projectName),
-      input: record,
-      fail(code, message, details, status) {
-        throw new RunError(code, message, details, status ?? 500);
-      },
-    };
   }
 }
 

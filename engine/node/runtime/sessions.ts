@@ -162,7 +162,8 @@ export class SessionStore {
     }
   }
 
-  close(): void {
+  /** Stops the sweeper and forgets every session (the engine closes). */
+  async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.sessions.clear();
   }

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Engine, RunResult } from "../engine.ts";
-import { runAnswer } from "../testing/test-cases.ts";
+import { runAnswer } from "../test-cases/test-cases.ts";
 import type { Session } from "../runtime/sessions.ts";
 import { clearedSessionCookie, readSessionId, sessionCookie, sessionOfRequest } from "./http-sessions.ts";
 import { toXmlDocument } from "./xml.ts";

@@ -1,5 +1,5 @@
 import type { RunStreamEvent, TestResult } from "../../../common/studio/api.ts";
-import { listTestCases, runTestCase } from "../../testing/test-cases.ts";
+import { listTestCases, runTestCase } from "../../test-cases/test-cases.ts";
 import { StudioError } from "../studio-service.ts";
 import type { StudioContext } from "./context.ts";
 import type { StudioHandlers } from "./register.ts";

@@ -1,7 +1,16 @@
 import type { ObjNode } from "../../common/model/node.ts";
 import { getType } from "../../common/model/registry.ts";
 import { subsetDifferences, type Difference } from "../../common/testing/subset.ts";
-import type { Engine, RunResult } from "../engine.ts";
+import type { RunnableProject, RunRequest, RunResult } from "../runtime/runner.ts";
+
+/**
+ * What runs the test cases: the engine or its runner (anything that runs a request and finds a
+ * project by name).
+ */
+export interface TestCaseHost {
+  run(req: RunRequest): Promise<RunResult>;
+  project(name: string): RunnableProject | undefined;
+}
 
 export interface TestCaseResult {
   /** "Sequence" name, or "Connector.Transaction". */
@@ -42,7 +51,7 @@ export function runAnswer(result: RunResult): unknown {
 
 /** Runs one test case in a fresh session. */
 export async function runTestCase(
-  engine: Engine,
+  engine: TestCaseHost,
   projectName: string,
   item: { owner: ObjNode; connector?: ObjNode; testCase: ObjNode },
 ): Promise<TestCaseResult> {
@@ -70,7 +79,7 @@ export async function runTestCase(
 }
 
 /** Runs every test case of a project, one after the other. */
-export async function runProjectTests(engine: Engine, projectName: string): Promise<TestCaseResult[]> {
+export async function runProjectTests(engine: TestCaseHost, projectName: string): Promise<TestCaseResult[]> {
   const project = engine.project(projectName);
   if (!project) throw new Error(`There is no project named "${projectName}"`);
   const results: TestCaseResult[] = [];
