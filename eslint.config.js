@@ -30,6 +30,12 @@ const layerZones = (forTests) => [
     forTests ? ["./testing"] : undefined,
   ),
   zone("./engine/common", "./embedded-db", "Layer rule: engine/common may not import embedded-db."),
+  zone(
+    "./engine",
+    "./embedded-db",
+    "Layer rule: the engine reaches embedded-db through its public entry only (embedded-db/index.ts, api.ts).",
+    ["./index.ts", "./api.ts", ...(forTests ? ["./test"] : [])],
+  ),
   zone("./engine", "./renderer", "Layer rule: the engine knows no screen; it may not import renderer/."),
   zone("./engine", "./electron", "Layer rule: the engine knows no screen; it may not import electron/."),
   zone(
@@ -43,6 +49,11 @@ const layerZones = (forTests) => [
   zone("./renderer", "./engine/node", "Layer rule: the renderer reaches the engine over HTTP only, never engine/node."),
   zone("./renderer", "./embedded-db", "Layer rule: the renderer reaches FullSync over HTTP only."),
   zone("./renderer", "./electron", "Layer rule: the renderer never imports the Electron shell."),
+  zone(
+    "./electron",
+    "./renderer/src",
+    "Layer rule: the shell loads the Studio from the engine's URL; it may not import the renderer's source.",
+  ),
   zone("./e2e", "./engine", "Layer rule: e2e drives the running app; it may not import the engine's source.", [
     "./common/test-ids.ts",
   ]),

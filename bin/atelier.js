@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-// The `atelier` command. The engine is TypeScript run through tsx (no build step to forget).
-import { register } from "tsx/esm/api";
+// The `atelier` command: the compiled engine (dist/atelier.mjs, `npm run build:engine`) when it is
+// built from the current sources, else the TypeScript sources through tsx (a checkout being edited).
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { freshDistEntry } from "./dist-state.js";
 
-register();
-const { main } = await import("../engine/node/cli/main.ts");
-process.exitCode = await main(process.argv);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const entry = freshDistEntry(root, "atelier");
+if (entry) {
+  await import(pathToFileURL(entry).href);
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import("../build/entries/atelier.ts");
+}

@@ -1,19 +1,17 @@
 #!/usr/bin/env node
 // `npm start`: the desktop Studio when an Electron binary is present, otherwise the engine serving
-// the Studio to a browser. The workspace is ATELIER_WORKSPACE, or the example workspace.
-// This file wires the desktop launcher (electron/) into the engine's start command, which may
-// not import the shell itself (layer rule).
+// the Studio to a browser (build/entries/start.ts). The compiled dist/start.mjs when it is built
+// from the current sources, else the sources through tsx.
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { register } from "tsx/esm/api";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { freshDistEntry } from "./dist-state.js";
 
-register();
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const { start } = await import("../engine/node/cli/start.ts");
-const { findElectronBinary, launchDesktop } = await import("../electron/launch.ts");
-process.exitCode = await start(process.argv.slice(2), {
-  desktop: {
-    findBinary: () => findElectronBinary(root),
-    launch: (binary, args) => launchDesktop(binary, args),
-  },
-});
+const entry = freshDistEntry(root, "start");
+if (entry) {
+  await import(pathToFileURL(entry).href);
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import("../build/entries/start.ts");
+}

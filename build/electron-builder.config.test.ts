@@ -4,7 +4,6 @@
 import { getConfig, validateConfiguration } from "app-builder-lib/out/util/config/config.js";
 import { FileMatcher, excludedExts, excludedNames } from "app-builder-lib/out/fileMatcher.js";
 import type { Configuration } from "electron-builder";
-import { build } from "esbuild";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -73,7 +72,7 @@ describe("build/electron-builder.config.ts", () => {
     ).rejects.toThrow(/notAnOption/);
   });
 
-  it("keeps the hardening fuses and plain folders (tsx compiles the sources at run time)", () => {
+  it("keeps the hardening fuses and plain folders (the sandbox worker is a real file)", () => {
     expect(config.electronFuses).toMatchObject({
       runAsNode: false,
       enableNodeOptionsEnvironmentVariable: false,
@@ -85,25 +84,24 @@ describe("build/electron-builder.config.ts", () => {
       dependencies: Record<string, string>;
     };
     expect(pkg.main).toBe("electron/entry.js");
-    expect(pkg.dependencies.tsx).toBeDefined(); // the packaged app needs it: only dependencies ship
+    // The packaged app runs compiled JavaScript: no compiler among what ships.
+    expect(pkg.dependencies.tsx).toBeUndefined();
+    expect(pkg.dependencies.esbuild).toBeUndefined();
   });
 
-  it("ships every source file the main process imports", async () => {
-    const r = await build({
-      absWorkingDir: root,
-      entryPoints: ["electron/entry.js", "electron/main.ts"],
-      bundle: true,
-      packages: "external",
-      platform: "node",
-      format: "esm",
-      write: false,
-      metafile: true,
-      outdir: "out",
-      logLevel: "silent",
-    });
-    const imported = Object.keys(r.metafile.inputs);
-    expect(imported).toContain("engine/node/app.ts");
-    expect(imported.filter((f) => !shipped.has(f))).toEqual([]);
+  it("ships the compiled engine, not its sources", () => {
+    expect(shipped).toContain("electron/entry.js");
+    if (fs.existsSync(path.join(root, "dist/electron-main.mjs"))) {
+      for (const f of [
+        "dist/electron-main.mjs",
+        "dist/atelier.mjs",
+        "dist/sandbox-worker.mjs",
+        "dist/build-info.json",
+      ]) {
+        expect(shipped).toContain(f);
+      }
+    }
+    expect([...shipped].filter((f) => /\.tsx?$/.test(f))).toEqual([]);
   });
 
   it("ships the preload bundle, the Studio build and the example workspace", () => {
@@ -124,7 +122,8 @@ describe("build/electron-builder.config.ts", () => {
         /^(e2e|bench|build|bin|node_modules)\//.test(f) ||
         /^renderer\/(?!dist\/)/.test(f) ||
         /^examples\/.*\/\./.test(f) ||
-        ["engine/node/testing/harness.ts", "electron/launch.ts", "electron/preload.ts"].includes(f),
+        /^(engine|embedded-db)\//.test(f) ||
+        ["electron/launch.ts", "electron/preload.ts", "electron/main.ts"].includes(f),
     );
     expect(leaked).toEqual([]);
   });
@@ -139,7 +138,8 @@ describe("build/electron-builder.config.ts", () => {
     expect(probe(files, "examples/workspace/.atelier/fullsync/db/CURRENT")).toBe(false);
     expect(probe(files, "engine/node/runtime/new-thing.test.ts")).toBe(false);
     expect(probe(files, "embedded-db/test/helpers.ts")).toBe(false);
-    expect(probe(files, "engine/node/runtime/new-thing.ts")).toBe(true);
-    expect(probe(files, "engine/node/runtime/sandbox-worker.mjs")).toBe(true);
+    expect(probe(files, "engine/node/runtime/new-thing.ts")).toBe(false);
+    expect(probe(files, "dist/chunk-ABC.mjs")).toBe(true);
+    expect(probe(files, "dist/sandbox-worker.mjs")).toBe(true);
   });
 });

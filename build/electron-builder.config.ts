@@ -1,7 +1,7 @@
 // electron-builder configuration of the desktop app (`npm run package`, see build/README.md).
-// The app runs its TypeScript sources through tsx as a checkout does, so the package holds the
-// sources the main process imports (tests and test helpers left out), the built Studio, the
-// example workspace, and the production dependencies (electron-builder adds those itself).
+// The app runs the compiled engine (dist/, `npm run build:engine`): the package holds dist/, the
+// preload bundle, the built Studio, the example workspace, and the production dependencies
+// (electron-builder adds those itself). No TypeScript source and no compiler ship.
 import type { Configuration } from "electron-builder";
 
 const tests = ["!**/*.test.ts", "!**/*.test.tsx", "!**/test{,/**}", "!**/__tests__{,/**}", "!**/*.bench.ts"];
@@ -14,17 +14,9 @@ const config: Configuration = {
   directories: { output: "build/out", buildResources: "build/resources" },
   files: [
     "package.json",
-    "tsconfig.json",
     "electron/entry.js",
-    "electron/*.ts",
-    // Used from a checkout only: the launcher and the preload's source (the bundle ships).
-    "!electron/{launch,preload-bundle,preload}.ts",
     "electron/dist/preload.cjs",
-    "engine/**/*.ts",
-    // The JavaScript sandbox's worker (plain ES module: worker threads load it as is).
-    "engine/**/*.mjs",
-    "!engine/node/testing/{harness,upstream}.ts",
-    "embedded-db/**/*.ts",
+    "dist/**/*",
     "renderer/dist/**/*",
     "examples/workspace/**/*",
     // What the engine writes into a workspace (.atelier/: secret key, Studio history, data) and
@@ -33,8 +25,8 @@ const config: Configuration = {
     "!**/*.log",
     ...tests,
   ],
-  // Plain folders, not an asar archive: tsx compiles the sources at run time and esbuild's
-  // native binary must be executable, which it cannot be from inside an archive.
+  // Plain folders, not an asar archive: the JavaScript sandbox's worker (dist/sandbox-worker.mjs)
+  // is loaded by worker_threads, which read real files.
   asar: false,
   // No native module needs rebuilding for Electron: leveldown loads an N-API prebuilt binary.
   npmRebuild: false,

@@ -1,7 +1,7 @@
 // `npm run package:check`: packs the desktop app for real (electron-builder `--dir`, Linux) with a
 // stand-in for the Electron binary, which cannot be downloaded here, then checks the result:
-// the files shipped, the fuses flipped in the binary, and that the packaged sources run on the
-// packaged dependencies alone (the engine starts from them and answers a sequence).
+// the files shipped (the compiled engine, no sources, no compiler), the fuses flipped in the
+// binary, and that the packaged engine runs on the packaged dependencies alone.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
@@ -63,6 +63,13 @@ export async function packCheck(): Promise<{ seconds: number; appMegabytes: numb
     const dist = path.join(tmp, "electron-dist");
     standInElectron(dist, electronVersion);
     await bundlePreload();
+    // What the app runs: the compiled engine and the Studio, built from this checkout.
+    const built = await run(process.execPath, ["--import", "tsx", "build/build-engine.ts"], { cwd: root });
+    if (built.code !== 0) throw new Error(`build:engine failed:\n${built.out}`);
+    if (!fs.existsSync(path.join(root, "renderer", "dist", "index.html"))) {
+      const studio = await run("npm", ["run", "build:renderer"], { cwd: root, quiet: true });
+      if (studio.code !== 0) throw new Error(`build:renderer failed:\n${studio.out}`);
+    }
     const out = path.join(tmp, "out");
     const cli = require.resolve("electron-builder/cli.js");
     const packed = await run(
@@ -87,11 +94,12 @@ export async function packCheck(): Promise<{ seconds: number; appMegabytes: numb
     for (const f of [
       "package.json",
       "electron/entry.js",
-      "electron/main.ts",
       "electron/dist/preload.cjs",
-      "engine/node/app.ts",
+      "dist/electron-main.mjs",
+      "dist/atelier.mjs",
+      "dist/sandbox-worker.mjs",
+      "renderer/dist/index.html",
       "examples/workspace/Demo/project.yaml",
-      "node_modules/tsx/package.json",
     ]) {
       if (!fs.existsSync(path.join(app, f))) throw new Error(`the package lacks ${f}`);
     }
@@ -99,6 +107,10 @@ export async function packCheck(): Promise<{ seconds: number; appMegabytes: numb
       "node_modules/vitest",
       "node_modules/electron",
       "node_modules/electron-builder",
+      "node_modules/tsx",
+      "node_modules/esbuild",
+      "engine",
+      "embedded-db",
       "e2e",
       "bench",
       "build",
@@ -129,31 +141,28 @@ export async function packCheck(): Promise<{ seconds: number; appMegabytes: numb
     if (JSON.stringify(fuses) !== JSON.stringify(expected))
       throw new Error(`fuses not flipped as configured: ${JSON.stringify(fuses)}`);
 
-    // The packaged sources on the packaged dependencies, in a fresh Node: the engine must start.
+    // The packaged engine on the packaged dependencies, in a fresh Node: the CLI runs a sequence
+    // (JavaScript in the sandbox's worker included) and serves the example workspace.
     const ws = path.join(tmp, "workspace");
     fs.cpSync(path.join(app, "examples", "workspace"), ws, { recursive: true });
-    const smoke = path.join(tmp, "smoke.mjs");
-    const url = (p: string) => JSON.stringify(pathToFileURL(p).href);
-    fs.writeFileSync(
-      smoke,
+    const env = { ...process.env, ATELIER_LOG_LEVEL: "warn", NODE_PATH: "" };
+    const ran = await run(
+      process.execPath,
       [
-        `const { register } = await import(${url(path.join(app, "node_modules", "tsx", "dist", "esm", "api", "index.mjs"))});`,
-        "register();",
-        `const { startAtelier } = await import(${url(path.join(app, "engine", "node", "app.ts"))});`,
-        `const a = await startAtelier({ workspaceDir: ${JSON.stringify(ws)}, port: 0 });`,
-        `const r = await fetch(new URL("projects/Demo/.json?__sequence=Greet&name=Packaged", a.url));`,
-        "console.log(`answer ${r.status} ${await r.text()}`);",
-        "await a.close();",
-      ].join("\n"),
+        path.join(app, "dist", "atelier.mjs"),
+        "run",
+        "--project",
+        path.join(ws, "Demo"),
+        "--sequence",
+        "Greet",
+        "--var",
+        "name=Packaged",
+      ],
+      { cwd: tmp, env },
     );
-    const ran = await run(process.execPath, [smoke], {
-      cwd: tmp,
-      env: { ...process.env, ATELIER_LOG_LEVEL: "warn", NODE_PATH: "" },
-    });
-    if (ran.code !== 0 || !ran.out.includes('answer 200 {"greeting":"Hello, Packaged!"}')) {
+    if (ran.code !== 0 || !ran.out.includes('"greeting": "Hello, Packaged!"')) {
       throw new Error(`the packaged engine did not run (exit ${ran.code}):\n${ran.out}`);
     }
-
     const du = await run("du", ["-sm", app], { cwd: tmp });
     return {
       seconds: Math.round((Date.now() - started) / 100) / 10,

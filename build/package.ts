@@ -1,5 +1,5 @@
-// `npm run package [-- electron-builder options]`: builds what the desktop app loads (the Studio,
-// the preload bundle), then runs electron-builder with build/electron-builder.config.ts.
+// `npm run package [-- electron-builder options]`: builds what the desktop app loads (the compiled
+// engine, the Studio, the preload bundle), then runs electron-builder with build/electron-builder.config.ts.
 // Packaging downloads the Electron build of each target, so it needs network access.
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
@@ -11,6 +11,10 @@ import { bundlePreload } from "../electron/preload-bundle.ts";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const say = (line: string) => void process.stderr.write(line + "\n");
 
+if ((await runNpmScript(root, "build:engine")) !== 0) {
+  say("package: the engine could not be compiled (npm run build:engine); stopping.");
+  process.exit(1);
+}
 const studio = await ensureRendererBuilt({ root, env: {}, say, runScript: (s) => runNpmScript(root, s) });
 if (studio === "skipped") {
   say("package: the Studio (renderer/dist) cannot be built here, and the app would have no Studio; stopping.");

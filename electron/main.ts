@@ -8,8 +8,9 @@ import { startAtelier } from "../engine/node/app.ts";
 import { runDesktop } from "./desktop-app.ts";
 import { streamLog } from "./log.ts";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const preloadPath = path.join(here, "dist", "preload.cjs");
+// The app's root: this file is electron/main.ts in a checkout, dist/electron-main.mjs once compiled.
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const preloadPath = path.join(root, "electron", "dist", "preload.cjs");
 const log = streamLog((line) => process.stderr.write(line));
 
 app.setName("Atelier");
@@ -40,7 +41,8 @@ runDesktop({
   // targets' secrets then stay unencrypted there).
   safeStorage: electron.safeStorage,
   preloadPath,
-  exampleWorkspace: path.join(here, "..", "examples", "workspace"),
+  exampleWorkspace: path.join(root, "examples", "workspace"),
+  studioDist: path.join(root, "renderer", "dist"),
   env: process.env,
   platform: process.platform,
   versions: process.versions,

@@ -46,6 +46,23 @@ describe("the layering rule", () => {
       await layerErrors("engine/node/x.ts", 'import * as r from "../../renderer/src/main.tsx";\nexport const e = r;\n'),
     ).toEqual(expect.arrayContaining([expect.stringContaining("the engine knows no screen")]));
   });
+  it("keeps the engine on embedded-db's public entry, and the shell off the renderer's source", async () => {
+    expect(
+      await layerErrors(
+        "engine/node/x.ts",
+        'import { readJson } from "../../embedded-db/http-util.ts";\nexport const e = readJson;\n',
+      ),
+    ).toEqual([expect.stringContaining("public entry only")]);
+    expect(
+      await layerErrors(
+        "engine/node/x.ts",
+        'import { createFullSync } from "../../embedded-db/index.ts";\nexport const e = createFullSync;\n',
+      ),
+    ).toEqual([]);
+    expect(
+      await layerErrors("electron/x.ts", 'import { api } from "../renderer/src/api.ts";\nexport const e = api;\n'),
+    ).toEqual(expect.arrayContaining([expect.stringContaining("may not import the renderer's source")]));
+  });
   it("lets engine/common import its own code", async () => {
     expect(
       await layerErrors("engine/common/model/x.ts", 'import { newId } from "./node.ts";\nexport const f = newId;\n'),

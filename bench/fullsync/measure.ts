@@ -1,7 +1,7 @@
 /**
  * Figures of the FullSync connector side, on this machine: Post/Get Document runs through the
  * engine, and the delay from a device's write to the back end's PUT (replication, listener,
- * sequence, HTTP transaction). Not a test: `npx tsx engine/node/fullsync/measure.ts [memory|leveldb]`.
+ * sequence, HTTP transaction). Not a test: `node --import tsx bench/fullsync/measure.ts [memory|leveldb]`.
  */
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
@@ -11,8 +11,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import PouchDBModule from "pouchdb";
 import memoryAdapter from "pouchdb-adapter-memory";
-import { startAtelier } from "../app.ts";
-import { EngineLog } from "../log.ts";
+import { startAtelier } from "../../engine/node/app.ts";
+import { EngineLog } from "../../engine/node/log.ts";
 
 interface Db {
   put(doc: Record<string, unknown>): Promise<unknown>;
@@ -29,7 +29,7 @@ const PouchDB = PouchDBModule as unknown as PouchStatic;
 PouchDB.plugin(memoryAdapter);
 
 const mode = process.argv[2] === "leveldb" ? "leveldb" : "memory";
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const puts = new Map<string, number>();
 const backend = createServer((req, res) => {
   req.resume();

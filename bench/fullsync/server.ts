@@ -5,7 +5,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createFullSync } from "../../embedded-db/index.ts";
-import { couchApp } from "../../embedded-db/couch-server.ts";
+import { couchApp } from "../../embedded-db/test/couch-server.ts";
 import { PouchDB } from "../../embedded-db/pouch.ts";
 import { bigSet, floorSet, smallSet, groupOf, type BenchSizes } from "./data.ts";
 

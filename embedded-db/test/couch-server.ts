@@ -5,7 +5,7 @@
  * front of, the unfiltered baseline of the benchmark, and a full CouchDB API for trusted tools.
  * Never expose it to devices.
  *
- * `node --import tsx embedded-db/couch-server.ts --port 0 [--dir D] [--user U]` (password from
+ * `node --import tsx embedded-db/test/couch-server.ts --port 0 [--dir D] [--user U]` (password from
  * the environment variable COUCH_PASSWORD) prints `{"url": ...}` once listening.
  */
 import { timingSafeEqual, createHash } from "node:crypto";
@@ -15,7 +15,7 @@ import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
 import express from "express";
 import ExpressPouchDB from "express-pouchdb";
-import { PouchDB, ensureMemoryAdapter } from "./pouch.ts";
+import { PouchDB, ensureMemoryAdapter } from "../pouch.ts";
 
 export interface CouchServerOptions {
   /** LevelDB folder; undefined: in memory. */

@@ -1,12 +1,11 @@
 import { Command, CommanderError, Option } from "commander";
 import path from "node:path";
 import type { RunningAtelier } from "../app.ts";
-import { ServedAtelier } from "./served-atelier.ts";
 import { Engine } from "../engine.ts";
 import { EngineLog } from "../log.ts";
 import { DEFAULT_ITERATIONS, hashPassword } from "../../common/model/password.ts";
 import { setProjectSecret } from "../project/set-secret.ts";
-import { runAnswer, runProjectTests } from "../testing/test-cases.ts";
+import { runAnswer, runProjectTests } from "../test-cases/test-cases.ts";
 import { jobsCommand } from "../scheduler/jobs-cli.ts";
 import { serverCommands } from "./server-commands.ts";
 import { ATELIER_VERSION } from "../version.ts";
@@ -49,8 +48,14 @@ async function fullSyncFor(engine: Engine): Promise<{ close(): Promise<void> } |
   }
 }
 
+/** Where an installation keeps the built Studio and the example workspace (given by the entry point). */
+export interface InstallLayout {
+  studioDist?: string;
+  examplesDir?: string;
+}
+
 /** Runs the CLI; answers the exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], layout: InstallLayout = {}): Promise<number> {
   let code = 0;
   const program = new Command()
     .name("atelier")
@@ -168,8 +173,19 @@ export async function main(argv: string[]): Promise<number> {
         if (app.studioUrl) out(`Atelier Studio: ${app.studioUrl}`);
       };
       // The Studio may open another workspace: the engine then restarts there, on the same port.
+      // Loaded when serving only: `atelier run` starts faster without the HTTP server's modules.
+      const { ServedAtelier } = await import("./served-atelier.ts");
       const app = await ServedAtelier.start(
-        { workspaceDir: path.resolve(o.workspace), host: o.host, port, settings: single(o.set) },
+        {
+          workspaceDir: path.resolve(o.workspace),
+          host: o.host,
+          port,
+          settings: single(o.set),
+          studio: {
+            ...(layout.studioDist ? { distDir: layout.studioDist } : {}),
+            ...(layout.examplesDir ? { examplesDir: layout.examplesDir } : {}),
+          },
+        },
         (restarted) => {
           process.stderr.write(`atelier: now serving the workspace ${restarted.engine.workspace.dir}\n`);
           printUrls(restarted);

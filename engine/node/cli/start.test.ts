@@ -183,7 +183,11 @@ describe("start", () => {
     fakeCheckout({ built: true });
     const launched: [string, string[]][] = [];
     const code = await start([], {
-      root: tmp,
+      paths: {
+        root: tmp,
+        studioDist: path.join(tmp, "renderer", "dist"),
+        examplesDir: path.join(tmp, "examples", "workspace"),
+      },
       env: { DISPLAY: ":0" },
       platform: "linux",
       uid: 1000,
@@ -205,7 +209,11 @@ describe("start", () => {
     let closed = false;
     const started: string[] = [];
     const done = start([], {
-      root: tmp,
+      paths: {
+        root: tmp,
+        studioDist: path.join(tmp, "renderer", "dist"),
+        examplesDir: path.join(tmp, "examples", "workspace"),
+      },
       env: { ATELIER_WORKSPACE: path.join(tmp, "ws") },
       platform: "linux",
       say: () => undefined,
@@ -240,7 +248,11 @@ describe("start", () => {
     const said: string[] = [];
     expect(
       await start(["--browser"], {
-        root: tmp,
+        paths: {
+          root: tmp,
+          studioDist: path.join(tmp, "renderer", "dist"),
+          examplesDir: path.join(tmp, "examples", "workspace"),
+        },
         env: { ATELIER_PORT: "http" },
         say: (l) => said.push(l),
         out: () => undefined,

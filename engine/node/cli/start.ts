@@ -2,11 +2,8 @@ import { spawn } from "node:child_process";
 import type { EventEmitter } from "node:events";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { AtelierOptions, RunningAtelier } from "../app.ts";
 import { ServedAtelier } from "./served-atelier.ts";
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
 /** The desktop app, as `npm start` sees it (electron/launch.ts, wired by bin/start.js). */
 export interface DesktopLauncher {
@@ -82,7 +79,7 @@ async function newestFile(dir: string): Promise<{ file: string; mtimeMs: number 
 }
 
 /** Is renderer/dist there, and newer than every source of the Studio? */
-export async function rendererBuildState(root: string = repoRoot): Promise<RendererBuildState> {
+export async function rendererBuildState(root: string): Promise<RendererBuildState> {
   let builtAt: number;
   try {
     builtAt = (await fs.stat(path.join(root, "renderer", "dist", "index.html"))).mtimeMs;
@@ -165,10 +162,11 @@ export async function ensureRendererBuilt(o: {
 
 export interface StartOptions {
   desktop?: DesktopLauncher;
+  /** The installation's layout (from the entry point): its root, built Studio, example workspace. */
+  paths: { root: string; studioDist: string; examplesDir: string };
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
   uid?: number;
-  root?: string;
   /** Standard output (the `Atelier engine:` / `Atelier Studio:` lines). */
   out?(line: string): void;
   /** Messages for the user (stderr). */
@@ -184,9 +182,9 @@ export interface StartOptions {
  * serves the Studio to a browser on ATELIER_WORKSPACE (or the example workspace) and prints
  * `Atelier engine: <url>` and `Atelier Studio: <url>`, until SIGINT or SIGTERM.
  */
-export async function start(args: string[], o: StartOptions = {}): Promise<number> {
+export async function start(args: string[], o: StartOptions): Promise<number> {
   const env = o.env ?? process.env;
-  const root = o.root ?? repoRoot;
+  const root = o.paths.root;
   const out = o.out ?? ((line: string) => void process.stdout.write(line + "\n"));
   const say = o.say ?? ((line: string) => void process.stderr.write(line + "\n"));
   const mode = chooseStartMode({
@@ -213,7 +211,7 @@ export async function start(args: string[], o: StartOptions = {}): Promise<numbe
   }
   if (mode.mode === "browser") say(`Atelier: serving the Studio to your browser: ${mode.reason}.`);
 
-  const workspaceDir = path.resolve(env.ATELIER_WORKSPACE?.trim() || path.join(root, "examples", "workspace"));
+  const workspaceDir = path.resolve(env.ATELIER_WORKSPACE?.trim() || o.paths.examplesDir);
   const port = Number(env.ATELIER_PORT ?? 0);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     say(`Atelier: ATELIER_PORT must be a port number (0 to 65535), not "${env.ATELIER_PORT}".`);
@@ -225,7 +223,13 @@ export async function start(args: string[], o: StartOptions = {}): Promise<numbe
   };
   let app: { close(): Promise<void> };
   try {
-    const opts: AtelierOptions = { workspaceDir, port, host: env.ATELIER_HOST ?? "127.0.0.1", env };
+    const opts: AtelierOptions = {
+      workspaceDir,
+      port,
+      host: env.ATELIER_HOST ?? "127.0.0.1",
+      env,
+      studio: { distDir: o.paths.studioDist, examplesDir: o.paths.examplesDir },
+    };
     if (o.start) {
       const started = await o.start(opts);
       printUrls(started);

@@ -1,15 +1,16 @@
 import type { FastifyInstance } from "fastify";
 import type { ServerResponse } from "node:http";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { STUDIO_PATH } from "../../common/studio/api.ts";
 import type { Engine } from "../engine.ts";
+import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { StudioContext } from "./routes/context.ts";
 import { TargetStore, userConfigDir } from "../deploy/targets.ts";
 import { deployRoutes } from "./routes/deploys.ts";
 import { editRoutes } from "./routes/edit.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { findRoutes } from "./routes/find.ts";
+import { jobRoutes } from "./routes/jobs.ts";
 import { studioPage } from "./routes/page.ts";
 import { registerStudioRoutes, type StudioHandlers } from "./routes/register.ts";
 import { runRoutes } from "./routes/runs.ts";
@@ -19,15 +20,8 @@ import { StudioAuth } from "./studio-auth.ts";
 import { StudioService } from "./studio-service.ts";
 import { WorkspaceWatcher } from "./workspace-watcher.ts";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-
-/** Where the built Studio (renderer/dist) is by default. */
-export const DEFAULT_STUDIO_DIST = path.join(repoRoot, "renderer", "dist");
-/** The example workspace the Studio offers to copy from. */
-export const DEFAULT_EXAMPLES = path.join(repoRoot, "examples", "workspace");
-
 export interface StudioOptions {
-  /** The built renderer; renderer/dist by default. */
+  /** The built renderer (renderer/dist of the installation, given by the entry point). */
   distDir?: string;
   /**
    * Deployment targets (the user's imported PSCs) and where deploy state is kept: the user's
@@ -42,6 +36,7 @@ export interface StudioOptions {
   watch?: boolean;
   /** Keep the undo history in <workspace>/.atelier/studio-history.jsonl (on by default). */
   persistHistory?: boolean;
+  /** The example workspace offered as a one-click copy (none when absent). */
   examplesDir?: string;
   /** The host the server binds (loopback hosts make the Host header checked). */
   host?: string;
@@ -51,6 +46,11 @@ export interface StudioOptions {
    * cannot switch workspaces (the desktop shell switches through its own menu).
    */
   openWorkspace?: (dir: string, create: boolean) => Promise<{ url: string; dir: string; afterReply: () => void }>;
+  /**
+   * The scheduler running the workspace's jobs (`startAtelier` passes its own); the Studio lists,
+   * creates, pauses and runs them through it. Absent: the jobs routes answer 503.
+   */
+  scheduler?: Scheduler;
 }
 
 export interface Studio {
@@ -67,7 +67,7 @@ export async function createStudio(engine: Engine, opts: StudioOptions = {}): Pr
   const service = new StudioService(engine, {
     historyFile:
       opts.persistHistory === false ? undefined : path.join(engine.workspace.dir, ".atelier", "studio-history.jsonl"),
-    examplesDir: opts.examplesDir ?? DEFAULT_EXAMPLES,
+    ...(opts.examplesDir ? { examplesDir: opts.examplesDir } : {}),
   });
   await service.init();
   const auth = new StudioAuth(opts.token, opts.host);
@@ -81,7 +81,8 @@ export async function createStudio(engine: Engine, opts: StudioOptions = {}): Pr
           (task) => service.serialize(task),
         );
   await watcher?.start();
-  const distDir = opts.distDir ?? DEFAULT_STUDIO_DIST;
+  // No built Studio given (a test, an engine started without one): the page says so.
+  const distDir = opts.distDir;
   const streams = new Set<ServerResponse>();
 
   const ctx: StudioContext = { engine, service, runs, opts, streams };
@@ -91,6 +92,7 @@ export async function createStudio(engine: Engine, opts: StudioOptions = {}): Pr
     ...findRoutes(ctx),
     ...runRoutes(ctx),
     ...eventRoutes(ctx),
+    ...jobRoutes(ctx),
     ...deployRoutes(ctx, {
       targets: opts.targets ?? new TargetStore(),
       stateDir: opts.targets?.dir ?? userConfigDir(),

@@ -10,7 +10,7 @@ import type { StudioAuth } from "../studio-auth.ts";
  * every file route, whatever the spelling of the URL): the link the engine prints carries the
  * token, traded at the first load for an HttpOnly cookie; later loads need the cookie.
  */
-export async function studioPage(scope: FastifyInstance, auth: StudioAuth, distDir: string): Promise<void> {
+export async function studioPage(scope: FastifyInstance, auth: StudioAuth, distDir: string | undefined): Promise<void> {
   scope.addHook("onRequest", async (req, reply) => {
     const token = new URL(req.url, "http://x").searchParams.get("token");
     if (token !== null) {
@@ -30,7 +30,7 @@ export async function studioPage(scope: FastifyInstance, auth: StudioAuth, distD
     return undefined;
   });
 
-  if (existsSync(path.join(distDir, "index.html"))) {
+  if (distDir && existsSync(path.join(distDir, "index.html"))) {
     await scope.register(fastifyStatic, {
       root: distDir,
       prefix: STUDIO_PATH,
@@ -49,7 +49,9 @@ export async function studioPage(scope: FastifyInstance, auth: StudioAuth, distD
         .code(503)
         .type("text/plain; charset=utf-8")
         .send(
-          `The Studio is not built (no ${distDir}/index.html): run \`npm run build:renderer\`, or start with \`npm start\`, which builds it.`,
+          distDir
+            ? `The Studio is not built (no ${distDir}/index.html): run \`npm run build:renderer\`, or start with \`npm start\`, which builds it.`
+            : "This engine was started without the Studio's files.",
         );
     scope.get("/studio", notBuilt);
     scope.get("/studio/*", notBuilt);

@@ -1,0 +1,48 @@
+// `npm run build:engine`: compiles the engine once into dist/ (esbuild), so the CLI, the server
+// and the desktop app run JavaScript instead of compiling TypeScript at every start:
+//   dist/atelier.mjs        the `atelier` command (bin/atelier.js runs it)
+//   dist/start.mjs          `npm start` (bin/start.js runs it)
+//   dist/electron-main.mjs  the desktop app's main process (electron/entry.js runs it)
+//   dist/sandbox-worker.mjs the JavaScript sandbox's worker (loaded beside the bundle)
+//   dist/build-info.json    when, from which sources (bin/ scripts compare it to the sources)
+// Dependencies stay in node_modules (not bundled): only the project's own code is compiled.
+import { build } from "esbuild";
+import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { newestSource } from "../bin/dist-state.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const dist = path.join(root, "dist");
+
+const started = performance.now();
+const sources = newestSource(root);
+await rm(dist, { recursive: true, force: true });
+await mkdir(dist, { recursive: true });
+await build({
+  entryPoints: {
+    atelier: path.join(root, "build/entries/atelier.ts"),
+    start: path.join(root, "build/entries/start.ts"),
+    "electron-main": path.join(root, "electron/main.ts"),
+  },
+  outdir: dist,
+  outExtension: { ".js": ".mjs" },
+  bundle: true,
+  splitting: true,
+  // Chunks beside the entries: modules that locate files by import.meta.url (the sandbox worker)
+  // find them the same way from any chunk.
+  chunkNames: "[name]-[hash]",
+  format: "esm",
+  platform: "node",
+  target: "node20.18",
+  packages: "external",
+  sourcemap: "linked",
+  legalComments: "none",
+  logLevel: "warning",
+});
+await copyFile(path.join(root, "engine/node/runtime/sandbox-worker.mjs"), path.join(dist, "sandbox-worker.mjs"));
+await writeFile(
+  path.join(dist, "build-info.json"),
+  JSON.stringify({ builtAt: new Date().toISOString(), newestSource: sources }, null, 2) + "\n",
+);
+process.stderr.write(`build:engine: dist/ in ${Math.round(performance.now() - started)} ms\n`);
