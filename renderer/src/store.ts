@@ -59,9 +59,10 @@ type Dialog =
   | { kind: "help" }
   | { kind: "save-test"; project: string; owner: string }
   | { kind: "deploy"; project?: string }
+  | { kind: "new-job"; project?: string; sequence?: string }
   | undefined;
 
-export type BottomTab = "console" | "find" | "tests" | "trace" | "servers";
+export type BottomTab = "console" | "find" | "tests" | "trace" | "servers" | "jobs";
 
 /** What the Servers view should show: a target and one of its projects (set by "Open in Servers"). */
 export interface ServersFocus {
@@ -133,6 +134,10 @@ export interface StudioState {
   /** Saves of fields waiting for their debounce: flushed before undo, redo and runs. */
   pendingFlushes: Set<() => Promise<void>>;
   serversFocus: ServersFocus;
+  /** The job the Jobs tab shows the runs of. */
+  jobSelected?: string;
+  /** Incremented when this window changed the jobs: the Jobs tab reloads at once. */
+  jobsChanged: number;
 }
 
 export const useStudio = create<StudioState>(() => {
@@ -160,6 +165,7 @@ export const useStudio = create<StudioState>(() => {
     focusFind: 0,
     pendingFlushes: new Set(),
     serversFocus: { seq: 0 },
+    jobsChanged: 0,
   };
 });
 
@@ -599,10 +605,32 @@ export function openServers(focus: { target?: string; project?: string } = {}): 
   set((s) => ({
     bottomTab: "servers",
     serversFocus: { ...focus, seq: s.serversFocus.seq + 1 },
-    sizes: s.sizes.bottom < 320 ? { ...s.sizes, bottom: 320 } : s.sizes,
+    sizes: tallBottom(s.sizes),
   }));
 }
 
 export function keyOf(sel: Selection): string {
   return rowKey(sel.project, sel.id);
+}
+
+// ---- scheduled jobs ----
+
+/** The bottom panel made tall enough for a view with a table and a detail. */
+function tallBottom(sizes: StudioState["sizes"]): StudioState["sizes"] {
+  return sizes.bottom < 320 ? { ...sizes, bottom: 320 } : sizes;
+}
+
+/** Opens the New job form (on a sequence when given: "Schedule…" in the explorer). */
+export function openNewJob(project?: string, sequence?: string): void {
+  set({ dialog: { kind: "new-job", ...(project ? { project } : {}), ...(sequence ? { sequence } : {}) } });
+}
+
+/** Shows the Jobs tab (on a job when given) and has it reload. */
+export function showJobs(job?: string): void {
+  set((s) => ({
+    bottomTab: "jobs",
+    sizes: tallBottom(s.sizes),
+    jobsChanged: s.jobsChanged + 1,
+    ...(job ? { jobSelected: job } : {}),
+  }));
 }

@@ -21,8 +21,17 @@ import type {
   TestResult,
   WorkspaceInfo,
 } from "./api.ts";
-import type { DeployedProject, JobInfo, LogLine, ServerInfo, SettingValue, TargetSummary } from "../admin/routes.ts";
-export type { TargetSummary };
+import {
+  adminRoutes,
+  type DeployedProject,
+  type JobInfo,
+  type JobRun,
+  type LogLine,
+  type ServerInfo,
+  type SettingValue,
+  type TargetSummary,
+} from "../admin/routes.ts";
+export type { JobInfo, JobRun, TargetSummary };
 
 /**
  * Who may call a route. `studio`: a signed-in Studio window (token cookie or bearer, same origin,
@@ -296,6 +305,32 @@ export const studioRoutes = {
   },
   serverAudit: { method: "GET", path: "/targets/:target/audit", guard: "studio", answer: answer<unknown[]>() },
   serverJobs: { method: "GET", path: "/targets/:target/jobs", guard: "studio", answer: answer<JobInfo[]>() },
+
+  // ---- this workspace's scheduled jobs, run by this engine (the same shapes as a server's) ----
+  jobs: { method: "GET", path: "/jobs", guard: "studio", answer: answer<LocalJob[]>() },
+  createJob: {
+    method: "POST",
+    path: "/jobs",
+    guard: "studio",
+    body: adminRoutes.createJob.body,
+    answer: answer<LocalJob>(),
+  },
+  updateJob: {
+    method: "PATCH",
+    path: "/jobs/:id",
+    guard: "studio",
+    body: adminRoutes.updateJob.body,
+    answer: answer<LocalJob>(),
+  },
+  removeJob: { method: "DELETE", path: "/jobs/:id", guard: "studio", answer: answer<{ removed: boolean }>() },
+  runJob: { method: "POST", path: "/jobs/:id/run", guard: "studio", answer: answer<LocalJobRun>() },
+  jobRuns: {
+    method: "GET",
+    path: "/jobs/:id/runs",
+    guard: "studio",
+    query: adminRoutes.jobRuns.query,
+    answer: answer<LocalJobRun[]>(),
+  },
 } as const satisfies Record<string, RouteDef<StudioGuard>>;
 
 export type StudioRoutes = typeof studioRoutes;
@@ -303,3 +338,16 @@ export type StudioRouteName = keyof StudioRoutes;
 
 export type { PathParams, RouteAnswer, RouteDef, RouteRequest } from "../http/routes.ts";
 export { routePath } from "../http/routes.ts";
+
+/** A run of one of this workspace's jobs: a server's, plus whether it was asked for (Run now). */
+export type LocalJobRun = JobRun & { manual?: true };
+
+/** One of this workspace's scheduled jobs (`<workspace>/.atelier/jobs.json`), as the local engine runs it. */
+export type LocalJob = Omit<JobInfo, "lastRun"> & {
+  /** ISO, UTC. */
+  createdAt: string;
+  /** When the run under way started (ISO, UTC). */
+  runningSince?: string;
+  /** The last run (skipped ticks left out). */
+  lastRun?: LocalJobRun;
+};

@@ -10,8 +10,9 @@ import { StudioError } from "../studio/studio-service.ts";
  * An Atelier served on one port whose Studio may open another workspace: `atelier serve` and
  * `npm start` in the browser. Opening a workspace checks the folder, answers the Studio's URL,
  * then restarts the whole engine there on the same port (what the engine serves, its FullSync
- * data, its watchers all belong to one workspace). A workspace that fails to start puts the
- * previous one back, so the page always has an engine to come back to.
+ * data, its watchers, its scheduled jobs all belong to one workspace: closing the old engine stops
+ * its scheduler). A workspace that fails to start puts the previous one back, so the page always
+ * has an engine to come back to.
  */
 export class ServedAtelier {
   /** A restart is under way: a second request waits for the page to follow the first. */

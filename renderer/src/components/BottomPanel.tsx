@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { TraceEntry } from "../../../engine/common/model/trace.ts";
 import { findInWorkspace, runTests, select, useStudio, type BottomTab } from "../store.ts";
+import { JobsPanel } from "./JobsPanel.tsx";
 import { JsonView } from "./JsonView.tsx";
 import { ServersView } from "./ServersView.tsx";
 
@@ -12,10 +13,14 @@ const TABS: { id: BottomTab; label: string }[] = [
   { id: "tests", label: "Test cases" },
   { id: "find", label: "Find" },
   { id: "console", label: "Console" },
+  { id: "jobs", label: "Jobs" },
   { id: "servers", label: "Servers" },
 ];
 
-/** The bottom panel: run trace, test results, search results, engine console, the servers deployed to. */
+/**
+ * The bottom panel: run trace, test results, search results, engine console, the workspace's
+ * scheduled jobs, the servers deployed to.
+ */
 export function BottomPanel() {
   const tab = useStudio((s) => s.bottomTab);
   return (
@@ -30,6 +35,7 @@ export function BottomPanel() {
             aria-selected={tab === t.id}
             aria-controls={`panel-${t.id}`}
             className={tab === t.id ? "active" : ""}
+            data-testid={`tab-${t.id}`}
             onClick={() => useStudio.setState({ bottomTab: t.id })}
           >
             {t.label}
@@ -41,6 +47,7 @@ export function BottomPanel() {
         {tab === "console" && <ConsolePanel />}
         {tab === "find" && <FindPanel />}
         {tab === "tests" && <TestsPanel />}
+        {tab === "jobs" && <JobsPanel />}
         {tab === "servers" && <ServersView />}
       </div>
     </section>

@@ -5,6 +5,7 @@ import { glyph } from "../icons.ts";
 import { mutate, notify, useStudio } from "../store.ts";
 import { DeployDialog } from "./DeployDialog.tsx";
 import { Modal } from "./Modal.tsx";
+import { NewJobDialog } from "./NewJobDialog.tsx";
 import { formInputs } from "./RunPanel.tsx";
 
 const NONE: string[] = [];
@@ -33,6 +34,8 @@ export function Dialogs() {
       return <SaveTest project={dialog.project} owner={dialog.owner} />;
     case "deploy":
       return <DeployDialog project={dialog.project} />;
+    case "new-job":
+      return <NewJobDialog project={dialog.project} sequence={dialog.sequence} />;
   }
 }
 

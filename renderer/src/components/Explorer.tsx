@@ -17,6 +17,7 @@ import {
   mutate,
   notify,
   openDeploy,
+  openNewJob,
   paste,
   select,
   toggle,
@@ -252,6 +253,8 @@ export function Explorer() {
           action: () => void findReferences(row.project, row.id),
           disabled: false,
         });
+      if (cat === "sequence" && node)
+        items.push({ label: "Schedule…", action: () => openNewJob(row.project, node.name), disabled: false });
       items.push({ label: "Delete", key: "Delete", action: () => askDelete(row), disabled: false });
     }
     return items;
