@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { startAtelierServer } from "../engine/node/admin/atelier-server.ts";
 import { startAtelier } from "../engine/node/app.ts";
 import { EngineLog } from "../engine/node/log.ts";
@@ -108,6 +108,7 @@ function setup(over: Partial<DesktopDeps> = {}) {
     },
     preloadPath: "/app/electron/dist/preload.cjs",
     exampleWorkspace: path.join(tmp, "ws1"),
+    studioDist: path.join(tmp, "no-studio"),
     env: {},
     platform: "linux",
     versions: { electron: "45.5.0", chrome: "140", node: "22" },
@@ -139,13 +140,6 @@ const reachable = async (url: string) => {
     return false;
   }
 };
-async function until(check: () => boolean, what: string, ms = 5000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe("runDesktop", () => {
   it("starts the engine on the example workspace and opens one locked-down window on the Studio", async () => {
@@ -222,7 +216,7 @@ describe("runDesktop", () => {
     await expect(s.ipcMain.invoke("workspace:current", frameOf(win, first.url))).rejects.toThrow(/Refused/);
 
     s.app.quit();
-    await until(() => s.app.exited, "the app to exit");
+    await vi.waitFor(() => expect(s.app.exited, "the app to exit").toBe(true), { timeout: 5000, interval: 10 });
 
     const next = setup();
     controller = await runDesktop(next.deps);
@@ -247,7 +241,7 @@ describe("runDesktop", () => {
     win.setBounds({ x: 120, y: 80, width: 1500, height: 900 });
     s.app.quit();
     expect(s.app.exited).toBe(false); // will-quit waits for the engine
-    await until(() => s.app.exited, "the app to exit");
+    await vi.waitFor(() => expect(s.app.exited, "the app to exit").toBe(true), { timeout: 5000, interval: 10 });
     expect(s.app.quitCalls).toBe(2);
     expect(await reachable(engine.url)).toBe(false);
     expect(s.ipcMain.handlers.size).toBe(0);
@@ -266,7 +260,7 @@ describe("runDesktop", () => {
     });
     controller = await runDesktop(s.deps);
     s.app.quit();
-    await until(() => s.app.exited, "the app to exit");
+    await vi.waitFor(() => expect(s.app.exited, "the app to exit").toBe(true), { timeout: 5000, interval: 10 });
     expect(s.log.lines).toContain("warn: the engine did not close in time; quitting anyway");
   });
 
@@ -317,7 +311,7 @@ describe("runDesktop", () => {
     });
     s.boxAnswers.push(1); // "Quit"
     expect(await runDesktop(s.deps)).toBeNull();
-    expect(s.app.exited).toBe(true);
+    await vi.waitFor(() => expect(s.app.exited, "the app to exit").toBe(true), { timeout: 5000, interval: 10 });
   });
 
   it("hands a Convertigo project chosen from the menu to the Studio page", async () => {
@@ -327,7 +321,10 @@ describe("runDesktop", () => {
     s.dialogAnswers.push("/home/me/convertigo/MyProject");
     const file = s.menu().find((m) => m.label === "&File")!.submenu as MenuItemConstructorOptions[];
     (file.find((i) => i.id === "import-convertigo-project")!.click as () => void)();
-    await until(() => win.webContents.sent.length > 0, "the message to the page");
+    await vi.waitFor(() => expect(win.webContents.sent, "the message to the page").not.toHaveLength(0), {
+      timeout: 5000,
+      interval: 10,
+    });
     expect(win.webContents.sent).toEqual([
       { channel: "convertigo:import-requested", args: ["/home/me/convertigo/MyProject"] },
     ]);

@@ -83,7 +83,7 @@ export interface SafeStorageLike {
 /** What the shell passes to the engine it starts: the workspace, and the store of deployment targets. */
 export interface DesktopEngineOptions {
   workspaceDir: string;
-  studio?: { targets?: TargetStore };
+  studio?: { targets?: TargetStore; distDir?: string; examplesDir?: string };
 }
 
 /**
@@ -148,6 +148,8 @@ export interface DesktopDeps {
   preloadPath: string;
   /** The example workspace shipped with the app. */
   exampleWorkspace: string;
+  /** The built Studio (renderer/dist) the engine serves. */
+  studioDist: string;
   env: NodeJS.ProcessEnv;
   platform: NodeJS.Platform;
   /** Runtime versions shown in About (process.versions). */
@@ -199,7 +201,7 @@ export async function runDesktop(d: DesktopDeps): Promise<DesktopController | nu
   let stopped = false;
   let stopping: Promise<void> | null = null;
   const stop = async () => {
-    registry.dispose();
+    await registry.close();
     const e = engine;
     engine = null;
     if (!e) return;
@@ -246,7 +248,11 @@ export async function runDesktop(d: DesktopDeps): Promise<DesktopController | nu
   if (d.safeStorage && !protector)
     log.warn("the OS offers no keychain: deployment targets' secrets are kept in an owner-only file, unencrypted");
   const targets = new TargetStore(userConfigDir(d.env), protector);
-  const startEngine = (workspaceDir: string) => d.startAtelier({ workspaceDir, studio: { targets } });
+  const startEngine = (workspaceDir: string) =>
+    d.startAtelier({
+      workspaceDir,
+      studio: { targets, distDir: d.studioDist, examplesDir: d.exampleWorkspace },
+    });
 
   const chooseFolder = async (title: string, message: string): Promise<string | null> => {
     const r = await d.dialog.showOpenDialog({

@@ -76,14 +76,14 @@ describe("IpcRegistry", () => {
     expect(log.lines.filter((l) => l.startsWith("warn: IPC"))).toHaveLength(5);
   });
 
-  it("allows one handler per channel and removes them all on dispose", () => {
+  it("allows one handler per channel and removes them all on close", async () => {
     const ipc = new FakeIpcMain();
     const registry = new IpcRegistry(ipc, trust, memoryLog());
     registry.handle("app:info", () => ({ version: "1", platform: "linux", workspace: "/w", userData: "/u" }));
     expect(() =>
       registry.handle("app:info", () => ({ version: "2", platform: "linux", workspace: "/w", userData: "/u" })),
     ).toThrow(/already has a handler/);
-    registry.dispose();
+    await registry.close();
     expect(ipc.handlers.size).toBe(0);
   });
 

@@ -84,8 +84,8 @@ export class IpcRegistry {
     });
   }
 
-  /** Removes every handler registered here. */
-  dispose(): void {
+  /** Removes every handler registered here (idempotent). */
+  async close(): Promise<void> {
     for (const c of this.channels) this.ipcMain.removeHandler(c);
     this.channels.clear();
   }

@@ -168,7 +168,7 @@ export class FullSyncDatabase {
   async close(): Promise<void> {
     for (const end of [...this.feeds.keys()]) end();
     if (this.saveTimer) clearInterval(this.saveTimer);
-    await this.follower?.stop();
+    await this.follower?.close();
     await this.saveSnapshot();
   }
 

@@ -64,7 +64,8 @@ export class ChangeFollower {
     });
   }
 
-  async stop(): Promise<void> {
+  /** Stops following and releases the feed and timers (idempotent). */
+  async close(): Promise<void> {
     this.stopped = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.bellRetry) clearTimeout(this.bellRetry);

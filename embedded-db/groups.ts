@@ -68,8 +68,9 @@ export class PouchGroupStore implements GroupStore {
     await this.follower.start();
   }
 
-  async stop(): Promise<void> {
-    await this.follower?.stop();
+  /** Stops following the groups database (idempotent). */
+  async close(): Promise<void> {
+    await this.follower?.close();
   }
 
   /** Called with a user whose groups changed. */

@@ -203,7 +203,7 @@ class Server implements FullSyncServerExt {
       await db.db.close().catch(() => {});
     }
     this.dbs.clear();
-    await this.groups.stop();
+    await this.groups.close();
     await this.factory.close();
   }
 }

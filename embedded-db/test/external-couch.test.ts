@@ -2,9 +2,9 @@
  * External CouchDB mode: the FullSync layer in front of a separately started CouchDB-compatible
  * server (express-pouchdb in a child process, with admin credentials), reached over HTTP.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createFullSync } from "../index.ts";
-import { decl, ids, pull, push, startCouchPeer, startHarness, until, type Harness } from "./harness.ts";
+import { decl, ids, pull, push, startCouchPeer, startHarness, type Harness } from "./harness.ts";
 
 let peer: Awaited<ReturnType<typeof startCouchPeer>>;
 let h: Harness;
@@ -18,7 +18,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await h?.close();
-  await peer?.stop();
+  await peer?.close();
 });
 
 describe("FullSync in front of an external CouchDB", () => {
@@ -73,7 +73,10 @@ describe("FullSync in front of an external CouchDB", () => {
         body: JSON.stringify({ "~c8oAcl": "alice", via: "couch" }),
       });
       expect(r.status).toBe(201);
-      await until(async () => (await ids(d)).includes("direct1"), 15_000, "direct1 on the device");
+      await vi.waitFor(async () => expect(await ids(d), "direct1 on the device").toContain("direct1"), {
+        timeout: 15_000,
+        interval: 20,
+      });
     } finally {
       rep.cancel();
     }

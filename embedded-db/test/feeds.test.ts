@@ -1,7 +1,7 @@
 /** _changes feeds over raw HTTP: pagination with limit, longpoll (wake-up, heartbeat, timeout), continuous, since=now. */
 import { request } from "node:http";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { decl, ids, pull, startHarness, until, type Harness } from "./harness.ts";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { decl, ids, pull, startHarness, type Harness } from "./harness.ts";
 
 let h: Harness;
 let sid: string;
@@ -72,7 +72,7 @@ describe("_changes feeds", () => {
     );
     await h.fs.data("items").put({ _id: "bobs", "~c8oAcl": "bob" });
     // The other user's change does not answer the poll: heartbeats keep it open.
-    await until(() => beats >= 1, 5000, "a heartbeat");
+    await vi.waitFor(() => expect(beats, "a heartbeat").toBeGreaterThanOrEqual(1), { timeout: 5000, interval: 20 });
     await h.fs.data("items").put({ _id: "mine", "~c8oAcl": "alice" });
     const res = await pending;
     expect(res.status).toBe(200);

@@ -163,21 +163,11 @@ export async function ids(db: PouchDb): Promise<string[]> {
   return r.rows.map((x) => x.id).sort();
 }
 
-/** Polls `cond` until true or the deadline (no fixed sleeps). */
-export async function until(cond: () => boolean | Promise<boolean>, ms = 10_000, what = "condition"): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Starts a separate CouchDB-compatible server (express-pouchdb) in a child process. */
 export async function startCouchPeer(
   opts: { dir?: string; username?: string; password?: string } = {},
-): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const script = fileURLToPath(new URL("../couch-server.ts", import.meta.url));
+): Promise<{ url: string; child: ChildProcess; close(): Promise<void> }> {
+  const script = fileURLToPath(new URL("./couch-server.ts", import.meta.url));
   const args = ["--import", "tsx", script, "--port", "0"];
   if (opts.dir) args.push("--dir", opts.dir);
   if (opts.username) args.push("--user", opts.username);
@@ -201,7 +191,7 @@ export async function startCouchPeer(
   return {
     url,
     child,
-    stop: () =>
+    close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once("exit", () => resolve());

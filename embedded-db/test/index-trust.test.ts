@@ -8,11 +8,11 @@ import { createHash } from "node:crypto";
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { PUBLIC } from "../acl.ts";
 import type { FullSyncDatabase } from "../database.ts";
 import { PouchDB, type PouchDb } from "../pouch.ts";
-import { database, decl, ids, pull, startHarness, until, type Harness } from "./harness.ts";
+import { database, decl, ids, pull, startHarness, type Harness } from "./harness.ts";
 
 type Json = Record<string, unknown>;
 const SECRET = "Globex-secret";
@@ -174,7 +174,14 @@ describe("an index that is wrong never decides alone", () => {
     const bob = h.login("bob");
     await expectNothingOfSales(h, bob, revs);
     // The disagreement was noticed and the index entries were corrected from the database.
-    await until(() => SALES.every((id) => d.index.docs.get(id)?.leaves[0]?.p.join() === "g:sales"), 5000, "repair");
+    await vi.waitFor(
+      () =>
+        expect(
+          SALES.map((id) => d.index.docs.get(id)?.leaves[0]?.p.join()),
+          "repair",
+        ).toEqual(SALES.map(() => "g:sales")),
+      { timeout: 5000, interval: 20 },
+    );
     expect(h.logs.join("\n")).toMatch(/index .*disagree/);
     // Members still receive them.
     const dev = h.device();

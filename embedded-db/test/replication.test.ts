@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { decl, ids, pull, push, startHarness, until, type Harness } from "./harness.ts";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { decl, ids, pull, push, startHarness, type Harness } from "./harness.ts";
 
 let h: Harness;
 beforeEach(async () => {
@@ -133,14 +133,26 @@ describe("FullSync: deletions, pushes, live sync", () => {
     const s2 = PouchDB.sync(d2, h.remote("items", sid), { live: true, retry: true });
     try {
       await d1.put({ _id: "live1", "~c8oAcl": "alice", text: "hello" });
-      await until(async () => (await ids(d2)).includes("live1"), 10_000, "live1 on the second device");
+      await vi.waitFor(async () => expect(await ids(d2), "live1 on the second device").toContain("live1"), {
+        timeout: 10_000,
+        interval: 20,
+      });
       // And a server-side write reaches both.
       await h.fs.data("items").put({ _id: "live2", "~c8oAcl": "alice" });
-      await until(async () => (await ids(d1)).includes("live2") && (await ids(d2)).includes("live2"), 10_000, "live2");
+      await vi.waitFor(
+        async () => {
+          expect(await ids(d1), "live2 on the first device").toContain("live2");
+          expect(await ids(d2), "live2 on the second device").toContain("live2");
+        },
+        { timeout: 10_000, interval: 20 },
+      );
       // A write for bob does not.
       await h.fs.data("items").put({ _id: "bobs", "~c8oAcl": "bob" });
       await h.fs.data("items").put({ _id: "live3", "~c8oAcl": "alice" });
-      await until(async () => (await ids(d2)).includes("live3"), 10_000, "live3");
+      await vi.waitFor(async () => expect(await ids(d2), "live3").toContain("live3"), {
+        timeout: 10_000,
+        interval: 20,
+      });
       expect(await ids(d2)).not.toContain("bobs");
     } finally {
       s1.cancel();
@@ -209,9 +221,15 @@ describe("FullSync: group changes during live sync", () => {
     };
     const rep = PouchDB.replicate(h.remote("items", sid), d, { live: true, retry: true });
     try {
-      await until(async () => (await ids(d)).includes("p1"), 10_000, "the public document");
+      await vi.waitFor(async () => expect(await ids(d), "the public document").toContain("p1"), {
+        timeout: 10_000,
+        interval: 20,
+      });
       await h.fs.groups.addUserToGroup("dave", "other");
-      await until(async () => (await ids(d)).includes("o1"), 5_000, "the group's document");
+      await vi.waitFor(async () => expect(await ids(d), "the group's document").toContain("o1"), {
+        timeout: 5_000,
+        interval: 20,
+      });
     } finally {
       rep.cancel();
     }

@@ -7,6 +7,7 @@ import {
   type StudioEvent,
 } from "../../engine/common/studio/api.ts";
 import { ApiError, type ApiErrorBody } from "../../engine/common/http/api-error.ts";
+import { readNdjson } from "../../engine/common/http/ndjson.ts";
 import {
   routePath,
   studioRoutes,
@@ -145,6 +146,15 @@ export const api = {
   serverAudit: (target: string) => call("serverAudit", { params: { target } }),
   serverJobs: (target: string) => call("serverJobs", { params: { target } }),
 
+  // This workspace's scheduled jobs, run by this engine.
+  jobs: () => call("jobs", {}),
+  createJob: (body: Body<"createJob">) => call("createJob", { body }),
+  updateJob: (id: string, body: Body<"updateJob">) => call("updateJob", { params: { id }, body }),
+  removeJob: (id: string) => call("removeJob", { params: { id } }),
+  runJob: (id: string) => call("runJob", { params: { id } }),
+  jobRuns: (id: string, lines?: number) =>
+    call("jobRuns", { params: { id }, query: lines !== undefined ? { lines: String(lines) } : {} }),
+
   /** Starts a run and calls `onEvent` for each event of its stream, until the run ends. */
   async run(req: RunStart, onEvent: (ev: RunStreamEvent) => void, signal?: AbortSignal): Promise<void> {
     const res = await fetch(urlOf("run", { body: req }), init(studioRoutes.run.method, req, signal));
@@ -152,20 +162,7 @@ export const api = {
       const body = (await res.json().catch(() => undefined)) as ApiErrorBody | undefined;
       throw new ApiError(res.status, body?.error.code ?? "http_error", body?.error.message ?? `HTTP ${res.status}`);
     }
-    const reader = res.body.getReader();
-    const dec = new TextDecoder();
-    let buf = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buf += dec.decode(value, { stream: true });
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line.trim()) onEvent(JSON.parse(line) as RunStreamEvent);
-      }
-    }
+    for await (const ev of readNdjson<RunStreamEvent>(res.body)) onEvent(ev);
   },
 
   /** Listens to the workspace's live events; answers a function that stops listening. */

@@ -178,12 +178,12 @@ export async function startAtelierServer(opts: ServerOptions): Promise<RunningAt
       plugins: [counters, health, admin],
       mounts,
       onClose: async () => {
-        await scheduler.stop();
+        await scheduler.close();
         await fullsync?.close();
       },
     });
   } catch (e) {
-    await scheduler.stop();
+    await scheduler.close();
     await fullsync?.close();
     await engine.close();
     throw e;

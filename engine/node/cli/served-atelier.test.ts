@@ -1,10 +1,14 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { STUDIO_API } from "../../common/studio/api.ts";
 import { EngineLog } from "../log.ts";
+import { jobFiles } from "../scheduler/scheduler.ts";
 import { ServedAtelier } from "./served-atelier.ts";
+
+const DEMO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../examples/workspace/Demo");
 
 let tmp: string;
 let served: ServedAtelier | undefined;
@@ -30,20 +34,6 @@ async function studio(base: string, token: string, method: string, route: string
     status: res.status,
     body: (await res.json()) as Record<string, unknown> & { error?: { code: string; message: string } },
   };
-}
-
-/** Polls the Studio API (the same token signs in before and after) until the engine serves `dir`. */
-async function untilServing(base: string, token: string, dir: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const served = await studio(base, token, "GET", "/workspace").then(
-      (r) => r.body.dir,
-      () => undefined,
-    );
-    if (served === dir) return;
-    if (Date.now() > deadline) throw new Error(`the engine never served ${dir} (last answer ${String(served)})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function start(dir: string) {
@@ -75,7 +65,12 @@ describe("opening another workspace from the Studio", () => {
     const token = tokenOf(before.studioUrl!);
     expect(new URL(url).searchParams.has("token")).toBe(false);
     expect(JSON.stringify(opened.body)).not.toContain(token);
-    await untilServing(before.url, token, second);
+    // The same token signs in before and after the restart.
+    await vi.waitFor(
+      async () =>
+        expect((await studio(before.url, token, "GET", "/workspace")).body.dir, "the workspace served").toBe(second),
+      { timeout: 20_000, interval: 50 },
+    );
 
     const now = served!.current;
     expect(now).not.toBe(before);
@@ -116,5 +111,54 @@ describe("opening another workspace from the Studio", () => {
     expect(r.status).toBe(400);
     expect(r.body.error).toMatchObject({ code: "invalid_config" });
     expect(served!.current).toBe(app);
+  });
+});
+
+describe("scheduled jobs across a workspace switch", () => {
+  it("stops the old workspace's jobs and runs the new one's", async () => {
+    const first = path.join(tmp, "first");
+    const second = path.join(tmp, "second");
+    for (const ws of [first, second]) await cp(DEMO, path.join(ws, "Demo"), { recursive: true });
+    await start(first);
+    const before = served!.current;
+    const token = tokenOf(before.studioUrl!);
+    const created = await studio(before.url, token, "POST", "/jobs", {
+      id: "tick",
+      project: "Demo",
+      sequence: "Greet",
+      cron: "* * * * * *",
+    });
+    expect(created.status).toBe(200);
+    const runsIn = async (ws: string) =>
+      (await readFile(jobFiles(path.join(ws, ".atelier")).runsFile, "utf8").catch(() => "")).split("\n").filter(Boolean)
+        .length;
+    await vi.waitFor(async () => expect(await runsIn(first)).toBeGreaterThan(0), { timeout: 15_000 });
+
+    expect((await studio(before.url, token, "POST", "/workspace/open", { dir: second })).status).toBe(200);
+    // The same token signs in before and after the restart.
+    await vi.waitFor(
+      async () =>
+        expect((await studio(before.url, token, "GET", "/workspace")).body.dir, "the workspace served").toBe(second),
+      { timeout: 20_000, interval: 50 },
+    );
+    await vi.waitFor(() => expect(served!.current === before, "the new engine is current").toBe(false));
+    const now = served!.current;
+    // The old engine's scheduler is stopped: it runs nothing more, even when asked.
+    await expect(before.scheduler!.runNow("tick")).rejects.toMatchObject({ status: 503 });
+    const count = await runsIn(first);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await runsIn(first)).toBe(count);
+    // The new one runs the second workspace's jobs, in its own files.
+    expect(now.scheduler).toBeDefined();
+    expect(now.scheduler === before.scheduler, "a scheduler of its own").toBe(false);
+    expect((await studio(now.url, token, "GET", "/jobs")).body).toEqual([]);
+    await studio(now.url, token, "POST", "/jobs", {
+      id: "tock",
+      project: "Demo",
+      sequence: "Greet",
+      cron: "* * * * * *",
+    });
+    await vi.waitFor(async () => expect(await runsIn(second)).toBeGreaterThan(0), { timeout: 15_000 });
+    expect(await runsIn(first)).toBe(count);
   });
 });

@@ -99,7 +99,7 @@ export function jobsCommand(program: Command, deps: JobsCliDeps): Command {
     try {
       return await use(scheduler);
     } finally {
-      await scheduler.stop();
+      await scheduler.close();
       await engine?.close();
     }
   }

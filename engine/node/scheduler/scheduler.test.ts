@@ -34,7 +34,7 @@ afterAll(async () => {
 
 const schedulers: Scheduler[] = [];
 afterEach(async () => {
-  for (const s of schedulers.splice(0)) await s.stop();
+  for (const s of schedulers.splice(0)) await s.close();
 });
 
 type Run = (job: Job, signal: AbortSignal) => Promise<JobRunResult>;
@@ -255,7 +255,7 @@ describe("Scheduler: time zones", () => {
   });
 });
 
-describe("Scheduler: stop", () => {
+describe("Scheduler: close", () => {
   it("stops every timer and waits for the runs under way", async () => {
     const before = timeouts();
     const finish = deferred();
@@ -268,7 +268,7 @@ describe("Scheduler: stop", () => {
     await s.start();
     await vi.waitFor(() => expect(count("slow")).toBe(1), WAIT);
     expect(timeouts()).toBeGreaterThan(before);
-    const stopped = s.stop();
+    const stopped = s.close();
     let done = false;
     void stopped.then(() => (done = true));
     await new Promise((r) => setImmediate(r));
@@ -299,13 +299,13 @@ describe("Scheduler: stop", () => {
     await s.create({ id: "stuck", project: "P", sequence: "S", cron: "0 3 * * *" });
     const r = s.runNow("stuck");
     await vi.waitFor(() => expect(s.isRunning("stuck")).toBe(true), WAIT);
-    await s.stop();
+    await s.close();
     expect(aborted).toBe(true);
     expect(await r).toMatchObject({ ok: false, error: "stopped with the scheduler: aborted" });
     expect(timeouts()).toBeLessThanOrEqual(before);
   });
 
-  it("lets the process end once stop() returns", async () => {
+  it("lets the process end once close() returns", async () => {
     const dir = await tempDir();
     const script = `
       import { Scheduler, jobFiles } from ${JSON.stringify(path.join(root, "engine/node/scheduler/scheduler.ts"))};
@@ -314,7 +314,7 @@ describe("Scheduler: stop", () => {
       await s.create({ id: "c", project: "P", sequence: "S", cron: "0 0 1 1 *" });
       await s.start();
       await new Promise((resolve) => { const check = async () => (await s.runs("a")).length ? resolve() : setTimeout(check, 20); check(); });
-      await s.stop();
+      await s.close();
       console.log("stopped");
     `;
     const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: root });
@@ -336,7 +336,7 @@ describe("Scheduler: files", () => {
     await first.create({ id: "kept", project: "P", sequence: "S", cron: "0 9 * * 1-5", inputs: { a: "1" } });
     await first.create({ id: "other", project: "P", sequence: "T", cron: EVERY_SECOND, paused: true });
     const r = await first.runNow("kept");
-    await first.stop();
+    await first.close();
     const { run, count } = recorder();
     const second = await scheduler({ dir, run });
     const all = await second.list();
@@ -370,8 +370,8 @@ describe("Scheduler: files", () => {
     await cli.resume("from-cli");
     await unwatched.reload();
     expect((await unwatched.get("from-cli")).paused).toBe(false);
-    await server.stop();
-    await unwatched.stop();
+    await server.close();
+    await unwatched.close();
     // A closed watcher's handle goes in the loop's next close phase.
     await vi.waitFor(() => expect(watchers()).toBe(before), WAIT);
   });

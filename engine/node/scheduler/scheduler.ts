@@ -85,9 +85,9 @@ export interface SchedulerOptions {
   timeLimitMs?: number;
   /** Runs kept in the runs file (it holds at most twice this many; default 10,000). */
   keepRuns?: number;
-  /** How long `stop()` waits for runs under way before aborting them (default 30 s). */
+  /** How long `close()` waits for runs under way before aborting them (default 30 s). */
   stopTimeoutMs?: number;
-  /** How long `stop()` waits for aborted runs to end (default 5 s). */
+  /** How long `close()` waits for aborted runs to end (default 5 s). */
   abortGraceMs?: number;
   /**
    * Once started, watch the jobs file and reload it when another process (the CLI) changes it
@@ -317,9 +317,9 @@ async function settleWithin(promises: Promise<unknown>[], ms: number): Promise<b
  * workspace and for the server. The jobs file is the truth: every change reads it, changes it and
  * writes it (one change at a time), then the timers are set to match. A job never overlaps
  * itself (a tick while it runs is recorded as skipped), a failing job does not stop the others,
- * a run has a time limit, and `stop()` leaves no timer and no run behind.
+ * a run has a time limit, and `close()` leaves no timer and no run behind.
  *
- * Before `start()` (and after `stop()`) no timer is set: the CLI edits jobs and runs them at once
+ * Before `start()` (and after `close()`) no timer is set: the CLI edits jobs and runs them at once
  * with an unstarted scheduler.
  */
 export class Scheduler {
@@ -363,9 +363,10 @@ export class Scheduler {
 
   /**
    * Stops every timer and waits for the runs under way: up to `stopTimeoutMs`, then aborts them
-   * and waits up to `abortGraceMs` more. Afterwards nothing of the scheduler is left running.
+   * and waits up to `abortGraceMs` more. Afterwards nothing of the scheduler is left running, and
+   * it cannot start again (idempotent: every call answers the same promise).
    */
-  stop(): Promise<void> {
+  close(): Promise<void> {
     this.stopping ??= (async () => {
       this.state = "stopped";
       this.watcher?.close();

@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { STUDIO_HEADER } from "../../common/studio/api.ts";
+import { readCookie } from "../server/http-sessions.ts";
 
 /**
  * The local Studio's guard. Each start makes a random token; the URL the engine prints carries
@@ -40,12 +41,7 @@ export class StudioAuth {
   carried(req: IncomingMessage): string | undefined {
     const auth = req.headers.authorization;
     if (auth?.startsWith("Bearer ")) return auth.slice(7).trim();
-    const name = this.cookieName(req);
-    for (const part of (req.headers.cookie ?? "").split(";")) {
-      const eq = part.indexOf("=");
-      if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-    }
-    return undefined;
+    return readCookie(req.headers.cookie, this.cookieName(req));
   }
 
   /** Host names a request may address (a DNS-rebinding page names its own). */

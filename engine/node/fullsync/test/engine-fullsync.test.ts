@@ -6,7 +6,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { startAtelier } from "../../app.ts";
 import { EngineLog } from "../../log.ts";
 
@@ -49,15 +49,6 @@ const connector = (name: string, db: string, extra: Record<string, unknown> = {}
   ...extra,
 });
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe("FullSync in startAtelier", () => {
   it("keeps databases in <workspace>/.atelier/fullsync across restarts, and serves them at /fullsync", async () => {
     const dir = await workspace([connector("Db", "items", { anonymousReplication: "allow" })]);
@@ -98,11 +89,17 @@ describe("FullSync in startAtelier", () => {
     expect(app.fullsync?.databases()).toEqual(["items"]);
     await writeFile(path.join(dir, "P", "connectors", "More.yaml"), stringify(connector("More", "more")));
     await app.engine.workspace.reload("P");
-    await until(() => app.fullsync!.databases().includes("more"), "the new database");
+    await vi.waitFor(() => expect(app.fullsync!.databases(), "the new database").toContain("more"), {
+      timeout: 10_000,
+      interval: 20,
+    });
     expect(app.fullsync!.databases()).toEqual(["items", "more"]);
     await rm(path.join(dir, "P", "connectors", "Db.yaml"));
     await app.engine.workspace.reload("P");
-    await until(() => !app.fullsync!.databases().includes("items"), "the database to go");
+    await vi.waitFor(() => expect(app.fullsync!.databases(), "the database to go").not.toContain("items"), {
+      timeout: 10_000,
+      interval: 20,
+    });
     expect(app.engine.services.fullsync).toBeDefined();
     expect(() => app.engine.services.fullsync!.data("items")).toThrow(/not declared/);
   });
@@ -126,7 +123,10 @@ describe("FullSync in startAtelier", () => {
     const keys = async () => ((await data.query("d/v")) as { rows: { key: unknown }[] }).rows.map((r) => r.key);
     expect(await keys()).toEqual(["A"]);
     await app.studio!.service.update("P", "view1", { set: { map: "function (doc) { emit(doc.b); }" } });
-    await until(async () => JSON.stringify(await keys()) === '["B"]', "the edited view");
+    await vi.waitFor(async () => expect(await keys(), "the edited view").toEqual(["B"]), {
+      timeout: 10_000,
+      interval: 20,
+    });
   });
 
   it("is off when atelier.config.yaml says so, and the rest of the engine serves without it", async () => {
@@ -175,7 +175,7 @@ describe("FullSync in startAtelier", () => {
     const password = `pw-${Date.now()}-secret`;
     const peer = spawn(
       process.execPath,
-      ["--import", "tsx", path.join(repoRoot, "embedded-db/couch-server.ts"), "--port", "0", "--user", "admin"],
+      ["--import", "tsx", path.join(repoRoot, "embedded-db/test/couch-server.ts"), "--port", "0", "--user", "admin"],
       // Its stdin stays open: the peer stops when it ends (when this process goes away).
       { cwd: repoRoot, env: { ...process.env, COUCH_PASSWORD: password }, stdio: ["pipe", "pipe", "inherit"] },
     );

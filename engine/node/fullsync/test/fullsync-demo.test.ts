@@ -11,7 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import PouchDBModule from "pouchdb";
 import memoryAdapter from "pouchdb-adapter-memory";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startAtelier, type RunningAtelier } from "../../app.ts";
 import { EngineLog } from "../../log.ts";
 
@@ -94,15 +94,6 @@ async function startBackend() {
         server.close(() => r());
       }),
   };
-}
-
-async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 let backend: Awaited<ReturnType<typeof startBackend>>;
@@ -267,7 +258,14 @@ describe("FullSyncDemo, end to end", () => {
     await aliceDevice.put({ _id: "order-9", type: "order", id: 9, item: "Ink", qty: 1 });
     const pushed = await PouchDB.replicate(aliceDevice, remote(alice), {});
     expect(pushed.doc_write_failures).toBe(0);
-    await until(() => backend.puts.some((p) => p.id === "1") && backend.puts.some((p) => p.id === "9"), "the PUTs");
+    await vi.waitFor(
+      () =>
+        expect(
+          backend.puts.map((p) => p.id),
+          "the PUTs",
+        ).toEqual(expect.arrayContaining(["1", "9"])),
+      { timeout: 15_000, interval: 20 },
+    );
     expect(backend.puts.find((p) => p.id === "1")?.body).toMatchObject({
       _id: "order-1",
       type: "order",
@@ -400,7 +398,13 @@ describe("FullSyncDemo, end to end", () => {
     // listener sends bob as the user), the failure is reported, and nothing of alice's changes.
     await bobDevice.put({ _id: "order-evil", type: "order", id: 1, item: "Pen", qty: 0 });
     await PouchDB.replicate(bobDevice, remote(bob), {});
-    await until(() => (app.fullsync!.listeners.status()[0]?.failed ?? 0) >= 1, "the failure to be reported");
+    await vi.waitFor(
+      () =>
+        expect(app.fullsync!.listeners.status()[0]?.failed ?? 0, "the failure to be reported").toBeGreaterThanOrEqual(
+          1,
+        ),
+      { timeout: 15_000, interval: 20 },
+    );
     expect(backend.refused.some((r) => r.id === "1" && r.body.user === "bob")).toBe(true);
     const status = app.fullsync!.listeners.status()[0];
     expect(status?.failures.at(-1)).toMatchObject({ ids: ["order-evil"], user: "bob", code: "http_status" });
@@ -421,9 +425,12 @@ describe("FullSyncDemo, end to end", () => {
     await bobDevice.put({ _id: "order-dots", type: "order", id: "..", item: "Pen", qty: 1 });
     await bobDevice.put({ _id: "order-dot", type: "order", id: ".", item: "Pen", qty: 1 });
     await PouchDB.replicate(bobDevice, remote(bob), {});
-    await until(
-      () => (app.fullsync!.listeners.status()[0]?.failed ?? 0) >= failedBefore + 1,
-      "the refusal to be reported",
+    await vi.waitFor(
+      () =>
+        expect(app.fullsync!.listeners.status()[0]?.failed ?? 0, "the refusal to be reported").toBeGreaterThan(
+          failedBefore,
+        ),
+      { timeout: 15_000, interval: 20 },
     );
     const failure = app.fullsync!.listeners.status()[0]?.failures.at(-1);
     expect(failure).toMatchObject({ user: "bob", code: "invalid_path_variable" });

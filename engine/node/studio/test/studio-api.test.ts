@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   objectRevision,
   type ChangeResult,
@@ -13,6 +13,7 @@ import {
   type StudioEvent,
   type WorkspaceInfo,
 } from "../../../common/studio/api.ts";
+import { readNdjson } from "../../../common/http/ndjson.ts";
 import { startAtelier, type RunningAtelier } from "../../app.ts";
 import { EngineLog } from "../../log.ts";
 import { convertigoFixtures } from "../../testing/fixtures.ts";
@@ -80,16 +81,6 @@ function byName(t: Map<string, FlatNode>, name: string): FlatNode {
   const n = [...t.values()].find((x) => x.name === name);
   if (!n) throw new Error(`no ${name}`);
   return n;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** Builds a project with an HTTP connector, a transaction, and a sequence calling it. */
@@ -173,20 +164,9 @@ async function runStream(body: unknown, onEvent?: (ev: RunStreamEvent) => void):
   });
   expect(res.status).toBe(200);
   const events: RunStreamEvent[] = [];
-  const reader = res.body!.getReader();
-  const dec = new TextDecoder();
-  let buf = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buf += dec.decode(value, { stream: true });
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      const ev = JSON.parse(buf.slice(0, nl)) as RunStreamEvent;
-      buf = buf.slice(nl + 1);
-      events.push(ev);
-      onEvent?.(ev);
-    }
+  for await (const ev of readNdjson<RunStreamEvent>(res.body!)) {
+    events.push(ev);
+    onEvent?.(ev);
   }
   return events;
 }
@@ -396,7 +376,14 @@ describe("Studio API: editing", () => {
     const file = path.join(dir, "W/sequences/S.yaml");
     const text = await readFile(file, "utf8");
     await writeFile(file, text.replace("comment: studio", "comment: from an editor"));
-    await until("a reload event", () => events.find((e) => e.kind === "delta" && e.delta.reload));
+    await vi.waitFor(
+      () =>
+        expect(
+          events.some((e) => e.kind === "delta" && e.delta.reload),
+          "a reload event",
+        ).toBe(true),
+      { timeout: 5000, interval: 25 },
+    );
     off();
     const t2 = await tree("W");
     expect(byName(t2, "S").props.comment).toBe("from an editor");
@@ -412,15 +399,17 @@ describe("Studio API: editing", () => {
     await mkdir(path.join(dir, "Outside", "sequences"), { recursive: true });
     await writeFile(path.join(dir, "Outside", "sequences", "S.yaml"), "type: Sequence\nname: S\nid: s1\n");
     await writeFile(path.join(dir, "Outside", "project.yaml"), "atelier: 1\ntype: Project\nname: Outside\nid: o1\n");
-    await until("the new project", async () =>
-      (await ok<WorkspaceInfo>("GET", "/api/studio/workspace")).projects.some((p) => p.name === "Outside"),
-    );
+    const projects = async () => (await ok<WorkspaceInfo>("GET", "/api/studio/workspace")).projects.map((p) => p.name);
+    await vi.waitFor(async () => expect(await projects(), "the new project").toContain("Outside"), {
+      timeout: 5000,
+      interval: 25,
+    });
     expect(byName(await tree("Outside"), "S").type).toBe("Sequence");
     await rm(path.join(dir, "Outside"), { recursive: true });
-    await until(
-      "the project gone",
-      async () => !(await ok<WorkspaceInfo>("GET", "/api/studio/workspace")).projects.some((p) => p.name === "Outside"),
-    );
+    await vi.waitFor(async () => expect(await projects(), "the project gone").not.toContain("Outside"), {
+      timeout: 5000,
+      interval: 25,
+    });
     expect(events.some((e) => e.kind === "delta" && e.delta.project === "Outside" && e.delta.deleted)).toBe(true);
     off();
   });
@@ -432,11 +421,15 @@ describe("Studio API: editing", () => {
     const dec = new TextDecoder();
     let text = "";
     await ok("POST", "/api/studio/projects", { name: "E" });
-    await until("a delta event", async () => {
-      const { value } = await reader.read();
-      text += dec.decode(value);
-      return text.includes('"kind":"delta"') && text.includes('"project":"E"');
-    });
+    await vi.waitFor(
+      async () => {
+        const { value } = await reader.read();
+        text += dec.decode(value);
+        expect(text, "a delta event").toContain('"kind":"delta"');
+        expect(text, "a delta event").toContain('"project":"E"');
+      },
+      { timeout: 5000, interval: 25 },
+    );
     await reader.cancel();
   });
 
