@@ -4,6 +4,7 @@
 //   dist/start.mjs          `npm start` (bin/start.js runs it)
 //   dist/electron-main.mjs  the desktop app's main process (electron/entry.js runs it)
 //   dist/sandbox-worker.mjs the JavaScript sandbox's worker (loaded beside the bundle)
+//   dist/stage-worker.mjs   a deploy's staging worker (idem)
 //   dist/build-info.json    when, from which sources (bin/ scripts compare it to the sources)
 // Dependencies stay in node_modules (not bundled): only the project's own code is compiled.
 import { build } from "esbuild";
@@ -24,6 +25,8 @@ await build({
     atelier: path.join(root, "build/entries/atelier.ts"),
     start: path.join(root, "build/entries/start.ts"),
     "electron-main": path.join(root, "electron/main.ts"),
+    // The deploy's staging worker (engine/node/admin/stage.ts starts it beside the bundle).
+    "stage-worker": path.join(root, "engine/node/admin/stage-worker.ts"),
   },
   outdir: dist,
   outExtension: { ".js": ".mjs" },

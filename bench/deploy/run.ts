@@ -11,6 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { AdminStore } from "../../engine/node/admin/admin-store.ts";
 import { deployProject } from "../../engine/node/deploy/deploy.ts";
+import { AdminClient } from "../../engine/node/deploy/admin-client.ts";
 import { buildCar } from "../../engine/node/deploy/car.ts";
 import { canPin, killAllOnExit, pinSelf, startService } from "../engine-throughput/procs.ts";
 import { ensureTools } from "../engine-throughput/tools.ts";
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
     );
 
     // 2. Throughput, steady and while redeploying, alternating (rounds share the machine's drift).
+    const client = new AdminClient(target);
     const url = `${server.url}projects/Demo/.json?__sequence=Greet&name=Load`;
     await autocannon({ url, connections: CONNECTIONS, duration: 2 });
     const steady: number[] = [];
@@ -115,9 +117,11 @@ async function main(): Promise<void> {
       p99Steady.push(a.latency.p99);
       failed += a.non2xx + a.errors + a.timeouts;
       let stop = false;
+      // The archive is built beforehand: what runs here during the window is the upload and the
+      // polling, so the load generator's core measures the server, not the deploy client's zipping.
       const loop = (async () => {
         while (!stop) {
-          await deployProject({ projectDir: dir, target, stateDir, atelierVersion: "bench", force: true });
+          await client.deploy("Demo", build.bytes, { force: true });
           redeploys++;
         }
       })();
@@ -135,6 +139,7 @@ async function main(): Promise<void> {
     console.log(`Steady: ${median(steady).toFixed(0)} req/s (p99 ${median(p99Steady)} ms)`);
     console.log(`During ${redeploys} redeploys: ${median(during).toFixed(0)} req/s (p99 ${median(p99During)} ms)`);
     console.log(`during/steady = ${ratio.toFixed(2)} (target ≥ 0.80); failed requests: ${failed} (target 0)`);
+    await client.close();
     await writeFile(
       path.join(work, "result.json"),
       JSON.stringify(

@@ -235,14 +235,15 @@ function toPlain(node: ObjNode, fileChildren: (n: ObjNode) => boolean): Record<s
   return out;
 }
 
-/**
- * Writes one object as a project file's text. `inOwnFile` tells which direct children live in
- * files of their own (left out here).
- */
-export function serializeObjectFile(
-  node: ObjNode,
-  opts: { inOwnFile?: (child: ObjNode) => boolean; header?: Record<string, unknown> } = {},
-): string {
+export interface FileOptions {
+  /** Which direct children live in files of their own (left out here). */
+  inOwnFile?: (child: ObjNode) => boolean;
+  /** Keys written first (project.yaml's format version). */
+  header?: Record<string, unknown>;
+}
+
+/** What a file holds, as plain data: header, versions of the types written, the object. */
+function fileContent(node: ObjNode, opts: FileOptions): Record<string, unknown> {
   const inOwnFile = opts.inOwnFile ?? (() => false);
   const plain = toPlain(node, inOwnFile);
   // The versions of the types written here, so a reader knows what it reads (see versions.ts).
@@ -259,13 +260,26 @@ export function serializeObjectFile(
     collect(c);
   }
   const versions = versionsOf(written);
-  const withHeader = {
+  return {
     ...(opts.header ?? {}),
     ...(Object.keys(versions).length ? { versions } : {}),
     ...plain,
   };
-  const doc = new Document(withHeader);
+}
+
+/** Writes one object as a project file's text. */
+export function serializeObjectFile(node: ObjNode, opts: FileOptions = {}): string {
+  const doc = new Document(fileContent(node, opts));
   return doc.toString({ lineWidth: 0, blockQuote: "literal", indentSeq: true });
+}
+
+/**
+ * A cheap fingerprint of what `serializeObjectFile` would write (the same content as JSON, no
+ * YAML): equal fingerprints mean equal files. Taken when a file is read, compared when saving, so
+ * an untouched file is neither serialized nor rewritten (hand-formatted text is kept).
+ */
+export function objectFingerprint(node: ObjNode, opts: FileOptions = {}): string {
+  return JSON.stringify(fileContent(node, opts));
 }
 
 /** Does this object live in a file of its own (connectors/NAME.yaml, sequences/NAME.yaml)? */

@@ -191,3 +191,25 @@ describe("deploying a project", () => {
     });
   });
 });
+
+describe("staging", () => {
+  it("extracts and reads the project in a worker thread, and refuses the same way", async () => {
+    const { stage } = await import("./stage.ts");
+    const dir = path.join(await temp(), "Demo");
+    const r = await stage({
+      bytes: await demoCar(),
+      dir,
+      limits: (await import("../deploy/car.ts")).DEFAULT_CAR_LIMITS,
+    });
+    expect(r.ran).toBe("worker");
+    expect(r.problems).toEqual([]);
+    expect(r.loaded.root.children.map((c) => c.name)).toContain("Greet");
+    const e = await stage({
+      bytes: Buffer.from("no zip"),
+      dir: path.join(await temp(), "X"),
+      limits: (await import("../deploy/car.ts")).DEFAULT_CAR_LIMITS,
+    }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DeployError);
+    expect((e as DeployError).status).toBe(400);
+  });
+});

@@ -15,12 +15,13 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { walk, type ObjNode } from "../../common/model/node.ts";
 import { isPlainObject } from "../../common/model/props.ts";
 import { NAME_PATTERN } from "../../common/types/shared-props.ts";
 import type { Engine } from "../engine.ts";
 import { loadProject, type LoadedProject } from "../project/project-files.ts";
-import { CarError, DEFAULT_CAR_LIMITS, extractCar, inspectCar, type CarLimits } from "../deploy/car.ts";
+import { CarError, DEFAULT_CAR_LIMITS, inspectCar, type CarLimits } from "../deploy/car.ts";
+import { DeployError } from "./deployment-error.ts";
+import { problemsOf, stage } from "./stage.ts";
 import { JsonFile } from "./json-file.ts";
 
 /** Versions kept per project (the serving one included). */
@@ -54,17 +55,7 @@ export interface ProjectDeployState {
   rolledBack?: { to: number; by: string; at: string };
 }
 
-/** A refused deploy or rollback, with the HTTP status to answer. */
-export class DeployError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
-}
+export { DeployError } from "./deployment-error.ts";
 
 export interface DeployRequest {
   bytes: Buffer;
@@ -208,7 +199,7 @@ export class Deployments {
       await mkdir(staging);
       try {
         onPhase("staging");
-        let stagedDir: string;
+        let stagedDir = "";
         if (req.prepare) {
           const prepared = await req.prepare(req.bytes, staging);
           if (!req.by.projects.includes("*") && !req.by.projects.includes(prepared.project)) {
@@ -223,16 +214,21 @@ export class Deployments {
           }
           project = prepared.project;
           stagedDir = prepared.dir;
-        } else {
-          stagedDir = path.join(staging, project);
-          await extractCar(req.bytes, stagedDir, this.limits).catch((e: unknown) => {
-            if (e instanceof CarError) throw new DeployError(400, e.code, e.message);
-            throw e;
-          });
         }
-        onPhase("validating");
-        const loaded = await loadProject(stagedDir);
-        const problems = problemsOf(loaded);
+        let loaded: LoadedProject;
+        let problems: string[];
+        if (req.prepare) {
+          onPhase("validating");
+          loaded = await loadProject(stagedDir);
+          problems = problemsOf(loaded);
+        } else {
+          // Extracting and reading the project are the heavy part: a low-priority worker does them.
+          stagedDir = path.join(staging, project);
+          onPhase("validating");
+          ({ loaded, problems } = await stage({ bytes: req.bytes, dir: stagedDir, limits: this.limits }, (m) =>
+            this.engine.log.warn(m),
+          ));
+        }
         if (problems.length) {
           throw new DeployError(
             422,
@@ -260,8 +256,9 @@ export class Deployments {
         const finalDir = this.versionDir(project, version);
         await mkdir(path.dirname(finalDir), { recursive: true });
         await rename(stagedDir, finalDir);
-        // The tree loaded from staging knows its old folder: load it again from its place.
-        const placed = await loadProject(finalDir);
+        // The tree checked in staging is the one served: only its folder changed (file paths in it
+        // are relative), so it is not read and parsed a second time.
+        const placed: LoadedProject = { ...loaded, dir: finalDir };
         const info: VersionInfo = {
           version,
           digest: sha256(req.bytes),
@@ -343,21 +340,4 @@ export class Deployments {
 
 function sha256(bytes: Buffer): string {
   return createHash("sha256").update(bytes).digest("hex");
-}
-
-/** What keeps a project from being deployed: file errors (newer type versions...) and invalid objects. */
-function problemsOf(p: LoadedProject): string[] {
-  const out: string[] = [];
-  for (const e of p.errors)
-    out.push(`${e.location?.file ?? ""}${e.location?.line ? `:${e.location.line}` : ""}: ${e.message}`);
-  walk(p.root, (n: ObjNode) => {
-    for (const i of n.issues ?? []) {
-      // Foreign objects (imported, not runnable) are refused at run time by name, not at deploy.
-      if (n.type === "Foreign") continue;
-      out.push(
-        `${n.location?.file ?? n.name}${n.location?.line ? `:${n.location.line}` : ""}: ${n.type} "${n.name}": ${i.message}`,
-      );
-    }
-  });
-  return out;
 }

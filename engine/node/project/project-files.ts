@@ -3,23 +3,26 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:f
 import path from "node:path";
 import {
   FORMAT_VERSION,
+  objectFingerprint,
   ownFileFolder,
   parseObjectFile,
   serializeObjectFile,
+  type FileOptions,
 } from "../../common/format/project-format.ts";
 import type { Issue, ObjNode } from "../../common/model/node.ts";
 import { annotateIssues } from "../../common/model/registry.ts";
 import { NAME_PATTERN } from "../../common/types/shared-props.ts";
 
 /** What Atelier knows of one file of a project folder, as last read or written. */
-interface FileState {
+export interface FileState {
   /** The text on disk. */
   text: string;
   /**
-   * The text Atelier would write for what it read; undefined when the file could not be read
-   * (such a file is never rewritten: the user's text is kept until they fix or delete it).
+   * The fingerprint of what Atelier would write for the object(s) as read or last written
+   * (`objectFingerprint`); undefined when the file could not be read (such a file is never
+   * rewritten: the user's text is kept until they fix or delete it).
    */
-  canonical: string | undefined;
+  fingerprint: string | undefined;
   /** The id of the object the file holds. */
   nodeId: string;
 }
@@ -115,7 +118,11 @@ export async function loadProject(dir: string): Promise<LoadedProject> {
       });
       root.name = name;
     }
-    files.set("project.yaml", { text: projectText, canonical: serializeProjectFile(root), nodeId: root.id });
+    files.set("project.yaml", {
+      text: projectText,
+      fingerprint: objectFingerprint(root, projectFileOptions),
+      nodeId: root.id,
+    });
   } else {
     errors.push(...parsed.errors);
     root = {
@@ -127,7 +134,7 @@ export async function loadProject(dir: string): Promise<LoadedProject> {
       issues: parsed.errors,
       location: { file: rel(name, "project.yaml") },
     };
-    files.set("project.yaml", { text: projectText, canonical: undefined, nodeId: root.id });
+    files.set("project.yaml", { text: projectText, fingerprint: undefined, nodeId: root.id });
   }
 
   for (const folder of ["connectors", "sequences"] as const) {
@@ -169,7 +176,7 @@ export async function loadProject(dir: string): Promise<LoadedProject> {
           node.name = baseName;
         }
         root.children.push(node);
-        files.set(relPath, { text, canonical: serializeObjectFile(node), nodeId: node.id });
+        files.set(relPath, { text, fingerprint: objectFingerprint(node), nodeId: node.id });
       } else {
         errors.push(...p.errors);
         const placeholder: ObjNode = {
@@ -182,7 +189,7 @@ export async function loadProject(dir: string): Promise<LoadedProject> {
           location: { file },
         };
         root.children.push(placeholder);
-        files.set(relPath, { text, canonical: undefined, nodeId: placeholder.id });
+        files.set(relPath, { text, fingerprint: undefined, nodeId: placeholder.id });
       }
     }
   }
@@ -201,12 +208,11 @@ export async function loadProject(dir: string): Promise<LoadedProject> {
   return { dir: abs, name, root, files, errors, invalidCount };
 }
 
-function serializeProjectFile(root: ObjNode): string {
-  return serializeObjectFile(root, {
-    inOwnFile: (c) => ownFileFolder(c) !== undefined || c.id.startsWith("unreadable-"),
-    header: { atelier: FORMAT_VERSION },
-  });
-}
+/** project.yaml: the project and its children that have no file of their own, the format version first. */
+const projectFileOptions: FileOptions = {
+  inOwnFile: (c) => ownFileFolder(c) !== undefined || c.id.startsWith("unreadable-"),
+  header: { atelier: FORMAT_VERSION },
+};
 
 export interface SaveResult {
   written: string[];
@@ -220,12 +226,13 @@ export interface SaveResult {
  */
 export async function saveProject(project: LoadedProject): Promise<SaveResult> {
   const root = project.root;
-  const desired = new Map<string, { text: string | undefined; nodeId: string }>();
+  // What each file should hold; `node` undefined: an unreadable file, kept as the user wrote it.
+  const desired = new Map<string, { node: ObjNode | undefined; opts: FileOptions; nodeId: string }>();
   const problems: string[] = [];
-  if (project.files.get("project.yaml")?.canonical === undefined && root.id.startsWith("unreadable-")) {
-    desired.set("project.yaml", { text: undefined, nodeId: root.id });
+  if (project.files.get("project.yaml")?.fingerprint === undefined && root.id.startsWith("unreadable-")) {
+    desired.set("project.yaml", { node: undefined, opts: projectFileOptions, nodeId: root.id });
   } else {
-    desired.set("project.yaml", { text: serializeProjectFile(root), nodeId: root.id });
+    desired.set("project.yaml", { node: root, opts: projectFileOptions, nodeId: root.id });
   }
   for (const child of root.children) {
     const folder = ownFileFolder(child) ?? (child.type === "UnreadableConnector" ? "connectors" : undefined);
@@ -243,18 +250,22 @@ export async function saveProject(project: LoadedProject): Promise<SaveResult> {
     }
     const state = project.files.get(relPath);
     const unreadable = child.id.startsWith("unreadable-") && state?.nodeId === child.id;
-    desired.set(relPath, { text: unreadable ? undefined : serializeObjectFile(child), nodeId: child.id });
+    desired.set(relPath, { node: unreadable ? undefined : child, opts: {}, nodeId: child.id });
   }
   if (problems.length) throw new Error(`Project ${project.name} not saved: ${problems.join("; ")}`);
 
   const result: SaveResult = { written: [], deleted: [] };
   for (const [relPath, want] of desired) {
     const state = project.files.get(relPath);
-    if (want.text === undefined) continue; // unreadable file kept as the user wrote it
-    if (state && state.canonical === want.text) continue; // unchanged: keep the bytes on disk
-    await writeFileAtomic(path.join(project.dir, relPath), want.text);
-    project.files.set(relPath, { text: want.text, canonical: want.text, nodeId: want.nodeId });
-    result.written.push(relPath);
+    if (want.node === undefined) continue; // unreadable file kept as the user wrote it
+    const fingerprint = objectFingerprint(want.node, want.opts);
+    if (state && state.nodeId === want.nodeId && state.fingerprint === fingerprint) continue; // unchanged: keep the bytes
+    const text = serializeObjectFile(want.node, want.opts);
+    if (!state || state.text !== text) {
+      await writeFileAtomic(path.join(project.dir, relPath), text);
+      result.written.push(relPath);
+    }
+    project.files.set(relPath, { text, fingerprint, nodeId: want.nodeId });
   }
   for (const relPath of [...project.files.keys()]) {
     if (desired.has(relPath)) continue;

@@ -20,7 +20,7 @@ import {
 import { ApiError as StudioError } from "../../common/http/api-error.ts";
 import type { Engine } from "../engine.ts";
 import { importConvertigo, type ImportSummary } from "../importer/import.ts";
-import { ownFileFolder, serializeObjectFile } from "../../common/format/project-format.ts";
+import { objectFingerprint, ownFileFolder, serializeObjectFile } from "../../common/format/project-format.ts";
 import { createProject, saveProject, writeFileAtomic, type LoadedProject } from "../project/project-files.ts";
 import { History, inverseOps, type HistoryEntry, type TreeOp } from "./history.ts";
 
@@ -616,11 +616,12 @@ export class StudioService {
     if (!folder || top.id.startsWith("unreadable-")) return false;
     const rel = `${folder}/${top.name}.yaml`;
     const state = p.files.get(rel);
-    if (!state || state.nodeId !== top.id || state.canonical === undefined) return false;
-    const text = serializeObjectFile(top);
-    if (text !== state.canonical) {
-      await writeFileAtomic(path.join(p.dir, rel), text);
-      p.files.set(rel, { text, canonical: text, nodeId: top.id });
+    if (!state || state.nodeId !== top.id || state.fingerprint === undefined) return false;
+    const fingerprint = objectFingerprint(top);
+    if (fingerprint !== state.fingerprint) {
+      const text = serializeObjectFile(top);
+      if (text !== state.text) await writeFileAtomic(path.join(p.dir, rel), text);
+      p.files.set(rel, { text, fingerprint, nodeId: top.id });
     }
     // Issues of the file's objects (the root's own only change with names and structure).
     const before = p.invalidCount;
