@@ -93,6 +93,7 @@ export interface SettingValue {
   secret: boolean;
 }
 
+/** A scheduled job, as the scheduler answers it (server and local engine alike). */
 export interface JobInfo {
   id: string;
   project: string;
@@ -101,19 +102,31 @@ export interface JobInfo {
   timezone: string;
   inputs: Record<string, string>;
   paused: boolean;
+  /** ISO, UTC. */
+  createdAt: string;
+  /** The next time the schedule fires, ISO with the job's time zone offset; absent when paused. */
   nextRun?: string;
   running: boolean;
+  /** When the run under way started (ISO, UTC). */
+  runningSince?: string;
+  /** The last run (skipped ticks left out). */
   lastRun?: JobRun;
 }
 
+/** One run of a scheduled job (one line of the runs file). */
 export interface JobRun {
+  /** The job's id. */
   job: string;
+  /** When the run started (or the tick was skipped), ISO in UTC. */
   at: string;
   durationMs: number;
   ok: boolean;
+  /** Why the run failed. */
   error?: string;
-  /** Why it did not run (overlap: the previous run was still going). */
+  /** Set when the tick did not run: why (the previous run was still under way). */
   skipped?: string;
+  /** Set when the run was asked for (run now) rather than scheduled. */
+  manual?: true;
 }
 
 export interface LogLine {

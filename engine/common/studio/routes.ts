@@ -339,15 +339,8 @@ export type StudioRouteName = keyof StudioRoutes;
 export type { PathParams, RouteAnswer, RouteDef, RouteRequest } from "../http/routes.ts";
 export { routePath } from "../http/routes.ts";
 
-/** A run of one of this workspace's jobs: a server's, plus whether it was asked for (Run now). */
-export type LocalJobRun = JobRun & { manual?: true };
+/** A run of one of this workspace's jobs (the same shape as a server's). */
+export type LocalJobRun = JobRun;
 
 /** One of this workspace's scheduled jobs (`<workspace>/.atelier/jobs.json`), as the local engine runs it. */
-export type LocalJob = Omit<JobInfo, "lastRun"> & {
-  /** ISO, UTC. */
-  createdAt: string;
-  /** When the run under way started (ISO, UTC). */
-  runningSince?: string;
-  /** The last run (skipped ticks left out). */
-  lastRun?: LocalJobRun;
-};
+export type LocalJob = JobInfo;

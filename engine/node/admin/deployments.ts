@@ -15,6 +15,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import type { DeployedProject, DeployedVersion } from "../../common/admin/routes.ts";
 import { isPlainObject } from "../../common/model/props.ts";
 import { NAME_PATTERN } from "../../common/types/shared-props.ts";
 import type { Engine } from "../engine.ts";
@@ -27,33 +28,11 @@ import { JsonFile } from "./json-file.ts";
 /** Versions kept per project (the serving one included). */
 export const KEEP_VERSIONS = 5;
 
-export interface VersionInfo {
-  version: number;
-  /** sha256 of the archive. */
-  digest: string;
-  deployedBy: string;
-  /** "password" or a PSC token id. */
-  via: string;
-  from: string;
-  at: string;
-  /** The version it replaced (none for the first). */
-  replaced?: number;
-  /** The Atelier that built the archive, from its manifest. */
-  builtWith?: string;
-  /** The project's own version property. */
-  projectVersion?: string;
-  files: number;
-  bytes: number;
-}
+/** One version of a project on this server (the admin API answers it as is). */
+export type VersionInfo = DeployedVersion;
 
-export interface ProjectDeployState {
-  project: string;
-  current: number;
-  /** Newest last; only versions still on disk. */
-  versions: VersionInfo[];
-  /** The last rollback, if any. */
-  rolledBack?: { to: number; by: string; at: string };
-}
+/** A deployed project's state: which version serves, the history, the last rollback. */
+export type ProjectDeployState = Omit<DeployedProject, "requests" | "url">;
 
 export { DeployError } from "./deployment-error.ts";
 

@@ -18,7 +18,7 @@ import { ApiError } from "../../common/http/api-error.ts";
 import { AdminStore, ROLES, type Role } from "../admin/admin-store.ts";
 import type { ServerTarget } from "../deploy/admin-client.ts";
 import { parseDuration, PscError } from "../deploy/psc.ts";
-import { readPscText, TargetStore, userConfigDir } from "../deploy/targets.ts";
+import { readPscText, TargetStore, userConfigDir, type TargetSummary } from "../deploy/targets.ts";
 import { EngineLog } from "../log.ts";
 
 export interface ServerCliDeps {
@@ -57,6 +57,11 @@ async function targetFrom(psc: string, env: NodeJS.ProcessEnv): Promise<{ target
   const t = read[0]!;
   const credentials = t.kind === "psc" ? { psc: t.secret } : { user: t.user, password: t.secret };
   return { target: { url: t.url, ...(t.pin ? { pin: t.pin } : {}), credentials }, label: `${t.url} (${t.id})` };
+}
+
+/** A target in one line: id, server, user, scope, expiry, and "legacy" for Convertigo PSCs. */
+function describeTarget(s: TargetSummary): string {
+  return `${s.id}: ${s.url} as ${s.user}, projects ${s.projects.join(", ")}${s.expires ? `, expires ${s.expires}` : ""}${s.note ? ` (${s.note})` : ""}`;
 }
 
 function describeFailure(e: unknown): never {
@@ -292,9 +297,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
       if (!/^(atlpsc1_|x[0-9a-fA-F]{32})/.test(t.trim())) t = await readFile(text, "utf8").catch(() => text);
       try {
         for (const s of await new TargetStore(userConfigDir(env)).import(t)) {
-          out(
-            `${s.id}: ${s.url} as ${s.user}, projects ${s.projects.join(", ")}${s.expires ? `, expires ${s.expires}` : ""}${s.note ? ` (${s.note})` : ""}`,
-          );
+          out(describeTarget(s));
         }
       } catch (e) {
         describeFailure(e);
@@ -302,9 +305,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
     });
   targets.command("list").action(async () => {
     for (const s of await new TargetStore(userConfigDir(env)).list()) {
-      out(
-        `${s.id}: ${s.url} as ${s.user}, projects ${s.projects.join(", ")}${s.expires ? `, expires ${s.expires}` : ""}${s.note ? ` (${s.note})` : ""}`,
-      );
+      out(describeTarget(s));
     }
   });
   targets

@@ -2,21 +2,9 @@ import { appendFile, chmod, mkdir, open, readFile } from "node:fs/promises";
 import path from "node:path";
 import { writeFileAtomic } from "../project/project-files.ts";
 
-/** One run of a scheduled job (one line of the runs file). */
-export interface JobRun {
-  /** The job's id. */
-  job: string;
-  /** When the run started (or the tick was skipped), ISO in UTC. */
-  at: string;
-  durationMs: number;
-  ok: boolean;
-  /** Why the run failed. */
-  error?: string;
-  /** Set when the tick did not run: why (the previous run was still under way). */
-  skipped?: string;
-  /** Set when the run was asked for (run now) rather than scheduled. */
-  manual?: true;
-}
+import type { JobRun } from "../../common/admin/routes.ts";
+
+export type { JobRun };
 
 const BLOCK = 64 * 1024;
 const JOB_PREFIX = /^\{"job":"([A-Za-z0-9_.-]*)"/;
