@@ -11,7 +11,7 @@ import { answer, type RouteDef } from "../http/routes.ts";
 export const ADMIN_API = "/admin/api";
 
 /**
- * Who may call a route: `public` (health, version), `login` (throttled credentials check), or a
+ * Who may call a route: `public` (nothing needs it today), `login` (throttled credentials check), or a
  * role: `view` (read), `deploy` (deploy and roll back), `configure` (settings, jobs). Routes with a
  * `:project` parameter also check the credential's project scope.
  */
@@ -146,7 +146,7 @@ const JobInputs = Type.Record(Type.String({ maxLength: 200 }), Type.String({ max
 export const MAX_CAR_BYTES = 64 * 1024 * 1024;
 
 export const adminRoutes = {
-  server: { method: "GET", path: "/server", guard: "public", answer: answer<ServerInfo>() },
+  server: { method: "GET", path: "/server", guard: "view", answer: answer<ServerInfo>() },
   login: {
     method: "POST",
     path: "/login",

@@ -112,7 +112,7 @@ export class AdminClient {
   private async headers(k: AdminRouteName): Promise<Record<string, string>> {
     const c = this.target.credentials;
     if ("psc" in c) return { authorization: `Bearer ${c.psc}` };
-    if (k === "login" || k === "server") return {};
+    if (k === "login") return {};
     if (!this.cookie) await this.login(c.user, c.password);
     return { cookie: this.cookie!, "x-atelier-admin": "1" };
   }
