@@ -72,7 +72,18 @@ export interface FullSyncOptions {
   /** Folder of the LevelDB files; undefined keeps databases in memory (tests). */
   dataDir?: string;
   /** An external Apache CouchDB (3.x) instead of the embedded database. */
-  couch?: { url: string; username?: string; password?: string };
+  couch?: {
+    url: string;
+    username?: string;
+    password?: string;
+    /** Time limits of requests to it, in ms (defaults: reads 5 s, writes 15 s, view and `_find` queries 60 s). */
+    timeouts?: { readMs?: number; writeMs?: number; queryMs?: number };
+  };
+  /**
+   * Folder of the principal index snapshots (default `<dataDir>/.fullsync-index`). With an
+   * external CouchDB, give one to keep them: without, each start reads the whole change feed.
+   */
+  snapshotDir?: string;
   /** The session's principal for a request; undefined when the request has no live session. */
   resolvePrincipal(req: IncomingMessage): Principal | undefined;
   log(level: "debug" | "info" | "warn" | "error", message: string): void;

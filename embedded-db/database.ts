@@ -9,6 +9,7 @@ import type { DesignDocDecl, FullSyncDatabaseDecl } from "./api.ts";
 import { PUBLIC, aclKeysOf, principalsOfBody, type ExistingLeaf } from "./acl.ts";
 import { ChangeFollower } from "./follower.ts";
 import { PrincipalIndex, type LeafEntry } from "./principal-index.ts";
+import { describeError, isBackendError } from "./errors.ts";
 import { errorStatus, type ChangeRow, type Doc, type OpenRevResult, type PouchDb } from "./pouch.ts";
 
 type Log = (level: "debug" | "info" | "warn" | "error", message: string) => void;
@@ -89,6 +90,23 @@ export interface DatabaseOptions {
   location: string;
   log: Log;
   pollMs?: number;
+  /**
+   * Where the database keeps the token of this server's last snapshot (default
+   * `_local/c8o-fullsync-index`): engines sharing one CouchDB each keep their own.
+   */
+  snapshotTokenDoc?: string;
+  /** False while the database cannot be reached (then nothing is written to it at close). */
+  reachable?: () => boolean;
+}
+
+/** A read that treats only "not found" as absent: any other failure (an outage) is thrown. */
+async function getOrUndefined(db: PouchDb, id: string): Promise<unknown> {
+  try {
+    return await db.get(id);
+  } catch (e) {
+    if (errorStatus(e) === 404) return undefined;
+    throw e;
+  }
 }
 
 export class FullSyncDatabase {
@@ -120,8 +138,19 @@ export class FullSyncDatabase {
 
   static async open(o: DatabaseOptions): Promise<FullSyncDatabase> {
     const d = new FullSyncDatabase(o);
-    await d.start();
+    try {
+      await d.start();
+    } catch (e) {
+      // Nothing keeps running behind a database that did not open (its feed, its timers).
+      if (d.saveTimer) clearInterval(d.saveTimer);
+      await d.follower?.close();
+      throw e;
+    }
     return d;
+  }
+
+  private get tokenDoc(): string {
+    return this.o.snapshotTokenDoc ?? SNAPSHOT_TOKEN_DOC;
   }
 
   private get snapshotFile(): string | undefined {
@@ -137,7 +166,7 @@ export class FullSyncDatabase {
     this.identity = await this.readIdentity();
     let since: number | string = 0;
     const snap = await this.loadSnapshot();
-    if (snap) {
+    if (snap !== undefined) {
       since = snap;
       this.startInfo.source = "snapshot";
     } else if (this.mode === "counter") {
@@ -150,7 +179,8 @@ export class FullSyncDatabase {
       includeDocs: true,
       pollMs: this.o.pollMs ?? 0,
       onBatch: (rows) => this.applyBatch(rows),
-      onError: (m) => this.o.log("warn", `FullSync ${this.decl.name}: ${m}`),
+      // An outage is said once by the link to the database, not by every reader.
+      onError: (m, e) => this.o.log(isBackendError(e) ? "debug" : "warn", `FullSync ${this.decl.name}: ${m}`),
     });
     await this.follower.start();
     this.startInfo.ms = performance.now() - t0;
@@ -169,7 +199,8 @@ export class FullSyncDatabase {
     for (const end of [...this.feeds.keys()]) end();
     if (this.saveTimer) clearInterval(this.saveTimer);
     await this.follower?.close();
-    await this.saveSnapshot();
+    // Its token could not be written while the database is unreachable: the file would not be used.
+    if (this.o.reachable?.() !== false) await this.saveSnapshot();
   }
 
   /**
@@ -199,14 +230,15 @@ export class FullSyncDatabase {
   }
 
   private async readIdentity(): Promise<string> {
-    const got = (await this.db.get(IDENTITY_DOC).catch(() => undefined)) as { uuid?: string } | undefined;
+    const got = (await getOrUndefined(this.db, IDENTITY_DOC)) as { uuid?: string } | undefined;
     if (got?.uuid) return got.uuid;
     const uuid = randomBytes(16).toString("hex");
     try {
       await this.db.put({ _id: IDENTITY_DOC, uuid });
       return uuid;
-    } catch {
-      const again = (await this.db.get(IDENTITY_DOC).catch(() => undefined)) as { uuid?: string } | undefined;
+    } catch (e) {
+      if (isBackendError(e)) throw e;
+      const again = (await getOrUndefined(this.db, IDENTITY_DOC)) as { uuid?: string } | undefined;
       return again?.uuid ?? uuid;
     }
   }
@@ -242,7 +274,7 @@ export class FullSyncDatabase {
       // database when the snapshot was saved must be there (a database restored from a backup,
       // or another copy with the same identity, holds another token or none), and its sequence
       // cannot be ahead of the database's.
-      const token = (await this.db.get(SNAPSHOT_TOKEN_DOC).catch(() => undefined)) as { token?: unknown } | undefined;
+      const token = (await getOrUndefined(this.db, this.tokenDoc)) as { token?: unknown } | undefined;
       const update = (await this.db.info()).update_seq;
       const ahead = this.mode === "numeric" && (typeof s.since !== "number" || s.since > Number(update));
       if (typeof s.token !== "string" || token?.token !== s.token || ahead) {
@@ -260,7 +292,11 @@ export class FullSyncDatabase {
       this.savedVersion = this.index.version;
       return s.since;
     } catch (e) {
-      this.o.log("warn", `FullSync ${this.decl.name}: index snapshot ${file} unreadable (${String(e)}); rebuilding`);
+      if (isBackendError(e)) throw e;
+      this.o.log(
+        "warn",
+        `FullSync ${this.decl.name}: index snapshot ${file} unreadable (${describeError(e)}); rebuilding`,
+      );
       this.index.docs.clear();
       return undefined;
     }
@@ -293,11 +329,11 @@ export class FullSyncDatabase {
         await writeFile(tmp, body);
         await rename(tmp, file);
         // The database keeps the token of the snapshot that describes it (checked at load).
-        const cur = (await this.db.get(SNAPSHOT_TOKEN_DOC).catch(() => undefined)) as { _rev?: string } | undefined;
-        await this.db.put({ _id: SNAPSHOT_TOKEN_DOC, ...(cur?._rev ? { _rev: cur._rev } : {}), token });
+        const cur = (await getOrUndefined(this.db, this.tokenDoc)) as { _rev?: string } | undefined;
+        await this.db.put({ _id: this.tokenDoc, ...(cur?._rev ? { _rev: cur._rev } : {}), token });
         this.savedVersion = version;
       } catch (e) {
-        this.o.log("warn", `FullSync ${this.decl.name}: cannot save the index snapshot: ${String(e)}`);
+        this.o.log("warn", `FullSync ${this.decl.name}: cannot save the index snapshot: ${describeError(e)}`);
       } finally {
         this.saving = undefined;
       }
@@ -365,8 +401,10 @@ export class FullSyncDatabase {
         const p = principalsOfBody(ancestor);
         if (p) return p;
       }
-    } catch {
-      // the body of the revision it deletes is gone: nobody reads this tombstone
+    } catch (e) {
+      // The body of the revision it deletes is gone: nobody reads this tombstone. Any other
+      // failure (the database unreachable) is not an answer: the feed reads the row again.
+      if (errorStatus(e) !== 404 && errorStatus(e) !== 400) throw e;
     }
     return [];
   }
@@ -431,7 +469,7 @@ export class FullSyncDatabase {
     } catch (e) {
       this.o.log(
         "warn",
-        `FullSync ${this.decl.name}: cannot correct the index entry of ${JSON.stringify(id)}: ${String(e)}`,
+        `FullSync ${this.decl.name}: cannot correct the index entry of ${JSON.stringify(id)}: ${describeError(e)}`,
       );
     }
   }
@@ -530,24 +568,28 @@ export class FullSyncDatabase {
 
   // ---- design documents -----------------------------------------------------------------------
 
-  /** Installs the project's design documents and `_design/c8o` (with `~c8oDbVersion`). */
+  /**
+   * Installs the project's design documents and `_design/c8o` (with `~c8oDbVersion`). Throws
+   * when the database cannot be reached (the caller installs them again later).
+   */
   async installDesignDocs(docs: readonly DesignDocDecl[]): Promise<void> {
     const want: Record<string, unknown>[] = docs.map((d) => ({
       _id: `_design/${d.name}`,
       language: "javascript",
       views: d.views,
     }));
-    const c8o = (await this.db.get("_design/c8o").catch(() => undefined)) as Doc | undefined;
+    const c8o = (await getOrUndefined(this.db, "_design/c8o")) as Doc | undefined;
     if (!c8o) want.push({ _id: "_design/c8o", "~c8oDbVersion": String(Date.now()) });
     for (const d of want) {
       const id = d._id as string;
-      const cur = (await this.db.get(id).catch(() => undefined)) as Doc | undefined;
+      const cur = (await getOrUndefined(this.db, id)) as Doc | undefined;
       if (cur && JSON.stringify(cur.views) === JSON.stringify(d.views) && id !== "_design/c8o") continue;
       if (cur && id === "_design/c8o") continue;
       try {
         await this.db.put({ ...d, ...(cur ? { _rev: cur._rev } : {}) });
       } catch (e) {
-        this.o.log("warn", `FullSync ${this.decl.name}: cannot install ${id}: ${String(e)}`);
+        if (isBackendError(e)) throw e;
+        this.o.log("warn", `FullSync ${this.decl.name}: cannot install ${id}: ${describeError(e)}`);
       }
     }
   }
@@ -557,7 +599,8 @@ export class FullSyncDatabase {
     try {
       const cur = (await this.db.get(id, rev ? { rev } : {})) as Doc;
       return aclKeysOf(cur);
-    } catch {
+    } catch (e) {
+      if (isBackendError(e)) throw e;
       return {};
     }
   }

@@ -6,6 +6,7 @@
  * so a missed or duplicated notification costs nothing. Over HTTP a periodic poll backs the
  * doorbell up.
  */
+import { describeError } from "./errors.ts";
 import type { ChangeRow, ChangesEmitter, PouchDb } from "./pouch.ts";
 
 export interface FollowerOptions {
@@ -15,7 +16,8 @@ export interface FollowerOptions {
   includeDocs?: boolean;
   /** Handles one batch; the follower resumes after `lastSeq` once it resolves. */
   onBatch(rows: ChangeRow[], lastSeq: number | string): Promise<void>;
-  onError(message: string): void;
+  /** A failure, said in words; `error` tells an outage of the database (BackendError) from the rest. */
+  onError(message: string, error: unknown): void;
   /** Poll period when the doorbell cannot be trusted (remote databases); 0 = never. */
   pollMs?: number;
 }
@@ -32,6 +34,7 @@ export class ChangeFollower {
   private flushWaiters: { target: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private pollTimer: NodeJS.Timeout | undefined;
   private bellRetry: NodeJS.Timeout | undefined;
+  private bellDelay = 1000;
   private failure: unknown;
 
   constructor(private readonly o: FollowerOptions) {
@@ -87,16 +90,21 @@ export class ChangeFollower {
     try {
       const feed = this.o.db.changes({ live: true, since: "now", return_docs: false, heartbeat: 10_000 });
       this.bell = feed;
-      feed.on("change", () => this.ring());
+      feed.on("change", () => {
+        this.bellDelay = 1000;
+        this.ring();
+      });
       feed.on("error", (e: unknown) => {
         if (this.stopped) return;
-        this.o.onError(`change notifications of ${this.o.db.name} stopped: ${String(e)}; listening again`);
-        this.bellRetry = setTimeout(() => this.listen(), 1000);
+        this.o.onError(`change notifications of ${this.o.db.name} stopped: ${describeError(e)}; listening again`, e);
+        // Again at once after a feed that worked a while; slower while the database fails.
+        this.bellRetry = setTimeout(() => this.listen(), this.bellDelay);
         this.bellRetry.unref();
+        this.bellDelay = Math.min(this.bellDelay * 2, 10_000);
         this.ring();
       });
     } catch (e) {
-      this.o.onError(`cannot listen to ${this.o.db.name}: ${String(e)}`);
+      this.o.onError(`cannot listen to ${this.o.db.name}: ${describeError(e)}`, e);
     }
   }
 
@@ -131,7 +139,7 @@ export class ChangeFollower {
         for (const w of done) w.resolve();
       } catch (e) {
         if (this.stopped) return;
-        this.o.onError(`reading the changes of ${this.o.db.name} failed: ${String(e)}; retrying`);
+        this.o.onError(`reading the changes of ${this.o.db.name} failed: ${describeError(e)}; retrying`, e);
         this.failure = e;
         if (backoff >= 3200) for (const w of this.flushWaiters.splice(0)) w.reject(e);
         this.dirty = true;

@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import type { GroupStore } from "./api.ts";
+import { isBackendError } from "./errors.ts";
 import { ChangeFollower } from "./follower.ts";
 import { errorStatus, type ChangeRow, type PouchDb } from "./pouch.ts";
 
@@ -51,7 +52,10 @@ export class PouchGroupStore implements GroupStore {
 
   async start(): Promise<void> {
     try {
-      const existing = (await this.db.get(DESIGN._id).catch(() => undefined)) as { _rev?: string } | undefined;
+      const existing = (await this.db.get(DESIGN._id).catch((e: unknown) => {
+        if (errorStatus(e) === 404) return undefined;
+        throw e;
+      })) as { _rev?: string } | undefined;
       if (!existing) await this.db.put(DESIGN);
     } catch (e) {
       if (errorStatus(e) !== 409) throw e;
@@ -63,9 +67,16 @@ export class PouchGroupStore implements GroupStore {
       includeDocs: true,
       pollMs: this.pollMs,
       onBatch: async (rows) => this.apply(rows),
-      onError: (m) => this.log("warn", `FullSync groups: ${m}`),
+      // An outage is said once by the link to the database, not by every reader.
+      onError: (m, e) => this.log(isBackendError(e) ? "debug" : "warn", `FullSync groups: ${m}`),
     });
-    await this.follower.start();
+    try {
+      await this.follower.start();
+    } catch (e) {
+      await this.follower.close();
+      this.follower = undefined;
+      throw e;
+    }
   }
 
   /** Stops following the groups database (idempotent). */

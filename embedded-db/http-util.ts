@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Principal } from "./api.ts";
 import type { FullSyncDatabase, Reader } from "./database.ts";
+import { BackendError } from "./errors.ts";
 import { JsonSyntaxError, isObject, parseJson } from "./json.ts";
 
 /** An error answered as CouchDB does: `{"error": ..., "reason": ...}` with an HTTP status. */
@@ -77,7 +78,8 @@ export function sendJson(
 }
 
 export function sendError(res: ServerResponse, e: HttpError): void {
-  sendJson(res, e.status, { error: e.error, reason: e.reason });
+  // 503: the database is unreachable or FullSync is starting; clients may come back soon.
+  sendJson(res, e.status, { error: e.error, reason: e.reason }, e.status === 503 ? { "Retry-After": "5" } : {});
 }
 
 /** Reads a request body, refusing more than `limit` bytes (413). */
@@ -234,9 +236,15 @@ export interface Ctx {
   limits: Limits;
 }
 
-/** Maps a PouchDB error to a CouchDB-style HTTP error (unknown errors are the server's fault). */
+/**
+ * Maps a PouchDB error to a CouchDB-style HTTP error (unknown errors are the server's fault). The
+ * external database failing (BackendError) answers 502/503/504 with its cause.
+ */
 export function fromPouchError(e: unknown): HttpError | undefined {
   if (e instanceof HttpError) return e;
+  if (e instanceof BackendError) {
+    return new HttpError(e.status, e.error, `FullSync cannot use its database: ${e.reason}`);
+  }
   if (typeof e !== "object" || e === null) return undefined;
   const o = e as { status?: unknown; name?: unknown; message?: unknown; reason?: unknown };
   const status = Number(o.status);

@@ -18,6 +18,8 @@ import {
   type Ctx,
   type Limits,
 } from "./http-util.ts";
+import { BackendError, describeError } from "./errors.ts";
+import { errorStatus } from "./pouch.ts";
 import { allDocs, bulkGet, getAttachment, getC8oDesign, getDocument, info, revsDiff } from "./reads.ts";
 import {
   bulkDocs,
@@ -31,6 +33,8 @@ import {
 
 export interface HttpDeps {
   database(name: string): FullSyncDatabase | undefined;
+  /** Why a declared database that is not open cannot be served now (503), if it is one. */
+  unavailable?(name: string): HttpError | undefined;
   resolvePrincipal(req: IncomingMessage): Principal | undefined;
   groupsOf(user: string): readonly string[];
   devicePush(push: DevicePush): void;
@@ -60,12 +64,14 @@ export class FullSyncHttp {
   private fail(req: IncomingMessage, res: ServerResponse, e: unknown): void {
     const known = fromPouchError(e);
     if (known) {
-      sendError(res, known);
+      // An outage of the database is logged once by its link, not once per request; a feed it
+      // cuts short ends as a broken connection (the client starts again from its checkpoint).
+      if (res.headersSent && e instanceof BackendError) res.destroy();
+      else sendError(res, known);
     } else {
-      this.deps.log(
-        "error",
-        `FullSync ${req.method} ${req.url}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
-      );
+      // A stack only for this program's own faults; a database's error says what it is.
+      const what = e instanceof Error && errorStatus(e) === undefined ? (e.stack ?? e.message) : describeError(e);
+      this.deps.log("error", `FullSync ${req.method} ${(req.url ?? "").split("?")[0]}: ${what}`);
       if (res.headersSent) res.destroy();
       else sendError(res, new HttpError(500, "internal_server_error", "The FullSync server failed; see its log."));
     }
@@ -103,7 +109,7 @@ export class FullSyncHttp {
       throw new HttpError(403, "forbidden", `${dbName} is not available through FullSync.`);
     }
     const d = this.deps.database(dbName);
-    if (!d) throw new HttpError(404, "not_found", "Database does not exist.");
+    if (!d) throw this.deps.unavailable?.(dbName) ?? new HttpError(404, "not_found", "Database does not exist.");
     const principal = this.deps.resolvePrincipal(req) ?? { user: undefined, groups: [] };
     const user = typeof principal.user === "string" && principal.user ? principal.user : undefined;
     if (!user && !d.decl.anonymousReplication) {

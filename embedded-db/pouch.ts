@@ -9,6 +9,7 @@ import { Agent as HttpsAgent } from "node:https";
 import { randomUUID } from "node:crypto";
 import PouchDB from "pouchdb";
 import PouchFind from "pouchdb-find";
+import { CouchLink, DEFAULT_COUCH_TIMEOUTS, type CouchTimeouts } from "./couch-link.ts";
 
 PouchDB.plugin(PouchFind);
 
@@ -127,6 +128,8 @@ export interface CouchTarget {
   url: string;
   username?: string;
   password?: string;
+  /** Time limits of requests to it (couch-link.ts; defaults: reads 5 s, writes 15 s, queries 60 s). */
+  timeouts?: Partial<CouchTimeouts>;
 }
 
 /** Opens the databases of one FullSync server. */
@@ -136,13 +139,17 @@ export interface PouchFactory {
   open(name: string, revsLimit?: number): Promise<PouchDb>;
   /** Where a database lives, for messages (never with credentials). */
   describe(name: string): string;
+  /** The link to the external CouchDB (its state, its time limits); couch only. */
+  readonly link?: CouchLink;
+  /** What opening a database found that an operator must know (security, revision limit). */
+  warnings(): string[];
   close(): Promise<void>;
 }
 
 export async function createPouchFactory(opts: {
   dataDir?: string;
   couch?: CouchTarget;
-  log?: (level: "warn", message: string) => void;
+  log?: (level: "debug" | "info" | "warn" | "error", message: string) => void;
 }): Promise<PouchFactory> {
   if (opts.couch) return couchFactory(opts.couch, opts.log ?? (() => {}));
   if (opts.dataDir) {
@@ -157,6 +164,7 @@ export async function createPouchFactory(opts: {
         return db;
       },
       describe: (name) => `${dir}/${name}`,
+      warnings: () => [],
       close: async () => {},
     };
   }
@@ -172,11 +180,40 @@ export async function createPouchFactory(opts: {
       return db;
     },
     describe: (name) => `memory:${name}`,
+    warnings: () => [],
     close: async () => {},
   };
 }
 
-function couchFactory(couch: CouchTarget, log: (level: "warn", message: string) => void): PouchFactory {
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** An answer of the CouchDB in words: `HTTP 403 forbidden: You are not a server admin.` */
+function answer(r: { status: number; body: unknown }): string {
+  const b = isObject(r.body) ? r.body : {};
+  const error = typeof b.error === "string" ? b.error : "";
+  const reason = typeof b.reason === "string" ? b.reason : "";
+  return `HTTP ${r.status}${error ? ` ${error}` : ""}${reason && reason !== error ? `: ${reason}` : ""}`;
+}
+
+const namesOf = (v: unknown): unknown[] => (isObject(v) && Array.isArray(v.names) ? v.names : []);
+const rolesOf = (v: unknown): unknown[] => (isObject(v) && Array.isArray(v.roles) ? v.roles : []);
+
+/**
+ * The databases of an external CouchDB (3.x; any server speaking its API). Each open:
+ * - creates the database when missing, and then sets its `_security` at once: admins and members
+ *   are the configured user (the `_admin` role without one), so only that user and the server's
+ *   admins reach it, whatever the server's default for new databases;
+ * - on a database it did not create, reads `_security` and says when it has no members;
+ * - asks, without credentials, whether the database answers anyone: said loudly when it does;
+ * - sets the revision limit as CouchDB 3 documents it (PUT `_revs_limit`, a JSON number with a
+ *   JSON content type), after reading it; a server without that endpoint (pouchdb-server,
+ *   express-pouchdb) keeps its own limit, which is said at every open.
+ * Every request goes through the link (couch-link.ts): time limits, outages named and logged once.
+ */
+function couchFactory(
+  couch: CouchTarget,
+  log: (level: "debug" | "info" | "warn" | "error", message: string) => void,
+): PouchFactory {
   let base: URL;
   try {
     base = new URL(couch.url);
@@ -195,35 +232,94 @@ function couchFactory(couch: CouchTarget, log: (level: "warn", message: string) 
   const authHeader = auth
     ? "Basic " + Buffer.from(`${auth.username}:${auth.password}`, "utf8").toString("base64")
     : undefined;
-  // PouchDB's http adapter fetches with node-fetch; give it a keep-alive agent.
-  const fetchWithAgent = (url: string, o: Record<string, unknown> = {}) => PouchDB.fetch(url, { ...o, agent });
-  const opened: PouchDb[] = [];
-  return {
-    kind: "couch",
-    open: async (name, revsLimit) => {
-      const db = new PouchDB(root + encodeURIComponent(name), {
-        ...(auth ? { auth } : {}),
-        fetch: fetchWithAgent,
-      });
-      await db.info(); // creates it when missing
-      if (revsLimit) {
-        const res = (await PouchDB.fetch(root + encodeURIComponent(name) + "/_revs_limit", {
-          method: "PUT",
-          body: String(revsLimit),
-          headers: { "Content-Type": "application/json", ...(authHeader ? { Authorization: authHeader } : {}) },
-          agent,
-        })) as { ok: boolean; status: number };
-        if (!res.ok) {
+  const timeouts: CouchTimeouts = { ...DEFAULT_COUCH_TIMEOUTS };
+  for (const k of ["readMs", "writeMs", "queryMs"] as const) {
+    const v = couch.timeouts?.[k];
+    if (typeof v === "number" && Number.isFinite(v) && v > 0) timeouts[k] = v;
+  }
+  const link = new CouchLink({
+    root,
+    ...(authHeader ? { authHeader } : {}),
+    agent,
+    timeouts,
+    log,
+    fetch: (url, o) => PouchDB.fetch(url, o),
+  });
+  const where = (name: string) => `${link.where}/${name}`;
+  const notes = new Map<string, string[]>();
+
+  const secure = async (name: string, path: string, created: boolean, said: string[]) => {
+    const user = couch.username;
+    const who = user ? { names: [user], roles: [] } : { names: [], roles: ["_admin"] };
+    if (created) {
+      const r = await link.json("PUT", `${path}/_security`, { body: { admins: who, members: who }, judge: false });
+      if (r.status !== 200 && r.status !== 201) {
+        said.push(
+          `FullSync created ${where(name)} but could not set its _security (${answer(r)}): it is open to whatever the server allows by default`,
+        );
+        log("error", said[said.length - 1]!);
+      }
+    } else {
+      const r = await link.json("GET", `${path}/_security`, { judge: false });
+      if (r.status === 200 && isObject(r.body)) {
+        const members = r.body.members;
+        if (namesOf(members).length === 0 && rolesOf(members).length === 0) {
           log(
-            "warn",
-            `FullSync: ${name}: the CouchDB refused _revs_limit (HTTP ${res.status}); revisions are not limited`,
+            "info",
+            `${where(name)} has no members in its _security: it is closed only while the server keeps new and member-less databases admin-only (CouchDB 3's default_security)`,
           );
         }
       }
-      opened.push(db);
-      return db;
+    }
+    // The one check that does not depend on the server's defaults: ask without credentials.
+    const anonymous = await link.json("GET", path, { anonymous: true });
+    if (anonymous.status >= 200 && anonymous.status < 300) {
+      said.push(
+        user
+          ? `${where(name)} is readable without credentials: anyone who reaches the CouchDB reads (and may write) every document, around FullSync's ACLs. Set its _security (members: ${JSON.stringify(user)}), as FullSync does on the databases it creates`
+          : `FullSync reaches ${where(name)} without credentials, so anyone who reaches the CouchDB reads every document, around FullSync's ACLs: give FullSync a CouchDB user (fullsync.username and password)`,
+      );
+      log("warn", said[said.length - 1]!);
+    }
+  };
+
+  const applyRevsLimit = async (name: string, path: string, revsLimit: number, said: string[]) => {
+    // Read and set with the answers read here: a user who may not set it is said, not an outage.
+    const current = await link.json("GET", `${path}/_revs_limit`, { judge: false });
+    if (current.status === 200 && current.body === revsLimit) return;
+    // CouchDB 3: the body is a JSON number, sent as application/json.
+    const r = await link.json("PUT", `${path}/_revs_limit`, { body: revsLimit, judge: false });
+    if (r.status === 200 && isObject(r.body) && r.body.ok === true) return;
+    const kept = current.status === 200 && typeof current.body === "number" ? `${current.body}` : "its own number of";
+    said.push(
+      `${where(name)}: the server does not apply the revision limit ${revsLimit} (PUT _revs_limit answered ${answer(r)}); it keeps ${kept} revisions per document (pouchdb-server and express-pouchdb have no _revs_limit: PouchDB keeps up to 1000)`,
+    );
+    log("warn", said[said.length - 1]!);
+  };
+
+  return {
+    kind: "couch",
+    link,
+    open: async (name, revsLimit) => {
+      const path = encodeURIComponent(name);
+      const said: string[] = [];
+      let created = false;
+      const info = await link.json("GET", path);
+      if (info.status === 404) {
+        const put = await link.json("PUT", path);
+        if (put.status === 201 || put.status === 202) created = true;
+        else if (put.status !== 412) throw new Error(`cannot create ${where(name)}: ${answer(put)}`);
+      } else if (info.status !== 200) {
+        throw new Error(`cannot open ${where(name)}: ${answer(info)}`);
+      }
+      await secure(name, path, created, said);
+      if (revsLimit) await applyRevsLimit(name, path, revsLimit, said);
+      notes.set(name, said);
+      // Created above: PouchDB's own setup (GET, then PUT on 404) is skipped.
+      return new PouchDB(root + path, { skip_setup: true, ...(auth ? { auth } : {}), fetch: link.pouchFetch });
     },
-    describe: (name) => `${base.origin}${base.pathname.replace(/\/$/, "")}/${name}`,
+    describe: (name) => where(name),
+    warnings: () => [...notes.values()].flat(),
     close: async () => {
       agent.destroy();
     },

@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import type { FullSyncDatabaseDecl, Principal } from "../api.ts";
+import type { FullSyncDatabaseDecl, FullSyncOptions, Principal } from "../api.ts";
 import type { FullSyncDatabase } from "../database.ts";
 import { createFullSync, type FullSyncServerExt, type FullSyncTuning } from "../index.ts";
 import { PouchDB, ensureMemoryAdapter, type PouchDb } from "../pouch.ts";
@@ -45,7 +45,8 @@ export const decl = (name: string, extra: Partial<FullSyncDatabaseDecl> = {}): F
 export async function startHarness(
   opts: {
     dataDir?: string;
-    couch?: { url: string; username?: string; password?: string };
+    couch?: FullSyncOptions["couch"];
+    snapshotDir?: string;
     tuning?: FullSyncTuning;
   } = {},
 ): Promise<Harness> {
@@ -55,6 +56,7 @@ export async function startHarness(
   const fs = await createFullSync({
     dataDir: opts.dataDir,
     couch: opts.couch,
+    snapshotDir: opts.snapshotDir,
     tuning: opts.tuning,
     resolvePrincipal: (req) => {
       const m = /(?:^|;\s*)sid=([^;]+)/.exec(req.headers.cookie ?? "");
@@ -165,12 +167,24 @@ export async function ids(db: PouchDb): Promise<string[]> {
 
 /** Starts a separate CouchDB-compatible server (express-pouchdb) in a child process. */
 export async function startCouchPeer(
-  opts: { dir?: string; username?: string; password?: string } = {},
+  opts: {
+    dir?: string;
+    username?: string;
+    password?: string;
+    /** "everyone": databases without members in `_security` answer anyone (CouchDB 2.x, pouchdb-server). */
+    defaultSecurity?: "admin_only" | "everyone";
+    /** false: no `_revs_limit` endpoint, as pouchdb-server. */
+    revsLimit?: boolean;
+    /** A fixed port (to start a peer again where a stopped one was). */
+    port?: number;
+  } = {},
 ): Promise<{ url: string; child: ChildProcess; close(): Promise<void> }> {
   const script = fileURLToPath(new URL("./couch-server.ts", import.meta.url));
-  const args = ["--import", "tsx", script, "--port", "0"];
+  const args = ["--import", "tsx", script, "--port", String(opts.port ?? 0)];
   if (opts.dir) args.push("--dir", opts.dir);
   if (opts.username) args.push("--user", opts.username);
+  if (opts.defaultSecurity) args.push("--default-security", opts.defaultSecurity);
+  if (opts.revsLimit === false) args.push("--no-revs-limit");
   const child = spawn(process.execPath, args, {
     env: { ...process.env, COUCH_PASSWORD: opts.password ?? "" },
     stdio: ["pipe", "pipe", "inherit"],
@@ -193,8 +207,10 @@ export async function startCouchPeer(
     child,
     close: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once("exit", () => resolve());
+        // A stopped process (SIGSTOP in a test) cannot handle SIGTERM until it runs again.
+        child.kill("SIGCONT");
         child.kill("SIGTERM");
       }),
   };

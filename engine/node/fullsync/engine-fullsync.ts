@@ -5,7 +5,7 @@
  * steps the `fullsync` service and sessions their FullSync groups, and runs FullSync listeners.
  */
 import type { DevicePush, FullSyncServer } from "../../../embedded-db/api.ts";
-import { createFullSync } from "../../../embedded-db/index.ts";
+import { createFullSync, describeError, type FullSyncHealth } from "../../../embedded-db/index.ts";
 import type { FullSyncDocument, FullSyncService } from "../../common/model/fullsync.ts";
 import { propDefault, propOrDefault } from "../../common/model/registry.ts";
 import { resolvePlaceholders } from "../../common/model/settings.ts";
@@ -39,8 +39,11 @@ export interface EngineFullSync {
   databases(): string[];
   /** Declares the loaded projects' databases again (done by itself when a project changes). */
   redeclare(): Promise<void>;
-  /** What the Studio can show: databases, listeners and their failures. */
-  status(): { placement: string; databases: string[]; listeners: ListenerStatus[] };
+  /**
+   * What the Studio can show: databases, listeners and their failures, and the state of the
+   * database FullSync stands on (an external CouchDB down, databases waiting to open, warnings).
+   */
+  status(): { placement: string; databases: string[]; listeners: ListenerStatus[]; health: FullSyncHealth };
   close(): Promise<void>;
 }
 
@@ -74,6 +77,7 @@ export async function startEngineFullSync(
   const server = await createFullSync({
     ...(placement.mode === "embedded" ? { dataDir: placement.dataDir } : {}),
     ...(placement.mode === "couchdb" ? { couch: placement.couch } : {}),
+    ...(placement.mode !== "memory" && placement.indexDir ? { snapshotDir: placement.indexDir } : {}),
     resolvePrincipal: (req) => {
       const session = sessionOfRequest(engine.sessions, req);
       return session ? { user: session.user, groups: [...session.groups] } : undefined;
@@ -105,9 +109,7 @@ export async function startEngineFullSync(
             : "FullSync serves no database (no FullSync connector in the loaded projects)",
         );
       } catch (e) {
-        engine.log.error(
-          `FullSync: the databases of the loaded projects could not be declared: ${(e as Error).message}`,
-        );
+        engine.log.error(`FullSync: the databases of the loaded projects could not be declared: ${describeError(e)}`);
       }
     });
     return chain;
@@ -162,7 +164,14 @@ export async function startEngineFullSync(
   }
   engine.setService("fullsync", service);
   engine.sessions.groupsOf = (user) => server.groups.groupsOf(user);
-  engine.log.info(`FullSync started (${where})`);
+  const waiting = server.health().waiting;
+  if (waiting.length) {
+    engine.log.warn(
+      `FullSync started (${where}) without its database: ${waiting[0]!.cause}. /fullsync answers 503 and FullSync transactions fail until it can be used; it tries again by itself`,
+    );
+  } else {
+    engine.log.info(`FullSync started (${where})`);
+  }
 
   return {
     server,
@@ -171,7 +180,12 @@ export async function startEngineFullSync(
     placement: where,
     databases: () => [...declared].sort(),
     redeclare,
-    status: () => ({ placement: where, databases: [...declared].sort(), listeners: listeners.status() }),
+    status: () => ({
+      placement: where,
+      databases: [...declared].sort(),
+      listeners: listeners.status(),
+      health: server.health(),
+    }),
     close: async () => {
       if (closed) return;
       closed = true;

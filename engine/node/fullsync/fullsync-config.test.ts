@@ -68,7 +68,38 @@ describe("FullSync configuration", () => {
 
   it("moves credentials written in the URL out of it", () => {
     const p = resolvePlacement("/ws", { couchUrl: "http://bob:p%40ss@couch:5984/" }, {}, {}, noDecrypt);
-    expect(p).toEqual({ mode: "couchdb", couch: { url: "http://couch:5984/", username: "bob", password: "p@ss" } });
+    expect(p).toEqual({
+      mode: "couchdb",
+      couch: { url: "http://couch:5984/", username: "bob", password: "p@ss" },
+      indexDir: path.join("/ws", ".atelier", "fullsync", ".fullsync-index"),
+    });
     expect(describePlacement(p)).not.toContain("p@ss");
+  });
+
+  it("takes the time limits toward the CouchDB and the index folder from the configuration", async () => {
+    const cfg = (
+      await config(
+        "fullsync:\n  couchUrl: http://couch:5984\n  readTimeoutMs: 2000\n  writeTimeoutMs: 9000\n  queryTimeoutMs: 120000\n  indexDir: idx\n",
+      )
+    ).fullsync;
+    expect(cfg).toEqual({
+      couchUrl: "http://couch:5984",
+      readTimeoutMs: 2000,
+      writeTimeoutMs: 9000,
+      queryTimeoutMs: 120000,
+      indexDir: "idx",
+    });
+    expect(resolvePlacement("/ws", cfg, {}, {}, noDecrypt)).toEqual({
+      mode: "couchdb",
+      couch: { url: "http://couch:5984/", timeouts: { readMs: 2000, writeMs: 9000, queryMs: 120000 } },
+      indexDir: path.join("/ws", "idx"),
+    });
+    // Options win over the file, key by key.
+    const p = resolvePlacement("/ws", cfg, { couch: { url: "http://o:1/", timeouts: { readMs: 500 } } }, {}, noDecrypt);
+    expect(p).toMatchObject({ couch: { timeouts: { readMs: 500, writeMs: 9000, queryMs: 120000 } } });
+    await expect(config("fullsync: {readTimeoutMs: 5s}\n")).rejects.toThrow(
+      /readTimeoutMs must be a number of milliseconds/,
+    );
+    await expect(config("fullsync: {queryTimeoutMs: 10}\n")).rejects.toThrow(/from 100 to 3600000/);
   });
 });

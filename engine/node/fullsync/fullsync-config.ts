@@ -1,11 +1,30 @@
 import path from "node:path";
 import type { FullSyncConfig } from "../project/workspace.ts";
 
-/** Where FullSync keeps its databases, as resolved from options, configuration and environment. */
+/** Time limits of requests to an external CouchDB, in ms (embedded-db's defaults when absent). */
+export interface CouchTimeoutsConfig {
+  readMs?: number;
+  writeMs?: number;
+  queryMs?: number;
+}
+
+export interface CouchPlacement {
+  url: string;
+  username?: string;
+  password?: string;
+  timeouts?: CouchTimeoutsConfig;
+}
+
+/**
+ * Where FullSync keeps its databases, as resolved from options, configuration and environment;
+ * `indexDir`: where the principal index snapshots go (embedded: `<dataDir>/.fullsync-index`
+ * unless configured; with an external CouchDB, in the workspace, so starts do not read the whole
+ * change feed).
+ */
 export type FullSyncPlacement =
   | { mode: "memory" }
-  | { mode: "embedded"; dataDir: string }
-  | { mode: "couchdb"; couch: { url: string; username?: string; password?: string } };
+  | { mode: "embedded"; dataDir: string; indexDir?: string }
+  | { mode: "couchdb"; couch: CouchPlacement; indexDir: string };
 
 /** Options of the engine's FullSync part (they win over atelier.config.yaml). */
 export interface FullSyncPartOptions {
@@ -13,8 +32,8 @@ export interface FullSyncPartOptions {
   inMemory?: boolean;
   /** The folder of the embedded databases. */
   dataDir?: string;
-  /** An external CouchDB. */
-  couch?: { url: string; username?: string; password?: string };
+  /** An external CouchDB (time limits from atelier.config.yaml unless given here). */
+  couch?: CouchPlacement;
 }
 
 /** The default folder of the embedded databases, in the workspace. */
@@ -35,7 +54,19 @@ export function resolvePlacement(
   decrypt: (stored: string, what: string) => string,
 ): FullSyncPlacement {
   if (opts.inMemory) return { mode: "memory" };
-  if (opts.couch) return { mode: "couchdb", couch: splitCredentials(opts.couch) };
+  const configured: CouchTimeoutsConfig = {
+    ...(config?.readTimeoutMs ? { readMs: config.readTimeoutMs } : {}),
+    ...(config?.writeTimeoutMs ? { writeMs: config.writeTimeoutMs } : {}),
+    ...(config?.queryTimeoutMs ? { queryMs: config.queryTimeoutMs } : {}),
+  };
+  const indexDir = config?.indexDir ? path.resolve(workspaceDir, config.indexDir) : undefined;
+  const couchIndexDir = indexDir ?? path.join(defaultDataDir(workspaceDir), ".fullsync-index");
+  const withTimeouts = (c: CouchPlacement): CouchPlacement => {
+    const timeouts = { ...configured, ...c.timeouts };
+    return Object.keys(timeouts).length ? { ...c, timeouts } : c;
+  };
+  if (opts.couch)
+    return { mode: "couchdb", couch: withTimeouts(splitCredentials(opts.couch)), indexDir: couchIndexDir };
   if (opts.dataDir) return { mode: "embedded", dataDir: path.resolve(opts.dataDir) };
   if (config?.couchUrl) {
     let password: string | undefined = env.ATELIER_COUCH_PASSWORD || undefined;
@@ -52,24 +83,24 @@ export function resolvePlacement(
     }
     return {
       mode: "couchdb",
-      couch: splitCredentials({
-        url: config.couchUrl,
-        ...(config.username ? { username: config.username } : {}),
-        ...(password !== undefined ? { password } : {}),
-      }),
+      couch: withTimeouts(
+        splitCredentials({
+          url: config.couchUrl,
+          ...(config.username ? { username: config.username } : {}),
+          ...(password !== undefined ? { password } : {}),
+        }),
+      ),
+      indexDir: couchIndexDir,
     };
   }
   return {
     mode: "embedded",
     dataDir: config?.dataDir ? path.resolve(workspaceDir, config.dataDir) : defaultDataDir(workspaceDir),
+    ...(indexDir ? { indexDir } : {}),
   };
 }
 
-function splitCredentials(couch: { url: string; username?: string; password?: string }): {
-  url: string;
-  username?: string;
-  password?: string;
-} {
+function splitCredentials(couch: CouchPlacement): CouchPlacement {
   const url = new URL(couch.url);
   const username = couch.username ?? (url.username ? decodeURIComponent(url.username) : undefined);
   const password = couch.password ?? (url.password ? decodeURIComponent(url.password) : undefined);
@@ -79,6 +110,7 @@ function splitCredentials(couch: { url: string; username?: string; password?: st
     url: url.toString(),
     ...(username !== undefined ? { username } : {}),
     ...(password !== undefined ? { password } : {}),
+    ...(couch.timeouts ? { timeouts: couch.timeouts } : {}),
   };
 }
 

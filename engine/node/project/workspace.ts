@@ -100,12 +100,34 @@ export interface FullSyncConfig {
   username?: string;
   password?: string;
   passwordEnv?: string;
+  /**
+   * The folder of the principal index snapshots, relative to the workspace (default
+   * `<dataDir>/.fullsync-index`, with couchUrl `.atelier/fullsync/.fullsync-index`).
+   */
+  indexDir?: string;
+  /** Time limit of a read from the external CouchDB, in ms (default 5000). */
+  readTimeoutMs?: number;
+  /** Time limit of a write to the external CouchDB, in ms (default 15000). */
+  writeTimeoutMs?: number;
+  /** Time limit of a view or `_find` query to the external CouchDB, in ms (default 60000). */
+  queryTimeoutMs?: number;
 }
+
+const FULLSYNC_TIMEOUT_KEYS = ["readTimeoutMs", "writeTimeoutMs", "queryTimeoutMs"] as const;
 
 function readFullSyncConfig(value: unknown, file: string): FullSyncConfig {
   const where = `${file}: fullsync`;
   if (!isPlainObject(value)) throw new Error(`${where} must be a mapping (couchUrl, username, passwordEnv...)`);
-  const known = new Set(["enabled", "dataDir", "couchUrl", "username", "password", "passwordEnv"]);
+  const known = new Set([
+    "enabled",
+    "dataDir",
+    "couchUrl",
+    "username",
+    "password",
+    "passwordEnv",
+    "indexDir",
+    ...FULLSYNC_TIMEOUT_KEYS,
+  ]);
   for (const k of Object.keys(value)) {
     if (!known.has(k)) throw new Error(`${where}: unknown key "${k}" (known: ${[...known].join(", ")})`);
   }
@@ -114,7 +136,7 @@ function readFullSyncConfig(value: unknown, file: string): FullSyncConfig {
     if (typeof value.enabled !== "boolean") throw new Error(`${where}.enabled must be true or false`);
     out.enabled = value.enabled;
   }
-  for (const k of ["dataDir", "couchUrl", "username", "password", "passwordEnv"] as const) {
+  for (const k of ["dataDir", "couchUrl", "username", "password", "passwordEnv", "indexDir"] as const) {
     const v = value[k];
     if (v === undefined || v === null) continue;
     // Never echo the password in a message.
@@ -131,6 +153,14 @@ function readFullSyncConfig(value: unknown, file: string): FullSyncConfig {
     if (url.protocol !== "http:" && url.protocol !== "https:") {
       throw new Error(`${where}.couchUrl must be an http:// or https:// URL`);
     }
+  }
+  for (const k of FULLSYNC_TIMEOUT_KEYS) {
+    const v = value[k];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 100 || v > 3_600_000) {
+      throw new Error(`${where}.${k} must be a number of milliseconds from 100 to 3600000`);
+    }
+    out[k] = v;
   }
   if (out.passwordEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(out.passwordEnv)) {
     throw new Error(`${where}.passwordEnv must be the name of an environment variable`);

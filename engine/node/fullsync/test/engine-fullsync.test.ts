@@ -217,17 +217,35 @@ describe("FullSync in startAtelier", () => {
     await app.close();
     cleanups.pop();
 
-    // A wrong password: FullSync does not start, says so, and never writes the password.
+    // A wrong password: FullSync starts without its database and says why (the CouchDB's 401),
+    // in the log, to devices (a CouchDB-shaped 503) and to transactions; never the password.
     const badLog = new EngineLog({ level: "silent" });
     const bad = await start(dir, { log: badLog, env: { ...process.env, TEST_COUCH_PASSWORD: "wrong-pw-xyz" } });
-    expect(bad.fullsync).toBeUndefined();
+    expect(bad.fullsync).toBeDefined();
     const text = badLog
       .recent()
       .map((x) => x.message)
       .join("\n");
-    expect(text).toMatch(/FullSync did not start/);
+    expect(text).toMatch(/FullSync started \(external CouchDB at .*\) without its database: .*HTTP 401/);
+    expect(text).toMatch(/refused the engine's credentials \(HTTP 401 unauthorized: Name or password is incorrect\.\)/);
+    expect(text).not.toMatch(/\[object Object\]|FullSync did not start/);
     expect(text).not.toContain("wrong-pw-xyz");
     expect(text).not.toContain(password);
+    const device = await fetch(`${bad.url}fullsync/items/_changes`);
+    expect(device.status).toBe(503);
+    expect(await device.json()).toEqual({
+      error: "service_unavailable",
+      reason: expect.stringMatching(/cannot open the database items yet: .*HTTP 401 unauthorized/),
+    });
+    const tx = await bad.engine.run({ project: "P", connector: "Db", transaction: "Get", inputs: { docid: "x" } });
+    expect(tx.ok).toBe(false);
+    expect(tx.error?.message).toMatch(
+      /FullSync database "items": .*HTTP 401 unauthorized: Name or password is incorrect/,
+    );
+    expect(bad.fullsync!.status().health).toMatchObject({
+      database: "down",
+      waiting: [{ db: "c8ofullsyncgrp" }, { db: "items" }],
+    });
   });
 
   it("leaves nothing behind on close: the service and the session groups are unplugged", async () => {
