@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import path from "node:path";
+import { STUDIO_PATH } from "../common/studio/api.ts";
 import { Engine, type EngineOptions } from "./engine.ts";
 import { startEngineFullSync, type EngineFullSync, type FullSyncPartOptions } from "./fullsync/engine-fullsync.ts";
 import { checkTimezone, engineJobHooks, jobFiles, Scheduler } from "./scheduler/scheduler.ts";
@@ -136,6 +137,8 @@ export async function startAtelier(opts: AtelierOptions): Promise<RunningAtelier
       ...(engine.config.cors ? { cors: engine.config.cors } : {}),
       plugins,
       mounts,
+      // The root page of a local engine lists every sequence and links the Studio (without its token).
+      ...(studio ? { rootPage: { local: true, studioPath: STUDIO_PATH } } : {}),
       onClose: async () => {
         for (const c of closers.reverse()) await c();
       },

@@ -5,8 +5,10 @@ import { EngineLog } from "./log.ts";
 import { loadProject, type LoadedProject } from "./project/project-files.ts";
 import { SecretBox } from "./project/secrets.ts";
 import { readWorkspaceConfig, Workspace, type WorkspaceConfig } from "./project/workspace.ts";
+import { RequestHistory } from "./server/request-history.ts";
 import { UndiciHttpClient } from "./runtime/http-client.ts";
 import { findSequence, findTransaction, Runner, type RunRequest, type RunResult } from "./runtime/runner.ts";
+import { loadJsSyntaxChecker } from "./runtime/js-syntax-check.ts";
 import { loadSandboxModule } from "./runtime/sandbox.ts";
 import { SessionStore } from "./runtime/sessions.ts";
 import { SettingsResolver, type ResolvedSettings } from "./runtime/settings.ts";
@@ -45,6 +47,8 @@ export class Engine {
   readonly sandboxLimits: { timeLimitMs: number; memoryBytes: number };
   /** Runs the workspace's sequences and transactions with the engine's services. */
   readonly runner: Runner;
+  /** Incoming HTTP calls to /projects and /services (a bounded ring; the Studio's Requests tab). */
+  readonly requests: RequestHistory;
   private settingsResolver!: SettingsResolver;
   secretBox!: SecretBox;
   private readonly http = new UndiciHttpClient();
@@ -55,6 +59,7 @@ export class Engine {
   private constructor(private readonly opts: EngineOptions) {
     this.workspace = new Workspace(path.resolve(opts.workspaceDir));
     this.log = opts.log ?? new EngineLog();
+    this.requests = new RequestHistory({ log: this.log });
     this.services = { http: this.http, ...opts.services };
     this.runner = new Runner({
       projects: this.workspace,
@@ -77,6 +82,8 @@ export class Engine {
 
   private async init(): Promise<void> {
     const env = this.opts.env ?? process.env;
+    // The validator reports JavaScript that does not parse once the parser is in (js-syntax.ts).
+    const parser = loadJsSyntaxChecker();
     const config = await readWorkspaceConfig(this.workspace.dir);
     this.config = config;
     this.configSettings = { ...config.settings, ...this.opts.configSettings };
@@ -85,6 +92,7 @@ export class Engine {
       { config: this.configSettings, env, cli: this.opts.settings ?? {} },
       this.secretBox,
     );
+    await parser;
     if (this.opts.projectDirs) {
       for (const dir of this.opts.projectDirs) this.workspace.add(await loadProject(dir));
     } else {

@@ -91,6 +91,9 @@ async function call<K extends StudioRouteName>(name: K, input: CallInput<K>): Pr
   return json as RouteAnswer<Route<K>>;
 }
 
+/** Delay before listening again to events the browser gave up on. */
+const RECONNECT_MS = 2000;
+
 /** The Studio API, one function per route of the route table. */
 export const api = {
   types: () => call("types", {}),
@@ -99,7 +102,7 @@ export const api = {
   tree: (project: string) => call("tree", { params: { project } }),
   createProject: (name: string) => call("createProject", { body: { name } }),
   openWorkspace: (dir: string, create: boolean) => call("openWorkspace", { body: { dir, create } }),
-  addExample: (name: string) => call("addExample", { params: { name } }),
+  addExample: (name: string, as?: string) => call("addExample", { params: { name }, body: as ? { as } : {} }),
   importConvertigo: (src: string, name?: string) =>
     call("importConvertigo", { body: { src, ...(name ? { name } : {}) } }),
   create: (project: string, body: Body<"create">) => call("create", { params: { project }, body }),
@@ -124,10 +127,31 @@ export const api = {
       },
     }),
   references: (project: string, id: string) => call("references", { params: { project, id } }),
+  rename: (project: string, id: string, body: Body<"rename">) => call("rename", { params: { project, id }, body }),
+  renamePreview: (project: string, id: string, body: Body<"renamePreview">) =>
+    call("renamePreview", { params: { project, id }, body }),
   log: (after = 0) => call("log", { query: { after: String(after) } }),
   runTests: (project: string, ids?: string[]) => call("runTests", { params: { project }, body: ids ? { ids } : {} }),
   debug: (runId: string, action: DebugAction) => call("debug", { params: { id: runId }, body: { action } }),
-  breakpoints: (runId: string, ids: string[]) => call("breakpoints", { params: { id: runId }, body: { ids } }),
+  breakpoints: (runId: string, ids: string[], lines?: Record<string, number[]>) =>
+    call("breakpoints", { params: { id: runId }, body: lines ? { ids, lines } : { ids } }),
+
+  // Whole projects, and the folder picker of the import dialog.
+  renameProject: (project: string, name: string) => call("renameProject", { params: { project }, body: { name } }),
+  copyProject: (project: string, name: string) => call("copyProject", { params: { project }, body: { name } }),
+  deleteProject: (project: string) => call("deleteProject", { params: { project } }),
+  folders: (path?: string) => call("folders", { query: path ? { path } : {} }),
+  /** The project's .car archive (a download: the bytes and the file name the engine gives). */
+  async exportProject(project: string): Promise<{ blob: Blob; fileName: string }> {
+    const res = await fetch(urlOf("exportProject", { params: { project } }), init("GET", undefined));
+    if (!res.ok) {
+      const body = (await res.json().catch(() => undefined)) as ApiErrorBody | undefined;
+      throw new ApiError(res.status, body?.error.code ?? "http_error", body?.error.message ?? `HTTP ${res.status}`);
+    }
+    const disposition = res.headers.get("content-disposition") ?? "";
+    const fileName = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `${project}.car`;
+    return { blob: await res.blob(), fileName };
+  },
 
   // Deployment targets, deploys, and the servers behind the targets (the engine calls them).
   targets: () => call("targets", {}),
@@ -155,6 +179,13 @@ export const api = {
   jobRuns: (id: string, lines?: number) =>
     call("jobRuns", { params: { id }, query: lines !== undefined ? { lines: String(lines) } : {} }),
 
+  // The engine's status and its request history (HTTP calls to /projects and /services).
+  status: () => call("status", {}),
+  requests: (query: Query<"requests">) => call("requests", { query }),
+  request: (id: number) => call("request", { params: { id: String(id) } }),
+  requestTracing: (on: boolean) => call("requestTracing", { body: { on } }),
+  clearRequests: () => call("clearRequests", {}),
+
   /** Starts a run and calls `onEvent` for each event of its stream, until the run ends. */
   async run(req: RunStart, onEvent: (ev: RunStreamEvent) => void, signal?: AbortSignal): Promise<void> {
     const res = await fetch(urlOf("run", { body: req }), init(studioRoutes.run.method, req, signal));
@@ -176,7 +207,23 @@ export const api = {
       }
     };
     source.onopen = () => onState?.(true);
-    source.onerror = () => onState?.(false);
-    return () => source.close();
+    let stopped = false;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let stop = () => source.close();
+    source.onerror = () => {
+      onState?.(false);
+      // The browser retries by itself after a network error, but gives up after an HTTP error
+      // (an engine restarting answers 503, one restarted with another token 401): start again.
+      if (source.readyState === EventSource.CLOSED && !stopped) {
+        retry = setTimeout(() => {
+          if (!stopped) stop = api.events(onEvent, onState);
+        }, RECONNECT_MS);
+      }
+    };
+    return () => {
+      stopped = true;
+      clearTimeout(retry);
+      stop();
+    };
   },
 };

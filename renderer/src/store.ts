@@ -13,6 +13,8 @@ import type {
   WorkspaceInfo,
 } from "../../engine/common/studio/api.ts";
 import { api, ApiError, clientId } from "./api.ts";
+import { lineBreakpointsForRun } from "./line-breakpoints.ts";
+import { touchesFailure } from "./run-model.ts";
 import {
   ancestorKeys,
   applyDelta,
@@ -44,16 +46,37 @@ export interface RunState {
   error?: ErrorInfo & { step?: { id: string; name: string; type: string; project: string } };
   ok?: boolean;
   durationMs?: number;
-  paused?: { entry: TraceEntry; scope: Record<string, unknown> };
+  paused?: {
+    entry: TraceEntry;
+    scope: Record<string, unknown>;
+    /** Paused at a line of a JavaScript step's code (`step`: the step whose code it is). */
+    line?: { step: string; line: number };
+    reason?: "breakpoint" | "step" | "start";
+  };
   /** The last output of each step, by id (the source picker reads it). */
   outputs: Record<string, unknown>;
   inputs?: Record<string, unknown>;
+  /** When the run started (this window's clock): the Run panel counts the elapsed time. */
+  startedAt?: number;
+  /** The step the run failed at was edited or removed since: its mark leaves the tree. */
+  failureEdited?: boolean;
 }
 
 type Dialog =
-  | { kind: "palette"; project: string; parent: string; index?: number }
+  | {
+      kind: "palette";
+      project: string;
+      parent: string;
+      index?: number;
+      /** Adding relative to an object: inside it, after or before it (the dialog can switch). */
+      target?: string;
+      where?: "inside" | "after" | "before";
+    }
   | { kind: "confirm-delete"; project: string; ids: string[] }
+  | { kind: "rename"; project: string; id: string; name: string }
   | { kind: "new-project" }
+  | { kind: "project"; action: "rename" | "duplicate" | "delete"; project: string }
+  | { kind: "add-example"; example: string }
   | { kind: "import-convertigo"; src?: string }
   | { kind: "open-workspace" }
   | { kind: "help" }
@@ -62,7 +85,7 @@ type Dialog =
   | { kind: "new-job"; project?: string; sequence?: string }
   | undefined;
 
-export type BottomTab = "console" | "find" | "tests" | "trace" | "servers" | "jobs";
+export type BottomTab = "console" | "find" | "tests" | "trace" | "servers" | "jobs" | "requests" | "problems";
 
 /** What the Servers view should show: a target and one of its projects (set by "Open in Servers"). */
 export interface ServersFocus {
@@ -276,6 +299,11 @@ async function reloadWorkspace(): Promise<void> {
 }
 
 function applyDeltas(deltas: ProjectDelta[]): void {
+  // A failure mark leaves the tree once its step is edited (or removed).
+  const run = get().run;
+  if (run.status === "done" && !run.failureEdited && deltas.some((d) => touchesFailure(run.error?.step, d))) {
+    set((s) => ({ run: { ...s.run, failureEdited: true } }));
+  }
   for (const d of deltas) {
     const cur = get().projects[d.project];
     if (d.reload || d.created || d.deleted || !cur) {
@@ -321,7 +349,12 @@ let queue: Promise<unknown> = Promise.resolve();
  * Sends a change to the engine after the ones before it (so each is made on top of the last),
  * applies the answer, and shows a refusal as a notice. A conflict reloads the project.
  */
-export function mutate(fn: () => Promise<ChangeResult>, project?: string): Promise<ChangeResult | undefined> {
+export function mutate(
+  fn: () => Promise<ChangeResult>,
+  project?: string,
+  /** A dialog shows the refusal itself (and stays open) instead of a notice. */
+  opts: { onError?: (e: ApiError) => void } = {},
+): Promise<ChangeResult | undefined> {
   const run = async () => {
     try {
       const result = await fn();
@@ -331,7 +364,8 @@ export function mutate(fn: () => Promise<ChangeResult>, project?: string): Promi
       return result;
     } catch (e) {
       const err = e as ApiError;
-      notify(err.message);
+      if (opts.onError) opts.onError(err);
+      else notify(err.message);
       if (err.status === 409 && project) await reloadProject(project);
       if (err.status === 409) set({ history: await api.history() });
       return undefined;
@@ -462,18 +496,32 @@ export async function startRun(req: {
   debug: boolean;
 }): Promise<void> {
   await flushEdits();
-  runAbort?.abort();
+  // A run still streaming is left (its stream stops the run); a finished one has nothing to abort.
+  const before = get().run.status;
+  if (before === "running" || before === "paused") runAbort?.abort();
   const abort = new AbortController();
   runAbort = abort;
   const target = req.sequence ?? `${req.connector}.${req.transaction}`;
   set({
-    run: { status: "running", project: req.project, target, trace: [], outputs: {}, inputs: req.inputs },
+    run: {
+      status: "running",
+      project: req.project,
+      target,
+      trace: [],
+      outputs: {},
+      inputs: req.inputs,
+      startedAt: Date.now(),
+    },
     bottomTab: "trace",
   });
   const update = (fn: (r: RunState) => Partial<RunState>) => set((s) => ({ run: { ...s.run, ...fn(s.run) } }));
   try {
     await api.run(
-      { ...req, breakpoints: req.debug ? [...get().breakpoints] : [] },
+      {
+        ...req,
+        breakpoints: req.debug ? [...get().breakpoints] : [],
+        ...(req.debug ? { lineBreakpoints: lineBreakpointsForRun() } : {}),
+      },
       (ev) => {
         switch (ev.kind) {
           case "run":
@@ -491,11 +539,18 @@ export async function startRun(req: {
           case "paused": {
             update((r) => ({
               status: "paused",
-              paused: { entry: ev.entry, scope: ev.scope },
+              paused: {
+                entry: ev.entry,
+                scope: ev.scope,
+                ...(ev.line ? { line: ev.line } : {}),
+                ...(ev.reason ? { reason: ev.reason } : {}),
+              },
               trace: r.trace.map((t) => (t.seq === ev.entry.seq ? { ...t, status: "paused" } : t)),
             }));
             const p = get().projects[ev.entry.project];
-            if (p?.nodes.has(ev.entry.id)) select({ project: ev.entry.project, id: ev.entry.id }, { reveal: true });
+            // At a line, the step whose code holds it (its editor shows the line).
+            const shown = ev.line && p?.nodes.has(ev.line.step) ? ev.line.step : ev.entry.id;
+            if (p?.nodes.has(shown)) select({ project: ev.entry.project, id: shown }, { reveal: true });
             break;
           }
           case "resumed":

@@ -12,6 +12,10 @@ export interface Issue {
   location?: SourceLocation;
   /** "file": found while reading the file (kept until the file changes); "check": by validation. */
   origin?: "file" | "check";
+  /** What kind of problem (e.g. "js_syntax"), for tools that group or explain them. */
+  code?: string;
+  /** Where in the property's own text (JavaScript): 1-based line and column. */
+  at?: { line: number; column: number };
 }
 
 /**

@@ -53,6 +53,17 @@ export interface PropDef {
   qualifiedBy?: ReferenceQualifiers;
   /** Groups properties in the Studio's panel. */
   group?: string;
+  /**
+   * For code and expression properties: how the text runs, when not as the kind says (code:
+   * statements, expression: one expression). A function given as text (a view's map) is "expression".
+   */
+  js?: "statements" | "expression";
+  /**
+   * The property names variables of its object's sequence or transaction, so renaming a variable
+   * updates it (references.ts): "keys", the keys of its object value (a test case's inputs);
+   * "template", `{name}` and `{+name}` placeholders in its text or its values (a path template).
+   */
+  variableNames?: "keys" | "template";
   /** Extra check, run after the kind's own; returns a message when the value is wrong. */
   check?: (value: unknown, node: ObjNode) => string | undefined;
 }

@@ -1,4 +1,5 @@
 import { allTypes, type TypeName } from "../types/index.ts";
+import { jsSyntaxIssues } from "./js-syntax.ts";
 import { nameProblem, siblingNameClashes } from "./naming.ts";
 import type { Issue, ObjNode } from "./node.ts";
 import { checkPropValue } from "./props.ts";
@@ -72,6 +73,8 @@ export function checkNode(node: ObjNode, parent?: ObjNode): Issue[] {
     const msg = checkPropValue(p, node.props[p.name], node);
     if (msg) issues.push({ message: msg, prop: p.name });
   }
+  // JavaScript that does not parse (when the engine's parser is installed: js-syntax.ts).
+  issues.push(...jsSyntaxIssues(node.props, def.props));
   for (const msg of def.check?.(node) ?? []) issues.push({ message: msg });
   const children = node.children.map((c) => ({ name: c.name, category: byName.get(c.type)?.category }));
   for (const msg of siblingNameClashes(children)) issues.push({ message: msg });
@@ -103,6 +106,8 @@ export function typeSchemas(): TypeSchema[] {
     ...(t.onlyIn ? { onlyIn: [...t.onlyIn] } : {}),
     runnable: Boolean(t.run || t.execute || t.category === "sequence"),
     ...(t.variables ? { variables: [...t.variables] } : {}),
+    ...(t.output ? { output: t.output } : {}),
+    ...(t.flow ? { flow: t.flow } : {}),
   }));
 }
 

@@ -11,7 +11,7 @@ export interface TraceEntry {
   /** The entry of the enclosing step, when nested. */
   parent?: number;
   depth: number;
-  /** Milliseconds since the run started. */
+  /** Milliseconds since the run started (time paused in the debugger left out, as in durations). */
   start: number;
   durationMs?: number;
   /** What the step read: resolved properties, variables sent, request made... (secrets masked). */
@@ -29,6 +29,14 @@ export type RunEvent =
   | { kind: "step-start"; entry: TraceEntry }
   | { kind: "step-end"; entry: TraceEntry }
   | { kind: "log"; level: string; message: string; at: number }
-  | { kind: "paused"; entry: TraceEntry; scope: Record<string, unknown> }
+  | {
+      kind: "paused";
+      entry: TraceEntry;
+      scope: Record<string, unknown>;
+      /** Paused at a line of a JavaScript step's code (`step`: the id of the step whose code it is). */
+      line?: { step: string; line: number };
+      /** Why: a breakpoint, a step of the debugger, or the start of a run debugged without breakpoints. */
+      reason?: "breakpoint" | "step" | "start";
+    }
   | { kind: "resumed"; entry: TraceEntry }
   | { kind: "end"; ok: boolean; output?: unknown; error?: ErrorInfo; durationMs: number };

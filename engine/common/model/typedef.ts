@@ -217,6 +217,14 @@ export interface TypeDef {
   transactionTypes?: readonly string[];
   /** Extra checks across the object (beyond each property's own). */
   check?: (node: ObjNode) => string[];
+  /**
+   * For steps that write the response: "value", a value under the step's name; "object" and
+   * "array", a nested object or array the steps inside fill. The Studio derives a sequence's
+   * response shape from it (and says when nothing writes one).
+   */
+  output?: "value" | "object" | "array";
+  /** For steps that hold steps: "condition", they may not run; "loop", they may run many times. */
+  flow?: "condition" | "loop";
 }
 
 /** Declares a type while keeping its literal `type` name (so unions derive from the registry). */
@@ -236,4 +244,6 @@ export interface TypeSchema {
   onlyIn?: string[];
   runnable: boolean;
   variables?: BuiltInVariable[];
+  output?: TypeDef["output"];
+  flow?: TypeDef["flow"];
 }

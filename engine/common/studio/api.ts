@@ -122,6 +122,8 @@ export interface RunStart {
   debug?: boolean;
   /** Step ids to pause before. */
   breakpoints?: string[];
+  /** Lines of JavaScript steps to pause at: step id → 1-based lines. */
+  lineBreakpoints?: Record<string, number[]>;
 }
 
 /** Lines of a run's stream: the engine's run events, plus the run id first. */

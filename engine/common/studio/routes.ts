@@ -21,6 +21,9 @@ import type {
   TestResult,
   WorkspaceInfo,
 } from "./api.ts";
+import { LineBreakpointsSchema, type FolderListing } from "./projects.ts";
+import type { EngineStatus, RequestDetail, RequestList } from "./requests.ts";
+import { RenameBody, type RenamePlanInfo, type RenameResult } from "./refactor.ts";
 import {
   adminRoutes,
   type DeployedProject,
@@ -106,6 +109,7 @@ export const RunStartBody = Type.Object(
     inputs: Props,
     debug: Type.Optional(Type.Boolean()),
     breakpoints: Type.Optional(Ids),
+    lineBreakpoints: Type.Optional(LineBreakpointsSchema),
   },
   strict,
 );
@@ -115,6 +119,16 @@ export const FindQuery = Type.Object(
     project: Type.Optional(Type.String({ maxLength: 200 })),
     in: Type.Optional(Type.String({ maxLength: 100 })),
     limit: Type.Optional(Type.String({ pattern: "^[0-9]{1,5}$" })),
+  },
+  strict,
+);
+
+export const RequestsQuery = Type.Object(
+  {
+    q: Type.Optional(Type.String({ maxLength: 500 })),
+    status: Type.Optional(Type.String({ pattern: "^([1-5]xx|[1-5][0-9]{2}|failed)$" })),
+    limit: Type.Optional(Type.String({ pattern: "^[0-9]{1,4}$" })),
+    unchangedSince: Type.Optional(Type.String({ pattern: "^[0-9]{1,15}$" })),
   },
   strict,
 );
@@ -143,7 +157,40 @@ export const studioRoutes = {
     body: Type.Object({ name: Name }, strict),
     answer: answer<ChangeResult>(),
   },
-  addExample: { method: "POST", path: "/examples/:name", guard: "studio", answer: answer<ChangeResult>() },
+  addExample: {
+    method: "POST",
+    path: "/examples/:name",
+    guard: "studio",
+    body: Type.Object({ as: Type.Optional(Name) }, strict),
+    answer: answer<ChangeResult>(),
+  },
+
+  // ---- whole projects (engine/node/studio/routes/projects.ts) ----
+  renameProject: {
+    method: "POST",
+    path: "/projects/:project/rename",
+    guard: "studio",
+    body: Type.Object({ name: Name }, strict),
+    answer: answer<ChangeResult>(),
+  },
+  copyProject: {
+    method: "POST",
+    path: "/projects/:project/copy",
+    guard: "studio",
+    body: Type.Object({ name: Name }, strict),
+    answer: answer<ChangeResult>(),
+  },
+  deleteProject: { method: "DELETE", path: "/projects/:project", guard: "studio", answer: answer<ChangeResult>() },
+  /** The project's .car (application/zip, as a download). */
+  exportProject: { method: "GET", path: "/projects/:project/export", guard: "studio", answer: answer<Uint8Array>() },
+  /** Sub-folders of a folder under the user's home or the workspace's parent (the import dialog's picker). */
+  folders: {
+    method: "GET",
+    path: "/folders",
+    guard: "studio",
+    query: Type.Object({ path: Type.Optional(Type.String({ maxLength: 4096 })) }, strict),
+    answer: answer<FolderListing>(),
+  },
   importConvertigo: {
     method: "POST",
     path: "/import/convertigo",
@@ -165,6 +212,21 @@ export const studioRoutes = {
     guard: "studio",
     body: UpdateBody,
     answer: answer<ChangeResult>(),
+  },
+  // ---- refactoring: renames that update references (engine/node/studio/rename.ts) ----
+  rename: {
+    method: "POST",
+    path: "/projects/:project/objects/:id/rename",
+    guard: "studio",
+    body: RenameBody,
+    answer: answer<RenameResult>(),
+  },
+  renamePreview: {
+    method: "POST",
+    path: "/projects/:project/objects/:id/rename-preview",
+    guard: "studio",
+    body: RenameBody,
+    answer: answer<RenamePlanInfo>(),
   },
   remove: {
     method: "POST",
@@ -239,10 +301,23 @@ export const studioRoutes = {
     method: "PUT",
     path: "/runs/:id/breakpoints",
     guard: "studio",
-    body: Type.Object({ ids: Ids }, strict),
+    body: Type.Object({ ids: Ids, lines: Type.Optional(LineBreakpointsSchema) }, strict),
     answer: answer<{ ok: boolean }>(),
   },
   events: { method: "GET", path: "/events", guard: "studio-stream", stream: "sse", answer: answer<void>() },
+  status: { method: "GET", path: "/status", guard: "studio", answer: answer<EngineStatus>() },
+
+  // ---- the request history: HTTP calls to /projects and /services (engine/node/studio/routes/requests.ts) ----
+  requests: { method: "GET", path: "/requests", guard: "studio", query: RequestsQuery, answer: answer<RequestList>() },
+  request: { method: "GET", path: "/requests/:id", guard: "studio", answer: answer<RequestDetail>() },
+  requestTracing: {
+    method: "PUT",
+    path: "/requests/tracing",
+    guard: "studio",
+    body: Type.Object({ on: Type.Boolean() }, strict),
+    answer: answer<{ tracing: boolean }>(),
+  },
+  clearRequests: { method: "DELETE", path: "/requests", guard: "studio", answer: answer<{ cleared: boolean }>() },
 
   // ---- deployment targets (imported PSCs) and deploys, through this engine ----
   targets: { method: "GET", path: "/targets", guard: "studio", answer: answer<TargetsInfo>() },

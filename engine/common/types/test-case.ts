@@ -17,6 +17,7 @@ export const testCaseType = defineType({
       kind: "json",
       default: {},
       help: "Variable values, as a JSON object (a list for a multi-valued variable).",
+      variableNames: "keys",
       check: (v) => (isPlainObject(v) ? undefined : "Inputs must be a JSON object of variable values"),
     },
     {

@@ -32,6 +32,7 @@ export const variableType = defineType({
       label: "Default value",
       kind: "json",
       help: "Used when the caller gives no value. A text default may use ${setting} (resolved at run time).",
+      check: (v, node) => defaultProblem(v, String(node.props.dataType ?? "string")),
     },
     {
       name: "multiValued",
@@ -66,3 +67,42 @@ export const variableType = defineType({
     },
   ],
 });
+
+/**
+ * Why a default cannot be a value of the variable's type, as the runtime converts values
+ * (engine/node/runtime/variables.ts: numbers and booleans may be given as text); undefined when
+ * it can. A text holding a ${setting} is resolved at run time and not judged here.
+ */
+export function defaultProblem(value: unknown, dataType: string): string | undefined {
+  const one = (v: unknown): string | undefined => {
+    if (typeof v === "string" && v.includes("${")) return undefined;
+    switch (dataType) {
+      case "integer": {
+        const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+        return Number.isInteger(n)
+          ? undefined
+          : `Default value must be a whole number for an integer variable, not ${JSON.stringify(v)}`;
+      }
+      case "number": {
+        const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+        return Number.isFinite(n)
+          ? undefined
+          : `Default value must be a number for a number variable, not ${JSON.stringify(v)}`;
+      }
+      case "boolean":
+        return typeof v === "boolean" || ["true", "false", "1", "0", "on", "off"].includes(String(v))
+          ? undefined
+          : `Default value must be true or false for a boolean variable, not ${JSON.stringify(v)}`;
+      default:
+        return undefined;
+    }
+  };
+  if (Array.isArray(value) && dataType !== "json") {
+    for (const v of value) {
+      const p = one(v);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  return one(value);
+}

@@ -4,6 +4,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import type { AtelierOptions, RunningAtelier } from "../app.ts";
 import { ServedAtelier } from "./served-atelier.ts";
+import { portIsFree, readStudioSession, saveStudioSession } from "./studio-session.ts";
 
 /** The desktop app, as `npm start` sees it (electron/launch.ts, wired by bin/start.js). */
 export interface DesktopLauncher {
@@ -217,31 +218,62 @@ export async function start(args: string[], o: StartOptions): Promise<number> {
     say(`Atelier: ATELIER_PORT must be a port number (0 to 65535), not "${env.ATELIER_PORT}".`);
     return 1;
   }
+  const host = env.ATELIER_HOST ?? "127.0.0.1";
+  // Without ATELIER_PORT, the workspace's last port when it is free (the same URL as before) and
+  // its token (a Studio window left open stays signed in when it reconnects).
+  const saved = port === 0 ? await readStudioSession(workspaceDir) : undefined;
+  let reused = saved && (await portIsFree(host, saved.port)) ? saved : undefined;
+  let tokenCreatedAt = reused?.createdAt ?? Date.now();
+  const remember = (a: RunningAtelier) => {
+    if (!a.studio) return;
+    saveStudioSession(a.engine.workspace.dir, {
+      port: a.server.port,
+      token: a.studio.auth.token,
+      createdAt: tokenCreatedAt,
+    }).catch((e: unknown) => say(`Atelier: cannot remember the Studio's port and session: ${(e as Error).message}`));
+  };
   const printUrls = (a: RunningAtelier) => {
     out(`Atelier engine: ${a.url}`);
     out(`Atelier Studio: ${a.studioUrl ?? "not served (this engine runs without the Studio)"}`);
   };
   let app: { close(): Promise<void> };
   try {
-    const opts: AtelierOptions = {
+    const optsFor = (): AtelierOptions => ({
       workspaceDir,
-      port,
-      host: env.ATELIER_HOST ?? "127.0.0.1",
+      port: port || (reused?.port ?? 0),
+      host,
       env,
-      studio: { distDir: o.paths.studioDist, examplesDir: o.paths.examplesDir },
-    };
-    if (o.start) {
-      const started = await o.start(opts);
-      printUrls(started);
-      app = started;
-    } else {
+      studio: {
+        distDir: o.paths.studioDist,
+        examplesDir: o.paths.examplesDir,
+        ...(reused ? { token: reused.token } : {}),
+      },
+    });
+    const startOnce = async (): Promise<{ close(): Promise<void> }> => {
+      if (o.start) {
+        const started = await o.start(optsFor());
+        printUrls(started);
+        remember(started);
+        return started;
+      }
       // The Studio may open another workspace: the engine then restarts there, on the same port.
-      const served = await ServedAtelier.start(opts, (restarted) => {
+      const served = await ServedAtelier.start(optsFor(), (restarted) => {
         say(`Atelier: now serving the workspace ${restarted.engine.workspace.dir}`);
         printUrls(restarted);
+        remember(restarted);
       });
       printUrls(served.current);
-      app = served;
+      remember(served.current);
+      return served;
+    };
+    try {
+      app = await startOnce();
+    } catch (e) {
+      // The last port was taken between the check and the start: any free one.
+      if (!reused || (e as NodeJS.ErrnoException).code !== "EADDRINUSE") throw e;
+      reused = undefined;
+      tokenCreatedAt = Date.now();
+      app = await startOnce();
     }
   } catch (e) {
     say(`Atelier: cannot start on the workspace ${workspaceDir}: ${(e as Error).message}`);

@@ -5,6 +5,7 @@ import { getType, propOrDefault } from "../../common/model/registry.ts";
 import { resolveDeep, resolvePlaceholders, MissingSettingError } from "../../common/model/settings.ts";
 import type { TraceEntry } from "../../common/model/trace.ts";
 import type { LogLevel, StepContext } from "../../common/model/typedef.ts";
+import { LineDebugger } from "./line-debugger.ts";
 import { OutputBuilder } from "./output-builder.ts";
 import type { RunContext } from "./run-context.ts";
 import { FinishSignal, RunError } from "./run-error.ts";
@@ -19,6 +20,18 @@ export interface DebugHooks {
    * worker thread, read asynchronously).
    */
   beforeStep(entry: TraceEntry, scope: () => Record<string, unknown>): Promise<void | "stop">;
+  /**
+   * A line of a JavaScript step reached, at a line breakpoint or while stepping lines (its code is
+   * instrumented when this hook exists: line-debugger.ts). `at.step` is the step whose code holds
+   * the line (a function defined by an earlier step runs there); `entry` the step running.
+   */
+  beforeLine?(
+    entry: TraceEntry,
+    at: { step: string; line: number },
+    scope: () => Record<string, unknown>,
+  ): Promise<void | "stop">;
+  /** The line breakpoints now (step id → lines) and whether the last line pause asked to step. */
+  lineState?(): { stepping: boolean; lines: Readonly<Record<string, readonly number[]>> };
 }
 
 const MAX_CALL_DEPTH = 32;
@@ -31,6 +44,9 @@ const MAX_CALL_DEPTH = 32;
 export class SequenceRun {
   private readonly outputs = new Map<string, unknown>();
   private readonly outputsByName = new Map<string, unknown>();
+  /** Names of the steps whose outputs are kept (the debugger shows outputs by name). */
+  private readonly outputNames = new Map<string, string>();
+  private readonly lineDebug: LineDebugger | undefined;
   private readonly builder = new OutputBuilder();
   private sandbox: Sandbox | undefined;
   private sandboxPromise: Promise<Sandbox> | undefined;
@@ -56,6 +72,8 @@ export class SequenceRun {
     this.settings = run.runner.settingsFor(project);
     for (const s of this.settings.secrets) run.secrets.add(s);
     for (const [k, v] of Object.entries(vars)) this.scopeVars.set(k, v);
+    const debug = run.opts.debug;
+    this.lineDebug = debug?.beforeLine ? new LineDebugger(run, debug, (v) => this.scopeOf(v)) : undefined;
   }
 
   /** Runs the steps; answers the output built. */
@@ -155,6 +173,7 @@ export class SequenceRun {
           groups: () => [...this.run.session.groups],
         },
       },
+      ...(this.lineDebug ? { debug: this.lineDebug.sandboxDebug() } : {}),
     });
     const box = await this.sandboxPromise;
     if (!this.sandbox) {
@@ -177,13 +196,25 @@ export class SequenceRun {
     let variables: Record<string, unknown> = Object.fromEntries(this.scopeVars);
     if (this.sandbox) {
       try {
-        variables = await this.sandbox.globals(new Set(["vars", "log", "step", "session", "setting"]));
+        variables = await this.sandbox.globals(
+          new Set(["vars", "log", "step", "session", "setting"]),
+          this.lineDebug?.lexicals,
+        );
       } catch {
         // Showing the scope must not end the run (a getter that loops...): the known variables.
       }
     }
+    return this.scopeOf(variables);
+  }
+
+  /** The scope the debugger shows: variables, the outputs of the steps run (by name), the output so far. */
+  private scopeOf(variables: Record<string, unknown>): Record<string, unknown> {
     const outputs: Record<string, unknown> = {};
-    for (const [id, v] of this.outputs) outputs[id] = this.run.traceValue(v);
+    for (const [id, v] of this.outputs) {
+      const name = this.outputNames.get(id) ?? id;
+      // Two steps of one name (in different blocks): the later one is told by its id.
+      outputs[Object.hasOwn(outputs, name) ? `${name} (${id})` : name] = this.run.traceValue(v);
+    }
     return {
       variables: this.run.traceValue(variables),
       outputs,
@@ -207,7 +238,14 @@ export class SequenceRun {
     if (this.run.opts.debug) {
       entry.status = "paused";
       const scope = await this.scopeSnapshot();
-      const decision = await this.run.opts.debug.beforeStep(entry, () => scope);
+      // Time paused in the debugger counts in no duration (RunContext.elapsed).
+      this.run.pauseBegin();
+      let decision: void | "stop";
+      try {
+        decision = await this.run.opts.debug.beforeStep(entry, () => scope);
+      } finally {
+        this.run.pauseEnd();
+      }
       entry.status = "running";
       if (decision === "stop") {
         const err = new RunError("stopped", "The run was stopped in the debugger", undefined, 500);
@@ -225,6 +263,7 @@ export class SequenceRun {
       if (output !== undefined) {
         this.outputs.set(node.id, output);
         this.outputsByName.set(node.name, output);
+        this.outputNames.set(node.id, node.name);
       }
       this.run.end(entry, output, undefined);
     } catch (e) {
@@ -267,6 +306,7 @@ export class SequenceRun {
       },
       async execute(code, what) {
         const box = await self.ensureSandbox();
+        if (self.lineDebug) return await self.lineDebug.execute(box, node, entry, code, what);
         return await box.execute(code, what);
       },
       async setScopeVariable(name, value) {

@@ -36,6 +36,33 @@ export class RunContext {
   ) {}
 
   private lastYield = Date.now();
+  /** Milliseconds spent paused in the debugger, and since when a pause under way lasts. */
+  private pausedMs = 0;
+  private pausedSince: number | undefined;
+  private pauses = 0;
+
+  /** The debugger paused the run (a step or a line breakpoint): paused time counts in no duration. */
+  pauseBegin(): void {
+    if (this.pauses++ === 0) this.pausedSince = Date.now();
+  }
+
+  pauseEnd(): void {
+    if (this.pauses === 0) return;
+    if (--this.pauses === 0 && this.pausedSince !== undefined) {
+      this.pausedMs += Date.now() - this.pausedSince;
+      this.pausedSince = undefined;
+    }
+  }
+
+  /** Milliseconds the run has spent paused in the debugger. */
+  pausedTotal(): number {
+    return this.pausedMs + (this.pausedSince !== undefined ? Date.now() - this.pausedSince : 0);
+  }
+
+  /** Milliseconds since the run started, paused time left out. */
+  elapsed(): number {
+    return Date.now() - this.started - this.pausedTotal();
+  }
 
   get signal(): AbortSignal {
     return this.controller.signal;
@@ -67,7 +94,7 @@ export class RunContext {
       name: node.name,
       type: node.type,
       depth,
-      start: Date.now() - this.started,
+      start: this.elapsed(),
       status: "running",
       project,
       ...(parent !== undefined ? { parent } : {}),
@@ -78,7 +105,7 @@ export class RunContext {
   }
 
   end(entry: TraceEntry, output: unknown, error: RunError | undefined): void {
-    entry.durationMs = Date.now() - this.started - entry.start;
+    entry.durationMs = this.elapsed() - entry.start;
     if (error) {
       entry.status = "error";
       entry.error = { code: error.code, message: this.mask(error.message), status: error.status };

@@ -12,6 +12,7 @@ import type {
   TransactionResult,
 } from "../../common/model/typedef.ts";
 import { describe, resolvedProp, SequenceRun, type DebugHooks } from "./interpreter.ts";
+import { checkRunJavaScript } from "./js-preflight.ts";
 import { RunContext } from "./run-context.ts";
 import { RunError, toRunError } from "./run-error.ts";
 import { DEFAULT_SANDBOX_LIMITS } from "./sandbox.ts";
@@ -202,6 +203,8 @@ export class Runner {
         const seq = findSequence(project, req.sequence);
         const what = `The sequence "${project.name}.${seq.name}"`;
         if (req.fromOutside) checkAccess(seq, session, what);
+        // JavaScript that does not parse stops the run before any step (and any call) is made.
+        await checkRunJavaScript(project.name, seq, (name) => this.project(name));
         checkRunnable(seq, project.name);
         timeoutMs = this.numberProp(seq, "timeoutMs", project.root, DEFAULT_TIMEOUT_MS);
         exec = async (r) => {
@@ -248,7 +251,7 @@ export class Runner {
           ctl.signal.addEventListener("abort", () => reject(ctl.signal.reason), { once: true });
         }),
       ]);
-      const durationMs = Date.now() - started;
+      const durationMs = Date.now() - started - (run?.pausedTotal() ?? 0);
       req.onEvent?.({ kind: "end", ok: true, output, durationMs });
       return { runId, ok: true, output, durationMs, ...(req.trace ? { trace: run.trace } : {}) };
     } catch (e) {
@@ -257,7 +260,7 @@ export class Runner {
         this.writeLog("error", `Engine fault: ${(e as Error).stack ?? String(e)}`, req.project);
       const info: RunResult["error"] = { ...err.toInfo(), message: run ? run.mask(err.message) : err.message };
       if (err.where) info.step = err.where;
-      const durationMs = Date.now() - started;
+      const durationMs = Date.now() - started - (run?.pausedTotal() ?? 0);
       req.onEvent?.({ kind: "end", ok: false, error: info, durationMs });
       return { runId, ok: false, error: info, durationMs, ...(req.trace && run ? { trace: run.trace } : {}) };
     } finally {

@@ -31,8 +31,14 @@ export interface ContextSpec {
   /** Host functions defined as globals, and objects of host functions (session.get...). */
   functions: string[];
   namespaces: Record<string, string[]>;
-  /** Answers a call of a host function ("log", "session.get"); throws to raise an error there. */
+  /**
+   * Answers a call of a host function ("log", "session.get"); throws to raise an error there. A
+   * promise (the debugger's "__atl.pause") is answered when it settles; meanwhile the worker is
+   * not taken for hung.
+   */
   host(fn: string, args: unknown[]): unknown;
+  /** A debugged context: `__atl.pause` exists there (line breakpoints); `exclude`: globals a pause does not show. */
+  debug?: { exclude: string[] };
 }
 
 export interface EvalRequest {
@@ -42,6 +48,8 @@ export interface EvalRequest {
   /** Globals to set first: name and JSON text (undefined for the value undefined). */
   globals?: [string, string | undefined][];
   exclude?: string[];
+  /** Top-level let / const names to show with the globals (mode "globals"). */
+  lexicals?: string[];
 }
 
 export interface PoolOptions {
@@ -89,6 +97,8 @@ class PoolWorker {
   private watchdog: NodeJS.Timeout | undefined;
   /** When the worker last said anything while it had work (see watch()). */
   private lastHeard = 0;
+  /** Host calls answered later (a debugger's pause): the worker waits for us, it is not hung. */
+  hostWaits = 0;
   /** Contexts to free, sent together (nobody waits for it). */
   private closing: number[] = [];
   private fault: string | undefined;
@@ -170,6 +180,8 @@ class PoolWorker {
   cancel(call: number): void {
     if (this.dead || !this.calls.has(call)) return;
     Atomics.store(this.signal, 1, call);
+    // A worker waiting for a host answer (a debugger's pause) sees it at once.
+    Atomics.notify(this.signal, 0);
   }
 
   private takeClosing(): number[] {
@@ -201,6 +213,7 @@ class PoolWorker {
       const head = this.calls.values().next().value;
       if (!head || this.dead) return;
       const limit = head.ctx.spec.timeLimitMs + this.opts.graceMs;
+      if (this.hostWaits > 0) this.lastHeard = Date.now();
       const silent = Date.now() - this.lastHeard;
       if (silent >= limit) return this.hung();
       this.watchdog = setTimeout(check, limit - silent);
@@ -252,21 +265,54 @@ class PoolWorker {
   }
 
   private answerHost(m: Extract<WorkerMessage, { t: "host" }>): void {
-    let reply: { seq: number; ok: boolean; json?: string; message?: string };
+    type Reply = { seq: number; ok: boolean; json?: string; message?: string };
+    const ok = (value: unknown): Reply => {
+      const reply: Reply = { seq: m.seq, ok: true };
+      const json = value === undefined ? undefined : JSON.stringify(value);
+      if (json !== undefined) reply.json = json;
+      return reply;
+    };
+    const failed = (e: unknown): Reply => ({
+      seq: m.seq,
+      ok: false,
+      message: e instanceof Error ? e.message : String(e),
+    });
     const ctx = this.contexts.get(m.id);
     if (!ctx || ctx.closed) {
-      reply = { seq: m.seq, ok: false, message: `${m.fn}(): the run has ended` };
-    } else {
-      try {
-        const args = m.args.map((a) => (a === undefined ? undefined : JSON.parse(a)));
-        const value = ctx.spec.host(m.fn, args);
-        reply = { seq: m.seq, ok: true };
-        const json = value === undefined ? undefined : JSON.stringify(value);
-        if (json !== undefined) reply.json = json;
-      } catch (e) {
-        reply = { seq: m.seq, ok: false, message: e instanceof Error ? e.message : String(e) };
-      }
+      this.postHost({ seq: m.seq, ok: false, message: `${m.fn}(): the run has ended` });
+      return;
     }
+    let value: unknown;
+    try {
+      const args = m.args.map((a) => (a === undefined ? undefined : JSON.parse(a)));
+      value = ctx.spec.host(m.fn, args);
+    } catch (e) {
+      this.postHost(failed(e));
+      return;
+    }
+    if (!(value instanceof Promise)) {
+      let reply: Reply;
+      try {
+        reply = ok(value);
+      } catch (e) {
+        reply = failed(e);
+      }
+      this.postHost(reply);
+      return;
+    }
+    // Answered later (the debugger's pause): the worker waits on the channel meanwhile.
+    this.hostWaits++;
+    value
+      .then(ok, failed)
+      .catch(failed)
+      .then((reply) => {
+        this.hostWaits--;
+        this.lastHeard = Date.now();
+        if (!this.dead) this.postHost(reply);
+      });
+  }
+
+  private postHost(reply: { seq: number; ok: boolean; json?: string; message?: string }): void {
     this.hostPort.postMessage(reply);
     Atomics.add(this.signal, 0, 1);
     Atomics.notify(this.signal, 0);
@@ -321,8 +367,8 @@ export class PoolContext {
     let open: object | undefined;
     if (!this.opened) {
       this.opened = true;
-      const { timeLimitMs, memoryBytes, deadline, functions, namespaces } = this.spec;
-      open = { timeLimitMs, memoryBytes, deadline, functions, namespaces };
+      const { timeLimitMs, memoryBytes, deadline, functions, namespaces, debug } = this.spec;
+      open = { timeLimitMs, memoryBytes, deadline, functions, namespaces, ...(debug ? { debug } : {}) };
     }
     const id = this.pool.nextCallId();
     this.pending.add(id);
@@ -408,8 +454,10 @@ export class SandboxPool {
     const empty = live.filter(isEmpty).sort((a, b) => Number(b.isReady) - Number(a.isReady));
     if (empty[0]) return empty[0];
     if (live.length < this.max) return this.spawn();
-    // At the maximum: the worker with the fewest contexts, then the fewest evaluations under way.
-    return live.reduce((a, b) =>
+    // At the maximum: the worker with the fewest contexts, then the fewest evaluations under way;
+    // one held by a debugger's pause only when every worker is.
+    const free = live.filter((w) => w.hostWaits === 0);
+    return (free.length ? free : live).reduce((a, b) =>
       b.contexts.size < a.contexts.size || (b.contexts.size === a.contexts.size && b.calls.size < a.calls.size) ? b : a,
     );
   }

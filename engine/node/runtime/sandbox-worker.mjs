@@ -7,14 +7,19 @@
  *
  * Protocol (structured-clone messages):
  * - main → worker: {t:"eval", id, call, mode:"code"|"globals", code, file, globals, exclude,
- *   open?: {timeLimitMs, memoryBytes, deadline, functions, namespaces} (with a context's first
- *   evaluation), close?: ids}, {t:"close", ids}.
+ *   lexicals?, open?: {timeLimitMs, memoryBytes, deadline, functions, namespaces, debug?} (with a
+ *   context's first evaluation), close?: ids}, {t:"close", ids}.
  * - worker → main: {t:"ready"}, {t:"done", call, ok, json?, code?, message?, path?, runLimit?},
  *   {t:"fault", message} (before it ends itself: for the engine's log, never for callers),
  *   {t:"retire"} (its memory grew: the pool replaces it once it hosts nothing),
  *   {t:"host", id, seq, fn, args}: a host function called by sandboxed code. The worker blocks on
  *   `Atomics.wait` until main posts the answer on the host port and bumps the shared counter, so
  *   host functions stay synchronous for the sandbox while main answers from its event loop.
+ * - Debugged contexts (`open.debug`) get `__atl`: `__atl.pause(step, line, scope)` is called by
+ *   code instrumented for line breakpoints (js-breakpoints.ts); it sends {t:"host", fn:
+ *   "__atl.pause", args: [step, line, locals, globals]} and waits for the debugger with no time
+ *   limit (the evaluation's own limit is moved on by the time paused); the answer {s, b} sets
+ *   `__atl.s` (stepping) and `__atl.b` (the breakpoints the checks read).
  */
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
@@ -31,7 +36,9 @@ import { getQuickJS } from "quickjs-emscripten";
  * captured before any user code ran (see capture()).
  * @property {QuickJSHandle} serialize value → "U" | "J<json>" | "E" + JSON of [code, path, detail]
  * @property {QuickJSHandle} errorInfo thrown value → JSON of [name, message, stack]
- * @property {QuickJSHandle} globals exclude json → JSON of the global variables holding values
+ * @property {QuickJSHandle} globals (exclude json, extra?) → JSON of the global variables holding
+ *   values, then of the extra object's own properties (let / const of the top level)
+ * @property {QuickJSHandle} fields object → JSON of its own properties holding values
  */
 
 /**
@@ -48,6 +55,8 @@ import { getQuickJS } from "quickjs-emscripten";
  * @property {number} deadline when the evaluation under way must stop
  * @property {number} call the evaluation under way
  * @property {boolean} interrupted the interrupt handler stopped it
+ * @property {QuickJSHandle | undefined} atl the `__atl` object of a debugged context
+ * @property {string} debugExclude JSON of the globals a pause does not show (host functions)
  */
 
 if (!parentPort) throw new Error("sandbox-worker.mjs runs as a worker thread");
@@ -184,25 +193,35 @@ const HELPERS = `(function (I) {
     } catch (x) { message = "an error that could not be read"; }
     return "[" + stringify(cut(name, 200)) + "," + stringify(cut(message, 2000)) + "," + stringify(cut(stack, 4000)) + "]";
   }
-  function globals(excludeJson) {
-    var ex = parse(excludeJson), skip = { __proto__: null };
-    for (var i = 0; i < ex.length; i++) skip[ex[i]] = true;
-    var names = keys(G), out = "{", total = 0;
+  function fieldsOf(obj, skip, out, total) {
+    var names = keys(obj);
     for (var j = 0; j < names.length; j++) {
       var name = names[j], v, piece;
-      if (skip[name] === true) continue;
-      try { v = G[name]; } catch (e) { v = "<unreadable>"; }
+      if (skip !== null && skip[name] === true) continue;
+      try { v = obj[name]; } catch (e) { v = "<unreadable>"; }
       if (typeof v === "function" || typeof v === "undefined") continue;
       var s = serialize(v);
       if (s[0] === "U") continue;
       piece = s[0] === "J" ? callFn(sliceM, s, 1) : stringify("<not shown: " + parse(callFn(sliceM, s, 1))[0] + ">");
-      total += piece.length;
-      if (total > MAX_CHARS) piece = stringify("<not shown: too large>");
-      out += (out.length > 1 ? "," : "") + stringify(name) + ":" + piece;
+      total.n += piece.length;
+      if (total.n > MAX_CHARS) piece = stringify("<not shown: too large>");
+      out.s += (out.s.length > 1 ? "," : "") + stringify(name) + ":" + piece;
     }
-    return out + "}";
   }
-  return { __proto__: null, serialize: serialize, errorInfo: errorInfo, globals: globals };
+  function globals(excludeJson, extra) {
+    var ex = parse(excludeJson), skip = { __proto__: null };
+    for (var i = 0; i < ex.length; i++) skip[ex[i]] = true;
+    var out = { __proto__: null, s: "{" }, total = { __proto__: null, n: 0 };
+    fieldsOf(G, skip, out, total);
+    if (extra !== undefined && extra !== null) fieldsOf(extra, skip, out, total);
+    return out.s + "}";
+  }
+  function fields(obj) {
+    var out = { __proto__: null, s: "{" }, total = { __proto__: null, n: 0 };
+    if (obj !== null && typeof obj === "object") fieldsOf(obj, null, out, total);
+    return out.s + "}";
+  }
+  return { __proto__: null, serialize: serialize, errorInfo: errorInfo, globals: globals, fields: fields };
 })`;
 
 /** @type {Map<number, Box>} */
@@ -254,6 +273,7 @@ function helpers(box) {
     serialize: vm.getProp(made.value, "serialize"),
     errorInfo: vm.getProp(made.value, "errorInfo"),
     globals: vm.getProp(made.value, "globals"),
+    fields: vm.getProp(made.value, "fields"),
   };
   made.value.dispose();
   return box.helpers;
@@ -384,9 +404,10 @@ function fromJson(box, json) {
  * @param {Box} box
  * @param {string} fn
  * @param {(string | undefined)[]} args JSON texts
+ * @param {boolean} [untimed] wait with no time limit (a debugger's pause): only a cancel ends it
  * @returns {{ ok: true, json?: string } | { ok: false, message: string }}
  */
-function hostCall(box, fn, args) {
+function hostCall(box, fn, args, untimed = false) {
   const seq = ++hostSeq;
   port.postMessage({ t: "host", id: box.id, seq, fn, args });
   for (;;) {
@@ -396,7 +417,7 @@ function hostCall(box, fn, args) {
       // Answers to calls that gave up waiting (below) arrive late: they are dropped here.
       if (m.message.seq === seq) return m.message;
     }
-    const left = box.deadline - Date.now();
+    const left = untimed ? 1000 : box.deadline - Date.now();
     if (left <= 0 || Atomics.load(signal, 1) === box.call) {
       box.interrupted = true;
       return { ok: false, message: `${fn}(): no answer before the time limit` };
@@ -433,6 +454,79 @@ function hostFunction(box, fullName) {
       if (!(e instanceof BoxError)) throw e;
       return { error: vm.newError(`${fullName}(): its answer could not be copied into the sandbox`) };
     }
+  };
+}
+
+/**
+ * Reads a helper's JSON text answer for a value, or "{}" when reading it fails (a getter that
+ * throws or loops: the pause still happens, without those values).
+ * @param {Box} box
+ * @param {QuickJSHandle} fn
+ * @param {QuickJSHandle[]} args
+ */
+function helperText(box, fn, ...args) {
+  const { vm } = box;
+  try {
+    const r = vm.callFunction(fn, vm.undefined, ...args);
+    if (r.error) {
+      r.error.dispose();
+      box.interrupted = false;
+      return "{}";
+    }
+    const text = vm.getString(r.value);
+    r.value.dispose();
+    return text;
+  } catch (e) {
+    if (!(e instanceof BoxError)) throw e;
+    return "{}";
+  }
+}
+
+/**
+ * `__atl.pause(step, line, scope)`: a line breakpoint reached (see js-breakpoints.ts). Sends the
+ * names in scope and the globals, waits for the debugger with no time limit, then moves the
+ * evaluation's deadline on by the time paused and takes the debugger's new state.
+ * @param {Box} box
+ */
+function pauseFunction(box) {
+  const { vm } = box;
+  /** @param {QuickJSHandle[]} args */
+  return (...args) => {
+    const [stepH, lineH, scopeH] = args;
+    const step = stepH && vm.typeof(stepH) === "string" ? vm.getString(stepH) : "";
+    const line = lineH && vm.typeof(lineH) === "number" ? vm.getNumber(lineH) : 0;
+    let locals = "{}";
+    if (scopeH && vm.typeof(scopeH) === "function") {
+      const r = vm.callFunction(scopeH, vm.undefined);
+      if (r.error) {
+        r.error.dispose();
+        box.interrupted = false;
+      } else {
+        locals = helperText(box, helpers(box).fields, r.value);
+        r.value.dispose();
+      }
+    }
+    const ex = vm.newString(box.debugExclude);
+    const globals = helperText(box, helpers(box).globals, ex);
+    ex.dispose();
+    const started = Date.now();
+    const answer = hostCall(box, "__atl.pause", [JSON.stringify(step), JSON.stringify(line), locals, globals], true);
+    if (Number.isFinite(box.deadline)) box.deadline = Math.min(box.deadline + (Date.now() - started), box.runDeadline);
+    if (!answer.ok) return { error: vm.newError(answer.message) };
+    /** @type {{ s?: unknown, b?: unknown }} */
+    let state = {};
+    try {
+      state = answer.json === undefined ? {} : JSON.parse(answer.json);
+    } catch {
+      state = {};
+    }
+    if (box.atl) {
+      vm.setProp(box.atl, "s", state.s === true ? vm.true : vm.false);
+      const b = fromJson(box, JSON.stringify(state.b && typeof state.b === "object" ? state.b : {}));
+      vm.setProp(box.atl, "b", b);
+      if (b !== vm.null) b.dispose();
+    }
+    return vm.undefined;
   };
 }
 
@@ -524,7 +618,7 @@ function scheduleSpare() {
 
 /**
  * @param {{ id: number, timeLimitMs: number, memoryBytes: number, deadline: number,
- *   functions: string[], namespaces: Record<string, string[]> }} m
+ *   functions: string[], namespaces: Record<string, string[]>, debug?: { exclude: string[] } }} m
  */
 function open(m) {
   const made = spare ?? fresh();
@@ -545,6 +639,8 @@ function open(m) {
     deadline: Infinity,
     call: 0,
     interrupted: false,
+    atl: undefined,
+    debugExclude: "[]",
   };
   boxes.set(m.id, box);
   rt.setInterruptHandler(() => {
@@ -570,11 +666,48 @@ function open(m) {
     vm.setProp(vm.global, ns, obj);
     obj.dispose();
   }
+  if (m.debug) {
+    const exclude = [...m.functions, ...Object.keys(m.namespaces), ...(m.debug.exclude ?? []), "__atl", "__atl_"];
+    box.debugExclude = JSON.stringify(exclude.map(String));
+    const atl = vm.newObject();
+    const pause = vm.newFunction("pause", pauseFunction(box));
+    vm.setProp(atl, "pause", pause);
+    pause.dispose();
+    const b = vm.newObject();
+    vm.setProp(atl, "b", b);
+    b.dispose();
+    vm.setProp(atl, "s", vm.false);
+    vm.setProp(vm.global, "__atl", atl);
+    box.atl = atl;
+  }
+}
+
+/** A name a snapshot may read as a variable (it is pasted into code: checked strictly). */
+const IDENTIFIER = /^[A-Za-z_$][\w$]{0,99}$/;
+
+/**
+ * An object of the top-level let / const / class variables named (those that can be read now),
+ * for the scope snapshot: they are not properties of the global object.
+ * @param {Box} box
+ * @param {string[]} names
+ * @returns {QuickJSHandle | undefined}
+ */
+function lexicalObject(box, names) {
+  const valid = names.filter((n) => typeof n === "string" && IDENTIFIER.test(n)).slice(0, 1000);
+  if (valid.length === 0) return undefined;
+  const reads = valid.map((n) => `try{__atl_o[${JSON.stringify(n)}]=${n};}catch(__atl_e){}`).join("");
+  const r = box.vm.evalCode(`(function(){var __atl_o={};${reads}return __atl_o;})()`, "atelier-scope.js");
+  if (r.error) {
+    r.error.dispose();
+    box.interrupted = false;
+    return undefined;
+  }
+  return r.value;
 }
 
 /**
  * @param {{ id: number, call: number, mode: "code" | "globals", code?: string, file?: string,
- *   globals?: [string, string | undefined][], exclude?: string[] }} m
+ *   globals?: [string, string | undefined][], exclude?: string[], lexicals?: string[] }} m
  * @returns {string | undefined}
  */
 function evaluate(m) {
@@ -590,9 +723,14 @@ function evaluate(m) {
     if (h !== vm.null && h !== vm.undefined) h.dispose();
   }
   if (m.mode === "globals") {
-    const ex = vm.newString(JSON.stringify(m.exclude ?? []));
-    const r = vm.callFunction(helpers(box).globals, vm.undefined, ex);
+    // The debugger's own globals are never shown.
+    const ex = vm.newString(JSON.stringify([...(m.exclude ?? []), "__atl", "__atl_"]));
+    const extra = m.lexicals?.length ? lexicalObject(box, m.lexicals) : undefined;
+    const r = extra
+      ? vm.callFunction(helpers(box).globals, vm.undefined, ex, extra)
+      : vm.callFunction(helpers(box).globals, vm.undefined, ex);
     ex.dispose();
+    extra?.dispose();
     if (r.error) {
       const e = describeError(box, r.error);
       r.error.dispose();
@@ -621,7 +759,8 @@ function close(id) {
   const box = boxes.get(id);
   if (!box) return;
   boxes.delete(id);
-  for (const h of [box.parse, box.intrinsics, ...Object.values(box.helpers ?? {})]) if (h.alive) h.dispose();
+  for (const h of [box.parse, box.intrinsics, ...Object.values(box.helpers ?? {}), ...(box.atl ? [box.atl] : [])])
+    if (h.alive) h.dispose();
   box.vm.dispose();
   box.rt.dispose();
   // WebAssembly memory never shrinks: a worker whose heap grew large (runs that used much memory

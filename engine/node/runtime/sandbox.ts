@@ -28,6 +28,25 @@ export interface SandboxOptions {
   functions?: Record<string, (...args: unknown[]) => unknown>;
   /** Objects of host functions (e.g. session.get), same rules. */
   namespaces?: Record<string, Record<string, (...args: unknown[]) => unknown>>;
+  /** The debugger of a run: code instrumented by js-breakpoints.ts pauses through it. */
+  debug?: SandboxDebug;
+}
+
+/** What the sandbox's line breakpoints call (`__atl.pause` in the sandbox). */
+export interface SandboxDebug {
+  /**
+   * A line breakpoint reached (or a line stepped to): `locals` are the names in scope there,
+   * `globals` the sandbox's global variables. Resolves when the run goes on, with whether to
+   * stop at the next line (`s`) and the breakpoints the checks read (`b`: "<step>:<line>" keys).
+   */
+  pause(
+    step: string,
+    line: number,
+    locals: Record<string, unknown>,
+    globals: Record<string, unknown>,
+  ): Promise<{ s: boolean; b: Record<string, 1> }>;
+  /** Globals a pause does not show. */
+  exclude?: string[];
 }
 
 /** How long before the run's own deadline an evaluation is stopped (see Sandbox.create). */
@@ -48,7 +67,17 @@ export class Sandbox {
   static async create(opts: SandboxOptions): Promise<Sandbox> {
     const functions = opts.functions ?? {};
     const namespaces = opts.namespaces ?? {};
+    const debug = opts.debug;
     const host = (name: string, args: unknown[]): unknown => {
+      if (name === "__atl.pause" && debug) {
+        const [step, line, locals, globals] = args;
+        return debug.pause(
+          String(step),
+          Number(line),
+          (locals && typeof locals === "object" ? locals : {}) as Record<string, unknown>,
+          (globals && typeof globals === "object" ? globals : {}) as Record<string, unknown>,
+        );
+      }
       const dot = name.indexOf(".");
       const [owner, key] = dot < 0 ? [functions, name] : [namespaces[name.slice(0, dot)], name.slice(dot + 1)];
       const fn = owner && Object.hasOwn(owner, key) ? owner[key] : undefined;
@@ -64,6 +93,7 @@ export class Sandbox {
       functions: Object.keys(functions),
       namespaces: Object.fromEntries(Object.entries(namespaces).map(([ns, fns]) => [ns, Object.keys(fns)])),
       host,
+      ...(debug ? { debug: { exclude: debug.exclude ?? [] } } : {}),
     });
     return new Sandbox(ctx, opts);
   }
@@ -91,14 +121,20 @@ export class Sandbox {
     return reply.json === undefined ? undefined : this.parse(reply.json, what);
   }
 
-  /** A snapshot of the sandbox's global variables that hold JSON values (for the debugger). */
-  async globals(exclude: ReadonlySet<string>): Promise<Record<string, unknown>> {
-    const reply = await this.send({ mode: "globals", exclude: [...exclude] }, "scope");
+  /**
+   * A snapshot of the sandbox's global variables that hold JSON values (for the debugger), and of
+   * the top-level let / const variables named in `lexicals` (they are not properties of the global object).
+   */
+  async globals(exclude: ReadonlySet<string>, lexicals: readonly string[] = []): Promise<Record<string, unknown>> {
+    const reply = await this.send(
+      { mode: "globals", exclude: [...exclude], ...(lexicals.length ? { lexicals: [...lexicals] } : {}) },
+      "scope",
+    );
     return reply.json === undefined ? {} : (this.parse(reply.json, "scope") as Record<string, unknown>);
   }
 
   private async send(
-    req: { mode: "code" | "globals"; code?: string; file?: string; exclude?: string[] },
+    req: { mode: "code" | "globals"; code?: string; file?: string; exclude?: string[]; lexicals?: string[] },
     what: string,
   ): Promise<{ json?: string }> {
     if (this.disposed) throw new RunError("sandbox_closed", `${what}: the run has ended`, undefined, 500);

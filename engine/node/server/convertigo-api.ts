@@ -3,6 +3,7 @@ import type { Engine, RunResult } from "../engine.ts";
 import { runAnswer } from "../test-cases/test-cases.ts";
 import type { Session } from "../runtime/sessions.ts";
 import { clearedSessionCookie, readSessionId, sessionCookie, sessionOfRequest } from "./http-sessions.ts";
+import { noteRequest } from "./request-history.ts";
 import { toXmlDocument } from "./xml.ts";
 
 type Format = "json" | "xml" | "pxml" | "jsonp";
@@ -328,6 +329,7 @@ function send(reply: FastifyReply, format: Format, status: number, body: unknown
 
 /** A refusal in the route's format; a JSONP route answers refusals as JSON (no callback runs). */
 function refuse(reply: FastifyReply, format: Format, e: ApiRefusal): FastifyReply {
+  noteRequest(reply.request.raw, { code: e.code });
   return send(reply, format === "jsonp" ? "json" : format, e.statusCode, {
     error: { code: e.code, message: e.message },
   });
@@ -440,6 +442,7 @@ export async function convertigoApi(
   };
   const limits = opts.limits;
   app.setErrorHandler(apiErrorHandler(engine, opts));
+  const history = engine.requests;
 
   const handler = async (format: Format, req: FastifyRequest<{ Params: { project: string } }>, reply: FastifyReply) => {
     let params: Parameters;
@@ -485,10 +488,19 @@ export async function convertigoApi(
       session: call.session,
       fromOutside: true,
       signal: controller.signal,
+      // Traces only while the Studio's request history asks for them.
+      ...(history.tracing ? { trace: true } : {}),
     });
     reply.raw.off("close", onClose);
     const remove = ["true", "1"].includes(reserved.get("__removeSession") ?? "");
     finishSession(engine, reply, req, call, remove);
+    noteRequest(req.raw, {
+      requestable: sequence ?? `${connector ?? "(default)"}.${transaction ?? "(default)"}`,
+      user: call.session.user,
+      runId: result.runId,
+      ...(result.ok ? {} : { code: String(result.error?.code ?? "error") }),
+    });
+    if (result.trace) history.noteTrace(req.raw, result.trace);
     if (result.ok) return send(reply, format, 200, result.output, callback);
     return send(reply, format, result.error?.status ?? 500, errorBody(result), callback);
   };
@@ -505,6 +517,7 @@ export async function convertigoApi(
   const userGet = async (req: FastifyRequest, reply: FastifyReply) => {
     const session = sessionOfRequest(engine.sessions, req.raw);
     reply.header("x-content-type-options", "nosniff");
+    noteRequest(req.raw, { requestable: "user.Get", user: session?.user });
     return reply.type("application/json; charset=utf-8").send(
       JSON.stringify({
         authenticated: Boolean(session?.user),

@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Engine } from "../engine.ts";
 import { convertigoApi, DEFAULT_API_LIMITS, parseForm, type ApiLimits } from "./convertigo-api.ts";
+import { rootPageHandler, type RootPageOptions } from "./root-page.ts";
 
 /** A handler that takes every request under a path prefix (FullSync's CouchDB API). */
 export interface RawMount {
@@ -37,6 +38,11 @@ export interface ServerOptions {
   timeouts?: { headersMs?: number; requestMs?: number };
   /** A certificate and its key (PEM text): the server answers HTTPS only. */
   tls?: { cert: string; key: string };
+  /**
+   * The HTML page at `/` listing the projects and their sequences: a server's by default (Public
+   * sequences only, no Studio link); `{local: true, studioPath}` for a local engine; false: none.
+   */
+  rootPage?: RootPageOptions | false;
 }
 
 export interface RunningServer {
@@ -55,6 +61,7 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
   const host = opts.host ?? "127.0.0.1";
   const cors = opts.cors?.origins.length ? new Set(opts.cors.origins.map((o) => o.toLowerCase())) : undefined;
   const mounts = opts.mounts ?? [];
+  const requests = engine.requests;
   let server!: Server;
   const headersTimeout = opts.timeouts?.headersMs ?? 15_000;
   const requestTimeout = Math.max(opts.timeouts?.requestMs ?? 30_000, headersTimeout);
@@ -80,6 +87,8 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
       server = create((req, res) => {
         const url = req.url ?? "/";
         if (cors && applyCors(cors, req, res, url)) return;
+        // The request history: a record per call of the Convertigo API (a few assignments).
+        if (url.startsWith("/projects/") || url.startsWith("/services/")) requests.begin(req, res);
         for (const m of mounts) {
           if (url === m.prefix || url.startsWith(m.prefix + "/") || url.startsWith(m.prefix + "?")) {
             m.handle(req, res);
@@ -131,6 +140,7 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
       origins: cors ?? new Set(),
     }),
   );
+  if (opts.rootPage !== false) app.get("/", rootPageHandler(engine, opts.rootPage ?? {}));
   for (const plugin of opts.plugins ?? []) await app.register(plugin);
   await app.listen({ host, port: opts.port ?? 0 });
   const addr = server.address() as AddressInfo;

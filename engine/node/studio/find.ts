@@ -105,7 +105,7 @@ export function findReferences(ws: ProjectsView, project: string, targetId: stri
     name: hit.node.name,
     type: hit.node.type,
     path: hit.path,
-    field: hit.reference.prop.name,
+    field: hit.reference.field,
     excerpt,
   }));
 }

@@ -18,19 +18,46 @@ export type TreeOp =
   | { op: "insert"; project: string; parent: string; index: number; node: ObjNode }
   | { op: "remove"; project: string; parent: string; index: number; node: ObjNode };
 
+/**
+ * One change of the workspace's projects themselves (project-ops.ts): a project folder renamed,
+ * moved to the workspace's trash (`.atelier/trash/<trashId>/<project>`), or moved back from it.
+ */
+export type ProjectOp =
+  | { op: "project-rename"; project: string; to: string }
+  | { op: "project-trash"; project: string; trashId: string }
+  | { op: "project-restore"; project: string; trashId: string };
+
+/** Any op a history entry holds. */
+export type HistoryOp = TreeOp | ProjectOp;
+
+export function isProjectOp(op: HistoryOp): op is ProjectOp {
+  return op.op === "project-rename" || op.op === "project-trash" || op.op === "project-restore";
+}
+
 /** A user-visible change: what Undo and Redo act on. */
 export interface HistoryEntry {
   label: string;
-  ops: TreeOp[];
+  ops: HistoryOp[];
   at: number;
 }
 
 /** The ops that revert an entry's ops. */
-export function inverseOps(ops: readonly TreeOp[]): TreeOp[] {
-  return [...ops].reverse().map((o): TreeOp => {
-    if (o.op === "props") return { ...o, before: o.after, after: o.before };
-    if (o.op === "insert") return { ...o, op: "remove" };
-    return { ...o, op: "insert" };
+export function inverseOps<T extends HistoryOp>(ops: readonly T[]): T[] {
+  return [...ops].reverse().map((o): T => {
+    switch (o.op) {
+      case "props":
+        return { ...o, before: o.after, after: o.before };
+      case "insert":
+        return { ...o, op: "remove" };
+      case "remove":
+        return { ...o, op: "insert" };
+      case "project-rename":
+        return { ...o, project: o.to, to: o.project };
+      case "project-trash":
+        return { ...o, op: "project-restore" };
+      case "project-restore":
+        return { ...o, op: "project-trash" };
+    }
   });
 }
 
@@ -138,6 +165,11 @@ export class History {
   /** Waits for the log writes under way (tests, shutdown). */
   flush(): Promise<void> {
     return this.writing;
+  }
+
+  /** Every entry Undo or Redo may still reach (what the workspace's trash must keep). */
+  entries(): readonly HistoryEntry[] {
+    return [...this.undoStack, ...this.redoStack];
   }
 
   private append(line: Line): void {

@@ -12,8 +12,12 @@ import { eventRoutes } from "./routes/events.ts";
 import { findRoutes } from "./routes/find.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { studioPage } from "./routes/page.ts";
+import { projectRoutes } from "./routes/projects.ts";
 import { registerStudioRoutes, type StudioHandlers } from "./routes/register.ts";
+import { requestRoutes } from "./routes/requests.ts";
+import { refactorRoutes } from "./routes/refactor.ts";
 import { runRoutes } from "./routes/runs.ts";
+import { statusRoutes } from "./routes/status.ts";
 import { workspaceRoutes } from "./routes/workspace.ts";
 import { StudioRuns } from "./runs.ts";
 import { StudioAuth } from "./studio-auth.ts";
@@ -38,6 +42,11 @@ export interface StudioOptions {
   persistHistory?: boolean;
   /** The example workspace offered as a one-click copy (none when absent). */
   examplesDir?: string;
+  /**
+   * Moves a folder to the system's trash (the desktop passes Electron's shell.trashItem): deleted
+   * projects no undo reaches any more go there rather than being erased.
+   */
+  systemTrash?: (dir: string) => Promise<void>;
   /** The host the server binds (loopback hosts make the Host header checked). */
   host?: string;
   /**
@@ -68,6 +77,7 @@ export async function createStudio(engine: Engine, opts: StudioOptions = {}): Pr
     historyFile:
       opts.persistHistory === false ? undefined : path.join(engine.workspace.dir, ".atelier", "studio-history.jsonl"),
     ...(opts.examplesDir ? { examplesDir: opts.examplesDir } : {}),
+    ...(opts.systemTrash ? { systemTrash: opts.systemTrash } : {}),
   });
   await service.init();
   const auth = new StudioAuth(opts.token, opts.host);
@@ -89,9 +99,13 @@ export async function createStudio(engine: Engine, opts: StudioOptions = {}): Pr
   const handlers: StudioHandlers = {
     ...workspaceRoutes(ctx),
     ...editRoutes(ctx),
+    ...refactorRoutes(ctx),
+    ...projectRoutes(ctx),
     ...findRoutes(ctx),
     ...runRoutes(ctx),
     ...eventRoutes(ctx),
+    ...statusRoutes(ctx),
+    ...requestRoutes(ctx),
     ...jobRoutes(ctx),
     ...deployRoutes(ctx, {
       targets: opts.targets ?? new TargetStore(),

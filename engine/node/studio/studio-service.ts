@@ -1,4 +1,4 @@
-import { cp, mkdir, readdir, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import { newId, walk, type ObjNode } from "../../common/model/node.ts";
 import { isPlainObject, jsonEqual } from "../../common/model/props.ts";
@@ -22,7 +22,20 @@ import type { Engine } from "../engine.ts";
 import { importConvertigo, type ImportSummary } from "../importer/import.ts";
 import { objectFingerprint, ownFileFolder, serializeObjectFile } from "../../common/format/project-format.ts";
 import { createProject, saveProject, writeFileAtomic, type LoadedProject } from "../project/project-files.ts";
-import { History, inverseOps, type HistoryEntry, type TreeOp } from "./history.ts";
+import type { RenamePlanInfo, RenameResult } from "../../common/studio/refactor.ts";
+import { planRename } from "./rename.ts";
+import { refuseInvalidValues } from "./value-checks.ts";
+import { History, inverseOps, isProjectOp, type HistoryEntry, type HistoryOp, type TreeOp } from "./history.ts";
+import { buildCar, CarError } from "../deploy/car.ts";
+import {
+  applyMixedOps,
+  planCopyProject,
+  planDeleteProject,
+  planRenameProject,
+  purgeTrash,
+  type PlannedChange,
+  type ProjectOpsHost,
+} from "./project-ops.ts";
 
 /** A refusal with the HTTP status the Studio API answers it with (the API's one error class). */
 export { StudioError };
@@ -64,13 +77,19 @@ export class StudioService {
 
   constructor(
     readonly engine: Engine,
-    readonly opts: { historyFile?: string; examplesDir?: string } = {},
+    readonly opts: {
+      historyFile?: string;
+      examplesDir?: string;
+      /** Where trash entries no history entry reaches any more go (the desktop's system trash). */
+      systemTrash?: (dir: string) => Promise<void>;
+    } = {},
   ) {
     this.history = new History(opts.historyFile);
   }
 
   async init(): Promise<void> {
     await this.history.load();
+    await this.purgeTrash();
   }
 
   // ---- events ----
@@ -186,9 +205,12 @@ export class StudioService {
     });
   }
 
-  /** Copies an example project into the workspace (under a free name) and loads it. */
-  async addExample(example: string, origin?: string): Promise<ChangeResult> {
-    return this.serialize(async () => {
+  /**
+   * Copies an example project into the workspace under `name` (the example's own name by
+   * default), with new ids, as an undoable change.
+   */
+  async addExample(example: string, name: string | undefined, origin?: string): Promise<ChangeResult> {
+    return this.change(origin, async () => {
       const examplesDir = this.opts.examplesDir;
       if (!examplesDir || !isFileName(example)) throw new StudioError(404, "unknown_example", "No such example");
       const src = path.join(examplesDir, example);
@@ -197,22 +219,15 @@ export class StudioService {
       } catch {
         throw new StudioError(404, "unknown_example", `There is no example project named ${example}`);
       }
-      const existing = new Set(await readdir(this.engine.workspace.dir).catch(() => [] as string[]));
-      let name = example;
-      for (let i = 2; existing.has(name); i++) name = `${example}${i}`;
-      await mkdir(this.engine.workspace.dir, { recursive: true });
-      await cp(src, path.join(this.engine.workspace.dir, name), { recursive: true, errorOnExist: true, force: false });
-      const loaded = await this.engine.workspace.reload(name);
-      if (loaded && loaded.root.name !== name) loaded.root.name = name;
-      if (loaded && name !== example) await saveProject(loaded);
-      this.engine.log.info(`Example project ${example} copied into the workspace as ${name}`, name);
-      const delta: ProjectDelta = { project: name, rev: this.bump(name), upserts: [], removed: [], created: true };
-      this.emit({ kind: "delta", delta, origin });
-      return {
-        deltas: [delta],
-        history: this.history.state(),
-        focus: { project: name, id: this.project(name).root.id },
-      };
+      const target = name?.trim() || example;
+      const planned = await planCopyProject(
+        this.engine,
+        src,
+        target,
+        `Add the example ${example}${target !== example ? ` as ${target}` : ""}`,
+      );
+      this.engine.log.info(`Example project ${example} copied into the workspace as ${target}`, target);
+      return planned;
     });
   }
 
@@ -224,12 +239,16 @@ export class StudioService {
   ): Promise<ChangeResult & { warnings: string[] }> {
     return this.serialize(async () => {
       if (!path.isAbsolute(src))
-        throw new StudioError(400, "invalid_path", "Give the absolute path of the Convertigo project folder");
+        throw new StudioError(
+          400,
+          "invalid_path",
+          `"${src}" is not an absolute path: give the absolute path of the Convertigo project folder`,
+        );
       let summary: ImportSummary;
       try {
         summary = await importConvertigo(src, this.engine.workspace.dir, name ? { name } : {});
       } catch (e) {
-        throw new StudioError(400, "import_failed", `The import failed: ${(e as Error).message}`);
+        throw new StudioError(400, "import_failed", `The import failed for the folder ${src}: ${(e as Error).message}`);
       }
       await this.engine.workspace.reload(summary.project);
       this.engine.log.info(
@@ -279,6 +298,69 @@ export class StudioService {
     });
   }
 
+  // ---- whole projects (project-ops.ts) ----
+
+  /** Renames a project (its folder) and the references naming it, as one undoable change. */
+  renameProject(project: string, to: string, origin?: string): Promise<ChangeResult> {
+    return this.afterProjectChange(this.change(origin, () => planRenameProject(this.engine, project, to)));
+  }
+
+  /** Moves a project to the workspace's trash (Undo brings it back). */
+  deleteProject(project: string, origin?: string): Promise<ChangeResult> {
+    return this.afterProjectChange(this.change(origin, () => planDeleteProject(this.engine, project)));
+  }
+
+  /** Copies a project under a new name, with new ids (Undo removes the copy). */
+  duplicateProject(project: string, name: string, origin?: string): Promise<ChangeResult> {
+    return this.afterProjectChange(
+      this.change(origin, () =>
+        planCopyProject(
+          this.engine,
+          this.project(project).dir,
+          name,
+          `Duplicate project "${project}" as "${name.trim()}"`,
+        ),
+      ),
+    );
+  }
+
+  /** The project's `.car` archive, as a deploy builds it (between changes, so never half-saved). */
+  exportProject(project: string, atelierVersion: string): Promise<{ name: string; bytes: Buffer; digest: string }> {
+    return this.serialize(async () => {
+      const p = this.project(project);
+      try {
+        const car = await buildCar(p.dir, atelierVersion);
+        return { name: `${car.project}.car`, bytes: car.bytes, digest: car.digest };
+      } catch (e) {
+        if (e instanceof CarError) throw new StudioError(400, e.code, e.message);
+        throw e;
+      }
+    });
+  }
+
+  private afterProjectChange<T>(done: Promise<T>): Promise<T> {
+    return done.finally(() => void this.serialize(() => this.purgeTrash()).catch(() => undefined));
+  }
+
+  private async purgeTrash(): Promise<void> {
+    const purged = await purgeTrash(this.engine.workspace.dir, this.history.entries(), this.opts.systemTrash);
+    if (purged.length)
+      this.engine.log.debug(
+        `Trash: ${purged.length} entr${purged.length > 1 ? "ies" : "y"} no undo reaches were removed`,
+      );
+  }
+
+  private get projectHost(): ProjectOpsHost {
+    return { engine: this.engine, bump: (project) => this.bump(project), emit: (ev) => this.emit(ev) };
+  }
+
+  /** Applies ops of any kind: whole-project ops through project-ops.ts, the rest here. */
+  private async applyOps(ops: readonly HistoryOp[], origin: string | undefined): Promise<ChangeResult> {
+    if (!ops.some(isProjectOp)) return this.applyAndSave(ops as TreeOp[], origin);
+    const deltas = await applyMixedOps(this.projectHost, ops, (tree) => this.applyAndSave(tree, origin));
+    return { deltas, history: this.history.state() };
+  }
+
   // ---- changes ----
 
   /** Creates an object under a parent; the name defaults to a free one from the type. */
@@ -297,6 +379,7 @@ export class StudioService {
       const props: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(req.props ?? {})) if (v !== undefined) props[k] = v;
       const node: ObjNode = { id: newId(), type: req.type, name, props, children: [] };
+      refuseInvalidValues(node, props, Object.keys(props));
       const index = clampIndex(req.index, parent.children.length);
       return {
         label: `Add ${def.label} "${name}"`,
@@ -333,6 +416,7 @@ export class StudioService {
         else props[k] = v;
       }
       for (const k of req.unset ?? []) delete props[k];
+      refuseInvalidValues(node, props, Object.keys(req.set ?? {}));
       if (name === node.name && jsonEqual(props, node.props)) return undefined;
       const label =
         name !== node.name
@@ -350,6 +434,52 @@ export class StudioService {
           },
         ],
       };
+    });
+  }
+
+  /**
+   * Renames an object and updates every reference to it, in every project (rename.ts): one
+   * undoable change. `preview` answers what it would change without changing anything.
+   */
+  async rename(
+    project: string,
+    id: string,
+    req: { name: string; rev?: string; references?: boolean },
+    origin?: string,
+  ): Promise<RenameResult> {
+    let info: RenamePlanInfo = { label: "", changes: [], skipped: [] };
+    const result = await this.change(origin, () => {
+      const plan = this.planRename(project, id, req);
+      info = { label: plan.label, changes: plan.changes, skipped: plan.skipped };
+      return plan;
+    });
+    return { ...result, ...info };
+  }
+
+  /** What renaming an object would change (nothing is changed). */
+  renamePreview(
+    project: string,
+    id: string,
+    req: { name: string; rev?: string; references?: boolean },
+  ): RenamePlanInfo {
+    const { label, changes, skipped } = this.planRename(project, id, req);
+    return { label, changes, skipped };
+  }
+
+  private planRename(project: string, id: string, req: { name: string; rev?: string; references?: boolean }) {
+    const p = this.project(project);
+    const { node, parent } = this.locate(p, id);
+    if (req.rev !== undefined && req.rev !== objectRevision(node)) {
+      throw new StudioError(
+        409,
+        "conflict",
+        `"${node.name}" was changed elsewhere since you loaded it: it was not renamed`,
+        { current: toFlat(node, parent?.id), rev: objectRevision(node) },
+      );
+    }
+    return planRename([...this.engine.workspace.projects.values()], p.name, id, req.name, {
+      ...(req.references !== undefined ? { references: req.references } : {}),
+      checkName: (par, n, name) => this.checkName(par, n.type, name, n.id),
     });
   }
 
@@ -492,7 +622,7 @@ export class StudioService {
       if (!entry) throw new StudioError(409, "nothing_to_" + which, `Nothing to ${which}`);
       const ops = which === "undo" ? inverseOps(entry.ops) : entry.ops;
       try {
-        const result = await this.applyAndSave(ops, origin);
+        const result = await this.applyOps(ops, origin);
         if (which === "undo") this.history.undone();
         else this.history.redone();
         result.history = this.history.state();
@@ -517,12 +647,15 @@ export class StudioService {
   /** Plans a change (or nothing) from the current trees, applies it, saves, records it. */
   private change(
     origin: string | undefined,
-    plan: () => { label: string; ops: TreeOp[]; focus?: { project: string; id: string } } | undefined,
+    plan: () =>
+      | { label: string; ops: TreeOp[]; focus?: { project: string; id: string } }
+      | undefined
+      | Promise<PlannedChange | undefined>,
   ): Promise<ChangeResult> {
     return this.serialize(async () => {
-      const planned = plan();
+      const planned = await plan();
       if (!planned) return { deltas: [], history: this.history.state() };
-      const result = await this.applyAndSave(planned.ops, origin);
+      const result = await this.applyOps(planned.ops, origin);
       const entry: HistoryEntry = { label: planned.label, ops: planned.ops, at: Date.now() };
       this.history.record(entry);
       result.history = this.history.state();

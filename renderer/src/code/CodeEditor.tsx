@@ -2,7 +2,10 @@ import Editor, { type OnMount } from "@monaco-editor/react";
 import { useEffect, useRef, useState } from "react";
 import { useStudio } from "../store.ts";
 import type { Scope } from "../tree-model.ts";
+import { REVEAL_EVENT, type RevealDetail } from "../focus-field.ts";
+import { useLineBreakpointGutter } from "./line-breakpoints-gutter.tsx";
 import { clearScope, monaco, setScope } from "./monaco-setup.ts";
+import "./rename-provider.ts";
 
 export interface CodeEditorProps {
   /** Accessible name of the editor (the property's label). */
@@ -15,10 +18,25 @@ export interface CodeEditorProps {
   variant: "expression" | "code";
   /** A stable path per object and property, so each keeps its own model and undo stack. */
   path: string;
+  /** The engine's syntax error of the saved text (its sandbox's parser), shown when Monaco sees none. */
+  syntaxError?: string;
+  /** The id of the JavaScript step whose code this is: its lines take breakpoints (line-breakpoints-gutter.tsx). */
+  debugStep?: string;
 }
 
 /** Monaco for JavaScript properties: highlighting, syntax errors as you type, scope completion. */
-export default function CodeEditor({ label, value, onChange, onBlur, scope, variant, path }: CodeEditorProps) {
+export default function CodeEditor({
+  label,
+  value,
+  onChange,
+  onBlur,
+  scope,
+  variant,
+  path,
+  syntaxError,
+  debugStep,
+}: CodeEditorProps) {
+  const gutter = useLineBreakpointGutter(debugStep);
   const theme = useStudio((s) => s.theme);
   const [problems, setProblems] = useState<string[]>([]);
   const editorRef = useRef<Parameters<OnMount>[0]>(undefined);
@@ -38,14 +56,42 @@ export default function CodeEditor({ label, value, onChange, onBlur, scope, vari
     if (ed && !ed.hasTextFocus() && ed.getValue() !== value) ed.setValue(value);
   }, [value]);
 
+  // Going to a problem in this code (the Problems view): the line is shown and the caret put there.
+  const rootRef = useRef<HTMLDivElement>(null);
+  const pendingReveal = useRef<RevealDetail>(undefined);
+  const reveal = (at: RevealDetail) => {
+    const ed = editorRef.current;
+    if (!ed) {
+      pendingReveal.current = at;
+      return;
+    }
+    ed.revealLineInCenter(at.line);
+    ed.setPosition({ lineNumber: at.line, column: at.column });
+    ed.focus();
+  };
+  const revealRef = useRef(reveal);
+  revealRef.current = reveal;
+  useEffect(() => {
+    const field = rootRef.current?.closest("[data-prop]");
+    const onReveal = (e: Event) => revealRef.current((e as CustomEvent<RevealDetail>).detail);
+    field?.addEventListener(REVEAL_EVENT, onReveal);
+    return () => field?.removeEventListener(REVEAL_EVENT, onReveal);
+  }, []);
+
   const onMount: OnMount = (editor) => {
     editorRef.current = editor;
+    if (pendingReveal.current) {
+      const at = pendingReveal.current;
+      pendingReveal.current = undefined;
+      setTimeout(() => revealRef.current(at));
+    }
     editor.onDidBlurEditorText(() => onBlurRef.current());
     editor.onDidFocusEditorText(() => setScope(uri, scope));
+    gutter.attach(editor);
   };
 
   return (
-    <div className={`code-editor nokey ${variant}`}>
+    <div ref={rootRef} className={`code-editor nokey ${variant}`}>
       <Editor
         height={variant === "code" ? 260 : 64}
         language="javascript"
@@ -61,7 +107,7 @@ export default function CodeEditor({ label, value, onChange, onBlur, scope, vari
           ariaLabel: label,
           minimap: { enabled: false },
           lineNumbers: variant === "code" ? "on" : "off",
-          glyphMargin: false,
+          glyphMargin: Boolean(debugStep),
           folding: variant === "code",
           scrollBeyondLastLine: false,
           wordWrap: variant === "expression" ? "on" : "off",
@@ -73,9 +119,10 @@ export default function CodeEditor({ label, value, onChange, onBlur, scope, vari
           overviewRulerLanes: 0,
         }}
       />
-      {problems.length > 0 && (
+      {gutter.summary}
+      {(problems.length > 0 || syntaxError) && (
         <div className="field-error" role="alert">
-          {problems.slice(0, 3).join("; ")}
+          {problems.length > 0 ? problems.slice(0, 3).join("; ") : syntaxError}
         </div>
       )}
     </div>

@@ -5,7 +5,6 @@ import {
   debugCommand,
   dismiss,
   loadAll,
-  mutate,
   onStudioEvent,
   openDeploy,
   openServers,
@@ -14,9 +13,11 @@ import {
   undo,
   useStudio,
 } from "../store.ts";
+import { addExample } from "../project-actions.ts";
 import { enclosingRequestable } from "../tree-model.ts";
 import { BottomPanel } from "./BottomPanel.tsx";
 import { Dialogs } from "./Dialogs.tsx";
+import { EngineStatus } from "./EngineStatus.tsx";
 import { Explorer } from "./Explorer.tsx";
 import { PropertyPanel } from "./PropertyPanel.tsx";
 import { formInputs, RunPanel } from "./RunPanel.tsx";
@@ -61,7 +62,6 @@ export function App() {
   const sizes = useStudio((s) => s.sizes);
   const history = useStudio((s) => s.history);
   const notices = useStudio((s) => s.notices);
-  const connected = useStudio((s) => s.connected);
   const workspace = useStudio((s) => s.workspace);
   const bottomTab = useStudio((s) => s.bottomTab);
   const [graphOpen, setGraphOpen] = useState(true);
@@ -216,11 +216,7 @@ export function App() {
           Graph
         </button>
         <span className="spacer" />
-        {!connected && (
-          <span className="offline" role="status">
-            reconnecting…
-          </span>
-        )}
+        <EngineStatus />
         <button
           type="button"
           aria-label={theme === "dark" ? "Light theme" : "Dark theme"}
@@ -322,7 +318,7 @@ function Welcome() {
         Create a project
       </button>
       {examples.map((ex) => (
-        <button key={ex} type="button" onClick={() => void mutate(() => api.addExample(ex))}>
+        <button key={ex} type="button" onClick={() => addExample(ex)}>
           Open the example project {ex}
         </button>
       ))}

@@ -3,6 +3,8 @@ import type { TraceEntry } from "../../../engine/common/model/trace.ts";
 import { findInWorkspace, runTests, select, useStudio, type BottomTab } from "../store.ts";
 import { JobsPanel } from "./JobsPanel.tsx";
 import { JsonView } from "./JsonView.tsx";
+import { ProblemsBadge, ProblemsPanel } from "./ProblemsPanel.tsx";
+import { RequestsPanel } from "./RequestsPanel.tsx";
 import { ServersView } from "./ServersView.tsx";
 
 const LEVEL_ORDER = { debug: 0, info: 1, warn: 2, error: 3 } as const;
@@ -11,8 +13,10 @@ const order = LEVEL_ORDER;
 const TABS: { id: BottomTab; label: string }[] = [
   { id: "trace", label: "Trace" },
   { id: "tests", label: "Test cases" },
+  { id: "problems", label: "Problems" },
   { id: "find", label: "Find" },
   { id: "console", label: "Console" },
+  { id: "requests", label: "Requests" },
   { id: "jobs", label: "Jobs" },
   { id: "servers", label: "Servers" },
 ];
@@ -39,6 +43,7 @@ export function BottomPanel() {
             onClick={() => useStudio.setState({ bottomTab: t.id })}
           >
             {t.label}
+            {t.id === "problems" && <ProblemsBadge />}
           </button>
         ))}
       </div>
@@ -47,8 +52,12 @@ export function BottomPanel() {
         {tab === "console" && <ConsolePanel />}
         {tab === "find" && <FindPanel />}
         {tab === "tests" && <TestsPanel />}
+        {tab === "problems" && <ProblemsPanel />}
         {tab === "jobs" && <JobsPanel />}
         {tab === "servers" && <ServersView />}
+        {tab === "requests" && (
+          <RequestsPanel renderTrace={(trace) => <TraceTable trace={trace} label="Request trace" />} />
+        )}
       </div>
     </section>
   );
@@ -56,10 +65,15 @@ export function BottomPanel() {
 
 function TracePanel() {
   const run = useStudio((s) => s.run);
-  const [open, setOpen] = useState<number>();
   if (run.trace.length === 0) return <p className="hint">Run a sequence: each step it executes appears here.</p>;
+  return <TraceTable trace={run.trace} />;
+}
+
+/** A run's trace: a row per step, opened to its inputs and output (the Trace and Requests tabs). */
+function TraceTable({ trace, label = "Trace" }: { trace: TraceEntry[]; label?: string }) {
+  const [open, setOpen] = useState<number>();
   return (
-    <table className="trace" aria-label="Trace">
+    <table className="trace" aria-label={label}>
       <thead>
         <tr>
           <th>Step</th>
@@ -69,7 +83,7 @@ function TracePanel() {
         </tr>
       </thead>
       <tbody>
-        {run.trace.map((e: TraceEntry) => (
+        {trace.map((e: TraceEntry) => (
           <TraceRow
             key={e.seq}
             entry={e}

@@ -1,12 +1,17 @@
-import { useMemo, useState } from "react";
+import { useState } from "react";
 import { api } from "../api.ts";
 import { desktop } from "../desktop.ts";
-import { glyph } from "../icons.ts";
 import { mutate, notify, useStudio } from "../store.ts";
+import { DeleteReferences } from "./DeleteReferences.tsx";
 import { DeployDialog } from "./DeployDialog.tsx";
 import { Modal } from "./Modal.tsx";
 import { NewJobDialog } from "./NewJobDialog.tsx";
-import { formInputs } from "./RunPanel.tsx";
+import { PaletteDialog } from "./Palette.tsx";
+import { RenameDialog } from "./RenameDialog.tsx";
+import { addExample } from "../project-actions.ts";
+import { typedInputs } from "../run-inputs.ts";
+import { FolderPicker } from "./FolderPicker.tsx";
+import { AddExampleDialog, DialogError, ProjectDialog, useDialogAction } from "./ProjectDialogs.tsx";
 
 const NONE: string[] = [];
 const NO_TEXTS: Record<string, string> = {};
@@ -19,11 +24,17 @@ export function Dialogs() {
   if (!dialog) return null;
   switch (dialog.kind) {
     case "palette":
-      return <Palette project={dialog.project} parent={dialog.parent} />;
+      return <PaletteDialog {...dialog} />;
     case "confirm-delete":
       return <ConfirmDelete project={dialog.project} ids={dialog.ids} />;
+    case "rename":
+      return <RenameDialog project={dialog.project} id={dialog.id} name={dialog.name} />;
     case "new-project":
       return <NewProject />;
+    case "project":
+      return <ProjectDialog action={dialog.action} project={dialog.project} />;
+    case "add-example":
+      return <AddExampleDialog example={dialog.example} />;
     case "import-convertigo":
       return <ImportConvertigo initialSrc={dialog.src} />;
     case "open-workspace":
@@ -39,83 +50,6 @@ export function Dialogs() {
   }
 }
 
-/** Adds a child: only the types the parent accepts, searchable. */
-function Palette({ project, parent }: { project: string; parent: string }) {
-  const types = useStudio((s) => s.types);
-  const parentNode = useStudio((s) => s.projects[project]?.nodes.get(parent));
-  const [q, setQ] = useState("");
-  const [active, setActive] = useState(0);
-  const accepted = useMemo(() => {
-    const list = (types.get(parentNode?.type ?? "")?.accepts ?? []).map((t) => types.get(t)!).filter(Boolean);
-    const needle = q.trim().toLowerCase();
-    return needle
-      ? list.filter(
-          (t) =>
-            t.label.toLowerCase().includes(needle) ||
-            t.type.toLowerCase().includes(needle) ||
-            t.category.includes(needle),
-        )
-      : list;
-  }, [types, parentNode, q]);
-  const add = (type: string) => {
-    close();
-    void mutate(() => api.create(project, { parent, type }), project);
-  };
-  const current = accepted[Math.min(active, accepted.length - 1)];
-  return (
-    <Modal title={`Add to ${parentNode?.name ?? ""}`} onSubmit={() => current && add(current.type)}>
-      <input
-        aria-label="Search types"
-        placeholder="Type to search…"
-        value={q}
-        onChange={(e) => {
-          setQ(e.target.value);
-          setActive(0);
-        }}
-        onKeyDown={(e) => {
-          if (e.key === "ArrowDown") {
-            e.preventDefault();
-            setActive((a) => Math.min(a + 1, accepted.length - 1));
-          }
-          if (e.key === "ArrowUp") {
-            e.preventDefault();
-            setActive((a) => Math.max(a - 1, 0));
-          }
-        }}
-        aria-controls="palette-list"
-        aria-activedescendant={current ? `palette-${current.type}` : undefined}
-      />
-      <div className="palette" role="listbox" id="palette-list" aria-label="Object types">
-        {accepted.length === 0 && <p className="hint">Nothing can be added here{q ? " that matches" : ""}.</p>}
-        {accepted.map((t, i) => (
-          <div
-            key={t.type}
-            id={`palette-${t.type}`}
-            role="option"
-            aria-selected={current?.type === t.type}
-            aria-label={t.label}
-            className={`palette-item ${current?.type === t.type ? "active" : ""}`}
-            onMouseEnter={() => setActive(i)}
-            onClick={() => add(t.type)}
-          >
-            <span className="icon">{glyph(t.icon)}</span>
-            <span className="palette-label">{t.label}</span>
-            <span className="palette-desc">{t.description}</span>
-          </div>
-        ))}
-      </div>
-      <div className="modal-buttons">
-        <button type="button" onClick={close}>
-          Cancel
-        </button>
-        <button type="submit" className="primary" disabled={!current}>
-          Add
-        </button>
-      </div>
-    </Modal>
-  );
-}
-
 function ConfirmDelete({ project, ids }: { project: string; ids: string[] }) {
   const p = useStudio((s) => s.projects[project]);
   const nodes = ids.map((id) => p?.nodes.get(id)).filter(Boolean);
@@ -125,18 +59,20 @@ function ConfirmDelete({ project, ids }: { project: string; ids: string[] }) {
     return n ? 1 + n.children.reduce((a, c) => a + count(c), 0) : 0;
   };
   const total = ids.reduce((a, id) => a + count(id), 0);
+  const action = useDialogAction();
   return (
     <Modal
       title="Delete"
-      onSubmit={() => {
-        close();
-        void mutate(() => api.remove(project, ids), project);
-      }}
+      onSubmit={() =>
+        void action.run(async (onError) => Boolean(await mutate(() => api.remove(project, ids), project, { onError })))
+      }
     >
       <p>
         Delete {nodes.map((n) => `"${n!.name}"`).join(", ")}
         {total > nodes.length ? ` and the ${total - nodes.length} object(s) inside` : ""}? Undo (Ctrl+Z) brings it back.
       </p>
+      <DeleteReferences project={project} ids={ids} />
+      <DialogError error={action.error} />
       <div className="modal-buttons">
         <button type="button" onClick={close}>
           Cancel
@@ -152,19 +88,31 @@ function ConfirmDelete({ project, ids }: { project: string; ids: string[] }) {
 function NewProject() {
   const [name, setName] = useState("");
   const examples = useStudio((s) => s.workspace?.examples) ?? NONE;
+  const { busy, error, setError, run } = useDialogAction();
   return (
     <Modal
       title="New project"
       onSubmit={() => {
         if (!name.trim()) return;
-        close();
-        void mutate(() => api.createProject(name.trim()));
+        void run(async (onError) =>
+          Boolean(await mutate(() => api.createProject(name.trim()), undefined, { onError })),
+        );
       }}
     >
       <div className="field">
         <label htmlFor="new-project-name">Project name</label>
-        <input id="new-project-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Orders" />
+        <input
+          id="new-project-name"
+          value={name}
+          onChange={(e) => {
+            setName(e.target.value);
+            setError(undefined);
+          }}
+          placeholder="e.g. Orders"
+          aria-invalid={Boolean(error)}
+        />
         <div className="help">Letters, digits, _ . - ; it becomes the project's folder in the workspace.</div>
+        <DialogError error={error} />
       </div>
       <div className="modal-buttons">
         {examples.map((ex) => (
@@ -173,7 +121,7 @@ function NewProject() {
             type="button"
             onClick={() => {
               close();
-              void mutate(() => api.addExample(ex));
+              addExample(ex);
             }}
           >
             Add the example project {ex}
@@ -185,7 +133,7 @@ function NewProject() {
         <button type="button" onClick={close}>
           Cancel
         </button>
-        <button type="submit" className="primary">
+        <button type="submit" className="primary" disabled={busy}>
           Create
         </button>
       </div>
@@ -197,24 +145,31 @@ function NewProject() {
 function ImportConvertigo({ initialSrc }: { initialSrc?: string }) {
   const [src, setSrc] = useState(initialSrc ?? "");
   const [name, setName] = useState("");
-  const [busy, setBusy] = useState(false);
+  const [picking, setPicking] = useState(false);
+  const { busy, error, setError, run } = useDialogAction();
   return (
     <Modal
       title="Import Convertigo project"
+      wide={picking}
       onSubmit={() => {
         if (!src.trim() || busy) return;
-        setBusy(true);
-        void mutate(async () => {
-          const r = await api.importConvertigo(src.trim(), name.trim() || undefined);
-          notify(
-            `Imported as ${r.deltas[0]?.project ?? "a new project"}${r.warnings.length ? `: ${r.warnings.length} warning(s), see the console` : ""}`,
-            "info",
-          );
-          return r;
-        }).finally(() => {
-          setBusy(false);
-          close();
-        });
+        // A refusal stays in the dialog, naming the folder, with what was typed kept.
+        void run(async (onError) =>
+          Boolean(
+            await mutate(
+              async () => {
+                const r = await api.importConvertigo(src.trim(), name.trim() || undefined);
+                notify(
+                  `Imported as ${r.deltas[0]?.project ?? "a new project"}${r.warnings.length ? `: ${r.warnings.length} warning(s), see the console` : ""}`,
+                  "info",
+                );
+                return r;
+              },
+              undefined,
+              { onError },
+            ),
+          ),
+        );
       }}
     >
       <div className="field">
@@ -223,18 +178,37 @@ function ImportConvertigo({ initialSrc }: { initialSrc?: string }) {
           <input
             id="c8o-src"
             value={src}
-            onChange={(e) => setSrc(e.target.value)}
+            onChange={(e) => {
+              setSrc(e.target.value);
+              setError(undefined);
+            }}
             placeholder="/path/to/MyProject (the folder holding c8oProject.yaml)"
+            aria-invalid={Boolean(error)}
           />
-          {desktop && (
+          {desktop ? (
             <button
               type="button"
               onClick={() => void desktop?.chooseConvertigoProject().then((folder) => folder && setSrc(folder))}
             >
               Browse…
             </button>
+          ) : (
+            <button type="button" aria-expanded={picking} onClick={() => setPicking(!picking)}>
+              Browse…
+            </button>
           )}
         </div>
+        {picking && !desktop && (
+          <FolderPicker
+            start={src.trim()}
+            onChoose={(folder) => {
+              setSrc(folder);
+              setError(undefined);
+              setPicking(false);
+            }}
+          />
+        )}
+        <DialogError error={error} />
         <div className="help">
           A folder on the engine's machine. The project is copied into the workspace; the source is left as it is.
         </div>
@@ -282,6 +256,7 @@ function OpenWorkspace() {
   const [dir, setDir] = useState(current);
   const [create, setCreate] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
   return (
     <Modal
       title="Open a workspace"
@@ -295,7 +270,7 @@ function OpenWorkspace() {
             return followRestart(r.url, r.dir);
           })
           .catch((e: Error) => {
-            notify(e.message);
+            setError(e.message);
             setBusy(false);
           });
       }}
@@ -305,16 +280,21 @@ function OpenWorkspace() {
         <input
           id="workspace-dir"
           value={dir}
-          onChange={(e) => setDir(e.target.value)}
+          onChange={(e) => {
+            setDir(e.target.value);
+            setError(undefined);
+          }}
           placeholder="/home/me/AtelierWorkspace"
+          aria-invalid={Boolean(error)}
         />
         <div className="help">
           An absolute path on the engine's machine: a folder of project folders. The engine restarts on it (runs in
           progress stop); your edits are already saved.
         </div>
+        <DialogError error={error} />
       </div>
       <div className="field">
-        <label>
+        <label className="check">
           <input type="checkbox" checked={create} onChange={(e) => setCreate(e.target.checked)} /> Create the folder if
           it does not exist (a new, empty workspace)
         </label>
@@ -339,7 +319,8 @@ export const SHORTCUTS: [string, string][] = [
   ["↑ ↓ ← → Home End", "Move in the explorer, open and close"],
   ["Enter / Space", "Open or close the object"],
   ["F2", "Rename"],
-  ["Insert", "Add a child"],
+  ["Insert", "Add: inside a sequence or block, after a step (explorer or graph)"],
+  ["↑ ↓ in the graph", "Previous or next step"],
   ["Delete", "Delete (asks first)"],
   ["Ctrl+C / Ctrl+X / Ctrl+V", "Copy, cut, paste objects"],
   ["Ctrl+D", "Duplicate"],
@@ -389,34 +370,49 @@ function SaveTest({ project, owner }: { project: string; owner: string }) {
   const vars = (ownerNode?.children ?? [])
     .map((c) => p?.nodes.get(c))
     .filter((x) => x?.type === "Variable") as NonNullable<ReturnType<NonNullable<typeof p>["nodes"]["get"]>>[];
-  const inputs = formInputs(vars, texts);
+  // Kept as their variables' types (a whole number stays a number in the file).
+  const inputs = typedInputs(vars, texts);
+  const action = useDialogAction();
   return (
     <Modal
       title="Save test case"
-      onSubmit={() => {
-        close();
-        void mutate(
-          () =>
-            api.create(project, {
-              parent: owner,
-              type: "TestCase",
-              name: name.trim(),
-              props: { inputs, ...(expect && canExpect ? { expected: run.output } : {}) },
-            }),
-          project,
-        );
-      }}
+      onSubmit={() =>
+        void action.run(async (onError) =>
+          Boolean(
+            await mutate(
+              () =>
+                api.create(project, {
+                  parent: owner,
+                  type: "TestCase",
+                  name: name.trim(),
+                  props: { inputs, ...(expect && canExpect ? { expected: run.output } : {}) },
+                }),
+              project,
+              { onError },
+            ),
+          ),
+        )
+      }
     >
       <div className="field">
         <label htmlFor="test-name">Test case name</label>
-        <input id="test-name" value={name} onChange={(e) => setName(e.target.value)} />
+        <input
+          id="test-name"
+          value={name}
+          onChange={(e) => {
+            setName(e.target.value);
+            action.setError(undefined);
+          }}
+          aria-invalid={Boolean(action.error)}
+        />
+        <DialogError error={action.error} />
       </div>
       <div className="field">
         <span className="label">Inputs</span>
         <pre className="output-text">{JSON.stringify(inputs)}</pre>
       </div>
       <div className="field">
-        <label>
+        <label className="check">
           <input
             type="checkbox"
             checked={expect && canExpect}

@@ -10,21 +10,23 @@ import {
 } from "react";
 import { api } from "../api.ts";
 import { glyph } from "../icons.ts";
+import { requestRename } from "../rename.ts";
+import { keyOf, mutate, notify, select, toggle, toggleBreakpoint, useStudio } from "../store.ts";
 import {
-  copy,
-  findReferences,
-  keyOf,
-  mutate,
-  notify,
-  openDeploy,
-  openNewJob,
-  paste,
-  select,
-  toggle,
-  toggleBreakpoint,
-  useStudio,
-} from "../store.ts";
+  addWhere,
+  askDelete as askDeleteObjects,
+  beginDrag,
+  canAdd,
+  currentDrag,
+  dropOnTree,
+  endDrag,
+  objectKey,
+  objectMenuItems,
+  openPalette as openPaletteAt,
+} from "../object-actions.ts";
+import { openProjectDialog, projectKey, projectMenuItems } from "../project-actions.ts";
 import { isStep, navigate, parseKey, renameProblem, visibleRows, WORKSPACE_KEY, type Row } from "../tree-model.ts";
+import { failedTestMarks } from "../tree-marks.ts";
 
 const ROW_HEIGHT = 24;
 const OVERSCAN = 12;
@@ -48,6 +50,8 @@ export function Explorer() {
   const breakpoints = useStudio((s) => s.breakpoints);
   const run = useStudio((s) => s.run);
   const clipboard = useStudio((s) => s.clipboard);
+  const testResults = useStudio((s) => s.testResults);
+  const testMarks = useMemo(() => failedTestMarks(testResults), [testResults]);
   const focusFilter = useStudio((s) => s.focusFilter);
   const [renaming, setRenaming] = useState<string>();
   const [menu, setMenu] = useState<Menu>();
@@ -107,23 +111,15 @@ export function Explorer() {
     }
   };
 
-  const openPalette = (row: Row) => {
-    if (row.kind === "workspace") {
-      useStudio.setState({ dialog: { kind: "new-project" } });
-      return;
-    }
-    useStudio.setState({ dialog: { kind: "palette", project: row.project, parent: row.id } });
-  };
-
+  // The actions are shared with the graph (object-actions.ts): one definition for both views.
+  const openPalette = (row: Row) => openPaletteAt(row);
   const askDelete = (row: Row) => {
-    if (row.kind !== "object") return;
-    useStudio.setState({ dialog: { kind: "confirm-delete", project: row.project, ids: [row.id] } });
+    if (row.kind === "object") askDeleteObjects(row.project, [row.id]);
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     if (renaming) return;
     const row = rows[activeIndex];
-    const ctrl = e.ctrlKey || e.metaKey;
     if (["ArrowDown", "ArrowUp", "ArrowLeft", "ArrowRight", "Home", "End", "PageDown", "PageUp"].includes(e.key)) {
       e.preventDefault();
       const r = navigate(rows, activeKey, e.key);
@@ -138,30 +134,10 @@ export function Explorer() {
     if (e.key === "Enter" || e.key === " ") {
       e.preventDefault();
       if (row.hasChildren) toggle(row.key);
-    } else if (e.key === "F2" && row.kind === "object") {
+    } else if (row.kind === "project" && projectKey(e, row.project)) {
       e.preventDefault();
-      setRenaming(row.key);
-    } else if (e.key === "Delete") {
+    } else if (objectKey(e, row, { rename: () => setRenaming(row.key) })) {
       e.preventDefault();
-      askDelete(row);
-    } else if (e.key === "Insert" || (ctrl && e.key.toLowerCase() === "n" && e.altKey)) {
-      e.preventDefault();
-      openPalette(row);
-    } else if (e.key === "F9" && row.kind === "object" && isStep(projects[row.project]?.nodes.get(row.id), types)) {
-      e.preventDefault();
-      toggleBreakpoint(row.id);
-    } else if (ctrl && e.key.toLowerCase() === "c" && row.kind === "object") {
-      e.preventDefault();
-      copy(row.project, [row.id], "copy");
-    } else if (ctrl && e.key.toLowerCase() === "x" && row.kind === "object") {
-      e.preventDefault();
-      copy(row.project, [row.id], "cut");
-    } else if (ctrl && e.key.toLowerCase() === "v" && row.kind !== "workspace") {
-      e.preventDefault();
-      void paste({ project: row.project, id: row.id });
-    } else if (ctrl && e.key.toLowerCase() === "d" && row.kind === "object") {
-      e.preventDefault();
-      void mutate(() => api.duplicate(row.project, [row.id]), row.project);
     }
   };
 
@@ -185,7 +161,7 @@ export function Explorer() {
     e.preventDefault();
     const src = dragData.current;
     setDrop(undefined);
-    if (!src || row.kind === "workspace") return;
+    if ((!src && !currentDrag()) || row.kind === "workspace") return;
     const place = placeOf(e, row);
     const p = projects[row.project];
     const target = p?.nodes.get(row.id);
@@ -197,68 +173,18 @@ export function Explorer() {
       const siblings = p.nodes.get(parent)!.children;
       index = siblings.indexOf(target.id) + (place === "after" ? 1 : 0);
     }
+    // A type from the palette, a step from the graph, a row of this tree (object-actions.ts).
+    if (dropOnTree(row.project, { parent, ...(index !== undefined ? { index } : {}) }) || !src) return;
     void mutate(
       () => api.move(src.project, [src.id], parent, index, src.project === row.project ? undefined : row.project),
       row.project,
     );
   };
 
-  const menuItems = (row: Row): { label: string; key?: string; action: () => void; disabled?: boolean }[] => {
-    if (row.kind === "workspace") {
-      return [
-        { label: "New project…", action: () => useStudio.setState({ dialog: { kind: "new-project" } }) },
-        {
-          label: "Import Convertigo project…",
-          action: () => useStudio.setState({ dialog: { kind: "import-convertigo" } }),
-        },
-      ];
-    }
-    const node = projects[row.project]?.nodes.get(row.id);
-    const cat = node ? types.get(node.type)?.category : undefined;
-    const items: { label: string; key?: string; action: () => void; disabled?: boolean }[] = [
-      {
-        label: "Add child…",
-        key: "Insert",
-        action: () => openPalette(row),
-        disabled: !types.get(row.type)?.accepts.length,
-      },
-    ];
-    if (row.kind === "object") {
-      items.push(
-        { label: "Rename", key: "F2", action: () => setRenaming(row.key), disabled: false },
-        {
-          label: "Duplicate",
-          key: "Ctrl+D",
-          action: () => void mutate(() => api.duplicate(row.project, [row.id]), row.project),
-          disabled: false,
-        },
-        { label: "Cut", key: "Ctrl+X", action: () => copy(row.project, [row.id], "cut"), disabled: false },
-        { label: "Copy", key: "Ctrl+C", action: () => copy(row.project, [row.id], "copy"), disabled: false },
-      );
-    }
-    items.push({
-      label: "Paste",
-      key: "Ctrl+V",
-      action: () => void paste({ project: row.project, id: row.id }),
-      disabled: !clipboard,
-    });
-    if (row.kind === "project")
-      items.push({ label: "Deploy…", action: () => openDeploy(row.project), disabled: false });
-    if (row.kind === "object") {
-      if (isStep(node, types))
-        items.push({ label: "Toggle breakpoint", key: "F9", action: () => toggleBreakpoint(row.id), disabled: false });
-      if (cat === "transaction" || cat === "sequence")
-        items.push({
-          label: "Find references",
-          action: () => void findReferences(row.project, row.id),
-          disabled: false,
-        });
-      if (cat === "sequence" && node)
-        items.push({ label: "Schedule…", action: () => openNewJob(row.project, node.name), disabled: false });
-      items.push({ label: "Delete", key: "Delete", action: () => askDelete(row), disabled: false });
-    }
-    return items;
-  };
+  const menuItems = (row: Row) => [
+    ...objectMenuItems(row, { rename: () => setRenaming(row.key) }),
+    ...(row.kind === "project" ? projectMenuItems(row.project) : []),
+  ];
 
   const sel = rows[activeIndex];
   const selNode = sel && sel.kind !== "workspace" ? projects[sel.project]?.nodes.get(sel.id) : undefined;
@@ -278,9 +204,9 @@ export function Explorer() {
           </button>
           <button
             type="button"
-            title="Add child (Insert)"
-            aria-label="Add child"
-            disabled={!sel || (sel.kind !== "workspace" && !types.get(sel.type)?.accepts.length)}
+            title={addWhere(sel) === "after" ? "Insert after the selection (Insert)" : "Add child (Insert)"}
+            aria-label={addWhere(sel) === "after" ? "Insert after" : "Add child"}
+            disabled={!canAdd(sel)}
             onClick={() => sel && openPalette(sel)}
           >
             +
@@ -289,8 +215,10 @@ export function Explorer() {
             type="button"
             title="Rename (F2)"
             aria-label="Rename"
-            disabled={sel?.kind !== "object"}
-            onClick={() => sel && setRenaming(sel.key)}
+            disabled={sel?.kind !== "object" && sel?.kind !== "project"}
+            onClick={() =>
+              sel && (sel.kind === "project" ? openProjectDialog("rename", sel.project) : setRenaming(sel.key))
+            }
           >
             ✎
           </button>
@@ -298,8 +226,13 @@ export function Explorer() {
             type="button"
             title="Duplicate (Ctrl+D)"
             aria-label="Duplicate"
-            disabled={sel?.kind !== "object"}
-            onClick={() => sel && void mutate(() => api.duplicate(sel.project, [sel.id]), sel.project)}
+            disabled={sel?.kind !== "object" && sel?.kind !== "project"}
+            onClick={() =>
+              sel &&
+              (sel.kind === "project"
+                ? openProjectDialog("duplicate", sel.project)
+                : void mutate(() => api.duplicate(sel.project, [sel.id]), sel.project))
+            }
           >
             ❐
           </button>
@@ -307,8 +240,8 @@ export function Explorer() {
             type="button"
             title="Delete (Delete)"
             aria-label="Delete"
-            disabled={sel?.kind !== "object"}
-            onClick={() => sel && askDelete(sel)}
+            disabled={sel?.kind !== "object" && sel?.kind !== "project"}
+            onClick={() => sel && (sel.kind === "project" ? openProjectDialog("delete", sel.project) : askDelete(sel))}
           >
             ✕
           </button>
@@ -349,14 +282,19 @@ export function Explorer() {
             const schema = types.get(row.type);
             const step = isStep(node, types);
             const failing =
-              run.status === "done" && run.error?.step?.id === row.id && run.error.step.project === row.project;
+              run.status === "done" &&
+              !run.failureEdited &&
+              run.error?.step?.id === row.id &&
+              run.error.step.project === row.project;
             const paused = run.paused?.entry.id === row.id && run.paused.entry.project === row.project;
             const issues = node?.issues ?? [];
+            const testFailure = testMarks.get(row.key);
             const classes = [
               "row",
               index === activeIndex ? "selected" : "",
               row.invalid ? "invalid" : "",
               failing ? "run-error" : "",
+              testFailure ? "test-failed" : "",
               paused ? "paused" : "",
               clipboard?.mode === "cut" && clipboard.project === row.project && clipboard.ids.includes(row.id)
                 ? "cut"
@@ -388,18 +326,24 @@ export function Explorer() {
                 draggable={row.kind === "object"}
                 onDragStart={(e) => {
                   dragData.current = { project: row.project, id: row.id };
+                  beginDrag({ kind: "object", project: row.project, id: row.id, type: row.type });
                   e.dataTransfer.effectAllowed = "move";
                   e.dataTransfer.setData("text/plain", row.name);
                 }}
                 onDragOver={(e) => {
-                  if (!dragData.current || row.kind === "workspace") return;
+                  if ((!dragData.current && !currentDrag()) || row.kind === "workspace") return;
                   e.preventDefault();
                   const place = placeOf(e, row);
                   if (drop?.key !== row.key || drop.place !== place) setDrop({ key: row.key, place });
                 }}
+                onDragEnd={endDrag}
                 onDragLeave={() => setDrop(undefined)}
                 onDrop={(e) => onDrop(e, row)}
-                title={issues.length ? issues.map((x) => x.message).join("\n") : (schema?.label ?? row.type)}
+                title={
+                  issues.length
+                    ? issues.map((x) => x.message).join("\n")
+                    : (testFailure ?? `${row.name} (${schema?.label ?? row.type})`)
+                }
               >
                 <span
                   className="twisty"
@@ -436,12 +380,19 @@ export function Explorer() {
                     }}
                   />
                 ) : (
-                  <span className="name">{row.name}</span>
+                  <span className="name" title={row.name}>
+                    {row.name}
+                  </span>
                 )}
                 {row.kind === "object" && <span className="type">{schema?.label ?? row.type}</span>}
                 {issues.length > 0 && (
                   <span className="issue-mark" aria-hidden="true">
                     ⚠
+                  </span>
+                )}
+                {testFailure && (
+                  <span className="test-mark" aria-hidden="true" data-testid="test-failed-mark">
+                    ✘
                   </span>
                 )}
               </div>
@@ -470,7 +421,7 @@ export function Explorer() {
   );
 }
 
-function RenameBox({ row, onDone }: { row: Row; onDone: () => void }) {
+export function RenameBox({ row, onDone }: { row: Row; onDone: () => void }) {
   const [value, setValue] = useState(row.name);
   const ref = useRef<HTMLInputElement>(null);
   const done = useRef(false);
@@ -487,7 +438,7 @@ function RenameBox({ row, onDone }: { row: Row; onDone: () => void }) {
       const project = projects[row.project];
       const problem = project && renameProblem(project, row.id, name, types);
       if (problem) notify(problem.message);
-      else void mutate(() => api.update(row.project, row.id, { name }), row.project);
+      else void requestRename(row.project, row.id, name);
     }
     onDone();
   };
@@ -512,7 +463,7 @@ function RenameBox({ row, onDone }: { row: Row; onDone: () => void }) {
   );
 }
 
-function ContextMenu({
+export function ContextMenu({
   menu,
   items,
   onClose,

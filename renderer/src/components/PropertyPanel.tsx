@@ -1,8 +1,7 @@
-import { lazy, Suspense, useEffect, useId, useMemo, useRef, useState } from "react";
+import { lazy, Suspense, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { PropDef } from "../../../engine/common/model/props.ts";
 import type { TypeSchema } from "../../../engine/common/model/typedef.ts";
 import { objectRevision, type ChangeResult, type FlatNode } from "../../../engine/common/studio/api.ts";
-import { api } from "../api.ts";
 import { glyph } from "../icons.ts";
 import { mutate, notify, useStudio } from "../store.ts";
 import {
@@ -13,6 +12,10 @@ import {
   type ProjectState,
   type Scope,
 } from "../tree-model.ts";
+import { fieldText, setUnsaved, updateFields, useUnsavedValue } from "../field-errors.ts";
+import { requestRename } from "../rename.ts";
+import { openProjectDialog } from "../project-actions.ts";
+import { ResponsePreview } from "./ResponsePreview.tsx";
 import { SourcePicker } from "./SourcePicker.tsx";
 
 const CodeEditor = lazy(() => import("../code/CodeEditor.tsx"));
@@ -70,6 +73,12 @@ function NodeProperties({
   schema: TypeSchema | undefined;
   types: Map<string, TypeSchema>;
 }) {
+  // Another object's properties start at their top (the panel is keyed by object: this runs once each).
+  const sectionRef = useRef<HTMLElement>(null);
+  useLayoutEffect(() => {
+    const scroller = sectionRef.current?.closest(".main-scroll");
+    if (scroller) scroller.scrollTop = 0;
+  }, []);
   const session = useRef<EditSession>({
     project: project.name,
     id: node.id,
@@ -82,7 +91,9 @@ function NodeProperties({
 
   const save = (changes: { set?: Record<string, unknown>; unset?: string[]; name?: string }) =>
     mutate(async (): Promise<ChangeResult> => {
-      const r = await api.update(project.name, node.id, { rev: session.current.rev, ...changes });
+      const r = await updateFields(project.name, node.id, { rev: session.current.rev, ...changes }, (name) =>
+        fieldText(schema, name, changes.set?.[name]),
+      );
       const after = r.deltas.find((d) => d.project === project.name)?.upserts.find((n) => n.id === node.id);
       if (after) session.current.rev = objectRevision(after);
       return r;
@@ -104,12 +115,12 @@ function NodeProperties({
   const rename = (name: string) => {
     const problem = renameProblem(project, node.id, name, types);
     if (problem) notify(problem.message);
-    else void save({ name });
+    else void requestRename(project.name, node.id, name, objectRevision(node));
   };
   const general = (node.issues ?? []).filter((i) => !i.prop);
 
   return (
-    <section className="properties" aria-label="Properties">
+    <section ref={sectionRef} className="properties" aria-label="Properties" data-object={`${project.name}/${node.id}`}>
       <div className="pane-header">
         <span className="pane-title">
           <span aria-hidden="true">{glyph(schema?.icon)}</span> {schema?.label ?? node.type}
@@ -122,6 +133,7 @@ function NodeProperties({
       </div>
       <div className="props-body">
         {schema?.description && <p className="type-help">{schema.description}</p>}
+        <ResponsePreview project={project} node={node} />
         {general.length > 0 && (
           <div className="issues" role="alert" aria-label="Problems">
             {general.map((i, k) => (
@@ -162,7 +174,7 @@ function NameField({ node, readOnly, onRename }: { node: FlatNode; readOnly: boo
     else setDraft(node.name);
   };
   return (
-    <div className="field">
+    <div className="field" data-prop="name">
       <label htmlFor={id}>Name</label>
       <input
         id={id}
@@ -175,7 +187,22 @@ function NameField({ node, readOnly, onRename }: { node: FlatNode; readOnly: boo
           if (e.key === "Escape") setDraft(node.name);
         }}
       />
-      {readOnly && <div className="help">A project is named after its folder.</div>}
+      {readOnly ? (
+        <div className="help">
+          A project is named after its folder:{" "}
+          <button type="button" className="link" onClick={() => openProjectDialog("rename", node.name)}>
+            rename the project…
+          </button>
+        </div>
+      ) : (
+        draft.trim() !== node.name &&
+        draft.trim() !== "" && (
+          // Other fields save as you type; a name is a rename (references follow it), made on Enter.
+          <div className="help pending-rename" role="status">
+            Enter (or leaving the field) renames "{node.name}"; Escape keeps it.
+          </div>
+        )
+      )}
     </div>
   );
 }
@@ -200,17 +227,25 @@ function Field({
   const errId = `${id}-err`;
   const value = node.props[prop.name];
   const isSet = value !== undefined;
-  const issues = (node.issues ?? []).filter((i) => i.prop === prop.name);
+  // A code field's syntax error is shown by its editor (with Monaco's own, as you type).
+  const isCode = prop.kind === "code" || prop.kind === "expression";
+  const syntax = isCode ? node.issues?.find((i) => i.prop === prop.name && i.code === "js_syntax") : undefined;
+  const issues = (node.issues ?? []).filter((i) => i.prop === prop.name && i !== syntax);
   const textual = !["boolean", "enum", "source", "expression", "code"].includes(prop.kind);
-  const [draft, setDraft] = useState(() => formatFieldValue(prop.kind, value));
+  // A value the engine refused stays as typed, with why (field-errors.ts).
+  const unsaved = useUnsavedValue(project.name, node.id, prop.name);
+  const [draft, setDraft] = useState(() => unsaved?.text ?? formatFieldValue(prop.kind, value));
   const [localError, setLocalError] = useState<string>();
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const dirty = useRef(false);
   const draftRef = useRef(draft);
   draftRef.current = draft;
 
-  // Show the saved value when it changes and nothing is being typed here.
+  // Show the saved value when it changes and nothing is being typed here (a refused value shown
+  // when the field opened stays until the saved value changes).
+  const opened = useRef({ value, unsaved: unsaved !== undefined });
   useEffect(() => {
+    if (opened.current.unsaved && value === opened.current.value) return;
     if (!dirty.current) setDraft(formatFieldValue(prop.kind, value));
   }, [value, prop.kind]);
 
@@ -222,7 +257,16 @@ function Field({
       parsed = parseFieldValue(prop.kind, draftRef.current);
       setLocalError(undefined);
     } catch (e) {
-      setLocalError(prop.kind === "json" ? `Not valid JSON: ${(e as Error).message}` : (e as Error).message);
+      const message = prop.kind === "json" ? `Not valid JSON: ${(e as Error).message}` : (e as Error).message;
+      setLocalError(message);
+      setUnsaved({
+        project: project.name,
+        id: node.id,
+        prop: prop.name,
+        label: prop.label,
+        text: draftRef.current,
+        message: `${prop.label}: ${message}`,
+      });
       return;
     }
     dirty.current = false;
@@ -248,11 +292,12 @@ function Field({
 
   const defaultText =
     prop.default === undefined ? "" : formatFieldValue(prop.kind === "json" ? "json" : prop.kind, prop.default);
-  const describedBy = [helpId, issues.length || localError ? errId : ""].filter(Boolean).join(" ");
+  const refusal = localError ?? unsaved?.message;
+  const describedBy = [helpId, issues.length || refusal ? errId : ""].filter(Boolean).join(" ");
   const common = {
     id,
     "aria-describedby": describedBy,
-    "aria-invalid": issues.length > 0 || Boolean(localError),
+    "aria-invalid": issues.length > 0 || Boolean(refusal),
     onBlur: () => void flush(),
   };
 
@@ -316,6 +361,10 @@ function Field({
             scope={scope}
             onChange={edit}
             onBlur={() => void flush()}
+            {...(syntax ? { syntaxError: syntax.message } : {})}
+            {...(prop.kind === "code" && useStudio.getState().types.get(node.type)?.category === "step"
+              ? { debugStep: node.id }
+              : {})}
           />
         </Suspense>
       );
@@ -386,7 +435,7 @@ function Field({
   }
   void textual;
   return (
-    <div className={`field kind-${prop.kind}`}>
+    <div className={`field kind-${prop.kind}`} data-prop={prop.name}>
       {prop.kind === "expression" || prop.kind === "code" ? (
         <span className="label">
           {prop.label}
@@ -404,9 +453,9 @@ function Field({
         </label>
       )}
       {control}
-      {(issues.length > 0 || localError) && (
+      {(issues.length > 0 || refusal) && (
         <div id={errId} className="field-error" role="alert">
-          {localError ?? issues.map((i) => i.message).join("; ")}
+          {refusal ?? issues.map((i) => i.message).join("; ")}
         </div>
       )}
       <div id={helpId} className="help">

@@ -1,8 +1,12 @@
 import { useMemo } from "react";
 import type { FlatNode } from "../../../engine/common/studio/api.ts";
 import { debugCommand, notify, runTests, startRun, useStudio } from "../store.ts";
+import { targetOf } from "../run-model.ts";
 import { enclosingRequestable } from "../tree-model.ts";
+import { EndpointSection } from "./EndpointSection.tsx";
 import { JsonView } from "./JsonView.tsx";
+import { PausedTitle } from "./PausedTitle.tsx";
+import { RunProgress } from "./RunProgress.tsx";
 
 /** Turns the texts of the run form into inputs (lists for multi-valued, JSON for json). */
 export function formInputs(vars: FlatNode[], texts: Record<string, string>): Record<string, unknown> {
@@ -66,6 +70,8 @@ export function RunPanel() {
     : { sequence: req.node.name };
   const go = (debug: boolean) =>
     void startRun({ project: project.name, ...target, inputs: formInputs(vars, texts), debug });
+  // The result shown is this requestable's: another one's run is cleared from the panel.
+  const runHere = active || run.status === "idle" || (run.project === project.name && run.target === targetOf(target));
 
   return (
     <section className="run-panel" aria-label="Run">
@@ -75,6 +81,13 @@ export function RunPanel() {
           {req.node.name}
         </span>
       </div>
+      <EndpointSection
+        key={formKey}
+        project={project.name}
+        node={req.node}
+        {...(req.connector ? { connector: req.connector } : {})}
+        inputs={formInputs(vars, texts)}
+      />
       <form
         className="run-form"
         onSubmit={(e) => {
@@ -147,7 +160,7 @@ export function RunPanel() {
             type="button"
             disabled={active}
             onClick={() => go(true)}
-            title="Run in the debugger: pauses at breakpoints (F9 on a step)"
+            title="Run in the debugger: pauses at breakpoints (F9 on a step, or on a line of JavaScript); without one in this sequence, at its first step"
           >
             Debug
           </button>
@@ -189,7 +202,7 @@ export function RunPanel() {
           </button>
         </div>
       </form>
-      <RunResult />
+      {runHere && <RunResult />}
     </section>
   );
 }
@@ -201,9 +214,7 @@ function RunResult() {
     <div className="run-result" aria-live="polite">
       {run.status === "paused" && run.paused && (
         <div className="paused-box" role="region" aria-label="Debugger">
-          <div className="paused-title">
-            ‖ Paused before <strong>{run.paused.entry.name}</strong> ({run.paused.entry.type})
-          </div>
+          <PausedTitle paused={run.paused} />
           <h4>Variables</h4>
           <JsonView value={run.paused.scope.variables ?? {}} label="Variables in scope" />
           <h4>Step outputs</h4>
@@ -212,7 +223,7 @@ function RunResult() {
           <JsonView value={run.paused.scope.output ?? {}} label="Output so far" openDepth={1} />
         </div>
       )}
-      {run.status === "running" && <div className="status running">Running {run.target}…</div>}
+      <RunProgress />
       {run.status === "done" && (
         <div className={`status ${run.ok ? "ok" : "failed"}`} role="status">
           {run.ok ? "✔ Done" : "✘ Failed"} {run.target} {run.durationMs !== undefined ? `in ${run.durationMs} ms` : ""}

@@ -1,4 +1,4 @@
-import { useRef } from "react";
+import { useEffect, useRef } from "react";
 
 /** A draggable divider between panes (also moved with the arrow keys). */
 export function Splitter({
@@ -21,8 +21,13 @@ export function Splitter({
   onChange: (v: number) => void;
   style?: React.CSSProperties;
 }) {
-  const start = useRef<{ pos: number; value: number }>(undefined);
   const clamp = (v: number) => Math.max(min, Math.min(max, Math.round(v)));
+  const onChangeRef = useRef(onChange);
+  onChangeRef.current = onChange;
+  // The drag under way: ended by a release anywhere (or a cancel), never left dangling.
+  const stop = useRef<() => void>(undefined);
+  useEffect(() => () => stop.current?.(), []);
+
   return (
     <div
       className={`splitter ${orientation}`}
@@ -35,15 +40,38 @@ export function Splitter({
       tabIndex={0}
       style={style}
       onPointerDown={(e) => {
-        (e.target as HTMLElement).setPointerCapture(e.pointerId);
-        start.current = { pos: orientation === "vertical" ? e.clientX : e.clientY, value };
+        if (e.button !== 0) return;
+        // No text selection and no native drag (the explorer's rows are draggable: a drag starting
+        // over them cancelled the pointer, and the divider stopped following).
+        e.preventDefault();
+        const el = e.currentTarget;
+        try {
+          el.setPointerCapture(e.pointerId);
+        } catch {
+          // capture is a help, not a need: the window's listeners follow the pointer anyway
+        }
+        const start = orientation === "vertical" ? e.clientX : e.clientY;
+        const from = value;
+        const move = (ev: PointerEvent) => {
+          const delta = (orientation === "vertical" ? ev.clientX : ev.clientY) - start;
+          onChangeRef.current(clamp(from + (invert ? -delta : delta)));
+        };
+        const end = () => {
+          window.removeEventListener("pointermove", move);
+          window.removeEventListener("pointerup", end);
+          window.removeEventListener("pointercancel", end);
+          el.classList.remove("dragging");
+          document.body.classList.remove("resizing");
+          stop.current = undefined;
+        };
+        stop.current?.();
+        stop.current = end;
+        window.addEventListener("pointermove", move);
+        window.addEventListener("pointerup", end);
+        window.addEventListener("pointercancel", end);
+        el.classList.add("dragging");
+        document.body.classList.add("resizing");
       }}
-      onPointerMove={(e) => {
-        if (!start.current) return;
-        const delta = (orientation === "vertical" ? e.clientX : e.clientY) - start.current.pos;
-        onChange(clamp(start.current.value + (invert ? -delta : delta)));
-      }}
-      onPointerUp={() => (start.current = undefined)}
       onKeyDown={(e) => {
         const step = e.shiftKey ? 50 : 10;
         const less = orientation === "vertical" ? "ArrowLeft" : "ArrowUp";

@@ -28,6 +28,7 @@ export const httpConnectorType = defineType({
       default: "localhost",
       help: "Host name or address of the server, e.g. api.example.com or ${apiHost}.",
       group: "Server",
+      check: (v) => hostProblem(v),
     },
     {
       name: "port",
@@ -100,6 +101,37 @@ export const httpConnectorType = defineType({
     },
   ],
 });
+
+/**
+ * Why a Host value is not a host name or address (a URL, a path, a port given here...); undefined
+ * when it is one. Values holding a ${setting} are resolved at run time and not judged here.
+ */
+export function hostProblem(v: unknown): string | undefined {
+  if (typeof v !== "string" || v === "" || v.includes("${")) return undefined;
+  const text = v.trim();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    let hint = "";
+    try {
+      const url = new URL(text);
+      hint = `: give ${url.hostname.replace(/^\[|\]$/g, "")}${url.protocol === "https:" ? ", turn HTTPS on" : ""}${url.port ? `, Port ${url.port}` : ""}${url.pathname !== "/" ? `, Base path ${url.pathname}` : ""}`;
+    } catch {
+      // the generic message
+    }
+    return `Host takes a host name or address, not a URL${hint}`;
+  }
+  if (/[/?#@\s\\]/.test(text)) return `Host takes a host name or address (e.g. api.example.com), not "${text}"`;
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[^:]+)(?::(\d*))?$/.exec(text);
+  if (m && m[2] !== undefined) return `Host takes no port: give ${m[1]} and set Port to ${m[2] || "the port"}`;
+  if (!m && !/^[0-9A-Fa-f:.]+$/.test(text))
+    return `Host takes a host name or address (e.g. api.example.com), not "${text}"`;
+  try {
+    const host = text.includes(":") && !text.startsWith("[") ? `[${text}]` : text;
+    if (!new URL(`http://${host}/`).hostname) throw new Error("empty");
+  } catch {
+    return `Host takes a host name or address (e.g. api.example.com), not "${text}"`;
+  }
+  return undefined;
+}
 
 /** The connector's base URL (scheme, host, port, base path), without a trailing slash. */
 export function connectorBaseUrl(https: boolean, server: string, port: number, basePath: string): string {

@@ -37,6 +37,7 @@ export const jsonHttpTransactionType = defineType({
       label: "Path",
       kind: "string",
       default: "",
+      variableNames: "template",
       help: "Path after the connector's base, with {variable} (URL-encoded) or {+variable} (as is). A path that expands to an absolute http(s) URL replaces the connector's base.",
     },
     {
@@ -44,6 +45,7 @@ export const jsonHttpTransactionType = defineType({
       label: "Headers",
       kind: "keyValue",
       default: {},
+      variableNames: "template",
       help: "Headers of this transaction; values may hold {variable} and ${setting}.",
     },
     {
@@ -51,6 +53,7 @@ export const jsonHttpTransactionType = defineType({
       label: "JSON body template",
       kind: "text",
       default: "",
+      variableNames: "template",
       help: 'A JSON document sent as the body. A string that is exactly "{variable}" is replaced by the variable\'s value (any JSON type); {variable} inside a longer string is inserted as text. Without a template, body variables are sent as a JSON object.',
       check: (v) => {
         if (typeof v !== "string" || v.trim() === "") return undefined;

@@ -9,6 +9,7 @@ export const elementStep = defineType({
   description:
     "Adds a value to the output under the step's name. In an object, a name written twice becomes a list; in an array, the value is appended.",
   accepts: [],
+  output: "value",
   props: [commentProp, ...valueProps("the element's value")],
   run: async (ctx) => {
     const value = await ctx.value();

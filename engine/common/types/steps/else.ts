@@ -7,6 +7,7 @@ export const elseStep = defineType({
   icon: "else",
   description: "The steps an If-Then-Else runs when its condition is false.",
   accepts: ["category:step"],
+  flow: "condition",
   onlyIn: ["IfThenElse"],
   props: [],
   run: (ctx) => ctx.runChildren(),

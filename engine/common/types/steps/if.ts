@@ -8,6 +8,7 @@ export const ifStep = defineType({
   icon: "if",
   description: "Runs the steps inside it when its condition is true.",
   accepts: ["category:step"],
+  flow: "condition",
   props: [
     commentProp,
     {

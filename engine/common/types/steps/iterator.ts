@@ -9,6 +9,7 @@ export const iteratorStep = defineType({
   description:
     "Runs the steps inside it once per item of a list (from a source or an expression); the item and its index are variables of the JavaScript scope.",
   accepts: ["category:step"],
+  flow: "loop",
   props: [
     commentProp,
     {

@@ -8,6 +8,7 @@ export const jsonArrayStep = defineType({
   icon: "array",
   description: "Adds an array to the output under the step's name; each value the steps inside it add is appended.",
   accepts: ["category:step"],
+  output: "array",
   props: [commentProp],
   run: (ctx) => ctx.nest("array", ctx.node.name, () => ctx.runChildren()),
 });

@@ -8,6 +8,7 @@ export const jsonObjectStep = defineType({
   icon: "object",
   description: "Adds an object to the output under the step's name; the steps inside it fill it.",
   accepts: ["category:step"],
+  output: "object",
   props: [commentProp],
   run: (ctx) => ctx.nest("object", ctx.node.name, () => ctx.runChildren()),
 });

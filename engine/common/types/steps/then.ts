@@ -7,6 +7,7 @@ export const thenStep = defineType({
   icon: "then",
   description: "The steps an If-Then-Else runs when its condition is true.",
   accepts: ["category:step"],
+  flow: "condition",
   onlyIn: ["IfThenElse"],
   props: [],
   run: (ctx) => ctx.runChildren(),

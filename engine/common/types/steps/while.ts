@@ -8,6 +8,7 @@ export const whileStep = defineType({
   icon: "loop",
   description: "Runs the steps inside it as long as its condition is true, up to a maximum number of iterations.",
   accepts: ["category:step"],
+  flow: "loop",
   props: [
     commentProp,
     {

@@ -22,7 +22,7 @@ export function runRoutes(ctx: StudioContext) {
       return results;
     },
 
-    run: async ({ body, req, reply }) => {
+    run: async ({ body, reply }) => {
       const raw = reply.raw;
       let open = true;
       const emit = (ev: RunStreamEvent) => {
@@ -45,8 +45,9 @@ export function runRoutes(ctx: StudioContext) {
         raw.end();
         return;
       }
-      // Closing the stream (the window, a Stop) stops the run.
-      req.raw.socket.once("close", () => {
+      // Closing the stream (the window, a Stop) stops the run. The response's own "close" (not the
+      // socket's, which a kept-alive connection reuses for later requests, piling up listeners).
+      raw.once("close", () => {
         if (!open) return;
         open = false;
         try {
@@ -67,7 +68,7 @@ export function runRoutes(ctx: StudioContext) {
     },
 
     breakpoints: ({ params, body }) => {
-      runs.setBreakpoints(params.id, body.ids);
+      runs.setBreakpoints(params.id, body.ids, body.lines);
       return { ok: true };
     },
   } satisfies Partial<StudioHandlers>;

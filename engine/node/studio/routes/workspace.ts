@@ -21,7 +21,7 @@ export function workspaceRoutes(ctx: StudioContext) {
       return { url: opened.url, dir: opened.dir };
     },
     createProject: ({ body, ctx }) => service.createProject(body.name, ctx.origin),
-    addExample: ({ params, ctx }) => service.addExample(params.name, ctx.origin),
+    addExample: ({ params, body, ctx }) => service.addExample(params.name, body.as, ctx.origin),
     importConvertigo: ({ body, ctx }) => service.importConvertigo(body.src, body.name || undefined, ctx.origin),
   } satisfies Partial<StudioHandlers>;
 }

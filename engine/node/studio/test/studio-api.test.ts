@@ -244,15 +244,21 @@ describe("Studio API: editing", () => {
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.json)).toMatch(/cannot hold/);
 
-    // An invalid value is saved as typed and marked with the type's message.
+    // An invalid value is never written: refused, naming the field and why.
     const rev = objectRevision(seqNode);
-    const upd = await ok<ChangeResult>("PATCH", `/api/studio/projects/P1/objects/${seq.focus!.id}`, {
+    const refused = await call<{ error: { code: string; message: string; details: { field: string } } }>(
+      "PATCH",
+      `/api/studio/projects/P1/objects/${seq.focus!.id}`,
+      { rev, set: { timeoutMs: -5 } },
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toMatchObject({ code: "invalid_value", details: { field: "timeoutMs" } });
+    expect(refused.json.error.message).toMatch(/Time limit \(ms\) must be at least 1/);
+    expect(await readFile(path.join(dir, "P1/sequences/Sequence1.yaml"), "utf8")).not.toMatch(/timeoutMs/);
+    await ok<ChangeResult>("PATCH", `/api/studio/projects/P1/objects/${seq.focus!.id}`, {
       rev,
-      set: { timeoutMs: -5 },
+      set: { timeoutMs: 5000 },
     });
-    const after = upd.deltas[0]!.upserts.find((n) => n.id === seq.focus!.id)!;
-    expect(after.issues?.map((i) => i.message)).toContain("Time limit (ms) must be at least 1");
-    expect(await readFile(path.join(dir, "P1/sequences/Sequence1.yaml"), "utf8")).toMatch(/timeoutMs: -5/);
 
     // A change made on top of a stale copy is a conflict, not a silent overwrite.
     const stale = await call<{ error: { code: string } }>("PATCH", `/api/studio/projects/P1/objects/${seq.focus!.id}`, {

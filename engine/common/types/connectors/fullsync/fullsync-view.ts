@@ -19,6 +19,7 @@ export const fullSyncViewType = defineType({
       name: "map",
       label: "Map function",
       kind: "code",
+      js: "expression",
       required: true,
       help: "function (doc) { if (doc.type === 'order') emit(doc._id, null); } — called for every document; emit(key, value) adds a row. FullSync listeners query their view with the pushed documents' ids as keys, so their views emit doc._id.",
       check: (v) =>
@@ -30,6 +31,7 @@ export const fullSyncViewType = defineType({
       name: "reduce",
       label: "Reduce",
       kind: "code",
+      js: "expression",
       help: "Optional: _count, _sum, _stats, or function (keys, values, rereduce) { ... }.",
       check: (v) =>
         typeof v === "string" && v.trim() !== "" && !BUILT_IN_REDUCES.has(v.trim()) && !FUNCTION_START.test(v)
