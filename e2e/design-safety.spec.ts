@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { expand, expect, selectInTree, shopProject, test } from "./fixtures.ts";
 
@@ -250,4 +250,144 @@ test("the editor shows what the response will contain, and where a JavaScript va
   const run = page.getByRole("region", { name: "Run" });
   await run.getByRole("button", { name: "Run", exact: true }).click();
   await expect(page.getByTestId("run-output")).toHaveText('{"shape":{"title":"Item 1"}}');
+});
+
+test("renaming a sequence updates the calls of other projects, listed in the preview", async ({
+  page,
+  atelier,
+  upstream,
+}) => {
+  await atelier.start({
+    ...files(upstream.port),
+    "Other/project.yaml": "atelier: 1\ntype: Project\nname: Other\nid: otherproj001\n",
+    "Other/sequences/Remote.yaml": `type: Sequence
+name: Remote
+id: seqremote001
+children:
+  - type: CallSequence
+    name: remoteLookup
+    id: stremote0001
+    project: Shop
+    sequence: Lookup
+`,
+  });
+  await atelier.open(page);
+  await expand(page, "Shop");
+  await selectInTree(page, "Lookup");
+  // A delete names the callers in other projects too.
+  await page.keyboard.press("Delete");
+  const confirm = page.getByRole("dialog", { name: "Delete" });
+  await expect(confirm.getByRole("list", { name: "Objects that refer to it" })).toContainText(
+    "Other › Remote › remoteLookup",
+  );
+  await confirm.getByRole("button", { name: "Cancel" }).click();
+  const name = page.getByRole("region", { name: "Properties" }).getByLabel("Name", { exact: true });
+  await name.fill("Find");
+  await name.press("Enter");
+  const dialog = page.getByRole("dialog", { name: 'Rename Sequence "Lookup"' });
+  await expect(dialog.getByRole("list", { name: "Changes" })).toContainText("Other › Remote › remoteLookup · sequence");
+  const remote = path.join(atelier.dir, "Other/sequences/Remote.yaml");
+  expect(await readFile(remote, "utf8")).toContain("sequence: Lookup\n");
+  await dialog.getByRole("button", { name: /Rename and update 1 reference/ }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByRole("treeitem", { name: "Find", exact: true })).toBeVisible();
+  await expect.poll(() => readFile(remote, "utf8")).toContain("sequence: Find\n");
+  // No dangling reference left behind.
+  await page.getByRole("tab", { name: /^Problems/ }).click();
+  await expect(page.getByRole("list", { name: "Problems" })).not.toContainText("remoteLookup");
+});
+
+test("a file broken on disk while the Studio is open is a problem with its file and line", async ({
+  page,
+  atelier,
+  upstream,
+}) => {
+  const base = files(upstream.port);
+  delete base["Shop/sequences/Broken.yaml"];
+  await atelier.start(base);
+  await atelier.open(page);
+  await page.getByRole("tab", { name: /^Problems/ }).click();
+  const problems = page.getByRole("list", { name: "Problems" });
+  const file = path.join(atelier.dir, "Shop/sequences/Lookup.yaml");
+  const good = await readFile(file, "utf8");
+  // The line of the default loses its closing quote.
+  const broken = good.replace('default: "7"', 'default: "7');
+  const line = broken.split("\n").indexOf('    default: "7') + 1;
+  expect(line).toBeGreaterThan(1);
+  await writeFile(file, broken);
+  const row = problems.getByRole("listitem").filter({ hasText: "Shop/sequences/Lookup.yaml:" });
+  await expect(row).toBeVisible();
+  await expect(row.locator(".problem-file")).toHaveText(`Shop/sequences/Lookup.yaml:${line}`);
+  await writeFile(file, good);
+  await expect(row).toHaveCount(0);
+});
+
+test("a number variable's bad default and a time limit of 0 are refused with why, never written", async ({
+  page,
+  atelier,
+  upstream,
+}) => {
+  await atelier.start(files(upstream.port));
+  await atelier.open(page);
+  const props = page.getByRole("region", { name: "Properties" });
+  const file = path.join(atelier.dir, "Shop/sequences/Lookup.yaml");
+  await expand(page, "Shop");
+  await expand(page, "Lookup");
+  await selectInTree(page, "item");
+  await props.getByLabel("Type", { exact: true }).selectOption("number");
+  await expect.poll(() => readFile(file, "utf8")).toContain("dataType: number");
+  const def = props.getByLabel("Default value");
+  await def.fill("abc");
+  await expect(props.getByRole("alert")).toContainText("Default value must be a number for a number variable");
+  await def.fill('"abc"');
+  await expect(props.getByRole("alert")).toContainText('must be a number for a number variable, not "abc"');
+  await page.getByRole("tab", { name: /^Problems/ }).click();
+  await expect(page.getByRole("list", { name: "Problems" })).toContainText("was not saved");
+  expect(await readFile(file, "utf8")).not.toContain("abc");
+  await def.fill("12");
+  await expect.poll(() => readFile(file, "utf8")).toContain("default: 12\n");
+  await expect(props.getByRole("alert")).toHaveCount(0);
+
+  await selectInTree(page, "Lookup");
+  const limit = props.getByLabel("Time limit (ms)");
+  await limit.fill("0");
+  await expect(props.getByRole("alert")).toContainText("Time limit (ms) must be at least 1");
+  await expect(limit).toHaveValue("0");
+  expect(await readFile(file, "utf8")).not.toContain("timeoutMs");
+  await limit.fill("5000");
+  await expect.poll(() => readFile(file, "utf8")).toContain("timeoutMs: 5000");
+});
+
+test("JavaScript typed with a syntax error is a problem at once, and goes when fixed", async ({
+  page,
+  atelier,
+  upstream,
+}) => {
+  const base = files(upstream.port);
+  await atelier.start({
+    ...base,
+    "Shop/sequences/Transform.yaml": base["Shop/sequences/Transform.yaml"]!.replace(
+      "var out = { title: title, ;",
+      "({ title: title })",
+    ),
+  });
+  await atelier.open(page);
+  await page.getByRole("tab", { name: /^Problems/ }).click();
+  const problems = page.getByRole("list", { name: "Problems" });
+  const row = problems.getByRole("button", { name: /Shop › Transform › shape: Code: line 4/ });
+  await expect(row).toHaveCount(0);
+  await expand(page, "Shop");
+  await expand(page, "Transform");
+  await selectInTree(page, "shape");
+  const editor = page.getByRole("region", { name: "Properties" }).getByRole("textbox", { name: "Code", exact: true });
+  await expect(editor).toBeAttached();
+  await editor.focus();
+  await page.keyboard.press("Control+End");
+  await page.keyboard.type("\nvar broken = ;");
+  await expect(row).toBeVisible();
+  const file = path.join(atelier.dir, "Shop/sequences/Transform.yaml");
+  await page.keyboard.press("Backspace");
+  await page.keyboard.type("1;");
+  await expect(row).toHaveCount(0);
+  await expect.poll(() => readFile(file, "utf8")).toContain("var broken = 1;");
 });

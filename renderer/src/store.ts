@@ -58,6 +58,9 @@ export interface RunState {
   inputs?: Record<string, unknown>;
   /** When the run started (this window's clock): the Run panel counts the elapsed time. */
   startedAt?: number;
+  /** Time spent paused in the debugger so far, and since when it is paused: left out of the elapsed time. */
+  pausedMs?: number;
+  pausedSince?: number;
   /** The step the run failed at was edited or removed since: its mark leaves the tree. */
   failureEdited?: boolean;
 }
@@ -539,6 +542,7 @@ export async function startRun(req: {
           case "paused": {
             update((r) => ({
               status: "paused",
+              pausedSince: r.pausedSince ?? Date.now(),
               paused: {
                 entry: ev.entry,
                 scope: ev.scope,
@@ -557,6 +561,8 @@ export async function startRun(req: {
             update((r) => ({
               status: "running",
               paused: undefined,
+              pausedMs: (r.pausedMs ?? 0) + (r.pausedSince !== undefined ? Date.now() - r.pausedSince : 0),
+              pausedSince: undefined,
               trace: r.trace.map((t) =>
                 t.seq === ev.entry.seq && t.status === "paused" ? { ...t, status: "running" } : t,
               ),

@@ -332,6 +332,12 @@ describe("over HTTP", () => {
     expect(html).toContain('href="/studio/"');
     expect(html).not.toContain(token);
     expect(html).not.toContain(SECRET);
+    // The icon the page names is served (no 404 in the browser's console).
+    expect(html).toContain('<link rel="icon" href="/favicon.ico"');
+    const icon = await fetch(new URL("/favicon.ico", app.url));
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get("content-type")).toMatch(/^image\/svg\+xml/);
+    expect(await icon.text()).toMatch(/^<svg /);
     // Other unknown paths still answer a JSON 404.
     expect((await fetch(new URL("/nothing", app.url))).status).toBe(404);
   });

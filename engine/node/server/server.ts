@@ -4,7 +4,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Engine } from "../engine.ts";
 import { convertigoApi, DEFAULT_API_LIMITS, parseForm, type ApiLimits } from "./convertigo-api.ts";
-import { rootPageHandler, type RootPageOptions } from "./root-page.ts";
+import { faviconHandler, rootPageHandler, type RootPageOptions } from "./root-page.ts";
 
 /** A handler that takes every request under a path prefix (FullSync's CouchDB API). */
 export interface RawMount {
@@ -140,7 +140,10 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
       origins: cors ?? new Set(),
     }),
   );
-  if (opts.rootPage !== false) app.get("/", rootPageHandler(engine, opts.rootPage ?? {}));
+  if (opts.rootPage !== false) {
+    app.get("/", rootPageHandler(engine, opts.rootPage ?? {}));
+    app.get("/favicon.ico", faviconHandler);
+  }
   for (const plugin of opts.plugins ?? []) await app.register(plugin);
   await app.listen({ host, port: opts.port ?? 0 });
   const addr = server.address() as AddressInfo;

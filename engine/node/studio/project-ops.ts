@@ -7,7 +7,7 @@
  * system's trash when the host offers one).
  */
 import { randomBytes } from "node:crypto";
-import { cp, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { cp, lstat, mkdir, readdir, realpath, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { newId, walk, type ObjNode } from "../../common/model/node.ts";
 import { isPlainObject } from "../../common/model/props.ts";
@@ -181,15 +181,28 @@ export async function planCopyProject(
 export async function copyWithNewIds(srcDir: string, dest: string): Promise<string> {
   const oldName = path.basename(srcDir);
   const name = path.basename(dest);
+  // A project folder linked into the workspace is copied from where it is: copying the link
+  // would make the copy the original, and the new ids would be written into it.
+  const from = await realpath(srcDir);
   await mkdir(path.dirname(dest), { recursive: true });
-  await cp(srcDir, dest, {
+  await cp(from, dest, {
     recursive: true,
     errorOnExist: true,
     force: false,
-    // Local state and temp files stay with the original.
-    filter: (from) => {
-      const base = path.basename(from);
-      return from === srcDir || !(base === ".atelier" || base === "node_modules" || /^\..*\.tmp$/.test(base));
+    filter: async (item) => {
+      if (item === from) return true;
+      const base = path.basename(item);
+      // Local state and temp files stay with the original.
+      if (base === ".atelier" || base === "node_modules" || /^\..*\.tmp$/.test(base)) return false;
+      // A link inside would be shared by both projects (or reach outside of them).
+      if ((await lstat(item)).isSymbolicLink()) {
+        throw new ApiError(
+          400,
+          "copy_failed",
+          `${oldName}/${path.relative(from, item).split(path.sep).join("/")} is a symbolic link: a copy would share it with ${oldName}; replace it with the file or folder it points to, then copy again`,
+        );
+      }
+      return true;
     },
   });
   const loaded = await loadProject(dest);
@@ -226,6 +239,27 @@ function forceRewrite(state: { fingerprint: string | undefined } | undefined): v
 
 // ---- applying ----
 
+/** A folder name of the workspace not taken (any case): `base`, else base2, base3... */
+async function freeFolderName(workspaceDir: string, base: string): Promise<string> {
+  const taken = new Set((await readdir(workspaceDir).catch(() => [] as string[])).map((n) => n.toLowerCase()));
+  if (!taken.has(base.toLowerCase())) return base;
+  for (let i = 2; ; i++) if (!taken.has(`${base}${i}`.toLowerCase())) return `${base}${i}`;
+}
+
+/**
+ * Loads a project folder whose project.yaml names it otherwise (moved to a new name): the loader
+ * takes the folder's name; project.yaml is written again with it, then read clean.
+ */
+async function loadRenamed(engine: Engine, name: string): Promise<void> {
+  const ws = engine.workspace;
+  const loaded = await ws.reload(name, false);
+  if (!loaded) return;
+  loaded.root.name = name;
+  forceRewrite(loaded.files.get("project.yaml"));
+  await saveProject(loaded);
+  await ws.reload(name);
+}
+
 function delta(host: ProjectOpsHost, project: string, kind: "created" | "deleted"): ProjectDelta {
   const d: ProjectDelta = { project, rev: host.bump(project), upserts: [], removed: [], [kind]: true };
   host.emit({ kind: "delta", delta: d });
@@ -255,14 +289,7 @@ export async function applyProjectOp(host: ProjectOpsHost, op: ProjectOp): Promi
       } else await move(from, to);
       ws.projects.delete(op.project);
       await ws.reload(op.project);
-      const loaded = await ws.reload(op.to, false);
-      if (loaded) {
-        // project.yaml still says the old name (the loader took the folder's): written again, then read clean.
-        loaded.root.name = op.to;
-        forceRewrite(loaded.files.get("project.yaml"));
-        await saveProject(loaded);
-        await ws.reload(op.to);
-      }
+      await loadRenamed(host.engine, op.to);
       return [delta(host, op.project, "deleted"), delta(host, op.to, "created")];
     }
     case "project-trash": {
@@ -288,8 +315,20 @@ export async function applyProjectOp(host: ProjectOpsHost, op: ProjectOp): Promi
         throw new ApiError(409, "conflict", `The project ${op.project} is not in the workspace's trash any more`);
       }
       const dest = path.join(ws.dir, op.project);
-      if (await exists(dest))
-        throw new ApiError(409, "conflict", `A folder named ${op.project} exists in the workspace`);
+      if (await exists(dest)) {
+        // The name was taken since (a project created or a folder added after the delete): the
+        // project comes back under a free name, never left in a trash no undo reaches any more.
+        const free = await freeFolderName(ws.dir, `${op.project}_restored`);
+        await move(src, path.join(ws.dir, free));
+        await rm(path.dirname(src), { recursive: true, force: true }).catch(() => undefined);
+        await loadRenamed(host.engine, free);
+        delta(host, free, "created");
+        throw new ApiError(
+          409,
+          "conflict",
+          `A folder named ${op.project} exists in the workspace: the project was put back as ${free} instead`,
+        );
+      }
       await mkdir(ws.dir, { recursive: true });
       await move(src, dest);
       await rm(path.dirname(src), { recursive: true, force: true }).catch(() => undefined);

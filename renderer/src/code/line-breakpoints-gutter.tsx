@@ -1,6 +1,6 @@
 import { useEffect, useRef, type ReactNode } from "react";
 import { linesOf, setStepLines, shiftedLines, toggleLineBreakpoint, useLineBreakpoints } from "../line-breakpoints.ts";
-import { useStudio } from "../store.ts";
+import { debugCommand, useStudio } from "../store.ts";
 import { monaco } from "./monaco-setup.ts";
 
 type Editor = monaco.editor.IStandaloneCodeEditor;
@@ -18,6 +18,8 @@ export function useLineBreakpointGutter(step: string | undefined): {
   const pausedLine = useStudio((s) =>
     step && s.run.status === "paused" && s.run.paused?.line?.step === step ? s.run.paused.line.line : undefined,
   );
+  const runPaused = useStudio((s) => s.run.status === "paused");
+  const pausedKey = useRef<monaco.editor.IContextKey<boolean>>(undefined);
   const editorRef = useRef<Editor>(undefined);
   const decorations = useRef<monaco.editor.IEditorDecorationsCollection>(undefined);
   const stepRef = useRef(step);
@@ -55,6 +57,8 @@ export function useLineBreakpointGutter(step: string | undefined): {
   const paintRef = useRef(paint);
   paintRef.current = paint;
 
+  useEffect(() => pausedKey.current?.set(runPaused), [runPaused]);
+
   useEffect(() => {
     paint();
     const ed = editorRef.current;
@@ -63,6 +67,11 @@ export function useLineBreakpointGutter(step: string | undefined): {
 
   const attach = (editor: Editor) => {
     editorRef.current = editor;
+    // The debugger's keys work from any code editor while a run is paused (Monaco would take F8
+    // for its "next problem" and keep it from the Studio's own shortcut).
+    pausedKey.current = editor.createContextKey(PAUSED_KEY, useStudio.getState().run.status === "paused");
+    editor.addCommand(monaco.KeyCode.F8, () => void debugCommand("continue"), PAUSED_KEY);
+    editor.addCommand(monaco.KeyCode.F10, () => void debugCommand("step"), PAUSED_KEY);
     if (!stepRef.current) return;
     editor.onMouseDown((e) => {
       if (e.target.type === monaco.editor.MouseTargetType.GUTTER_GLYPH_MARGIN && e.target.position) {
@@ -106,3 +115,4 @@ export function useLineBreakpointGutter(step: string | undefined): {
 }
 
 const NO_LINES: number[] = [];
+const PAUSED_KEY = "atelierRunPaused";

@@ -1,5 +1,6 @@
-import { useId, useMemo, useState } from "react";
-import type { ApiError } from "../api.ts";
+import { useEffect, useId, useMemo, useState } from "react";
+import type { FindResult } from "../../../engine/common/studio/api.ts";
+import { api, type ApiError } from "../api.ts";
 import {
   addExampleAs,
   deleteProject,
@@ -87,6 +88,85 @@ function NameField({
   );
 }
 
+const LISTED_REFERENCES = 8;
+
+/** Who else names a project: steps (of any project) calling it, scheduled jobs running its sequences. */
+interface ProjectUsers {
+  refs: FindResult[] | "unknown";
+  jobs: string[];
+}
+
+/** Reads, when a dialog opens, what names the project (see `ProjectUsers`). */
+function useProjectUsers(project: string): ProjectUsers | undefined {
+  const rootId = useStudio((s) => s.projects[project]?.rootId);
+  const [users, setUsers] = useState<ProjectUsers>();
+  useEffect(() => {
+    let live = true;
+    const refs: Promise<FindResult[] | "unknown"> = rootId
+      ? api.references(project, rootId).catch(() => "unknown" as const)
+      : Promise.resolve("unknown");
+    // An engine without a scheduler answers an error: no jobs then.
+    const jobs = api.jobs().then(
+      (all) => all.filter((j) => j.project === project).map((j) => `${j.sequence} (${j.cron})`),
+      () => [] as string[],
+    );
+    void Promise.all([refs, jobs]).then(([r, j]) => live && setUsers({ refs: r, jobs: j }));
+    return () => {
+      live = false;
+    };
+  }, [project, rootId]);
+  return users;
+}
+
+/**
+ * What a project's rename or delete does to what names it: on a rename, the steps follow the new
+ * name (and scheduled jobs do not); on a delete, both fail until Undo brings the project back.
+ */
+function ProjectUsersNote({ project, action }: { project: string; action: "rename" | "delete" }) {
+  const users = useProjectUsers(project);
+  if (!users) return null;
+  const { refs, jobs } = users;
+  const rename = action === "rename";
+  return (
+    <div className="help" data-testid="project-users">
+      {refs === "unknown" ? (
+        <p>
+          The steps calling {project} could not be listed{rename ? "; they follow the rename all the same" : ""}.
+        </p>
+      ) : refs.length === 0 ? (
+        <p>
+          No step calls {project} by its name{rename ? ": only its folder and its name change" : ""}.
+        </p>
+      ) : (
+        <>
+          <p>
+            {refs.length} step{refs.length > 1 ? "s call" : " calls"} {project}
+            {rename ? ", and will call the new name:" : ": deleted, those calls fail until Undo brings it back:"}
+          </p>
+          <ul>
+            {refs.slice(0, LISTED_REFERENCES).map((r) => (
+              <li key={`${r.project}/${r.id}/${r.field}`}>
+                {r.path.join(" › ")} ({r.field})
+              </li>
+            ))}
+            {refs.length > LISTED_REFERENCES && <li>and {refs.length - LISTED_REFERENCES} more</li>}
+          </ul>
+        </>
+      )}
+      {jobs.length > 0 && (
+        <p className="field-error">
+          {jobs.length} scheduled job{jobs.length > 1 ? "s run" : " runs"} a sequence of {project} (
+          {jobs.slice(0, 3).join(", ")}
+          {jobs.length > 3 ? "…" : ""}):{" "}
+          {rename
+            ? `${jobs.length > 1 ? "they are" : "it is"} not renamed with it; change ${jobs.length > 1 ? "them" : "it"} in the Jobs tab.`
+            : `${jobs.length > 1 ? "they fail" : "it fails"} while the project is deleted; remove ${jobs.length > 1 ? "them" : "it"} in the Jobs tab.`}
+        </p>
+      )}
+    </div>
+  );
+}
+
 /** Rename, duplicate or delete a project. */
 export function ProjectDialog({ action, project }: { action: "rename" | "duplicate" | "delete"; project: string }) {
   const names = useMemo(() => workspaceProjectNames(), []);
@@ -116,6 +196,7 @@ export function ProjectDialog({ action, project }: { action: "rename" | "duplica
           {objectCount !== undefined ? ` (${objectCount} objects)` : ""}? Its folder moves to the workspace's trash (
           <code>{`${dir}/.atelier/trash`}</code>); Undo (Ctrl+Z) brings it back.
         </p>
+        <ProjectUsersNote project={project} action="delete" />
         <DialogError error={error} />
         <div className="modal-buttons">
           <button type="button" onClick={close}>
@@ -151,6 +232,7 @@ export function ProjectDialog({ action, project }: { action: "rename" | "duplica
             : "A copy of the whole project folder, with new ids. Undo removes it."
         }
       />
+      {rename && <ProjectUsersNote project={project} action="rename" />}
       <div className="modal-buttons">
         <button type="button" onClick={close}>
           Cancel

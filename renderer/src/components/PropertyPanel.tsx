@@ -13,6 +13,7 @@ import {
   type Scope,
 } from "../tree-model.ts";
 import { fieldText, setUnsaved, updateFields, useUnsavedValue } from "../field-errors.ts";
+import { unreadableJson } from "../json-field.ts";
 import { requestRename } from "../rename.ts";
 import { openProjectDialog } from "../project-actions.ts";
 import { ResponsePreview } from "./ResponsePreview.tsx";
@@ -257,7 +258,10 @@ function Field({
       parsed = parseFieldValue(prop.kind, draftRef.current);
       setLocalError(undefined);
     } catch (e) {
-      const message = prop.kind === "json" ? `Not valid JSON: ${(e as Error).message}` : (e as Error).message;
+      const message =
+        prop.kind === "json"
+          ? unreadableJson(node.type, node.props, prop.name, draftRef.current, e as Error)
+          : (e as Error).message;
       setLocalError(message);
       setUnsaved({
         project: project.name,
@@ -265,7 +269,7 @@ function Field({
         prop: prop.name,
         label: prop.label,
         text: draftRef.current,
-        message: `${prop.label}: ${message}`,
+        message: message.startsWith(prop.label) ? message : `${prop.label}: ${message}`,
       });
       return;
     }

@@ -76,7 +76,7 @@ export function RunPanel() {
   return (
     <section className="run-panel" aria-label="Run">
       <div className="pane-header">
-        <span className="pane-title">
+        <span className="pane-title" title={`Run ${req.connector ? `${req.connector.name}.` : ""}${req.node.name}`}>
           Run {req.connector ? `${req.connector.name}.` : ""}
           {req.node.name}
         </span>
@@ -160,7 +160,11 @@ export function RunPanel() {
             type="button"
             disabled={active}
             onClick={() => go(true)}
-            title="Run in the debugger: pauses at breakpoints (F9 on a step, or on a line of JavaScript); without one in this sequence, at its first step"
+            title={
+              req.connector
+                ? "A transaction has no steps to pause at: Debug runs it straight through, as Run does"
+                : "Run in the debugger: pauses at breakpoints (F9 on a step, or on a line of JavaScript); without one in this sequence, at its first step"
+            }
           >
             Debug
           </button>

@@ -15,7 +15,8 @@ export function RunProgress() {
   if (!running) return null;
   const step = executingStep(run.trace);
   const done = stepsDone(run.trace);
-  const elapsed = run.startedAt !== undefined ? Math.max(0, now - run.startedAt) : undefined;
+  // Time paused in the debugger is not the run's: the engine's durations leave it out too.
+  const elapsed = run.startedAt !== undefined ? Math.max(0, now - run.startedAt - (run.pausedMs ?? 0)) : undefined;
   return (
     <div className="status running run-progress" role="status" aria-label="Run progress">
       <span>

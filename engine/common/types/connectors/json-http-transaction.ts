@@ -6,6 +6,7 @@ import {
   connectorBaseUrl,
   effectivePort,
   hostAllowed,
+  hostProblem,
   httpConnectorType,
   parseAllowedHosts,
   type HostRule,
@@ -80,9 +81,21 @@ export const jsonHttpTransactionType = defineType({
     const httpUse = (v: ObjNode) => String(v.props.httpUse ?? "query");
     const httpName = (v: ObjNode) => String(v.props.httpName || v.name);
 
+    const server = String(ctx.prop(connector, "server") ?? "localhost");
+    // A Host written in the file is checked when saved; one that comes from a setting only now.
+    const hostWhy = hostProblem(server);
+    if (hostWhy) {
+      const written = String(connector.props.server);
+      return ctx.fail(
+        "invalid_host",
+        `Connector "${connector.name}": ${hostWhy.replace(/^Host /, `Host (${written}) `)}`,
+        { connector: connector.name, server },
+        500,
+      );
+    }
     const base = connectorBaseUrl(
       Boolean(ctx.prop(connector, "https")),
-      String(ctx.prop(connector, "server") ?? "localhost"),
+      server,
       numberProp(ctx, connector, "port", label),
       String(ctx.prop(connector, "basePath") ?? ""),
     );

@@ -77,6 +77,18 @@ children:
 ${yamlBlock(SLOW, "      ")}
 `,
   );
+  await writeFile(
+    path.join(dir, "P", "sequences", "Outer.yaml"),
+    `type: Sequence
+name: Outer
+id: seqouter0001
+children:
+  - type: CallSequence
+    name: callCalc
+    id: stcallcalc01
+    sequence: Calc
+`,
+  );
   app = await startAtelier({
     workspaceDir: dir,
     port: 0,
@@ -217,6 +229,26 @@ describe("the debugger: steps", () => {
       .map((e) => (e as { entry: TraceEntry }).entry)
       .find((e) => e.name === "result")!;
     expect(result.durationMs).toBeLessThan(400);
+    expect((events.at(-1) as { durationMs: number }).durationMs).toBeLessThan(600);
+  });
+
+  it("a pause inside a called sequence is left out of the calling step's duration", async () => {
+    const { events, pauses } = await debugRun(
+      { sequence: "Outer", breakpoints: ["stresult0001"] },
+      async (ev, _n, runId) => {
+        if (ev.entry.name === "result") await new Promise((r) => setTimeout(r, 700));
+        await act(runId, "continue");
+      },
+    );
+    // The breakpoint is not in Outer itself: the debugger pauses at its first step too.
+    expect(pauses.map((p) => p.entry.name)).toEqual(["callCalc", "result"]);
+    const call = events
+      .filter((e) => e.kind === "step-end")
+      .map((e) => (e as { entry: TraceEntry }).entry)
+      .find((e) => e.name === "callCalc")!;
+    expect(call.status).toBe("ok");
+    expect(call.durationMs).toBeLessThan(500);
+    expect(events.at(-1)).toMatchObject({ kind: "end", ok: true });
     expect((events.at(-1) as { durationMs: number }).durationMs).toBeLessThan(600);
   });
 });

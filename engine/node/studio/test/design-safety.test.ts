@@ -224,6 +224,25 @@ describe("invalid values are never written", () => {
   });
 });
 
+describe("a Host given by a setting", () => {
+  it("that resolves to a URL fails the run with what to give instead, before any call", async () => {
+    await start({
+      ...SHOP(port),
+      "Shop/connectors/Api.yaml": SHOP(port)["Shop/connectors/Api.yaml"]!.replace(
+        "server: 127.0.0.1",
+        "server: ${apiHost}",
+      ),
+      "atelier.config.yaml": `settings:\n  apiHost: http://127.0.0.1:${port}/v1\n`,
+    });
+    const r = await app.engine.run({ project: "Shop", sequence: "Lookup", inputs: {} });
+    expect(r.error?.code).toBe("invalid_host");
+    expect(r.error?.message).toBe(
+      `Connector "Api": Host (\${apiHost}) takes a host name or address, not a URL: give 127.0.0.1, Port ${port}, Base path /v1`,
+    );
+    expect(calls).toEqual([]);
+  });
+});
+
 describe("JavaScript that does not parse", () => {
   const broken = (files: Record<string, string>) => ({
     ...files,

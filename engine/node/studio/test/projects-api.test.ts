@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -158,6 +158,15 @@ describe("Studio API: whole projects", () => {
     // Names the workspace has, or that are no file names, are refused.
     expect((await call("POST", "/api/studio/projects/Store/rename", { name: "Front" })).status).toBe(409);
     expect((await call("POST", "/api/studio/projects/Store/rename", { name: "a/b" })).status).toBe(400);
+
+    // A change of case only is a rename too (through a temporary name), and undoes.
+    await ok("POST", "/api/studio/projects/Store/rename", { name: "store" });
+    expect(await projectNames()).toEqual(["Front", "store"]);
+    expect(await readFile(path.join(dir, "store", "project.yaml"), "utf8")).toContain("name: store");
+    expect(await readFile(path.join(dir, "Front", "sequences", "Go.yaml"), "utf8")).toContain("project: store");
+    await ok("POST", "/api/studio/undo");
+    expect(await projectNames()).toEqual(["Front", "Store"]);
+    expect((await readdir(dir)).sort()).toEqual([".atelier", "Front", "Store"]);
   });
 
   it("deletes a project to the workspace's trash; undo restores its files, redo deletes again", async () => {
@@ -187,6 +196,24 @@ describe("Studio API: whole projects", () => {
     expect(await readdir(trash)).toHaveLength(1);
     await ok("POST", "/api/studio/undo");
     expect(await readFile(path.join(dir, "Shop", "sequences", "Lookup.yaml"), "utf8")).toBe(before);
+  });
+
+  it("undoing a delete whose name was taken since puts the project back under a free name", async () => {
+    const before = await readFile(path.join(dir, "Shop", "sequences", "Lookup.yaml"), "utf8");
+    await ok("DELETE", "/api/studio/projects/Shop");
+    // A new project takes the name (creating a project is no entry of the history).
+    await ok("POST", "/api/studio/projects", { name: "Shop" });
+    const r = await call<{ error: { message: string } }>("POST", "/api/studio/undo");
+    expect(r.status).toBe(409);
+    expect(r.json.error.message).toContain("put back as Shop_restored");
+    expect(await projectNames()).toEqual(["Front", "Shop", "Shop_restored"]);
+    expect(await readFile(path.join(dir, "Shop_restored", "sequences", "Lookup.yaml"), "utf8")).toBe(before);
+    expect(await readFile(path.join(dir, "Shop_restored", "project.yaml"), "utf8")).toContain("name: Shop_restored");
+    expect((await nodes("Shop")).map((n) => n.name)).toEqual(["Shop"]);
+    // Nothing is left in the trash for a purge to erase.
+    await ok("POST", "/api/studio/projects/Front/copy", { name: "Front2" });
+    await expect.poll(() => readdir(path.join(dir, ".atelier", "trash"))).toEqual([]);
+    expect(await exists(path.join(dir, "Shop_restored", "sequences", "Lookup.yaml"))).toBe(true);
   });
 
   it("purges trash entries no undo reaches any more", async () => {
@@ -225,6 +252,36 @@ describe("Studio API: whole projects", () => {
     expect(await projectNames()).toEqual(["Front", "Shop", "Shop2"]);
 
     expect((await call("POST", "/api/studio/projects/Shop/copy", { name: "Front" })).status).toBe(409);
+  });
+
+  it("duplicates a project linked into the workspace from where it is; refuses links inside", async () => {
+    const outside = `${dir}-outside`;
+    try {
+      await mkdir(path.join(outside, "Linked", "sequences"), { recursive: true });
+      const rootYaml = "atelier: 1\ntype: Project\nname: Linked\nid: linkedroot01\n";
+      await writeFile(path.join(outside, "Linked", "project.yaml"), rootYaml);
+      await symlink(path.join(outside, "Linked"), path.join(dir, "Linked"));
+      await app.close();
+      await start();
+      expect(await projectNames()).toContain("Linked");
+      await ok("POST", "/api/studio/projects/Linked/copy", { name: "Linked2" });
+      expect((await lstat(path.join(dir, "Linked2"))).isSymbolicLink()).toBe(false);
+      expect(await readFile(path.join(dir, "Linked2", "project.yaml"), "utf8")).toContain("name: Linked2");
+      // The original is untouched (the copy's new ids and name went into the copy only).
+      expect(await readFile(path.join(outside, "Linked", "project.yaml"), "utf8")).toBe(rootYaml);
+      const exported = await call("GET", "/api/studio/projects/Linked/export");
+      expect(exported.status, exported.bytes.toString()).toBe(200);
+
+      // A link inside a project: refused, naming it, and nothing is left behind.
+      await symlink(path.join(outside, "Linked", "sequences"), path.join(dir, "Shop", "shared"));
+      const r = await call<{ error: { message: string } }>("POST", "/api/studio/projects/Shop/copy", { name: "Shop3" });
+      expect(r.status).toBe(400);
+      expect(r.json.error.message).toContain("Shop/shared is a symbolic link");
+      expect(await exists(path.join(dir, "Shop3"))).toBe(false);
+      expect(await readdir(path.join(dir, ".atelier", "trash")).catch(() => [])).toEqual([]);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 
   it("exports the .car a deploy builds, as a download", async () => {
