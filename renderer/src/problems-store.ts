@@ -23,9 +23,15 @@ function recompute(): void {
   });
 }
 
+/** After the quiet time, when the page is idle (a click or a keystroke first), within a second. */
+function whenIdle(): void {
+  if (typeof requestIdleCallback === "function") requestIdleCallback(recompute, { timeout: 1000 });
+  else recompute();
+}
+
 function schedule(): void {
   if (timer !== undefined) clearTimeout(timer);
-  timer = setTimeout(recompute, QUIET_MS);
+  timer = setTimeout(whenIdle, QUIET_MS);
 }
 
 useStudio.subscribe((s, prev) => {

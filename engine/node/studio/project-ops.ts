@@ -98,6 +98,13 @@ export async function checkFreeName(engine: Engine, name: string): Promise<void>
 export async function planRenameProject(engine: Engine, project: string, to: string): Promise<PlannedChange> {
   const ws = engine.workspace;
   const p = ws.get(project);
+  if (!p && ws.failures.has(project)) {
+    throw new ApiError(
+      409,
+      "project_not_loaded",
+      `The project "${project}" did not load (${ws.failures.get(project)}): fix it (the Problems tab says where) before renaming it, or delete it`,
+    );
+  }
   if (!p) throw new ApiError(404, "unknown_project", `There is no project named "${project}"`);
   to = to.trim();
   if (to === project) throw new ApiError(400, "same_name", `The project is already named ${project}`);

@@ -169,6 +169,24 @@ describe("Studio API: whole projects", () => {
     expect((await readdir(dir)).sort()).toEqual([".atelier", "Front", "Store"]);
   });
 
+  it("says a project that did not load cannot be renamed before it is fixed, and still deletes it", async () => {
+    // A project.yaml that cannot be read (here a folder): the project does not load at all.
+    await mkdir(path.join(dir, "Broken", "project.yaml"), { recursive: true });
+    await app.close();
+    await start();
+    expect(app.engine.workspace.failures.has("Broken")).toBe(true);
+    const res = await call<{ error: { code: string; message: string } }>("POST", "/api/studio/projects/Broken/rename", {
+      name: "Fixed",
+    });
+    expect(res.status).toBe(409);
+    const body = res.json;
+    expect(body.error.code).toBe("project_not_loaded");
+    expect(body.error.message).toMatch(/^The project "Broken" did not load \(.+\): fix it/);
+    expect(await exists(path.join(dir, "Fixed"))).toBe(false);
+    await ok("DELETE", "/api/studio/projects/Broken");
+    expect(await exists(path.join(dir, "Broken"))).toBe(false);
+  });
+
   it("deletes a project to the workspace's trash; undo restores its files, redo deletes again", async () => {
     const before = await readFile(path.join(dir, "Shop", "sequences", "Lookup.yaml"), "utf8");
     const r = await ok<ChangeResult>("DELETE", "/api/studio/projects/Shop");
