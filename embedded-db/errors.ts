@@ -71,7 +71,18 @@ export function describeNetworkError(e: unknown): { status: 502 | 503; reason: s
     case "UND_ERR_CONNECT_TIMEOUT":
       return { status: 503, reason: `host unreachable (${code})` };
   }
-  if (code && TLS_CODES.test(code)) return { status: 502, reason: `TLS failed: ${detail || code} (${code})` };
+  if (code && TLS_CODES.test(code)) {
+    // OpenSSL's text ("write EPROTO 80...:error:0A00010B:SSL routines:ssl3_get_record:wrong
+    // version number:../deps/...") says its cause after the function's name.
+    const ssl = /SSL routines:[^:]*:([^:]+)/.exec(detail)?.[1]?.trim();
+    if (ssl && /wrong version number|packet length too long|http request/i.test(ssl)) {
+      return {
+        status: 502,
+        reason: `TLS failed: the server does not answer TLS at that address (${ssl}: an https:// URL for an http:// port?) (${code})`,
+      };
+    }
+    return { status: 502, reason: `TLS failed: ${ssl ?? (detail || code)} (${code})` };
+  }
   if (/socket hang up/i.test(detail))
     return { status: 503, reason: "connection closed by the server (socket hang up)" };
   return { status: 503, reason: detail ? `${detail}${code ? ` (${code})` : ""}` : (code ?? "network error") };
@@ -89,9 +100,10 @@ export function describeError(e: unknown): string {
   const status = typeof o.status === "number" ? o.status : Number.NaN;
   const text = (v: unknown) => (typeof v === "string" && v ? v : undefined);
   if (Number.isInteger(status) && status >= 400) {
-    const name = text(o.name) ?? text(o.error) ?? "error";
+    // CouchDB's name of the error (`unauthorized`); a plain Error's name says nothing.
+    const name = (o.name !== "Error" ? text(o.name) : undefined) ?? text(o.error);
     const reason = text(o.reason) ?? text(o.message);
-    return `HTTP ${status} ${name}${reason && reason !== name ? `: ${reason}` : ""}`;
+    return `HTTP ${status}${name ? ` ${name}` : ""}${reason && reason !== name ? `: ${reason}` : ""}`;
   }
   if (networkCode(e)) return describeNetworkError(e).reason;
   if (e instanceof Error) return e.message || e.name;

@@ -122,6 +122,9 @@ export class ChangeFollower {
           const res = await this.o.db.changes({
             since: this.since,
             limit: this.o.batchSize ?? 500,
+            // PouchDB's http adapter reads a feed in requests of 25 rows unless told otherwise:
+            // one request per batch (rebuilding an index of 100,000 documents: 200 requests, not 4,000).
+            batch_size: this.o.batchSize ?? 500,
             style: "all_docs",
             include_docs: this.o.includeDocs ?? true,
             return_docs: true,
@@ -141,6 +144,8 @@ export class ChangeFollower {
         if (this.stopped) return;
         this.o.onError(`reading the changes of ${this.o.db.name} failed: ${describeError(e)}; retrying`, e);
         this.failure = e;
+        // Waiters learn of a failure that lasts (a few attempts, each with its time limit): one
+        // slow read does not undo a start that read most of the feed.
         if (backoff >= 3200) for (const w of this.flushWaiters.splice(0)) w.reject(e);
         this.dirty = true;
         await new Promise<void>((r) => {

@@ -90,6 +90,22 @@ export class PouchGroupStore implements GroupStore {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Waits (a few seconds at most) for the feed to show a membership just written. The cache
+   * already holds it: a database failing now must not make a stored change look failed.
+   */
+  private async settle(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.follower?.flush().catch(() => {}),
+      new Promise<void>((r) => {
+        timer = setTimeout(r, 5000);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
   private apply(rows: ChangeRow[]): void {
     for (const row of rows) {
       const doc = row.doc;
@@ -155,7 +171,7 @@ export class PouchGroupStore implements GroupStore {
     }
     this.docs.set(_id, { user, group });
     this.link(user, group);
-    await this.follower?.flush();
+    await this.settle();
   }
 
   async removeUserFromGroup(user: string, group: string): Promise<void> {
@@ -181,7 +197,7 @@ export class PouchGroupStore implements GroupStore {
       this.docs.delete(_id);
     }
     this.unlink(user, group);
-    await this.follower?.flush();
+    await this.settle();
   }
 
   async usersOf(group: string): Promise<string[]> {

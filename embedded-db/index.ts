@@ -241,6 +241,7 @@ class Server implements FullSyncServerExt {
       if (!w || w.revsLimit !== db.decl.revsLimit) {
         this.dbs.delete(name);
         this.designRetry.delete(name);
+        this.factory.forget(name);
         await db.close();
         if (!this.couch) await db.db.close().catch(() => {});
       }

@@ -143,6 +143,8 @@ export interface PouchFactory {
   readonly link?: CouchLink;
   /** What opening a database found that an operator must know (security, revision limit). */
   warnings(): string[];
+  /** A database no longer served: its warnings no longer count. */
+  forget(name: string): void;
   close(): Promise<void>;
 }
 
@@ -165,6 +167,7 @@ export async function createPouchFactory(opts: {
       },
       describe: (name) => `${dir}/${name}`,
       warnings: () => [],
+      forget: () => {},
       close: async () => {},
     };
   }
@@ -181,6 +184,7 @@ export async function createPouchFactory(opts: {
     },
     describe: (name) => `memory:${name}`,
     warnings: () => [],
+    forget: () => {},
     close: async () => {},
   };
 }
@@ -247,12 +251,19 @@ function couchFactory(
   });
   const where = (name: string) => `${link.where}/${name}`;
   const notes = new Map<string, string[]>();
+  /**
+   * Databases this server created whose `_security` is not set yet (the CouchDB failed right
+   * after creating them): the next open sets it, as if it had just created them.
+   */
+  const unsecured = new Set<string>();
 
   const secure = async (name: string, path: string, created: boolean, said: string[]) => {
     const user = couch.username;
     const who = user ? { names: [user], roles: [] } : { names: [], roles: ["_admin"] };
     if (created) {
+      unsecured.add(name);
       const r = await link.json("PUT", `${path}/_security`, { body: { admins: who, members: who }, judge: false });
+      unsecured.delete(name);
       if (r.status !== 200 && r.status !== 201) {
         said.push(
           `FullSync created ${where(name)} but could not set its _security (${answer(r)}): it is open to whatever the server allows by default`,
@@ -306,13 +317,18 @@ function couchFactory(
       let created = false;
       const info = await link.json("GET", path);
       if (info.status === 404) {
+        // A creation whose answer is lost (the CouchDB failed meanwhile) may have happened.
+        const pending = unsecured.has(name);
+        unsecured.add(name);
         const put = await link.json("PUT", path);
+        // Another program created it meanwhile: its _security is that program's.
+        if (put.status === 412 && !pending) unsecured.delete(name);
         if (put.status === 201 || put.status === 202) created = true;
         else if (put.status !== 412) throw new Error(`cannot create ${where(name)}: ${answer(put)}`);
       } else if (info.status !== 200) {
         throw new Error(`cannot open ${where(name)}: ${answer(info)}`);
       }
-      await secure(name, path, created, said);
+      await secure(name, path, created || unsecured.has(name), said);
       if (revsLimit) await applyRevsLimit(name, path, revsLimit, said);
       notes.set(name, said);
       // Created above: PouchDB's own setup (GET, then PUT on 404) is skipped.
@@ -320,6 +336,7 @@ function couchFactory(
     },
     describe: (name) => where(name),
     warnings: () => [...notes.values()].flat(),
+    forget: (name) => void notes.delete(name),
     close: async () => {
       agent.destroy();
     },

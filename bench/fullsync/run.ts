@@ -5,6 +5,8 @@
 // Also: 20 users pulling at once, live-sync latency between two devices of one user, and the
 // principal index at start (snapshot load vs rebuild from the change feed).
 // Run: npm run bench:fullsync [-- --quick] [--reps 5]. See bench/README.md.
+// npm run bench:fullsync -- --external-index: the engine's start over an external CouchDB of
+// 100,000 documents, with and without the index snapshot (external-index.ts).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
@@ -21,6 +23,14 @@ const WORK = path.join(ROOT, "bench", ".work", "fullsync");
 const argv = process.argv.slice(2);
 if (argv.includes("--help")) {
   console.log("npm run bench:fullsync [-- --quick] [--reps N] [--live N] [--keep]");
+  console.log(
+    "npm run bench:fullsync -- --external-index [--docs 100000] [--reps 1]   # engine start over an external CouchDB",
+  );
+  process.exit(0);
+}
+if (argv.includes("--external-index")) {
+  // The engine's start over an external CouchDB, with and without the index snapshot.
+  await import("./external-index.ts");
   process.exit(0);
 }
 const quick = argv.includes("--quick");

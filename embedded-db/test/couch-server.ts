@@ -14,14 +14,19 @@
  *   database is reopened with that limit. `revsLimit: false` leaves it out, as pouchdb-server
  *   does (its document route then answers 400 `invalid_json`).
  *
+ * With `pouchdbServer: true` it is instead express-pouchdb as pouchdb-server 4.2 runs it
+ * (`fullCouchDB` mode: its own authentication with the admin in its configuration, `_security`
+ * by pouchdb-security, no `_revs_limit`), without any of the above.
+ *
  * `node --import tsx embedded-db/test/couch-server.ts --port 0 [--dir D] [--user U]
- * [--default-security everyone] [--no-revs-limit]` (password from the environment variable
- * COUCH_PASSWORD) prints `{"url": ...}` once listening.
+ * [--default-security everyone] [--no-revs-limit] [--pouchdb-server]` (password from the
+ * environment variable COUCH_PASSWORD) prints `{"url": ...}` once listening.
  */
 import { timingSafeEqual, createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { devNull } from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import express from "express";
@@ -42,6 +47,8 @@ export interface CouchServerOptions {
   defaultSecurity?: "admin_only" | "everyone";
   /** Serve `_revs_limit` as CouchDB 3 does (default true; false: as pouchdb-server, without it). */
   revsLimit?: boolean;
+  /** express-pouchdb exactly as pouchdb-server runs it (fullCouchDB mode); the options above but dir and admin are ignored. */
+  pouchdbServer?: boolean;
 }
 
 export interface RunningCouchServer {
@@ -206,16 +213,56 @@ export async function couchApp(opts: Omit<CouchServerOptions, "host" | "port">) 
   return app;
 }
 
+/** express-pouchdb as pouchdb-server 4.2 runs it: fullCouchDB mode, the admin in its configuration. */
+async function pouchdbServerApp(opts: CouchServerOptions) {
+  let Plain;
+  if (opts.dir) {
+    mkdirSync(opts.dir, { recursive: true });
+    Plain = PouchDB.defaults({ prefix: opts.dir.endsWith("/") ? opts.dir : opts.dir + "/" });
+  } else {
+    await ensureMemoryAdapter();
+    Plain = PouchDB.defaults({ adapter: "memory", prefix: `pouchdb-server-${randomUUID()}-` });
+  }
+  const app = ExpressPouchDB(Plain, {
+    mode: "fullCouchDB",
+    inMemoryConfig: true,
+    // Its request log (default ./log.txt, in the working folder).
+    logPath: opts.dir ? `${opts.dir}/log.txt` : devNull,
+  }) as unknown as express.Express & {
+    couchConfig: { set(section: string, key: string, value: string, cb: (e?: unknown) => void): void };
+  };
+  const admin = opts.admin;
+  if (admin) {
+    await new Promise<void>((resolve, reject) =>
+      app.couchConfig.set("admins", admin.username, admin.password, (e) => (e ? reject(e) : resolve())),
+    );
+  }
+  return app;
+}
+
 export async function startCouchServer(opts: CouchServerOptions = {}): Promise<RunningCouchServer> {
-  const app = await couchApp(opts);
+  const app = opts.pouchdbServer ? await pouchdbServerApp(opts) : await couchApp(opts);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => app(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
   });
   const a = server.address() as AddressInfo;
+  const url = `http://${a.address}:${a.port}`;
+  if (opts.pouchdbServer && opts.admin) {
+    // Its admin takes effect once the configuration is hashed and its users database refreshed.
+    const auth = "Basic " + Buffer.from(`${opts.admin.username}:${opts.admin.password}`).toString("base64");
+    const until = Date.now() + 20_000;
+    for (;;) {
+      const r = await fetch(`${url}/_session`, { headers: { Authorization: auth } }).catch(() => undefined);
+      const s = r ? ((await r.json().catch(() => ({}))) as { userCtx?: { name?: unknown } }) : {};
+      if (s.userCtx?.name === opts.admin.username) break;
+      if (Date.now() > until) throw new Error("pouchdb-server mode: the admin was not in effect within 20 s");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
   return {
-    url: `http://${a.address}:${a.port}`,
+    url,
     server,
     close: () =>
       new Promise<void>((resolve) => {
@@ -238,6 +285,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     admin: user ? { username: user, password: process.env.COUCH_PASSWORD ?? "" } : undefined,
     defaultSecurity: arg("default-security") === "everyone" ? "everyone" : "admin_only",
     revsLimit: !process.argv.includes("--no-revs-limit"),
+    pouchdbServer: process.argv.includes("--pouchdb-server"),
   });
   process.stdout.write(JSON.stringify({ url: running.url }) + "\n");
   const stop = () => void running.close().then(() => process.exit(0));

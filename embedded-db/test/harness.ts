@@ -177,6 +177,8 @@ export async function startCouchPeer(
     revsLimit?: boolean;
     /** A fixed port (to start a peer again where a stopped one was). */
     port?: number;
+    /** express-pouchdb as pouchdb-server 4.2 runs it (fullCouchDB mode), instead of the CouchDB 3-like peer. */
+    pouchdbServer?: boolean;
   } = {},
 ): Promise<{ url: string; child: ChildProcess; close(): Promise<void> }> {
   const script = fileURLToPath(new URL("./couch-server.ts", import.meta.url));
@@ -185,13 +187,14 @@ export async function startCouchPeer(
   if (opts.username) args.push("--user", opts.username);
   if (opts.defaultSecurity) args.push("--default-security", opts.defaultSecurity);
   if (opts.revsLimit === false) args.push("--no-revs-limit");
+  if (opts.pouchdbServer) args.push("--pouchdb-server");
   const child = spawn(process.execPath, args, {
     env: { ...process.env, COUCH_PASSWORD: opts.password ?? "" },
     stdio: ["pipe", "pipe", "inherit"],
   });
   const url = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
-    const t = setTimeout(() => reject(new Error("the CouchDB peer did not start in time")), 20_000);
+    const t = setTimeout(() => reject(new Error("the CouchDB peer did not start in time")), 30_000);
     rl.once("line", (line) => {
       clearTimeout(t);
       try {

@@ -115,7 +115,7 @@ describe("ListenerRunner", () => {
     await runner.whenIdle();
     expect(calls).toHaveLength(2);
     expect(runner.status()[0]).toMatchObject({ succeeded: 1, failed: 0, retries: 2 });
-    expect(logs.some((l) => /view d\/v of "items" could not be queried: db down/.test(l.message))).toBe(true);
+    expect(logs.some((l) => /view d\/v of "items" could not be queried: HTTP 500: db down/.test(l.message))).toBe(true);
   });
 
   it("does not retry errors only a change of the project can fix", async () => {

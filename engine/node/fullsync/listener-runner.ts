@@ -1,5 +1,6 @@
 import { ACL_OWNER_KEY, stripAclKeys, type FullSyncDocument } from "../../common/model/fullsync.ts";
 import type { LogLevel } from "../../common/model/typedef.ts";
+import { describeError } from "../../../embedded-db/index.ts";
 
 /** A FullSync listener of a loaded project, as the runner needs it. */
 export interface ListenerRef {
@@ -126,7 +127,7 @@ export class ListenerRunner {
     try {
       listeners = this.host.listenersOf(push.db);
     } catch (e) {
-      this.host.log("error", `FullSync listeners of "${push.db}" could not be read: ${(e as Error).message}`);
+      this.host.log("error", `FullSync listeners of "${push.db}" could not be read: ${describeError(e)}`);
       return;
     }
     for (const ref of listeners) {
@@ -257,7 +258,7 @@ export class ListenerRunner {
           return {
             ok: false as const,
             code: err.status === 404 ? "view_not_found" : "view_query_failed",
-            message: `the view ${ref.designDocument}/${ref.view} of "${ref.db}" could not be queried: ${err.message ?? String(e)}`,
+            message: `the view ${ref.designDocument}/${ref.view} of "${ref.db}" could not be queried: ${describeError(e)}`,
           };
         }
       });

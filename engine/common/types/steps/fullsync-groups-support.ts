@@ -65,11 +65,14 @@ export async function groupCall<T>(ctx: StepContext, label: string, op: () => Pr
   try {
     return await op();
   } catch (e) {
+    // The database FullSync stands on cannot be used (502/503/504): a back end's failure.
+    const status = (e as { status?: unknown } | undefined)?.status;
+    const backend = status === 502 || status === 503 || status === 504 ? status : undefined;
     return ctx.fail(
-      "fullsync_groups_error",
+      backend === 504 ? "fullsync_timeout" : backend ? "fullsync_unavailable" : "fullsync_groups_error",
       `${label} "${ctx.node.name}": ${(e as Error).message ?? String(e)}`,
       undefined,
-      500,
+      backend ?? 500,
     );
   }
 }

@@ -239,9 +239,11 @@ describe("FullSync in startAtelier", () => {
     });
     const tx = await bad.engine.run({ project: "P", connector: "Db", transaction: "Get", inputs: { docid: "x" } });
     expect(tx.ok).toBe(false);
+    expect(tx.error).toMatchObject({ code: "fullsync_unavailable", status: 503 });
     expect(tx.error?.message).toMatch(
       /FullSync database "items": .*HTTP 401 unauthorized: Name or password is incorrect/,
     );
+    expect(tx.error?.message).not.toMatch(/serve the workspace/);
     expect(bad.fullsync!.status().health).toMatchObject({
       database: "down",
       waiting: [{ db: "c8ofullsyncgrp" }, { db: "items" }],

@@ -34,7 +34,8 @@ fullSyncDemoScenario(
         members: { names: ["admin"], roles: [] },
       });
       const limit = await fetch(`${peerUrl}/fullsyncdemo/_revs_limit`, { headers: { authorization: auth } });
-      expect(typeof (await limit.json())).toBe("number");
+      // The connector's revision limit (default 10), applied by the CouchDB (never left unlimited).
+      expect(await limit.json()).toBe(10);
       const text = app.engine.log
         .recent()
         .map((l) => l.message)

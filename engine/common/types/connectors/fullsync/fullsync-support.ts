@@ -116,6 +116,16 @@ export function failFromDb(
       409,
     );
   }
+  // The database FullSync stands on cannot be used (an external CouchDB unreachable, too slow,
+  // refusing the engine's credentials): a back end's failure, with its status and its cause.
+  if (err.status === 502 || err.status === 503 || err.status === 504) {
+    return ctx.fail(
+      err.status === 504 ? "fullsync_timeout" : "fullsync_unavailable",
+      `Transaction ${label}: FullSync database "${db}": ${reason ?? err.name ?? "its database cannot be used"}`,
+      details,
+      err.status,
+    );
+  }
   if (err.status === 400 || err.name === "bad_request" || err.name === "query_parse_error") {
     return ctx.fail(
       "bad_request",
