@@ -2,7 +2,12 @@ import type { FastifyInstance } from "fastify";
 import path from "node:path";
 import { STUDIO_PATH } from "../common/studio/api.ts";
 import { Engine, type EngineOptions } from "./engine.ts";
-import { startEngineFullSync, type EngineFullSync, type FullSyncPartOptions } from "./fullsync/engine-fullsync.ts";
+import {
+  fullSyncNotStarted,
+  startEngineFullSync,
+  type EngineFullSync,
+  type FullSyncPartOptions,
+} from "./fullsync/engine-fullsync.ts";
 import { checkTimezone, engineJobHooks, jobFiles, Scheduler } from "./scheduler/scheduler.ts";
 import { startServer, type RawMount, type RunningServer } from "./server/server.ts";
 import { createStudio, type Studio, type StudioOptions } from "./studio/studio-plugin.ts";
@@ -10,6 +15,8 @@ import { createStudio, type Studio, type StudioOptions } from "./studio/studio-p
 export interface AtelierOptions extends EngineOptions {
   host?: string;
   port?: number;
+  /** A certificate and its key (PEM text): the server answers HTTPS only (`atelier serve --tls-cert/--tls-key`). */
+  tls?: { cert: string; key: string };
   /** The Studio (its API and the built renderer); `false` leaves it out (a deployed server). */
   studio?: StudioOptions | false;
   /**
@@ -98,9 +105,7 @@ export async function startAtelier(opts: AtelierOptions): Promise<RunningAtelier
       try {
         fullsync = await startEngineFullSync(engine, opts.fullsync ?? {}, opts.env ?? process.env);
       } catch (e) {
-        engine.log.error(
-          `FullSync did not start: ${(e as Error).message}. /fullsync and FullSync transactions are unavailable.`,
-        );
+        mounts.push(fullSyncNotStarted(engine, e));
       }
       if (fullsync) {
         mounts.push(fullsync.mount);
@@ -134,6 +139,7 @@ export async function startAtelier(opts: AtelierOptions): Promise<RunningAtelier
     server = await startServer(engine, {
       host: opts.host,
       port: opts.port,
+      ...(opts.tls ? { tls: opts.tls } : {}),
       ...(engine.config.cors ? { cors: engine.config.cors } : {}),
       plugins,
       mounts,

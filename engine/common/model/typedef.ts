@@ -75,6 +75,8 @@ export interface RunServices {
   http: HttpClient;
   /** FullSync data and groups for FullSync connectors and steps (present when FullSync runs). */
   fullsync?: FullSyncService;
+  /** Why FullSync is not running, when it was asked for and could not start (said in failures). */
+  fullsyncDown?: string;
 }
 
 /** What a transaction's `execute` receives. */

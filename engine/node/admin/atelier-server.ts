@@ -14,7 +14,7 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { Engine } from "../engine.ts";
 import type { EngineLog } from "../log.ts";
-import { startEngineFullSync, type EngineFullSync } from "../fullsync/engine-fullsync.ts";
+import { fullSyncNotStarted, startEngineFullSync, type EngineFullSync } from "../fullsync/engine-fullsync.ts";
 import { startServer, type RawMount, type RunningServer } from "../server/server.ts";
 import { registerAdminApi } from "./admin-api.ts";
 import { AdminSessions } from "./admin-sessions.ts";
@@ -87,9 +87,7 @@ export async function startAtelierServer(opts: ServerOptions): Promise<RunningAt
   try {
     fullsync = await startEngineFullSync(engine, opts.fullsyncInMemory ? { inMemory: true } : {}, env);
   } catch (e) {
-    engine.log.error(
-      `FullSync did not start: ${(e as Error).message}. /fullsync and FullSync transactions are unavailable.`,
-    );
+    mounts.push(fullSyncNotStarted(engine, e));
   }
   if (fullsync) mounts.push(fullsync.mount);
 

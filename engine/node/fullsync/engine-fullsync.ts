@@ -276,3 +276,29 @@ async function runListenerSequence(
   if (result.ok) return { ok: true };
   return { ok: false, code: result.error?.code ?? "error", message: result.error?.message ?? "the sequence failed" };
 }
+
+/**
+ * FullSync was asked for and could not start (its data folder held by another engine, a
+ * configuration it refuses...): said once in the log, and from then on by everything that needs
+ * it. `/fullsync/...` answers a CouchDB-shaped 503 with the cause (PouchDB clients take it as a
+ * server error and retry), and FullSync transactions and group steps fail with it.
+ */
+export function fullSyncNotStarted(engine: Engine, error: unknown): RawMount {
+  const cause = describeError(error);
+  engine.log.error(`FullSync did not start: ${cause}. /fullsync and FullSync transactions are unavailable.`);
+  engine.setService("fullsyncDown", cause);
+  const body = JSON.stringify({ error: "service_unavailable", reason: `FullSync did not start: ${cause}` });
+  return {
+    prefix: FULLSYNC_PREFIX,
+    handle: (req, res) => {
+      req.resume();
+      res.writeHead(503, {
+        "content-type": "application/json",
+        "cache-control": "no-store",
+        "retry-after": "30",
+        "content-length": Buffer.byteLength(body),
+      });
+      res.end(req.method === "HEAD" ? undefined : body);
+    },
+  };
+}

@@ -24,7 +24,9 @@ export function groupStore(ctx: StepContext, label: string): FullSyncGroupsApi {
   if (!service) {
     return ctx.fail(
       "fullsync_unavailable",
-      `${label} "${ctx.node.name}": FullSync is not running in this engine, so its groups cannot be reached (serve the workspace: atelier serve)`,
+      ctx.services.fullsyncDown
+        ? `${label} "${ctx.node.name}": FullSync did not start in this engine (${ctx.services.fullsyncDown}), so its groups cannot be reached`
+        : `${label} "${ctx.node.name}": FullSync is not running in this engine, so its groups cannot be reached (serve the workspace: atelier serve)`,
       undefined,
       503,
     );

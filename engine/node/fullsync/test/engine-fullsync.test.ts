@@ -139,7 +139,9 @@ describe("FullSync in startAtelier", () => {
   });
 
   it("logs why FullSync did not start (data folder held by another process) and serves the rest", async () => {
-    const dir = await workspace([connector("Db", "items")]);
+    const dir = await workspace([
+      connector("Db", "items", { children: [{ type: "FullSyncGetDocument", name: "Get", id: "tx-get" }] }),
+    ]);
     // Another process holds the LevelDB lock of the group database, as a second engine would.
     const groupsDb = path.join(dir, ".atelier", "fullsync", "c8ofullsyncgrp");
     await mkdir(path.dirname(groupsDb), { recursive: true });
@@ -169,6 +171,18 @@ describe("FullSync in startAtelier", () => {
     const error = log.recent().find((r) => r.level === "error" && /^FullSync did not start: /.test(r.message));
     expect(error?.message).toMatch(/c8ofullsyncgrp.*lock/i);
     expect((await fetch(`${second.url}services/user.Get`)).status).toBe(200);
+    // Devices get a CouchDB-shaped 503 with the cause, not the engine's 404.
+    const device = await fetch(`${second.url}fullsync/items/_changes?since=0`);
+    expect(device.status).toBe(503);
+    expect(await device.json()).toEqual({
+      error: "service_unavailable",
+      reason: expect.stringMatching(/^FullSync did not start: .*c8ofullsyncgrp.*lock/i),
+    });
+    // Transactions say why, without the hint to serve the workspace (it is served).
+    const tx = await second.engine.run({ project: "P", connector: "Db", transaction: "Get", inputs: { docid: "x" } });
+    expect(tx.error).toMatchObject({ code: "fullsync_unavailable", status: 503 });
+    expect(tx.error?.message).toMatch(/FullSync did not start in this engine \(.*lock/i);
+    expect(tx.error?.message).not.toMatch(/serve the workspace|\[object Object\]/);
   });
 
   it("uses an external CouchDB named by atelier.config.yaml, its password from the environment", async () => {

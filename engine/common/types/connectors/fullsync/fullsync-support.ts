@@ -48,7 +48,9 @@ export function openDatabase(tx: ObjNode, connector: ObjNode, ctx: TransactionCo
   if (!service) {
     return ctx.fail(
       "fullsync_unavailable",
-      `Transaction ${label}: FullSync is not running in this engine, so the database "${db}" cannot be reached (serve the workspace: atelier serve)`,
+      ctx.services.fullsyncDown
+        ? `Transaction ${label}: FullSync did not start in this engine (${ctx.services.fullsyncDown}), so the database "${db}" cannot be reached`
+        : `Transaction ${label}: FullSync is not running in this engine, so the database "${db}" cannot be reached (serve the workspace: atelier serve)`,
       { database: db },
       503,
     );
