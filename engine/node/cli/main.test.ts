@@ -1,8 +1,10 @@
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import { promisify } from "node:util";
+import { Agent } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const root = path.resolve(import.meta.dirname, "../../..");
@@ -171,6 +173,53 @@ describe("atelier serve", () => {
       expect(await exited).toBe(0);
     } finally {
       child.kill("SIGKILL");
+    }
+  });
+});
+
+describe("atelier serve --tls-cert/--tls-key", () => {
+  it("refuses one without the other", async () => {
+    const r = await atelier(["serve", "--workspace", path.dirname(demo), "--tls-cert", "x.pem"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("give both --tls-cert and --tls-key");
+  });
+
+  it("serves HTTPS with the given certificate", async () => {
+    const cert = path.join(tmp, "serve-cert.pem");
+    const key = path.join(tmp, "serve-key.pem");
+    await promisify(execFile)("openssl", [
+      ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
+      ...["-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1"],
+      ...["-addext", "subjectAltName=IP:127.0.0.1"],
+    ]);
+    const child = spawn(
+      process.execPath,
+      [bin, "serve", "--workspace", path.dirname(demo), "--port", "0", "--tls-cert", cert, "--tls-key", key],
+      { cwd: root },
+    );
+    const dispatcher = new Agent({ connect: { ca: await readFile(cert, "utf8") } });
+    try {
+      const lines = createInterface({ input: child.stdout });
+      const engineUrl = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("no URL printed")), 20_000);
+        lines.on("line", (line) => {
+          const m = /^Atelier engine: (https:\/\/127\.0\.0\.1:\d+\/)$/.exec(line);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]!);
+          }
+        });
+      });
+      const res = await fetch(new URL("projects/Demo/.json?__sequence=Greet", engineUrl), {
+        dispatcher,
+      } as RequestInit);
+      expect(await res.json()).toEqual({ greeting: "Hello, World!" });
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+      await dispatcher.close();
     }
   });
 });

@@ -19,6 +19,16 @@ function collectPairs(value: string, previous: Record<string, string[]>): Record
   return { ...previous, [name]: [...(previous[name] ?? []), v] };
 }
 
+/** The options of `atelier serve`. */
+interface ServeOptions {
+  workspace: string;
+  port: string;
+  host: string;
+  set: Record<string, string[]>;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
 function single(pairs: Record<string, string[]>): Record<string, string> {
   return Object.fromEntries(Object.entries(pairs).map(([k, v]) => [k, v[v.length - 1] as string]));
 }
@@ -164,10 +174,16 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
     .option("--port <n>", "port (0 or none: a free port)", "0")
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--set <name=value>", "a setting override", collectPairs, {})
-    .action(async (o: { workspace: string; port: string; host: string; set: Record<string, string[]> }) => {
+    .option("--tls-cert <file>", "a PEM certificate (chain): serve HTTPS only (with --tls-key)")
+    .option("--tls-key <file>", "the PEM private key of --tls-cert")
+    .action(async (o: ServeOptions) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new CommanderError(2, "atelier.port", `invalid port "${o.port}"`);
+      if (Boolean(o.tlsCert) !== Boolean(o.tlsKey))
+        throw new CommanderError(2, "atelier.tls", "give both --tls-cert and --tls-key, or neither");
+      const { readTlsFiles } = await import("../server/tls.ts");
+      const tls = o.tlsCert && o.tlsKey ? await readTlsFiles(o.tlsCert, o.tlsKey) : undefined;
       const printUrls = (app: RunningAtelier) => {
         out(`Atelier engine: ${app.url}`);
         if (app.studioUrl) out(`Atelier Studio: ${app.studioUrl}`);
@@ -180,6 +196,7 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
           workspaceDir: path.resolve(o.workspace),
           host: o.host,
           port,
+          ...(tls ? { tls } : {}),
           settings: single(o.set),
           studio: {
             ...(layout.studioDist ? { distDir: layout.studioDist } : {}),

@@ -94,6 +94,23 @@ export async function importConvertigo(
     }
   }
   const root = mapped.root;
+  // Apps built for Convertigo expect its errors as HTTP 200 with {"error": ...} (its
+  // throw_http_500=false), whatever client they use: an imported project says so (the
+  // errorStatus setting; README "HTTP API"), and its owner can change it.
+  const hasSetting = (n: string) => [...settings, ...root.children].some((c) => c.type === "Setting" && c.name === n);
+  if (!hasSetting("errorStatus")) {
+    settings.push({
+      id: "setting-errorStatus",
+      type: "Setting",
+      name: "errorStatus",
+      props: {
+        value: "convertigo",
+        description:
+          "Imported from Convertigo: a run's error answers HTTP 200 with {\"error\": ...}, as Convertigo does (http: the error's own status; auto: 200 for Convertigo's SDKs only)",
+      },
+      children: [],
+    });
+  }
   root.children = [...settings, ...root.children];
 
   const tmp = path.join(wsDir, `.${name}.import-${randomBytes(6).toString("hex")}`);

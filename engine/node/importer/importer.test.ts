@@ -675,6 +675,11 @@ describe("importConvertigo: a project of supported objects runs in the engine", 
     const setting = project.root.children.find((c) => c.name === "api_authorization");
     expect(setting).toMatchObject({ type: "Setting", props: { secret: true } });
     expect(String(setting?.props.value)).toMatch(/^enc:v1:/);
+    // Errors answer as Convertigo's do (HTTP 200 with {"error"}), for the apps built on it.
+    expect(project.root.children.find((c) => c.name === "errorStatus")).toMatchObject({
+      type: "Setting",
+      props: { value: "convertigo" },
+    });
     const connector = project.root.children.find((c) => c.name === "api");
     expect(connector).toMatchObject({
       id: "1700000000001",

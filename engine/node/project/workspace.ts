@@ -18,6 +18,42 @@ export interface WorkspaceConfig {
   jsonp?: boolean;
   /** The `api:` section: limits of the Convertigo API's requests (/projects, /services). */
   api?: ApiLimitsConfig;
+  /** The `deviceLogs:` section: apps' remote logs (`logs.Add` of Convertigo's SDKs). */
+  deviceLogs?: DeviceLogsConfig;
+}
+
+/** Apps' remote logs: the level SDKs are told to send from, and the budgets of anonymous callers. */
+export interface DeviceLogsConfig {
+  remoteLogLevel?: "none" | "trace" | "debug" | "info" | "warn" | "error" | "fatal";
+  maxEntriesPerCall?: number;
+  maxMessageLength?: number;
+  perClientPerMinute?: number;
+  perMinute?: number;
+}
+
+const DEVICE_LOG_LEVELS = ["none", "trace", "debug", "info", "warn", "error", "fatal"] as const;
+const DEVICE_LOG_NUMBERS = ["maxEntriesPerCall", "maxMessageLength", "perClientPerMinute", "perMinute"] as const;
+
+function readDeviceLogsConfig(value: unknown, file: string): DeviceLogsConfig {
+  const where = `${file}: deviceLogs`;
+  if (!isPlainObject(value)) throw new Error(`${where} must be a mapping (remoteLogLevel, perClientPerMinute...)`);
+  const out: DeviceLogsConfig = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (k === "remoteLogLevel") {
+      if (typeof v !== "string" || !(DEVICE_LOG_LEVELS as readonly string[]).includes(v)) {
+        throw new Error(`${where}.remoteLogLevel must be one of ${DEVICE_LOG_LEVELS.join(", ")}`);
+      }
+      out.remoteLogLevel = v as DeviceLogsConfig["remoteLogLevel"];
+    } else if ((DEVICE_LOG_NUMBERS as readonly string[]).includes(k)) {
+      if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 1_000_000) {
+        throw new Error(`${where}.${k} must be a whole number from 0 to 1000000`);
+      }
+      out[k as (typeof DEVICE_LOG_NUMBERS)[number]] = v;
+    } else {
+      throw new Error(`${where}: unknown key "${k}" (known: remoteLogLevel, ${DEVICE_LOG_NUMBERS.join(", ")})`);
+    }
+  }
+  return out;
 }
 
 /** Limits of requests to the Convertigo API (each optional; the server's defaults otherwise). */
@@ -201,6 +237,9 @@ export async function readWorkspaceConfig(dir: string): Promise<WorkspaceConfig>
     config.jsonp = data.jsonp;
   }
   if (data.api !== undefined && data.api !== null) config.api = readApiConfig(data.api, file);
+  if (data.deviceLogs !== undefined && data.deviceLogs !== null) {
+    config.deviceLogs = readDeviceLogsConfig(data.deviceLogs, file);
+  }
   return config;
 }
 

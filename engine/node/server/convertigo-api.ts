@@ -2,7 +2,14 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Engine, RunResult } from "../engine.ts";
 import { runAnswer } from "../test-cases/test-cases.ts";
 import type { Session } from "../runtime/sessions.ts";
-import { clearedSessionCookie, readSessionId, sessionCookie, sessionOfRequest } from "./http-sessions.ts";
+import {
+  clearedSessionCookie,
+  fromAllowedOrigin,
+  readSessionId,
+  sessionCookie,
+  sessionOfRequest,
+} from "./http-sessions.ts";
+import { DeviceLogs } from "./device-logs.ts";
 import { noteRequest } from "./request-history.ts";
 import { toXmlDocument } from "./xml.ts";
 
@@ -41,6 +48,8 @@ export interface ApiOptions {
   jsonp: boolean;
   /** Origins of `cors.origins` (lower case): their pages may call JSONP with a session cookie. */
   origins: ReadonlySet<string>;
+  /** Where `logs.Add` puts apps' remote logs (one is made over the engine log when absent). */
+  deviceLogs?: DeviceLogs;
 }
 
 /** JSON bodies nest at most this deep (a 1 MiB body can nest 500,000 levels). */
@@ -271,17 +280,20 @@ function finishSession(
   req: FastifyRequest,
   call: { session: Session; isNew: boolean; cookieId?: string },
   remove: boolean,
+  projectName: string,
+  origins: ReadonlySet<string>,
 ): void {
   const { session, isNew, cookieId } = call;
   const secure = req.protocol === "https";
+  const crossSite = fromAllowedOrigin(req.raw, origins);
   if (remove) {
     engine.sessions.destroy(session.id);
-    reply.header("set-cookie", clearedSessionCookie());
+    reply.header("set-cookie", clearedSessionCookie(secure, crossSite));
     return;
   }
   if (isNew && session.modified) {
     // A session lives as long as the project of the call that created it says.
-    const project = engine.project((req.params as { project?: string }).project ?? "");
+    const project = engine.project(projectName);
     if (project) {
       try {
         session.maxInactiveSeconds = engine.numberProp(project.root, "sessionTimeout", project.root);
@@ -290,10 +302,10 @@ function finishSession(
       }
     }
     engine.sessions.adopt(session);
-    reply.header("set-cookie", sessionCookie(session, secure));
+    reply.header("set-cookie", sessionCookie(session, secure, crossSite));
   } else if (!isNew && session.id !== cookieId) {
     // The run changed the session's user: the session moved to a new id (old id now dead).
-    reply.header("set-cookie", sessionCookie(session, secure));
+    reply.header("set-cookie", sessionCookie(session, secure, crossSite));
   }
   if (session.user) reply.header("x-convertigo-authenticated", headerText(session.user));
 }
@@ -334,6 +346,56 @@ function refuse(reply: FastifyReply, format: Format, e: ApiRefusal): FastifyRepl
     error: { code: e.code, message: e.message },
   });
 }
+
+/** How a run's error is answered: its HTTP status (4xx/5xx), or 200 as Convertigo's engine does. */
+export type ErrorStatusMode = "http" | "convertigo";
+
+/** The setting (project Setting, atelier.config.yaml `settings:`, ATELIER_SET_, --set) that decides it. */
+export const ERROR_STATUS_SETTING = "errorStatus";
+
+/**
+ * Whether a request comes from one of Convertigo's SDKs: the newer ones send `x-convertigo-sdk`;
+ * every SDK's form carries `__removeNamespaces=true` (the older one's header is lost in a stray
+ * `headers` header).
+ */
+export function fromConvertigoSdk(req: FastifyRequest, reserved: ReadonlyMap<string, string>): boolean {
+  return req.headers["x-convertigo-sdk"] !== undefined || reserved.has("__removeNamespaces");
+}
+
+/**
+ * The error status mode of a call: the `errorStatus` setting when it says `http` or `convertigo`,
+ * else (`auto`, absent) Convertigo's way for calls of its SDKs, which give an answer's body to the
+ * app only when its status is 200 (`throw_http_500=false`, Convertigo's default), and HTTP
+ * statuses for everyone else.
+ */
+export function errorStatusMode(
+  engine: Engine,
+  projectName: string,
+  req: FastifyRequest,
+  reserved: ReadonlyMap<string, string>,
+): ErrorStatusMode {
+  const project = engine.project(projectName);
+  let value: string | undefined;
+  if (project) {
+    try {
+      value = engine.settingsFor(project.root).lookup(ERROR_STATUS_SETTING)?.trim().toLowerCase();
+    } catch (e) {
+      engine.log.warn(`The setting ${ERROR_STATUS_SETTING}: ${(e as Error).message}`, projectName);
+    }
+  }
+  if (value === "http" || value === "convertigo") return value;
+  if (value && value !== "auto" && !warnedErrorStatus.has(`${projectName}\u0000${value}`)) {
+    // Once per project and value (a call must not write a line to the log).
+    if (warnedErrorStatus.size < 100) warnedErrorStatus.add(`${projectName}\u0000${value}`);
+    engine.log.warn(
+      `The setting ${ERROR_STATUS_SETTING} is "${value.slice(0, 40)}": expected http, convertigo or auto (auto is used)`,
+      projectName,
+    );
+  }
+  return fromConvertigoSdk(req, reserved) ? "convertigo" : "http";
+}
+
+const warnedErrorStatus = new Set<string>();
 
 /** The body of an error answer, in Convertigo's shape (never a stack trace). */
 export function errorBody(result: RunResult): unknown {
@@ -462,6 +524,9 @@ export async function convertigoApi(
     const sequence = reserved.get("__sequence");
     const connector = reserved.get("__connector");
     const transaction = reserved.get("__transaction");
+    // Convertigo takes the project from `__project` first: an SDK's callJson("Demo.Greet") posts
+    // `__project=Demo` to the endpoint of whatever project the app was configured with.
+    const project = reserved.get("__project") || req.params.project;
     if (sequence === undefined && connector === undefined && transaction === undefined) {
       return send(
         reply,
@@ -482,7 +547,7 @@ export async function convertigoApi(
     };
     reply.raw.on("close", onClose);
     const result = await engine.run({
-      project: req.params.project,
+      project,
       ...(sequence !== undefined ? { sequence } : { connector, transaction }),
       inputs,
       session: call.session,
@@ -493,7 +558,7 @@ export async function convertigoApi(
     });
     reply.raw.off("close", onClose);
     const remove = ["true", "1"].includes(reserved.get("__removeSession") ?? "");
-    finishSession(engine, reply, req, call, remove);
+    finishSession(engine, reply, req, call, remove, project, opts.origins);
     noteRequest(req.raw, {
       requestable: sequence ?? `${connector ?? "(default)"}.${transaction ?? "(default)"}`,
       user: call.session.user,
@@ -502,7 +567,9 @@ export async function convertigoApi(
     });
     if (result.trace) history.noteTrace(req.raw, result.trace);
     if (result.ok) return send(reply, format, 200, result.output, callback);
-    return send(reply, format, result.error?.status ?? 500, errorBody(result), callback);
+    const status =
+      errorStatusMode(engine, project, req, reserved) === "convertigo" ? 200 : (result.error?.status ?? 500);
+    return send(reply, format, status, errorBody(result), callback);
   };
 
   for (const format of ["json", "xml", "pxml", "jsonp"] as const) {
@@ -531,4 +598,33 @@ export async function convertigoApi(
     );
   };
   app.route({ method: ["GET", "POST"], url: "/services/user.Get", bodyLimit: limits.bodyLimit, handler: userGet });
+
+  // logs.Add: the remote logs of apps made with Convertigo's SDKs (the older SDK posts to
+  // /admin/services, the newer to /services, which it also calls to know the server is reachable).
+  const deviceLogs = options.deviceLogs ?? new DeviceLogs(engine.log, engine.config.deviceLogs);
+  const logsAdd = async (req: FastifyRequest, reply: FastifyReply) => {
+    let params: Parameters;
+    try {
+      params = readParameters(req, limits);
+    } catch (e) {
+      if (e instanceof ApiRefusal) return refuse(reply, "json", e);
+      throw e;
+    }
+    const level = deviceLogs.add(
+      { logs: params.inputs.logs, env: params.inputs.env, uuid: params.reserved.get("__uuid") },
+      req.ip,
+      (name) => engine.project(name) !== undefined,
+    );
+    noteRequest(req.raw, { requestable: "logs.Add" });
+    reply.header("cache-control", "no-store");
+    return send(reply, "json", 200, { remoteLogLevel: level });
+  };
+  for (const url of ["/services/logs.Add", "/admin/services/logs.Add"]) {
+    app.route({
+      method: ["GET", "POST"],
+      url,
+      bodyLimit: Math.min(limits.bodyLimit, deviceLogs.limits.bodyLimit),
+      handler: logsAdd,
+    });
+  }
 }

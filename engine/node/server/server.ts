@@ -164,8 +164,14 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
   };
 }
 
-/** Paths that cross-origin apps may call: the Convertigo API, its services and FullSync. Never the Studio's. */
-const CORS_PATHS = /^\/(projects|services|fullsync)(\/|$|\?)/;
+/**
+ * Paths that cross-origin apps may call: the Convertigo API, its services, FullSync and the older
+ * SDK's remote logs (`/admin/services/logs.Add`). Never the Studio's, nor the rest of /admin.
+ */
+const CORS_PATHS = /^\/(?:(?:projects|services|fullsync)(?:\/|$|\?)|admin\/services\/logs\.Add(?:$|\?))/;
+
+/** A header name (RFC 9110 token); at most 50 names, 2,000 characters, are read from a preflight. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]{1,100}$/;
 
 /**
  * Answers CORS for allowed origins on the app-facing paths: reflects the origin (never "*", as
@@ -180,12 +186,16 @@ function applyCors(origins: ReadonlySet<string>, req: IncomingMessage, res: Serv
   res.setHeader("access-control-expose-headers", "X-Convertigo-Authenticated, ETag");
   if (req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
     res.setHeader("access-control-allow-methods", "GET, HEAD, POST, PUT, DELETE");
-    const asked = String(req.headers["access-control-request-headers"] ?? "");
+    // The origin is one the configuration trusts: the headers its page asks for are allowed
+    // (Convertigo's SDKs send x-convertigo-sdk, the older one a stray "headers", apps their own
+    // with C8oSettings.addHeader). Only well-formed names, and a bounded number of them.
+    const asked = String(req.headers["access-control-request-headers"] ?? "").slice(0, 2000);
     const allowed = asked
       .split(",")
+      .slice(0, 50)
       .map((h) => h.trim().toLowerCase())
-      .filter((h) => ["content-type", "accept", "x-requested-with"].includes(h));
-    if (allowed.length) res.setHeader("access-control-allow-headers", allowed.join(", "));
+      .filter((h) => HEADER_NAME.test(h));
+    if (allowed.length) res.setHeader("access-control-allow-headers", [...new Set(allowed)].join(", "));
     res.setHeader("access-control-max-age", "600");
     res.statusCode = 204;
     res.end();
