@@ -7,7 +7,7 @@ import {
   type StudioEvent,
 } from "../../engine/common/studio/api.ts";
 import { ApiError, type ApiErrorBody } from "../../engine/common/http/api-error.ts";
-import { readNdjson } from "../../engine/common/http/ndjson.ts";
+import { streamNdjson } from "./run-stream.ts";
 import {
   routePath,
   studioRoutes,
@@ -187,13 +187,23 @@ export const api = {
   clearRequests: () => call("clearRequests", {}),
 
   /** Starts a run and calls `onEvent` for each event of its stream, until the run ends. */
-  async run(req: RunStart, onEvent: (ev: RunStreamEvent) => void, signal?: AbortSignal): Promise<void> {
-    const res = await fetch(urlOf("run", { body: req }), init(studioRoutes.run.method, req, signal));
-    if (!res.ok || !res.body) {
-      const body = (await res.json().catch(() => undefined)) as ApiErrorBody | undefined;
-      throw new ApiError(res.status, body?.error.code ?? "http_error", body?.error.message ?? `HTTP ${res.status}`);
-    }
-    for await (const ev of readNdjson<RunStreamEvent>(res.body)) onEvent(ev);
+  run(req: RunStart, onEvent: (ev: RunStreamEvent) => void, signal?: AbortSignal): Promise<void> {
+    const def = studioRoutes.run;
+    const headers = init(def.method, req).headers as Record<string, string>;
+    return streamNdjson<RunStreamEvent>(
+      { method: def.method, url: urlOf("run", { body: req }), headers, body: JSON.stringify(req) },
+      onEvent,
+      (status, text) => {
+        let body: ApiErrorBody | undefined;
+        try {
+          body = JSON.parse(text) as ApiErrorBody;
+        } catch {
+          body = undefined;
+        }
+        return new ApiError(status, body?.error?.code ?? "http_error", body?.error?.message ?? `HTTP ${status}`);
+      },
+      signal,
+    );
   },
 
   /** Listens to the workspace's live events; answers a function that stops listening. */

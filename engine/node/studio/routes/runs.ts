@@ -25,8 +25,18 @@ export function runRoutes(ctx: StudioContext) {
     run: async ({ body, reply }) => {
       const raw = reply.raw;
       let open = true;
+      // The run's last event ends the stream in the same write: the page has its answer and the
+      // response is complete at once (no window between the two in which the browser sees an
+      // unfinished request).
       const emit = (ev: RunStreamEvent) => {
-        if (open) raw.write(JSON.stringify(ev) + "\n");
+        if (!open) return;
+        if (ev.kind === "end") {
+          open = false;
+          streams.delete(raw);
+          raw.end(JSON.stringify(ev) + "\n");
+        } else {
+          raw.write(JSON.stringify(ev) + "\n");
+        }
       };
       let started: { runId: string; done: Promise<unknown> };
       reply.hijack();
@@ -41,8 +51,6 @@ export function runRoutes(ctx: StudioContext) {
       } catch (e) {
         const err = e instanceof StudioError ? e : new StudioError(500, "run_failed", (e as Error).message);
         emit({ kind: "end", ok: false, error: { code: err.code, message: err.message }, durationMs: 0 });
-        streams.delete(raw);
-        raw.end();
         return;
       }
       // Closing the stream (the window, a Stop) stops the run. The response's own "close" (not the
@@ -57,9 +65,12 @@ export function runRoutes(ctx: StudioContext) {
         }
       });
       await started.done;
-      open = false;
-      streams.delete(raw);
-      raw.end();
+      // A run always ends with its "end" event; should one not, the stream still ends here.
+      if (open) {
+        open = false;
+        streams.delete(raw);
+        raw.end();
+      }
     },
 
     debug: ({ params, body }) => {
