@@ -183,6 +183,23 @@ describe("project references", () => {
     expect(alone.references).toBeUndefined();
   });
 
+  it("a call to a referenced project the workspace lacks says how to get it", async () => {
+    const folder = await projectsFolder();
+    const ws = await tempDir();
+    await importConvertigo(path.join(folder, "c8oprj-app"), ws, { env: {} });
+    const engine = await Engine.open({ workspaceDir: ws, env: {}, log: new EngineLog({ level: "error" }) });
+    try {
+      const r = await engine.run({ project: "App", sequence: "Main", inputs: {} });
+      expect(r.error).toMatchObject({ code: "unknown_project", status: 404 });
+      expect(r.error?.message).toMatch(
+        /^There is no project named "lib_Lib" \(referenced by App\)\. Add it to the workspace/,
+      );
+      expect(r.error?.message).toContain(`It comes from ${GRP_URL}.`);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it("atelier import-convertigo imports the projects found beside the source", async () => {
     const folder = await projectsFolder();
     const ws = await tempDir();
