@@ -5,7 +5,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { danglingReferences } from "../../common/model/references.ts";
 import { startAtelier } from "../app.ts";
 import { EngineLog } from "../log.ts";
@@ -88,9 +88,44 @@ describe("lib_FullSyncGrp, referenced by an imported project", () => {
         expect(r.error, `${sequence} ${JSON.stringify(inputs)}`).toMatchObject({ code: -1, message });
       }
 
-      // What does not run yet, and why (see the importer's README, "Project references").
-      const listing = await run("lib_FullSyncGrp", "Groups", {});
-      expect(listing.error?.message).toContain("c8ofullsyncgrp is FullSync's group membership database");
+      // Listing runs against the embedded FullSync's group database, whoever wrote the memberships:
+      // Atelier's group store, or lib_FullSyncGrp's own transaction (Convertigo's documents).
+      const groups = app.fullsync!.server.groups;
+      await groups.addUserToGroup("ada", "admins");
+      await groups.addUserToGroup("bob", "admins");
+      await groups.addUserToGroup("ada", "devs");
+      const posted = await app.engine.run({
+        project: "lib_FullSyncGrp",
+        connector: "c8ofullsyncgrp",
+        transaction: "SetUserInGroup",
+        inputs: { _id: "cy-devs", user: "cy", group: "devs" },
+      });
+      expect(posted.error).toBeUndefined();
+      await vi.waitFor(() => expect(groups.groupsOf("cy")).toEqual(["devs"]));
+
+      expect((await run("lib_FullSyncGrp", "Groups", {})).output).toEqual({
+        group: [
+          { text: "admins", attr: { users: 2 } },
+          { text: "devs", attr: { users: 2 } },
+        ],
+      });
+      expect((await run("lib_FullSyncGrp", "Users", {})).output).toEqual({
+        user: [
+          { text: "ada", attr: { groups: 2 } },
+          { text: "bob", attr: { groups: 1 } },
+          { text: "cy", attr: { groups: 1 } },
+        ],
+      });
+      expect((await run("lib_FullSyncGrp", "GroupsOf", { user: "ada" })).output).toEqual({ group: ["admins", "devs"] });
+      expect((await run("lib_FullSyncGrp", "UsersOf", { group: "devs" })).output).toEqual({ user: ["ada", "cy"] });
+      // Called from the project that references it.
+      expect((await run("MyApp", "GroupsOfUser", { user: "bob" })).error).toBeUndefined();
+
+      // Devices never sync the group database.
+      const res = await fetch(`${app.url}/fullsync/c8ofullsyncgrp/_all_docs`);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+
+      // What does not run yet, and why (see the importer's README).
       const adding = await run("lib_FullSyncGrp", "SetUserInGroup", { user: "ada", group: "admins" });
       expect(adding.error).toMatchObject({ code: "js_error", step: { name: "CalcID" } });
       expect(adding.error?.message).toContain("'org' is not defined");
