@@ -15,7 +15,10 @@ function checkDoc(doc: unknown, what: string): asserts doc is FullSyncDoc {
   }
 }
 
-export function createData(d: FullSyncDatabase): FullSyncData {
+/** What the data API needs of a database (a served one, or the group database). */
+export type DataTarget = Pick<FullSyncDatabase, "db" | "lock" | "aclOfCurrent">;
+
+export function createData(d: DataTarget): FullSyncData {
   const db = d.db;
   /** A tombstone without ACL keys gets those of the revision it deletes. */
   const keepAcl = async (doc: FullSyncDoc): Promise<FullSyncDoc> => {

@@ -17,12 +17,12 @@ import type {
   GroupStore,
 } from "./api.ts";
 import { createData } from "./data.ts";
-import { FullSyncDatabase } from "./database.ts";
+import { FullSyncDatabase, KeyedLock } from "./database.ts";
 import { GROUPS_DB, PouchGroupStore } from "./groups.ts";
 import { BackendError, describeError, isBackendError } from "./errors.ts";
 import { FullSyncHttp } from "./http.ts";
 import { DEFAULT_LIMITS, HttpError } from "./http-util.ts";
-import { createPouchFactory, type PouchFactory } from "./pouch.ts";
+import { createPouchFactory, errorStatus, type PouchDb, type PouchFactory } from "./pouch.ts";
 
 export type * from "./api.ts";
 export { describeError } from "./errors.ts";
@@ -109,6 +109,14 @@ class Server implements FullSyncServerExt {
   /** Open databases whose design documents could not be installed (the CouchDB failed meanwhile). */
   private readonly designRetry = new Set<string>();
   private groupStore: PouchGroupStore | undefined;
+  /**
+   * The group database as a connector's transactions reach it (Convertigo's lib_FullSyncGrp
+   * declares c8ofullsyncgrp): the declaration (its design documents) and, once open, its data
+   * API. Never served to devices.
+   */
+  private groupsDecl: FullSyncDatabaseDecl | undefined;
+  private groupsDb: PouchDb | undefined;
+  private groupsData: FullSyncData | undefined;
   private groupsWaiting: { since: number; cause: string } | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay = 1000;
@@ -196,6 +204,8 @@ class Server implements FullSyncServerExt {
       for (const d of this.dbs.values()) d.endFeedsOf(user);
     });
     this.groupStore = store;
+    this.groupsDb = db;
+    await this.installGroupsDesign();
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
@@ -211,6 +221,7 @@ class Server implements FullSyncServerExt {
   private async applyDatabases(decls: FullSyncDatabaseDecl[]): Promise<void> {
     if (this.closed) throw new Error("FullSync server is closed");
     const wanted = new Map<string, FullSyncDatabaseDecl>();
+    let groupsDecl: FullSyncDatabaseDecl | undefined;
     for (const d of decls) {
       const where = `${d.project}/${d.connector}`;
       if (typeof d.name !== "string" || !DB_NAME.test(d.name)) {
@@ -221,7 +232,13 @@ class Server implements FullSyncServerExt {
         continue;
       }
       if (d.name === GROUPS_DB) {
-        this.opts.log("error", `FullSync: ${where} may not declare ${GROUPS_DB} (the group membership database)`);
+        // Convertigo's lib_FullSyncGrp: its transactions reach the group database (sequences
+        // only: it is never served at /fullsync), its design documents are installed there.
+        if (groupsDecl) {
+          this.opts.log("warn", `FullSync: ${GROUPS_DB} is declared twice; ${where} is left out`);
+          continue;
+        }
+        groupsDecl = d;
         continue;
       }
       const prev = wanted.get(d.name);
@@ -235,6 +252,8 @@ class Server implements FullSyncServerExt {
       const revsLimit = Number.isInteger(d.revsLimit) && d.revsLimit > 0 ? d.revsLimit : 10;
       wanted.set(d.name, { ...d, revsLimit, anonymousReplication: d.anonymousReplication === true });
     }
+    this.groupsDecl = groupsDecl;
+    await this.installGroupsDesign();
     // Close what is no longer declared (or whose revision limit changed: reopened below).
     for (const [name, db] of [...this.dbs]) {
       const w = wanted.get(name);
@@ -306,6 +325,28 @@ class Server implements FullSyncServerExt {
   }
 
   /** Installs a database's design documents; when the CouchDB fails meanwhile, again later. */
+  /** Installs the design documents the declaration of the group database gives (views only). */
+  private async installGroupsDesign(): Promise<void> {
+    const db = this.groupsDb;
+    if (!db || !this.groupsDecl) return;
+    for (const d of this.groupsDecl.designDocs ?? []) {
+      const id = `_design/${d.name}`;
+      try {
+        const cur = (await db.get(id).catch((e: unknown) => {
+          if (errorStatus(e) === 404) return undefined;
+          throw e;
+        })) as { _rev?: string; views?: unknown } | undefined;
+        if (cur && JSON.stringify(cur.views) === JSON.stringify(d.views)) continue;
+        await db.put({ _id: id, ...(cur?._rev ? { _rev: cur._rev } : {}), language: "javascript", views: d.views });
+      } catch (e) {
+        this.opts.log(
+          "warn",
+          `FullSync: the design document ${id} of ${GROUPS_DB} was not installed: ${describeError(e)}`,
+        );
+      }
+    }
+  }
+
   private async installDesign(db: FullSyncDatabase): Promise<void> {
     try {
       await db.installDesignDocs(db.decl.designDocs ?? []);
@@ -372,6 +413,19 @@ class Server implements FullSyncServerExt {
   }
 
   data(db: string): FullSyncData {
+    if (db === GROUPS_DB && this.groupsDecl) {
+      if (!this.groupsDb) {
+        return unavailableData(
+          new BackendError(
+            503,
+            "service_unavailable",
+            `the group database ${GROUPS_DB} is not open yet: ${this.groupsWaiting?.cause ?? "FullSync is starting"}`,
+          ),
+        );
+      }
+      this.groupsData ??= createData({ db: this.groupsDb, lock: new KeyedLock(), aclOfCurrent: async () => ({}) });
+      return this.groupsData;
+    }
     const d = this.dbs.get(db);
     if (d) return createData(d);
     const w = this.waiting.get(db);

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createFullSync, type FullSyncServerExt } from "../index.ts";
 
 const decl = (name: string, extra: Record<string, unknown> = {}) => ({
@@ -55,14 +55,33 @@ describe("createFullSync: server-side API", () => {
     expect(tomb.c8oGrp).toBe("team");
   });
 
-  it("refuses invalid database names and the group database, keeps the valid ones", async () => {
+  it("refuses invalid database names, never serves the group database, keeps the valid ones", async () => {
     const logs: string[] = [];
     const s = await createFullSync({ resolvePrincipal: () => undefined, log: (_l, m) => logs.push(m) });
     servers.push(s);
     await s.setDatabases([decl("Bad Name"), decl("c8ofullsyncgrp"), decl("good_1")]);
     expect(s.databases()).toEqual(["good_1"]);
     expect(logs.join("\n")).toMatch(/Bad Name/);
-    expect(logs.join("\n")).toMatch(/c8ofullsyncgrp/);
+  });
+
+  it("gives the group database to a connector declaring it (lib_FullSyncGrp): its views, its documents", async () => {
+    const s = await open();
+    const byGroup = {
+      map: 'function (doc) { if (doc.type == "c8oGrp") emit(doc.group, doc.user); }',
+      reduce: "_count",
+    };
+    expect(() => s.data("c8ofullsyncgrp")).toThrow(/not declared/);
+    await s.setDatabases([decl("c8ofullsyncgrp", { designDocs: [{ name: "design", views: { byGroup } }] })]);
+    expect(s.databases()).toEqual([]);
+    await s.groups.addUserToGroup("ada", "admins");
+    const data = s.data("c8ofullsyncgrp");
+    await data.put({ _id: "bob-admins", type: "c8oGrp", user: "bob", group: "admins" });
+    const q = (await data.query("design/byGroup", { group: true })) as { rows: { key: string; value: number }[] };
+    expect(q.rows).toEqual([{ key: "admins", value: 2 }]);
+    // A membership written through the data API is the group store's too.
+    await vi.waitFor(() => expect(s.groups.groupsOf("bob")).toEqual(["admins"]));
+    await s.setDatabases([]);
+    expect(() => s.data("c8ofullsyncgrp")).toThrow(/not declared/);
   });
 
   it("installs design documents and _design/c8o", async () => {

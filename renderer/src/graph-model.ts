@@ -57,6 +57,7 @@ const CATEGORY_GROUPS: Record<string, string> = {
   setting: "Settings",
   design: "Design documents",
   listener: "Listeners",
+  reference: "Project references",
 };
 
 /** The order groups are shown in. */
@@ -76,6 +77,7 @@ export const GROUP_ORDER = [
   "Settings",
   "Design documents",
   "Listeners",
+  "Project references",
   "Other",
 ];
 

@@ -31,6 +31,7 @@ const GLYPHS: Record<string, string> = {
   view: "◉",
   lock: "⚷",
   listener: "☊",
+  reference: "⇗",
   "design-document": "▭",
 };
 

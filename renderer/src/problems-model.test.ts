@@ -50,6 +50,24 @@ shop.children[1]!.children[3]!.issues = [
 ];
 
 describe("problems", () => {
+  it("says a missing referenced project as an error, with where to get it", () => {
+    const location = "lib_X=https://example.org/c8oprj-lib-x.git:branch=master";
+    const app = n("a", "Project", "App", {}, [
+      n("r", "ProjectReference", "lib_X", { project: "lib_X", location }),
+      n("r2", "ProjectReference", "lib_Y", { project: "lib_Y" }),
+    ]);
+    const problems = collectProblems({
+      projects: { App: state(app), lib_Y: state(n("y", "Project", "lib_Y")) },
+      types,
+    });
+    expect(problems.filter((p) => p.kind === "reference")).toEqual([
+      expect.objectContaining({ severity: "error", id: "r", prop: "project", path: ["App", "lib_X"] }),
+    ]);
+    const message = problems.find((p) => p.id === "r")!.message;
+    expect(message).toMatch(/^Project: there is no project "lib_X" in the workspace\. Add it to the workspace/);
+    expect(message).toContain(`It comes from ${location}.`);
+  });
+
   it("lists issues, dangling references, unsaved values, broken files and empty responses", () => {
     const workspace: WorkspaceInfo = {
       dir: "/ws",

@@ -149,7 +149,7 @@ export function collectProblems(input: ProblemsInput): Problem[] {
   for (const hit of danglingReferences(refProjects(projects, types), lookup)) {
     out.push({
       key: `ref/${hit.project}/${hit.node.id}/${hit.reference.field}/${hit.reference.span?.start ?? ""}`,
-      severity: "warning",
+      severity: hit.reference.missing?.severity ?? "warning",
       kind: "reference",
       project: hit.project,
       id: hit.node.id,

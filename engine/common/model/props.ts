@@ -34,6 +34,20 @@ export interface ReferenceQualifiers {
   connector?: string;
 }
 
+/**
+ * What the Studio says when a reference's target does not exist (reference-rules.ts,
+ * `danglingReferences` and `danglingMessage`; the Problems view).
+ */
+export interface MissingTarget {
+  /** "error" when the object cannot work without its target; default "warning". */
+  severity?: "error" | "warning";
+  /**
+   * Sentences saying how to get the target, said after the message. `{prop}` is the value of
+   * that property of the referencing object; a sentence naming an empty property is left out.
+   */
+  hint?: readonly string[];
+}
+
 export interface PropDef {
   name: string;
   label: string;
@@ -51,6 +65,8 @@ export interface PropDef {
   refers?: RefersTo;
   /** For a "reference": the sibling properties saying where its target is (none: this project). */
   qualifiedBy?: ReferenceQualifiers;
+  /** For a "reference": what a missing target means (default: a warning, no hint). */
+  missing?: MissingTarget;
   /** Groups properties in the Studio's panel. */
   group?: string;
   /**

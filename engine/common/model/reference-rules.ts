@@ -17,7 +17,7 @@
 import { stepCalls, tokenize, variableUses, type Span } from "./js-scan.ts";
 import { jsModeOf } from "./js-syntax.ts";
 import type { ObjNode } from "./node.ts";
-import { isPlainObject, type PropDef, type RefersTo } from "./props.ts";
+import { isPlainObject, type MissingTarget, type PropDef, type RefersTo } from "./props.ts";
 import {
   enclosingRequestable,
   flatView,
@@ -103,6 +103,8 @@ export interface Reference {
   entry?: string;
   /** Code: a shorthand property `{ name }` (a rename keeps the key: `{ name: newName }`). */
   shorthand?: boolean;
+  /** What a missing target means, from the property's `missing` (its hint filled in). */
+  missing?: { severity: "error" | "warning"; hint?: string };
 }
 
 /** A reference found in a workspace: who holds it, where, and the object it names. */
@@ -247,9 +249,24 @@ export function propertyReferences(node: ScopeObject, project: string, types: Ty
       const connector = q.connector ? text(node.props[q.connector]) : "";
       if (connector) target.connector = connector;
     }
-    out.push({ form: "property", prop, field: prop.name, value, target });
+    const missing = prop.missing && missingOf(prop.missing, node);
+    out.push({ form: "property", prop, field: prop.name, value, target, ...(missing ? { missing } : {}) });
   }
   return out;
+}
+
+/** A property's `missing`, its hint's `{prop}` placeholders filled from the object. */
+function missingOf(m: MissingTarget, node: ScopeObject): NonNullable<Reference["missing"]> {
+  const sentences = (m.hint ?? []).flatMap((s) => {
+    let empty = false;
+    const filled = s.replace(/\{([A-Za-z_$][\w$]*)\}/g, (_, name: string) => {
+      const v = text(node.props[name]);
+      if (!v) empty = true;
+      return v;
+    });
+    return empty ? [] : [filled];
+  });
+  return { severity: m.severity ?? "warning", ...(sentences.length ? { hint: sentences.join(" ") } : {}) };
 }
 
 /**
@@ -575,8 +592,9 @@ export function danglingMessage(ref: Reference): string {
         t.refers === "transaction"
           ? `transaction "${t.connector ? `${t.connector}.` : ""}${t.name}"`
           : `${t.refers} "${t.name}"`;
-      const where = t.refers === "project" ? "" : ` in project ${t.project}`;
-      return `${label}: there is no ${what}${where}`;
+      const where = t.refers === "project" ? " in the workspace" : ` in project ${t.project}`;
+      const hint = ref.missing?.hint ? `. ${ref.missing.hint}` : "";
+      return `${label}: there is no ${what}${where}${hint}`;
     }
   }
 }

@@ -14,6 +14,7 @@ export type Category =
   | "setting"
   | "design"
   | "listener"
+  | "reference"
   | "foreign";
 
 /** JSON value produced by runs. */

@@ -12,6 +12,7 @@ import { fullSyncPostDocumentType } from "./connectors/fullsync/fullsync-post-do
 import { fullSyncViewType } from "./connectors/fullsync/fullsync-view.ts";
 import { httpConnectorType } from "./connectors/http-connector.ts";
 import { jsonHttpTransactionType } from "./connectors/json-http-transaction.ts";
+import { projectReferenceType } from "./project-reference.ts";
 import { projectType } from "./project.ts";
 import { sequenceType } from "./sequence.ts";
 import { settingType } from "./setting.ts";
@@ -50,6 +51,7 @@ import { variableType } from "./variable.ts";
  */
 export const allTypes = [
   projectType,
+  projectReferenceType,
   settingType,
   sequenceType,
   variableType,

@@ -6,8 +6,8 @@ export const projectType = defineType({
   label: "Project",
   category: "project",
   icon: "project",
-  description: "A project: its connectors, its sequences and its settings.",
-  accepts: ["category:connector", "category:sequence", "category:setting"],
+  description: "A project: its connectors, its sequences, its settings and the projects it references.",
+  accepts: ["category:connector", "category:sequence", "category:setting", "category:reference"],
   props: [
     commentProp,
     { name: "version", label: "Version", kind: "string", help: "The project's version, for deployments." },

@@ -261,17 +261,29 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
     .requiredOption("--out <workspace>", "the workspace to create the project folder in (never overwritten)")
     .option("--name <name>", "the Atelier project's name (default: the Convertigo project's name)")
     .option("--c8o-passphrase-env <var>", "environment variable holding the Convertigo server's crypto passphrase")
-    .action(async (src: string, o: { out: string; name?: string; c8oPassphraseEnv?: string }) => {
-      const passphrase = o.c8oPassphraseEnv ? process.env[o.c8oPassphraseEnv] : undefined;
-      if (o.c8oPassphraseEnv && !passphrase)
-        throw new CommanderError(2, "atelier.import", `the environment variable ${o.c8oPassphraseEnv} is empty`);
-      const { importConvertigo } = await import("../importer/import.ts");
-      const summary = await importConvertigo(src, o.out, {
-        ...(o.name ? { name: o.name } : {}),
-        ...(passphrase ? { passphrase } : {}),
-      });
-      out(JSON.stringify(summary, null, 2));
-    });
+    .option(
+      "--references-from <folder>",
+      "where the projects it references are looked for, imported too when the workspace lacks them (default: the folder holding <src>)",
+    )
+    .option("--no-references", "import the project alone, not the projects it references")
+    .action(
+      async (
+        src: string,
+        o: { out: string; name?: string; c8oPassphraseEnv?: string; referencesFrom?: string; references: boolean },
+      ) => {
+        const passphrase = o.c8oPassphraseEnv ? process.env[o.c8oPassphraseEnv] : undefined;
+        if (o.c8oPassphraseEnv && !passphrase)
+          throw new CommanderError(2, "atelier.import", `the environment variable ${o.c8oPassphraseEnv} is empty`);
+        const { importConvertigo } = await import("../importer/import.ts");
+        const from = o.referencesFrom ?? path.dirname(path.resolve(src));
+        const summary = await importConvertigo(src, o.out, {
+          ...(o.name ? { name: o.name } : {}),
+          ...(passphrase ? { passphrase } : {}),
+          ...(o.references ? { references: { from: [from] } } : {}),
+        });
+        out(JSON.stringify(summary, null, 2));
+      },
+    );
 
   serverCommands(program, {
     atelierVersion: ATELIER_VERSION,

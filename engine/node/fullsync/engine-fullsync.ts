@@ -4,6 +4,7 @@
  * loaded projects' FullSync connectors (again whenever a project changes), gives transactions and
  * steps the `fullsync` service and sessions their FullSync groups, and runs FullSync listeners.
  */
+import { GROUPS_DATABASE } from "../../common/types/connectors/fullsync-connector.ts";
 import type { DevicePush, FullSyncServer } from "../../../embedded-db/api.ts";
 import { createFullSync, describeError, type FullSyncHealth } from "../../../embedded-db/index.ts";
 import type { FullSyncDocument, FullSyncService } from "../../common/model/fullsync.ts";
@@ -86,6 +87,8 @@ export async function startEngineFullSync(
   });
 
   let declared = new Set<string>();
+  /** A connector declares the group database (lib_FullSyncGrp): its transactions reach it, devices do not. */
+  let groupsDeclared = false;
   let fingerprint: string | undefined;
   let chain: Promise<void> = Promise.resolve();
   let closed = false;
@@ -103,6 +106,12 @@ export async function startEngineFullSync(
         fingerprint = fp;
         // What the server accepted (it refuses, and logs, a name it cannot serve).
         declared = new Set(server.databases());
+        groupsDeclared = decls.some((d) => d.name === GROUPS_DATABASE);
+        if (groupsDeclared) {
+          engine.log.info(
+            `FullSync: transactions reach the group database ${GROUPS_DATABASE} (declared by ${decls.find((d) => d.name === GROUPS_DATABASE)?.project}); devices never sync it`,
+          );
+        }
         engine.log.info(
           declared.size
             ? `FullSync serves ${[...declared].map((d) => `"${d}"`).join(", ")} at ${FULLSYNC_PREFIX}/`
@@ -117,7 +126,7 @@ export async function startEngineFullSync(
 
   const service: FullSyncService = {
     data: (db) => {
-      if (!declared.has(db)) throw notDeclared(db);
+      if (!declared.has(db) && !(groupsDeclared && db === GROUPS_DATABASE)) throw notDeclared(db);
       try {
         return server.data(db);
       } catch {

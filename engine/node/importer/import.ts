@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm, rmdir } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, rmdir } from "node:fs/promises";
 import path from "node:path";
-import type { ObjNode } from "../../common/model/node.ts";
+import { walk, type ObjNode } from "../../common/model/node.ts";
+import { referencesOf } from "../../common/model/references.ts";
 import { isFileName, NAME_PATTERN } from "../../common/model/naming.ts";
 import { exists, loadProject, saveProject, type LoadedProject } from "../project/project-files.ts";
 import { SecretBox } from "../project/secrets.ts";
@@ -16,6 +17,22 @@ export interface ImportOptions {
   passphrase?: string;
   /** Environment for the workspace secret key (ATELIER_SECRET_KEY); default process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Also import the projects it references (project references, calls to other projects) found
+   * in these folders of Convertigo projects (the CLI gives the source's parent folder), then
+   * theirs, each once; absent: the project alone.
+   */
+  references?: { from: readonly string[]; max?: number };
+}
+
+/** What became of a project the imported ones reference. */
+export interface ReferencedProjects {
+  /** Imported from a folder of `from`, each with its own summary. */
+  imported: ImportSummary[];
+  /** Already in the workspace: left as they are. */
+  present: string[];
+  /** Not imported: found nowhere (with where to get it, when a project reference says), or failed. */
+  missing: { project: string; referencedBy: string; location?: string; reason: string }[];
 }
 
 export interface ImportSummary {
@@ -37,6 +54,8 @@ export interface ImportSummary {
   convertigoVersion: string | undefined;
   /** Secret settings created for ciphered or secret values. */
   secrets: string[];
+  /** The projects it references (only when `references` was asked). */
+  references?: ReferencedProjects;
 }
 
 /**
@@ -50,6 +69,121 @@ export async function importConvertigo(
   workspaceDir: string,
   opts: ImportOptions = {},
 ): Promise<ImportSummary> {
+  const { references, ...own } = opts;
+  const summary = await importOne(src, workspaceDir, own);
+  if (references) {
+    const { name: _name, ...shared } = own;
+    summary.references = await importReferenced(summary, workspaceDir, shared, references);
+  }
+  return summary;
+}
+
+/** At most this many referenced projects are imported with one project (a bound, not a habit). */
+const MAX_REFERENCED = 50;
+/** Folders of a `from` folder looked at, at most. */
+const MAX_CANDIDATES = 1000;
+
+/**
+ * Imports what an imported project references, breadth first: each referenced project is
+ * looked for among the Convertigo projects of `from` (by the name in its c8oProject.yaml), left
+ * alone when the workspace has it, imported (atomically, as any import) otherwise, then its own
+ * references are followed. Each name is visited once, so cycles end; at most `max` imports.
+ */
+async function importReferenced(
+  first: ImportSummary,
+  workspaceDir: string,
+  opts: Omit<ImportOptions, "references" | "name">,
+  refs: NonNullable<ImportOptions["references"]>,
+): Promise<ReferencedProjects> {
+  const out: ReferencedProjects = { imported: [], present: [], missing: [] };
+  const max = refs.max ?? MAX_REFERENCED;
+  let sources: Map<string, string> | undefined;
+  const seen = new Set<string>([first.project]);
+  const queue: { project: string; referencedBy: string; location?: string }[] = [];
+  const follow = async (summary: ImportSummary) => {
+    for (const r of await referencedProjects(summary.projectDir)) {
+      if (seen.has(r.project)) continue;
+      seen.add(r.project);
+      queue.push({ ...r, referencedBy: summary.project });
+    }
+  };
+  await follow(first);
+  while (queue.length) {
+    const next = queue.shift()!;
+    const where = next.location ? { location: next.location } : {};
+    if (!isFileName(next.project)) {
+      out.missing.push({ ...next, reason: `"${next.project}" is not a valid project name` });
+      continue;
+    }
+    if (await exists(path.join(workspaceDir, next.project))) {
+      out.present.push(next.project);
+      continue;
+    }
+    sources ??= await convertigoProjectsIn(refs.from);
+    const dir = sources.get(next.project);
+    if (!dir) {
+      const looked = refs.from.length ? `not found in ${refs.from.join(", ")}` : "no folder to look in";
+      out.missing.push({ ...next, ...where, reason: looked });
+      continue;
+    }
+    if (out.imported.length >= max) {
+      out.missing.push({ ...next, ...where, reason: `not imported: more than ${max} referenced projects` });
+      continue;
+    }
+    try {
+      const summary = await importOne(dir, workspaceDir, opts);
+      out.imported.push(summary);
+      await follow(summary);
+    } catch (e) {
+      out.missing.push({ ...next, ...where, reason: `the import of ${dir} failed: ${(e as Error).message}` });
+    }
+  }
+  return out;
+}
+
+/** The projects an imported project names: its project references, then its calls' projects. */
+async function referencedProjects(projectDir: string): Promise<{ project: string; location?: string }[]> {
+  const loaded = await loadProject(projectDir);
+  const found = new Map<string, string | undefined>();
+  walk(loaded.root, (n) => {
+    if (n.type === "ProjectReference") {
+      const project = typeof n.props.project === "string" ? n.props.project : "";
+      const location = typeof n.props.location === "string" && n.props.location ? n.props.location : undefined;
+      if (project && !found.get(project)) found.set(project, location);
+      return;
+    }
+    for (const r of referencesOf(n, loaded.name)) {
+      if (r.target.refers !== "project" || r.value.includes("${")) continue;
+      if (r.target.name !== loaded.name && !found.has(r.target.name)) found.set(r.target.name, undefined);
+    }
+  });
+  return [...found].map(([project, location]) => (location ? { project, location } : { project }));
+}
+
+/**
+ * The Convertigo projects of some folders, by project name: each folder itself when it is a
+ * project, else its sub-folders holding a c8oProject.yaml (the name read from its `core.Project`
+ * line). The first folder naming a project wins.
+ */
+async function convertigoProjectsIn(folders: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const add = async (dir: string) => {
+    const text = await readFile(path.join(dir, "c8oProject.yaml"), "utf8").catch(() => undefined);
+    const name = text && /^\s*↓(.+?) \[core\.Project\]:/m.exec(text.slice(0, 64 * 1024))?.[1];
+    if (name && !out.has(name)) out.set(name, dir);
+  };
+  for (const folder of folders) {
+    const dir = path.resolve(folder);
+    await add(dir);
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries.slice(0, MAX_CANDIDATES)) {
+      if (e.isDirectory() && !e.name.startsWith(".")) await add(path.join(dir, e.name));
+    }
+  }
+  return out;
+}
+
+async function importOne(src: string, workspaceDir: string, opts: ImportOptions): Promise<ImportSummary> {
   const srcDir = path.resolve(src);
   const wsDir = path.resolve(workspaceDir);
   const source = await readC8oProject(srcDir);

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { ObjNode } from "../../common/model/node.ts";
+import { referencesOf } from "../../common/model/references.ts";
 import { getType, propOrDefault } from "../../common/model/registry.ts";
 import { MissingSettingError, placeholderNames, resolvePlaceholders } from "../../common/model/settings.ts";
 import type { RunEvent, TraceEntry } from "../../common/model/trace.ts";
@@ -140,19 +141,35 @@ export class Runner {
     return this.deps.projects.failures?.get(name);
   }
 
-  /** A project by name, or a 404 RunError (saying why it failed to load, when it did). */
-  requireProject(name: string): RunnableProject {
+  /**
+   * A project by name, or a 404 RunError (saying why it failed to load, when it did). Called from
+   * another project, a missing one is said with how to get it when that project's references say.
+   */
+  requireProject(name: string, from?: string): RunnableProject {
     const p = this.deps.projects.get(name);
     if (!p) {
       const failure = this.projectFailure(name);
+      const hint = failure || from === undefined || from === name ? undefined : this.howToGet(name, from);
       throw new RunError(
         "unknown_project",
-        failure ? `The project "${name}" could not be loaded: ${failure}` : `There is no project named "${name}"`,
+        failure
+          ? `The project "${name}" could not be loaded: ${failure}`
+          : `There is no project named "${name}"${hint ? ` (referenced by ${from}). ${hint}` : ""}`,
         { project: name },
         404,
       );
     }
     return p;
+  }
+
+  /** What the references of a project's root objects say about getting a project it names. */
+  private howToGet(name: string, from: string): string | undefined {
+    for (const c of this.deps.projects.get(from)?.root.children ?? []) {
+      for (const r of referencesOf(c, from)) {
+        if (r.target.refers === "project" && r.target.name === name && r.missing?.hint) return r.missing.hint;
+      }
+    }
+    return undefined;
   }
 
   /**
@@ -276,7 +293,7 @@ export class Runner {
     target: { project?: string; connector?: string; transaction: string },
     vars: Record<string, unknown>,
   ): Promise<TransactionResult> {
-    const project = this.requireProject(target.project ?? from.project);
+    const project = this.requireProject(target.project ?? from.project, from.project);
     const { connector, transaction } = findTransaction(project, target.connector, target.transaction);
     checkRunnable(connector, project.name);
     return this.executeTransaction(run, project, connector, transaction, vars, from.entry.seq, from.entry.depth + 1);
@@ -289,7 +306,7 @@ export class Runner {
     target: { project?: string; sequence: string },
     vars: Record<string, unknown>,
   ): Promise<unknown> {
-    const project = this.requireProject(target.project ?? from.project);
+    const project = this.requireProject(target.project ?? from.project, from.project);
     const seq = findSequence(project, target.sequence);
     checkRunnable(seq, project.name);
     const typed = prepareVariables(

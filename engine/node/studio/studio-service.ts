@@ -246,7 +246,11 @@ export class StudioService {
         );
       let summary: ImportSummary;
       try {
-        summary = await importConvertigo(src, this.engine.workspace.dir, name ? { name } : {});
+        // The projects it references come along when their folders are beside it.
+        summary = await importConvertigo(src, this.engine.workspace.dir, {
+          ...(name ? { name } : {}),
+          references: { from: [path.dirname(src)] },
+        });
       } catch (e) {
         throw new StudioError(400, "import_failed", `The import failed for the folder ${src}: ${(e as Error).message}`);
       }
@@ -257,13 +261,34 @@ export class StudioService {
       );
       for (const w of summary.warnings.slice(0, 50)) this.engine.log.warn(w, summary.project);
       const project = summary.project;
-      const delta: ProjectDelta = { project, rev: this.bump(project), upserts: [], removed: [], created: true };
-      this.emit({ kind: "delta", delta, origin });
+      const refs = summary.references;
+      const warnings = [...summary.warnings];
+      const deltas: ProjectDelta[] = [];
+      for (const p of [summary, ...(refs?.imported ?? [])]) {
+        if (p !== summary) {
+          await this.engine.workspace.reload(p.project);
+          this.engine.log.info(`Referenced by ${project}, imported too: ${p.project}`, project);
+          warnings.push(`${p.project} (referenced) imported too`, ...p.warnings.map((w) => `${p.project}: ${w}`));
+        }
+        const delta: ProjectDelta = {
+          project: p.project,
+          rev: this.bump(p.project),
+          upserts: [],
+          removed: [],
+          created: true,
+        };
+        this.emit({ kind: "delta", delta, origin });
+        deltas.push(delta);
+      }
+      for (const m of refs?.missing ?? []) {
+        const from = m.location ? ` (it comes from ${m.location})` : "";
+        warnings.push(`${m.project}, referenced by ${m.referencedBy}, is not in the workspace: ${m.reason}${from}`);
+      }
       return {
-        deltas: [delta],
+        deltas,
         history: this.history.state(),
         focus: { project, id: this.project(project).root.id },
-        warnings: summary.warnings,
+        warnings,
       };
     });
   }

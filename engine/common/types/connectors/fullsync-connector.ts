@@ -34,11 +34,7 @@ export const fullSyncConnectorType = defineType({
       kind: "string",
       required: true,
       pattern: "[a-z][a-z0-9_$()+-]{0,237}",
-      help: "The CouchDB database name (a lower-case letter, then lower-case letters, digits and _$()+-), served at /fullsync/<name>.",
-      check: (v) =>
-        v === GROUPS_DATABASE
-          ? `${GROUPS_DATABASE} is FullSync's group membership database; choose another name`
-          : undefined,
+      help: `The CouchDB database name (a lower-case letter, then lower-case letters, digits and _$()+-), served at /fullsync/<name>. ${GROUPS_DATABASE} is FullSync's group membership database (as Convertigo's lib_FullSyncGrp uses it): its transactions reach it, devices never sync it.`,
     },
     {
       name: "anonymousReplication",

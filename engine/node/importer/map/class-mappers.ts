@@ -3,6 +3,7 @@ import type { ClassMapper, ClassMappers } from "./class-mapper.ts";
 import { httpConnectorClasses } from "./connectors-http.ts";
 import { fullSyncClasses } from "./fullsync.ts";
 import { projectClasses } from "./project.ts";
+import { referenceClasses } from "./references.ts";
 import { sequenceClasses } from "./sequences.ts";
 import { callStepClasses } from "./steps-calls.ts";
 import { outputStepClasses } from "./steps-output.ts";
@@ -21,6 +22,7 @@ const FAMILIES: readonly ClassMappers[] = [
   outputStepClasses,
   callStepClasses,
   sessionStepClasses,
+  referenceClasses,
 ];
 
 /** Own keys only (a Map): a class read from a file, such as "constructor", never finds Object's. */

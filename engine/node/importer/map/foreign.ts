@@ -28,7 +28,7 @@ export function foreignReason(cls: string): string {
   if (cls.startsWith("mobile.") || cls.startsWith("ngx.")) return "a mobile application component";
   if (cls.startsWith("couchdb.")) return "a FullSync design document or listener, not yet an Atelier type";
   if (cls.startsWith("rest.") || cls === "core.UrlMapper") return "a URL mapper object, not yet an Atelier type";
-  if (cls.startsWith("references.")) return "a schema or project reference";
+  if (cls.startsWith("references.")) return "a schema reference (XSD, WSDL...): Atelier has no XML schemas";
   return "no Atelier equivalent";
 }
 

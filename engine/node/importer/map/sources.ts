@@ -56,8 +56,18 @@ export function translateSource(src: C8oSource, ancestors: C8oBean[], targets: S
       segs = segs.slice(0, -1);
       guessed.push(`"item" read as the items of a JSON array`);
     }
-    if (segs.includes("item")) {
-      return { guessed, problem: `${orig}: goes through the items of a list ("item"), which a JSON path cannot` };
+    const at = segs.indexOf("item");
+    if (at >= 0) {
+      // One list on the way (rows/item/value): an expression mapping its items; more is not guessed.
+      if (segs.indexOf("item", at + 1) >= 0) {
+        return {
+          guessed,
+          problem: `${orig}: goes through the items of several lists ("item"), which a JSON path cannot`,
+        };
+      }
+      guessed.push(`"item" read as the items of a JSON array, each item's ${toJsonPath(segs.slice(at + 1))} taken`);
+      const list = toJsAccessor(`step(${JSON.stringify(target.id)})`, segs.slice(0, at));
+      return { js: `(${list} ?? []).map((x) => ${toJsAccessor("x", segs.slice(at + 1))})`, guessed };
     }
   } else if (t === "SequenceJS" && target.bean.cls === "steps.SimpleStep") {
     return { guessed, problem: `${orig} points at a JavaScript step, which has no output` };

@@ -470,6 +470,33 @@ describe("Studio API: Convertigo import", () => {
     expect(bad.status).toBe(400);
     expect(bad.json.error.message).toMatch(/import failed/);
   });
+
+  it("imports the projects it references found beside it, and says which are missing", async () => {
+    const folder = path.join(dir, ".c8o-sources");
+    const write = async (rel: string, lines: string[]) => {
+      await mkdir(path.dirname(path.join(folder, rel)), { recursive: true });
+      await writeFile(path.join(folder, rel), `${lines.join("\n")}\n`);
+    };
+    await write("app/c8oProject.yaml", [
+      "↓RefApp [core.Project]: ",
+      "  ↓lib_Ref [references.ProjectSchemaReference]: ",
+      "    projectName: lib_Ref",
+      "  ↓lib_Gone [references.ProjectSchemaReference]: ",
+      "    projectName: lib_Gone=https://example.org/c8oprj-gone.git:branch=master",
+    ]);
+    await write("lib/c8oProject.yaml", ["↓lib_Ref [core.Project]: "]);
+    const r = await ok<ChangeResult & { warnings: string[] }>("POST", "/api/studio/import/convertigo", {
+      src: path.join(folder, "app"),
+    });
+    expect(r.deltas.map((d) => [d.project, d.created])).toEqual([
+      ["RefApp", true],
+      ["lib_Ref", true],
+    ]);
+    expect(r.warnings).toContain("lib_Ref (referenced) imported too");
+    expect(r.warnings.join("\n")).toContain("lib_Gone, referenced by RefApp, is not in the workspace: not found in ");
+    const info = await ok<WorkspaceInfo>("GET", "/api/studio/workspace");
+    expect(info.projects.map((p) => p.name)).toEqual(expect.arrayContaining(["RefApp", "lib_Ref"]));
+  });
 });
 
 describe("Studio API: runs, debugger, test cases", () => {
