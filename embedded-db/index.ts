@@ -324,7 +324,6 @@ class Server implements FullSyncServerExt {
     return db;
   }
 
-  /** Installs a database's design documents; when the CouchDB fails meanwhile, again later. */
   /** Installs the design documents the declaration of the group database gives (views only). */
   private async installGroupsDesign(): Promise<void> {
     const db = this.groupsDb;
@@ -347,6 +346,7 @@ class Server implements FullSyncServerExt {
     }
   }
 
+  /** Installs a database's design documents; when the CouchDB fails meanwhile, again later. */
   private async installDesign(db: FullSyncDatabase): Promise<void> {
     try {
       await db.installDesignDocs(db.decl.designDocs ?? []);
