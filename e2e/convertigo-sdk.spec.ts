@@ -19,17 +19,25 @@ import { chromiumLaunchOptions } from "./engine-process.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const sdkDir = path.join(repoRoot, "e2e/sdk-app");
+// Installed under the repository's node_modules (which every tool skips), from e2e/sdk-app's
+// package.json and lock file: the SDK's own packages never mix with the repository's sources.
+const installDir = path.join(repoRoot, "node_modules/.atelier-sdk-app");
 const run = promisify(execFile);
 
-/** The SDK's packages, installed from e2e/sdk-app's lock file when missing (then no network is needed). */
+/** The SDK's packages, installed from e2e/sdk-app's lock file when missing or changed (then no network is needed). */
 async function ensureSdk(): Promise<void> {
-  if (existsSync(path.join(sdkDir, "node_modules/c8osdkvuejs/package.json"))) return;
+  const lock = await readFile(path.join(sdkDir, "package-lock.json"), "utf8");
+  const installedLock = await readFile(path.join(installDir, "package-lock.json"), "utf8").catch(() => "");
+  if (installedLock === lock && existsSync(path.join(installDir, "node_modules/c8osdkvuejs/package.json"))) return;
+  await mkdir(installDir, { recursive: true });
+  await writeFile(path.join(installDir, "package.json"), await readFile(path.join(sdkDir, "package.json")));
+  await writeFile(path.join(installDir, "package-lock.json"), lock);
   try {
-    await run("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: sdkDir, timeout: 180_000 });
+    await run("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: installDir, timeout: 180_000 });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     throw new Error(
-      `Could not install Convertigo's SDK into e2e/sdk-app (npm ci needs the registry once): ${(err.stderr ?? err.message).slice(-800)}`,
+      `Could not install Convertigo's SDK into ${installDir} (npm ci needs the registry once): ${(err.stderr ?? err.message).slice(-800)}`,
     );
   }
 }
@@ -118,6 +126,7 @@ test.beforeAll(async () => {
   const bundle = await build({
     entryPoints: [path.join(sdkDir, "app.mjs")],
     absWorkingDir: sdkDir,
+    nodePaths: [path.join(installDir, "node_modules")],
     bundle: true,
     format: "iife",
     platform: "browser",
