@@ -46,6 +46,8 @@ export interface ImportSummary {
   foreign: number;
   /** Objects by Convertigo class. */
   byClass: Record<string, number>;
+  /** Objects kept as Foreign, by Convertigo class. */
+  foreignByClass: Record<string, number>;
   /** What needs the user's attention, each with the file and line of the source object. */
   warnings: string[];
   /** The project folder written. */
@@ -278,6 +280,7 @@ async function importOne(src: string, workspaceDir: string, opts: ImportOptions)
     mapped: mapped.mapped,
     foreign: mapped.foreign,
     byClass: mapped.byClass,
+    foreignByClass: mapped.foreignByClass,
     warnings,
     projectDir: target,
     convertigoVersion: source.version,

@@ -317,14 +317,16 @@ describe("atelier import-convertigo", () => {
     expect(first.code).toBe(0);
     const summary = JSON.parse(first.stdout) as Record<string, unknown>;
     expect(summary).toMatchObject({ project: "lib_HttpAction", objects: await countObjectLines(src), foreign: 1 });
-    expect(Object.keys(summary).slice(0, 6)).toEqual([
+    expect(Object.keys(summary).slice(0, 7)).toEqual([
       "project",
       "objects",
       "mapped",
       "foreign",
       "byClass",
+      "foreignByClass",
       "warnings",
     ]);
+    expect(summary.foreignByClass).toEqual({ "steps.XMLCopyStep": 1 });
     const second = await run(["import-convertigo", src, "--out", ws]);
     expect(second.code).not.toBe(0);
     expect(second.stderr).toContain("already exists");

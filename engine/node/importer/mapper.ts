@@ -31,6 +31,8 @@ export interface MapResult {
   mapped: number;
   foreign: number;
   byClass: Record<string, number>;
+  /** Objects kept as Foreign, by Convertigo class. */
+  foreignByClass: Record<string, number>;
   warnings: string[];
   secrets: PendingSecret[];
 }
@@ -59,6 +61,7 @@ class Mapper implements ImportContext {
   readonly warnings: string[] = [];
   private readonly secretSettings: SecretSettings;
   readonly byClass = new Map<string, number>();
+  readonly foreignByClass = new Map<string, number>();
   mapped = 0;
   foreign = 0;
   objects = 0;
@@ -188,7 +191,10 @@ class Mapper implements ImportContext {
     this.objects++;
     this.byClass.set(bean.cls, (this.byClass.get(bean.cls) ?? 0) + 1);
     if (native) this.mapped++;
-    else this.foreign++;
+    else {
+      this.foreign++;
+      this.foreignByClass.set(bean.cls, (this.foreignByClass.get(bean.cls) ?? 0) + 1);
+    }
   }
 
   private buildBean(
@@ -322,6 +328,10 @@ class Mapper implements ImportContext {
   }
 }
 
+function sortedRecord(m: Map<string, number>): Record<string, number> {
+  return Object.fromEntries([...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /** Maps a whole Convertigo project. */
 export function mapC8oProject(project: C8oBean, opts: MapOptions): MapResult {
   const m = new Mapper(opts);
@@ -333,7 +343,8 @@ export function mapC8oProject(project: C8oBean, opts: MapOptions): MapResult {
     objects: m.objects,
     mapped: m.mapped,
     foreign: m.foreign,
-    byClass: Object.fromEntries([...m.byClass.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    byClass: sortedRecord(m.byClass),
+    foreignByClass: sortedRecord(m.foreignByClass),
     warnings: m.warnings,
     secrets: m.secrets,
   };
