@@ -144,7 +144,18 @@ describe("Convertigo ciphered values", () => {
   it("finds JavaScript that needs a rewrite", () => {
     expect(jsInteropProblems("var f = new java.io.File(x);")[0]).toMatch(/Java interop \(java\.io\.File\)/);
     expect(jsInteropProblems("Packages.com.foo.Bar")[0]).toMatch(/Packages\.com\.foo/);
-    expect(jsInteropProblems("context.httpSession.getAttribute('a')")[0]).toMatch(/context\.httpSession/);
+    expect(jsInteropProblems("context.httpServletRequest.getHeader('a')")[0]).toMatch(/context\.httpServletRequest/);
+    expect(jsInteropProblems("org.apache.commons.codec.binary.Hex.encodeHex(b)")[0]).toMatch(/org\.apache\.commons/);
+    // What the sandbox provides (runtime/convertigo-js.ts) is not flagged.
+    const provided = [
+      'log.warn("x"); log.message("y"); log.debug(1);',
+      'context.httpSession.getAttribute("a"); context.httpSession.setAttribute("a", 1);',
+      'context.addTextNodeUnderRoot("ok", true); context.projectName;',
+      "org.apache.commons.codec.digest.DigestUtils.sha256Hex(user + ':' + group);",
+      "java.lang.System.currentTimeMillis(); java.util.UUID.randomUUID().toString();",
+      "com.twinsoft.convertigo.engine.util.Base64.encodeString(k);",
+    ];
+    for (const code of provided) expect(jsInteropProblems(code), code).toEqual([]);
     expect(jsInteropProblems("var javaScore = obj.java; log('ok'); myContext.x")).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { getType, propOrDefault } from "../../common/model/registry.ts";
 import { resolveDeep, resolvePlaceholders, MissingSettingError } from "../../common/model/settings.ts";
 import type { TraceEntry } from "../../common/model/trace.ts";
 import type { LogLevel, StepContext } from "../../common/model/typedef.ts";
+import { CONVERTIGO_JS_GLOBALS, CONVERTIGO_JS_PRELUDE, convertigoJsFunctions } from "./convertigo-js.ts";
 import { LineDebugger } from "./line-debugger.ts";
 import { OutputBuilder } from "./output-builder.ts";
 import type { RunContext } from "./run-context.ts";
@@ -172,7 +173,14 @@ export class SequenceRun {
           user: () => this.run.session.user ?? null,
           groups: () => [...this.run.session.groups],
         },
+        // Convertigo's JavaScript API for imported code (convertigo-js.ts).
+        __c8o: convertigoJsFunctions({
+          log: (level, text) => this.log(level, text),
+          emitRoot: (name, value) => this.builder.emitRoot(name, value),
+          projectName: this.project.name,
+        }),
       },
+      prelude: CONVERTIGO_JS_PRELUDE,
       ...(this.lineDebug ? { debug: this.lineDebug.sandboxDebug() } : {}),
     });
     const box = await this.sandboxPromise;
@@ -197,7 +205,7 @@ export class SequenceRun {
     if (this.sandbox) {
       try {
         variables = await this.sandbox.globals(
-          new Set(["vars", "log", "step", "session", "setting"]),
+          new Set(["vars", "log", "step", "session", "setting", ...CONVERTIGO_JS_GLOBALS]),
           this.lineDebug?.lexicals,
         );
       } catch {

@@ -1,3 +1,4 @@
+import { CONVERTIGO_JS_GLOBALS } from "./convertigo-js.ts";
 import type { ObjNode } from "../../common/model/node.ts";
 import type { TraceEntry } from "../../common/model/trace.ts";
 import type { DebugHooks } from "./interpreter.ts";
@@ -33,7 +34,10 @@ export class LineDebugger {
 
   /** What the sandbox of a debugged run is given: its pauses come here. */
   sandboxDebug(): SandboxDebug {
-    return { exclude: ["vars"], pause: (step, line, locals, globals) => this.pause(step, line, locals, globals) };
+    return {
+      exclude: ["vars", ...CONVERTIGO_JS_GLOBALS],
+      pause: (step, line, locals, globals) => this.pause(step, line, locals, globals),
+    };
   }
 
   /** Runs a JavaScript step's code, instrumented for line breakpoints (as written when it cannot be parsed). */

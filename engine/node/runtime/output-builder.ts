@@ -32,6 +32,17 @@ export class OutputBuilder {
     }
   }
 
+  /** Adds a value at the output's root, whatever object or array the steps are filling. */
+  emitRoot(name: string, value: unknown): void {
+    const saved = this.stack;
+    this.stack = [saved[0] as Container];
+    try {
+      this.emit(name, value);
+    } finally {
+      this.stack = saved;
+    }
+  }
+
   async nest(kind: "object" | "array", name: string, fill: () => Promise<void>): Promise<unknown> {
     const container: Container = kind === "object" ? { kind, value: {} } : { kind, value: [] };
     this.emit(name, container.value);

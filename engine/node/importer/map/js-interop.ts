@@ -1,5 +1,12 @@
-/** Finds what in JavaScript code needs a rewrite for Atelier's sandbox. */
-export function jsInteropProblems(code: string): string[] {
+import { SUPPORTED_CONVERTIGO_NAMES } from "../../runtime/convertigo-js.ts";
+
+/**
+ * Finds what in JavaScript code needs a rewrite for Atelier's sandbox: Java interop and
+ * Convertigo's JavaScript API, except the part the sandbox provides (runtime/convertigo-js.ts).
+ */
+export function jsInteropProblems(source: string): string[] {
+  let code = source;
+  for (const re of SUPPORTED_CONVERTIGO_NAMES) code = code.replace(re, (m) => " ".repeat(m.length));
   const out: string[] = [];
   const java =
     /(?:^|[^\w$.])(Packages\.[\w$.]+|(?:java|javax)\.[a-z][\w$]*(?:\.[\w$]+)*|(?:org|com|net)\.(?:apache|w3c|mozilla|twinsoft|convertigo|json|xml|sun|google)(?:\.[\w$]+)+)/g;
