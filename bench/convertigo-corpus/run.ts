@@ -106,13 +106,19 @@ for (const src of sources) {
 const roots = new Map<string, ObjNode>();
 for (const name of summaries.keys()) roots.set(name, (await loadProject(path.join(ws, name))).root);
 const indexed = new Map([...roots].map(([name, root]) => [name, indexProject({ name, root })]));
-const dangling = new Set(danglingReferences(indexed.values()).map((h) => h.node));
+/** Each referencing object's missing targets: a project not in the corpus, or an object not in its project. */
+const dangling = new Map<ObjNode, string[]>();
+for (const h of danglingReferences(indexed.values())) {
+  const t = h.reference.target;
+  const what = roots.has(t.project) ? `a missing ${t.refers}` : `project ${t.project} (not in the corpus)`;
+  dangling.set(h.node, [...(dangling.get(h.node) ?? []), what]);
+}
 
 /** Why an object cannot run (its own reasons: a foreign class, a missing target, Java in its code). */
 function ownBlockers(node: ObjNode): string[] {
   const out: string[] = [];
   if (node.type === "Foreign") out.push(`foreign ${String(node.props.class)}`);
-  if (dangling.has(node)) out.push("a missing reference");
+  out.push(...(dangling.get(node) ?? []));
   const def = getType(node.type);
   for (const prop of def?.props ?? []) {
     const code = node.props[prop.name];

@@ -229,6 +229,38 @@ describe("importConvertigo on real Convertigo projects", () => {
     expect(findById(project.root, "1487150591004")?.props.source).toEqual({ step: "1487150590996", path: "data.rows" });
   });
 
+  it("maps a Get View whose view the caller gives (lib_UserManager's GetView)", async () => {
+    // lib_UserManager's connector, as published (github.com/convertigo/c8oprj-lib-user-manager).
+    const src = await writeC8oProject(path.join(await tempDir(), "src"), {
+      "c8oProject.yaml": [
+        "↑convertigo: 8.0.0.m006",
+        "↓lib_UserManager [core.Project]: ",
+        "  ↓lib_usermanager_fullsync [connectors.FullSyncConnector]: 🗏 connectors/lib_usermanager_fullsync.yaml",
+        "",
+      ].join("\n"),
+      "_c8oProject/connectors/lib_usermanager_fullsync.yaml": [
+        "↑default: true",
+        "databaseName: lib_usermanager_fullsync",
+        "↓GetView [transactions.couchdb.GetViewTransaction]: ",
+        "  accessibility: Public",
+        "  ↓_use_ddoc [variables.RequestableVariable-1582124298856]: ",
+        "    description: Design document name",
+        "  ↓_use_view [variables.RequestableVariable-1582124298858]: ",
+        "    description: View function name",
+        "  ↓_use_key [variables.RequestableVariable-1582125233230]: ",
+        "    description: (string) – Return only documents that match the specified key. Optional",
+        "",
+      ].join("\n"),
+    });
+    const summary = await importConvertigo(src, await tempDir(), { env: NO_KEY_ENV });
+    expect(summary.foreignByClass).toEqual({});
+    const project = await loadProject(summary.projectDir);
+    const getView = all(project.root).find((n) => n.name === "GetView");
+    expect(getView?.type).toBe("FullSyncGetView");
+    expect(getView?.props.designDocument).toBeUndefined();
+    expect(getView?.children.map((c) => c.name)).toEqual(["ddoc", "view", "key"]);
+  });
+
   it("flags JavaScript that uses Java interop, naming the object and its file", async () => {
     const ws = await tempDir();
     const summary = await importConvertigo(path.join(FIXTURES, "c8oprj-lib-prepare-fs-database"), ws, {

@@ -66,8 +66,9 @@ function fullSyncTransactionDecision(bean: C8oBean, fs: TypeName): Decision {
   const cls = bean.cls;
   if (!getType(fs)) return { type: "Foreign", reason: foreignReason(cls) };
   if (cls === "transactions.couchdb.GetViewTransaction") {
+    // Empty: callers give it (its _use_ddoc and _use_view variables, Atelier's ddoc and view).
     const view = beanStr(bean, "viewname", "");
-    if (!/^[A-Za-z_][\w.-]*\/[A-Za-z_][\w.-]*$/.test(view)) {
+    if (view !== "" && !/^[A-Za-z_][\w.-]*\/[A-Za-z_][\w.-]*$/.test(view)) {
       return { type: "Foreign", reason: `its view "${view}" is not "design/view"` };
     }
   }
@@ -173,8 +174,10 @@ function fullSyncTransaction(b: Builder): void {
   b.set("authenticatedContextRequired", b.bag.bool("authenticatedContextRequired", false));
   if (bean.cls === "transactions.couchdb.GetViewTransaction") {
     const [ddoc, view] = b.bag.str("viewname", "").split("/");
-    b.set("designDocument", ddoc);
-    b.set("view", view);
+    if (ddoc && view) {
+      b.set("designDocument", ddoc);
+      b.set("view", view);
+    }
   }
   if (b.bag.has("fullSyncAclPolicy")) {
     const acl = b.bag.str("fullSyncAclPolicy", "fromAuthenticatedUser");

@@ -20,6 +20,8 @@ const connector = {
     },
     { type: "FullSyncGetView", name: "ByUser", designDocument: "orders", view: "byUser" },
     { type: "FullSyncGetView", name: "Missing", designDocument: "orders", view: "nope" },
+    // As lib_UserManager's GetView: the caller names the view (Convertigo's _use_ddoc, _use_view).
+    { type: "FullSyncGetView", name: "AnyView" },
   ],
 };
 
@@ -48,6 +50,13 @@ describe("FullSync Get View", () => {
         { key: "alice", value: 7 },
         { key: "bob", value: 1 },
       ]);
+      // The view given at call time.
+      const given = await ws.run({
+        connector: "Db",
+        transaction: "AnyView",
+        inputs: { ddoc: "orders", view: "byUser", key: "bob", reduce: "false" },
+      });
+      expect((given.output as { rows: { id: string }[] }).rows.map((r) => r.id)).toEqual(["o3"]);
     } finally {
       await ws.close();
     }
@@ -61,6 +70,11 @@ describe("FullSync Get View", () => {
       expect(r.error?.message).toMatch(
         /^Transaction Db\.Missing: the FullSync database "shop" has no view "nope" in the design document "orders"/,
       );
+      const none = await ws.run({ connector: "Db", transaction: "AnyView", inputs: {} });
+      expect(none.error).toMatchObject({ code: "view_not_given", status: 400 });
+      expect(none.error?.message).toContain("give the ddoc and view variables");
+      const bad = await ws.run({ connector: "Db", transaction: "AnyView", inputs: { ddoc: "../x", view: "v" } });
+      expect(bad.error?.code).toBe("view_not_given");
       const wrong = await ws.run({ connector: "Db", transaction: "ByUser", inputs: { include_docs: true } });
       expect(wrong.error?.code).toBe("bad_request");
       expect(wrong.error?.message).toMatch(/^Transaction Db\.ByUser: the FullSync database "shop" refused/);
