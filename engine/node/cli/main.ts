@@ -285,6 +285,34 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
       },
     );
 
+  program
+    .command("deps")
+    .description("the projects that the workspace's projects reference")
+    .command("fetch")
+    .description(
+      "clone, from the git URL of their reference (NAME=https://host/repo.git:branch=B:path=P), the referenced projects the workspace lacks, and import them (Convertigo) or copy them (Atelier)",
+    )
+    .requiredOption("--workspace <dir>", "the workspace folder")
+    .option(
+      "--project <name>",
+      "only the references of this project (repeatable)",
+      (v: string, p: string[]) => [...p, v],
+      [],
+    )
+    .option("--c8o-passphrase-env <var>", "environment variable holding the Convertigo server's crypto passphrase")
+    .action(async (o: { workspace: string; project: string[]; c8oPassphraseEnv?: string }) => {
+      const passphrase = o.c8oPassphraseEnv ? process.env[o.c8oPassphraseEnv] : undefined;
+      if (o.c8oPassphraseEnv && !passphrase)
+        throw new CommanderError(2, "atelier.deps", `the environment variable ${o.c8oPassphraseEnv} is empty`);
+      const { fetchDependencies } = await import("../importer/deps.ts");
+      const summary = await fetchDependencies(o.workspace, {
+        ...(o.project.length ? { projects: o.project } : {}),
+        ...(passphrase ? { passphrase } : {}),
+      });
+      out(JSON.stringify(summary, null, 2));
+      code = summary.failed.length ? 1 : 0;
+    });
+
   serverCommands(program, {
     atelierVersion: ATELIER_VERSION,
     out,
