@@ -4,8 +4,8 @@
 //
 // Each Convertigo project folder (a folder holding c8oProject.yaml) found in ../shared's fixtures
 // and under every --from folder (one level down) is imported into one temporary workspace, so
-// references between them resolve. For each project: the objects, the non-UI objects (classes
-// outside `mobile.` and `ngx.`, which are application screens, not back-end objects), how many of
+// references between them resolve. For each project: the objects, the non-UI objects (outside
+// Convertigo's mobile applications: screens, components, build platforms), how many of
 // those became native types, the foreign classes, and its sequences: how many can run (given the
 // services they call) and what blocks the others.
 import { mkdtemp, readdir, rm, writeFile, mkdir } from "node:fs/promises";
@@ -23,6 +23,7 @@ import {
 import { jsModeOf } from "../../engine/common/model/js-syntax.ts";
 import { exists, loadProject } from "../../engine/node/project/project-files.ts";
 import { importConvertigo, type ImportSummary } from "../../engine/node/importer/import.ts";
+import { isApplicationClass } from "../../engine/node/importer/map/foreign.ts";
 import { jsInteropProblems } from "../../engine/node/importer/map/js-interop.ts";
 import "../../engine/common/types/index.ts";
 
@@ -39,7 +40,7 @@ for (let i = 0; i < argv.length; i++) if (argv[i] === "--from") froms.push(path.
 const jsonOut = argv.includes("--json") ? argv[argv.indexOf("--json") + 1] : undefined;
 const verbose = argv.includes("--verbose");
 
-const isUi = (cls: string) => cls.startsWith("mobile.") || cls.startsWith("ngx.");
+const isUi = isApplicationClass;
 
 async function projectFolders(dir: string): Promise<string[]> {
   if (await exists(path.join(dir, "c8oProject.yaml"))) return [dir];

@@ -19,13 +19,21 @@ const SECRET_PROPS: Record<string, readonly string[]> = {
   smtpPassword: ["steps.SmtpStep"],
 };
 
+/**
+ * Classes of Convertigo's mobile applications (screens, components, build platforms): the UI
+ * builder's part, not the back end's.
+ */
+export function isApplicationClass(cls: string): boolean {
+  return /^(?:mobile|ngx|mobileplatforms)\./.test(cls) || cls === "core.MobileApplication";
+}
+
 /** Why a class no table maps is foreign, by its family. */
 export function foreignReason(cls: string): string {
   if (cls.startsWith("connectors.")) return "a connector of a kind Atelier does not run";
   if (cls.startsWith("transactions.couchdb.")) return "a FullSync/CouchDB transaction, not yet an Atelier type";
   if (cls.startsWith("transactions.")) return "a transaction of a kind Atelier does not run";
   if (cls.startsWith("steps.")) return "a step with no Atelier equivalent";
-  if (cls.startsWith("mobile.") || cls.startsWith("ngx.")) return "a mobile application component";
+  if (isApplicationClass(cls)) return "a mobile application component";
   if (cls.startsWith("couchdb.")) return "a FullSync design document or listener, not yet an Atelier type";
   if (cls.startsWith("rest.") || cls === "core.UrlMapper") return "a URL mapper object, not yet an Atelier type";
   if (cls.startsWith("references.")) return "a schema reference (XSD, WSDL...): Atelier has no XML schemas";
