@@ -18,6 +18,14 @@ export interface ConvertigoJsHost {
   projectName: string;
 }
 
+/** The parts of the layer code names (each is defined before the first code that needs it). */
+export function convertigoPreludes(code: string): ("log" | "api")[] {
+  const out: ("log" | "api")[] = [];
+  if (/\blog\s*\./.test(code)) out.push("log");
+  if (/\b(?:context|java|org|com|Packages)\b/.test(code)) out.push("api");
+  return out;
+}
+
 /** Globals the layer defines: the debugger does not show them. */
 export const CONVERTIGO_JS_GLOBALS = ["context", "java", "org", "com", "Packages", "__c8o"] as const;
 
@@ -61,17 +69,23 @@ export function convertigoJsFunctions(host: ConvertigoJsHost): Record<string, (.
 }
 
 /**
- * Runs once when a sandbox opens, after the host functions exist: builds the Convertigo objects
- * over them. Java packages are proxies: a known utility answers, anything else throws a clear
+ * Run in a sandbox before the first code that uses Convertigo's names (usesConvertigoApi): builds
+ * the Convertigo objects over the host functions. Java packages are proxies: a known utility answers, anything else throws a clear
  * error when called, constructed or read into (`new java.io.File(...)`).
  */
-export const CONVERTIGO_JS_PRELUDE = `(function (g) {
+export const CONVERTIGO_JS_PRELUDES: Record<"log" | "api", string> = {
+  log: `(function (g) {
   "use strict";
-  var h = g.__c8o, s = g.session, log = g.log;
+  var h = g.__c8o, log = g.log;
   var levels = { message: "info", info: "info", warn: "warn", warning: "warn", error: "error", fatal: "error", debug: "debug", trace: "debug" };
   Object.keys(levels).forEach(function (k) {
     Object.defineProperty(log, k, { value: function () { h.log(levels[k], Array.prototype.slice.call(arguments)); } });
   });
+})(globalThis);
+`,
+  api: `(function (g) {
+  "use strict";
+  var h = g.__c8o, s = g.session;
   var text = function (v) { return v === undefined || v === null ? "" : String(v); };
   var context = {
     httpSession: Object.freeze({
@@ -120,4 +134,5 @@ export const CONVERTIGO_JS_PRELUDE = `(function (g) {
   define("com", com);
   define("Packages", javaPackage("Packages", { java: java, org: org, com: com }));
 })(globalThis);
-`;
+`,
+};

@@ -5,7 +5,12 @@ import { getType, propOrDefault } from "../../common/model/registry.ts";
 import { resolveDeep, resolvePlaceholders, MissingSettingError } from "../../common/model/settings.ts";
 import type { TraceEntry } from "../../common/model/trace.ts";
 import type { LogLevel, StepContext } from "../../common/model/typedef.ts";
-import { CONVERTIGO_JS_GLOBALS, CONVERTIGO_JS_PRELUDE, convertigoJsFunctions } from "./convertigo-js.ts";
+import {
+  CONVERTIGO_JS_GLOBALS,
+  CONVERTIGO_JS_PRELUDES,
+  convertigoJsFunctions,
+  convertigoPreludes,
+} from "./convertigo-js.ts";
 import { LineDebugger } from "./line-debugger.ts";
 import { OutputBuilder } from "./output-builder.ts";
 import type { RunContext } from "./run-context.ts";
@@ -50,6 +55,8 @@ export class SequenceRun {
   private readonly lineDebug: LineDebugger | undefined;
   private readonly builder = new OutputBuilder();
   private sandbox: Sandbox | undefined;
+  /** Convertigo's JavaScript API is defined in the sandbox (convertigo-js.ts). */
+  private readonly convertigoApi = new Set<string>();
   private sandboxPromise: Promise<Sandbox> | undefined;
   private readonly scopeVars = new Map<string, unknown>();
   private readonly settings: ResolvedSettings;
@@ -135,7 +142,20 @@ export class SequenceRun {
     return v;
   }
 
-  private async ensureSandbox(): Promise<Sandbox> {
+  /** The run's sandbox, with Convertigo's JavaScript API defined first when `code` uses it. */
+  private async ensureSandbox(code?: string): Promise<Sandbox> {
+    const box = await this.openSandbox();
+    if (code === undefined || this.convertigoApi.size === 2) return box;
+    for (const part of convertigoPreludes(code)) {
+      // Defined on first use: runs that do not use it do not pay for it.
+      if (this.convertigoApi.has(part)) continue;
+      this.convertigoApi.add(part);
+      await box.execute(CONVERTIGO_JS_PRELUDES[part], `convertigo-${part}`);
+    }
+    return box;
+  }
+
+  private async openSandbox(): Promise<Sandbox> {
     if (this.sandbox) return this.sandbox;
     this.sandboxPromise ??= Sandbox.create({
       ...this.run.runner.sandboxLimits,
@@ -180,7 +200,6 @@ export class SequenceRun {
           projectName: this.project.name,
         }),
       },
-      prelude: CONVERTIGO_JS_PRELUDE,
       ...(this.lineDebug ? { debug: this.lineDebug.sandboxDebug() } : {}),
     });
     const box = await this.sandboxPromise;
@@ -309,11 +328,11 @@ export class SequenceRun {
         return self.readSource(ref, node);
       },
       async evaluate(expression, what) {
-        const box = await self.ensureSandbox();
+        const box = await self.ensureSandbox(expression);
         return await box.evaluate(expression, what);
       },
       async execute(code, what) {
-        const box = await self.ensureSandbox();
+        const box = await self.ensureSandbox(code);
         if (self.lineDebug) return await self.lineDebug.execute(box, node, entry, code, what);
         return await box.execute(code, what);
       },
@@ -385,7 +404,7 @@ export class SequenceRun {
           return v;
         }
       }
-      const box = await this.ensureSandbox();
+      const box = await this.ensureSandbox(expression);
       const v = await box.evaluate(expression, `expression of ${describe(node)}`);
       record("expression", expression);
       return v;

@@ -39,8 +39,6 @@ export interface ContextSpec {
   host(fn: string, args: unknown[]): unknown;
   /** A debugged context: `__atl.pause` exists there (line breakpoints); `exclude`: globals a pause does not show. */
   debug?: { exclude: string[] };
-  /** Trusted code run once when the context opens, after the host functions exist. */
-  prelude?: string;
 }
 
 export interface EvalRequest {
@@ -369,16 +367,8 @@ export class PoolContext {
     let open: object | undefined;
     if (!this.opened) {
       this.opened = true;
-      const { timeLimitMs, memoryBytes, deadline, functions, namespaces, debug, prelude } = this.spec;
-      open = {
-        timeLimitMs,
-        memoryBytes,
-        deadline,
-        functions,
-        namespaces,
-        ...(debug ? { debug } : {}),
-        ...(prelude ? { prelude } : {}),
-      };
+      const { timeLimitMs, memoryBytes, deadline, functions, namespaces, debug } = this.spec;
+      open = { timeLimitMs, memoryBytes, deadline, functions, namespaces, ...(debug ? { debug } : {}) };
     }
     const id = this.pool.nextCallId();
     this.pending.add(id);

@@ -618,8 +618,7 @@ function scheduleSpare() {
 
 /**
  * @param {{ id: number, timeLimitMs: number, memoryBytes: number, deadline: number,
- *   functions: string[], namespaces: Record<string, string[]>, debug?: { exclude: string[] },
- *   prelude?: string }} m
+ *   functions: string[], namespaces: Record<string, string[]>, debug?: { exclude: string[] } }} m
  */
 function open(m) {
   const made = spare ?? fresh();
@@ -666,17 +665,6 @@ function open(m) {
     }
     vm.setProp(vm.global, ns, obj);
     obj.dispose();
-  }
-  if (m.prelude) {
-    // Trusted code of the engine (compatibility globals), run once under the run's own limits.
-    resetDeadline(box);
-    const r = vm.evalCode(m.prelude, "atelier-prelude.js");
-    box.deadline = Infinity;
-    if (r.error) {
-      r.error.dispose();
-      throw new BoxError(box.interrupted ? "js_timeout" : "js_memory", "", { runLimit: false });
-    }
-    r.value.dispose();
   }
   if (m.debug) {
     const exclude = [...m.functions, ...Object.keys(m.namespaces), ...(m.debug.exclude ?? []), "__atl", "__atl_"];

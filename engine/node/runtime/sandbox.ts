@@ -30,8 +30,6 @@ export interface SandboxOptions {
   namespaces?: Record<string, Record<string, (...args: unknown[]) => unknown>>;
   /** The debugger of a run: code instrumented by js-breakpoints.ts pauses through it. */
   debug?: SandboxDebug;
-  /** Trusted code run once when the sandbox opens, after the host functions exist (compatibility globals). */
-  prelude?: string;
 }
 
 /** What the sandbox's line breakpoints call (`__atl.pause` in the sandbox). */
@@ -96,7 +94,6 @@ export class Sandbox {
       namespaces: Object.fromEntries(Object.entries(namespaces).map(([ns, fns]) => [ns, Object.keys(fns)])),
       host,
       ...(debug ? { debug: { exclude: debug.exclude ?? [] } } : {}),
-      ...(opts.prelude ? { prelude: opts.prelude } : {}),
     });
     return new Sandbox(ctx, opts);
   }
