@@ -26,6 +26,8 @@ import { fullSyncAddUserToGroupStep } from "./steps/fullsync-add-user-to-group.t
 import { fullSyncGroupsOfStep } from "./steps/fullsync-groups-of.ts";
 import { fullSyncRemoveUserFromGroupStep } from "./steps/fullsync-remove-user-from-group.ts";
 import { fullSyncUsersOfStep } from "./steps/fullsync-users-of.ts";
+import { ifExistsThenElseStep } from "./steps/if-exists-then-else.ts";
+import { ifExistsStep } from "./steps/if-exists.ts";
 import { ifThenElseStep } from "./steps/if-then-else.ts";
 import { ifStep } from "./steps/if.ts";
 import { iteratorStep } from "./steps/iterator.ts";
@@ -79,6 +81,8 @@ export const allTypes = [
   jsonArrayStep,
   ifStep,
   ifThenElseStep,
+  ifExistsStep,
+  ifExistsThenElseStep,
   thenStep,
   elseStep,
   iteratorStep,
