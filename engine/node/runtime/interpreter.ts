@@ -8,7 +8,7 @@ import type { LogLevel, StepContext } from "../../common/model/typedef.ts";
 import { LineDebugger } from "./line-debugger.ts";
 import { OutputBuilder } from "./output-builder.ts";
 import type { RunContext } from "./run-context.ts";
-import { FinishSignal, RunError } from "./run-error.ts";
+import { BreakSignal, FinishSignal, RunError } from "./run-error.ts";
 import { Sandbox } from "./sandbox.ts";
 import type { ResolvedSettings } from "./settings.ts";
 
@@ -51,6 +51,8 @@ export class SequenceRun {
   private sandbox: Sandbox | undefined;
   private sandboxPromise: Promise<Sandbox> | undefined;
   private readonly scopeVars = new Map<string, unknown>();
+  /** How many loop turns are running (a Break outside any loop does nothing, as in Convertigo). */
+  private loopTurns = 0;
   private readonly settings: ResolvedSettings;
 
   constructor(
@@ -267,7 +269,7 @@ export class SequenceRun {
       }
       this.run.end(entry, output, undefined);
     } catch (e) {
-      if (e instanceof FinishSignal) {
+      if (e instanceof FinishSignal || e instanceof BreakSignal) {
         this.run.end(entry, undefined, undefined);
         throw e;
       }
@@ -315,6 +317,21 @@ export class SequenceRun {
       },
       async runChildren(children) {
         await self.runSteps(children ?? node.children, entry.seq, depth + 1);
+      },
+      async runLoopTurn() {
+        self.loopTurns++;
+        try {
+          await self.runSteps(node.children, entry.seq, depth + 1);
+          return true;
+        } catch (e) {
+          if (e instanceof BreakSignal) return false;
+          throw e;
+        } finally {
+          self.loopTurns--;
+        }
+      },
+      breakLoop() {
+        if (self.loopTurns > 0) throw new BreakSignal();
       },
       emit(name, value) {
         self.builder.emit(name, value);

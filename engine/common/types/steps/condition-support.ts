@@ -100,3 +100,63 @@ export function checkBranches(node: ObjNode, label: string): string[] {
   if (node.children.filter((c) => c.type === "Else").length > 1) issues.push(`An ${label} holds at most one Else`);
   return issues;
 }
+
+/** The patterns of Is in: all "matches" must be found in each value's text, no "does not match". */
+export const patternProps: PropDef[] = [
+  {
+    name: "matches",
+    label: "Matches",
+    kind: "stringList",
+    help: "Regular expressions each selected value's text must contain a match of (Convertigo's AND tests).",
+    group: "Test",
+  },
+  {
+    name: "notMatches",
+    label: "Does not match",
+    kind: "stringList",
+    help: "Regular expressions no selected value's text may contain a match of (Convertigo's NOT tests).",
+    group: "Test",
+  },
+];
+
+/** The check of Is in: its patterns are regular expressions. */
+export function checkPatterns(node: ObjNode): string[] {
+  const issues: string[] = [];
+  for (const name of ["matches", "notMatches"]) {
+    const list = node.props[name];
+    if (!Array.isArray(list)) continue;
+    for (const p of list) {
+      try {
+        new RegExp(String(p));
+      } catch {
+        issues.push(`${JSON.stringify(p)} is not a regular expression`);
+      }
+    }
+  }
+  return issues;
+}
+
+/** All the text of a JSON value, as Convertigo's XML element would hold it (its texts, in order). */
+function allText(v: unknown): string {
+  const t = textOf(v);
+  if (t !== undefined) return t;
+  if (v && typeof v === "object") return Object.values(v).map(allText).join("");
+  return "";
+}
+
+/**
+ * Is in's test: something is selected, and every selected value's text contains a match of
+ * each "matches" pattern and of no "does not match" pattern (Convertigo's IsInStep).
+ */
+export async function isIn(ctx: StepContext): Promise<boolean> {
+  const values = await selectedValues(ctx);
+  ctx.input("selected", values.length);
+  if (values.length === 0) return false;
+  const compile = (name: string) => (ctx.prop<string[] | undefined>(name) ?? []).map((p) => new RegExp(p));
+  const must = compile("matches");
+  const mustNot = compile("notMatches");
+  return values.every((v) => {
+    const text = allText(v);
+    return must.every((re) => re.test(text)) && !mustNot.some((re) => re.test(text));
+  });
+}

@@ -67,7 +67,7 @@ export const iteratorStep = defineType({
       await ctx.checkAborted();
       await ctx.setScopeVariable(itemName, items[i]);
       await ctx.setScopeVariable(indexName, i);
-      await ctx.runChildren();
+      if (!(await ctx.runLoopTurn())) break;
     }
     return items.length;
   },

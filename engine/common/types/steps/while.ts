@@ -42,7 +42,7 @@ export const whileStep = defineType({
       }
       count++;
       await ctx.checkAborted();
-      await ctx.runChildren();
+      if (!(await ctx.runLoopTurn())) break;
     }
     ctx.input("iterations", count);
     return count;

@@ -5,12 +5,15 @@ import type { Builder } from "./builder.ts";
 import type { ClassMapper, ClassMappers } from "./class-mapper.ts";
 
 /**
- * Convertigo's condition steps that read a source: If exists (IfExistStep, IfExistThenElseStep).
- * Their Then and Else children are mapped with the If-Then-Else's (steps.ts).
+ * Convertigo's condition steps that read a source: If exists (IfExistStep, IfExistThenElseStep),
+ * Is in (IsInStep, IsInThenElseStep). Their Then and Else children are mapped with the
+ * If-Then-Else's (steps.ts).
  */
 export const conditionStepClasses: ClassMappers = {
   "steps.IfExistStep": readsSource("IfExists"),
   "steps.IfExistThenElseStep": readsSource("IfExistsThenElse"),
+  "steps.IsInStep": readsSource("IsIn"),
+  "steps.IsInThenElseStep": readsSource("IsInThenElse"),
 };
 
 /** The source of a condition step, its XPath split from a text-equality predicate. */
@@ -33,18 +36,48 @@ function sourceProblem(bean: C8oBean): string | undefined {
   return undefined;
 }
 
-function readsSource(type: "IfExists" | "IfExistsThenElse"): ClassMapper {
+function readsSource(type: "IfExists" | "IfExistsThenElse" | "IsIn" | "IsInThenElse"): ClassMapper {
+  const isIn = type === "IsIn" || type === "IsInThenElse";
   return {
     types: [type],
     decide: (bean) => {
-      const reason = sourceProblem(bean);
+      const reason = sourceProblem(bean) ?? (isIn ? testsOf(bean).problem : undefined);
       return reason ? { type: "Foreign", reason } : { type };
     },
     build: (b) => {
       b.comment();
       useSelection(b);
+      if (isIn) {
+        const { matches, notMatches } = testsOf(b.bean);
+        b.bag.skip("testDefinition");
+        if (matches.length) b.set("matches", matches);
+        if (notMatches.length) b.set("notMatches", notMatches);
+      }
     },
   };
+}
+
+/**
+ * Is in's tests: rows [AND | NOT, regular expression]. Java's and JavaScript's regular expressions
+ * agree on what the corpus uses (^0$, gzip, true); one JavaScript refuses keeps the step foreign.
+ */
+function testsOf(bean: C8oBean): { matches: string[]; notMatches: string[]; problem?: string } {
+  const rows = readVector(bean.props.find((p) => p.name === "testDefinition")?.value) ?? [];
+  const matches: string[] = [];
+  const notMatches: string[] = [];
+  for (const row of rows) {
+    const [op, re] = Array.isArray(row) ? row : [];
+    if ((op !== "AND" && op !== "NOT") || typeof re !== "string") {
+      return { matches, notMatches, problem: `its test ${JSON.stringify(row)} is not [AND|NOT, expression]` };
+    }
+    try {
+      new RegExp(re);
+    } catch {
+      return { matches, notMatches, problem: `its regular expression ${re} is not one JavaScript reads` };
+    }
+    (op === "AND" ? matches : notMatches).push(re);
+  }
+  return { matches, notMatches };
 }
 
 /** Sets source (or expression), textOnly and equals from the step's Convertigo source. */
