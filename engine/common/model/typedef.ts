@@ -125,6 +125,13 @@ export interface StepContext {
   setScopeVariable(name: string, value: unknown): Promise<void>;
   /** Runs child steps in order (all children when none are given). */
   runChildren(children?: readonly ObjNode[]): Promise<void>;
+  /**
+   * For loops: runs the children as one turn of the loop; answers false when a Break step inside
+   * ended the loop (the loop then stops).
+   */
+  runLoopTurn(): Promise<boolean>;
+  /** Ends the innermost loop running this step, now (a Break step); outside a loop, does nothing. */
+  breakLoop(): void;
   /** Adds a value to the output object or array being built. */
   emit(name: string, value: unknown): void;
   /** Builds a nested object or array in the output; steps run by `fill` write into it. */

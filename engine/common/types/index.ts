@@ -16,6 +16,7 @@ import { projectReferenceType } from "./project-reference.ts";
 import { projectType } from "./project.ts";
 import { sequenceType } from "./sequence.ts";
 import { settingType } from "./setting.ts";
+import { breakStep } from "./steps/break.ts";
 import { callSequenceStep } from "./steps/call-sequence.ts";
 import { callTransactionStep } from "./steps/call-transaction.ts";
 import { checkPasswordStep } from "./steps/check-password.ts";
@@ -26,8 +27,13 @@ import { fullSyncAddUserToGroupStep } from "./steps/fullsync-add-user-to-group.t
 import { fullSyncGroupsOfStep } from "./steps/fullsync-groups-of.ts";
 import { fullSyncRemoveUserFromGroupStep } from "./steps/fullsync-remove-user-from-group.ts";
 import { fullSyncUsersOfStep } from "./steps/fullsync-users-of.ts";
+import { getAuthenticatedUserStep } from "./steps/get-authenticated-user.ts";
+import { ifExistsThenElseStep } from "./steps/if-exists-then-else.ts";
+import { ifExistsStep } from "./steps/if-exists.ts";
 import { ifThenElseStep } from "./steps/if-then-else.ts";
 import { ifStep } from "./steps/if.ts";
+import { isInThenElseStep } from "./steps/is-in-then-else.ts";
+import { isInStep } from "./steps/is-in.ts";
 import { iteratorStep } from "./steps/iterator.ts";
 import { jsonArrayStep } from "./steps/json-array.ts";
 import { jsonObjectStep } from "./steps/json-object.ts";
@@ -79,14 +85,20 @@ export const allTypes = [
   jsonArrayStep,
   ifStep,
   ifThenElseStep,
+  ifExistsStep,
+  ifExistsThenElseStep,
+  isInStep,
+  isInThenElseStep,
   thenStep,
   elseStep,
   iteratorStep,
   whileStep,
+  breakStep,
   errorStep,
   returnStep,
   logStep,
   setAuthenticatedUserStep,
+  getAuthenticatedUserStep,
   removeAuthenticatedUserStep,
   sessionSetStep,
   sessionGetStep,

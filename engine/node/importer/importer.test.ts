@@ -132,15 +132,23 @@ describe("importConvertigo on real Convertigo projects", () => {
     const project = await loadProject(summary.projectDir);
     const nodes = all(project.root);
 
-    // A foreign step keeps its source vector and its children (native where Atelier accepts them).
-    const ifExist = findById(project.root, "1485255504484");
-    expect(ifExist).toMatchObject({ type: "Foreign", props: { class: "steps.IfExistThenElseStep" } });
-    expect(JSON.stringify(ifExist?.props.properties)).toContain('./document/couchdb_output/ok[.=\\"true\\"]');
-    expect(ifExist?.children.map((c) => [c.name, c.type])).toEqual([
-      ["jThen", "Foreign"],
-      ["jElse", "Foreign"],
+    // A foreign step keeps its source vector (lib_FullSyncGrp's jSource).
+    const jSource = findById(project.root, "1594130023727");
+    expect(jSource).toMatchObject({ type: "Foreign", props: { class: "steps.SourceStep" } });
+    expect(JSON.stringify(jSource?.props.properties)).toContain("./bulkOBj/groups");
+
+    // And its children, native where Atelier accepts them (lib_FullSyncBackup's IfDirectoryExists).
+    const backup = await importConvertigo(path.join(FIXTURES, "c8oprj-lib-fullsync-backup"), ws, { env: NO_KEY_ENV });
+    const backupRoot = (await loadProject(backup.projectDir)).root;
+    const ifDir = findById(backupRoot, "1700663406055");
+    expect(ifDir).toMatchObject({
+      type: "Foreign",
+      props: { class: "steps.IfFileExistStep", properties: { condition: '".//" + cdb_folder' } },
+    });
+    expect(ifDir?.children.map((c) => [c.name, c.type])).toEqual([
+      ["List_directory", "Foreign"],
+      ["Iterator", "Iterator"],
     ]);
-    expect(findById(project.root, "1485255606862")).toMatchObject({ type: "Element", name: "success" });
 
     // Attributes (↑default) of foreign transactions are kept too.
     const info = nodes.find((n) => n.name === "GetServerInfo");

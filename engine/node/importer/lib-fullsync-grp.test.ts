@@ -2,13 +2,16 @@
  * Convertigo's lib_FullSyncGrp (the fixture c8oprj-lib-fullsync-grp) imported as the library of
  * a project that references it, run in an engine with the embedded FullSync.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { parse, stringify } from "yaml";
+import { walk } from "../../common/model/node.ts";
 import { danglingReferences } from "../../common/model/references.ts";
 import { startAtelier } from "../app.ts";
 import { EngineLog } from "../log.ts";
+import { loadProject } from "../project/project-files.ts";
 import { convertigoFixtures } from "../testing/fixtures.ts";
 import { importConvertigo } from "./import.ts";
 
@@ -131,6 +134,79 @@ describe("lib_FullSyncGrp, referenced by an imported project", () => {
       expect(adding.error).toMatchObject({ code: "foreign_object", step: { name: "IfExistThenElse" } });
       const bulk = await run("lib_FullSyncGrp", "SetUserInGroupBulk", { user: ["ada"], group: "devs" });
       expect(bulk.error).toMatchObject({ code: "foreign_object", step: { name: "jSource" } });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("SetUserInGroup and RemoveUserFromGroup decide with native If exists steps, as Convertigo does", async () => {
+    const ws = await tempDir();
+    const summary = await importConvertigo(path.join(convertigoFixtures(), "c8oprj-lib-fullsync-grp"), ws, { env: {} });
+    const seqFile = (name: string) => path.join(summary.projectDir, "sequences", `${name}.yaml`);
+    const project = await loadProject(summary.projectDir);
+    const conditions: Record<string, unknown[]> = {};
+    for (const name of ["SetUserInGroup", "RemoveUserFromGroup"]) {
+      const seq = project.root.children.find((c) => c.type === "Sequence" && c.name === name)!;
+      const found: unknown[] = [];
+      walk(seq, (n) => {
+        if (n.type === "Foreign") found.push(n.props.class);
+        if (n.type === "IfExistsThenElse") found.push(n.props);
+      });
+      conditions[name] = found;
+    }
+    // Convertigo's ./document/couchdb_output/ok[.="true"] on the call: CouchDB's answer, unwrapped.
+    expect(conditions.SetUserInGroup).toMatchObject([
+      { source: { step: "1485253923062", path: "data.ok" }, equals: "true" },
+      { source: { step: "1485253923062", path: "data.error" }, equals: "conflict" },
+    ]);
+    expect(conditions.RemoveUserFromGroup).toMatchObject([
+      { source: { step: "1486392005218", path: "data.ok" } },
+      { source: { step: "1486392005218", path: "data.error" }, equals: "not_found" },
+    ]);
+    expect(summary.foreignByClass["steps.IfExistThenElseStep"]).toBeUndefined();
+    expect(summary.foreignByClass["steps.ThenStep"]).toBeUndefined();
+
+    // Their CalcID computes the document id in Java (not Atelier's to run): the id is given
+    // instead, so the rest of each sequence runs as imported against the embedded FullSync.
+    for (const [name, idVar] of [
+      ["SetUserInGroup", "_id"],
+      ["RemoveUserFromGroup", "_use_docid"],
+    ] as const) {
+      const seq = parse(await readFile(seqFile(name), "utf8")) as { children: { type: string; name: string }[] };
+      seq.children = seq.children.filter((c) => c.name !== "CalcID");
+      seq.children.push({ type: "Variable", name: idVar });
+      await writeFile(seqFile(name), stringify(seq));
+    }
+    const app = await startAtelier({
+      workspaceDir: ws,
+      port: 0,
+      studio: false,
+      scheduler: false,
+      fullsync: { inMemory: true },
+      env: {},
+      log: new EngineLog({ level: "silent" }),
+    });
+    try {
+      const run = (sequence: string, inputs: Record<string, unknown>) =>
+        app.engine.run({ project: "lib_FullSyncGrp", sequence, inputs });
+      const add = { user: "ada", group: "admins", _id: "ada-admins" };
+      expect((await run("SetUserInGroup", add)).output).toEqual({
+        success: "The user 'ada' is added to the 'admins' group",
+        new: "true",
+      });
+      await vi.waitFor(() => expect(app.fullsync!.server.groups.groupsOf("ada")).toEqual(["admins"]));
+      const remove = { user: "ada", group: "admins", _use_docid: "ada-admins" };
+      expect((await run("RemoveUserFromGroup", remove)).output).toEqual({
+        success: "The user 'ada' is removed from the 'admins' group",
+        removed: "true",
+      });
+      await vi.waitFor(() => expect(app.fullsync!.server.groups.groupsOf("ada")).toEqual([]));
+
+      // Not the same yet: Convertigo's CouchDB transactions answer a conflict or a missing
+      // document as {error: "conflict"} data, which the Else's If exists reads; Atelier's FullSync
+      // transactions end the run with the error, so the Else branches are not reached.
+      await run("SetUserInGroup", add);
+      expect((await run("SetUserInGroup", add)).error).toMatchObject({ code: "document_conflict" });
     } finally {
       await app.close();
     }

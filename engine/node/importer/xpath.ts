@@ -69,3 +69,31 @@ export function toJsAccessor(base: string, segments: readonly Segment[]): string
   }
   return out;
 }
+
+/** An XPath whose last step keeps the nodes of one text: `./a/ok[.="true"]` is `./a/ok` and "true". */
+export interface TextEquality {
+  /** The XPath without the predicate. */
+  xpath: string;
+  /** The text the selected nodes must have. */
+  equals: string;
+}
+
+// name[. = "x"], name[text()='x'], name[./text() = "x"], optionally followed by /text().
+const TEXT_EQUALITY = /^(.*?)\[\s*(?:\.|text\(\)|\.\/text\(\))\s*=\s*(?:"([^"]*)"|'([^']*)')\s*\]\s*(\/text\(\))?\s*$/;
+
+/**
+ * Splits a predicate of simple equality on the text of the last step off an XPath; undefined when
+ * the XPath has none (or the predicate is anything else: the caller keeps the XPath as it is).
+ */
+export function splitTextEquality(xpath: string): TextEquality | undefined {
+  const m = TEXT_EQUALITY.exec(xpath.trim());
+  if (!m) return undefined;
+  const base = m[1] as string;
+  if (/[[\]]/.test(base.slice(base.lastIndexOf("/") + 1)) || base.trim() === "") return undefined;
+  return { xpath: base + (m[4] ?? ""), equals: m[2] ?? m[3] ?? "" };
+}
+
+/** Does the XPath select text nodes (`.../text()`), so that an empty element selects nothing? */
+export function selectsText(xpath: string): boolean {
+  return /(?:^|\/)text\(\)\s*$/.test(xpath.trim());
+}

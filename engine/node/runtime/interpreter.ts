@@ -14,7 +14,7 @@ import {
 import { LineDebugger } from "./line-debugger.ts";
 import { OutputBuilder } from "./output-builder.ts";
 import type { RunContext } from "./run-context.ts";
-import { FinishSignal, RunError } from "./run-error.ts";
+import { BreakSignal, FinishSignal, RunError } from "./run-error.ts";
 import { Sandbox } from "./sandbox.ts";
 import type { ResolvedSettings } from "./settings.ts";
 
@@ -59,6 +59,8 @@ export class SequenceRun {
   private readonly convertigoApi = new Set<string>();
   private sandboxPromise: Promise<Sandbox> | undefined;
   private readonly scopeVars = new Map<string, unknown>();
+  /** How many loop turns are running (a Break outside any loop does nothing, as in Convertigo). */
+  private loopTurns = 0;
   private readonly settings: ResolvedSettings;
 
   constructor(
@@ -294,7 +296,7 @@ export class SequenceRun {
       }
       this.run.end(entry, output, undefined);
     } catch (e) {
-      if (e instanceof FinishSignal) {
+      if (e instanceof FinishSignal || e instanceof BreakSignal) {
         this.run.end(entry, undefined, undefined);
         throw e;
       }
@@ -342,6 +344,21 @@ export class SequenceRun {
       },
       async runChildren(children) {
         await self.runSteps(children ?? node.children, entry.seq, depth + 1);
+      },
+      async runLoopTurn() {
+        self.loopTurns++;
+        try {
+          await self.runSteps(node.children, entry.seq, depth + 1);
+          return true;
+        } catch (e) {
+          if (e instanceof BreakSignal) return false;
+          throw e;
+        } finally {
+          self.loopTurns--;
+        }
+      },
+      breakLoop() {
+        if (self.loopTurns > 0) throw new BreakSignal();
       },
       emit(name, value) {
         self.builder.emit(name, value);

@@ -28,6 +28,13 @@ export class FinishSignal extends Error {
   }
 }
 
+/** Thrown by a Break step: ends the innermost loop running (SequenceRun's runLoopTurn catches it). */
+export class BreakSignal extends Error {
+  constructor() {
+    super("break");
+  }
+}
+
 /** Turns anything thrown during a run into a RunError (an unknown error is an engine fault). */
 export function toRunError(e: unknown): RunError {
   if (e instanceof RunError) return e;

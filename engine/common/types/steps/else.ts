@@ -5,10 +5,10 @@ export const elseStep = defineType({
   label: "Else",
   category: "step",
   icon: "else",
-  description: "The steps an If-Then-Else runs when its condition is false.",
+  description: "The steps an If-Then-Else, If exists-Then-Else or Is in-Then-Else runs when its condition is false.",
   accepts: ["category:step"],
   flow: "condition",
-  onlyIn: ["IfThenElse"],
+  onlyIn: ["IfThenElse", "IfExistsThenElse", "IsInThenElse"],
   props: [],
   run: (ctx) => ctx.runChildren(),
 });

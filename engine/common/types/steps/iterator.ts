@@ -7,7 +7,7 @@ export const iteratorStep = defineType({
   category: "step",
   icon: "loop",
   description:
-    "Runs the steps inside it once per item of a list (from a source or an expression); the item and its index are variables of the JavaScript scope.",
+    "Runs the steps inside it once per item of a list (from a source or an expression); the item and its index are variables of the JavaScript scope. A Break step inside ends it.",
   accepts: ["category:step"],
   flow: "loop",
   props: [
@@ -67,7 +67,7 @@ export const iteratorStep = defineType({
       await ctx.checkAborted();
       await ctx.setScopeVariable(itemName, items[i]);
       await ctx.setScopeVariable(indexName, i);
-      await ctx.runChildren();
+      if (!(await ctx.runLoopTurn())) break;
     }
     return items.length;
   },

@@ -5,10 +5,10 @@ export const thenStep = defineType({
   label: "Then",
   category: "step",
   icon: "then",
-  description: "The steps an If-Then-Else runs when its condition is true.",
+  description: "The steps an If-Then-Else, If exists-Then-Else or Is in-Then-Else runs when its condition is true.",
   accepts: ["category:step"],
   flow: "condition",
-  onlyIn: ["IfThenElse"],
+  onlyIn: ["IfThenElse", "IfExistsThenElse", "IsInThenElse"],
   props: [],
   run: (ctx) => ctx.runChildren(),
 });

@@ -6,7 +6,8 @@ export const whileStep = defineType({
   label: "While",
   category: "step",
   icon: "loop",
-  description: "Runs the steps inside it as long as its condition is true, up to a maximum number of iterations.",
+  description:
+    "Runs the steps inside it as long as its condition is true, up to a maximum number of iterations. A Break step inside ends it.",
   accepts: ["category:step"],
   flow: "loop",
   props: [
@@ -42,7 +43,7 @@ export const whileStep = defineType({
       }
       count++;
       await ctx.checkAborted();
-      await ctx.runChildren();
+      if (!(await ctx.runLoopTurn())) break;
     }
     ctx.input("iterations", count);
     return count;

@@ -6,6 +6,7 @@ import { projectClasses } from "./project.ts";
 import { referenceClasses } from "./references.ts";
 import { sequenceClasses } from "./sequences.ts";
 import { callStepClasses } from "./steps-calls.ts";
+import { conditionStepClasses } from "./steps-conditions.ts";
 import { outputStepClasses } from "./steps-output.ts";
 import { sessionStepClasses } from "./steps-session.ts";
 import { stepClasses } from "./steps.ts";
@@ -19,6 +20,7 @@ const FAMILIES: readonly ClassMappers[] = [
   fullSyncClasses,
   variableClasses,
   stepClasses,
+  conditionStepClasses,
   outputStepClasses,
   callStepClasses,
   sessionStepClasses,

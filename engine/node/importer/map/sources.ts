@@ -75,7 +75,14 @@ export function translateSource(src: C8oSource, ancestors: C8oBean[], targets: S
     segs = [];
   } else if (t === "JsonObject" && segs.length === 0 && hasElementText(target.bean)) {
     segs = ["text"];
+  } else if (t === "GetAuthenticatedUser") {
+    segs = authenticatedUserPath(segs);
   }
   const ref = { step: target.id, path: toJsonPath(segs) };
   return { ref, js: toJsAccessor(`step(${JSON.stringify(target.id)})`, segs), guessed };
+}
+
+/** Convertigo's Get Authenticated User outputs <nodeName>user</nodeName>; Atelier's step, the user. */
+function authenticatedUserPath(segs: Segment[]): Segment[] {
+  return segs.length === 1 ? [] : segs;
 }

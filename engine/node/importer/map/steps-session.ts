@@ -12,12 +12,21 @@ export const sessionStepClasses: ClassMappers = {
     { output: false },
   ),
   "steps.RemoveAuthenticatedUserStep": always("RemoveAuthenticatedUser", (b) => b.comment()),
+  "steps.GetAuthenticatedUserStep": always("GetAuthenticatedUser", getAuthenticatedUser),
   "steps.SessionSetStep": always("SessionSet", sessionSet),
   "steps.SessionSetObjectStep": always("SessionSet", sessionSet),
   "steps.SessionGetStep": always("SessionGet", sessionKey, { output: true }),
   "steps.SessionGetObjectStep": always("SessionGet", sessionKey, { output: true }),
   "steps.SessionRemoveStep": always("SessionRemove", sessionKey),
 };
+
+/** Convertigo adds <nodeName>user</nodeName> to the response unless its output flag is off. */
+function getAuthenticatedUser(b: Builder): void {
+  b.comment();
+  const nodeName = b.bag.str("nodeName", "authenticatedUserID");
+  if (b.bag.bool("output", true)) b.renamed(nodeName);
+  else b.set("addToResponse", false);
+}
 
 function sessionSet(b: Builder): void {
   b.comment();

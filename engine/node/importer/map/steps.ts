@@ -7,7 +7,7 @@ import { beanStr } from "./prop-bag.ts";
 
 /**
  * Convertigo's JavaScript and flow steps: SimpleStep, Input Variables and jSimpleSource (all
- * Sequence JS), If / IfThenElse / Then / Else / While, Iterator and jIterator (start 0,
+ * Sequence JS), If / IfThenElse / Then / Else / While / Break, Iterator and jIterator (start 0,
  * constant stop), Error structure and jException (Error), Return, Log.
  */
 export const stepClasses: ClassMappers = {
@@ -40,6 +40,18 @@ export const stepClasses: ClassMappers = {
   "steps.WhileStep": always("While", condition),
   "steps.ThenStep": always("Then", branch),
   "steps.ElseStep": always("Else", branch),
+  "steps.BreakStep": {
+    types: ["Break"],
+    // Convertigo's Break is a JavaScript step that breaks after running its code (empty by default).
+    decide: (bean) =>
+      beanStr(bean, "expression", "").trim() === ""
+        ? { type: "Break" }
+        : { type: "Foreign", reason: "it runs JavaScript before breaking" },
+    build: (b) => {
+      b.comment();
+      b.bag.skip("expression");
+    },
+  },
   "steps.IteratorStep": iterator(),
   "steps.SimpleIteratorStep": iterator(),
   "steps.XMLErrorStep": always("Error", error, { output: true }),
