@@ -96,6 +96,8 @@ export interface TransactionContext {
   input(name: string, value: unknown): void;
   /** Ends the run with an error. */
   fail(code: string | number, message: string, details?: unknown, status?: number): never;
+  /** Ends the transaction at once with this result (e.g. a database's error answered as data). */
+  answer(result: TransactionResult): never;
 }
 
 /** Code run by a transaction type. */

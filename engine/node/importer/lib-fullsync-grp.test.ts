@@ -2,11 +2,11 @@
  * Convertigo's lib_FullSyncGrp (the fixture c8oprj-lib-fullsync-grp) imported as the library of
  * a project that references it, run in an engine with the embedded FullSync.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { parse, stringify } from "yaml";
 import { walk } from "../../common/model/node.ts";
 import { danglingReferences } from "../../common/model/references.ts";
 import { startAtelier } from "../app.ts";
@@ -129,9 +129,6 @@ describe("lib_FullSyncGrp, referenced by an imported project", () => {
       expect(res.status).toBeGreaterThanOrEqual(400);
 
       // What does not run yet, and why (see the importer's README).
-      const adding = await run("lib_FullSyncGrp", "SetUserInGroup", { user: "ada", group: "admins" });
-      // CalcID's DigestUtils.sha256Hex runs (runtime/convertigo-js.ts); the step after it does not yet.
-      expect(adding.error).toMatchObject({ code: "foreign_object", step: { name: "IfExistThenElse" } });
       const bulk = await run("lib_FullSyncGrp", "SetUserInGroupBulk", { user: ["ada"], group: "devs" });
       expect(bulk.error).toMatchObject({ code: "foreign_object", step: { name: "jSource" } });
     } finally {
@@ -139,10 +136,9 @@ describe("lib_FullSyncGrp, referenced by an imported project", () => {
     }
   });
 
-  it("SetUserInGroup and RemoveUserFromGroup decide with native If exists steps, as Convertigo does", async () => {
+  it("SetUserInGroup and RemoveUserFromGroup run as imported, both branches, as Convertigo's", async () => {
     const ws = await tempDir();
     const summary = await importConvertigo(path.join(convertigoFixtures(), "c8oprj-lib-fullsync-grp"), ws, { env: {} });
-    const seqFile = (name: string) => path.join(summary.projectDir, "sequences", `${name}.yaml`);
     const project = await loadProject(summary.projectDir);
     const conditions: Record<string, unknown[]> = {};
     for (const name of ["SetUserInGroup", "RemoveUserFromGroup"]) {
@@ -166,17 +162,6 @@ describe("lib_FullSyncGrp, referenced by an imported project", () => {
     expect(summary.foreignByClass["steps.IfExistThenElseStep"]).toBeUndefined();
     expect(summary.foreignByClass["steps.ThenStep"]).toBeUndefined();
 
-    // Their CalcID computes the document id in Java (not Atelier's to run): the id is given
-    // instead, so the rest of each sequence runs as imported against the embedded FullSync.
-    for (const [name, idVar] of [
-      ["SetUserInGroup", "_id"],
-      ["RemoveUserFromGroup", "_use_docid"],
-    ] as const) {
-      const seq = parse(await readFile(seqFile(name), "utf8")) as { children: { type: string; name: string }[] };
-      seq.children = seq.children.filter((c) => c.name !== "CalcID");
-      seq.children.push({ type: "Variable", name: idVar });
-      await writeFile(seqFile(name), stringify(seq));
-    }
     const app = await startAtelier({
       workspaceDir: ws,
       port: 0,
@@ -189,24 +174,29 @@ describe("lib_FullSyncGrp, referenced by an imported project", () => {
     try {
       const run = (sequence: string, inputs: Record<string, unknown>) =>
         app.engine.run({ project: "lib_FullSyncGrp", sequence, inputs });
-      const add = { user: "ada", group: "admins", _id: "ada-admins" };
+      // As imported: CalcID hashes user:group (DigestUtils.sha256Hex), CouchDB's errors are data.
+      const add = { user: "ada", group: "admins" };
       expect((await run("SetUserInGroup", add)).output).toEqual({
         success: "The user 'ada' is added to the 'admins' group",
         new: "true",
       });
       await vi.waitFor(() => expect(app.fullsync!.server.groups.groupsOf("ada")).toEqual(["admins"]));
-      const remove = { user: "ada", group: "admins", _use_docid: "ada-admins" };
-      expect((await run("RemoveUserFromGroup", remove)).output).toEqual({
+      const id = createHash("sha256").update("ada:admins").digest("hex");
+      expect(await app.fullsync!.server.data("c8ofullsyncgrp").get(id)).toMatchObject({ user: "ada", group: "admins" });
+      // Again: CouchDB's conflict, answered as data, takes the Else branch.
+      expect((await run("SetUserInGroup", add)).output).toEqual({
+        success: "The user 'ada' already exists in the 'admins' group",
+        new: "false",
+      });
+      expect((await run("RemoveUserFromGroup", add)).output).toEqual({
         success: "The user 'ada' is removed from the 'admins' group",
         removed: "true",
       });
       await vi.waitFor(() => expect(app.fullsync!.server.groups.groupsOf("ada")).toEqual([]));
-
-      // Not the same yet: Convertigo's CouchDB transactions answer a conflict or a missing
-      // document as {error: "conflict"} data, which the Else's If exists reads; Atelier's FullSync
-      // transactions end the run with the error, so the Else branches are not reached.
-      await run("SetUserInGroup", add);
-      expect((await run("SetUserInGroup", add)).error).toMatchObject({ code: "document_conflict" });
+      expect((await run("RemoveUserFromGroup", add)).output).toEqual({
+        success: "The user 'ada' doesn't exist in the 'admins' group",
+        removed: "false",
+      });
     } finally {
       await app.close();
     }

@@ -366,8 +366,9 @@ export class Runner {
       try {
         result = await def.execute(transaction, connector, ctx);
       } catch (e) {
-        if (e instanceof RunError) throw e;
-        throw new RunError("transaction_error", (e as Error).message, undefined, 500);
+        if (e instanceof TransactionAnswer) result = e.result;
+        else if (e instanceof RunError) throw e;
+        else throw new RunError("transaction_error", (e as Error).message, undefined, 500);
       }
       run.end(entry, result, undefined);
       return result;
@@ -411,8 +412,16 @@ export class Runner {
       fail(code, message, details, status) {
         throw new RunError(code, message, details, status ?? 500);
       },
+      answer(result) {
+        throw new TransactionAnswer(result);
+      },
     };
   }
+}
+
+/** Thrown by a transaction's `ctx.answer`: its result, caught where the transaction runs. */
+class TransactionAnswer {
+  constructor(readonly result: TransactionResult) {}
 }
 
 /** The sequence of a project, or a 404 RunError. */

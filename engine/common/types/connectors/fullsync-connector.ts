@@ -26,6 +26,15 @@ export const fullSyncConnectorType = defineType({
   onlyIn: ["Project"],
   file: "connectors",
   transactionTypes: FULLSYNC_TRANSACTION_TYPES,
+  version: 2,
+  migrations: [
+    {
+      to: 2,
+      description:
+        "documentErrors says what transactions do with a missing document or an update conflict (fail, the default)",
+      up: (props) => props,
+    },
+  ],
   props: [
     commentProp,
     {
@@ -52,6 +61,14 @@ export const fullSyncConnectorType = defineType({
       min: 1,
       max: 1000,
       help: "How many revisions of each document the database keeps.",
+    },
+    {
+      name: "documentErrors",
+      label: "Document errors",
+      kind: "enum",
+      values: ["fail", "answer"],
+      default: "fail",
+      help: 'What its transactions do when the database refuses a document operation (no such document, update conflict): "fail" ends the run with the error; "answer" answers CouchDB\'s error as the transaction\'s data ({"error": "conflict", "reason": ...}), as Convertigo\'s CouchDB transactions do (imported projects test it with If exists steps). Other errors always fail.',
     },
     {
       name: "isDefault",

@@ -160,6 +160,8 @@ function fullSyncConnector(b: Builder): void {
   const anon = b.bag.str("anonymousReplication", dflt);
   b.set("anonymousReplication", anon === "allow" ? "allow" : "deny");
   if (b.isDefaultAttr()) b.set("isDefault", true);
+  // Convertigo's CouchDB transactions answer CouchDB's errors (conflict, not_found) as data.
+  b.set("documentErrors", "answer");
   const pass = b.bag.secret("couchPassword");
   if (pass) b.note(`couchPassword moved to the secret setting ${pass}: Atelier's FullSync does not use it`);
 }

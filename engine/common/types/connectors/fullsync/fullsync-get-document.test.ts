@@ -10,6 +10,25 @@ const connector = {
 };
 
 describe("FullSync Get Document", () => {
+  it("answers a missing document as CouchDB's error when its connector says documentErrors: answer", async () => {
+    const answering = { ...connector, documentErrors: "answer" };
+    const ws = await fullSyncWorkspace({ connectors: [answering] });
+    try {
+      const r = await ws.run({ connector: "Db", transaction: "Get", inputs: { docid: "nope" } });
+      expect(r.ok).toBe(true);
+      expect(r.output).toEqual({ error: "not_found", reason: "missing" });
+    } finally {
+      await ws.close();
+    }
+    const failing = await fullSyncWorkspace({ connectors: [connector] });
+    try {
+      const r = await failing.run({ connector: "Db", transaction: "Get", inputs: { docid: "nope" } });
+      expect(r.error?.code).toBe("document_not_found");
+    } finally {
+      await failing.close();
+    }
+  });
+
   it("reads a document by id, with its ACL keys (trusted code)", async () => {
     const ws = await fullSyncWorkspace({ connectors: [connector] });
     try {

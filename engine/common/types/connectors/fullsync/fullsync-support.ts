@@ -21,6 +21,8 @@ export interface FullSyncTarget {
   label: string;
   db: string;
   data: FullSyncDataApi;
+  /** The connector's documentErrors is "answer": a missing document or a conflict is answered as data. */
+  answerErrors?: boolean;
 }
 
 /**
@@ -56,8 +58,9 @@ export function openDatabase(tx: ObjNode, connector: ObjNode, ctx: TransactionCo
     );
   }
   ctx.input("database", db);
+  const answerErrors = ctx.prop(connector, "documentErrors") === "answer";
   try {
-    return { label, db, data: service.data(db) };
+    return { label, db, data: service.data(db), ...(answerErrors ? { answerErrors } : {}) };
   } catch (e) {
     return failFromDb(ctx, { label, db }, e);
   }
@@ -78,12 +81,20 @@ function asDbError(e: unknown): DbError {
 /** Ends the run with the error a database operation gave, in words that name what failed. */
 export function failFromDb(
   ctx: TransactionContext,
-  target: { label: string; db: string },
+  target: { label: string; db: string; answerErrors?: boolean },
   e: unknown,
   docid?: string,
 ): never {
   const err = asDbError(e);
   const { label, db } = target;
+  const missing = err.status === 404 || err.name === "not_found";
+  const conflict = err.status === 409 || err.name === "conflict";
+  if (target.answerErrors && (missing || conflict) && err.code !== "database_not_declared") {
+    // As Convertigo's CouchDB transactions: CouchDB's own error body is the answer.
+    const error = missing ? "not_found" : "conflict";
+    const reason = err.reason ?? err.message ?? (missing ? "missing" : "Document update conflict.");
+    return ctx.answer({ data: { error, reason } });
+  }
   const details: Record<string, unknown> = { database: db, ...(docid !== undefined ? { docid } : {}) };
   const reason = err.reason && err.reason !== err.message ? `${err.message ?? ""} (${err.reason})` : err.message;
   if (err.code === "database_not_declared") {
