@@ -123,9 +123,17 @@ describe("atelier deps fetch", () => {
     await atelierProject(path.join(ws, "Other"), "Other", [
       { project: "Gone", location: "Gone=https://127.0.0.1:1/x.git" },
     ]);
-    const failing = atelier(["deps", "fetch", "--workspace", ws, "--project", "Other"]);
+    // Credentials in a URL are never printed, whatever git says.
+    await atelierProject(path.join(ws, "Private"), "Private", [
+      { project: "Secret", location: "Secret=https://ada:tok3n@127.0.0.1:1/x.git" },
+    ]);
+    const failing = atelier(["deps", "fetch", "--workspace", ws, "--project", "Other", "--project", "Private"]);
     expect(failing.status).toBe(1);
-    expect(JSON.parse(failing.stdout).failed[0]).toMatchObject({ project: "Gone", referencedBy: "Other" });
+    const failed = JSON.parse(failing.stdout).failed as { project: string }[];
+    expect(failed.map((f) => f.project)).toEqual(["Gone", "Secret"]);
+    expect(failed[0]).toMatchObject({ project: "Gone", referencedBy: "Other" });
+    expect(failing.stdout).not.toContain("tok3n");
+    expect(failing.stdout).toContain("https://***@127.0.0.1:1/x.git");
   });
 
   it("accepts only git's plain transports", () => {

@@ -51,6 +51,11 @@ const REMOTE = /^(?:https?|ssh|git):\/\/[^\s]+$/i;
 const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/;
 const FILE_URL = /^file:\/\/\/[^\s]+$/i;
 
+/** A URL for messages: credentials in it (https://user:token@host) are never printed. */
+export function redactUrl(text: string): string {
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, "$1***@");
+}
+
 /** Why a git URL is refused, or undefined when git may clone it. */
 export function gitUrlProblem(url: string): string | undefined {
   if (url.startsWith("-")) return "it starts with '-'";
@@ -136,7 +141,12 @@ export async function fetchDependencies(workspaceDir: string, opts: FetchOptions
     const next = queue.shift()!;
     if (seen.has(next.project)) continue;
     seen.add(next.project);
-    const fail = (reason: string) => out.failed.push({ ...next, reason });
+    const fail = (reason: string) =>
+      out.failed.push({
+        ...next,
+        ...(next.location ? { location: redactUrl(next.location) } : {}),
+        reason: redactUrl(reason),
+      });
     if (!isFileName(next.project)) {
       fail(`"${next.project}" is not a valid project name`);
       continue;
@@ -216,7 +226,12 @@ export async function fetchDependencies(workspaceDir: string, opts: FetchOptions
         const staged = path.join(tmp, "staged");
         await cp(src, staged, { recursive: true, filter: (f) => path.basename(f) !== ".git" });
         await rename(staged, path.join(ws, next.project));
-        out.fetched.push({ project: next.project, referencedBy: next.referencedBy, url: loc.url, kind: "atelier" });
+        out.fetched.push({
+          project: next.project,
+          referencedBy: next.referencedBy,
+          url: redactUrl(loc.url),
+          kind: "atelier",
+        });
       } else {
         throw new Error(
           `${loc.url}${sub ? ` (path ${sub})` : ""} holds neither a Convertigo project (c8oProject.yaml) nor an Atelier project (project.yaml)`,
