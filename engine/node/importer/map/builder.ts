@@ -1,5 +1,6 @@
 import type { ObjNode } from "../../../common/model/node.ts";
 import type { SourceRef } from "../../../common/model/props.ts";
+import { getType } from "../../../common/model/registry.ts";
 import type { C8oBean } from "../c8o-yaml.ts";
 import { describeContent, type C8oSource, type SmartValue } from "../c8o-values.ts";
 import type { Decision } from "./class-mapper.ts";
@@ -18,6 +19,8 @@ export interface TranslatedSource {
   js?: string;
   guessed: string[];
   problem?: string;
+  /** The object the source reads, and what it became (when it is in the project). */
+  target?: { bean: C8oBean; type: string };
 }
 
 /** What the mapper offers the class mappers while they build: the whole project's knowledge. */
@@ -38,8 +41,8 @@ export interface ImportContext extends SecretKeeper {
   sequenceName(c8o: string): string;
 }
 
-/** Atelier types that add to the response. */
-const EMITTING = new Set(["Element", "JsonObject", "JsonArray", "Error"]);
+/** Atelier types that add to the response and have no `output` flag to say otherwise. */
+const EMITTING = new Set(["Error"]);
 /** XML-schema typing hints of steps: meaningful for XML/WSDL output only. */
 const XML_ONLY_PROPS = new Set(["xmlComplexTypeAffectation", "xmlElementRefAffectation", "xmlSimpleTypeAffectation"]);
 
@@ -168,6 +171,12 @@ export class Builder {
       return;
     }
     const output = this.bag.bool("output", outputDefault);
+    // A type with an `output` flag of its own says the same thing: Convertigo's flag is kept.
+    const flag = getType(this.node.type)?.props.find((p) => p.name === "output");
+    if (flag) {
+      if (output !== (flag.default ?? true)) this.node.props.output = output;
+      return;
+    }
     const emits = EMITTING.has(this.node.type);
     if (output && !emits) {
       this.note(

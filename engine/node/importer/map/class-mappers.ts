@@ -9,6 +9,7 @@ import { callStepClasses } from "./steps-calls.ts";
 import { outputStepClasses } from "./steps-output.ts";
 import { sessionStepClasses } from "./steps-session.ts";
 import { stepClasses } from "./steps.ts";
+import { xmlStepClasses } from "./steps-xml.ts";
 import { variableClasses } from "./variables.ts";
 
 /** Every family's table. Mapping a new Convertigo class: add it to its family's table. */
@@ -20,6 +21,7 @@ const FAMILIES: readonly ClassMappers[] = [
   variableClasses,
   stepClasses,
   outputStepClasses,
+  xmlStepClasses,
   callStepClasses,
   sessionStepClasses,
   referenceClasses,
