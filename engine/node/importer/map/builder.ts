@@ -5,7 +5,7 @@ import type { C8oBean } from "../c8o-yaml.ts";
 import { describeContent, type C8oSource, type SmartValue } from "../c8o-values.ts";
 import type { Decision } from "./class-mapper.ts";
 import { jsInteropProblems } from "./js-interop.ts";
-import type { PropBag, SecretKeeper } from "./prop-bag.ts";
+import { beanBool, type PropBag, type SecretKeeper } from "./prop-bag.ts";
 
 /** What builders need to know of the enclosing sequence. */
 export interface SeqInfo {
@@ -45,6 +45,19 @@ export interface ImportContext extends SecretKeeper {
 const EMITTING = new Set(["Error"]);
 /** XML-schema typing hints of steps: meaningful for XML/WSDL output only. */
 const XML_ONLY_PROPS = new Set(["xmlComplexTypeAffectation", "xmlElementRefAffectation", "xmlSimpleTypeAffectation"]);
+
+/** Convertigo's steps holding output steps, all added to the response unless `output: false`. */
+const CONTAINERS = new Set([
+  "steps.XMLComplexStep",
+  "steps.XMLElementStep",
+  "steps.ElementStep",
+  "steps.JsonObjectStep",
+  "steps.JsonArrayStep",
+]);
+
+function isHiddenContainer(bean: C8oBean): boolean {
+  return CONTAINERS.has(bean.cls) && beanBool(bean, "output", true) === false;
+}
 
 /** Is `a` at least version `b` (dotted numbers, qualifiers ignored)? */
 function versionAtLeast(a: string | undefined, b: string): boolean {
@@ -174,7 +187,12 @@ export class Builder {
     // A type with an `output` flag of its own says the same thing: Convertigo's flag is kept.
     const flag = getType(this.node.type)?.props.find((p) => p.name === "output");
     if (flag) {
-      if (output !== (flag.default ?? true)) this.node.props.output = output;
+      // Inside an element kept out of the response, a step is in that element's value whatever its
+      // flag says (Convertigo builds the element's node with it): only the element's flag counts.
+      const hiddenIn = output ? undefined : this.ancestors.find(isHiddenContainer);
+      if (hiddenIn) {
+        this.note(`in ${hiddenIn.name}, kept out of the response (output: false): part of its value, as in Convertigo`);
+      } else if (output !== (flag.default ?? true)) this.node.props.output = output;
       return;
     }
     const emits = EMITTING.has(this.node.type);
