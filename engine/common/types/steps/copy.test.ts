@@ -57,4 +57,26 @@ describe("Copy step", () => {
     ]);
     expect(r.output).toEqual({ who: "ada" });
   });
+
+  it("copies each value of a name written several times, as Convertigo copies each element", async () => {
+    // ResolveConflicts OnUpdate: "conflict" objects built in a loop, copied into a typed array.
+    const r = await runSteps([
+      {
+        type: "JsonObject",
+        name: "complex",
+        output: false,
+        children: [
+          { type: "Element", name: "conflict", value: { rev: "2-a" } },
+          { type: "Element", name: "conflict", value: { rev: "2-b" } },
+        ],
+      },
+      {
+        type: "JsonArray",
+        name: "conflicts",
+        children: [{ type: "Copy", name: "conflict", source: { step: "Main-0-complex", path: "conflict" } }],
+      },
+    ]);
+    expect(r.error).toBeUndefined();
+    expect(r.output).toEqual({ conflicts: [{ rev: "2-a" }, { rev: "2-b" }] });
+  });
 });

@@ -41,7 +41,10 @@ export const copyStep = defineType({
     if (value === undefined) return undefined;
     if (!isOutput(ctx)) return value;
     if (!ctx.prop<boolean>("members")) {
-      ctx.emit(ctx.node.name, value);
+      // A list made of a name written several times (repeated XML elements) is several values.
+      if (Array.isArray(value) && (value as unknown[] & { repeated?: boolean }).repeated) {
+        for (const item of value) ctx.emit(ctx.node.name, item);
+      } else ctx.emit(ctx.node.name, value);
       return value;
     }
     if (Array.isArray(value)) {

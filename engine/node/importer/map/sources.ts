@@ -99,6 +99,10 @@ function translateFound(
     segs = [];
   } else if (t === "JsonObject" && segs.length === 0 && hasElementText(target.bean)) {
     segs = ["text"];
+  } else if (t === "JsonArray" && typeof segs[0] === "string") {
+    // An array built by steps (a complex element typed "array"): its XML children are its items.
+    guessed.push(`"${segs[0]}" (the children of an array built by steps) read as its items`);
+    segs = segs.slice(1);
   }
   const ref = { step: target.id, path: toJsonPath(segs) };
   return { ref, js: toJsAccessor(`step(${JSON.stringify(target.id)})`, segs), guessed };

@@ -45,7 +45,8 @@ server: 127.0.0.1
 
 // lib_BaseRow (TableGetDataApiKey, FieldsList, TableGetData): a JSON list read into a JavaScript
 // variable by a JSON Source, the whole list copied, and a complex element typed "array" by its
-// attribute holding the copy of the list's items.
+// attribute holding the copy of the list's items; lib_UserManager (SignInAD): a loop on that
+// array's ./item.
 const FIELDS = `↓Call_Transaction [steps.TransactionStep-1672088989211]: 
   sourceTransaction: lib_Demo.Api.list
 ↓JsonSource [steps.JsonSourceStep-1672088989217]: 
@@ -67,6 +68,14 @@ ${vector("1672088989211", "./document/array", "    ")}
   ↓Copy1 [steps.XMLCopyStep-1680611235050]: 
     sourceDefinition: 
 ${vector("1672088989211", "./document/array/*", "      ")}
+↓IterateOnLDAPGroups [steps.IteratorStep-1582446563581]: 
+  comment: Now insert the user in all the goups he belongs to
+  sourceDefinition: 
+${vector("1680611271528", "./item", "    ")}
+  ↓name [steps.XMLElementStep-1582446563590]: 
+    nodeName: name
+    sourceDefinition: 
+${vector("1582446563581", "./name/text()", "      ")}
 `;
 
 // lib_Bitly Shorten (Concat and Complex kept out of the response, read by later steps; its token is
@@ -271,7 +280,7 @@ describe("Convertigo's XML steps, imported", () => {
         { id: 1, name: "a" },
         { id: 2, name: "b" },
       ];
-      expect(fields.output).toEqual({ count: 2, array: list, structure: list });
+      expect(fields.output).toEqual({ count: 2, array: list, structure: list, name: ["a", "b"] });
 
       const r = await engine.run({
         project: "lib_Demo",
@@ -290,6 +299,7 @@ describe("Convertigo's XML steps, imported", () => {
         count: 2,
         array: list,
         structure: list,
+        name: ["a", "b"],
         produced: { topic: "t", partition: 0, offset: [1, 2] },
       });
     } finally {

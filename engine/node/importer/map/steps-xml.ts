@@ -137,6 +137,12 @@ function buildCopy(b: Builder): void {
     return;
   }
   const last = segs[segs.length - 1];
+  if (last === "item" && t.guessed.some((g) => g.startsWith('"item" read as the items'))) {
+    // The items of a JSON list (Convertigo's <item> elements): each is copied.
+    b.set("members", true);
+    b.renamed("item");
+    return;
+  }
   if (last !== undefined) b.renamed(last);
   else if (t.target?.type === "Iterator") b.renamed(iteratedName(t.target.bean));
   else if (t.target) b.renamed(outputName(t.target.bean));
