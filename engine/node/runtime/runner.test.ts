@@ -120,7 +120,7 @@ describe("Runner built from plain pieces", () => {
       ]),
     ]);
     const { runner } = pieces([flags, shop, lib]);
-    const r = await runner.run({ project: "Flags", sequence: "Main", trace: true });
+    const r = await runner.run({ project: "Flags", sequence: "Main", inputs: {}, trace: true });
     expect(r.error).toBeUndefined();
     expect(r.output).toEqual({ seen: "https://www.convertigo.com 7", inner: { double: 4 }, price: { price: 12 } });
     // The hidden object was built whole (its children added to it), and traced as the step's output.
