@@ -46,10 +46,24 @@ describe("Concat step", () => {
           { source: { step: "Main-0-doc", path: "n" } },
         ],
       },
+      // lib_ChatGPT: a part read from a loop's item (an expression).
+      {
+        type: "Iterator",
+        name: "each",
+        expression: '[{ prompt: "hi" }, {}]',
+        children: [
+          {
+            type: "Concat",
+            name: "line",
+            separator: "",
+            parts: [{ text: "> " }, { expression: "item.prompt", text: "(none)" }],
+          },
+        ],
+      },
     ]);
     expect(r.error).toBeUndefined();
     // The first part is empty: no separator after it.
-    expect(r.output).toEqual({ text: "a-b-none-3" });
+    expect(r.output).toEqual({ text: "a-b-none-3", line: ["> hi", "> (none)"] });
   });
 
   it("checks the shape of its parts", () => {

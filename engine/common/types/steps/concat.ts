@@ -3,19 +3,27 @@ import { defineType, type StepContext } from "../../model/typedef.ts";
 import { commentProp } from "../shared-props.ts";
 import { isOutput, outputProp } from "./output-prop.ts";
 
-/** One part of a Concat: an earlier step's value, or the text used without one (or when it is missing). */
+/**
+ * One part of a Concat: an earlier step's value (a source) or a JavaScript expression's (a loop's
+ * item), or the text, used too when the value is missing.
+ */
 export interface ConcatPart {
   source?: SourceRef;
+  expression?: string;
   text?: string;
 }
 
 function partsProblem(v: unknown): string | undefined {
-  if (!Array.isArray(v)) return "Parts must be a list of { source?, text? }";
+  if (!Array.isArray(v)) return "Parts must be a list of { source?, expression?, text? }";
   for (const [i, p] of v.entries()) {
-    if (!isPlainObject(p)) return `Part ${i + 1} must be an object { source?, text? }`;
-    const extra = Object.keys(p).filter((k) => k !== "source" && k !== "text");
-    if (extra.length) return `Part ${i + 1}: unknown key ${extra.join(", ")} (source and text only)`;
+    if (!isPlainObject(p)) return `Part ${i + 1} must be an object { source?, expression?, text? }`;
+    const extra = Object.keys(p).filter((k) => k !== "source" && k !== "expression" && k !== "text");
+    if (extra.length) return `Part ${i + 1}: unknown key ${extra.join(", ")} (source, expression and text only)`;
     if (p.text !== undefined && typeof p.text !== "string") return `Part ${i + 1}: text must be text`;
+    if (p.expression !== undefined && typeof p.expression !== "string")
+      return `Part ${i + 1}: expression must be JavaScript text`;
+    if (p.source !== undefined && p.expression !== undefined)
+      return `Part ${i + 1}: a source or an expression, not both`;
     if (p.source !== undefined) {
       const s = p.source;
       if (!isPlainObject(s) || typeof s.step !== "string" || s.step === "")
@@ -67,7 +75,7 @@ export const concatStep = defineType({
       label: "Parts",
       kind: "json",
       default: [],
-      help: 'A list of parts, each { "source": { "step": <id>, "path": <path> }, "text": <text> }: the source\'s value, or the text when there is no source or it gives nothing.',
+      help: 'A list of parts, each { "source": { "step": <id>, "path": <path> } } or { "expression": <JavaScript> }, with an optional { "text": <text> }: the value, or the text when there is none or it gives nothing.',
       check: (v) => partsProblem(v),
     },
     {
@@ -79,18 +87,20 @@ export const concatStep = defineType({
     },
     outputProp(true, "the text"),
   ],
-  run: (ctx) => {
+  run: async (ctx) => {
     const parts = (ctx.prop<ConcatPart[]>("parts") ?? []) as ConcatPart[];
     const sep = ctx.prop<string>("separator") ?? " ";
     let text = "";
-    for (const part of parts) {
+    for (const [i, part] of parts.entries()) {
       if (text !== "") text += sep;
       const fallback = part.text ?? "";
-      if (!part.source) {
+      if (!part.source && !part.expression) {
         text += fallback;
         continue;
       }
-      const v = readSource(ctx, part.source);
+      const v = part.source
+        ? readSource(ctx, part.source)
+        : await ctx.evaluate(part.expression as string, `part ${i + 1} of Concat "${ctx.node.name}"`);
       const items = Array.isArray(v) ? v : v === undefined ? [] : [v];
       if (items.length === 0) text += fallback;
       else text += items.map((x) => textOf(x) ?? fallback).join(sep);

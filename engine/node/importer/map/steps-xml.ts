@@ -180,14 +180,14 @@ const concat: ClassMapper = {
     b.bag.skip("nodeNameSpace", "nodeNameSpaceURI");
     const separator = b.bag.str("separator", " ");
     if (separator !== " ") b.set("separator", separator);
-    const parts: { source?: { step: string; path?: string }; text?: string }[] = [];
+    const parts: { source?: { step: string; path?: string }; expression?: string; text?: string }[] = [];
     for (const [i, row] of concatRows(b.bag.vector("sourcesDefinition")).entries()) {
       const part: (typeof parts)[number] = {};
       if (row.source) {
         const t = b.m.translateSource(row.source, b.ancestors);
         if (t.problem) b.note(`part ${i + 1}: ${t.problem}; not translated, set it again`, true);
         else if (t.ref) part.source = t.ref;
-        else b.note(`part ${i + 1}: reads a loop's item (${t.js}), which a Concat part cannot: set it again`, true);
+        else part.expression = t.js;
         if (t.guessed.length && !t.problem)
           b.note(`part ${i + 1}: translated by a guess: ${t.guessed.join("; ")}`, true);
       }
