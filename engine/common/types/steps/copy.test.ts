@@ -11,6 +11,8 @@ describe("Copy step", () => {
       answer,
       { type: "Copy", name: "error", source: { step: "Main-0-answer", path: "error" } },
       { type: "Copy", name: "missing", source: { step: "Main-0-answer", path: "nope" } },
+      // A Copy whose source could not be imported copies nothing (not a null).
+      { type: "Copy", name: "unset" },
     ]);
     expect(r.error).toBeUndefined();
     expect(r.output).toEqual({ answer: answer.value, error: { code: 7 } });

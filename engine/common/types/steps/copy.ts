@@ -36,6 +36,10 @@ export const copyStep = defineType({
     outputProp(true, "the copy"),
   ],
   run: async (ctx) => {
+    const { source, expression, value: constant } = ctx.node.props;
+    // Nothing to copy from (a source that could not be set): nothing is copied.
+    if (source === undefined && (expression === undefined || expression === "") && constant === undefined)
+      return undefined;
     const value = await ctx.value();
     // A source that names nothing (undefined) copies nothing; an explicit null is a value.
     if (value === undefined) return undefined;

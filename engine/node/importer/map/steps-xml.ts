@@ -124,7 +124,7 @@ function buildCopy(b: Builder): void {
     // The children of a JSON transaction's document: its one root, which Convertigo names "object".
     b.renamed("object");
     b.note(
-      'copies the answer of a JSON transaction under "object", the name Convertigo gives an object answer ("array" for a list)',
+      `copies the answer of a JSON transaction under "object", the name Convertigo gives an object answer ("array" for a list)${path.except.length ? `; its "not(self::${path.except.join(" or self::")})" has nothing to leave out (in Atelier an HTTP error ends the run)` : ""}`,
       true,
     );
     return;
