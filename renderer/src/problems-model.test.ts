@@ -134,6 +134,23 @@ describe("response shape", () => {
     expect(responseShape(p, "s", types)).toEqual([]);
   });
 
+  it("leaves out steps kept out of the response, and adds calls whose output flag is on", () => {
+    // As imported from Convertigo (lib_Bitly Shorten): a hidden request body, a call added.
+    const p = state(
+      n("p", "Project", "Bitly", {}, [
+        n("s", "Sequence", "Shorten", {}, [
+          n("body", "JsonObject", "object", { output: false }, [n("u", "Element", "long_url", { value: "x" })]),
+          n("call", "CallSequence", "shorten", { sequence: "Api", output: true }),
+          n("copy", "Copy", "link", { source: { step: "call", path: "link" } }),
+        ]),
+      ]),
+    );
+    expect(shapeText(responseShape(p, "s", types))).toBe(`{
+  "shorten": ‹the call's result›,
+  "link": ‹source shorten › link›
+}`);
+  });
+
   it("says where a step's value goes", () => {
     const p = state(shop);
     expect(givesValue(p.nodes.get("js")!, types)).toBe(true);

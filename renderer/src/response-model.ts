@@ -1,7 +1,8 @@
 /**
  * What a sequence's response will contain, read from its steps before any run: the steps whose
  * type declares an `output` (Element: a value under its name; Object and Array: nested, filled by
- * the steps inside) make the response; steps inside a condition may be missing, inside a loop
+ * the steps inside) make the response, unless their `output` flag is off (calls with theirs on add
+ * their result); steps inside a condition may be missing, inside a loop
  * repeated. And where a step's value goes: a Sequence JS step (or a call) gives a value that
  * reaches the response only when an output step reads it (a source, or `step("name")` in code).
  * Pure code, tested by response-model.test.ts; shown by ResponsePreview.tsx.
@@ -42,6 +43,22 @@ export function responseShape(
       const n = p.nodes.get(id);
       const t = n && types.get(n.type);
       if (!n || t?.category !== "step") continue;
+      const flag = outputFlag(n, t);
+      // Kept out of the response (output: false): built for sources only, with what it holds.
+      if (t.output && flag === false) continue;
+      if (!t.output && flag === true) {
+        // A call adding its result (output: true).
+        out.push({
+          id: n.id,
+          name: n.name,
+          kind: "value",
+          optional,
+          repeated,
+          from: "the call's result",
+          children: [],
+        });
+        continue;
+      }
       if (t.output) {
         out.push({
           id: n.id,
@@ -59,6 +76,13 @@ export function responseShape(
     return out;
   };
   return walk(seq.children, false, false);
+}
+
+/** A step's `output` flag (its type's default when unset); undefined for a type without one. */
+function outputFlag(n: FlatNode, t: TypeSchema): boolean | undefined {
+  const def = t.props.find((x) => x.name === "output" && x.kind === "boolean");
+  if (!def) return undefined;
+  return typeof n.props.output === "boolean" ? n.props.output : def.default === true;
 }
 
 function valueFrom(p: ProjectState, n: FlatNode): string {

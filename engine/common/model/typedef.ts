@@ -136,8 +136,16 @@ export interface StepContext {
   breakLoop(): void;
   /** Adds a value to the output object or array being built. */
   emit(name: string, value: unknown): void;
-  /** Builds a nested object or array in the output; steps run by `fill` write into it. */
-  nest(kind: "object" | "array", name: string, fill: () => Promise<void>): Promise<unknown>;
+  /**
+   * Builds a nested object or array in the output; steps run by `fill` write into it. With
+   * `output: false` it is built (the step's output, for sources) but not added to the output.
+   */
+  nest(
+    kind: "object" | "array",
+    name: string,
+    fill: () => Promise<void>,
+    opts?: { output?: boolean },
+  ): Promise<unknown>;
   /** The values of this step's StepVariable children (for calls). */
   stepVariables(): Promise<Record<string, unknown>>;
   callTransaction(

@@ -20,6 +20,8 @@ import { breakStep } from "./steps/break.ts";
 import { callSequenceStep } from "./steps/call-sequence.ts";
 import { callTransactionStep } from "./steps/call-transaction.ts";
 import { checkPasswordStep } from "./steps/check-password.ts";
+import { concatStep } from "./steps/concat.ts";
+import { copyStep } from "./steps/copy.ts";
 import { elementStep } from "./steps/element.ts";
 import { elseStep } from "./steps/else.ts";
 import { errorStep } from "./steps/error-step.ts";
@@ -83,6 +85,8 @@ export const allTypes = [
   elementStep,
   jsonObjectStep,
   jsonArrayStep,
+  copyStep,
+  concatStep,
   ifStep,
   ifThenElseStep,
   ifExistsStep,

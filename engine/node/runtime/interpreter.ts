@@ -363,8 +363,8 @@ export class SequenceRun {
       emit(name, value) {
         self.builder.emit(name, value);
       },
-      nest(kind, name, fill) {
-        return self.builder.nest(kind, name, fill);
+      nest(kind, name, fill, opts) {
+        return self.builder.nest(kind, name, fill, opts?.output !== false);
       },
       async stepVariables() {
         const out: Record<string, unknown> = {};

@@ -43,9 +43,14 @@ export class OutputBuilder {
     }
   }
 
-  async nest(kind: "object" | "array", name: string, fill: () => Promise<void>): Promise<unknown> {
+  /**
+   * Builds a nested object or array that the values emitted by `fill` go into. `attach: false`
+   * keeps it out of the output (a value for sources only, Convertigo's `output: false`): what
+   * `fill` emits then goes into it and nowhere else.
+   */
+  async nest(kind: "object" | "array", name: string, fill: () => Promise<void>, attach = true): Promise<unknown> {
     const container: Container = kind === "object" ? { kind, value: {} } : { kind, value: [] };
-    this.emit(name, container.value);
+    if (attach) this.emit(name, container.value);
     this.stack.push(container);
     try {
       await fill();

@@ -101,6 +101,35 @@ describe("Runner built from plain pieces", () => {
     expect([depthOf("inner"), depthOf("double"), depthOf("Price")]).toEqual([0, 1, 1]);
   });
 
+  it("honours the output flag: hidden steps give sources their value, calls may add their result", async () => {
+    // Convertigo's flag as its projects set it: a request body built out of the response
+    // (lib_Bitly), calls whose result is the response (output: true on Call Sequence/Transaction).
+    const flags = project("Flags", [
+      obj("Sequence", "Main", {}, [
+        obj("JsonObject", "body", { output: false }, [
+          obj("Element", "long_url", { value: "https://www.convertigo.com" }),
+          obj("JsonArray", "tags", {}, [obj("Element", "tag", { value: "a" })]),
+        ]),
+        obj("Element", "hidden", { value: 7, output: false }),
+        obj("SequenceJS", "js", { code: 'step("Flags/Main/body").long_url + " " + step("hidden")' }),
+        obj("Element", "seen", { source: { step: "Flags/Main/js" } }),
+        obj("CallSequence", "inner", { project: "Lib", sequence: "Double", output: true }, [
+          obj("StepVariable", "x", { value: 2 }),
+        ]),
+        obj("CallTransaction", "price", { project: "Shop", transaction: "Price", output: true }),
+      ]),
+    ]);
+    const { runner } = pieces([flags, shop, lib]);
+    const r = await runner.run({ project: "Flags", sequence: "Main", inputs: {}, trace: true });
+    expect(r.error).toBeUndefined();
+    expect(r.output).toEqual({ seen: "https://www.convertigo.com 7", inner: { double: 4 }, price: { price: 12 } });
+    // The hidden object was built whole (its children added to it), and traced as the step's output.
+    expect(r.trace?.find((e) => e.name === "body")?.output).toEqual({
+      long_url: "https://www.convertigo.com",
+      tags: ["a"],
+    });
+  });
+
   it("runs a transaction by its connector's defaults", async () => {
     const { runner, requests } = pieces([shop]);
     const r = await runner.run({ project: "Shop", inputs: { item: "desk" } });

@@ -51,4 +51,27 @@ describe("Call Sequence step", () => {
     const r = await runSteps([{ type: "CallSequence", name: "c", sequence: "Nope" }]);
     expect(r.error?.message).toContain('no sequence named "Nope"');
   });
+
+  it("adds the called sequence's output to the response under its name when output is on", async () => {
+    const double = {
+      type: "Sequence",
+      name: "Double",
+      children: [
+        { type: "Variable", name: "x", dataType: "number" },
+        { type: "Element", name: "double", expression: "x * 2" },
+      ],
+    };
+    const call = (output?: boolean) => ({
+      type: "CallSequence",
+      name: "call",
+      sequence: "Double",
+      ...(output === undefined ? {} : { output }),
+      children: [{ type: "StepVariable", name: "x", value: 4 }],
+    });
+    const shown = await runSteps([call(true)], {}, { sequences: [double] });
+    expect(shown.output).toEqual({ call: { double: 8 } });
+    // Off by default, as Convertigo's Call Sequence (output: false).
+    const hidden = await runSteps([call()], {}, { sequences: [double] });
+    expect(hidden.output).toEqual({});
+  });
 });

@@ -1,5 +1,6 @@
 import { defineType } from "../../model/typedef.ts";
 import { commentProp } from "../shared-props.ts";
+import { isOutput, outputFlagAdded, outputProp } from "./output-prop.ts";
 
 export const callSequenceStep = defineType({
   type: "CallSequence",
@@ -8,6 +9,8 @@ export const callSequenceStep = defineType({
   icon: "call-sequence",
   description:
     "Runs another sequence (of this project or another) with its step variables as inputs; its output is the called sequence's output.",
+  version: 2,
+  migrations: [outputFlagAdded(2, false)],
   accepts: ["StepVariable"],
   props: [
     commentProp,
@@ -21,13 +24,16 @@ export const callSequenceStep = defineType({
       required: true,
       help: "The sequence to run.",
     },
+    outputProp(false, "the called sequence's output"),
   ],
   run: async (ctx) => {
     const vars = await ctx.stepVariables();
     ctx.input("variables", vars);
-    return await ctx.callSequence(
+    const result = await ctx.callSequence(
       { project: ctx.prop<string>("project") || undefined, sequence: ctx.prop<string>("sequence") },
       vars,
     );
+    if (isOutput(ctx)) ctx.emit(ctx.node.name, result);
+    return result;
   },
 });

@@ -46,6 +46,26 @@ describe("Call Transaction step", () => {
     expect(tx?.inputs).toMatchObject({ variables: { q: "lamp" } });
   });
 
+  it("adds the transaction's data to the response under its name when output is on", async () => {
+    const r = await runSteps(
+      [
+        {
+          type: "CallTransaction",
+          name: "search",
+          connector: "Api",
+          transaction: "Search",
+          output: true,
+          children: [{ type: "StepVariable", name: "q", value: "lamp" }],
+        },
+        { type: "Element", name: "status", source: { step: "Main-0-search", path: "status" } },
+      ],
+      {},
+      { connectors: [connector()] },
+    );
+    expect(r.error).toBeUndefined();
+    expect(r.output).toEqual({ search: [{ id: 1, q: "lamp" }], status: 200 });
+  });
+
   it("uses the default connector when none is named", async () => {
     const r = await runSteps(
       [{ type: "CallTransaction", name: "call", transaction: "Search" }],

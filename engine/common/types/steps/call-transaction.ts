@@ -1,5 +1,6 @@
 import { defineType } from "../../model/typedef.ts";
 import { commentProp } from "../shared-props.ts";
+import { isOutput, outputFlagAdded, outputProp } from "./output-prop.ts";
 
 export const callTransactionStep = defineType({
   type: "CallTransaction",
@@ -8,6 +9,8 @@ export const callTransactionStep = defineType({
   icon: "call-transaction",
   description:
     "Runs a transaction of a connector with the values of its step variables. Its output is {status, headers, data}: use a source on data to read the answer.",
+  version: 2,
+  migrations: [outputFlagAdded(2, false)],
   accepts: ["StepVariable"],
   props: [
     commentProp,
@@ -35,6 +38,7 @@ export const callTransactionStep = defineType({
       required: true,
       help: "The transaction to run.",
     },
+    outputProp(false, "the transaction's answer (data)"),
   ],
   run: async (ctx) => {
     const vars = await ctx.stepVariables();
@@ -42,6 +46,8 @@ export const callTransactionStep = defineType({
     const connector = ctx.prop<string>("connector") || undefined;
     const transaction = ctx.prop<string>("transaction");
     ctx.input("variables", vars);
-    return await ctx.callTransaction({ project, connector, transaction }, vars);
+    const result = await ctx.callTransaction({ project, connector, transaction }, vars);
+    if (isOutput(ctx)) ctx.emit(ctx.node.name, result.data);
+    return result;
   },
 });

@@ -39,4 +39,14 @@ describe("Element step", () => {
     expect(r.error?.message).toContain('Element "x"');
     expect(r.error?.step?.name).toBe("x");
   });
+
+  it("kept out of the response (output: false), still gives its value to sources", async () => {
+    // Convertigo's Bitly Shorten: a hidden element (output: false) read by a later step.
+    const r = await runSteps([
+      { type: "Element", name: "domain", value: "bit.ly", output: false },
+      { type: "Element", name: "shown", source: { step: "Main-0-domain" } },
+    ]);
+    expect(r.error).toBeUndefined();
+    expect(r.output).toEqual({ shown: "bit.ly" });
+  });
 });

@@ -26,4 +26,21 @@ describe("Array step", () => {
     const r = await runSteps([{ type: "JsonArray", name: "empty" }]);
     expect(r.output).toEqual({ empty: [] });
   });
+
+  it("kept out of the response (output: false), still gives its items to sources", async () => {
+    const r = await runSteps([
+      {
+        type: "JsonArray",
+        name: "ids",
+        output: false,
+        children: [
+          { type: "Element", name: "id", value: 1 },
+          { type: "Element", name: "id", value: 2 },
+        ],
+      },
+      { type: "Element", name: "count", expression: 'step("Main-0-ids").length' },
+    ]);
+    expect(r.error).toBeUndefined();
+    expect(r.output).toEqual({ count: 2 });
+  });
 });

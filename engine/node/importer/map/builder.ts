@@ -1,10 +1,11 @@
 import type { ObjNode } from "../../../common/model/node.ts";
 import type { SourceRef } from "../../../common/model/props.ts";
+import { getType } from "../../../common/model/registry.ts";
 import type { C8oBean } from "../c8o-yaml.ts";
 import { describeContent, type C8oSource, type SmartValue } from "../c8o-values.ts";
 import type { Decision } from "./class-mapper.ts";
 import { jsInteropProblems } from "./js-interop.ts";
-import type { PropBag, SecretKeeper } from "./prop-bag.ts";
+import { beanBool, type PropBag, type SecretKeeper } from "./prop-bag.ts";
 
 /** What builders need to know of the enclosing sequence. */
 export interface SeqInfo {
@@ -18,6 +19,8 @@ export interface TranslatedSource {
   js?: string;
   guessed: string[];
   problem?: string;
+  /** The object the source reads, and what it became (when it is in the project). */
+  target?: { bean: C8oBean; type: string };
 }
 
 /** What the mapper offers the class mappers while they build: the whole project's knowledge. */
@@ -38,10 +41,23 @@ export interface ImportContext extends SecretKeeper {
   sequenceName(c8o: string): string;
 }
 
-/** Atelier types that add to the response. */
-const EMITTING = new Set(["Element", "JsonObject", "JsonArray", "Error"]);
+/** Atelier types that add to the response and have no `output` flag to say otherwise. */
+const EMITTING = new Set(["Error"]);
 /** XML-schema typing hints of steps: meaningful for XML/WSDL output only. */
 const XML_ONLY_PROPS = new Set(["xmlComplexTypeAffectation", "xmlElementRefAffectation", "xmlSimpleTypeAffectation"]);
+
+/** Convertigo's steps holding output steps, all added to the response unless `output: false`. */
+const CONTAINERS = new Set([
+  "steps.XMLComplexStep",
+  "steps.XMLElementStep",
+  "steps.ElementStep",
+  "steps.JsonObjectStep",
+  "steps.JsonArrayStep",
+]);
+
+function isHiddenContainer(bean: C8oBean): boolean {
+  return CONTAINERS.has(bean.cls) && beanBool(bean, "output", true) === false;
+}
 
 /** Is `a` at least version `b` (dotted numbers, qualifiers ignored)? */
 function versionAtLeast(a: string | undefined, b: string): boolean {
@@ -168,6 +184,17 @@ export class Builder {
       return;
     }
     const output = this.bag.bool("output", outputDefault);
+    // A type with an `output` flag of its own says the same thing: Convertigo's flag is kept.
+    const flag = getType(this.node.type)?.props.find((p) => p.name === "output");
+    if (flag) {
+      // Inside an element kept out of the response, a step is in that element's value whatever its
+      // flag says (Convertigo builds the element's node with it): only the element's flag counts.
+      const hiddenIn = output ? undefined : this.ancestors.find(isHiddenContainer);
+      if (hiddenIn) {
+        this.note(`in ${hiddenIn.name}, kept out of the response (output: false): part of its value, as in Convertigo`);
+      } else if (output !== (flag.default ?? true)) this.node.props.output = output;
+      return;
+    }
     const emits = EMITTING.has(this.node.type);
     if (output && !emits) {
       this.note(

@@ -10,6 +10,7 @@ import { conditionStepClasses } from "./steps-conditions.ts";
 import { outputStepClasses } from "./steps-output.ts";
 import { sessionStepClasses } from "./steps-session.ts";
 import { stepClasses } from "./steps.ts";
+import { xmlStepClasses } from "./steps-xml.ts";
 import { variableClasses } from "./variables.ts";
 
 /** Every family's table. Mapping a new Convertigo class: add it to its family's table. */
@@ -22,6 +23,7 @@ const FAMILIES: readonly ClassMappers[] = [
   stepClasses,
   conditionStepClasses,
   outputStepClasses,
+  xmlStepClasses,
   callStepClasses,
   sessionStepClasses,
   referenceClasses,

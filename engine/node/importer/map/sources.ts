@@ -22,6 +22,22 @@ export function translateSource(src: C8oSource, ancestors: C8oBean[], targets: S
   const target = targets.byPriority(src.step);
   const orig = `source (step ${src.step}, XPath ${src.xpath})`;
   if (!target) return { guessed: [], problem: `${orig} points at a step that is not in the project` };
+  const found = { bean: target.bean, type: target.decision.type };
+  return { ...translateFound(src, ancestors, targets, target, orig), target: found };
+}
+
+function translateFound(
+  src: C8oSource,
+  ancestors: C8oBean[],
+  targets: SourceTargets,
+  target: { bean: C8oBean; id: string; decision: Decision },
+  orig: string,
+): TranslatedSource {
+  // The children of an element built as an object (`./*`, a request body): in JSON, the object.
+  if (/^(?:\.\/)?\*$/.test(src.xpath.trim()) && target.decision.type === "JsonObject") {
+    const ref = { step: target.id, path: "" };
+    return { ref, js: `step(${JSON.stringify(target.id)})`, guessed: [`"*" (its children) read as the object`] };
+  }
   const plain = parsePlainXPath(src.xpath);
   if (!plain) return { guessed: [], problem: `${orig}: the XPath is not a plain child path` };
   let segs: Segment[] = plain.segments;
@@ -44,6 +60,14 @@ export function translateSource(src: C8oSource, ancestors: C8oBean[], targets: S
       return { guessed, problem: `${orig}: a call's output starts with "document"` };
     }
     segs = t === "CallTransaction" ? ["data", ...segs.slice(1)] : segs.slice(1);
+    // Convertigo names the root of a JSON answer "object" (or "array"); Atelier's data is the answer.
+    if (
+      t === "CallTransaction" &&
+      (segs[1] === "object" || segs[1] === "array") &&
+      targets.calledTransactionType(target.bean) === "JsonHttpTransaction"
+    ) {
+      segs.splice(1, 1);
+    }
     // Convertigo wraps CouchDB answers in couchdb_output; Atelier's FullSync transactions do not.
     if (
       t === "CallTransaction" &&
@@ -77,6 +101,10 @@ export function translateSource(src: C8oSource, ancestors: C8oBean[], targets: S
     segs = ["text"];
   } else if (t === "GetAuthenticatedUser") {
     segs = authenticatedUserPath(segs);
+  } else if (t === "JsonArray" && typeof segs[0] === "string") {
+    // An array built by steps (a complex element typed "array"): its XML children are its items.
+    guessed.push(`"${segs[0]}" (the children of an array built by steps) read as its items`);
+    segs = segs.slice(1);
   }
   const ref = { step: target.id, path: toJsonPath(segs) };
   return { ref, js: toJsAccessor(`step(${JSON.stringify(target.id)})`, segs), guessed };

@@ -4,13 +4,12 @@ import { contentText, type C8oBean } from "../c8o-yaml.ts";
 import { readSmartType, readVector, sourceOfVector } from "../c8o-values.ts";
 import type { Builder } from "./builder.ts";
 import type { ClassMapper, ClassMappers, Decision } from "./class-mapper.ts";
-import { beanBool } from "./prop-bag.ts";
 
 /**
  * Convertigo's output steps: XML-style elements and attributes (jElement, Element, jAttribute,
  * Attribute) and JSON ones (jField, jObject, jArray). An element's output key becomes its
- * name; an element holding steps becomes an object; one kept out of the response
- * (`output: false`) becomes a Sequence JS answering its value (for sources).
+ * name; an element holding steps becomes an object. Convertigo's `output` flag becomes the
+ * type's own (an element kept out of the response still gives its value to sources).
  */
 
 const ELEMENT_LIKE = new Set([
@@ -22,9 +21,9 @@ const ELEMENT_LIKE = new Set([
 const ATTRIBUTE_LIKE = new Set(["steps.AttributeStep", "steps.XMLAttributeStep"]);
 
 const elementLike: ClassMapper = {
-  types: ["Element", "JsonObject", "SequenceJS"],
+  types: ["Element", "JsonObject"],
   decide: elementDecision,
-  build: (b) => (b.node.type === "SequenceJS" ? hiddenElement(b) : element(b)),
+  build: element,
   output: true,
 };
 
@@ -58,10 +57,7 @@ function elementDecision(bean: C8oBean): Decision {
   if (nonAttr.some((c) => c.cls.startsWith("steps.") && !ELEMENT_LIKE.has(c.cls) && !c.cls.startsWith("steps.Json"))) {
     return { type: "Foreign", reason: "an element holding steps other than elements and attributes" };
   }
-  if (hasSteps) return { type: "JsonObject" };
-  // Kept out of the response: a JavaScript step whose output is the value, for sources.
-  if (!beanBool(bean, "output", true)) return { type: "SequenceJS" };
-  return { type: "Element" };
+  return { type: hasSteps ? "JsonObject" : "Element" };
 }
 
 /** Does an element step carry its own text (source, expression or text)? */
@@ -71,24 +67,6 @@ export function hasElementText(bean: C8oBean): boolean {
       ((p.name === "expression" || p.name === "nodeText") && contentText(p.value) !== "") ||
       (p.name === "sourceDefinition" && sourceOfVector(readVector(p.value)) !== undefined),
   );
-}
-
-/** An element kept out of the response (output: false): a JavaScript step answering its value. */
-function hiddenElement(b: Builder): void {
-  b.comment();
-  b.bag.skip("output", "nodeName", "nodeNameSpace", "nodeNameSpaceURI");
-  const expr = b.bag.has("expression") ? b.bag.str("expression", "") : "";
-  const src = b.bag.source();
-  const text = b.bag.str("nodeText", "");
-  let code = JSON.stringify(text);
-  if (expr.trim() !== "") code = b.js("expression", expr);
-  else if (src) {
-    const t = b.m.translateSource(src, b.ancestors);
-    if (t.problem) b.note(`text: ${t.problem}; not translated, set it again`, true);
-    else code = t.js ?? code;
-  }
-  b.set("code", code);
-  b.note("kept out of the response in Convertigo (output: false): a JavaScript step whose output is its value");
 }
 
 function element(b: Builder): void {
@@ -126,7 +104,10 @@ function element(b: Builder): void {
   if (expr.trim() !== "") b.set("expression", b.js("expression", expr));
   if (text !== "") b.set("value", text);
   b.out = undefined;
-  if (ATTRIBUTE_LIKE.has(bean.cls) && !(b.parent && ELEMENT_LIKE.has(b.parent.cls))) {
+  if (
+    ATTRIBUTE_LIKE.has(bean.cls) &&
+    !(b.parent && (ELEMENT_LIKE.has(b.parent.cls) || b.parent.cls === "steps.XMLComplexStep"))
+  ) {
     b.note("an attribute outside an element: Atelier adds it as a key of the enclosing object");
   }
   if (b.node.type === "JsonObject") {
