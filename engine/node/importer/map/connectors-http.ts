@@ -1,5 +1,7 @@
 import { decipherC8o, looksCiphered } from "../c8o-crypto.ts";
-import { contentText } from "../c8o-yaml.ts";
+import { contentText, type C8oBean } from "../c8o-yaml.ts";
+import { readVector } from "../c8o-values.ts";
+import { beanStr } from "./prop-bag.ts";
 import { indent, type Builder } from "./builder.ts";
 import { always, type ClassMappers } from "./class-mapper.ts";
 
@@ -47,7 +49,38 @@ function httpConnector(b: Builder): void {
   }
 }
 
-function jsonHttpTransaction(b: Builder): void {
+/** A header of a Convertigo HTTP transaction's httpParameters (case-insensitive), if set. */
+function transactionHeader(tx: C8oBean, name: string): string | undefined {
+  const p = tx.props.find((x) => x.name === "httpParameters");
+  for (const row of readVector(p?.value) ?? []) {
+    if (Array.isArray(row) && typeof row[0] === "string" && row[0].toLowerCase() === name.toLowerCase()) {
+      return String(row[1] ?? "");
+    }
+  }
+  return undefined;
+}
+
+const isHttpVar = (v: C8oBean) => v.cls.startsWith("variables.RequestableHttp");
+const httpMethodOf = (v: C8oBean) => beanStr(v, "httpMethod", "GET").toUpperCase();
+
+/**
+ * Convertigo's `__body` variable (the raw body) of a transaction, when it is sent (its httpMethod
+ * is POST); with a JSON Content-Type its value is JSON, otherwise text sent as it is.
+ */
+export function rawBodyOf(tx: C8oBean): "json" | "text" | undefined {
+  const body = tx.children.find((v) => isHttpVar(v) && v.name === "__body");
+  if (!body || httpMethodOf(body) !== "POST") return undefined;
+  return /json/i.test(transactionHeader(tx, "Content-Type") ?? "") ? "json" : "text";
+}
+
+/**
+ * The request of Convertigo's HTTP transactions (JSON, XML, text answers): verb, path, headers,
+ * and the body as Convertigo's HttpConnector makes it. Its Content-Type (the transaction's
+ * httpParameters, else application/x-www-form-urlencoded) decides: form-encoded, the POST
+ * variables are the body; otherwise the body is the request template (XML transactions) with
+ * the POST variables in it; a `__body` variable replaces either.
+ */
+function httpTransaction(b: Builder): void {
   b.comment();
   const dfltAccess = b.convertigoAtLeast("8.0.0") ? "Private" : "Public";
   b.set("accessibility", b.bag.str("accessibility", dfltAccess));
@@ -60,14 +93,15 @@ function jsonHttpTransaction(b: Builder): void {
   const sub = b.bag.str("subDir", "");
   if (sub) b.set("path", sub);
   const params = b.bag.vector("httpParameters");
+  const headers: Record<string, string> = {};
   if (params) {
-    const headers: Record<string, string> = {};
     for (const row of params) {
       if (Array.isArray(row) && typeof row[0] === "string" && row[0] !== "") headers[row[0]] = String(row[1] ?? "");
     }
-    if (Object.keys(headers).length) b.set("headers", headers);
   }
   if (b.isDefaultAttr()) b.set("isDefault", true);
+  // Convertigo reads the body of any answer, whatever its status (sequences test it).
+  b.set("errorStatus", "answer");
   const handlers = b.bag.raw("handlers");
   if (handlers !== undefined) {
     const code = contentText(handlers) ?? "";
@@ -75,15 +109,43 @@ function jsonHttpTransaction(b: Builder): void {
     b.note(`its handlers (JavaScript run around the call) are not run by Atelier; their code:\n${indent(code)}`);
     b.m.warn(b.bean, "its handlers (JavaScript run around the call) are not run by Atelier (code kept in its comment)");
   }
-  const vars = b.bean.children.filter((c) => c.cls.startsWith("variables.RequestableHttp"));
-  if (
-    vars.some(
-      (v) =>
-        b.m.decisionOf(v).type === "Variable" &&
-        (contentText(v.props.find((p) => p.name === "httpMethod")?.value) ?? "GET") === "POST",
-    )
-  ) {
-    b.note("Convertigo sends POST variables form-encoded; Atelier sends them as a JSON object", true);
+
+  const tx = b.bean;
+  const contentType = transactionHeader(tx, "Content-Type");
+  const hasContentTypeVar = tx.children.some((v) => isHttpVar(v) && v.name === "__contentType");
+  const raw = rawBodyOf(tx);
+  const bodyVars = tx.children.filter(
+    (v) =>
+      isHttpVar(v) && b.m.decisionOf(v).type === "Variable" && !v.name.startsWith("__") && httpMethodOf(v) === "POST",
+  );
+  const template = b.bag.str("requestTemplate", "");
+  const formEncoded = contentType === undefined || /^application\/x-www-form-urlencoded/i.test(contentType.trim());
+  if (raw === "json") {
+    b.set("body", '"{__body}"');
+  } else if (raw === "text") {
+    b.set("bodyEncoding", "text");
+    b.set("body", "{__body}");
+    if (contentType === undefined && !hasContentTypeVar) {
+      // Convertigo's default Content-Type, also for a raw body.
+      headers["Content-Type"] = "application/x-www-form-urlencoded";
+    }
+  } else if (formEncoded && bodyVars.length > 0) {
+    b.set("bodyEncoding", "form");
+  } else if (!formEncoded && template !== "") {
+    b.set("bodyEncoding", "xml");
+    b.note(
+      `its request template ${template} (a file of the Convertigo project, with $(name) placeholders) is not imported: copy it into the body template, writing {variable} for each $(name)`,
+      true,
+    );
+  } else if (bodyVars.length > 0) {
+    b.note(
+      `Content-Type ${contentType}: Convertigo sends its POST variables only form-encoded or in a request template (here it sent none); Atelier sends them as a JSON object`,
+      true,
+    );
   }
-  if (vars.some((v) => v.name === "__body")) b.set("body", '"{__body}"');
+  if (Object.keys(headers).length) b.set("headers", headers);
+}
+
+function jsonHttpTransaction(b: Builder): void {
+  httpTransaction(b);
 }

@@ -1,7 +1,9 @@
 import type { BuiltInVariable } from "../../../common/model/typedef.ts";
 import type { Builder } from "./builder.ts";
 import { always, type ClassMapper, type ClassMappers } from "./class-mapper.ts";
+import { rawBodyOf } from "./connectors-http.ts";
 import { fullSyncVariable } from "./fullsync.ts";
+import { beanStr } from "./prop-bag.ts";
 
 /**
  * Convertigo's variables: a requestable's inputs (Variable), a call's values (StepVariable), and
@@ -84,8 +86,12 @@ function variable(b: Builder): void {
     let name = httpName;
     if (bean.name === "__body") {
       use = "none";
-      b.set("dataType", "json");
-      b.note("Convertigo's __body variable (the raw body): read as JSON and sent as the transaction's body template");
+      if (b.parent && rawBodyOf(b.parent) === "json") {
+        b.set("dataType", "json");
+        b.note("Convertigo's __body variable (the raw body): read as JSON and sent as the transaction's body template");
+      } else {
+        b.note("Convertigo's __body variable (the raw body): sent as it is (the transaction's text body template)");
+      }
     } else if (bean.name === "__contentType") {
       use = "header";
       name = "Content-Type";
@@ -102,6 +108,8 @@ function variable(b: Builder): void {
       use = "none";
       b.note("Convertigo's __uri variable (overrides the URL) has no Atelier equivalent", true);
     }
+    // Convertigo leaves a variable of the path ({name} in subDir) out of the query.
+    if (use === "query" && b.parent && pathVariables(beanStr(b.parent, "subDir", "")).has(bean.name)) use = "path";
     b.set("httpUse", use);
     if (name && name !== bean.name) b.set("httpName", name);
     b.bag.skip("doFileUploadMode", "doFileUploadCharset", "doFileUploadContentType");
@@ -141,4 +149,9 @@ function stepVariable(b: Builder): void {
   } else if (value !== null) {
     b.set("value", value);
   }
+}
+
+/** The variables a Convertigo path template names ({name}, as its HttpConnector reads them). */
+function pathVariables(subDir: string): Set<string> {
+  return new Set([...subDir.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1] as string));
 }
