@@ -137,3 +137,225 @@ describe("JSON HTTP transactions: POST variables", () => {
     );
   });
 });
+
+const sourceLines = (indent: string, step: string, xpath: string) => [
+  `${indent}- xmlizable: `,
+  `${indent}  - ↑classname: com.twinsoft.convertigo.beans.common.XMLVector`,
+  `${indent}  - com.twinsoft.convertigo.beans.common.XMLVector: `,
+  `${indent}    - java.lang.String: `,
+  `${indent}      - ↑value: ${step}`,
+  `${indent}    - java.lang.String: `,
+  `${indent}      - ↑value: ${xpath}`,
+];
+
+describe("XML HTTP transactions", () => {
+  // lib_s3's AmazonS3.listBuckets and its sequence's reading of the answer (signing left out).
+  const s3Files = () => ({
+    "c8oProject.yaml": [
+      "↑convertigo: 8.0.0.m006",
+      "↓lib_s3 [core.Project]: ",
+      "  ↓AmazonS3 [connectors.HttpConnector]: 🗏 connectors/AmazonS3.yaml",
+      "  ↓listBuckets [sequences.GenericSequence]: 🗏 sequences/listBuckets.yaml",
+      "",
+    ].join("\n"),
+    "_c8oProject/connectors/AmazonS3.yaml": [
+      "↑default: true",
+      `port: ${upstream.port}`,
+      "server: 127.0.0.1",
+      "trustAllServerCertificates: false",
+      "↓listBuckets [transactions.XmlHttpTransaction]: ",
+      "  comment: HTTP Transaction to list all S3 buckets accessible with configured AWS credentials. Uses GET method on S3 API root. Returns complete list of available buckets for the AWS account.",
+      "  subDir: /",
+      "  ↓__header_Authorization [variables.RequestableHttpVariable-1781599463767]: ",
+      "    cachedKey: false",
+      "    httpName: Authorization",
+      "  ↓__header_x_amz_date [variables.RequestableHttpVariable-1781599472486]: ",
+      "    cachedKey: false",
+      "    httpName: x-amz-date",
+      "↓listObjects [transactions.XmlHttpTransaction]: ",
+      "  subDir: '{bucketName}?list-type=2'",
+      "  ↓bucketName [variables.RequestableHttpVariable-1781613400007]: ",
+      "    cachedKey: false",
+      "  ↓prefix [variables.RequestableHttpVariable-1781599508445]: ",
+      "    httpName: prefix",
+      "  ↓maxKeys [variables.RequestableHttpVariable-1781599508464]: ",
+      "    httpName: max-keys",
+      "",
+    ].join("\n"),
+    "_c8oProject/sequences/listBuckets.yaml": [
+      "accessibility: Public",
+      "↓callListBuckets [steps.TransactionStep-1781586708510]: ",
+      "  sourceTransaction: lib_s3.AmazonS3.listBuckets",
+      "  ↓__header_Authorization [variables.StepVariable-1781599631538]: ",
+      "    value: AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/s3/aws4_request",
+      "  ↓__header_x_amz_date [variables.StepVariable-1781599631540]: ",
+      "    value: 20260101T000000Z",
+      "↓code [steps.XMLElementStep-1781712405432]: ",
+      "  nodeName: code",
+      "  sourceDefinition: ",
+      ...sourceLines("    ", "1781586708510", "./document/Error/Code/text()"),
+      "↓owner [steps.XMLElementStep-1781712405449]: ",
+      "  nodeName: owner",
+      "  sourceDefinition: ",
+      ...sourceLines("    ", "1781586708510", "./document/ListAllMyBucketsResult/Owner/ID/text()"),
+      "",
+    ].join("\n"),
+  });
+
+  it("lib_s3: imported natively, headers and path variables sent, the XML read where the sources look", async () => {
+    const imp = await importAndOpen(s3Files());
+    engines.push(imp.engine);
+    expect(imp.summary.foreignByClass).toEqual({});
+    expect(imp.node("AmazonS3", "listBuckets").type).toBe("XmlHttpTransaction");
+
+    let answer = { status: 200, xml: "" };
+    handler = (_req, res) => {
+      res.writeHead(answer.status, { "content-type": "application/xml" });
+      res.end(answer.xml);
+    };
+    answer = {
+      status: 200,
+      xml: `<?xml version="1.0" encoding="UTF-8"?>\n<ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>bcaf1ffd86f4</ID><DisplayName>webfile</DisplayName></Owner><Buckets><Bucket><Name>quotes</Name></Bucket></Buckets></ListAllMyBucketsResult>`,
+    };
+    const ok = await imp.engine.run({ project: "lib_s3", sequence: "listBuckets", inputs: {} });
+    expect(ok.error).toBeUndefined();
+    expect(ok.output).toMatchObject({ owner: "bcaf1ffd86f4" });
+    const sent = upstream.requests.at(-1)!;
+    expect(sent.url).toBe("/");
+    expect(sent.headers.authorization).toBe("AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/s3/aws4_request");
+    expect(sent.headers["x-amz-date"]).toBe("20260101T000000Z");
+
+    // S3 answers errors with a 4xx and an <Error>: read, as Convertigo does, for the sequence to test.
+    answer = {
+      status: 403,
+      xml: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided.</Message><RequestId>4442587FB7D0A2F9</RequestId></Error>`,
+    };
+    const denied = await imp.engine.run({ project: "lib_s3", sequence: "listBuckets", inputs: {} });
+    expect(denied.error).toBeUndefined();
+    expect(denied.output).toMatchObject({ code: "SignatureDoesNotMatch" });
+
+    // A variable of the path is not also sent in the query (Convertigo's path variables).
+    answer = { status: 200, xml: "<ListBucketResult><Name>quotes</Name></ListBucketResult>" };
+    const listed = await imp.engine.run({
+      project: "lib_s3",
+      connector: "AmazonS3",
+      transaction: "listObjects",
+      inputs: { bucketName: "quotes", prefix: "2026/", maxKeys: "10" },
+    });
+    expect(listed.output).toEqual({ ListBucketResult: { Name: "quotes" } });
+    expect(upstream.requests.at(-1)!.url).toBe("/quotes?list-type=2&prefix=2026%2F&max-keys=10");
+  });
+
+  it("lib_Salesforce: the SOAP request template becomes the body, the SOAP body's elements the answer", async () => {
+    const template = [
+      '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:urn="urn:partner.soap.sforce.com">',
+      "   <soapenv:Header>",
+      "      <urn:SessionHeader>",
+      "         <!--type: {http://www.w3.org/2001/XMLSchema}string-->",
+      "         <urn:sessionId>$(HEADER_SESSIONHEADER_SESSIONID)</urn:sessionId>",
+      "      </urn:SessionHeader>",
+      "      <urn:QueryOptions>",
+      "         <urn:batchSize>$(HEADER_QUERYOPTIONS_BATCHSIZE)</urn:batchSize>",
+      "      </urn:QueryOptions>",
+      "   </soapenv:Header>",
+      "   <soapenv:Body>",
+      "      <urn:query>",
+      "         <urn:queryString>$(BODY_QUERY_QUERYSTRING)</urn:queryString>",
+      "      </urn:query>",
+      "   </soapenv:Body>",
+      "</soapenv:Envelope>",
+    ].join("\n");
+    const param = (name: string, value: string) => [
+      "        - xmlizable: ",
+      "          - ↑classname: com.twinsoft.convertigo.beans.common.XMLVector",
+      "          - com.twinsoft.convertigo.beans.common.XMLVector: ",
+      "            - java.lang.String: ",
+      `              - ↑value: ${name}`,
+      "            - java.lang.String: ",
+      `              - ↑value: ${value}`,
+    ];
+    const imp = await importAndOpen({
+      "c8oProject.yaml": projectYaml("lib_Salesforce", ["SoapBinding"]),
+      "soap-templates/SoapBinding/Cquery.xml": template,
+      "_c8oProject/connectors/SoapBinding.yaml": [
+        "↑default: true",
+        `port: ${upstream.port}`,
+        "server: 127.0.0.1",
+        "↓Cquery [transactions.XmlHttpTransaction]: ",
+        "  accessibility: Public",
+        "  errorOnSoapFault: false",
+        "  httpParameters: ",
+        "    - xmlizable: ",
+        "      - ↑classname: com.twinsoft.convertigo.beans.common.XMLVector",
+        "      - com.twinsoft.convertigo.beans.common.XMLVector: ",
+        ...param("Content-Type", "text/xml"),
+        ...param("Host", "login.salesforce.com"),
+        ...param("SOAPAction", "query"),
+        "  httpVerb: POST",
+        "  ignoreSoapEnveloppe: true",
+        "  requestTemplate: /soap-templates/SoapBinding/Cquery.xml",
+        "  xmlEncoding: UTF-8",
+        "  ↓Header_QueryOptions_batchSize [variables.RequestableHttpVariable-1399555245004]: ",
+        "    description: Header_QueryOptions_batchSize",
+        "    httpMethod: POST",
+        "    httpName: HEADER_QUERYOPTIONS_BATCHSIZE",
+        "  ↓Header_SessionHeader_sessionId [variables.RequestableHttpVariable-1399555245018]: ",
+        "    description: Header_SessionHeader_sessionId",
+        "    httpMethod: POST",
+        "    httpName: HEADER_SESSIONHEADER_SESSIONID",
+        "  ↓Body_query_queryString [variables.RequestableHttpVariable-1399555245020]: ",
+        "    description: Body_query_queryString",
+        "    httpMethod: POST",
+        "    httpName: BODY_QUERY_QUERYSTRING",
+        "",
+      ].join("\n"),
+    });
+    engines.push(imp.engine);
+    expect(imp.summary.foreignByClass).toEqual({});
+    expect(imp.summary.warnings).toEqual([]);
+    expect(imp.node("SoapBinding", "Cquery").props).toMatchObject({
+      bodyEncoding: "xml",
+      ignoreSoapEnvelope: true,
+      errorOnSoapFault: false,
+      headers: { "Content-Type": "text/xml", SOAPAction: "query" },
+    });
+
+    handler = (_req, res) => {
+      res.writeHead(200, { "content-type": "text/xml; charset=utf-8" });
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="urn:partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:sf="urn:sobject.partner.soap.sforce.com"><soapenv:Body><queryResponse><result xsi:type="QueryResult"><done>true</done><queryLocator xsi:nil="true"/><records xsi:type="sf:sObject"><sf:type>Account</sf:type><sf:Id>001xx000003DGb2AAG</sf:Id><sf:Name>Acme</sf:Name></records><size>1</size></result></queryResponse></soapenv:Body></soapenv:Envelope>`,
+      );
+    };
+    const r = await imp.engine.run({
+      project: "lib_Salesforce",
+      connector: "SoapBinding",
+      transaction: "Cquery",
+      inputs: {
+        Header_SessionHeader_sessionId: "00D!AQ",
+        Body_query_queryString: "SELECT Id, Name FROM Account WHERE Name < 'B'",
+      },
+    });
+    expect(r.error).toBeUndefined();
+    // Where lib_Salesforce's query sequence reads: ./document/queryResponse/result/records, size, done.
+    expect(r.output).toEqual({
+      queryResponse: {
+        result: {
+          "xsi:type": "QueryResult",
+          done: "true",
+          queryLocator: null,
+          records: { "xsi:type": "sf:sObject", type: "Account", Id: "001xx000003DGb2AAG", Name: "Acme" },
+          size: "1",
+        },
+      },
+    });
+    const sent = upstream.requests.at(-1)!;
+    expect(sent.headers.soapaction).toBe("query");
+    expect(sent.headers.host).toBe(`127.0.0.1:${upstream.port}`);
+    // The batch size has no value: its element is left out, as Convertigo does.
+    expect(sent.body).toContain("<urn:QueryOptions>\n         \n      </urn:QueryOptions>");
+    expect(sent.body).toContain("<urn:sessionId>00D!AQ</urn:sessionId>");
+    expect(sent.body).toContain(
+      "<urn:queryString>SELECT Id, Name FROM Account WHERE Name &lt; &apos;B&apos;</urn:queryString>",
+    );
+  });
+});

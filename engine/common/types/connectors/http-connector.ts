@@ -6,11 +6,11 @@ export const httpConnectorType = defineType({
   label: "HTTP connector",
   category: "connector",
   icon: "http",
-  description: "Calls an HTTP server (REST/JSON). Its transactions give the verb, the path and the inputs.",
-  accepts: ["JsonHttpTransaction"],
+  description: "Calls an HTTP server (REST/JSON, XML, SOAP). Its transactions give the verb, the path and the inputs.",
+  accepts: ["JsonHttpTransaction", "XmlHttpTransaction"],
   onlyIn: ["Project"],
   file: "connectors",
-  transactionTypes: ["JsonHttpTransaction"],
+  transactionTypes: ["JsonHttpTransaction", "XmlHttpTransaction"],
   props: [
     commentProp,
     {

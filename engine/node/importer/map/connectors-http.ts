@@ -1,5 +1,7 @@
 import { decipherC8o, looksCiphered } from "../c8o-crypto.ts";
-import { contentText, type C8oBean } from "../c8o-yaml.ts";
+import { readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { contentText, decodeUtf8, type C8oBean } from "../c8o-yaml.ts";
 import { readVector } from "../c8o-values.ts";
 import { beanStr } from "./prop-bag.ts";
 import { indent, type Builder } from "./builder.ts";
@@ -9,6 +11,7 @@ import { always, type ClassMappers } from "./class-mapper.ts";
 export const httpConnectorClasses: ClassMappers = {
   "connectors.HttpConnector": always("HttpConnector", httpConnector),
   "transactions.JsonHttpTransaction": always("JsonHttpTransaction", jsonHttpTransaction),
+  "transactions.XmlHttpTransaction": always("XmlHttpTransaction", xmlHttpTransaction),
 };
 
 function httpConnector(b: Builder): void {
@@ -96,7 +99,11 @@ function httpTransaction(b: Builder): void {
   const headers: Record<string, string> = {};
   if (params) {
     for (const row of params) {
-      if (Array.isArray(row) && typeof row[0] === "string" && row[0] !== "") headers[row[0]] = String(row[1] ?? "");
+      if (!Array.isArray(row) || typeof row[0] !== "string" || row[0] === "") continue;
+      // Convertigo replaces a Host header by the host it calls: left out, the client sends that one.
+      if (row[0].toLowerCase() === "host")
+        b.note(`its Host header (${String(row[1] ?? "")}) is left out: Convertigo sent the host of the URL`);
+      else headers[row[0]] = String(row[1] ?? "");
     }
   }
   if (b.isDefaultAttr()) b.set("isDefault", true);
@@ -133,10 +140,16 @@ function httpTransaction(b: Builder): void {
     b.set("bodyEncoding", "form");
   } else if (!formEncoded && template !== "") {
     b.set("bodyEncoding", "xml");
-    b.note(
-      `its request template ${template} (a file of the Convertigo project, with $(name) placeholders) is not imported: copy it into the body template, writing {variable} for each $(name)`,
-      true,
-    );
+    const read = readRequestTemplate(b.m.opts.sourceDir, template);
+    if (typeof read === "string") {
+      b.set("body", templateWithVariables(read, bodyVars));
+      b.note(`its request template ${template} is the body template ($(name) placeholders written {variable})`);
+    } else {
+      b.note(
+        `its request template ${template} could not be read (${read.problem}): copy it into the body template, writing {variable} for each $(name)`,
+        true,
+      );
+    }
   } else if (bodyVars.length > 0) {
     b.note(
       `Content-Type ${contentType}: Convertigo sends its POST variables only form-encoded or in a request template (here it sent none); Atelier sends them as a JSON object`,
@@ -148,4 +161,56 @@ function httpTransaction(b: Builder): void {
 
 function jsonHttpTransaction(b: Builder): void {
   httpTransaction(b);
+}
+
+function xmlHttpTransaction(b: Builder): void {
+  httpTransaction(b);
+  if (b.bag.bool("ignoreSoapEnveloppe", false)) b.set("ignoreSoapEnvelope", true);
+  // Convertigo before 7.3.0 wrote no errorOnSoapFault and meant false; later, true by default.
+  const faultDefault = b.convertigoAtLeast("7.3.0");
+  if (!b.bag.bool("errorOnSoapFault", faultDefault)) b.set("errorOnSoapFault", false);
+  const encoding = b.bag.str("xmlEncoding", "ISO-8859-1");
+  if (!/^utf-?8$/i.test(encoding)) {
+    b.note(`its answers were read as ${encoding} when they declare no encoding; Atelier reads them as UTF-8`);
+  }
+  // XSD descriptions of the answer (for Convertigo's WSDL), not what the call does.
+  b.bag.skip("xmlElementRefAffectation", "responseElementQName");
+}
+
+const MAX_TEMPLATE_BYTES = 1024 * 1024;
+
+/** A request template file of the Convertigo project (its path from the project's folder), or why not. */
+function readRequestTemplate(sourceDir: string | undefined, template: string): string | { problem: string } {
+  if (!sourceDir) return { problem: "the project's folder is not known" };
+  const root = path.resolve(sourceDir);
+  const file = path.resolve(root, template.replace(/^[/\\]+/, ""));
+  if (file !== root && !file.startsWith(root + path.sep)) return { problem: "it is outside the project's folder" };
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) return { problem: "it is not a file" };
+    if (st.size > MAX_TEMPLATE_BYTES) return { problem: `it is larger than ${MAX_TEMPLATE_BYTES} bytes` };
+    return decodeUtf8(readFileSync(file), template);
+  } catch (e) {
+    return {
+      problem: (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file in the project" : (e as Error).message,
+    };
+  }
+}
+
+/** Convertigo's $(httpName) placeholders (and their noE / concat forms) of POST variables become {variable}. */
+function templateWithVariables(text: string, postVars: readonly C8oBean[]): string {
+  let out = text;
+  for (const v of postVars) {
+    const httpName = beanStr(v, "httpName", "");
+    if (httpName === "") continue;
+    const token = `$(${httpName})`;
+    out = out
+      .split(`${token}noE`)
+      .join(`{${v.name}}`)
+      .split(`${token}concat`)
+      .join(`{${v.name}}`)
+      .split(token)
+      .join(`{${v.name}}`);
+  }
+  return out;
 }

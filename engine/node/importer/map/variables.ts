@@ -96,8 +96,9 @@ function variable(b: Builder): void {
       use = "header";
       name = "Content-Type";
     } else if (bean.name.startsWith("__header_")) {
+      // Convertigo names the header after httpName (lib_s3's __header_x_amz_date sends x-amz-date).
       use = "header";
-      name = bean.name.slice("__header_".length);
+      name = httpName || bean.name.slice("__header_".length);
     } else if (bean.name.startsWith("__GET_")) {
       use = "query";
       name = bean.name.slice(6);
@@ -113,7 +114,7 @@ function variable(b: Builder): void {
     b.set("httpUse", use);
     if (name && name !== bean.name) b.set("httpName", name);
     b.bag.skip("doFileUploadMode", "doFileUploadCharset", "doFileUploadContentType");
-  } else if (b.parent?.cls === "transactions.JsonHttpTransaction") {
+  } else if (b.parent && /^transactions\.(?:Json|Xml)?HttpTransaction$/.test(b.parent.cls)) {
     b.set("httpUse", "query");
   }
 }
