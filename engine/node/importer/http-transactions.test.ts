@@ -359,3 +359,89 @@ describe("XML HTTP transactions", () => {
     );
   });
 });
+
+describe("HTTP transactions answered as text (Convertigo's HttpTransaction)", () => {
+  it("lib_s3 putTags: PUT of a raw __body with its __contentType, the answer kept as text", async () => {
+    const imp = await importAndOpen({
+      "c8oProject.yaml": projectYaml("lib_s3", ["AmazonS3"]),
+      "_c8oProject/connectors/AmazonS3.yaml": [
+        "↑default: true",
+        `port: ${upstream.port}`,
+        "server: 127.0.0.1",
+        "↓putTags [transactions.HttpTransaction-1782810276650]: ",
+        "  comment: HTTP Transaction to put tag to an object to S3 bucket. Uses PUT method with /bucket/object path.",
+        "  httpVerb: PUT",
+        "  subDir: '{bucketName}/{objectKey}?tagging'",
+        "  ↓bucketName [variables.RequestableHttpVariable-1782810332310]: ",
+        "  ↓objectKey [variables.RequestableHttpVariable-1782810332312]: ",
+        "  ↓__header_x_amz_date [variables.RequestableHttpVariable-1782810389459]: ",
+        "    cachedKey: false",
+        "    httpName: x-amz-date",
+        "  ↓__contentType [variables.RequestableHttpVariable-1782810389471]: ",
+        "    cachedKey: false",
+        "    httpMethod: POST",
+        "    httpName: __contentType",
+        "    value: application/xml",
+        "  ↓__body [variables.RequestableHttpVariable-1782810389474]: ",
+        "    httpMethod: POST",
+        "",
+      ].join("\n"),
+    });
+    engines.push(imp.engine);
+    expect(imp.summary.foreignByClass).toEqual({});
+    expect(imp.node("AmazonS3", "putTags")).toMatchObject({
+      type: "TextHttpTransaction",
+      props: { verb: "PUT", bodyEncoding: "text", body: "{__body}" },
+    });
+    handler = (_req, res) => {
+      res.writeHead(200, { "x-amz-request-id": "4442587FB7D0A2F9" });
+      res.end();
+    };
+    const tagging =
+      '<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet><Tag><Key>env</Key><Value>prod</Value></Tag></TagSet></Tagging>';
+    const r = await imp.engine.run({
+      project: "lib_s3",
+      connector: "AmazonS3",
+      transaction: "putTags",
+      inputs: {
+        bucketName: "quotes",
+        objectKey: "2026/report.pdf",
+        __header_x_amz_date: "20260101T000000Z",
+        __body: tagging,
+      },
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.output).toBe("");
+    const sent = upstream.requests.at(-1)!;
+    expect(sent.method).toBe("PUT");
+    expect(sent.url).toBe("/quotes/2026%2Freport.pdf?tagging");
+    expect(sent.headers["content-type"]).toBe("application/xml");
+    expect(sent.headers["x-amz-date"]).toBe("20260101T000000Z");
+    expect(sent.body).toBe(tagging);
+  });
+
+  it("lib_OAuth MicrosoftGraphApi.default: a GET whose answer is the text", async () => {
+    const imp = await importAndOpen({
+      "c8oProject.yaml": projectYaml("lib_OAuth", ["MicrosoftGraphApi"]),
+      "_c8oProject/connectors/MicrosoftGraphApi.yaml": [
+        `port: ${upstream.port}`,
+        "server: 127.0.0.1",
+        "baseDir: /v1.0/",
+        "↓default [transactions.HttpTransaction]: ",
+        "  ↑default: true",
+        "  accessibility: Public",
+        "  subDir: me/",
+        "",
+      ].join("\n"),
+    });
+    engines.push(imp.engine);
+    handler = (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"displayName":"Ada"}');
+    };
+    const r = await imp.engine.run({ project: "lib_OAuth", connector: "MicrosoftGraphApi", inputs: {} });
+    expect(r.error).toBeUndefined();
+    expect(r.output).toBe('{"displayName":"Ada"}');
+    expect(upstream.requests.at(-1)!.url).toBe("/v1.0/me/");
+  });
+});

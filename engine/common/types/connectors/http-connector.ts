@@ -6,11 +6,12 @@ export const httpConnectorType = defineType({
   label: "HTTP connector",
   category: "connector",
   icon: "http",
-  description: "Calls an HTTP server (REST/JSON, XML, SOAP). Its transactions give the verb, the path and the inputs.",
-  accepts: ["JsonHttpTransaction", "XmlHttpTransaction"],
+  description:
+    "Calls an HTTP server (REST/JSON, XML, SOAP, text). Its transactions give the verb, the path and the inputs.",
+  accepts: ["JsonHttpTransaction", "XmlHttpTransaction", "TextHttpTransaction"],
   onlyIn: ["Project"],
   file: "connectors",
-  transactionTypes: ["JsonHttpTransaction", "XmlHttpTransaction"],
+  transactionTypes: ["JsonHttpTransaction", "XmlHttpTransaction", "TextHttpTransaction"],
   props: [
     commentProp,
     {

@@ -12,6 +12,7 @@ export const httpConnectorClasses: ClassMappers = {
   "connectors.HttpConnector": always("HttpConnector", httpConnector),
   "transactions.JsonHttpTransaction": always("JsonHttpTransaction", jsonHttpTransaction),
   "transactions.XmlHttpTransaction": always("XmlHttpTransaction", xmlHttpTransaction),
+  "transactions.HttpTransaction": always("TextHttpTransaction", textHttpTransaction),
 };
 
 function httpConnector(b: Builder): void {
@@ -161,6 +162,17 @@ function httpTransaction(b: Builder): void {
 
 function jsonHttpTransaction(b: Builder): void {
   httpTransaction(b);
+}
+
+function textHttpTransaction(b: Builder): void {
+  httpTransaction(b);
+  if (b.bag.str("dataEncoding", "0") === "1") {
+    b.note("its answer was given in base64 (dataEncoding); Atelier gives it as UTF-8 text", true);
+  }
+  const charset = b.bag.str("dataStringCharset", "UTF-8");
+  if (!/^utf-?8$/i.test(charset))
+    b.note(`its answer was read as ${charset || "the answer's charset"}; Atelier reads it as UTF-8`);
+  b.bag.skip("responseInCDATA");
 }
 
 function xmlHttpTransaction(b: Builder): void {
