@@ -46,7 +46,7 @@ interface Imported {
   node(connector: string, transaction: string): ObjNode;
 }
 
-async function importAndOpen(files: Record<string, string>): Promise<Imported> {
+async function importAndOpen(files: Record<string, string>, settings?: Record<string, string>): Promise<Imported> {
   const ws = await tempDir();
   const summary = await importConvertigo(await writeProject(files), ws, { env: {} });
   const project = await loadProject(summary.projectDir);
@@ -54,6 +54,7 @@ async function importAndOpen(files: Record<string, string>): Promise<Imported> {
     workspaceDir: ws,
     projectDirs: [summary.projectDir],
     env: {},
+    settings,
     log: new EngineLog({ level: "error" }),
   });
   return {
@@ -443,5 +444,55 @@ describe("HTTP transactions answered as text (Convertigo's HttpTransaction)", ()
     expect(r.error).toBeUndefined();
     expect(r.output).toBe('{"displayName":"Ada"}');
     expect(upstream.requests.at(-1)!.url).toBe("/v1.0/me/");
+  });
+});
+
+describe("HTTP connector authentication", () => {
+  it("lib_OAuth OpenID: BasicPreemptive from symbols, a raw __body sent form-encoded as Convertigo's default", async () => {
+    const clientSecret = "cs-" + "9f8e7d";
+    const imp = await importAndOpen(
+      {
+        "c8oProject.yaml": projectYaml("lib_OAuth", ["OpenID"]),
+        "_c8oProject/connectors/OpenID.yaml": [
+          "authPassword: xe6e30f193254e0d691a72418fca3a3fc9088bbfe56af469fc72c161e37930c7092ee0a15b8d2bbb999e5a43872520347",
+          "authUser: ${lib_oauth.openid.clientid}",
+          "authenticationType: BasicPreemptive",
+          `port: ${upstream.port}`,
+          "server: 127.0.0.1",
+          "↓Default_transaction [transactions.HttpTransaction]: ",
+          "  ↑default: true",
+          "↓Introspect [transactions.JsonHttpTransaction]: ",
+          "  httpVerb: POST",
+          "  ↓__body [variables.RequestableHttpVariable-1693495739263]: ",
+          "    httpMethod: POST",
+          "",
+        ].join("\n"),
+      },
+      { "lib_oauth.openid.clientid": "atelier-client", "lib_oauth.openid.clientsecret.secret": clientSecret },
+    );
+    engines.push(imp.engine);
+    expect(imp.summary.warnings.join("\n")).not.toMatch(/not supported/);
+    const connector = imp.node("OpenID", "Introspect");
+    expect(connector.props).toMatchObject({ bodyEncoding: "text", body: "{__body}" });
+    handler = (_req, res) => sendJson(res, 200, { active: true, sub: "ada" });
+    const r = await imp.engine.run({
+      project: "lib_OAuth",
+      connector: "OpenID",
+      transaction: "Introspect",
+      inputs: { __body: "token=eyJhbGciOi.x.y&token_type_hint=access_token" },
+      trace: true,
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.output).toEqual({ active: true, sub: "ada" });
+    const sent = upstream.requests.at(-1)!;
+    expect(sent.headers.authorization).toBe(
+      "Basic " + Buffer.from(`atelier-client:${clientSecret}`, "utf8").toString("base64"),
+    );
+    expect(sent.headers["content-type"]).toBe("application/x-www-form-urlencoded");
+    expect(sent.body).toBe("token=eyJhbGciOi.x.y&token_type_hint=access_token");
+    // The header made of the secret never reaches the trace.
+    const trace = JSON.stringify(r.trace);
+    expect(trace).not.toContain(Buffer.from(`atelier-client:${clientSecret}`, "utf8").toString("base64"));
+    expect(trace).toContain("Basic (hidden)");
   });
 });

@@ -3,6 +3,7 @@ import type { HttpResponse, TransactionContext } from "../../model/typedef.ts";
 import type { PropDef } from "../../model/props.ts";
 import { placeholderNames } from "../../model/settings.ts";
 import {
+  basicAuthorization,
   connectorBaseUrl,
   effectivePort,
   hostAllowed,
@@ -172,6 +173,11 @@ export async function callHttp(
   }
 
   const headers: Record<string, string> = { accept };
+  // Basic authentication first: an Authorization header of the connector or transaction replaces it.
+  const authUser = String(ctx.prop(connector, "authUser") ?? "");
+  const authPassword = String(ctx.prop(connector, "authPassword") ?? "");
+  if (authUser !== "" || authPassword !== "") headers.authorization = basicAuthorization(authUser, authPassword);
+  const computedAuth = headers.authorization;
   const addHeaders = (h: unknown) => {
     if (h && typeof h === "object") {
       for (const [k, val] of Object.entries(h as Record<string, string>)) {
@@ -207,7 +213,10 @@ export async function callHttp(
   const timeoutMs = numberProp(ctx, connector, "timeoutMs", label);
   const url = parsed.toString();
   const target = `${verb} ${url}`;
-  ctx.input("request", { method: verb, url, headers, body });
+  // The header made of the password is not the password: the trace's masking would not see it.
+  const traced =
+    headers.authorization === computedAuth && computedAuth ? { ...headers, authorization: "Basic (hidden)" } : headers;
+  ctx.input("request", { method: verb, url, headers: traced, body });
   let res: HttpResponse;
   try {
     res = await ctx.services.http.request(

@@ -31,20 +31,31 @@ function httpConnector(b: Builder): void {
   }
   const authType = b.bag.str("authenticationType", "None");
   const user = b.bag.str("authUser", "");
-  const passRaw = contentText(b.bag.raw("authPassword"));
-  if (authType.toLowerCase() === "basic") {
-    let pass = passRaw ?? "";
+  const passRaw = contentText(b.bag.raw("authPassword")) ?? "";
+  const kind = authType.toLowerCase();
+  if (kind === "basic" || kind === "basicpreemptive") {
+    // Atelier sends the credentials with the first request (Convertigo's BasicPreemptive); with
+    // Basic, Convertigo waited for the server's 401 challenge: servers accept both.
+    if (user !== "") b.set("authUser", user);
+    let pass = passRaw;
     if (looksCiphered(pass)) pass = decipherC8o(pass, b.m.opts.passphrase) ?? "\u0000";
-    if (pass === "\u0000") {
-      b.m.secretSetting(b.bean, "authPassword", passRaw ?? "");
-      b.note("Basic authentication: the password could not be deciphered; set the Authorization header again", true);
-    } else {
-      const token = Buffer.from(`${user}:${pass}`, "utf8").toString("base64");
-      const placeholder = b.m.secretSetting(b.bean, "authorization", `Basic ${token}`);
-      b.set("headers", { Authorization: placeholder });
-      b.note(`Basic authentication of "${user}": sent as an Authorization header held by a secret setting`);
+    let placeholder = "";
+    if (/^\$\{[^}]+\}$/.test(pass.trim())) {
+      // A Convertigo symbol (lib_OAuth's ${lib_oauth.openid.clientsecret.secret}): a setting of that name.
+      placeholder = pass.trim();
+    } else if (pass !== "\u0000" && pass !== "") {
+      placeholder = b.m.secretSetting(b.bean, "authPassword", passRaw);
     }
-  } else if (authType !== "None" || (passRaw && passRaw !== "" && decipherC8o(passRaw, b.m.opts.passphrase) !== "")) {
+    if (pass === "\u0000") {
+      b.m.secretSetting(b.bean, "authPassword", passRaw);
+      b.note("Basic authentication: the password could not be deciphered; set authPassword to a secret setting", true);
+    } else if (placeholder !== "") {
+      b.set("authPassword", placeholder);
+    }
+    b.note(
+      `${authType} authentication of "${user}"${placeholder ? ` (password in ${placeholder})` : ""}: an Authorization: Basic header on every request`,
+    );
+  } else if (authType !== "None" || (passRaw !== "" && decipherC8o(passRaw, b.m.opts.passphrase) !== "")) {
     const ph = passRaw ? b.m.secretSetting(b.bean, "authPassword", passRaw) : "";
     b.note(
       `authentication ${authType} (user "${user}"${ph ? `, password in ${ph}` : ""}) is not supported by Atelier's HTTP connector`,
