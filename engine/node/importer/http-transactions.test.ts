@@ -415,7 +415,18 @@ describe("HTTP transactions answered as text (Convertigo's HttpTransaction)", ()
     expect(r.output).toBe("");
     const sent = upstream.requests.at(-1)!;
     expect(sent.method).toBe("PUT");
-    expect(sent.url).toBe("/quotes/2026%2Freport.pdf?tagging");
+    // As Convertigo does, the key's "/" separates path segments (S3 signs that path).
+    expect(sent.url).toBe("/quotes/2026/report.pdf?tagging");
+    // A value never moves the request out of the path: no dot segment.
+    const before = upstream.requests.length;
+    const moved = await imp.engine.run({
+      project: "lib_s3",
+      connector: "AmazonS3",
+      transaction: "putTags",
+      inputs: { bucketName: "quotes", objectKey: "../other-bucket/x", __body: "<Tagging/>" },
+    });
+    expect(moved.error).toMatchObject({ code: "invalid_path_variable", status: 400 });
+    expect(upstream.requests.length).toBe(before);
     expect(sent.headers["content-type"]).toBe("application/xml");
     expect(sent.headers["x-amz-date"]).toBe("20260101T000000Z");
     expect(sent.body).toBe(tagging);

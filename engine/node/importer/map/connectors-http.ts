@@ -106,7 +106,9 @@ function httpTransaction(b: Builder): void {
   if (verbs.includes(verb)) b.set("verb", verb);
   else b.note(`HTTP verb ${verb} is not supported: GET is used`, true);
   const sub = b.bag.str("subDir", "");
-  if (sub) b.set("path", sub);
+  // Convertigo inserts a path variable's value as it is ("/" separates segments: lib_s3's object
+  // keys), encoding only what a URL cannot hold: Atelier's {+name}, whose dot segments it refuses.
+  if (sub) b.set("path", sub.replace(/\{([A-Za-z0-9_]+)\}/g, "{+$1}"));
   const params = b.bag.vector("httpParameters");
   const headers: Record<string, string> = {};
   if (params) {
