@@ -149,6 +149,45 @@ const sourceLines = (indent: string, step: string, xpath: string) => [
   `${indent}      - ↑value: ${xpath}`,
 ];
 
+describe("variables without an HTTP name", () => {
+  it("lib_FranceConnect GetToken: POST variables without httpName are not sent (Convertigo skips them), and said so", async () => {
+    const imp = await importAndOpen({
+      "c8oProject.yaml": projectYaml("lib_FranceConnect", ["FranceConnect"]),
+      "_c8oProject/connectors/FranceConnect.yaml": [
+        "https: false",
+        `port: ${upstream.port}`,
+        "server: 127.0.0.1",
+        "↓GetToken [transactions.JsonHttpTransaction]: ",
+        "  ↑default: true",
+        "  httpVerb: POST",
+        "  subDir: api/v1/token",
+        "  ↓grant_type [variables.RequestableHttpVariable-1708445246268]: ",
+        "    httpMethod: POST",
+        "    value: authorization_code",
+        "  ↓code [variables.RequestableHttpVariable-1708445246276]: ",
+        "    httpMethod: POST",
+        "",
+      ].join("\n"),
+    });
+    engines.push(imp.engine);
+    const warned = imp.summary.warnings.filter((w) => /httpName\) is empty/.test(w));
+    expect(warned).toHaveLength(2);
+    expect(warned[0]).toMatch(
+      /grant_type \(variables\.RequestableHttpVariable\): its HTTP name \(httpName\) is empty: Convertigo did not send it/,
+    );
+    handler = (_req, res) => sendJson(res, 200, { error: "invalid_request" });
+    const r = await imp.engine.run({
+      project: "lib_FranceConnect",
+      connector: "FranceConnect",
+      inputs: { code: "abc" },
+    });
+    expect(r.output).toEqual({ error: "invalid_request" });
+    const sent = upstream.requests.at(-1)!;
+    expect(sent.url).toBe("/api/v1/token");
+    expect(sent.body).toBe("");
+  });
+});
+
 describe("XML HTTP transactions", () => {
   // lib_s3's AmazonS3.listBuckets and its sequence's reading of the answer (signing left out).
   const s3Files = () => ({

@@ -558,6 +558,8 @@ describe("importConvertigo: a project of supported objects runs in the engine", 
         "  ↑default: true",
         "  subDir: /items",
         "  ↓limit [variables.RequestableHttpVariable-1700000000011]: ",
+        // Convertigo's Studio names a new variable's HTTP parameter after it; without one, it is not sent.
+        "    httpName: limit",
         "    value: 10",
       ].join("\n"),
       "_c8oProject/sequences/Hello.yaml": [

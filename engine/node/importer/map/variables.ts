@@ -110,7 +110,16 @@ function variable(b: Builder): void {
       b.note("Convertigo's __uri variable (overrides the URL) has no Atelier equivalent", true);
     }
     // Convertigo leaves a variable of the path ({name} in subDir) out of the query.
-    if (use === "query" && b.parent && pathVariables(beanStr(b.parent, "subDir", "")).has(bean.name)) use = "path";
+    const inPath = b.parent !== undefined && pathVariables(beanStr(b.parent, "subDir", "")).has(bean.name);
+    if (use === "query" && inPath) use = "path";
+    else if ((use === "query" || use === "body") && !bean.name.startsWith("__") && httpName === "") {
+      // Convertigo sends no query or POST variable without an HTTP name (its HttpConnector skips it).
+      use = "none";
+      b.note(
+        `its HTTP name (httpName) is empty: Convertigo did not send it, nor does Atelier; give it an HTTP name to send it as a ${method === "POST" ? "body field" : "query parameter"}`,
+        true,
+      );
+    }
     b.set("httpUse", use);
     if (name && name !== bean.name) b.set("httpName", name);
     b.bag.skip("doFileUploadMode", "doFileUploadCharset", "doFileUploadContentType");
