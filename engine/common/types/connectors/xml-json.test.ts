@@ -49,6 +49,17 @@ describe("XML read into JSON", () => {
     expect(v).toEqual({ id: "1", note: "x & <y>", b: "", text: "<raw> and text" });
   });
 
+  it("keeps an element named __proto__ as data, never as a prototype", () => {
+    const v = elementValue(parseXml("<r><__proto__><polluted>yes</polluted></__proto__><a>1</a></r>")) as Record<
+      string,
+      unknown
+    >;
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+    expect(Object.keys(v)).toEqual(["__proto__", "a"]);
+    expect(JSON.parse(JSON.stringify(v))).toEqual(JSON.parse('{"__proto__": {"polluted": "yes"}, "a": "1"}'));
+    expect((v as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
   it("skips what precedes the first element, as Convertigo does", () => {
     expect(elementValue(parseXml("\ufeffjunk <r>ok</r>"))).toBe("ok");
   });

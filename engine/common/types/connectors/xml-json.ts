@@ -207,7 +207,8 @@ export function elementValue(el: XmlElement): unknown {
   const repeated = new Set<string>();
   const put = (key: string, value: unknown) => {
     if (!Object.prototype.hasOwnProperty.call(out, key)) {
-      out[key] = value;
+      // Defined, not assigned: an element named __proto__ is data, never the object's prototype.
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
       return;
     }
     const prev = out[key];
