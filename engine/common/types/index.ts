@@ -12,6 +12,8 @@ import { fullSyncPostDocumentType } from "./connectors/fullsync/fullsync-post-do
 import { fullSyncViewType } from "./connectors/fullsync/fullsync-view.ts";
 import { httpConnectorType } from "./connectors/http-connector.ts";
 import { jsonHttpTransactionType } from "./connectors/json-http-transaction.ts";
+import { textHttpTransactionType } from "./connectors/text-http-transaction.ts";
+import { xmlHttpTransactionType } from "./connectors/xml-http-transaction.ts";
 import { projectReferenceType } from "./project-reference.ts";
 import { projectType } from "./project.ts";
 import { sequenceType } from "./sequence.ts";
@@ -67,6 +69,8 @@ export const allTypes = [
   foreignType,
   httpConnectorType,
   jsonHttpTransactionType,
+  xmlHttpTransactionType,
+  textHttpTransactionType,
   fullSyncConnectorType,
   fullSyncGetDocumentType,
   fullSyncPostDocumentType,

@@ -209,6 +209,7 @@ async function importOne(src: string, workspaceDir: string, opts: ImportOptions)
     projectName: name,
     passphrase: opts.passphrase ?? C8O_DEFAULT_PASSPHRASE,
     version: source.version,
+    sourceDir: srcDir,
   });
   if (mapped.objects !== source.objectCount) {
     throw new Error(`internal error: ${source.objectCount} objects read but ${mapped.objects} imported`);

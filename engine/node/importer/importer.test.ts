@@ -609,6 +609,8 @@ describe("importConvertigo: a project of supported objects runs in the engine", 
         "  ↑default: true",
         "  subDir: /items",
         "  ↓limit [variables.RequestableHttpVariable-1700000000011]: ",
+        // Convertigo's Studio names a new variable's HTTP parameter after it; without one, it is not sent.
+        "    httpName: limit",
         "    value: 10",
       ].join("\n"),
       "_c8oProject/sequences/Hello.yaml": [
@@ -710,7 +712,7 @@ describe("importConvertigo: a project of supported objects runs in the engine", 
     expect(summary.objects).toBe(expected);
     expect(summary.foreign).toBe(1); // the SQL connector
     expect(summary.mapped).toBe(expected - 1);
-    expect(summary.secrets.sort()).toEqual(["api_authorization", "secret_value"]);
+    expect(summary.secrets.sort()).toEqual(["api_authPassword", "secret_value"]);
     expect(summary.warnings.some((w) => /db \(connectors\.SqlConnector\): jdbcUserPassword is ciphered/.test(w))).toBe(
       true,
     );
@@ -725,7 +727,7 @@ describe("importConvertigo: a project of supported objects runs in the engine", 
     }
     const project = await loadProject(summary.projectDir);
     expect(project.invalidCount).toBe(0);
-    const setting = project.root.children.find((c) => c.name === "api_authorization");
+    const setting = project.root.children.find((c) => c.name === "api_authPassword");
     expect(setting).toMatchObject({ type: "Setting", props: { secret: true } });
     expect(String(setting?.props.value)).toMatch(/^enc:v1:/);
     // Errors answer as Convertigo's do (HTTP 200 with {"error"}), for the apps built on it.
@@ -737,7 +739,7 @@ describe("importConvertigo: a project of supported objects runs in the engine", 
     expect(connector).toMatchObject({
       id: "1700000000001",
       type: "HttpConnector",
-      props: { server: "127.0.0.1", port, isDefault: true, headers: { Authorization: "${api_authorization}" } },
+      props: { server: "127.0.0.1", port, isDefault: true, authUser: "ada", authPassword: "${api_authPassword}" },
     });
     // A value ciphered with another passphrase stays ciphered, in the foreign object.
     const sql = project.root.children.find((c) => c.name === "db");

@@ -44,6 +44,8 @@ export interface MapOptions {
   passphrase: string;
   /** The `↑convertigo:` version of the files, for version-dependent defaults. */
   version?: string;
+  /** The Convertigo project's folder, for the files its objects name (request templates). */
+  sourceDir?: string;
 }
 
 function hashId(seed: string): string {

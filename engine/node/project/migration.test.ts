@@ -58,7 +58,7 @@ describe("a project written by Atelier 0.1.0", () => {
     tx.props.comment = "changed";
     expect((await saveProject(p)).written).toEqual(["connectors/ItemsApi.yaml"]);
     const text = await readFile(path.join(dir, "connectors/ItemsApi.yaml"), "utf8");
-    expect(text.startsWith("versions:\n  Variable: 2\n")).toBe(true);
+    expect(text.startsWith("versions:\n  HttpConnector: 2\n  JsonHttpTransaction: 2\n  Variable: 2\n")).toBe(true);
     expect(text).toContain("httpUse: none");
     expect(text).not.toContain("httpMethod");
     const again = await loadProject(dir);

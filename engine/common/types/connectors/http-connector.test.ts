@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hostAllowed, parseAllowedHosts } from "./http-connector.ts";
+import { basicAuthorization, hostAllowed, httpConnectorType, parseAllowedHosts } from "./http-connector.ts";
 
 const allowed = (list: string, url: string) => {
   const u = new URL(url);
@@ -38,5 +38,20 @@ describe("allowedHosts of the HTTP connector", () => {
     expect(() => parseAllowedHosts("a@b")).toThrow(/"a@b"/);
     expect(() => parseAllowedHosts("host:99999")).toThrow(/"host:99999"/);
     expect(() => parseAllowedHosts("ftp://x.example")).toThrow(/"ftp:\/\/x.example"/);
+  });
+});
+
+describe("Basic authentication of the HTTP connector", () => {
+  it("makes the header of RFC 7617 from UTF-8 (the RFC's example, and a non-ASCII password)", () => {
+    expect(basicAuthorization("Aladdin", "open sesame")).toBe("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+    expect(basicAuthorization("test", "123£")).toBe("Basic dGVzdDoxMjPCow==");
+  });
+
+  it("takes the password only through a setting, never written in the project's files", () => {
+    const check = httpConnectorType.props.find((p) => p.name === "authPassword")!.check!;
+    const node = { id: "c", type: "HttpConnector", name: "Api", props: {}, children: [] };
+    expect(check("${apiPassword}", node)).toBeUndefined();
+    expect(check("", node)).toBeUndefined();
+    expect(check("s3cret!", node)).toMatch(/through a secret setting/);
   });
 });

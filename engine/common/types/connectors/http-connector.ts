@@ -6,11 +6,20 @@ export const httpConnectorType = defineType({
   label: "HTTP connector",
   category: "connector",
   icon: "http",
-  description: "Calls an HTTP server (REST/JSON). Its transactions give the verb, the path and the inputs.",
-  accepts: ["JsonHttpTransaction"],
+  description:
+    "Calls an HTTP server (REST/JSON, XML, SOAP, text). Its transactions give the verb, the path and the inputs.",
+  accepts: ["JsonHttpTransaction", "XmlHttpTransaction", "TextHttpTransaction"],
   onlyIn: ["Project"],
   file: "connectors",
-  transactionTypes: ["JsonHttpTransaction"],
+  version: 2,
+  migrations: [
+    {
+      to: 2,
+      description: "authUser and authPassword (HTTP Basic authentication) added; empty, as version 1 had none",
+      up: (props) => props,
+    },
+  ],
+  transactionTypes: ["JsonHttpTransaction", "XmlHttpTransaction", "TextHttpTransaction"],
   props: [
     commentProp,
     {
@@ -77,6 +86,26 @@ export const httpConnectorType = defineType({
       help: "Headers sent with every request of this connector (values may use ${setting}).",
     },
     {
+      name: "authUser",
+      label: "User (Basic authentication)",
+      kind: "string",
+      default: "",
+      help: "With a user or a password, every request carries an Authorization: Basic header made of them, sent at once (preemptive). May be a ${setting}.",
+      group: "Authentication",
+    },
+    {
+      name: "authPassword",
+      label: "Password (Basic authentication)",
+      kind: "string",
+      default: "",
+      help: "The password of the Basic authentication: a secret ${setting}, never the password itself (project files are shared).",
+      group: "Authentication",
+      check: (v) =>
+        typeof v === "string" && v !== "" && !/^\$\{[^}]+\}$/.test(v.trim())
+          ? "Give the password through a secret setting, e.g. ${apiPassword}: a password written here would be stored in the project's files"
+          : undefined,
+    },
+    {
       name: "timeoutMs",
       label: "Timeout (ms)",
       kind: "integer",
@@ -131,6 +160,14 @@ export function hostProblem(v: unknown): string | undefined {
     return `Host takes a host name or address (e.g. api.example.com), not "${text}"`;
   }
   return undefined;
+}
+
+/** An Authorization header of HTTP Basic authentication (RFC 7617, UTF-8). */
+export function basicAuthorization(user: string, password: string): string {
+  const bytes = new TextEncoder().encode(`${user}:${password}`);
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return `Basic ${btoa(binary)}`;
 }
 
 /** The connector's base URL (scheme, host, port, base path), without a trailing slash. */

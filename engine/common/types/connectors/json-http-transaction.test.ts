@@ -374,3 +374,130 @@ describe("number properties of the connector given by settings", () => {
     }
   });
 });
+
+describe("body encodings (Convertigo sends POST variables form-encoded)", () => {
+  let up: Upstream;
+  let bws: TestWorkspace;
+  beforeAll(async () => {
+    up = await startUpstream((req, res) => {
+      if (req.url === "/denied") return sendJson(res, 401, { error: "invalid_client" });
+      sendJson(res, 200, { got: req.body, type: req.headers["content-type"] ?? null });
+    });
+    bws = await testWorkspace({
+      connectors: [
+        {
+          type: "HttpConnector",
+          name: "OAuth",
+          server: "127.0.0.1",
+          port: up.port,
+          children: [
+            {
+              // lib_OAuth's GoogleOAuth.GetToken as imported: POST variables, form-encoded.
+              type: "JsonHttpTransaction",
+              name: "GetToken",
+              verb: "POST",
+              path: "/token",
+              bodyEncoding: "form",
+              children: [
+                { type: "Variable", name: "code", httpUse: "body" },
+                { type: "Variable", name: "client_id", httpUse: "body" },
+                { type: "Variable", name: "redirect_uri", httpUse: "body" },
+                { type: "Variable", name: "grant_type", httpUse: "body", default: "authorization_code" },
+                { type: "Variable", name: "scope", httpUse: "body", multiValued: true },
+              ],
+            },
+            {
+              type: "JsonHttpTransaction",
+              name: "Denied",
+              verb: "POST",
+              path: "/denied",
+              bodyEncoding: "form",
+              errorStatus: "answer",
+              children: [{ type: "Variable", name: "code", httpUse: "body" }],
+            },
+            {
+              // lib_OAuth's OpenID.Introspect: Convertigo's __body variable, sent as it is.
+              type: "JsonHttpTransaction",
+              name: "Raw",
+              verb: "POST",
+              path: "/raw",
+              bodyEncoding: "text",
+              body: "{__body}",
+              headers: { "Content-Type": "application/x-www-form-urlencoded" },
+              children: [{ type: "Variable", name: "__body", httpUse: "none" }],
+            },
+            {
+              type: "JsonHttpTransaction",
+              name: "Soap",
+              verb: "POST",
+              path: "/soap",
+              bodyEncoding: "xml",
+              body: '<q><id>{id}</id><opt a="{id}">{opt}</opt><n>{names}</n></q>',
+              children: [
+                { type: "Variable", name: "id", httpUse: "none" },
+                { type: "Variable", name: "opt", httpUse: "none" },
+                { type: "Variable", name: "names", httpUse: "none", multiValued: true },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await bws?.close();
+    await up?.close();
+  });
+  const run = (transaction: string, inputs: Record<string, unknown>) =>
+    bws.run({ connector: "OAuth", transaction, inputs });
+
+  it("sends body variables form-encoded, defaults and lists included, in the variables' order", async () => {
+    const r = await run("GetToken", {
+      code: "4/0A é&=",
+      client_id: "id.apps",
+      redirect_uri: "https://app.example/cb?x=1",
+      scope: ["openid", "email"],
+    });
+    expect(r.error).toBeUndefined();
+    const got = up.requests.at(-1)!;
+    expect(got.method).toBe("POST");
+    expect(got.headers["content-type"]).toBe("application/x-www-form-urlencoded");
+    expect(got.body).toBe(
+      "code=4%2F0A+%C3%A9%26%3D&client_id=id.apps&redirect_uri=https%3A%2F%2Fapp.example%2Fcb%3Fx%3D1&grant_type=authorization_code&scope=openid&scope=email",
+    );
+    // What a form parser on the other side reads back.
+    expect(Object.fromEntries(new URLSearchParams(got.body))).toMatchObject({
+      code: "4/0A é&=",
+      grant_type: "authorization_code",
+    });
+  });
+
+  it("leaves out variables without value", async () => {
+    await run("GetToken", { code: "c1" });
+    expect(up.requests.at(-1)!.body).toBe("code=c1&grant_type=authorization_code");
+  });
+
+  it("answers an error status's body when errorStatus is answer (Convertigo's way), with the status", async () => {
+    const r = await run("Denied", { code: "x" });
+    expect(r.error).toBeUndefined();
+    expect(r.output).toEqual({ error: "invalid_client" });
+    expect(up.requests.at(-1)!.body).toBe("code=x");
+  });
+
+  it("sends a text body template as it is, with the transaction's content type", async () => {
+    const r = await run("Raw", { __body: "token=abc&token_type_hint=access_token" });
+    expect(r.error).toBeUndefined();
+    const got = up.requests.at(-1)!;
+    expect(got.body).toBe("token=abc&token_type_hint=access_token");
+    expect(got.headers["content-type"]).toBe("application/x-www-form-urlencoded");
+  });
+
+  it("fills an XML template: escaped values, an element per value, none without value", async () => {
+    await run("Soap", { id: 'a<b&"c', names: ["x", "y"] });
+    const got = up.requests.at(-1)!;
+    expect(got.headers["content-type"]).toBe("text/xml; charset=utf-8");
+    expect(got.body).toBe("<q><id>a&lt;b&amp;&quot;c</id><n>x</n><n>y</n></q>");
+    await run("Soap", { id: "1", opt: "o" });
+    expect(up.requests.at(-1)!.body).toBe('<q><id>1</id><opt a="1">o</opt></q>');
+  });
+});

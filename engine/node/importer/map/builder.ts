@@ -25,7 +25,7 @@ export interface TranslatedSource {
 
 /** What the mapper offers the class mappers while they build: the whole project's knowledge. */
 export interface ImportContext extends SecretKeeper {
-  readonly opts: { readonly passphrase: string };
+  readonly opts: { readonly passphrase: string; readonly sourceDir?: string };
   /** The `↑convertigo:` version of the files. */
   versionOf(): string | undefined;
   warn(bean: C8oBean, message: string): void;

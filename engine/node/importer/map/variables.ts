@@ -1,7 +1,9 @@
 import type { BuiltInVariable } from "../../../common/model/typedef.ts";
 import type { Builder } from "./builder.ts";
 import { always, type ClassMapper, type ClassMappers } from "./class-mapper.ts";
+import { rawBodyOf } from "./connectors-http.ts";
 import { fullSyncVariable } from "./fullsync.ts";
+import { beanStr } from "./prop-bag.ts";
 
 /**
  * Convertigo's variables: a requestable's inputs (Variable), a call's values (StepVariable), and
@@ -84,14 +86,19 @@ function variable(b: Builder): void {
     let name = httpName;
     if (bean.name === "__body") {
       use = "none";
-      b.set("dataType", "json");
-      b.note("Convertigo's __body variable (the raw body): read as JSON and sent as the transaction's body template");
+      if (b.parent && rawBodyOf(b.parent) === "json") {
+        b.set("dataType", "json");
+        b.note("Convertigo's __body variable (the raw body): read as JSON and sent as the transaction's body template");
+      } else {
+        b.note("Convertigo's __body variable (the raw body): sent as it is (the transaction's text body template)");
+      }
     } else if (bean.name === "__contentType") {
       use = "header";
       name = "Content-Type";
     } else if (bean.name.startsWith("__header_")) {
+      // Convertigo names the header after httpName (lib_s3's __header_x_amz_date sends x-amz-date).
       use = "header";
-      name = bean.name.slice("__header_".length);
+      name = httpName || bean.name.slice("__header_".length);
     } else if (bean.name.startsWith("__GET_")) {
       use = "query";
       name = bean.name.slice(6);
@@ -102,10 +109,21 @@ function variable(b: Builder): void {
       use = "none";
       b.note("Convertigo's __uri variable (overrides the URL) has no Atelier equivalent", true);
     }
+    // Convertigo leaves a variable of the path ({name} in subDir) out of the query.
+    const inPath = b.parent !== undefined && pathVariables(beanStr(b.parent, "subDir", "")).has(bean.name);
+    if (use === "query" && inPath) use = "path";
+    else if ((use === "query" || use === "body") && !bean.name.startsWith("__") && httpName === "") {
+      // Convertigo sends no query or POST variable without an HTTP name (its HttpConnector skips it).
+      use = "none";
+      b.note(
+        `its HTTP name (httpName) is empty: Convertigo did not send it, nor does Atelier; give it an HTTP name to send it as a ${method === "POST" ? "body field" : "query parameter"}`,
+        true,
+      );
+    }
     b.set("httpUse", use);
     if (name && name !== bean.name) b.set("httpName", name);
     b.bag.skip("doFileUploadMode", "doFileUploadCharset", "doFileUploadContentType");
-  } else if (b.parent?.cls === "transactions.JsonHttpTransaction") {
+  } else if (b.parent && /^transactions\.(?:Json|Xml)?HttpTransaction$/.test(b.parent.cls)) {
     b.set("httpUse", "query");
   }
 }
@@ -141,4 +159,9 @@ function stepVariable(b: Builder): void {
   } else if (value !== null) {
     b.set("value", value);
   }
+}
+
+/** The variables a Convertigo path template names ({name}, as its HttpConnector reads them). */
+function pathVariables(subDir: string): Set<string> {
+  return new Set([...subDir.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1] as string));
 }
