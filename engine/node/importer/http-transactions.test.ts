@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -397,6 +397,46 @@ describe("XML HTTP transactions", () => {
     expect(sent.body).toContain(
       "<urn:queryString>SELECT Id, Name FROM Account WHERE Name &lt; &apos;B&apos;</urn:queryString>",
     );
+  });
+});
+
+describe("request templates", () => {
+  it("are read only inside the project's folder: a link to a file outside is not followed", async () => {
+    const outside = path.join(await tempDir(), "secret.xml");
+    await writeFile(outside, "<secret>do not import</secret>");
+    const src = await writeProject({
+      "c8oProject.yaml": projectYaml("Linked", ["Soap"]),
+      "_c8oProject/connectors/Soap.yaml": [
+        "↑default: true",
+        "server: 127.0.0.1",
+        "↓Call [transactions.XmlHttpTransaction]: ",
+        "  httpParameters: ",
+        "    - xmlizable: ",
+        "      - ↑classname: com.twinsoft.convertigo.beans.common.XMLVector",
+        "      - com.twinsoft.convertigo.beans.common.XMLVector: ",
+        "        - xmlizable: ",
+        "          - ↑classname: com.twinsoft.convertigo.beans.common.XMLVector",
+        "          - com.twinsoft.convertigo.beans.common.XMLVector: ",
+        "            - java.lang.String: ",
+        "              - ↑value: Content-Type",
+        "            - java.lang.String: ",
+        "              - ↑value: text/xml",
+        "  httpVerb: POST",
+        "  requestTemplate: /templates/Call.xml",
+        "  ↓q [variables.RequestableHttpVariable-1]: ",
+        "    httpMethod: POST",
+        "    httpName: Q",
+        "",
+      ].join("\n"),
+    });
+    await mkdir(path.join(src, "templates"));
+    await symlink(outside, path.join(src, "templates", "Call.xml"));
+    const summary = await importConvertigo(src, await tempDir(), { env: {} });
+    expect(summary.warnings.join("\n")).toContain(
+      "its request template /templates/Call.xml could not be read (it is outside the project's folder)",
+    );
+    const project = await loadProject(summary.projectDir);
+    expect(JSON.stringify(project.root)).not.toContain("do not import");
   });
 });
 

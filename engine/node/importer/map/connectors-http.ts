@@ -1,5 +1,5 @@
 import { decipherC8o, looksCiphered } from "../c8o-crypto.ts";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { contentText, decodeUtf8, type C8oBean } from "../c8o-yaml.ts";
 import { readVector } from "../c8o-values.ts";
@@ -211,10 +211,14 @@ function readRequestTemplate(sourceDir: string | undefined, template: string): s
   const file = path.resolve(root, template.replace(/^[/\\]+/, ""));
   if (file !== root && !file.startsWith(root + path.sep)) return { problem: "it is outside the project's folder" };
   try {
-    const st = statSync(file);
+    // A link inside the project must not make the import read a file outside it.
+    const real = realpathSync(file);
+    const realRoot = realpathSync(root);
+    if (!real.startsWith(realRoot + path.sep)) return { problem: "it is outside the project's folder" };
+    const st = statSync(real);
     if (!st.isFile()) return { problem: "it is not a file" };
     if (st.size > MAX_TEMPLATE_BYTES) return { problem: `it is larger than ${MAX_TEMPLATE_BYTES} bytes` };
-    return decodeUtf8(readFileSync(file), template);
+    return decodeUtf8(readFileSync(real), template);
   } catch (e) {
     return {
       problem: (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file in the project" : (e as Error).message,
