@@ -85,7 +85,7 @@ export interface FullSyncOptions {
    */
   snapshotDir?: string;
   /** The session's principal for a request; undefined when the request has no live session. */
-  resolvePrincipal(req: IncomingMessage): Principal | undefined;
+  resolvePrincipal(req: IncomingMessage): Principal | undefined | Promise<Principal | undefined>;
   log(level: "debug" | "info" | "warn" | "error", message: string): void;
 }
 

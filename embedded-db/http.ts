@@ -35,7 +35,7 @@ export interface HttpDeps {
   database(name: string): FullSyncDatabase | undefined;
   /** Why a declared database that is not open cannot be served now (503), if it is one. */
   unavailable?(name: string): HttpError | undefined;
-  resolvePrincipal(req: IncomingMessage): Principal | undefined;
+  resolvePrincipal(req: IncomingMessage): Principal | undefined | Promise<Principal | undefined>;
   groupsOf(user: string): readonly string[];
   devicePush(push: DevicePush): void;
   log(level: "debug" | "info" | "warn" | "error", message: string): void;
@@ -110,7 +110,7 @@ export class FullSyncHttp {
     }
     const d = this.deps.database(dbName);
     if (!d) throw this.deps.unavailable?.(dbName) ?? new HttpError(404, "not_found", "Database does not exist.");
-    const principal = this.deps.resolvePrincipal(req) ?? { user: undefined, groups: [] };
+    const principal = (await this.deps.resolvePrincipal(req)) ?? { user: undefined, groups: [] };
     const user = typeof principal.user === "string" && principal.user ? principal.user : undefined;
     if (!user && !d.decl.anonymousReplication) {
       throw new HttpError(401, "unauthorized", "You are not logged in: this database needs a session.");

@@ -29,6 +29,8 @@ export interface EngineOptions {
   sandbox?: { timeLimitMs?: number; memoryBytes?: number };
   /** Extra services (FullSync...). */
   services?: Partial<RunServices>;
+  /** Where sessions live: this process's memory by default, or a shared store (RedisSessionStore). */
+  sessions?: SessionStore;
 }
 
 /**
@@ -40,7 +42,7 @@ export interface EngineOptions {
  */
 export class Engine {
   readonly workspace: Workspace;
-  readonly sessions = new SessionStore();
+  readonly sessions: SessionStore;
   readonly log: EngineLog;
   readonly services: RunServices;
   /** Of the JavaScript sandbox (the runner's). */
@@ -58,6 +60,7 @@ export class Engine {
 
   private constructor(private readonly opts: EngineOptions) {
     this.workspace = new Workspace(path.resolve(opts.workspaceDir));
+    this.sessions = opts.sessions ?? new SessionStore();
     this.log = opts.log ?? new EngineLog();
     this.requests = new RequestHistory({ log: this.log });
     this.services = { http: this.http, ...opts.services };

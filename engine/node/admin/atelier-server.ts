@@ -8,12 +8,13 @@
  *   DIR/projects/             deployed projects and their versions (see deployments.ts)
  *   DIR/.atelier/             the secret key of setting values, embedded FullSync databases
  */
+import { RedisSessionStore } from "../runtime/redis-sessions.ts";
 import { X509Certificate } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { Engine } from "../engine.ts";
-import type { EngineLog } from "../log.ts";
+import { EngineLog } from "../log.ts";
 import { fullSyncNotStarted, startEngineFullSync, type EngineFullSync } from "../fullsync/engine-fullsync.ts";
 import { startServer, type RawMount, type RunningServer } from "../server/server.ts";
 import { registerAdminApi } from "./admin-api.ts";
@@ -37,6 +38,11 @@ export interface ServerOptions {
   log?: EngineLog;
   /** FullSync in memory (tests). */
   fullsyncInMemory?: boolean;
+  /**
+   * Sessions in this Redis (redis:// or rediss:// URL), shared by every server of a cluster;
+   * default: this process's memory.
+   */
+  redisUrl?: string;
   atelierVersion: string;
 }
 
@@ -68,12 +74,21 @@ export async function startAtelierServer(opts: ServerOptions): Promise<RunningAt
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const env = opts.env ?? process.env;
   const settings = await ServerSettings.open(dataDir, env);
+  const log = opts.log ?? new EngineLog();
   const engine = await Engine.open({
     workspaceDir: dataDir,
     projectDirs: [],
     configSettings: await settings.resolved(),
     env,
-    ...(opts.log ? { log: opts.log } : {}),
+    log,
+    ...(opts.redisUrl
+      ? {
+          sessions: await RedisSessionStore.connect({
+            url: opts.redisUrl,
+            onError: (message) => log.warn(message),
+          }),
+        }
+      : {}),
   });
   const deployments = new Deployments(dataDir, engine);
   const store = new AdminStore(dataDir);

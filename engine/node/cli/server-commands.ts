@@ -87,6 +87,10 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
     .option("--tls-cert <file>", "the TLS certificate (PEM): HTTPS")
     .option("--tls-key <file>", "the TLS private key (PEM)")
     .option("--public-url <url>", "the URL clients reach this server at (written into PSCs)")
+    .option(
+      "--redis <url>",
+      "keep sessions in this Redis (redis://[user:password@]host:port[/db] or rediss://), shared by every server behind one load balancer",
+    )
     .action(
       async (o: {
         data: string;
@@ -95,6 +99,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
         tlsCert?: string;
         tlsKey?: string;
         publicUrl?: string;
+        redis?: string;
       }) => {
         if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) fail("give both --tls-cert and --tls-key, or neither");
         const port = Number(o.port);
@@ -106,6 +111,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
           port,
           ...(o.tlsCert && o.tlsKey ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey } } : {}),
           ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+          ...(o.redis ? { redisUrl: o.redis } : {}),
           env,
           log: new EngineLog(),
           atelierVersion: deps.atelierVersion,

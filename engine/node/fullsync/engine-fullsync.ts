@@ -79,8 +79,8 @@ export async function startEngineFullSync(
     ...(placement.mode === "embedded" ? { dataDir: placement.dataDir } : {}),
     ...(placement.mode === "couchdb" ? { couch: placement.couch } : {}),
     ...(placement.mode !== "memory" && placement.indexDir ? { snapshotDir: placement.indexDir } : {}),
-    resolvePrincipal: (req) => {
-      const session = sessionOfRequest(engine.sessions, req);
+    resolvePrincipal: async (req) => {
+      const session = await sessionOfRequest(engine.sessions, req);
       return session ? { user: session.user, groups: [...session.groups] } : undefined;
     },
     log: (level, message) => engine.log.log(level, `FullSync: ${message}`),

@@ -1,6 +1,9 @@
 import { createHmac, randomBytes } from "node:crypto";
 import type { SessionApi } from "../../common/model/typedef.ts";
 
+/** Bytes a session's values may take (as JSON): a call that would go beyond fails, naming the key. */
+export const SESSION_MAX_BYTES = 64 * 1024;
+
 /** A caller's session: its authenticated user, groups and values, kept between calls. */
 export class Session implements SessionApi {
   private data = new Map<string, unknown>();
@@ -37,15 +40,34 @@ export class Session implements SessionApi {
     return [...new Set([...this._groups, ...extra])];
   }
 
+  /** Ids this session had during the call (a login or logout moved it): the store forgets them. */
+  readonly replacedIds: string[] = [];
+  private sizes = new Map<string, number>();
+  private bytes = 0;
+
   get(key: string): unknown {
     return this.data.get(key);
   }
   set(key: string, value: unknown): void {
-    this.data.set(key, value === undefined ? null : structuredClone(value));
+    const v = value === undefined ? null : structuredClone(value);
+    const size = Buffer.byteLength(key) + Buffer.byteLength(JSON.stringify(v) ?? "null");
+    const total = this.bytes - (this.sizes.get(key) ?? 0) + size;
+    if (total > SESSION_MAX_BYTES) {
+      throw new Error(
+        `session value "${key}" refused: the session's values would take ${total} bytes, more than ${SESSION_MAX_BYTES}`,
+      );
+    }
+    this.data.set(key, v);
+    this.sizes.set(key, size);
+    this.bytes = total;
     this.modified = true;
   }
   delete(key: string): void {
-    if (this.data.delete(key)) this.modified = true;
+    if (this.data.delete(key)) {
+      this.bytes -= this.sizes.get(key) ?? 0;
+      this.sizes.delete(key);
+      this.modified = true;
+    }
   }
   /**
    * Puts a user in the session. When the user changes, a stored session gets a new id at once
@@ -71,8 +93,32 @@ export class Session implements SessionApi {
   }
   /** Gives the session a new unguessable id (for the store, when it moves the session). */
   newId(): string {
+    if (this._id !== undefined) this.replacedIds.push(this._id);
     this._id = randomBytes(24).toString("base64url");
     return this._id;
+  }
+  /** What a shared store keeps of the session. */
+  toRecord(): SessionRecord {
+    return {
+      user: this._user ?? null,
+      groups: this._groups,
+      data: [...this.data],
+      maxInactiveSeconds: this.maxInactiveSeconds,
+    };
+  }
+  /** A session read back from a shared store. */
+  static fromRecord(id: string, r: SessionRecord, store: SessionStore): Session {
+    const s = new Session(id, r.maxInactiveSeconds, store);
+    if (typeof r.user === "string") s._user = r.user;
+    s._groups = Array.isArray(r.groups) ? r.groups.filter((g): g is string => typeof g === "string") : [];
+    for (const [k, v] of Array.isArray(r.data) ? r.data : []) {
+      if (typeof k !== "string") continue;
+      const size = Buffer.byteLength(k) + Buffer.byteLength(JSON.stringify(v) ?? "null");
+      s.data.set(k, v);
+      s.sizes.set(k, size);
+      s.bytes += size;
+    }
+    return s;
   }
   /** Session values, for the debugger and services/user.Get. */
   keys(): string[] {
@@ -80,7 +126,20 @@ export class Session implements SessionApi {
   }
 }
 
-/** In-memory cookie sessions, expired after their inactivity timeout. */
+/** A session as a shared store (Redis) keeps it, as JSON. */
+export interface SessionRecord {
+  user: string | null;
+  groups: string[];
+  data: [string, unknown][];
+  maxInactiveSeconds: number;
+}
+
+/**
+ * Cookie sessions, expired after their inactivity timeout. This class keeps them in this
+ * process's memory (one server); RedisSessionStore (redis-sessions.ts) keeps them where every
+ * server of a cluster reads them. Callers use only the methods here: `get` a request's session,
+ * `adopt` a new one worth keeping, `commit` one the call changed, `destroy` on logout.
+ */
 export class SessionStore {
   private sessions = new Map<string, Session>();
   private sweeper: NodeJS.Timeout;
@@ -106,9 +165,17 @@ export class SessionStore {
   }
 
   /** Keeps a transient session (it gained a user or values). */
-  adopt(session: Session): void {
+  async adopt(session: Session): Promise<void> {
     session.lastAccess = Date.now();
     this.sessions.set(session.id, session);
+  }
+
+  /**
+   * Saves what a call changed in a kept session (its values, its user, its new id). Sessions in
+   * memory are the live objects, so there is nothing to write here.
+   */
+  async commit(session: Session): Promise<void> {
+    session.replacedIds.length = 0;
   }
 
   /**
@@ -131,10 +198,16 @@ export class SessionStore {
   publicLabel(session: Session): string {
     return createHmac("sha256", this.labelKey).update(session.id).digest("base64url").slice(0, 22);
   }
-  private readonly labelKey = randomBytes(32);
+  /** The key of public labels (a shared store shares it, so a label is the same on every server). */
+  protected labelKey = randomBytes(32);
 
   /** The live session with this id, touched; undefined when unknown or expired. */
-  get(id: string | undefined): Session | undefined {
+  async get(id: string | undefined): Promise<Session | undefined> {
+    return this.getNow(id);
+  }
+
+  /** `get` for this store, whose sessions are in memory (tests, the CLI). */
+  getNow(id: string | undefined): Session | undefined {
     if (!id) return undefined;
     const s = this.sessions.get(id);
     if (!s) return undefined;
@@ -147,7 +220,7 @@ export class SessionStore {
     return s;
   }
 
-  destroy(id: string): void {
+  async destroy(id: string): Promise<void> {
     this.sessions.delete(id);
   }
 

@@ -1,3 +1,4 @@
+import { SessionsUnavailable } from "../runtime/redis-sessions.ts";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Engine, RunResult } from "../engine.ts";
 import { runAnswer } from "../test-cases/test-cases.ts";
@@ -267,14 +268,17 @@ function isJson(req: FastifyRequest): boolean {
 }
 
 /** The session for a call: the cookie's, or a new one kept only if the call puts something in it. */
-function sessionFor(engine: Engine, req: FastifyRequest): { session: Session; isNew: boolean; cookieId?: string } {
+async function sessionFor(
+  engine: Engine,
+  req: FastifyRequest,
+): Promise<{ session: Session; isNew: boolean; cookieId?: string }> {
   const cookieId = readSessionId(req.raw);
-  const existing = engine.sessions.get(cookieId);
+  const existing = await engine.sessions.get(cookieId);
   if (existing) return { session: existing, isNew: false, cookieId };
   return { session: engine.sessions.transient(), isNew: true };
 }
 
-function finishSession(
+async function finishSession(
   engine: Engine,
   reply: FastifyReply,
   req: FastifyRequest,
@@ -282,12 +286,12 @@ function finishSession(
   remove: boolean,
   projectName: string,
   origins: ReadonlySet<string>,
-): void {
+): Promise<void> {
   const { session, isNew, cookieId } = call;
   const secure = req.protocol === "https";
   const crossSite = fromAllowedOrigin(req.raw, origins);
   if (remove) {
-    engine.sessions.destroy(session.id);
+    for (const id of [session.id, ...session.replacedIds]) await engine.sessions.destroy(id);
     reply.header("set-cookie", clearedSessionCookie(secure, crossSite));
     return;
   }
@@ -301,9 +305,13 @@ function finishSession(
         engine.log.warn(`${(e as Error).message}; sessions last ${session.maxInactiveSeconds} s`, project.name);
       }
     }
-    engine.sessions.adopt(session);
+    await engine.sessions.adopt(session);
     reply.header("set-cookie", sessionCookie(session, secure, crossSite));
-  } else if (!isNew && session.id !== cookieId) {
+  } else if (!isNew) {
+    // Saved before the answer leaves: the next call may reach another server.
+    await engine.sessions.commit(session);
+  }
+  if (!isNew && session.id !== cookieId) {
     // The run changed the session's user: the session moved to a new id (old id now dead).
     reply.header("set-cookie", sessionCookie(session, secure, crossSite));
   }
@@ -515,7 +523,13 @@ export async function convertigoApi(
       throw e;
     }
     const { reserved, inputs } = params;
-    const call = sessionFor(engine, req);
+    let call: Awaited<ReturnType<typeof sessionFor>>;
+    try {
+      call = await sessionFor(engine, req);
+    } catch (e) {
+      if (e instanceof SessionsUnavailable) return refuse(reply, format, new ApiRefusal(503, e.code, e.message));
+      throw e;
+    }
     if (format === "jsonp") {
       const refusal = jsonpRefusal(req, opts, !call.isNew);
       if (refusal) return refuse(reply, format, refusal);
@@ -558,7 +572,12 @@ export async function convertigoApi(
     });
     reply.raw.off("close", onClose);
     const remove = ["true", "1"].includes(reserved.get("__removeSession") ?? "");
-    finishSession(engine, reply, req, call, remove, project, opts.origins);
+    try {
+      await finishSession(engine, reply, req, call, remove, project, opts.origins);
+    } catch (e) {
+      if (e instanceof SessionsUnavailable) return refuse(reply, format, new ApiRefusal(503, e.code, e.message));
+      throw e;
+    }
     noteRequest(req.raw, {
       requestable: sequence ?? `${connector ?? "(default)"}.${transaction ?? "(default)"}`,
       user: call.session.user,
@@ -582,7 +601,13 @@ export async function convertigoApi(
   }
 
   const userGet = async (req: FastifyRequest, reply: FastifyReply) => {
-    const session = sessionOfRequest(engine.sessions, req.raw);
+    let session: Session | undefined;
+    try {
+      session = await sessionOfRequest(engine.sessions, req.raw);
+    } catch (e) {
+      if (e instanceof SessionsUnavailable) return refuse(reply, "json", new ApiRefusal(503, e.code, e.message));
+      throw e;
+    }
     reply.header("x-content-type-options", "nosniff");
     noteRequest(req.raw, { requestable: "user.Get", user: session?.user });
     return reply.type("application/json; charset=utf-8").send(

@@ -22,7 +22,10 @@ export function readCookie(header: string | undefined, name: string): string | u
 }
 
 /** The live session of a request, from its cookie; undefined when none or expired. */
-export function sessionOfRequest(store: SessionStore, req: Pick<IncomingMessage, "headers">): Session | undefined {
+export function sessionOfRequest(
+  store: SessionStore,
+  req: Pick<IncomingMessage, "headers">,
+): Promise<Session | undefined> {
   return store.get(readCookie(req.headers.cookie, SESSION_COOKIE));
 }
 
