@@ -6,6 +6,7 @@ import type { ObjNode } from "../../common/model/node.ts";
 import { Engine } from "../engine.ts";
 import { EngineLog } from "../log.ts";
 import { loadProject } from "../project/project-files.ts";
+import { c8oSourceLines } from "../testing/c8o-snippets.ts";
 import { sendJson, startUpstream, type RecordedRequest, type Upstream } from "../testing/upstream.ts";
 import { importConvertigo, type ImportSummary } from "./import.ts";
 
@@ -139,15 +140,7 @@ describe("JSON HTTP transactions: POST variables", () => {
   });
 });
 
-const sourceLines = (indent: string, step: string, xpath: string) => [
-  `${indent}- xmlizable: `,
-  `${indent}  - ↑classname: com.twinsoft.convertigo.beans.common.XMLVector`,
-  `${indent}  - com.twinsoft.convertigo.beans.common.XMLVector: `,
-  `${indent}    - java.lang.String: `,
-  `${indent}      - ↑value: ${step}`,
-  `${indent}    - java.lang.String: `,
-  `${indent}      - ↑value: ${xpath}`,
-];
+const sourceLines = c8oSourceLines;
 
 describe("variables without an HTTP name", () => {
   it("lib_FranceConnect GetToken: POST variables without httpName are not sent (Convertigo skips them), and said so", async () => {

@@ -12,6 +12,7 @@ import { loadProject, saveProject } from "../project/project-files.ts";
 import { cipherC8o } from "./c8o-crypto.ts";
 import { C8oFormatError } from "./c8o-yaml.ts";
 import { importConvertigo } from "./import.ts";
+import { c8oSourceLines } from "../testing/c8o-snippets.ts";
 import { convertigoFixtures } from "../testing/fixtures.ts";
 
 const FIXTURES = convertigoFixtures();
@@ -564,16 +565,7 @@ describe("importConvertigo: a project of supported objects runs in the engine", 
       `${indent}    - ↑mode: ${mode}`,
       `${indent}    - →→: ${text}`,
     ].join("\n");
-  const source = (indent: string, step: string, xpath: string) =>
-    [
-      `${indent}- xmlizable: `,
-      `${indent}  - ↑classname: com.twinsoft.convertigo.beans.common.XMLVector`,
-      `${indent}  - com.twinsoft.convertigo.beans.common.XMLVector: `,
-      `${indent}    - java.lang.String: `,
-      `${indent}      - ↑value: ${step}`,
-      `${indent}    - java.lang.String: `,
-      `${indent}      - ↑value: ${xpath}`,
-    ].join("\n");
+  const source = (indent: string, step: string, xpath: string) => c8oSourceLines(indent, step, xpath).join("\n");
 
   function projectFiles(): Record<string, string> {
     return {

@@ -11,19 +11,13 @@ import { Engine } from "../../engine.ts";
 import { EngineLog } from "../../log.ts";
 import { loadProject } from "../../project/project-files.ts";
 import { Session } from "../../runtime/sessions.ts";
+import { c8oSourceLines } from "../../testing/c8o-snippets.ts";
 import { importConvertigo, type ImportSummary } from "../import.ts";
 
-const source = (step: string, xpath: string, indent: string) =>
-  [
-    "sourceDefinition: ",
-    "  - xmlizable: ",
-    "    - ↑classname: com.twinsoft.convertigo.beans.common.XMLVector",
-    "    - com.twinsoft.convertigo.beans.common.XMLVector: ",
-    "      - java.lang.String: ",
-    `        - ↑value: ${step}`,
-    "      - java.lang.String: ",
-    `        - ↑value: ${xpath}`,
-  ].map((l) => indent + l);
+const source = (step: string, xpath: string, indent: string) => [
+  `${indent}sourceDefinition: `,
+  ...c8oSourceLines(`${indent}  `, step, xpath),
+];
 
 const FILES: Record<string, string[]> = {
   "c8oProject.yaml": [
