@@ -134,6 +134,11 @@ describe("atelier deps fetch", () => {
     expect(failed[0]).toMatchObject({ project: "Gone", referencedBy: "Other" });
     expect(failing.stdout).not.toContain("tok3n");
     expect(failing.stdout).toContain("https://***@127.0.0.1:1/x.git");
+    const nowhere = spawnSync(process.execPath, [bin, "deps", "fetch", "--workspace", path.join(tmp, "nope")], {
+      encoding: "utf8",
+    });
+    expect(nowhere.status).toBe(2);
+    expect(nowhere.stderr).toMatch(/^atelier: the workspace .*nope does not exist/);
   });
 
   it("accepts only git's plain transports", () => {

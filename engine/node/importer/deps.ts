@@ -125,6 +125,7 @@ export async function fetchDependencies(workspaceDir: string, opts: FetchOptions
   const max = opts.max ?? DEFAULT_MAX;
   const git = opts.git ?? "git";
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!(await exists(ws))) throw new Error(`the workspace ${ws} does not exist`);
   const roots =
     opts.projects ??
     (await readdir(ws, { withFileTypes: true }))
