@@ -141,6 +141,9 @@ export async function startAtelierServer(opts: ServerOptions): Promise<RunningAt
       const problems: string[] = [];
       if (!ready) problems.push("starting");
       for (const [name, reason] of engine.workspace.failures) problems.push(`${name}: ${reason}`);
+      // A server whose sessions cannot be kept (Redis out of reach) takes no traffic.
+      const sessions = await engine.sessions.health();
+      if (sessions) problems.push(sessions);
       reply.header("cache-control", "no-store");
       if (problems.length) return reply.code(503).send({ status: "not_ready", problems });
       return reply.send({ status: "ready", projects: [...engine.workspace.projects.keys()] });

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startRedis, type TestRedis } from "../testing/redis.ts";
 
 const root = path.resolve(import.meta.dirname, "../../..");
@@ -47,6 +47,31 @@ describe("atelier server --redis", () => {
       const who = await fetch(new URL("/services/user.Get", url));
       expect(await who.json()).toMatchObject({ authenticated: false });
       expect((await fetch(new URL("/health/live", url))).status).toBe(200);
+    } finally {
+      s.child.kill("SIGTERM");
+    }
+  });
+
+  it("is not ready while its Redis cannot be reached, and ready again when it is back", async () => {
+    const own = await startRedis();
+    const s = server(["--data", path.join(tmp, "c"), "--redis", own.url]);
+    try {
+      const url = await s.started;
+      const ready = () => fetch(new URL("/health/ready", url));
+      expect((await ready()).status).toBe(200);
+      own.kill();
+      await own.stop();
+      const down = await ready();
+      expect(down.status).toBe(503);
+      expect(JSON.stringify(await down.json())).toMatch(/Sessions are unavailable \(Redis, ping\)/);
+      expect((await fetch(new URL("/health/live", url))).status).toBe(200);
+      // Back on its port: the server reconnects by itself.
+      const again = await startRedis({ port: own.port });
+      try {
+        await vi.waitFor(async () => expect((await ready()).status).toBe(200), { timeout: 10_000, interval: 250 });
+      } finally {
+        await again.stop();
+      }
     } finally {
       s.child.kill("SIGTERM");
     }

@@ -157,6 +157,15 @@ export class RedisSessionStore extends SessionStore {
     await this.call("delete", () => this.client.del(this.key(id)));
   }
 
+  override async health(): Promise<string | undefined> {
+    try {
+      await this.call("ping", () => this.client.ping());
+      return undefined;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+
   override async close(): Promise<void> {
     await super.close();
     try {

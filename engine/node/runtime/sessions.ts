@@ -235,6 +235,11 @@ export class SessionStore {
     }
   }
 
+  /** Why sessions cannot be kept now (a shared store out of reach), or undefined: for readiness checks. */
+  async health(): Promise<string | undefined> {
+    return undefined;
+  }
+
   /** Stops the sweeper and forgets every session (the engine closes). */
   async close(): Promise<void> {
     clearInterval(this.sweeper);

@@ -24,11 +24,14 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts redis-server (Debian's package); fails with what to install when it is missing. */
-export async function startRedis(): Promise<TestRedis> {
+/**
+ * Starts redis-server (Debian's package); fails with what to install when it is missing. `port`:
+ * a given port (a server started again where a stopped one was), else a free one.
+ */
+export async function startRedis(opts: { port?: number } = {}): Promise<TestRedis> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "atelier-redis-"));
   for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
+    const port = opts.port ?? (await freePort());
     const child: ChildProcess = spawn(
       "redis-server",
       ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
@@ -60,7 +63,7 @@ export async function startRedis(): Promise<TestRedis> {
     }
     if (!ready) {
       // The port was taken between the check and the start: another one.
-      if (attempt < 3) continue;
+      if (attempt < 3 && opts.port === undefined) continue;
       await rm(dir, { recursive: true, force: true });
       throw new Error("redis-server exited at start");
     }
