@@ -51,6 +51,19 @@ async function consumer(dir: string): Promise<string> {
   return dir;
 }
 
+/** The workspace served by an engine with FullSync in memory (no Studio, no jobs). */
+function serveWithFullSync(ws: string) {
+  return startAtelier({
+    workspaceDir: ws,
+    port: 0,
+    studio: false,
+    scheduler: false,
+    fullsync: { inMemory: true },
+    env: {},
+    log: new EngineLog({ level: "silent" }),
+  });
+}
+
 describe("lib_FullSyncGrp, referenced by an imported project", () => {
   it("is imported with it, resolves, and its sequences answer as documented", async () => {
     const ws = await tempDir();
@@ -59,15 +72,7 @@ describe("lib_FullSyncGrp, referenced by an imported project", () => {
     expect(summary.references?.imported.map((s) => s.project)).toEqual(["lib_FullSyncGrp"]);
     expect(summary.references?.missing).toEqual([]);
 
-    const app = await startAtelier({
-      workspaceDir: ws,
-      port: 0,
-      studio: false,
-      scheduler: false,
-      fullsync: { inMemory: true },
-      env: {},
-      log: new EngineLog({ level: "silent" }),
-    });
+    const app = await serveWithFullSync(ws);
     try {
       const projects = ["MyApp", "lib_FullSyncGrp"].map((name) => ({
         name,
@@ -163,15 +168,7 @@ describe("lib_FullSyncGrp, referenced by an imported project", () => {
     expect(summary.foreignByClass["steps.IfExistThenElseStep"]).toBeUndefined();
     expect(summary.foreignByClass["steps.ThenStep"]).toBeUndefined();
 
-    const app = await startAtelier({
-      workspaceDir: ws,
-      port: 0,
-      studio: false,
-      scheduler: false,
-      fullsync: { inMemory: true },
-      env: {},
-      log: new EngineLog({ level: "silent" }),
-    });
+    const app = await serveWithFullSync(ws);
     try {
       const run = (sequence: string, inputs: Record<string, unknown>) =>
         app.engine.run({ project: "lib_FullSyncGrp", sequence, inputs });

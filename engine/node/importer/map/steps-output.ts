@@ -60,6 +60,17 @@ function elementDecision(bean: C8oBean): Decision {
   return { type: hasSteps ? "JsonObject" : "Element" };
 }
 
+/** The object an element's attribute steps go in: Convertigo's JSON puts them under "attr". */
+export function attributesObject(b: Builder, attrs: ObjNode[]): ObjNode {
+  return {
+    id: `${b.node.id}-attr`,
+    type: "JsonObject",
+    name: "attr",
+    props: { comment: "Convertigo's JSON puts an element's attributes under \"attr\"." },
+    children: attrs,
+  };
+}
+
 /** Does an element step carry its own text (source, expression or text)? */
 export function hasElementText(bean: C8oBean): boolean {
   return bean.props.some(
@@ -125,15 +136,7 @@ function element(b: Builder): void {
     const children: ObjNode[] = [];
     if (Object.keys(target.props).length) children.push(target);
     children.push(...others);
-    if (attrs.length) {
-      children.push({
-        id: `${b.node.id}-attr`,
-        type: "JsonObject",
-        name: "attr",
-        props: { comment: "Convertigo's JSON puts an element's attributes under \"attr\"." },
-        children: attrs,
-      });
-    }
+    if (attrs.length) children.push(attributesObject(b, attrs));
     b.node.children = children;
   }
 }

@@ -5,6 +5,7 @@ import { parsePlainXPath } from "../xpath.ts";
 import type { Builder } from "./builder.ts";
 import type { ClassMapper, ClassMappers, Decision } from "./class-mapper.ts";
 import { beanStr } from "./prop-bag.ts";
+import { attributesObject } from "./steps-output.ts";
 
 /**
  * Convertigo's steps that build the response from other steps' XML, and those that hand a
@@ -48,15 +49,7 @@ const complex: ClassMapper = {
       else others.push(k);
     });
     if (hint) b.note(`its attribute type="${hint.kind}" (Convertigo's hint for JSON) makes it a JSON ${hint.kind}`);
-    if (attrs.length) {
-      others.push({
-        id: `${b.node.id}-attr`,
-        type: "JsonObject",
-        name: "attr",
-        props: { comment: "Convertigo's JSON puts an element's attributes under \"attr\"." },
-        children: attrs,
-      });
-    }
+    if (attrs.length) others.push(attributesObject(b, attrs));
     b.node.children = others;
   },
   output: true,
