@@ -115,7 +115,12 @@ test("the request history: calls with status, user and run, filtered, their trac
   const origin = new URL(atelier.studioUrl).origin;
   await page.getByRole("tab", { name: "Requests" }).click();
   await expect(page.getByText("No HTTP call yet")).toBeVisible();
+  // The box ticks at once; the calls below must wait for the engine's answer, not the box.
+  const tracingOn = page.waitForResponse(
+    (r) => r.url().endsWith("/requests/tracing") && r.request().method() === "PUT" && r.ok(),
+  );
   await page.getByLabel("Record traces").check();
+  await tracingOn;
   await expect(page.getByLabel("Record traces")).toBeChecked();
 
   const secret = "Bearer s3cr3t-t0ken";
