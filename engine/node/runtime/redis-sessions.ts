@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createClient } from "@redis/client";
+import { closeRedis, connectRedis, withTimeout, type RedisClient } from "../cluster/redis-connection.ts";
 import { Session, SessionStore, type SessionRecord } from "./sessions.ts";
 
 /**
@@ -32,23 +32,12 @@ export class SessionsUnavailable extends Error {
 /** A record larger than this is not read (a session's values are bounded far below). */
 const MAX_RECORD_BYTES = 1024 * 1024;
 
-function makeClient(url: string, timeoutMs: number) {
-  return createClient({
-    url,
-    socket: { connectTimeout: timeoutMs, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2000) },
-    // Commands fail at once while Redis is away, rather than waiting in a queue.
-    disableOfflineQueue: true,
-  });
-}
-
-type Client = ReturnType<typeof makeClient>;
-
 export class RedisSessionStore extends SessionStore {
   /** Sessions read from or written to Redis: the ones a login moves, a commit writes. */
   private readonly stored = new WeakSet<Session>();
 
   private constructor(
-    private readonly client: Client,
+    private readonly client: RedisClient,
     private readonly prefix: string,
     private readonly timeoutMs: number,
     defaultMaxInactiveSeconds: number,
@@ -59,26 +48,12 @@ export class RedisSessionStore extends SessionStore {
   /** Connects to Redis (refused with a clear error when it cannot within the time limit). */
   static async connect(opts: RedisSessionOptions): Promise<RedisSessionStore> {
     const timeoutMs = opts.timeoutMs ?? 5000;
-    let down = false;
-    const client = makeClient(opts.url, timeoutMs);
-    client.on("error", (e: Error) => {
-      if (down) return;
-      down = true;
-      opts.onError?.(`sessions: Redis at ${redactedUrl(opts.url)} is not reachable (${e.message})`);
+    const client = await connectRedis({
+      url: opts.url,
+      timeoutMs,
+      what: "sessions",
+      ...(opts.onError ? { onError: opts.onError } : {}),
     });
-    client.on("ready", () => {
-      if (down) opts.onError?.(`sessions: Redis at ${redactedUrl(opts.url)} is reachable again`);
-      down = false;
-    });
-    try {
-      // The first failure ends the start (a refused connection is said at once, not retried).
-      const failed = new Promise<never>((_, reject) => client.once("error", reject));
-      failed.catch(() => {});
-      await withTimeout(Promise.race([client.connect(), failed]), timeoutMs, "no answer in time");
-    } catch (e) {
-      client.destroy();
-      throw new Error(`sessions: cannot connect to Redis at ${redactedUrl(opts.url)}: ${(e as Error).message}`);
-    }
     const prefix = opts.prefix ?? "atelier:";
     const store = new RedisSessionStore(client, prefix, timeoutMs, opts.defaultMaxInactiveSeconds ?? 1800);
     // One label key for every server of the cluster: the first server draws it.
@@ -168,28 +143,6 @@ export class RedisSessionStore extends SessionStore {
 
   override async close(): Promise<void> {
     await super.close();
-    try {
-      await withTimeout(this.client.close(), this.timeoutMs, "no answer");
-    } catch {
-      this.client.destroy();
-    }
-  }
-}
-
-function redactedUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, "//***@");
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(message)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
+    await closeRedis(this.client, this.timeoutMs);
   }
 }
