@@ -26,6 +26,36 @@ export interface ServerInfo {
   fullsync: { mode: "embedded" | "external" | "off"; databases: string[] };
 }
 
+/** A server of a cluster, as its heartbeat says it. */
+export interface ClusterServer {
+  id: string;
+  host: string;
+  pid: number;
+  /** The URL it listens at (behind the load balancer, what the balancer reaches). */
+  url: string;
+  atelier: string;
+  startedAt: string;
+  lastSeen: string;
+  /** Ready for traffic (what /health/ready answers). */
+  ready: boolean;
+  /** The version each deployed project serves on it. */
+  serving: Record<string, number>;
+  /** The server answering this call. */
+  self: boolean;
+}
+
+/** `GET /admin/cluster`: one server alone, or the servers of a cluster and what each serves. */
+export interface ClusterInfo {
+  mode: "single" | "cluster";
+  /** Where sessions, admin state and heartbeats are kept ("memory", or the Redis URL without password). */
+  state: string;
+  /** Where deployments are kept (the data folder, or the CouchDB database). */
+  deployments: string;
+  servers: ClusterServer[];
+  /** Projects whose version differs between servers (a deploy still propagating, or a server that could not load it). */
+  diverging: string[];
+}
+
 /** A deployment target as a developer's Studio and CLI show it (never its secret). */
 export interface TargetSummary {
   id: string;
@@ -159,6 +189,7 @@ export const adminRoutes = {
   },
   logout: { method: "POST", path: "/logout", guard: "view", answer: answer<{ ok: true }>() },
   whoami: { method: "GET", path: "/whoami", guard: "view", answer: answer<Whoami>() },
+  cluster: { method: "GET", path: "/cluster", guard: "view", answer: answer<ClusterInfo>() },
   projects: { method: "GET", path: "/projects", guard: "view", answer: answer<DeployedProject[]>() },
   project: { method: "GET", path: "/projects/:project", guard: "view", answer: answer<DeployedProject>() },
   deploy: {

@@ -10,6 +10,7 @@ import {
   adminRoutes,
   type AdminGuard,
   type AdminRoutes,
+  type ClusterInfo,
   type DeployStatus,
 } from "../../common/admin/routes.ts";
 import { ApiError } from "../../common/http/api-error.ts";
@@ -49,6 +50,16 @@ export interface AdminApiDeps {
   fullsync: () => { mode: "embedded" | "external" | "off"; databases: string[] };
   /** Calls answered per project since start. */
   requestCounts: Map<string, { ok: number; failed: number }>;
+  /** The servers of the cluster (or this one alone) and what each serves. */
+  cluster: () => Promise<ClusterInfo>;
+  /**
+   * Deploy statuses shared by a cluster's servers (the client may poll another server than the
+   * one that took the deploy); default: this server's memory.
+   */
+  deployStatuses?: {
+    put(status: DeployStatus): Promise<void>;
+    get(id: string): Promise<DeployStatus | undefined>;
+  };
   /** The scheduler's routes (wired by the server). */
   jobs: Pick<
     HandlersOf<AdminRoutes, AdminCtx>,
@@ -79,7 +90,7 @@ export async function authenticate(
       throw e;
     }
   }
-  const principal = deps.sessions.get(readCookie(req.headers.cookie, ADMIN_COOKIE));
+  const principal = await deps.sessions.get(readCookie(req.headers.cookie, ADMIN_COOKIE));
   if (!principal)
     throw new ApiError(401, "not_signed_in", "Sign in first: a PSC (Authorization: Bearer …) or POST /admin/api/login");
   // A cookie is sent by browsers on their own: refuse what a page of another site could make.
@@ -147,6 +158,10 @@ export function registerAdminApi(scope: FastifyInstance, deps: AdminApiDeps): vo
   const remember = (s: DeployStatus) => {
     statuses.set(s.id, s);
     while (statuses.size > MAX_DEPLOY_STATUSES) statuses.delete(statuses.keys().next().value as string);
+    // Published for the other servers; a failure there is logged, the deploy goes on.
+    deps.deployStatuses
+      ?.put(s)
+      .catch((e: Error) => deps.engine.log.warn(`The status of deploy ${s.id} is not shared: ${e.message}`));
   };
   const projectUrl = (project: string) =>
     new URL(`projects/${encodeURIComponent(project)}/`, deps.baseUrl()).toString();
@@ -183,17 +198,19 @@ export function registerAdminApi(scope: FastifyInstance, deps: AdminApiDeps): vo
         }
         throw e;
       }
-      const id = deps.sessions.create(principal);
+      const id = await deps.sessions.create(principal);
       reply.header("set-cookie", deps.sessions.cookie(id, deps.https));
       await deps.audit.append({ user: principal.user, via: "password", from: ctx.from, action: "login", ok: true });
       return { user: principal.user, roles: principal.roles, via: principal.via, projects: principal.projects };
     },
 
-    logout: ({ req, reply }) => {
-      deps.sessions.destroy(readCookie(req.headers.cookie, ADMIN_COOKIE));
+    logout: async ({ req, reply }) => {
+      await deps.sessions.destroy(readCookie(req.headers.cookie, ADMIN_COOKIE));
       reply.header("set-cookie", deps.sessions.clearedCookie());
       return { ok: true as const };
     },
+
+    cluster: () => deps.cluster(),
 
     whoami: ({ ctx }) => {
       const p = who(ctx);
@@ -246,6 +263,7 @@ export function registerAdminApi(scope: FastifyInstance, deps: AdminApiDeps): vo
           (phase) => {
             // "done" is said once the result is there (below), never before.
             if (phase !== "done") status.phase = phase as DeployStatus["phase"];
+            remember(status);
           },
         )
         .then(
@@ -253,6 +271,7 @@ export function registerAdminApi(scope: FastifyInstance, deps: AdminApiDeps): vo
             status.phase = "done";
             status.endedAt = new Date().toISOString();
             status.result = { ...r, url: projectUrl(r.project) };
+            remember(status);
             await deps.audit.append({
               user: p.user,
               via: p.via,
@@ -282,6 +301,7 @@ export function registerAdminApi(scope: FastifyInstance, deps: AdminApiDeps): vo
               message: err.message,
               ...(err.details !== undefined ? { details: err.details } : {}),
             };
+            remember(status);
             await deps.audit.append({
               user: p.user,
               via: p.via,
@@ -297,8 +317,8 @@ export function registerAdminApi(scope: FastifyInstance, deps: AdminApiDeps): vo
       return status;
     },
 
-    deployStatus: ({ params, ctx }) => {
-      const s = statuses.get(params.id);
+    deployStatus: async ({ params, ctx }) => {
+      const s = statuses.get(params.id) ?? (await deps.deployStatuses?.get(params.id));
       const p = who(ctx);
       if (!s || (s.project && !p.projects.includes("*") && !p.projects.includes(s.project))) {
         throw new ApiError(

@@ -3,7 +3,7 @@ import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { isPlainObject } from "../../common/model/props.ts";
 import { createPsc, hashSecret, parsePsc, PscError, pscSignatureValid, type Psc } from "../deploy/psc.ts";
-import { JsonFile } from "./json-file.ts";
+import { FileDocs, RedisDocs, type DocStore, type SharedDoc } from "../cluster/shared-docs.ts";
 import { decoyHash, hashAdminPassword, verifyAdminPassword } from "./passwords.ts";
 import { LoginThrottle } from "./throttle.ts";
 
@@ -68,19 +68,38 @@ function checkTokens(v: unknown): { tokens: TokenRecord[] } {
  */
 export class AdminStore {
   readonly dir: string;
-  private readonly users: JsonFile<{ users: AdminUser[] }>;
-  private readonly tokens: JsonFile<{ tokens: TokenRecord[] }>;
+  private readonly users: SharedDoc<{ users: AdminUser[] }>;
+  private readonly tokens: SharedDoc<{ tokens: TokenRecord[] }>;
   readonly throttle = new LoginThrottle();
   private keyPromise: Promise<Buffer> | undefined;
 
-  constructor(dataDir: string) {
+  /**
+   * `docs`: where users and tokens live: the data folder (one server, the default) or a cluster's
+   * Redis, where the server key is shared too (the first server draws it).
+   */
+  constructor(
+    dataDir: string,
+    private readonly docs: DocStore = new FileDocs(),
+  ) {
     this.dir = path.join(dataDir, "admin");
-    this.users = new JsonFile(path.join(this.dir, "users.json"), () => ({ users: [] }), checkUsers);
-    this.tokens = new JsonFile(path.join(this.dir, "tokens.json"), () => ({ tokens: [] }), checkTokens);
+    this.users = docs.doc("admin-users", path.join(this.dir, "users.json"), () => ({ users: [] }), checkUsers);
+    this.tokens = docs.doc("admin-tokens", path.join(this.dir, "tokens.json"), () => ({ tokens: [] }), checkTokens);
   }
 
-  /** The server's key (32 bytes, `<data>/admin/server.key`), created on first use. */
+  /** The server's key (32 bytes, `<data>/admin/server.key`, or the cluster's), created on first use. */
   key(): Promise<Buffer> {
+    const docs = this.docs;
+    if (docs instanceof RedisDocs) {
+      this.keyPromise ??= (async () => {
+        const name = `${docs.prefix}server-key`;
+        await docs.client.set(name, randomBytes(32).toString("hex"), { NX: true });
+        const text = (await docs.client.get(name)) ?? "";
+        if (!/^[0-9a-f]{64}$/.test(text)) throw new Error(`The cluster's server key in Redis (${name}) is damaged`);
+        return Buffer.from(text, "hex");
+      })();
+      this.keyPromise.catch(() => (this.keyPromise = undefined));
+      return this.keyPromise;
+    }
     this.keyPromise ??= (async () => {
       const file = path.join(this.dir, "server.key");
       await mkdir(this.dir, { recursive: true, mode: 0o700 });

@@ -9,6 +9,12 @@
  *   DIR/.atelier/             the secret key of setting values, embedded FullSync databases
  */
 import { RedisSessionStore } from "../runtime/redis-sessions.ts";
+import type { ClusterInfo, ClusterServer, DeployStatus } from "../../common/admin/routes.ts";
+import { CouchDeployments, type CouchTarget } from "../cluster/couch-deployments.ts";
+import { Membership } from "../cluster/membership.ts";
+import { redactedUrl } from "../cluster/redis-connection.ts";
+import { FileDocs, RedisDocs, type DocStore } from "../cluster/shared-docs.ts";
+import { DEFAULT_CAR_LIMITS } from "../deploy/car.ts";
 import { X509Certificate } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
@@ -18,7 +24,7 @@ import { EngineLog } from "../log.ts";
 import { fullSyncNotStarted, startEngineFullSync, type EngineFullSync } from "../fullsync/engine-fullsync.ts";
 import { startServer, type RawMount, type RunningServer } from "../server/server.ts";
 import { registerAdminApi } from "./admin-api.ts";
-import { AdminSessions } from "./admin-sessions.ts";
+import { AdminSessions, RedisAdminSessions } from "./admin-sessions.ts";
 import { AdminStore } from "./admin-store.ts";
 import { AuditLog } from "./audit.ts";
 import { registerConvertigoAdmin } from "./convertigo-admin.ts";
@@ -43,6 +49,15 @@ export interface ServerOptions {
    * default: this process's memory.
    */
   redisUrl?: string;
+  /**
+   * An external CouchDB (its password apart, or in the URL): FullSync's databases and the
+   * deployments (a database every server reads, followed by its change feed).
+   */
+  couch?: CouchTarget;
+  /** Prefix of the cluster's Redis keys (several clusters can share one Redis); default "atelier:". */
+  clusterPrefix?: string;
+  /** Milliseconds between a cluster server's heartbeats (default 5000). */
+  heartbeatMs?: number;
   atelierVersion: string;
 }
 
@@ -73,8 +88,15 @@ export async function startAtelierServer(opts: ServerOptions): Promise<RunningAt
   const dataDir = path.resolve(opts.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const env = opts.env ?? process.env;
-  const settings = await ServerSettings.open(dataDir, env);
   const log = opts.log ?? new EngineLog();
+  const prefix = opts.clusterPrefix ?? "atelier:";
+  // A cluster's shared state (admin users, tokens, settings, admin sessions, deploy statuses,
+  // audit, heartbeats) is in Redis; alone, in the data folder and this process's memory.
+  const docs: DocStore = opts.redisUrl
+    ? await RedisDocs.connect({ url: opts.redisUrl, prefix, onError: (m) => log.warn(m) })
+    : new FileDocs();
+  const redis = docs instanceof RedisDocs ? docs : undefined;
+  const settings = await ServerSettings.open(dataDir, env, docs);
   const engine = await Engine.open({
     workspaceDir: dataDir,
     projectDirs: [],
@@ -90,17 +112,49 @@ export async function startAtelierServer(opts: ServerOptions): Promise<RunningAt
         }
       : {}),
   });
-  const deployments = new Deployments(dataDir, engine);
-  const store = new AdminStore(dataDir);
-  const audit = new AuditLog(path.join(dataDir, "admin", "audit.jsonl"));
-  const sessions = new AdminSessions();
+  const deployments = new Deployments(
+    dataDir,
+    engine,
+    DEFAULT_CAR_LIMITS,
+    opts.couch ? { registry: new CouchDeployments(opts.couch), atelierVersion: opts.atelierVersion } : undefined,
+  );
+  const store = new AdminStore(dataDir, docs);
+  const audit = new AuditLog(
+    path.join(dataDir, "admin", "audit.jsonl"),
+    redis ? { client: redis.client, prefix } : undefined,
+  );
+  const sessions = redis ? new RedisAdminSessions(redis.client, prefix) : new AdminSessions();
   await store.key();
   await deployments.loadAll();
+  // Setting values changed through another server reach this engine at once.
+  docs.onChange((name) => {
+    if (name !== "server-settings") return;
+    void settings
+      .resolved()
+      .then((values) => engine.setConfigSettings(values))
+      .catch((e: Error) => log.warn(`Settings changed by another server cannot be read: ${e.message}`));
+  });
+  const deployStatuses = redis
+    ? {
+        put: async (s: DeployStatus) => {
+          await redis.client.set(`${prefix}deploy:${s.id}`, JSON.stringify(s), { EX: 3600 });
+        },
+        get: async (id: string) => {
+          if (!/^dep_[0-9a-f]{16}$/.test(id)) return undefined;
+          const raw = await redis.client.get(`${prefix}deploy:${id}`);
+          return raw ? (JSON.parse(raw) as DeployStatus) : undefined;
+        },
+      }
+    : undefined;
 
   let fullsync: EngineFullSync | undefined;
   const mounts: RawMount[] = [];
   try {
-    fullsync = await startEngineFullSync(engine, opts.fullsyncInMemory ? { inMemory: true } : {}, env);
+    fullsync = await startEngineFullSync(
+      engine,
+      opts.fullsyncInMemory ? { inMemory: true } : opts.couch ? { couch: opts.couch } : {},
+      env,
+    );
   } catch (e) {
     mounts.push(fullSyncNotStarted(engine, e));
   }
@@ -144,10 +198,43 @@ export async function startAtelierServer(opts: ServerOptions): Promise<RunningAt
       // A server whose sessions cannot be kept (Redis out of reach) takes no traffic.
       const sessions = await engine.sessions.health();
       if (sessions) problems.push(sessions);
+      if (deployments.sharedProblem) problems.push(`deployments: ${deployments.sharedProblem}`);
       reply.header("cache-control", "no-store");
       if (problems.length) return reply.code(503).send({ status: "not_ready", problems });
       return reply.send({ status: "ready", projects: [...engine.workspace.projects.keys()] });
     });
+  };
+
+  const selfRecord = (): Omit<ClusterServer, "id" | "host" | "pid" | "startedAt" | "lastSeen" | "self"> => ({
+    url: baseUrl,
+    atelier: opts.atelierVersion,
+    ready,
+    serving: deployments.serving(),
+  });
+  const membership = redis ? new Membership(redis.client, prefix, selfRecord, opts.heartbeatMs) : undefined;
+  const clusterInfo = async (): Promise<ClusterInfo> => {
+    const servers: ClusterServer[] = membership
+      ? await membership.list()
+      : [
+          {
+            ...selfRecord(),
+            id: "local",
+            host: "",
+            pid: process.pid,
+            startedAt: startedAt.toISOString(),
+            lastSeen: new Date().toISOString(),
+            self: true,
+          },
+        ];
+    const projects = new Set(servers.flatMap((s) => Object.keys(s.serving)));
+    const diverging = [...projects].filter((p) => new Set(servers.map((s) => s.serving[p] ?? 0)).size > 1).sort();
+    return {
+      mode: redis ? "cluster" : "single",
+      state: opts.redisUrl ? `Redis ${redactedUrl(opts.redisUrl)}` : "memory and the data folder",
+      deployments: deployments.describe(),
+      servers,
+      diverging,
+    };
   };
 
   const admin = async (app: FastifyInstance) => {
@@ -169,6 +256,8 @@ export async function startAtelierServer(opts: ServerOptions): Promise<RunningAt
           databases: fullsync?.databases() ?? [],
         }),
         requestCounts,
+        cluster: clusterInfo,
+        ...(deployStatuses ? { deployStatuses } : {}),
         jobs: schedulerRoutes(scheduler, audit),
       }),
     );
@@ -194,18 +283,24 @@ export async function startAtelierServer(opts: ServerOptions): Promise<RunningAt
       plugins: [counters, health, admin],
       mounts,
       onClose: async () => {
+        await membership?.stop();
         await scheduler.close();
+        await deployments.close();
         await fullsync?.close();
+        await docs.close();
       },
     });
   } catch (e) {
     await scheduler.close();
+    await deployments.close();
     await fullsync?.close();
     await engine.close();
+    await docs.close();
     throw e;
   }
   baseUrl = opts.publicUrl ?? server.url;
   ready = true;
+  await membership?.start((m) => log.warn(m));
   return {
     engine,
     server,

@@ -1,5 +1,6 @@
 import { appendFile, mkdir, open } from "node:fs/promises";
 import path from "node:path";
+import type { RedisClient } from "../cluster/redis-connection.ts";
 
 /** One line of the audit log: who did what, when, from where. */
 export interface AuditRecord {
@@ -17,22 +18,53 @@ export interface AuditRecord {
   details?: Record<string, unknown>;
 }
 
+/** Records a cluster keeps in Redis. */
+export const SHARED_AUDIT_KEEP = 10_000;
+
 /**
  * The server's append-only audit log (JSON lines, `<data>/admin/audit.jsonl`): deploys, rollbacks,
  * configuration and user changes, failed logins. Only appended (O_APPEND), never rewritten; secrets
  * never written (callers pass names, not values).
  */
 export class AuditLog {
-  constructor(readonly file: string) {}
+  /**
+   * `shared`: a cluster's log, a Redis list every server appends to (the last SHARED_AUDIT_KEEP
+   * records), beside each server's own file.
+   */
+  constructor(
+    readonly file: string,
+    private readonly shared?: { client: RedisClient; prefix: string },
+  ) {}
 
   async append(record: Omit<AuditRecord, "at">): Promise<void> {
     await mkdir(path.dirname(this.file), { recursive: true });
     const line = JSON.stringify({ at: new Date().toISOString(), ...record }) + "\n";
     await appendFile(this.file, line, { mode: 0o600, flag: "a" });
+    if (this.shared) {
+      const key = `${this.shared.prefix}audit`;
+      await this.shared.client
+        .multi()
+        .lPush(key, line.trim())
+        .lTrim(key, 0, SHARED_AUDIT_KEEP - 1)
+        .exec();
+    }
   }
 
   /** The last `n` records (newest last), optionally of one project. */
   async tail(n: number, project?: string): Promise<AuditRecord[]> {
+    if (this.shared) {
+      const out: AuditRecord[] = [];
+      for (const l of await this.shared.client.lRange(`${this.shared.prefix}audit`, 0, SHARED_AUDIT_KEEP - 1)) {
+        if (out.length >= n) break;
+        try {
+          const r = JSON.parse(l) as AuditRecord;
+          if (!project || r.project === project) out.push(r);
+        } catch {
+          // skipped
+        }
+      }
+      return out.reverse();
+    }
     let fh;
     try {
       fh = await open(this.file, "r");

@@ -84,8 +84,8 @@ export async function registerConvertigoAdmin(scope: FastifyInstance, deps: Conv
   });
   const guards: Record<ConvertigoGuard, Guard<Ctx>> = {
     login: (req) => ({ from: req.ip }),
-    deploy: (req) => {
-      const principal = deps.sessions.get(readCookie(req.headers.cookie, ADMIN_COOKIE));
+    deploy: async (req) => {
+      const principal = await deps.sessions.get(readCookie(req.headers.cookie, ADMIN_COOKIE));
       if (!principal) throw new ApiError(401, "not_signed_in", "Not authenticated: call engine.Authenticate first");
       const origin = req.headers.origin;
       const host = req.headers.host ?? "";
@@ -102,7 +102,7 @@ export async function registerConvertigoAdmin(scope: FastifyInstance, deps: Conv
       const form = (body ?? {}) as Record<string, unknown>;
       const str = (k: string) => (typeof form[k] === "string" ? (form[k] as string) : undefined);
       if (str("authType") !== "login") {
-        deps.sessions.destroy(readCookie(reply.request.headers.cookie, ADMIN_COOKIE));
+        await deps.sessions.destroy(readCookie(reply.request.headers.cookie, ADMIN_COOKIE));
         reply.header("set-cookie", deps.sessions.clearedCookie());
         return sendXml(reply, 200, adminXml("engine.Authenticate", "<success></success>")) as unknown as string;
       }
@@ -110,7 +110,7 @@ export async function registerConvertigoAdmin(scope: FastifyInstance, deps: Conv
       const password = str("authPassword") ?? "";
       try {
         const principal = await deps.store.login(user, password, ctx.from);
-        const id = deps.sessions.create(principal);
+        const id = await deps.sessions.create(principal);
         reply.header("set-cookie", deps.sessions.cookie(id, deps.https));
         await deps.audit.append({
           user,

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { isPlainObject } from "../../common/model/props.ts";
 import { SecretBox } from "../project/secrets.ts";
-import { JsonFile } from "./json-file.ts";
+import { FileDocs, type DocStore, type SharedDoc } from "../cluster/shared-docs.ts";
 
 interface StoredSetting {
   value: string;
@@ -17,13 +17,15 @@ const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.-]{0,199}$/;
  * key (`<data>/.atelier/secret.key` or ATELIER_SECRET_KEY) and never answered back.
  */
 export class ServerSettings {
-  private readonly file: JsonFile<Doc>;
+  private readonly file: SharedDoc<Doc>;
 
   private constructor(
     dataDir: string,
     private readonly box: SecretBox,
+    docs: DocStore,
   ) {
-    this.file = new JsonFile<Doc>(
+    this.file = docs.doc<Doc>(
+      "server-settings",
       path.join(dataDir, "admin", "settings.json"),
       () => ({ projects: {} }),
       (v) => {
@@ -34,8 +36,16 @@ export class ServerSettings {
     );
   }
 
-  static async open(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<ServerSettings> {
-    return new ServerSettings(dataDir, await SecretBox.open(dataDir, env));
+  /**
+   * `docs`: the data folder (one server) or a cluster's Redis; in a cluster every server must have
+   * the same ATELIER_SECRET_KEY to read the secret values another server stored.
+   */
+  static async open(
+    dataDir: string,
+    env: NodeJS.ProcessEnv = process.env,
+    docs: DocStore = new FileDocs(),
+  ): Promise<ServerSettings> {
+    return new ServerSettings(dataDir, await SecretBox.open(dataDir, env), docs);
   }
 
   /** Every value, decrypted, as `Project.name` keys (what the engine's settings resolver reads). */

@@ -7,7 +7,7 @@ import { DEFAULT_ITERATIONS, hashPassword } from "../../common/model/password.ts
 import { setProjectSecret } from "../project/set-secret.ts";
 import { runAnswer, runProjectTests } from "../test-cases/test-cases.ts";
 import { jobsCommand } from "../scheduler/jobs-cli.ts";
-import { serverCommands } from "./server-commands.ts";
+import { closeCliConnections, serverCommands } from "./server-commands.ts";
 import { ATELIER_VERSION } from "../version.ts";
 
 /** Collects repeated `--opt name=value` options into a map (repeated names make lists). */
@@ -335,6 +335,8 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
     }
     process.stderr.write(`atelier: ${(e as Error).message}\n`);
     return 2;
+  } finally {
+    await closeCliConnections();
   }
   return code;
 }

@@ -16,6 +16,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { ApiError } from "../../common/http/api-error.ts";
 import { AdminStore, ROLES, type Role } from "../admin/admin-store.ts";
+import { FileDocs, RedisDocs, type DocStore } from "../cluster/shared-docs.ts";
 import type { ServerTarget } from "../deploy/admin-client.ts";
 import { parseDuration, PscError } from "../deploy/psc.ts";
 import { readPscText, TargetStore, userConfigDir, type TargetSummary } from "../deploy/targets.ts";
@@ -29,8 +30,45 @@ export interface ServerCliDeps {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Connections the admin commands opened to a cluster's Redis, closed when the command ends. */
+const opened: DocStore[] = [];
+
+export async function closeCliConnections(): Promise<void> {
+  for (const d of opened.splice(0)) await d.close();
+}
+
+const CLUSTER_REDIS =
+  "a cluster's Redis (the same URL its servers run with): users, PSC tokens and setting values are the cluster's, kept there";
+
+async function docsFor(o: { redis?: string }, env: NodeJS.ProcessEnv): Promise<DocStore> {
+  if (!o.redis) return new FileDocs();
+  const docs = await RedisDocs.connect({ url: o.redis, prefix: env.ATELIER_CLUSTER_PREFIX || "atelier:" });
+  opened.push(docs);
+  return docs;
+}
+
 function fail(message: string): never {
   throw new CommanderError(2, "atelier.server", message);
+}
+
+/** `--couchdb URL`: its credentials from the URL or ATELIER_COUCH_USER / ATELIER_COUCH_PASSWORD. */
+function couchTarget(text: string, env: NodeJS.ProcessEnv): { url: string; username?: string; password?: string } {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    fail(`--couchdb must be a URL (http://host:5984), not "${text.replace(/\/\/[^@/]*@/, "//***@")}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") fail("--couchdb must be an http:// or https:// URL");
+  const username = env.ATELIER_COUCH_USER || (url.username ? decodeURIComponent(url.username) : undefined);
+  const password = env.ATELIER_COUCH_PASSWORD || (url.password ? decodeURIComponent(url.password) : undefined);
+  url.username = "";
+  url.password = "";
+  return {
+    url: url.toString(),
+    ...(username !== undefined ? { username } : {}),
+    ...(password !== undefined ? { password } : {}),
+  };
 }
 
 /** A PSC given on the command line: its text, a file holding it, or the id of an imported target. */
@@ -89,7 +127,11 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
     .option("--public-url <url>", "the URL clients reach this server at (written into PSCs)")
     .option(
       "--redis <url>",
-      "keep sessions in this Redis (redis://[user:password@]host:port[/db] or rediss://), shared by every server behind one load balancer",
+      "run as one server of a cluster: sessions, admin users, PSC tokens, setting values, deploy statuses, audit and heartbeats in this Redis (redis://[user:password@]host:port[/db] or rediss://), shared by every server behind one load balancer",
+    )
+    .option(
+      "--couchdb <url>",
+      "an external CouchDB for FullSync's databases and the deployments (followed by every server through its change feed); its password in ATELIER_COUCH_PASSWORD, not in the URL",
     )
     .action(
       async (o: {
@@ -100,6 +142,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
         tlsKey?: string;
         publicUrl?: string;
         redis?: string;
+        couchdb?: string;
       }) => {
         if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) fail("give both --tls-cert and --tls-key, or neither");
         const port = Number(o.port);
@@ -112,6 +155,8 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
           ...(o.tlsCert && o.tlsKey ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey } } : {}),
           ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
           ...(o.redis ? { redisUrl: o.redis } : {}),
+          ...(o.couchdb ? { couch: couchTarget(o.couchdb, env) } : {}),
+          ...(env.ATELIER_CLUSTER_PREFIX ? { clusterPrefix: env.ATELIER_CLUSTER_PREFIX } : {}),
           env,
           log: new EngineLog(),
           atelierVersion: deps.atelierVersion,
@@ -139,10 +184,11 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
     .command("add-user")
     .description("add an admin user; the password is read from standard input")
     .requiredOption("--data <dir>", "the server's data folder")
+    .option("--redis <url>", CLUSTER_REDIS)
     .requiredOption("--user <name>", "the user name")
     .option("--roles <list>", `roles among ${ROLES.join(", ")}`, "deploy,configure,view")
     .option("--replace", "change the password and roles of an existing user")
-    .action(async (o: { data: string; user: string; roles: string; replace?: boolean }) => {
+    .action(async (o: { data: string; redis?: string; user: string; roles: string; replace?: boolean }) => {
       const password = (await deps.readStdin()).replace(/\r?\n$/, "");
       if (!password)
         fail('give the password on standard input (e.g. printf %s "$PASSWORD" | atelier admin add-user ...)');
@@ -150,23 +196,25 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
         .split(",")
         .map((r) => r.trim())
         .filter(Boolean) as Role[];
-      await new AdminStore(o.data).addUser(o.user, password, roles, o.replace === true);
+      await new AdminStore(o.data, await docsFor(o, env)).addUser(o.user, password, roles, o.replace === true);
       out(`Admin user ${o.user} ${o.replace ? "updated" : "added"} (roles: ${roles.join(", ")})`);
     });
   admin
     .command("remove-user")
     .requiredOption("--data <dir>", "the server's data folder")
+    .option("--redis <url>", CLUSTER_REDIS)
     .requiredOption("--user <name>", "the user name")
-    .action(async (o: { data: string; user: string }) => {
-      const removed = await new AdminStore(o.data).removeUser(o.user);
+    .action(async (o: { data: string; redis?: string; user: string }) => {
+      const removed = await new AdminStore(o.data, await docsFor(o, env)).removeUser(o.user);
       if (!removed) fail(`There is no admin user ${o.user}`);
       out(`Admin user ${o.user} removed; their PSCs stop working`);
     });
   admin
     .command("list-users")
     .requiredOption("--data <dir>", "the server's data folder")
-    .action(async (o: { data: string }) => {
-      for (const u of await new AdminStore(o.data).listUsers())
+    .option("--redis <url>", CLUSTER_REDIS)
+    .action(async (o: { data: string; redis?: string }) => {
+      for (const u of await new AdminStore(o.data, await docsFor(o, env)).listUsers())
         out(`${u.name}: ${u.roles.join(", ")} (since ${u.createdAt})`);
     });
 
@@ -177,38 +225,45 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
     .command("set")
     .description("set a value; --secret stores it encrypted and reads it from standard input")
     .requiredOption("--data <dir>", "the server's data folder")
+    .option("--redis <url>", CLUSTER_REDIS)
     .requiredOption("--project <name>", "the deployed project")
     .requiredOption("--name <name>", "the setting's name")
     .option("--value <value>", "the value (not for secrets: give those on standard input)")
     .option("--secret", "store it encrypted with the server's key; never shown again")
-    .action(async (o: { data: string; project: string; name: string; value?: string; secret?: boolean }) => {
-      if (o.secret && o.value !== undefined)
-        fail("a secret is read from standard input, not from --value (it would stay in the shell's history)");
-      const value = o.value ?? (await deps.readStdin()).replace(/\r?\n$/, "");
-      const { ServerSettings } = await import("../admin/server-settings.ts");
-      await (await ServerSettings.open(o.data, env)).set(o.project, o.name, value, o.secret === true);
-      out(
-        `${o.project}.${o.name} set${o.secret ? " (secret)" : ""}; a running server reads it at its next start (the admin API applies changes at once)`,
-      );
-    });
+    .action(
+      async (o: { data: string; redis?: string; project: string; name: string; value?: string; secret?: boolean }) => {
+        if (o.secret && o.value !== undefined)
+          fail("a secret is read from standard input, not from --value (it would stay in the shell's history)");
+        const value = o.value ?? (await deps.readStdin()).replace(/\r?\n$/, "");
+        const { ServerSettings } = await import("../admin/server-settings.ts");
+        await (
+          await ServerSettings.open(o.data, env, await docsFor(o, env))
+        ).set(o.project, o.name, value, o.secret === true);
+        out(
+          `${o.project}.${o.name} set${o.secret ? " (secret)" : ""}; a running server reads it at its next start (the admin API applies changes at once)`,
+        );
+      },
+    );
   settings
     .command("list")
     .requiredOption("--data <dir>", "the server's data folder")
+    .option("--redis <url>", CLUSTER_REDIS)
     .requiredOption("--project <name>", "the deployed project")
-    .action(async (o: { data: string; project: string }) => {
+    .action(async (o: { data: string; redis?: string; project: string }) => {
       const { ServerSettings } = await import("../admin/server-settings.ts");
-      for (const v of await (await ServerSettings.open(o.data, env)).list(o.project)) {
+      for (const v of await (await ServerSettings.open(o.data, env, await docsFor(o, env))).list(o.project)) {
         out(`${v.name} = ${v.secret ? "•••••• (secret)" : JSON.stringify(v.value)}`);
       }
     });
   settings
     .command("remove")
     .requiredOption("--data <dir>", "the server's data folder")
+    .option("--redis <url>", CLUSTER_REDIS)
     .requiredOption("--project <name>", "the deployed project")
     .requiredOption("--name <name>", "the setting's name")
-    .action(async (o: { data: string; project: string; name: string }) => {
+    .action(async (o: { data: string; redis?: string; project: string; name: string }) => {
       const { ServerSettings } = await import("../admin/server-settings.ts");
-      if (!(await (await ServerSettings.open(o.data, env)).remove(o.project, o.name)))
+      if (!(await (await ServerSettings.open(o.data, env, await docsFor(o, env))).remove(o.project, o.name)))
         fail(`${o.project} has no server value for ${o.name}`);
       out(`${o.project}.${o.name} removed: the project's own value applies`);
     });
@@ -218,6 +273,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
     .command("create")
     .description("print a new PSC for a user: one line to give them")
     .requiredOption("--data <dir>", "the server's data folder")
+    .option("--redis <url>", CLUSTER_REDIS)
     .requiredOption("--user <name>", "the admin user it acts as")
     .option("--projects <list>", "the projects it may deploy (comma-separated; * for all)", "*")
     .option("--expires <duration>", "how long it lasts (e.g. 30d, 12h, 1y)", "90d")
@@ -233,6 +289,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
         label?: string;
         url: string;
         tlsCert?: string;
+        redis?: string;
       }) => {
         let url: URL;
         try {
@@ -258,7 +315,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
           .split(",")
           .map((p) => p.trim())
           .filter(Boolean);
-        const made = await new AdminStore(o.data).createPsc({
+        const made = await new AdminStore(o.data, await docsFor(o, env)).createPsc({
           user: o.user,
           url: url.toString(),
           ...(pin ? { pin } : {}),
@@ -275,8 +332,9 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
   psc
     .command("list")
     .requiredOption("--data <dir>", "the server's data folder")
-    .action(async (o: { data: string }) => {
-      for (const t of await new AdminStore(o.data).listTokens()) {
+    .option("--redis <url>", CLUSTER_REDIS)
+    .action(async (o: { data: string; redis?: string }) => {
+      for (const t of await new AdminStore(o.data, await docsFor(o, env)).listTokens()) {
         const state = t.revokedAt
           ? `revoked ${t.revokedAt}`
           : Date.parse(t.exp) <= Date.now()
@@ -289,8 +347,9 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
     .command("revoke")
     .argument("<id>", "the PSC's id (atelier psc list)")
     .requiredOption("--data <dir>", "the server's data folder")
-    .action(async (id: string, o: { data: string }) => {
-      if (!(await new AdminStore(o.data).revoke(id))) fail(`There is no PSC ${id}`);
+    .option("--redis <url>", CLUSTER_REDIS)
+    .action(async (id: string, o: { data: string; redis?: string }) => {
+      if (!(await new AdminStore(o.data, await docsFor(o, env)).revoke(id))) fail(`There is no PSC ${id}`);
       out(`PSC ${id} revoked: it stops working at once`);
     });
 

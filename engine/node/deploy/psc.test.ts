@@ -52,6 +52,15 @@ describe("Atelier PSC", () => {
     expect(pscCovers(back, "Other")).toBe(false);
   });
 
+  it("a URL given in any of its forms (no trailing slash, upper-case host) still verifies once read back", () => {
+    for (const url of ["http://127.0.0.1:8443", "https://Deploy.Example", "https://deploy.example:443/x"]) {
+      const { text } = createPsc({ url, user: "ada", projects: ["*"], exp: future }, key);
+      const back = parsePsc(text);
+      expect(back.url).toBe(new URL(url).toString());
+      expect(pscSignatureValid(back, hashSecret(back.secret), key)).toBe(true);
+    }
+  });
+
   it("names the problem: malformed, tampered (checksum), expired", () => {
     const { text, psc } = createPsc({ url: "http://127.0.0.1:1/", user: "ada", projects: ["*"], exp: future }, key);
     expect(problemOf(() => parsePsc("hello"))).toBe("malformed");

@@ -72,7 +72,8 @@ export function createPsc(
   key: Buffer,
 ): { text: string; psc: Psc } {
   const id = claims.id ?? `psc_${randomBytes(6).toString("hex")}`;
-  const full: PscClaims = { v: 1, ...claims, id };
+  // Signed as parsePsc will read it back (a URL's normal form: "http://host:1" is "http://host:1/").
+  const full: PscClaims = { v: 1, ...claims, url: new URL(claims.url).toString(), id };
   const secret = randomBytes(32).toString("base64url");
   const psc: Psc = { ...full, secret, sig: signPsc(full, hashSecret(secret), key) };
   return { text: encodePsc(psc), psc };

@@ -1,0 +1,218 @@
+/**
+ * Three `atelier server`s of one cluster on loopback: admin state, sessions and heartbeats in a real
+ * Redis, deployments in a CouchDB peer (express-pouchdb) followed through its change feed, a
+ * round-robin proxy in front (no stickiness). A deploy through the proxy reaches every server; a
+ * server that joins later serves what the cluster serves.
+ */
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ClusterInfo } from "../../../common/admin/routes.ts";
+import { RedisDocs } from "../../cluster/shared-docs.ts";
+import { AdminClient } from "../../deploy/admin-client.ts";
+import { buildCar } from "../../deploy/car.ts";
+import { startCouchPeer, type CouchPeer } from "../../fullsync/test/couch-peer.ts";
+import { EngineLog } from "../../log.ts";
+import { startRedis, type TestRedis } from "../../testing/redis.ts";
+import { AdminStore } from "../admin-store.ts";
+import { startAtelierServer, type RunningAtelierServer } from "../atelier-server.ts";
+
+const EXAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../examples/workspace");
+const COUCH_PASSWORD = "couch-secret-pw";
+const PASSWORD = "correct horse battery staple";
+const temps: string[] = [];
+async function temp(prefix: string): Promise<string> {
+  const d = await mkdtemp(path.join(os.tmpdir(), prefix));
+  temps.push(d);
+  return d;
+}
+
+let redis: TestRedis;
+let couch: CouchPeer;
+const servers: RunningAtelierServer[] = [];
+let proxy: { url: string; close(): Promise<void> };
+
+/** The Demo example whose Greet says `greeting`, as a .car. */
+async function demoCar(greeting: string): Promise<Buffer> {
+  const dir = path.join(await temp("atelier-cluster-src-"), "Demo");
+  await cp(path.join(EXAMPLES, "Demo"), dir, { recursive: true });
+  const greet = path.join(dir, "sequences", "Greet.yaml");
+  await writeFile(greet, (await readFile(greet, "utf8")).replace(`'"Hello, "`, `'"${greeting}"`));
+  return (await buildCar(dir, "test")).bytes;
+}
+
+function startServerOfCluster(): Promise<RunningAtelierServer> {
+  return temp("atelier-cluster-data-").then((dataDir) =>
+    startAtelierServer({
+      dataDir,
+      port: 0,
+      log: new EngineLog({ level: "silent" }),
+      redisUrl: redis.url,
+      couch: { url: couch.url, username: "admin", password: COUCH_PASSWORD },
+      heartbeatMs: 200,
+      env: { ATELIER_SECRET_KEY: "a".repeat(64) },
+      atelierVersion: "test",
+    }),
+  );
+}
+
+/** A load balancer without stickiness: each request to the next server that is up. */
+async function roundRobin(targets: () => string[]): Promise<{ url: string; close(): Promise<void> }> {
+  let turn = 0;
+  const agent = new http.Agent({ keepAlive: true });
+  const server = http.createServer((req, res) => {
+    const list = targets();
+    const target = new URL(req.url ?? "/", list[turn++ % list.length]);
+    const up = http.request(target, { method: req.method, headers: req.headers, agent }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on("error", () => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        agent.destroy();
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+async function greetOn(url: string): Promise<string | undefined> {
+  const res = await fetch(new URL("/projects/Demo/.json?__sequence=Greet&name=Ada", url));
+  if (res.status !== 200) return undefined;
+  return ((await res.json()) as { greeting?: string }).greeting;
+}
+
+/** Waits until every server answers `expected` (the bound of a deploy's propagation). */
+async function allServe(expected: string, within = 10_000): Promise<number> {
+  const t0 = Date.now();
+  await expect
+    .poll(async () => Promise.all(servers.map((s) => greetOn(s.url))), { timeout: within, interval: 25 })
+    .toEqual(servers.map(() => expected));
+  return Date.now() - t0;
+}
+
+beforeAll(async () => {
+  [redis, couch] = await Promise.all([startRedis(), startCouchPeer({ user: "admin", password: COUCH_PASSWORD })]);
+  for (let i = 0; i < 3; i++) servers.push(await startServerOfCluster());
+  proxy = await roundRobin(() => servers.map((s) => s.url));
+  await servers[0]!.store.addUser("ada", PASSWORD, ["deploy", "configure", "view"]);
+}, 60_000);
+
+afterAll(async () => {
+  await proxy?.close();
+  for (const s of servers) await s.close().catch(() => undefined);
+  await couch?.stop();
+  await redis?.stop();
+  for (const d of temps) await rm(d, { recursive: true, force: true });
+});
+
+describe("a cluster of three servers", () => {
+  it("shares its admin users and PSCs: one made on a server works through every other", async () => {
+    const { text: psc } = await servers[1]!.store.createPsc({
+      user: "ada",
+      url: proxy.url,
+      projects: ["*"],
+      expiresInMs: 3_600_000,
+    });
+    for (const s of servers) {
+      const res = await fetch(new URL("/admin/api/whoami", s.url), { headers: { authorization: `Bearer ${psc}` } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ user: "ada" });
+    }
+    // The admin CLI reaches the same state with --redis (here, its store on the same Redis).
+    const docs = await RedisDocs.connect({ url: redis.url });
+    try {
+      expect((await new AdminStore(await temp("atelier-cli-"), docs).listUsers()).map((u) => u.name)).toEqual(["ada"]);
+    } finally {
+      await docs.close();
+    }
+  });
+
+  it("a deploy through the load balancer reaches every server; a rollback too; statuses answer on any server", async () => {
+    const { text: psc } = await servers[0]!.store.createPsc({
+      user: "ada",
+      url: proxy.url,
+      projects: ["*"],
+      expiresInMs: 3_600_000,
+    });
+    const client = new AdminClient({ url: proxy.url, credentials: { psc } });
+    const v1 = await client.deploy("Demo", await demoCar("Bonjour, "));
+    expect(v1.version).toBe(1);
+    await allServe("Bonjour, Ada!");
+    const v2 = await client.deploy("Demo", await demoCar("Hola, "), { replaces: 1 });
+    expect(v2).toMatchObject({ version: 2, replaced: 1 });
+    await allServe("Hola, Ada!");
+
+    // A deploy that says it replaces a version no longer serving is refused, whichever server takes it.
+    await expect(client.deploy("Demo", await demoCar("Hallo, "), { replaces: 1 })).rejects.toMatchObject({
+      status: 409,
+      code: "conflict",
+    });
+
+    const cluster = await client.call("cluster", {});
+    expect(cluster).toMatchObject({ mode: "cluster", diverging: [] });
+    expect((cluster as ClusterInfo).servers).toHaveLength(3);
+    for (const s of (cluster as ClusterInfo).servers) expect(s).toMatchObject({ ready: true, serving: { Demo: 2 } });
+    expect(JSON.stringify(cluster)).not.toContain(COUCH_PASSWORD);
+
+    await client.call("rollback", { params: { project: "Demo" }, body: {} });
+    await allServe("Bonjour, Ada!");
+    const projects = await client.call("projects", {});
+    expect(projects).toMatchObject([{ project: "Demo", current: 1 }]);
+  });
+
+  it("two deploys at once through two servers: both land as successive versions, none lost", async () => {
+    const { text: psc } = await servers[2]!.store.createPsc({
+      user: "ada",
+      url: proxy.url,
+      projects: ["*"],
+      expiresInMs: 3_600_000,
+    });
+    const [a, b] = await Promise.all([
+      new AdminClient({ url: servers[0]!.url, credentials: { psc } }).deploy("Demo", await demoCar("Ciao, ")),
+      new AdminClient({ url: servers[1]!.url, credentials: { psc } }).deploy("Demo", await demoCar("Salut, ")),
+    ]);
+    expect(new Set([a.version, b.version]).size).toBe(2);
+    const last = a.version > b.version ? "Ciao, Ada!" : "Salut, Ada!";
+    await allServe(last);
+  });
+
+  it("a server that joins later serves what the cluster serves, fetched from the database", async () => {
+    const before = await greetOn(servers[0]!.url);
+    const late = await startServerOfCluster();
+    servers.push(late);
+    expect(await greetOn(late.url)).toBe(before);
+    const res = await fetch(new URL("/health/ready", late.url));
+    expect(res.status).toBe(200);
+  });
+
+  it("a server that stops leaves the cluster's list; the others go on serving", async () => {
+    const gone = servers.pop()!;
+    await gone.close();
+    const { text: psc } = await servers[0]!.store.createPsc({
+      user: "ada",
+      url: proxy.url,
+      projects: ["*"],
+      expiresInMs: 3_600_000,
+    });
+    const info = (await new AdminClient({ url: servers[1]!.url, credentials: { psc } }).call(
+      "cluster",
+      {},
+    )) as ClusterInfo;
+    expect(info.servers.map((s) => s.url).sort()).toEqual(servers.map((s) => s.url).sort());
+    for (const s of servers) expect(await greetOn(s.url)).toBeDefined();
+  });
+});
