@@ -84,7 +84,7 @@ describe("atelier server --redis", () => {
       (e: Error) => e.message,
     );
     s.child.kill("SIGTERM");
-    expect(error).toMatch(/sessions: cannot connect to Redis at redis:\/\/\*\*\*@127\.0\.0\.1:1/);
+    expect(error).toMatch(/cluster state: cannot connect to Redis at redis:\/\/\*\*\*@127\.0\.0\.1:1/);
     expect(error).not.toContain("s3cret");
   });
 });
