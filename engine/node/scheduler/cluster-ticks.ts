@@ -66,12 +66,16 @@ redis.call('SET', KEYS[1], fence .. '|' .. ARGV[1] .. '|' .. ARGV[3], 'PX', ARGV
 return {fence, ''}
 `;
 
-/** KEYS: busy, tick (optional). ARGV: busy value, lease, tick value. 1: renewed; 0: lost. */
+/**
+ * KEYS: busy, tick (optional). ARGV: busy value, lease, tick value. 1: renewed (also when the keys
+ * expired meanwhile but nobody took them: a late renewal); 0: lost (another claim holds them).
+ */
 const RENEW = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if KEYS[2] and redis.call('GET', KEYS[2]) ~= ARGV[3] then return 0 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-if KEYS[2] then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+local b = redis.call('GET', KEYS[1])
+local t = KEYS[2] and redis.call('GET', KEYS[2])
+if (b and b ~= ARGV[1]) or (t and t ~= ARGV[3]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if KEYS[2] then redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2]) end
 return 1
 `;
 

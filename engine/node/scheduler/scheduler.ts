@@ -377,6 +377,8 @@ export class Scheduler {
   private readonly ticks: ClusterTicks | undefined;
   private readonly watches = new Map<string, NodeJS.Timeout>();
   private unsubscribe: (() => void) | undefined;
+  /** Claims fail (Redis unreachable): said once, until one succeeds again. */
+  private claimsFailing = false;
   private resyncTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
   private readonly log: Pick<EngineLog, "info" | "warn" | "error"> | undefined;
@@ -464,8 +466,11 @@ export class Scheduler {
           clearTimeout(r.timer);
           r.controller.abort(new Error("the scheduler stopped"));
         }
-        if (!(await waitRuns(this.opts.abortGraceMs ?? 5000)))
+        if (!(await waitRuns(this.opts.abortGraceMs ?? 5000))) {
           this.log?.error(`Scheduler stopped with ${this.running.size} run(s) that ignored their abort signal`);
+          // A cluster: their claims are no longer renewed, so that another server takes their ticks over.
+          for (const r of this.running.values()) clearInterval(r.renewer);
+        }
       }
       await this.runLog.flush();
     })();
@@ -788,9 +793,13 @@ export class Scheduler {
     try {
       answer = await ticks.claim(id, tick, { localBusy: this.running.has(id), recovery, startedAt });
     } catch (e) {
-      this.log?.error(`Job "${id}": cannot claim the tick of ${at} in the cluster: ${messageOf(e)}`, a.job.project);
+      if (!this.claimsFailing)
+        this.log?.error(`Job "${id}": cannot claim the tick of ${at} in the cluster: ${messageOf(e)}`, a.job.project);
+      this.claimsFailing = true;
       return;
     }
+    if (this.claimsFailing) this.log?.info(`Scheduler: ticks are claimed in the cluster again`);
+    this.claimsFailing = false;
     // Stopped meanwhile (a claim won is left to expire: another server takes the tick over).
     const job = this.armed.get(id)?.job;
     if (this.state !== "started" || !job) return;
