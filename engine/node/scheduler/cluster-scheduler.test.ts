@@ -211,12 +211,18 @@ describe("Scheduler in a cluster (three servers on one Redis)", () => {
     expect(refused).toBeInstanceOf(ApiError);
     expect((refused as ApiError).status).toBe(409);
     expect((refused as ApiError).message).toContain("on A");
+    // Every server says it runs, since when.
+    const seen = await c.get("manual");
+    expect(seen.running).toBe(true);
+    expect(seen.runningSince).toBe((await a.get("manual")).runningSince);
+    expect((await b.list()).find((j) => j.id === "manual")?.running).toBe(true);
     gate.resolve();
     const run = await first;
     expect(run).toMatchObject({ ok: true, manual: true, server: "A" });
     expect(await c.runs("manual")).toEqual([run]);
     expect(await c.runNow("manual")).toMatchObject({ ok: true, manual: true, server: "C" });
     expect((await b.runs("manual")).map((r) => r.server)).toEqual(["A", "C"]);
+    expect((await b.get("manual")).running).toBe(false);
   }, 20_000);
 });
 

@@ -26,6 +26,8 @@ export interface TickClaim {
   holding?: string;
   /** The value of `busy:J` while it runs. */
   busy: string;
+  /** When the run started (ISO, UTC), as `busy:J` says. */
+  startedAt: string;
 }
 
 export type ClaimAnswer =
@@ -178,6 +180,7 @@ export class ClusterTicks {
             recovery: opts.recovery,
             holding: `running|${fence}|${server}`,
             busy: `${fence}|${server}|${opts.startedAt}`,
+            startedAt: opts.startedAt,
           },
         } satisfies ClaimAnswer;
       }
@@ -207,7 +210,7 @@ export class ClusterTicks {
       const [, other = "?", since = "?"] = busy.split("|");
       return { server: other, since };
     }
-    return { job, fence, recovery: false, busy: `${fence}|${server}|${startedAt}` };
+    return { job, fence, recovery: false, busy: `${fence}|${server}|${startedAt}`, startedAt };
   }
 
   /** Extends the lease of a run under way; false when it is no longer this run's (lost). */
@@ -238,6 +241,18 @@ export class ClusterTicks {
       }),
     );
     return r === 1;
+  }
+
+  /** When the jobs running now (on any server) started, by job id. */
+  async runningSince(jobs: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (jobs.length === 0) return out;
+    const values = await this.call(this.client.mGet(jobs.map((j) => this.key("busy", j))));
+    jobs.forEach((job, i) => {
+      const since = values[i]?.split("|")[2];
+      if (since) out.set(job, since);
+    });
+    return out;
   }
 
   /** Appends a record (a skipped tick). */

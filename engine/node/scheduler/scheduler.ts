@@ -485,14 +485,16 @@ export class Scheduler {
   /** Every job, with its next run, whether it runs, and its last run. */
   async list(): Promise<JobStatus[]> {
     const { jobs } = await this.jobs.read();
-    const last = await this.lastRuns(jobs.map((j) => j.id));
-    return jobs.map((j) => this.status(j, last.get(j.id)));
+    const ids = jobs.map((j) => j.id);
+    const [last, busy] = await Promise.all([this.lastRuns(ids), this.runningInCluster(ids)]);
+    return jobs.map((j) => this.status(j, last.get(j.id), busy.get(j.id)));
   }
 
   /** One job (404 when unknown). */
   async get(id: string): Promise<JobStatus> {
     const job = await this.require(id);
-    return this.status(job, (await this.lastRuns([id])).get(id));
+    const [last, busy] = await Promise.all([this.lastRuns([id]), this.runningInCluster([id])]);
+    return this.status(job, last.get(id), busy.get(id));
   }
 
   /** Creates a job (400 invalid, 409 when the id is taken). */
@@ -561,7 +563,8 @@ export class Scheduler {
         return { d, job };
       });
       this.sync(d.jobs);
-      return this.status(job, (await this.lastRuns([id])).get(id));
+      const [last, busy] = await Promise.all([this.lastRuns([id]), this.runningInCluster([id])]);
+      return this.status(job, last.get(id), busy.get(id));
     });
   }
 
@@ -715,14 +718,27 @@ export class Scheduler {
     }
   }
 
-  private status(job: Job, last: JobRun | undefined): JobStatus {
+  /** A cluster: when the jobs running on any server started (alone: none). */
+  private async runningInCluster(ids: string[]): Promise<Map<string, string>> {
+    if (!this.ticks) return new Map();
+    try {
+      return await this.ticks.runningSince(ids);
+    } catch (e) {
+      this.log?.error(`Scheduler: cannot read which jobs run in the cluster: ${messageOf(e)}`);
+      return new Map();
+    }
+  }
+
+  /** `since`: when the run under way on another server of the cluster started. */
+  private status(job: Job, last: JobRun | undefined, since?: string): JobStatus {
     const r = this.running.get(job.id);
     const next = job.paused ? undefined : this.nextRun(job);
+    const runningSince = r?.startedAt ?? since;
     return {
       ...job,
       ...(next ? { nextRun: next } : {}),
-      running: r !== undefined,
-      ...(r ? { runningSince: r.startedAt } : {}),
+      running: runningSince !== undefined,
+      ...(runningSince !== undefined ? { runningSince } : {}),
       // A run recorded before the job was created belongs to a removed job of the same id.
       ...(last && last.at >= job.createdAt ? { lastRun: last } : {}),
     };
@@ -849,7 +865,7 @@ export class Scheduler {
   private execute(job: Job, manual: boolean, claim?: TickClaim): Promise<JobRun> {
     const controller = new AbortController();
     const running: Running = {
-      startedAt: new Date(this.now()).toISOString(),
+      startedAt: claim?.startedAt ?? new Date(this.now()).toISOString(),
       controller,
       timer: undefined,
       done: undefined as unknown as Promise<JobRun>,
