@@ -258,5 +258,14 @@ describe("ClusterTicks: fencing", () => {
     expect(await y.last("j", 10)).toEqual([expect.objectContaining({ server: "Y", fence: newer!.fence })]);
     // Settled: nobody claims it again.
     expect((await x.claim("j", tick, { localBusy: false, recovery: true, startedAt })).kind).toBe("settled");
+
+    // Redis gone: a 503 that says so.
+    docs.client.destroy();
+    const e = await y.last("j", 10).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(ApiError);
+    expect(e).toMatchObject({ status: 503, code: "cluster_state_unavailable" });
   });
 });

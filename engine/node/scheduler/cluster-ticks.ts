@@ -1,3 +1,4 @@
+import { ApiError } from "../../common/http/api-error.ts";
 import { withTimeout, type RedisClient } from "../cluster/redis-connection.ts";
 import type { JobRun } from "./run-log.ts";
 
@@ -144,8 +145,17 @@ export class ClusterTicks {
     return `${this.prefix}${kind}:${job}${tick === undefined ? "" : `:${tick}`}`;
   }
 
-  private call<T>(op: Promise<T>): Promise<T> {
-    return withTimeout(op, this.timeoutMs, "Redis did not answer in time");
+  /** A Redis command; a failure is a 503 `cluster_state_unavailable` (as the shared documents say). */
+  private async call<T>(op: Promise<T>): Promise<T> {
+    try {
+      return await withTimeout(op, this.timeoutMs, "no answer in time");
+    } catch (e) {
+      throw new ApiError(
+        503,
+        "cluster_state_unavailable",
+        `The cluster's scheduler state is unavailable (Redis): ${(e as Error).message}`,
+      );
+    }
   }
 
   /**

@@ -607,16 +607,7 @@ export class Scheduler {
       );
     if (!this.ticks) return this.execute(job, true);
     // A cluster: no tick to claim, but the job must not be running on another server.
-    let lock: Awaited<ReturnType<ClusterTicks["lock"]>>;
-    try {
-      lock = await this.ticks.lock(id, new Date(this.now()).toISOString());
-    } catch (e) {
-      throw new ApiError(
-        503,
-        "cluster_state_unavailable",
-        `The cluster's scheduler state is unavailable: ${messageOf(e)}`,
-      );
-    }
+    const lock = await this.ticks.lock(id, new Date(this.now()).toISOString());
     if (!("fence" in lock))
       throw new ApiError(
         409,
