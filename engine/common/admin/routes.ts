@@ -157,6 +157,14 @@ export interface JobRun {
   skipped?: string;
   /** Set when the run was asked for (run now) rather than scheduled. */
   manual?: true;
+  /** A cluster's runs: the server that ran it (or recorded the skip). */
+  server?: string;
+  /** A cluster's scheduled runs: the tick's time (ISO, UTC), the same on every server. */
+  tick?: string;
+  /** A cluster's runs: the fencing token of the claim it ran under (higher is newer). */
+  fence?: number;
+  /** A cluster's runs: set when this server took the tick over from one whose lease expired mid-run. */
+  recovery?: true;
 }
 
 export interface LogLine {

@@ -2,21 +2,33 @@ import path from "node:path";
 import type { AdminRoutes } from "../../common/admin/routes.ts";
 import { ApiError } from "../../common/http/api-error.ts";
 import type { Engine } from "../engine.ts";
-import { engineJobHooks, jobFiles, Scheduler } from "../scheduler/scheduler.ts";
+import type { DocStore } from "../cluster/shared-docs.ts";
+import { engineJobHooks, jobFiles, Scheduler, type ClusterOptions } from "../scheduler/scheduler.ts";
 import type { HandlersOf } from "../server/typed-routes.ts";
 import type { AdminCtx } from "./admin-api.ts";
 import type { AuditLog } from "./audit.ts";
 
 export type ServerScheduler = Scheduler;
 
-/** The server's scheduler: jobs in `<data>/admin/jobs.json`, runs in `<data>/admin/job-runs.jsonl`. */
-export async function startServerScheduler(dataDir: string, engine: Engine): Promise<Scheduler> {
+/**
+ * The server's scheduler: jobs in `<data>/admin/jobs.json`, runs in `<data>/admin/job-runs.jsonl`.
+ * With a cluster's shared `docs` (RedisDocs), the jobs and their runs are the cluster's, and each
+ * tick runs on one server only (`cluster`: this server's name and lease, mostly for tests).
+ */
+export async function startServerScheduler(
+  dataDir: string,
+  engine: Engine,
+  docs?: DocStore,
+  cluster?: ClusterOptions,
+): Promise<Scheduler> {
   const scheduler = new Scheduler({
     ...jobFiles(path.join(dataDir, "admin")),
     ...engineJobHooks(engine),
     log: engine.log,
-    // `atelier jobs --data DIR` changes the file while the server runs.
+    // `atelier jobs --data DIR` changes the file while the server runs (a cluster follows Redis).
     watch: true,
+    ...(docs ? { docs } : {}),
+    ...(cluster ? { cluster } : {}),
   });
   await scheduler.start();
   return scheduler;

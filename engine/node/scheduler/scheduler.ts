@@ -1,12 +1,15 @@
 import { Cron } from "croner";
 import { watch, type FSWatcher } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { ApiError } from "../../common/http/api-error.ts";
 import { isPlainObject } from "../../common/model/props.ts";
 import { JsonFile } from "../admin/json-file.ts";
+import { RedisDocs, type DocStore, type SharedDoc } from "../cluster/shared-docs.ts";
 import type { Engine } from "../engine.ts";
 import type { EngineLog } from "../log.ts";
+import { ClusterTicks, type TickClaim } from "./cluster-ticks.ts";
 import { RunLog, type JobRun } from "./run-log.ts";
 
 export type { JobRun } from "./run-log.ts";
@@ -65,8 +68,20 @@ export interface JobRunResult {
   error?: string;
 }
 
-/** Runs a job's sequence; should stop when `signal` aborts (time limit, scheduler stopped). */
-export type JobRunner = (job: Job, signal: AbortSignal) => Promise<JobRunResult>;
+/** What a cluster's scheduler tells a run (nothing is passed to the runner of a scheduler alone). */
+export interface JobRunInfo {
+  /** The server running it. */
+  server: string;
+  /** The tick it runs (absent for a run asked for). */
+  tick?: Date;
+  /** The fencing token of its claim. */
+  fence: number;
+  /** Taken over from a server whose lease expired mid-run. */
+  recovery: boolean;
+}
+
+/** Runs a job's sequence; should stop when `signal` aborts (time limit, scheduler stopped, claim lost). */
+export type JobRunner = (job: Job, signal: AbortSignal, info?: JobRunInfo) => Promise<JobRunResult>;
 
 /** Answers why a project's sequence cannot be scheduled (unknown project or sequence), or undefined. */
 export type JobTargetCheck = (project: string, sequence: string) => string | undefined;
@@ -97,7 +112,29 @@ export interface SchedulerOptions {
   /** The clock (ms since the epoch) for `createdAt`, run times and `nextRun`; the timers use real time. */
   now?: () => number;
   log?: Pick<EngineLog, "info" | "warn" | "error">;
+  /**
+   * Where the jobs document lives (default: `jobsFile` alone, the same as FileDocs). A shared store
+   * (RedisDocs) makes this the scheduler of one server of a cluster: the jobs are the cluster's
+   * (every server follows their changes at once, `watch` is not needed), the runs are kept in Redis
+   * (`runsFile` unused; `keepRuns` per job), and each tick is claimed so that it runs once in the
+   * cluster (see `ClusterTicks`).
+   */
+  docs?: DocStore;
+  /** In a cluster (a shared `docs`): this server and its claims. */
+  cluster?: ClusterOptions;
 }
+
+export interface ClusterOptions {
+  /** This server's name in claims and records (default: host name and process id). */
+  server?: string;
+  /** How long a claim holds unless renewed (every third of it while the run lasts; default 30 s). */
+  leaseMs?: number;
+  /** How long a settled tick is remembered (default 10 min, at least 3 leases). */
+  keepTickMs?: number;
+}
+
+/** Where runs are recorded: a file (one server) or Redis (a cluster). */
+export type RunStore = Pick<RunLog, "file" | "append" | "last" | "lastOf" | "flush">;
 
 /** The files of the jobs kept in a folder: `jobs.json` and `job-runs.jsonl` (a workspace's: `<workspace>/.atelier`). */
 export function jobFiles(dir: string): { jobsFile: string; runsFile: string } {
@@ -126,9 +163,17 @@ interface Running {
   controller: AbortController;
   timer: NodeJS.Timeout | undefined;
   /** Why the signal aborted. */
-  reason?: "timeout" | "stop";
+  reason?: "timeout" | "stop" | "lost";
   done: Promise<JobRun>;
+  /** A cluster's run: its claim, renewed by `renewer`. */
+  claim?: TickClaim;
+  renewer?: NodeJS.Timeout;
 }
+
+/** Claims waited on (a tick run by another server, checked again after its lease), at most. */
+const MAX_WATCHES = 10_000;
+/** A cluster's scheduler reads the jobs again this often, should a change's message be lost. */
+const CLUSTER_RESYNC_MS = 30_000;
 
 function invalid(field: string, message: string): ApiError {
   return new ApiError(400, "invalid_job", `${field}: ${message}`, { field });
@@ -325,8 +370,16 @@ async function settleWithin(promises: Promise<unknown>[], ms: number): Promise<b
 export class Scheduler {
   readonly timezone: string;
   readonly timeLimitMs: number;
-  readonly runLog: RunLog;
-  private readonly jobs: JsonFile<JobsDoc>;
+  readonly runLog: RunStore;
+  /** This server's name in a cluster (undefined alone). */
+  readonly server: string | undefined;
+  private readonly jobs: SharedDoc<JobsDoc>;
+  private readonly ticks: ClusterTicks | undefined;
+  private readonly watches = new Map<string, NodeJS.Timeout>();
+  private unsubscribe: (() => void) | undefined;
+  /** Claims fail (Redis unreachable): said once, until one succeeds again. */
+  private claimsFailing = false;
+  private resyncTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
   private readonly log: Pick<EngineLog, "info" | "warn" | "error"> | undefined;
   private state: "idle" | "started" | "stopped" = "idle";
@@ -342,8 +395,30 @@ export class Scheduler {
     this.timeLimitMs = opts.timeLimitMs ?? 10 * 60_000;
     if (!Number.isFinite(this.timeLimitMs) || this.timeLimitMs <= 0 || this.timeLimitMs > 2 ** 31 - 1)
       throw new Error("Scheduler: timeLimitMs must be a positive number of milliseconds (at most 24 days)");
-    this.runLog = new RunLog(opts.runsFile, opts.keepRuns ?? 10_000);
-    this.jobs = new JsonFile(opts.jobsFile, () => ({ version: 1, jobs: [] }), checkJobsDoc(opts.jobsFile));
+    const empty = (): JobsDoc => ({ version: 1, jobs: [] });
+    if (opts.docs?.shared) {
+      if (!(opts.docs instanceof RedisDocs)) throw new Error("Scheduler: a cluster's scheduler needs RedisDocs");
+      const c = opts.cluster ?? {};
+      const leaseMs = c.leaseMs ?? 30_000;
+      if (!Number.isInteger(leaseMs) || leaseMs < 100 || leaseMs > 86_400_000)
+        throw new Error("Scheduler: cluster.leaseMs must be a whole number of milliseconds from 100 to a day");
+      const keepTickMs = c.keepTickMs ?? Math.max(600_000, 3 * leaseMs);
+      if (!Number.isInteger(keepTickMs) || keepTickMs < 3 * leaseMs)
+        throw new Error("Scheduler: cluster.keepTickMs must be a whole number of milliseconds, at least 3 leases");
+      this.server = c.server ?? `${os.hostname()}:${process.pid}`;
+      this.ticks = new ClusterTicks(opts.docs.client, opts.docs.prefix, {
+        server: this.server,
+        leaseMs,
+        keepTickMs,
+        keep: opts.keepRuns ?? 10_000,
+      });
+      this.runLog = this.ticks;
+    } else {
+      this.runLog = new RunLog(opts.runsFile, opts.keepRuns ?? 10_000);
+    }
+    this.jobs = opts.docs
+      ? opts.docs.doc("jobs", opts.jobsFile, empty, checkJobsDoc(opts.jobsFile))
+      : new JsonFile(opts.jobsFile, empty, checkJobsDoc(opts.jobsFile));
     this.now = opts.now ?? Date.now;
     this.log = opts.log;
   }
@@ -357,7 +432,8 @@ export class Scheduler {
       if (this.stopping) return; // stopped meanwhile
       this.state = "started";
       this.sync(doc.jobs);
-      if (this.opts.watch) await this.watchJobsFile();
+      if (this.ticks) this.followCluster();
+      else if (this.opts.watch) await this.watchJobsFile();
     });
   }
 
@@ -372,6 +448,10 @@ export class Scheduler {
       this.watcher?.close();
       this.watcher = undefined;
       clearTimeout(this.reloadTimer);
+      this.unsubscribe?.();
+      clearInterval(this.resyncTimer);
+      for (const t of this.watches.values()) clearTimeout(t);
+      this.watches.clear();
       for (const a of this.armed.values()) a.cron.stop();
       this.armed.clear();
       await this.queue;
@@ -386,8 +466,11 @@ export class Scheduler {
           clearTimeout(r.timer);
           r.controller.abort(new Error("the scheduler stopped"));
         }
-        if (!(await waitRuns(this.opts.abortGraceMs ?? 5000)))
+        if (!(await waitRuns(this.opts.abortGraceMs ?? 5000))) {
           this.log?.error(`Scheduler stopped with ${this.running.size} run(s) that ignored their abort signal`);
+          // A cluster: their claims are no longer renewed, so that another server takes their ticks over.
+          for (const r of this.running.values()) clearInterval(r.renewer);
+        }
       }
       await this.runLog.flush();
     })();
@@ -402,14 +485,16 @@ export class Scheduler {
   /** Every job, with its next run, whether it runs, and its last run. */
   async list(): Promise<JobStatus[]> {
     const { jobs } = await this.jobs.read();
-    const last = await this.lastRuns(jobs.map((j) => j.id));
-    return jobs.map((j) => this.status(j, last.get(j.id)));
+    const ids = jobs.map((j) => j.id);
+    const [last, busy] = await Promise.all([this.lastRuns(ids), this.runningInCluster(ids)]);
+    return jobs.map((j) => this.status(j, last.get(j.id), busy.get(j.id)));
   }
 
   /** One job (404 when unknown). */
   async get(id: string): Promise<JobStatus> {
     const job = await this.require(id);
-    return this.status(job, (await this.lastRuns([id])).get(id));
+    const [last, busy] = await Promise.all([this.lastRuns([id]), this.runningInCluster([id])]);
+    return this.status(job, last.get(id), busy.get(id));
   }
 
   /** Creates a job (400 invalid, 409 when the id is taken). */
@@ -478,7 +563,8 @@ export class Scheduler {
         return { d, job };
       });
       this.sync(d.jobs);
-      return this.status(job, (await this.lastRuns([id])).get(id));
+      const [last, busy] = await Promise.all([this.lastRuns([id]), this.runningInCluster([id])]);
+      return this.status(job, last.get(id), busy.get(id));
     });
   }
 
@@ -519,7 +605,17 @@ export class Scheduler {
         `The job "${id}" is already running (since ${r.startedAt}); a job never runs twice at once: wait for it to end`,
         { since: r.startedAt },
       );
-    return this.execute(job, true);
+    if (!this.ticks) return this.execute(job, true);
+    // A cluster: no tick to claim, but the job must not be running on another server.
+    const lock = await this.ticks.lock(id, new Date(this.now()).toISOString());
+    if (!("fence" in lock))
+      throw new ApiError(
+        409,
+        "job_running",
+        `The job "${id}" is already running (on ${lock.server}, since ${lock.since}); a job never runs twice at once: wait for it to end`,
+        { since: lock.since },
+      );
+    return this.execute(job, true, lock);
   }
 
   /** The last `n` (1 to 10,000) runs of a job (skipped ticks included), oldest first (404 when the job is unknown). */
@@ -533,6 +629,26 @@ export class Scheduler {
   /** Whether a job is running now (in this process). */
   isRunning(id: string): boolean {
     return this.running.has(id);
+  }
+
+  /** Whether a job's timer is set (in this process): started, and the job known and not paused. */
+  isScheduled(id: string): boolean {
+    return this.armed.has(id);
+  }
+
+  /** A cluster: reloads the jobs when any server changes them (and every 30 s, should a message be lost). */
+  private followCluster(): void {
+    const reload = () => {
+      if (this.state !== "started") return;
+      this.reload().catch((e: unknown) =>
+        this.log?.error(`Scheduler: cannot read the cluster's jobs: ${messageOf(e)}`),
+      );
+    };
+    this.unsubscribe = this.opts.docs!.onChange((name) => {
+      if (name === "jobs") reload();
+    });
+    this.resyncTimer = setInterval(reload, CLUSTER_RESYNC_MS);
+    this.resyncTimer.unref();
   }
 
   /** Reloads the jobs shortly after their file changes (it is replaced by a rename: the folder is watched). */
@@ -593,14 +709,27 @@ export class Scheduler {
     }
   }
 
-  private status(job: Job, last: JobRun | undefined): JobStatus {
+  /** A cluster: when the jobs running on any server started (alone: none). */
+  private async runningInCluster(ids: string[]): Promise<Map<string, string>> {
+    if (!this.ticks) return new Map();
+    try {
+      return await this.ticks.runningSince(ids);
+    } catch (e) {
+      this.log?.error(`Scheduler: cannot read which jobs run in the cluster: ${messageOf(e)}`);
+      return new Map();
+    }
+  }
+
+  /** `since`: when the run under way on another server of the cluster started. */
+  private status(job: Job, last: JobRun | undefined, since?: string): JobStatus {
     const r = this.running.get(job.id);
     const next = job.paused ? undefined : this.nextRun(job);
+    const runningSince = r?.startedAt ?? since;
     return {
       ...job,
       ...(next ? { nextRun: next } : {}),
-      running: r !== undefined,
-      ...(r ? { runningSince: r.startedAt } : {}),
+      running: runningSince !== undefined,
+      ...(runningSince !== undefined ? { runningSince } : {}),
       // A run recorded before the job was created belongs to a removed job of the same id.
       ...(last && last.at >= job.createdAt ? { lastRun: last } : {}),
     };
@@ -640,6 +769,12 @@ export class Scheduler {
   private tick(id: string): void {
     const a = this.armed.get(id);
     if (this.state !== "started" || !a) return;
+    if (this.ticks) {
+      // Every server computes the same tick: the last time the cron matches (croner fires at it or just after).
+      const tick = a.cron.previousRuns(1, new Date(Math.floor(Date.now() / 1000) * 1000 + 1000))[0];
+      if (tick) void this.claimTick(id, tick.getTime(), false);
+      return;
+    }
     const r = this.running.get(id);
     if (!r) {
       void this.execute(a.job, false);
@@ -650,14 +785,84 @@ export class Scheduler {
     void this.record({ job: id, at: new Date(this.now()).toISOString(), durationMs: 0, ok: false, skipped });
   }
 
-  private execute(job: Job, manual: boolean): Promise<JobRun> {
+  /**
+   * A cluster's tick: runs it if this server wins its claim, records it as skipped (once in the
+   * cluster) when the job runs somewhere, or, when another server runs it, checks again once that
+   * server's lease would expire: if it died mid-run, the tick is taken over (a recovery).
+   */
+  private async claimTick(id: string, tick: number, recovery: boolean): Promise<void> {
+    const ticks = this.ticks!;
+    const at = new Date(tick).toISOString();
+    const a = this.armed.get(id);
+    if (this.state !== "started" || !a) return;
+    const startedAt = new Date(this.now()).toISOString();
+    let answer: Awaited<ReturnType<ClusterTicks["claim"]>>;
+    try {
+      answer = await ticks.claim(id, tick, { localBusy: this.running.has(id), recovery, startedAt });
+    } catch (e) {
+      if (!this.claimsFailing)
+        this.log?.error(`Job "${id}": cannot claim the tick of ${at} in the cluster: ${messageOf(e)}`, a.job.project);
+      this.claimsFailing = true;
+      return;
+    }
+    if (this.claimsFailing) this.log?.info(`Scheduler: ticks are claimed in the cluster again`);
+    this.claimsFailing = false;
+    // Stopped meanwhile (a claim won is left to expire: another server takes the tick over).
+    const job = this.armed.get(id)?.job;
+    if (this.state !== "started" || !job) return;
+    switch (answer.kind) {
+      case "won":
+        if (answer.claim.recovery)
+          this.log?.warn(`Job "${id}": the tick of ${at} was taken over (its server stopped mid-run)`, job.project);
+        void this.execute(job, false, answer.claim);
+        return;
+      case "skip": {
+        const skipped = answer.since
+          ? `the previous run (started ${answer.since} on ${answer.server}) was still running`
+          : "the previous run was still running";
+        this.log?.warn(`Job "${id}": a tick was skipped: ${skipped}`, job.project);
+        const record: JobRun = {
+          job: id,
+          at: startedAt,
+          durationMs: 0,
+          ok: false,
+          skipped,
+          server: this.server!,
+          tick: at,
+        };
+        await ticks
+          .append(record)
+          .catch((e: unknown) =>
+            this.log?.error(`Scheduler: cannot record a run of "${id}" in ${ticks.file}: ${messageOf(e)}`),
+          );
+        return;
+      }
+      case "running":
+      case "wait": {
+        const key = `${id}:${tick}`;
+        if (this.watches.has(key) || this.watches.size >= MAX_WATCHES) return;
+        const timer = setTimeout(() => {
+          this.watches.delete(key);
+          void this.claimTick(id, tick, true);
+        }, answer.ms);
+        this.watches.set(key, timer);
+        return;
+      }
+      case "settled":
+        return;
+    }
+  }
+
+  private execute(job: Job, manual: boolean, claim?: TickClaim): Promise<JobRun> {
     const controller = new AbortController();
     const running: Running = {
-      startedAt: new Date(this.now()).toISOString(),
+      startedAt: claim?.startedAt ?? new Date(this.now()).toISOString(),
       controller,
       timer: undefined,
       done: undefined as unknown as Promise<JobRun>,
+      ...(claim ? { claim } : {}),
     };
+    if (claim) this.renewWhileRunning(job, running, claim);
     running.timer = setTimeout(() => {
       running.reason ??= "timeout";
       controller.abort(new Error(`the time limit of ${formatDuration(this.timeLimitMs)} was reached`));
@@ -667,23 +872,67 @@ export class Scheduler {
     return running.done;
   }
 
+  /** Renews a claim every third of its lease; when another server has taken it, the run is aborted. */
+  private renewWhileRunning(job: Job, running: Running, claim: TickClaim): void {
+    const ticks = this.ticks!;
+    let busy = false;
+    let warned = false;
+    running.renewer = setInterval(
+      () => {
+        if (busy) return;
+        busy = true;
+        ticks
+          .renew(claim)
+          .then((mine) => {
+            if (mine || running.controller.signal.aborted) return;
+            clearInterval(running.renewer);
+            running.reason ??= "lost";
+            this.log?.warn(
+              `Job "${job.id}": its claim expired and another server may run it: this run stops`,
+              job.project,
+            );
+            running.controller.abort(new Error("the claim of this run expired (another server may run it)"));
+          })
+          .catch((e: unknown) => {
+            if (!warned) this.log?.error(`Job "${job.id}": cannot renew its claim: ${messageOf(e)}`, job.project);
+            warned = true;
+          })
+          .finally(() => (busy = false));
+      },
+      Math.max(Math.floor(ticks.opts.leaseMs / 3), 10),
+    );
+  }
+
   private async perform(job: Job, running: Running, manual: boolean): Promise<JobRun> {
     const t0 = performance.now();
     let ok = false;
     let error: string | undefined;
+    const claim = running.claim;
+    const info: JobRunInfo | undefined = claim
+      ? {
+          server: this.server!,
+          ...(claim.tick !== undefined ? { tick: new Date(claim.tick) } : {}),
+          fence: claim.fence,
+          recovery: claim.recovery,
+        }
+      : undefined;
     try {
       // Called at the next turn, so that `running.done` is set before the run's code runs.
-      const r = await Promise.resolve().then(() => this.opts.run(job, running.controller.signal));
+      const r = await Promise.resolve().then(() =>
+        info ? this.opts.run(job, running.controller.signal, info) : this.opts.run(job, running.controller.signal),
+      );
       ok = isPlainObject(r) && r.ok === true;
       if (!ok) error = isPlainObject(r) && typeof r.error === "string" && r.error ? r.error : "the run failed";
     } catch (e) {
       error = messageOf(e);
     } finally {
       clearTimeout(running.timer);
+      clearInterval(running.renewer);
     }
     if (!ok && running.reason === "timeout")
       error = `stopped at the time limit of ${formatDuration(this.timeLimitMs)}: ${error}`;
     else if (!ok && running.reason === "stop") error = `stopped with the scheduler: ${error}`;
+    else if (!ok && running.reason === "lost") error = `stopped, its claim lost: ${error}`;
     const record: JobRun = {
       job: job.id,
       at: running.startedAt,
@@ -691,12 +940,34 @@ export class Scheduler {
       ok,
       ...(error !== undefined ? { error: truncate(error) } : {}),
       ...(manual ? { manual: true as const } : {}),
+      ...(claim
+        ? {
+            server: this.server!,
+            ...(claim.tick !== undefined ? { tick: new Date(claim.tick).toISOString() } : {}),
+            fence: claim.fence,
+            ...(claim.recovery ? { recovery: true as const } : {}),
+          }
+        : {}),
     };
     if (ok) this.log?.info(`Job "${job.id}" ran ${job.project}.${job.sequence} (${record.durationMs} ms)`, job.project);
     else this.log?.warn(`Job "${job.id}" failed: ${record.error}`, job.project);
-    await this.record(record);
+    if (claim) await this.recordClaimed(job, claim, record);
+    else await this.record(record);
     this.running.delete(job.id);
     return record;
+  }
+
+  /** A cluster's run: recorded and its tick settled, unless a newer claim holds it; never throws. */
+  private async recordClaimed(job: Job, claim: TickClaim, record: JobRun): Promise<void> {
+    try {
+      if (!(await this.ticks!.finish(claim, record)))
+        this.log?.warn(
+          `Job "${job.id}": this run (fence ${claim.fence}) is not recorded: a newer claim holds its tick`,
+          job.project,
+        );
+    } catch (e) {
+      this.log?.error(`Scheduler: cannot record a run of "${job.id}" in ${this.runLog.file}: ${messageOf(e)}`);
+    }
   }
 
   /** Appends a record; a failure to write is logged, never thrown (the job goes on). */
