@@ -5,10 +5,11 @@ import { EngineLog } from "../log.ts";
 import { RedisSessionStore } from "../runtime/redis-sessions.ts";
 import { testWorkspace, type PlainObject, type TestWorkspace } from "../testing/harness.ts";
 import { startRedis, type TestRedis } from "../testing/redis.ts";
+import { startRoundRobinProxy, type RoundRobinProxy } from "../testing/round-robin-proxy.ts";
 import { startServer, type RunningServer } from "./server.ts";
 
-// Three servers of the same project, their sessions in one real Redis, called in turn as a
-// load balancer without sticky sessions would.
+// Three servers of the same project, their sessions in one real Redis, called through a
+// round-robin proxy: a load balancer without sticky sessions.
 
 const sequences: PlainObject[] = [
   {
@@ -33,6 +34,7 @@ const sequences: PlainObject[] = [
 ];
 
 let redis: TestRedis;
+let proxy: RoundRobinProxy;
 const servers: { ws: TestWorkspace; server: RunningServer }[] = [];
 
 beforeAll(async () => {
@@ -42,8 +44,10 @@ beforeAll(async () => {
     const ws = await testWorkspace({ sequences }, { sessions });
     servers.push({ ws, server: await startServer(ws.engine, { bodyLimit: 64 * 1024 }) });
   }
+  proxy = await startRoundRobinProxy(servers.map((s) => s.server.url));
 });
 afterAll(async () => {
+  await proxy?.close();
   for (const s of servers) {
     await s.server.close();
     await s.ws.close();
@@ -51,10 +55,9 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-let turn = 0;
-/** The next server, in turn. */
+/** A URL of the proxy: each call goes to the next server, in turn. */
 function next(path: string): string {
-  return new URL(path, servers[turn++ % servers.length]!.server.url).toString();
+  return new URL(path, proxy.url).toString();
 }
 
 function cookieOf(res: Response): string {

@@ -8,6 +8,8 @@ import path from "node:path";
 export interface TestRedis {
   url: string;
   port: number;
+  /** The redis-server process (to read the CPU it uses). */
+  pid: number;
   /** Stops it at once (SIGKILL): what a crash looks like to clients. */
   kill(): void;
   stop(): Promise<void>;
@@ -71,6 +73,7 @@ export async function startRedis(opts: { port?: number } = {}): Promise<TestRedi
     return {
       url: `redis://127.0.0.1:${port}`,
       port,
+      pid: child.pid!,
       kill: () => child.kill("SIGKILL"),
       stop: async () => {
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
