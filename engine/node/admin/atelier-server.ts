@@ -56,6 +56,8 @@ export interface ServerOptions {
   couch?: CouchTarget;
   /** Prefix of the cluster's Redis keys (several clusters can share one Redis); default "atelier:". */
   clusterPrefix?: string;
+  /** How long a cluster server's claim on a job's tick holds unless renewed (default 30 s). */
+  jobLeaseMs?: number;
   /** Milliseconds between a cluster server's heartbeats (default 5000). */
   heartbeatMs?: number;
   atelierVersion: string;
@@ -172,7 +174,13 @@ export async function startAtelierServer(opts: ServerOptions): Promise<RunningAt
   const startedAt = new Date();
   let baseUrl = "";
   let ready = false;
-  const scheduler = await startServerScheduler(dataDir, engine);
+  // In a cluster, jobs and their runs are the cluster's, each tick run by one server.
+  const scheduler = await startServerScheduler(
+    dataDir,
+    engine,
+    docs,
+    opts.jobLeaseMs ? { leaseMs: opts.jobLeaseMs } : undefined,
+  );
 
   const counters = global(async (app: FastifyInstance) => {
     app.addHook("onResponse", async (req, reply) => {

@@ -63,6 +63,7 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
   const mounts = opts.mounts ?? [];
   const requests = engine.requests;
   let server!: Server;
+  let closing = false;
   const headersTimeout = opts.timeouts?.headersMs ?? 15_000;
   const requestTimeout = Math.max(opts.timeouts?.requestMs ?? 30_000, headersTimeout);
   const app = Fastify({
@@ -70,7 +71,9 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
     bodyLimit: opts.bodyLimit ?? 10 * 1024 * 1024,
     requestTimeout,
     keepAliveTimeout: 5_000,
-    return503OnClosing: true,
+    // A request that reaches a closing server on a connection it already had is served (its
+    // answer closes the connection): a load balancer never sees a 503 from a drain.
+    return503OnClosing: false,
     serverFactory: (handler) => {
       const serverOptions = {
         headersTimeout,
@@ -86,6 +89,7 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
         : (l: (req: IncomingMessage, res: ServerResponse) => void) => createServer(serverOptions, l);
       server = create((req, res) => {
         const url = req.url ?? "/";
+        if (closing) res.setHeader("connection", "close");
         if (cors && applyCors(cors, req, res, url)) return;
         // The request history: a record per call of the Convertigo API (a few assignments).
         if (url.startsWith("/projects/") || url.startsWith("/services/")) requests.begin(req, res);
@@ -154,11 +158,12 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
     host: addr.address,
     app,
     close: async () => {
+      closing = true;
       server.closeIdleConnections?.();
-      const closing = app.close();
+      const closed = app.close();
       // Streams that never end (live feeds) must not hold the close.
       setTimeout(() => server.closeAllConnections?.(), 2000).unref();
-      await closing;
+      await closed;
       await opts.onClose?.();
     },
   };

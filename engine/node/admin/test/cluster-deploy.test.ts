@@ -5,8 +5,6 @@
  * server that joins later serves what the cluster serves.
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +16,7 @@ import { buildCar } from "../../deploy/car.ts";
 import { startCouchPeer, type CouchPeer } from "../../fullsync/test/couch-peer.ts";
 import { EngineLog } from "../../log.ts";
 import { startRedis, type TestRedis } from "../../testing/redis.ts";
+import { startRoundRobinProxy, type RoundRobinProxy } from "../../testing/round-robin-proxy.ts";
 import { AdminStore } from "../admin-store.ts";
 import { startAtelierServer, type RunningAtelierServer } from "../atelier-server.ts";
 
@@ -34,7 +33,7 @@ async function temp(prefix: string): Promise<string> {
 let redis: TestRedis;
 let couch: CouchPeer;
 const servers: RunningAtelierServer[] = [];
-let proxy: { url: string; close(): Promise<void> };
+let proxy: RoundRobinProxy;
 
 /** The Demo example whose Greet says `greeting`, as a .car. */
 async function demoCar(greeting: string): Promise<Buffer> {
@@ -60,35 +59,6 @@ function startServerOfCluster(): Promise<RunningAtelierServer> {
   );
 }
 
-/** A load balancer without stickiness: each request to the next server that is up. */
-async function roundRobin(targets: () => string[]): Promise<{ url: string; close(): Promise<void> }> {
-  let turn = 0;
-  const agent = new http.Agent({ keepAlive: true });
-  const server = http.createServer((req, res) => {
-    const list = targets();
-    const target = new URL(req.url ?? "/", list[turn++ % list.length]);
-    const up = http.request(target, { method: req.method, headers: req.headers, agent }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    up.on("error", () => {
-      if (!res.headersSent) res.writeHead(502);
-      res.end();
-    });
-    req.pipe(up);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((r) => {
-        agent.destroy();
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
-
 async function greetOn(url: string): Promise<string | undefined> {
   const res = await fetch(new URL("/projects/Demo/.json?__sequence=Greet&name=Ada", url));
   if (res.status !== 200) return undefined;
@@ -107,7 +77,7 @@ async function allServe(expected: string, within = 10_000): Promise<number> {
 beforeAll(async () => {
   [redis, couch] = await Promise.all([startRedis(), startCouchPeer({ user: "admin", password: COUCH_PASSWORD })]);
   for (let i = 0; i < 3; i++) servers.push(await startServerOfCluster());
-  proxy = await roundRobin(() => servers.map((s) => s.url));
+  proxy = await startRoundRobinProxy(servers.map((s) => s.url));
   await servers[0]!.store.addUser("ada", PASSWORD, ["deploy", "configure", "view"]);
 }, 60_000);
 
@@ -190,10 +160,79 @@ describe("a cluster of three servers", () => {
     await allServe(last);
   });
 
+  it("a job scheduled every second through the load balancer runs once per tick across the servers", async () => {
+    const { text: psc } = await servers[0]!.store.createPsc({
+      user: "ada",
+      url: proxy.url,
+      projects: ["*"],
+      expiresInMs: 3_600_000,
+    });
+    const client = new AdminClient({ url: proxy.url, credentials: { psc } });
+    const job = await client.call("createJob", {
+      body: { project: "Demo", sequence: "Greet", cron: "* * * * * *", inputs: { name: "Tick" } },
+    });
+    let runs: { tick?: string; server?: string; ok: boolean }[] = [];
+    await expect
+      .poll(
+        async () => {
+          runs = (await client.call("jobRuns", { params: { id: job.id }, query: { lines: "100" } })).filter(
+            (r) => r.tick,
+          );
+          return runs.length;
+        },
+        { timeout: 20_000, interval: 200 },
+      )
+      .toBeGreaterThanOrEqual(4);
+    const ticks = runs.map((r) => r.tick!);
+    expect(new Set(ticks).size).toBe(ticks.length);
+    expect(runs.every((r) => r.ok)).toBe(true);
+    // Each server answers the same list of runs.
+    for (const s of servers) {
+      const direct = new AdminClient({ url: s.url, credentials: { psc } });
+      const seen = (await direct.call("jobRuns", { params: { id: job.id }, query: { lines: "100" } }))
+        .filter((r) => r.tick)
+        .map((r) => r.tick);
+      expect(seen.slice(0, ticks.length).sort()).toEqual([...ticks].sort());
+    }
+    await client.call("removeJob", { params: { id: job.id } });
+  });
+
+  it("a server stopped during a bounded load: every call answered (by it until it stops, then by the others)", async () => {
+    const login = await fetch(new URL("/projects/Demo/.json?__sequence=Greet&name=S", proxy.url));
+    expect(login.status).toBe(200);
+    const stopping = await startServerOfCluster();
+    servers.push(stopping);
+    proxy.add(stopping.url);
+    const statuses: number[] = [];
+    let stopped = false;
+    const load = (async () => {
+      const deadline = Date.now() + 15_000;
+      // 300 calls at most, 4 at a time, until the server has stopped and 40 more were answered.
+      let after = 0;
+      while (statuses.length < 300 && Date.now() < deadline && after < 40) {
+        const batch = await Promise.all(
+          Array.from({ length: 4 }, () =>
+            fetch(new URL("/projects/Demo/.json?__sequence=Greet&name=L", proxy.url)).then((r) => r.status),
+          ),
+        );
+        statuses.push(...batch);
+        if (stopped) after += batch.length;
+      }
+    })();
+    await expect.poll(() => statuses.length, { timeout: 10_000 }).toBeGreaterThan(20);
+    servers.pop();
+    await stopping.close();
+    stopped = true;
+    await load;
+    proxy.remove(stopping.url);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+  });
+
   it("a server that joins later serves what the cluster serves, fetched from the database", async () => {
     const before = await greetOn(servers[0]!.url);
     const late = await startServerOfCluster();
     servers.push(late);
+    proxy.add(late.url);
     expect(await greetOn(late.url)).toBe(before);
     const res = await fetch(new URL("/health/ready", late.url));
     expect(res.status).toBe(200);
@@ -201,6 +240,7 @@ describe("a cluster of three servers", () => {
 
   it("a server that stops leaves the cluster's list; the others go on serving", async () => {
     const gone = servers.pop()!;
+    proxy.remove(gone.url);
     await gone.close();
     const { text: psc } = await servers[0]!.store.createPsc({
       user: "ada",
