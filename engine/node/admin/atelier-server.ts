@@ -16,6 +16,7 @@ import type { FastifyInstance } from "fastify";
 import { Engine } from "../engine.ts";
 import { EngineLog } from "../log.ts";
 import { fullSyncNotStarted, startEngineFullSync, type EngineFullSync } from "../fullsync/engine-fullsync.ts";
+import { createServerMetrics } from "../server/metrics.ts";
 import { startServer, type RawMount, type RunningServer } from "../server/server.ts";
 import { registerAdminApi } from "./admin-api.ts";
 import { AdminSessions } from "./admin-sessions.ts";
@@ -92,8 +93,9 @@ export async function startAtelierServer(opts: ServerOptions): Promise<RunningAt
   });
   const deployments = new Deployments(dataDir, engine);
   const store = new AdminStore(dataDir);
-  const audit = new AuditLog(path.join(dataDir, "admin", "audit.jsonl"));
   const sessions = new AdminSessions();
+  const metrics = createServerMetrics({ engine, store, sessions });
+  const audit = new AuditLog(path.join(dataDir, "admin", "audit.jsonl"), metrics.audited);
   await store.key();
   await deployments.loadAll();
 
@@ -105,6 +107,7 @@ export async function startAtelierServer(opts: ServerOptions): Promise<RunningAt
     mounts.push(fullSyncNotStarted(engine, e));
   }
   if (fullsync) mounts.push(fullsync.mount);
+  if (fullsync) metrics.watchFullSync(fullsync.server);
 
   let tls: { cert: string; key: string } | undefined;
   let pin: string | undefined;
@@ -191,9 +194,10 @@ export async function startAtelierServer(opts: ServerOptions): Promise<RunningAt
       port: opts.port,
       ...(tls ? { tls } : {}),
       ...(engine.config.cors ? { cors: engine.config.cors } : {}),
-      plugins: [counters, health, admin],
-      mounts,
+      plugins: [counters, health, admin, metrics.plugin],
+      mounts: mounts.map(metrics.mount),
       onClose: async () => {
+        metrics.close();
         await scheduler.close();
         await fullsync?.close();
       },

@@ -23,11 +23,17 @@ export interface AuditRecord {
  * never written (callers pass names, not values).
  */
 export class AuditLog {
-  constructor(readonly file: string) {}
+  /** `onAppend` sees each record as it is appended (the server's deploy metrics). */
+  constructor(
+    readonly file: string,
+    private readonly onAppend?: (record: AuditRecord) => void,
+  ) {}
 
   async append(record: Omit<AuditRecord, "at">): Promise<void> {
+    const full: AuditRecord = { at: new Date().toISOString(), ...record };
+    this.onAppend?.(full);
     await mkdir(path.dirname(this.file), { recursive: true });
-    const line = JSON.stringify({ at: new Date().toISOString(), ...record }) + "\n";
+    const line = JSON.stringify(full) + "\n";
     await appendFile(this.file, line, { mode: 0o600, flag: "a" });
   }
 
