@@ -68,6 +68,18 @@ export interface DevicePush {
   principal: Principal;
 }
 
+/**
+ * What devices read (for the server's metrics): a `_changes` request answered (each pull of a
+ * replication starts with one), or documents sent (`_bulk_get`, a document GET, `_all_docs` with
+ * `include_docs`).
+ */
+export interface DeviceRead {
+  db: string;
+  kind: "changes" | "documents";
+  /** Documents sent (0 for `changes`). */
+  docs: number;
+}
+
 export interface FullSyncOptions {
   /** Folder of the LevelDB files; undefined keeps databases in memory (tests). */
   dataDir?: string;
@@ -99,5 +111,7 @@ export interface FullSyncServer {
   groups: GroupStore;
   /** Subscribes to device writes, called after they are stored; answers an unsubscribe function. */
   onDevicePush(listener: (push: DevicePush) => void): () => void;
+  /** Subscribes to device reads (counts for metrics); answers an unsubscribe function. */
+  onDeviceRead(listener: (read: DeviceRead) => void): () => void;
   close(): Promise<void>;
 }

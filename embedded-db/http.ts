@@ -5,7 +5,7 @@
  * only from the engine's session (`resolvePrincipal`).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { DevicePush, Principal } from "./api.ts";
+import type { DevicePush, DeviceRead, Principal } from "./api.ts";
 import { changes } from "./changes.ts";
 import type { FullSyncDatabase } from "./database.ts";
 import {
@@ -38,6 +38,8 @@ export interface HttpDeps {
   resolvePrincipal(req: IncomingMessage): Principal | undefined | Promise<Principal | undefined>;
   groupsOf(user: string): readonly string[];
   devicePush(push: DevicePush): void;
+  /** Told what devices read (metrics); optional. */
+  deviceRead?(read: DeviceRead): void;
   log(level: "debug" | "info" | "warn" | "error", message: string): void;
   limits: Limits;
   maxFeedMs: number;
@@ -130,6 +132,8 @@ export class FullSyncHttp {
     // send without a preflight (http-util.ts checkMediaType).
     checkMediaType(req, sub.length >= 2 && !sub[0]!.startsWith("_"));
     const emit = (ids: string[]) => this.deps.devicePush({ db: d.decl.name, ids, principal: ctx.principal });
+    const read = (kind: DeviceRead["kind"], docs: number) =>
+      this.deps.deviceRead?.({ db: d.decl.name, kind, docs: method === "HEAD" ? 0 : docs });
     const is = (...allowed: string[]) => {
       if (!allowed.includes(method)) throw methodNotAllowed(allowed.join(","));
     };
@@ -146,13 +150,14 @@ export class FullSyncHttp {
       switch (first) {
         case "_changes":
           is("GET", "POST", "HEAD");
-          return changes(ctx, this.deps.maxFeedMs);
+          await changes(ctx, this.deps.maxFeedMs);
+          return read("changes", 0);
         case "_all_docs":
           is("GET", "POST", "HEAD");
-          return allDocs(ctx);
+          return read("documents", await allDocs(ctx));
         case "_bulk_get":
           is("POST");
-          return bulkGet(ctx);
+          return read("documents", await bulkGet(ctx));
         case "_bulk_docs":
           is("POST");
           return bulkDocs(ctx, emit);
@@ -181,7 +186,7 @@ export class FullSyncHttp {
       switch (method) {
         case "GET":
         case "HEAD":
-          return getDocument(ctx, id);
+          return read("documents", await getDocument(ctx, id));
         case "PUT":
           return putDocument(ctx, id, emit);
         case "DELETE":

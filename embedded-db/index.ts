@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type {
   DevicePush,
+  DeviceRead,
   FullSyncData,
   FullSyncDatabaseDecl,
   FullSyncOptions,
@@ -124,6 +125,7 @@ class Server implements FullSyncServerExt {
   private readonly snapshotDir: string | undefined;
   private tokenDoc: string | undefined;
   private readonly listeners = new Set<(push: DevicePush) => void>();
+  private readonly readListeners = new Set<(read: DeviceRead) => void>();
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
   readonly http: FullSyncHttp;
@@ -147,6 +149,15 @@ class Server implements FullSyncServerExt {
       resolvePrincipal: (req) => opts.resolvePrincipal(req),
       groupsOf: (user) => this.groups.groupsOf(user),
       devicePush: (push) => this.emitPush(push),
+      deviceRead: (read) => {
+        for (const l of this.readListeners) {
+          try {
+            l(read);
+          } catch (e) {
+            this.opts.log("error", `FullSync: a device read listener failed: ${describeError(e)}`);
+          }
+        }
+      },
       log: opts.log,
       limits: {
         docBodyBytes: positive(tuning.maxBodyBytes) ?? DEFAULT_LIMITS.docBodyBytes,
@@ -441,6 +452,13 @@ class Server implements FullSyncServerExt {
     this.listeners.add(listener);
     return () => {
       this.listeners.delete(listener);
+    };
+  }
+
+  onDeviceRead(listener: (read: DeviceRead) => void): () => void {
+    this.readListeners.add(listener);
+    return () => {
+      this.readListeners.delete(listener);
     };
   }
 

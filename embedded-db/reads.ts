@@ -147,7 +147,8 @@ function docOptions(ctx: Ctx): Record<string, unknown> {
   return o;
 }
 
-export async function getDocument(ctx: Ctx, id: string): Promise<void> {
+/** Answers the number of documents sent (for the server's metrics), as the other reads below. */
+export async function getDocument(ctx: Ctx, id: string): Promise<number> {
   const { d, reader, query: q } = ctx;
   if (q.has("open_revs")) return getOpenRevs(ctx, id);
   const opts = docOptions(ctx);
@@ -179,9 +180,10 @@ export async function getDocument(ctx: Ctx, id: string): Promise<void> {
     if (wantDeleted && deleted.length) doc._deleted_conflicts = deleted;
   }
   sendJson(ctx.res, 200, doc, { ETag: `"${doc._rev}"` });
+  return 1;
 }
 
-async function getOpenRevs(ctx: Ctx, id: string): Promise<void> {
+async function getOpenRevs(ctx: Ctx, id: string): Promise<number> {
   const { d, reader, query: q } = ctx;
   const opts = docOptions(ctx);
   const raw = q.str("open_revs");
@@ -193,7 +195,7 @@ async function getOpenRevs(ctx: Ctx, id: string): Promise<void> {
     const out: OpenRevResult[] = [];
     for (const r of res) if ("ok" in r && (await readable(d, id, r.ok, reader))) out.push(r);
     sendJson(ctx.res, 200, out);
-    return;
+    return out.length;
   }
   const revs = q.json("open_revs");
   if (!Array.isArray(revs) || !revs.every((r) => typeof r === "string" && /^\d+-\w+$/.test(r))) {
@@ -219,14 +221,16 @@ async function getOpenRevs(ctx: Ctx, id: string): Promise<void> {
     }
     return [{ missing: rev }];
   });
-  sendJson(ctx.res, 200, out.flat());
+  const flat = out.flat();
+  sendJson(ctx.res, 200, flat);
+  return flat.filter((r) => "ok" in r).length;
 }
 
 // ---- _bulk_get ----------------------------------------------------------------------------------
 
 type BulkGetDoc = { ok: Doc } | { error: { id: string; rev: string; error: string; reason: string } };
 
-export async function bulkGet(ctx: Ctx): Promise<void> {
+export async function bulkGet(ctx: Ctx): Promise<number> {
   const { d, reader, query: q } = ctx;
   const body = await readJsonObject(ctx.req, ctx.limits.listBodyBytes);
   if (!Array.isArray(body.docs)) throw badRequest('_bulk_get needs a body {"docs": [{"id": ..., "rev": ...}]}.');
@@ -309,6 +313,7 @@ export async function bulkGet(ctx: Ctx): Promise<void> {
     return { id: req.id, docs: dedupe(docs) };
   });
   sendJson(ctx.res, 200, { results });
+  return results.reduce((n, r) => n + r.docs.filter((x) => "ok" in x).length, 0);
 }
 
 function dedupe(docs: BulkGetDoc[]): BulkGetDoc[] {
@@ -323,7 +328,7 @@ function dedupe(docs: BulkGetDoc[]): BulkGetDoc[] {
 
 // ---- _all_docs ----------------------------------------------------------------------------------
 
-export async function allDocs(ctx: Ctx): Promise<void> {
+export async function allDocs(ctx: Ctx): Promise<number> {
   const { d, reader, query: q } = ctx;
   let keys: unknown = q.json("keys");
   if (ctx.req.method === "POST") {
@@ -417,6 +422,8 @@ export async function allDocs(ctx: Ctx): Promise<void> {
     rows: out,
     ...(q.bool("update_seq") ? { update_seq: d.currentSeq(reader) } : {}),
   });
+  // Documents sent: with their bodies only.
+  return includeDocs ? out.filter((r) => "doc" in r && r.doc).length : 0;
 }
 
 // ---- _revs_diff ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import type { FastifyInstance } from "fastify";
 import { Engine } from "../engine.ts";
 import { EngineLog } from "../log.ts";
 import { fullSyncNotStarted, startEngineFullSync, type EngineFullSync } from "../fullsync/engine-fullsync.ts";
+import { createServerMetrics } from "../server/metrics.ts";
 import { startServer, type RawMount, type RunningServer } from "../server/server.ts";
 import { registerAdminApi } from "./admin-api.ts";
 import { AdminSessions, RedisAdminSessions } from "./admin-sessions.ts";
@@ -121,11 +122,13 @@ export async function startAtelierServer(opts: ServerOptions): Promise<RunningAt
     opts.couch ? { registry: new CouchDeployments(opts.couch), atelierVersion: opts.atelierVersion } : undefined,
   );
   const store = new AdminStore(dataDir, docs);
+  const sessions = redis ? new RedisAdminSessions(redis.client, prefix) : new AdminSessions();
+  const metrics = createServerMetrics({ engine, store, sessions });
   const audit = new AuditLog(
     path.join(dataDir, "admin", "audit.jsonl"),
     redis ? { client: redis.client, prefix } : undefined,
+    metrics.audited,
   );
-  const sessions = redis ? new RedisAdminSessions(redis.client, prefix) : new AdminSessions();
   await store.key();
   await deployments.loadAll();
   // Setting values changed through another server reach this engine at once.
@@ -161,6 +164,7 @@ export async function startAtelierServer(opts: ServerOptions): Promise<RunningAt
     mounts.push(fullSyncNotStarted(engine, e));
   }
   if (fullsync) mounts.push(fullsync.mount);
+  if (fullsync) metrics.watchFullSync(fullsync.server);
 
   let tls: { cert: string; key: string } | undefined;
   let pin: string | undefined;
@@ -288,10 +292,11 @@ export async function startAtelierServer(opts: ServerOptions): Promise<RunningAt
       port: opts.port,
       ...(tls ? { tls } : {}),
       ...(engine.config.cors ? { cors: engine.config.cors } : {}),
-      plugins: [counters, health, admin],
-      mounts,
+      plugins: [counters, health, admin, metrics.plugin],
+      mounts: mounts.map(metrics.mount),
       onClose: async () => {
         await membership?.stop();
+        metrics.close();
         await scheduler.close();
         await deployments.close();
         await fullsync?.close();

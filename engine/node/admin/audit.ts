@@ -29,16 +29,20 @@ export const SHARED_AUDIT_KEEP = 10_000;
 export class AuditLog {
   /**
    * `shared`: a cluster's log, a Redis list every server appends to (the last SHARED_AUDIT_KEEP
-   * records), beside each server's own file.
+   * records), beside each server's own file. `onAppend` sees each record as it is appended (the
+   * server's deploy metrics).
    */
   constructor(
     readonly file: string,
     private readonly shared?: { client: RedisClient; prefix: string },
+    private readonly onAppend?: (record: AuditRecord) => void,
   ) {}
 
   async append(record: Omit<AuditRecord, "at">): Promise<void> {
+    const full: AuditRecord = { at: new Date().toISOString(), ...record };
+    this.onAppend?.(full);
     await mkdir(path.dirname(this.file), { recursive: true });
-    const line = JSON.stringify({ at: new Date().toISOString(), ...record }) + "\n";
+    const line = JSON.stringify(full) + "\n";
     await appendFile(this.file, line, { mode: 0o600, flag: "a" });
     if (this.shared) {
       const key = `${this.shared.prefix}audit`;

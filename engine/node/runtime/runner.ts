@@ -58,6 +58,17 @@ export interface RunResult {
   durationMs: number;
 }
 
+/** A run `Runner.run` finished, as `Runner.onFinished` listeners get it (the server's metrics). */
+export interface FinishedRun {
+  project: string;
+  /** The sequence of a sequence run; absent for a transaction run. */
+  sequence?: string;
+  ok: boolean;
+  /** The error code of a failed run. */
+  code?: string | number;
+  durationMs: number;
+}
+
 /** A project as the runner needs it: its name and its object tree. */
 export interface RunnableProject {
   readonly name: string;
@@ -115,10 +126,39 @@ export interface RunnerDeps {
 export class Runner {
   readonly services: RunServices;
   readonly sandboxLimits: RunnerLimits["sandbox"];
+  private readonly finishedListeners = new Set<(run: FinishedRun) => void>();
 
   constructor(private readonly deps: RunnerDeps) {
     this.services = deps.services;
     this.sandboxLimits = { ...DEFAULT_SANDBOX_LIMITS, ...deps.limits?.sandbox };
+  }
+
+  /**
+   * Calls `listener` when a run asked of `run()` ends (nested Call Sequence steps are part of
+   * their caller's run); answers an unsubscribe function. A listener's fault never reaches a run.
+   */
+  onFinished(listener: (run: FinishedRun) => void): () => void {
+    this.finishedListeners.add(listener);
+    return () => this.finishedListeners.delete(listener);
+  }
+
+  private finished(req: RunRequest, result: RunResult): RunResult {
+    if (!this.finishedListeners.size) return result;
+    const run: FinishedRun = {
+      project: req.project,
+      ...(req.sequence !== undefined ? { sequence: req.sequence } : {}),
+      ok: result.ok,
+      ...(result.error ? { code: result.error.code } : {}),
+      durationMs: result.durationMs,
+    };
+    for (const l of this.finishedListeners) {
+      try {
+        l(run);
+      } catch {
+        // metrics only: never the run's concern
+      }
+    }
+    return result;
   }
 
   /** A project's settings; its secrets are masked in the log from then on. */
@@ -270,7 +310,7 @@ export class Runner {
       ]);
       const durationMs = Date.now() - started - (run?.pausedTotal() ?? 0);
       req.onEvent?.({ kind: "end", ok: true, output, durationMs });
-      return { runId, ok: true, output, durationMs, ...(req.trace ? { trace: run.trace } : {}) };
+      return this.finished(req, { runId, ok: true, output, durationMs, ...(req.trace ? { trace: run.trace } : {}) });
     } catch (e) {
       const err = toRunError(e);
       if (err.code === "engine_error")
@@ -279,7 +319,13 @@ export class Runner {
       if (err.where) info.step = err.where;
       const durationMs = Date.now() - started - (run?.pausedTotal() ?? 0);
       req.onEvent?.({ kind: "end", ok: false, error: info, durationMs });
-      return { runId, ok: false, error: info, durationMs, ...(req.trace && run ? { trace: run.trace } : {}) };
+      return this.finished(req, {
+        runId,
+        ok: false,
+        error: info,
+        durationMs,
+        ...(req.trace && run ? { trace: run.trace } : {}),
+      });
     } finally {
       if (timer) clearTimeout(timer);
       if (onAbort) req.signal?.removeEventListener("abort", onAbort);
