@@ -106,6 +106,10 @@ const runtime = docker.stages.at(-1)!;
 const step = (s: Stage, op: string) => s.steps.filter((i) => i.op === op);
 const entrypoint: string[] = JSON.parse(step(runtime, "ENTRYPOINT")[0]!.args) as string[];
 const userId = Number(step(runtime, "USER")[0]!.args.split(":")[0]);
+/** The runtime stage's ENV (KEY=value pairs). */
+const imageEnv: Record<string, string> = Object.fromEntries(
+  step(runtime, "ENV").flatMap((e) => e.args.split(/\s+/).map((kv) => kv.split("=") as [string, string])),
+);
 
 // ---- compose and HAProxy --------------------------------------------------------------------------
 
@@ -187,6 +191,7 @@ describe("the Dockerfile", () => {
   });
 
   it("runs as a fixed non-root uid, with /data as its volume and the server's port exposed", () => {
+    expect(imageEnv).toEqual({ NODE_ENV: "production" });
     expect(userId).toBeGreaterThan(0);
     expect(step(runtime, "RUN").some((r) => r.args.includes(`--uid ${userId}`))).toBe(true);
     expect(step(runtime, "VOLUME")[0]!.args).toContain('"/data"');
@@ -431,7 +436,7 @@ describe("the image's entry command, on the image's files", () => {
   function run(argv: string[]) {
     const child: ChildProcess = spawn(argv[0] === "node" ? process.execPath : argv[0]!, argv.slice(1), {
       cwd: app,
-      env: { ...process.env, NODE_OPTIONS: "--preserve-symlinks", ATELIER_LOG_LEVEL: "warn" },
+      env: { ...process.env, ...imageEnv, NODE_OPTIONS: "--preserve-symlinks", ATELIER_LOG_LEVEL: "warn" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";
@@ -449,7 +454,7 @@ describe("the image's entry command, on the image's files", () => {
 
   async function expectReady(url: string): Promise<void> {
     await vi.waitFor(async () => expect((await fetch(new URL("/health/ready", url))).status).toBe(200), {
-      timeout: 20_000,
+      timeout: 30_000,
       interval: 100,
     });
   }
@@ -519,7 +524,7 @@ describe("the image's entry command, on the image's files", () => {
     }
     // SIGTERM: the server drains and exits with 0.
     expect(await s.exited).toBe(0);
-  }, 60_000);
+  }, 90_000);
 
   /** A compose service's command with the Redis here, and without --couchdb (no CouchDB here). */
   function composeArgs(service: string): string[] {
@@ -548,7 +553,7 @@ describe("the image's entry command, on the image's files", () => {
       s.child.kill("SIGTERM");
     }
     expect(await s.exited).toBe(0);
-  }, 60_000);
+  }, 90_000);
 
   it.skipIf(spawnSync("haproxy", ["-v"]).status !== 0)(
     "HAProxy with compose's config: valid, round robin over three servers, calls go on while one drains",
@@ -596,11 +601,16 @@ describe("the image's entry command, on the image's files", () => {
         const viaLb = `http://127.0.0.1:${lbPort}`;
         await expectReady(viaLb);
 
-        // Round robin: 30 calls, 10 per server (HAProxy's log names the server of each).
+        // Round robin: 30 calls, 10 per server while all three are up (HAProxy's log names the
+        // server of each; a health check missed on a loaded machine may skew it a little).
         log = "";
         for (let i = 0; i < 30; i++) expect((await fetch(`${viaLb}/health/live`)).status).toBe(200);
-        await vi.waitFor(() => expect(log.match(/ atelier\/atelier-\d /g)?.length).toBe(30), { timeout: 5_000 });
-        for (const s of servers) expect(log.split(` atelier/${s.name} `).length - 1, s.name).toBe(10);
+        await vi.waitFor(() => expect(log.match(/ atelier\/atelier-\d /g)?.length).toBe(30), { timeout: 15_000 });
+        for (const s of servers) {
+          const served = log.split(` atelier/${s.name} `).length - 1;
+          expect(served, s.name).toBeGreaterThanOrEqual(5);
+          expect(served, s.name).toBeLessThanOrEqual(15);
+        }
 
         // A drain: calls keep coming from 4 clients while atelier-2 gets SIGTERM. Refused
         // connections are retried on another server; what can still fail is the few calls that
@@ -619,12 +629,12 @@ describe("the image's entry command, on the image's files", () => {
           }
         };
         const clients = Promise.all([client(), client(), client(), client()]);
-        await vi.waitFor(() => expect(calls).toBeGreaterThan(100), { timeout: 10_000, interval: 20 });
+        await vi.waitFor(() => expect(calls).toBeGreaterThan(100), { timeout: 20_000, interval: 20 });
         const draining = servers[1]!;
         draining.child.kill("SIGTERM");
         expect(await draining.exited).toBe(0);
         const after = calls;
-        await vi.waitFor(() => expect(calls).toBeGreaterThan(after + 200), { timeout: 10_000, interval: 20 });
+        await vi.waitFor(() => expect(calls).toBeGreaterThan(after + 200), { timeout: 20_000, interval: 20 });
         stop = true;
         await clients;
         const failed = calls - (statuses.get(200) ?? 0);
@@ -636,6 +646,6 @@ describe("the image's entry command, on the image's files", () => {
         await Promise.all(servers.map((s) => s.exited));
       }
     },
-    90_000,
+    120_000,
   );
 });
