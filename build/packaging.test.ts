@@ -1,16 +1,19 @@
 /**
  * The cluster packaging (Dockerfile, deploy/compose, deploy/helm) against the server it packages.
- * Docker, Helm and Kubernetes are not on these machines, so nothing here builds an image, renders
- * the chart or applies a manifest. What is checked instead:
+ * Docker and Kubernetes are not on these machines, so nothing here builds an image or applies a
+ * manifest. What is checked instead:
  *  - every YAML file parses; the flags the files pass to `atelier server` exist (read from
  *    server-commands.ts, so a renamed flag fails here); ports, probe paths, the user id and the
  *    secrets' environment variables agree across the Dockerfile, compose, HAProxy and the chart;
  *  - the chart's templates, by text: every `.Values` path they read exists in values.yaml, every
- *    helper they include is defined, their blocks balance (they are not rendered: no helm here);
+ *    helper they include is defined, their blocks balance; and, when a helm binary is there
+ *    (ATELIER_HELM or `helm` on the PATH; CI has none), `helm lint` and `helm template` of the
+ *    chart without its subcharts, the rendered objects checked against each other and the server;
  *  - the image's files laid out as the Dockerfile copies them (the compiled engine built into a
  *    temporary /app, the production dependencies of package-lock.json alone), then its
  *    ENTRYPOINT run for real: ready on /health/ready, the HEALTHCHECK command passing, SIGTERM
- *    ending it cleanly; and again with compose's command line against a real redis-server.
+ *    ending it cleanly; again with compose's command line against a real redis-server; and
+ *    HAProxy (when installed: .ci/run installs it) with compose's configuration in front of three.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import {
@@ -357,6 +360,160 @@ describe("deploy/helm/atelier", () => {
     // Comments dropped: what is set, not what is said.
     const all = [...templates.values(), read(`${chartDir}/values.yaml`)].join("\n").replace(/(^|\s)#.*$/gm, "");
     expect(all).not.toMatch(/\/affinity|session-cookie|sticky|sessionAffinity: ClientIP|upstream-hash-by/i);
+  });
+});
+
+/** A helm binary when there is one (ATELIER_HELM, else `helm` on the PATH); CI has none. */
+const helmBin =
+  process.env.ATELIER_HELM ?? (spawnSync("helm", ["version"], { encoding: "utf8" }).status === 0 ? "helm" : undefined);
+
+type Manifest = { kind: string; apiVersion: string; metadata: { name: string }; spec: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe.skipIf(!helmBin)("deploy/helm/atelier rendered by helm", () => {
+  let dir: string;
+  beforeAll(() => {
+    // A copy without the dependencies: the subcharts cannot be fetched here, and the templates
+    // only use their names.
+    const tmp = mkdtempSync(path.join(os.tmpdir(), "atelier-chart-"));
+    dir = path.join(tmp, "atelier");
+    cpSync(path.join(root, chartDir), dir, { recursive: true });
+    const { dependencies: _, ...withoutDeps } = chart;
+    writeFileSync(path.join(dir, "Chart.yaml"), JSON.stringify(withoutDeps));
+    return () => rmSync(tmp, { recursive: true, force: true });
+  });
+
+  function render(sets: string[]): Manifest[] {
+    const r = spawnSync(helmBin!, ["template", "rel", dir, ...sets.flatMap((v) => ["--set", v])], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    return parseAllDocuments(r.stdout)
+      .map((d) => d.toJS() as Manifest | null)
+      .filter((m): m is Manifest => m !== null);
+  }
+  const find = (ms: Manifest[], kind: string) => ms.find((m) => m.kind === kind);
+  type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } };
+
+  it("passes helm lint", () => {
+    const r = spawnSync(helmBin!, ["lint", dir], { encoding: "utf8" });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+
+  it("renders, with the defaults and an Ingress, objects that fit together and the server", () => {
+    const ms = render(["ingress.enabled=true"]);
+    expect(ms.map((m) => `${m.apiVersion} ${m.kind}`).sort()).toEqual(
+      [
+        "apps/v1 Deployment",
+        "autoscaling/v2 HorizontalPodAutoscaler",
+        "networking.k8s.io/v1 Ingress",
+        "policy/v1 PodDisruptionBudget",
+        "v1 Secret",
+        "v1 Service",
+      ].sort(),
+    );
+    const deployment = find(ms, "Deployment")!;
+    const pod = deployment.spec.template.spec;
+    const [container] = pod.containers;
+    expect(deployment.spec.replicas, "the HPA sets it").toBeUndefined();
+    expect(container.ports).toEqual([{ name: "http", containerPort: defaultPort, protocol: "TCP" }]);
+    expect(container.livenessProbe.httpGet).toEqual({ path: "/health/live", port: "http", scheme: "HTTP" });
+    expect(container.readinessProbe.httpGet).toEqual({ path: "/health/ready", port: "http", scheme: "HTTP" });
+    expect(container.startupProbe.httpGet.path).toBe("/health/live");
+    expect(container.args).toEqual([
+      "--port",
+      String(defaultPort),
+      "--redis",
+      "redis://:$(ATELIER_REDIS_PASSWORD)@rel-redis-master:6379",
+      "--couchdb",
+      "http://admin@rel-svc-couchdb:5984",
+      "--public-url",
+      "https://atelier.example.com/",
+    ]);
+    expectKnownFlags(container.args as string[], "rendered Deployment");
+    const env = (name: string) => (container.env as EnvVar[]).find((e) => e.name === name);
+    expect(env("ATELIER_COUCH_PASSWORD")).toEqual({
+      name: "ATELIER_COUCH_PASSWORD",
+      valueFrom: { secretKeyRef: { name: "rel-couchdb", key: "adminPassword" } },
+    });
+    expect(env("ATELIER_REDIS_PASSWORD")).toEqual({
+      name: "ATELIER_REDIS_PASSWORD",
+      valueFrom: { secretKeyRef: { name: "rel-redis", key: "redis-password" } },
+    });
+    const secret = find(ms, "Secret") as Manifest & { data: Record<string, string> };
+    expect(env("ATELIER_SECRET_KEY")?.valueFrom?.secretKeyRef).toEqual({
+      name: secret.metadata.name,
+      key: "secret-key",
+    });
+    expect(Buffer.from(secret.data["secret-key"]!, "base64").toString()).toMatch(/^[0-9a-f]{64}$/);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: userId });
+    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(container.volumeMounts).toEqual(expect.arrayContaining([{ name: "data", mountPath: "/data" }]));
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(5);
+    expect(container.lifecycle.preStop.exec.command[0]).toBe("node");
+    // Service → the container's port; Ingress → the Service; HPA → the Deployment; PDB → the pods.
+    const labels = deployment.spec.template.metadata.labels as Record<string, string>;
+    const service = find(ms, "Service")!;
+    expect(service.spec.selector).toEqual(labels);
+    expect(service.spec.ports[0].targetPort).toBe("http");
+    expect(service.spec.sessionAffinity).toBe("None");
+    const backend = find(ms, "Ingress")!.spec.rules[0].http.paths[0].backend.service;
+    expect(backend).toEqual({ name: service.metadata.name, port: { name: "http" } });
+    expect(find(ms, "HorizontalPodAutoscaler")!.spec.scaleTargetRef).toEqual({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      name: deployment.metadata.name,
+    });
+    expect(find(ms, "PodDisruptionBudget")!.spec.selector.matchLabels).toEqual(labels);
+  });
+
+  it("renders external Redis and CouchDB, HTTPS in the pods and fixed replicas", () => {
+    const ms = render([
+      "redis.enabled=false",
+      "externalRedis.url=rediss://redis.example:6380/1",
+      "externalRedis.existingSecret=redis-secret",
+      "couchdb.enabled=false",
+      "externalCouchdb.url=https://atelier@couch.example:6984",
+      "externalCouchdb.existingSecret=couch-secret",
+      "server.tls.enabled=true",
+      "server.tls.secretName=atelier-pod-tls",
+      "server.secretKey.existingSecret=my-key",
+      "autoscaling.enabled=false",
+    ]);
+    expect(ms.map((m) => m.kind).sort()).toEqual(["Deployment", "PodDisruptionBudget", "Service"]);
+    const deployment = find(ms, "Deployment")!;
+    const [container] = deployment.spec.template.spec.containers;
+    expect(deployment.spec.replicas).toBe(3);
+    expect(container.args).toEqual([
+      "--port",
+      String(defaultPort),
+      "--redis",
+      "rediss://:$(ATELIER_REDIS_PASSWORD)@redis.example:6380/1",
+      "--couchdb",
+      "https://atelier@couch.example:6984",
+      "--tls-cert",
+      "/tls/tls.crt",
+      "--tls-key",
+      "/tls/tls.key",
+    ]);
+    expect(container.readinessProbe.httpGet.scheme).toBe("HTTPS");
+    const env = (name: string) => (container.env as EnvVar[]).find((e) => e.name === name);
+    expect(env("ATELIER_HEALTH_URL")).toEqual({
+      name: "ATELIER_HEALTH_URL",
+      value: `https://127.0.0.1:${defaultPort}/health/live`,
+    });
+    expect(env("ATELIER_SECRET_KEY")?.valueFrom?.secretKeyRef.name).toBe("my-key");
+    expect(env("ATELIER_COUCH_PASSWORD")?.valueFrom?.secretKeyRef).toEqual({
+      name: "couch-secret",
+      key: "adminPassword",
+    });
+    expect(env("ATELIER_REDIS_PASSWORD")?.valueFrom?.secretKeyRef).toEqual({
+      name: "redis-secret",
+      key: "redis-password",
+    });
+  });
+
+  it("refuses an external Redis without its URL", () => {
+    const r = spawnSync(helmBin!, ["template", "rel", dir, "--set", "redis.enabled=false"], { encoding: "utf8" });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("externalRedis.url is required");
   });
 });
 
