@@ -189,8 +189,7 @@ describe("the Dockerfile", () => {
     expect(sources.sort()).toEqual(
       ["/app/node_modules", "/src/dist", "deploy/docker/healthcheck.mjs", "package.json"].sort(),
     );
-    // The renderer is not the server's business: it serves no Studio.
-    expect(read("engine/node/admin/atelier-server.ts")).toMatch(/no Studio API at all/);
+    // No renderer/: a server serves no Studio (the run below has none either).
   });
 
   it("runs as a fixed non-root uid, with /data as its volume and the server's port exposed", () => {
@@ -653,6 +652,9 @@ describe("the image's entry command, on the image's files", () => {
       const url = await s.url;
       await expectReady(url);
       expect((await fetch(new URL("/health/live", url))).status).toBe(200);
+      // Its root page, without any renderer/ (a server serves no Studio).
+      expect(existsSync(path.join(app, "renderer"))).toBe(false);
+      expect((await fetch(url)).status).toBe(200);
       // The HEALTHCHECK's command, pointed at this server; and failing where nothing answers.
       const check = JSON.parse(/CMD (\[.*\])/.exec(step(runtime, "HEALTHCHECK")[0]!.args)![1]!) as string[];
       const healthcheck = (target: string) =>
