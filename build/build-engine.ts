@@ -7,6 +7,8 @@
 //   dist/stage-worker.mjs   a deploy's staging worker (idem)
 //   dist/build-info.json    when, from which sources (bin/ scripts compare it to the sources)
 // Dependencies stay in node_modules (not bundled): only the project's own code is compiled.
+// `--outdir DIR` compiles into another folder (the packaging test lays out the server image's
+// files in a temporary folder, leaving the checkout's dist/ to the tests that run it).
 import { build } from "esbuild";
 import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -14,7 +16,9 @@ import { fileURLToPath } from "node:url";
 import { newestSource } from "../bin/dist-state.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const dist = path.join(root, "dist");
+const outdirAt = process.argv.indexOf("--outdir");
+const dist =
+  outdirAt > 0 && process.argv[outdirAt + 1] ? path.resolve(process.argv[outdirAt + 1]!) : path.join(root, "dist");
 
 const started = performance.now();
 const sources = newestSource(root);
@@ -48,4 +52,6 @@ await writeFile(
   path.join(dist, "build-info.json"),
   JSON.stringify({ builtAt: new Date().toISOString(), newestSource: sources }, null, 2) + "\n",
 );
-process.stderr.write(`build:engine: dist/ in ${Math.round(performance.now() - started)} ms\n`);
+process.stderr.write(
+  `build:engine: ${path.relative(root, dist) || "."}/ in ${Math.round(performance.now() - started)} ms\n`,
+);
