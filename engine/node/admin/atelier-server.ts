@@ -74,6 +74,11 @@ export interface RunningAtelierServer {
   certificatePin?: string;
   scheduler: ServerScheduler;
   close(): Promise<void>;
+  /**
+   * A graceful stop: not ready at once (`/health/ready` answers 503 "draining", so a load balancer
+   * stops sending calls), still serving for `ms`, then closed (calls under way finish).
+   */
+  drain(ms: number): Promise<void>;
 }
 
 /** The SHA-256 pin of a PEM certificate: what PSCs carry and clients compare. */
@@ -178,6 +183,7 @@ export async function startAtelierServer(opts: ServerOptions): Promise<RunningAt
   const startedAt = new Date();
   let baseUrl = "";
   let ready = false;
+  let draining = false;
   // In a cluster, jobs and their runs are the cluster's, each tick run by one server.
   const scheduler = await startServerScheduler(
     dataDir,
@@ -205,7 +211,8 @@ export async function startAtelierServer(opts: ServerOptions): Promise<RunningAt
     app.get("/health/live", async (_req, reply) => reply.header("cache-control", "no-store").send({ status: "live" }));
     app.get("/health/ready", async (_req, reply) => {
       const problems: string[] = [];
-      if (!ready) problems.push("starting");
+      if (draining) problems.push("draining: this server is stopping");
+      else if (!ready) problems.push("starting");
       for (const [name, reason] of engine.workspace.failures) problems.push(`${name}: ${reason}`);
       // A server whose sessions cannot be kept (Redis out of reach) takes no traffic.
       const sessions = await engine.sessions.health();
@@ -324,6 +331,15 @@ export async function startAtelierServer(opts: ServerOptions): Promise<RunningAt
     ...(pin ? { certificatePin: pin } : {}),
     close: async () => {
       ready = false;
+      await server.close();
+      await engine.close();
+    },
+    drain: async (ms: number) => {
+      draining = true;
+      ready = false;
+      // The cluster's list says it at once.
+      await membership?.beat().catch(() => undefined);
+      if (ms > 0) await new Promise((r) => setTimeout(r, ms));
       await server.close();
       await engine.close();
     },

@@ -133,6 +133,11 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
       "--couchdb <url>",
       "an external CouchDB for FullSync's databases and the deployments (followed by every server through its change feed); its password in ATELIER_COUCH_PASSWORD, not in the URL",
     )
+    .option(
+      "--drain-seconds <n>",
+      "on SIGTERM, answer 503 on /health/ready for this long (so a load balancer stops sending calls) before closing",
+      "0",
+    )
     .action(
       async (o: {
         data: string;
@@ -143,8 +148,12 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
         publicUrl?: string;
         redis?: string;
         couchdb?: string;
+        drainSeconds: string;
       }) => {
         if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) fail("give both --tls-cert and --tls-key, or neither");
+        const drainSeconds = Number(o.drainSeconds);
+        if (!Number.isFinite(drainSeconds) || drainSeconds < 0 || drainSeconds > 300)
+          fail(`--drain-seconds must be a number of seconds from 0 to 300, not "${o.drainSeconds}"`);
         const port = Number(o.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, not "${o.port}"`);
         const { startAtelierServer } = await import("../admin/atelier-server.ts");
@@ -171,7 +180,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
           const stop = () => {
             process.off("SIGINT", stop);
             process.off("SIGTERM", stop);
-            void server.close().then(resolve, resolve);
+            void server.drain(drainSeconds * 1000).then(resolve, resolve);
           };
           process.on("SIGINT", stop);
           process.on("SIGTERM", stop);

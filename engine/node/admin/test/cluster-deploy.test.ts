@@ -228,6 +228,33 @@ describe("a cluster of three servers", () => {
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
   });
 
+  it("a draining server says it is not ready at once, to the cluster too, serves meanwhile, then stops", async () => {
+    const leaving = await startServerOfCluster();
+    expect(await greetOn(leaving.url)).toBeDefined();
+    const drained = leaving.drain(1500);
+    await expect
+      .poll(async () => {
+        const res = await fetch(new URL("/health/ready", leaving.url));
+        return { status: res.status, body: await res.text() };
+      })
+      .toMatchObject({ status: 503, body: expect.stringContaining("draining") });
+    // Still serving while the load balancer takes it out.
+    expect(await greetOn(leaving.url)).toBeDefined();
+    const { text: psc } = await servers[0]!.store.createPsc({
+      user: "ada",
+      url: proxy.url,
+      projects: ["*"],
+      expiresInMs: 3_600_000,
+    });
+    const info = (await new AdminClient({ url: servers[0]!.url, credentials: { psc } }).call(
+      "cluster",
+      {},
+    )) as ClusterInfo;
+    expect(info.servers.find((s) => s.url === leaving.url)).toMatchObject({ ready: false });
+    await drained;
+    await expect(fetch(new URL("/health/live", leaving.url))).rejects.toThrow();
+  });
+
   it("a server that joins later serves what the cluster serves, fetched from the database", async () => {
     const before = await greetOn(servers[0]!.url);
     const late = await startServerOfCluster();
