@@ -5,7 +5,7 @@ import { isPlainObject } from "../../common/model/props.ts";
 import { createPsc, hashSecret, parsePsc, PscError, pscSignatureValid, type Psc } from "../deploy/psc.ts";
 import { FileDocs, RedisDocs, type DocStore, type SharedDoc } from "../cluster/shared-docs.ts";
 import { decoyHash, hashAdminPassword, verifyAdminPassword } from "./passwords.ts";
-import { LoginThrottle } from "./throttle.ts";
+import { LoginThrottle, RedisLoginThrottle, type Throttle } from "./throttle.ts";
 
 /** What an admin may do: deploy and roll back; change settings, users, jobs; look. */
 export const ROLES = ["deploy", "configure", "view"] as const;
@@ -70,7 +70,7 @@ export class AdminStore {
   readonly dir: string;
   private readonly users: SharedDoc<{ users: AdminUser[] }>;
   private readonly tokens: SharedDoc<{ tokens: TokenRecord[] }>;
-  readonly throttle = new LoginThrottle();
+  readonly throttle: Throttle;
   private keyPromise: Promise<Buffer> | undefined;
 
   /**
@@ -82,6 +82,7 @@ export class AdminStore {
     private readonly docs: DocStore = new FileDocs(),
   ) {
     this.dir = path.join(dataDir, "admin");
+    this.throttle = docs instanceof RedisDocs ? new RedisLoginThrottle(docs.client, docs.prefix) : new LoginThrottle();
     this.users = docs.doc("admin-users", path.join(this.dir, "users.json"), () => ({ users: [] }), checkUsers);
     this.tokens = docs.doc("admin-tokens", path.join(this.dir, "tokens.json"), () => ({ tokens: [] }), checkTokens);
   }
@@ -154,7 +155,7 @@ export class AdminStore {
    */
   async login(name: string, password: string, from: string): Promise<AdminPrincipal> {
     const keys = [`user:${name.toLowerCase().slice(0, 64)}`, `ip:${from}`];
-    const wait = this.throttle.waitMs(keys);
+    const wait = await this.throttle.waitMs(keys);
     if (wait > 0) {
       throw new AdminAuthError(
         429,
@@ -166,10 +167,10 @@ export class AdminStore {
     const user = (await this.users.read()).users.find((u) => u.name === name);
     const ok = await verifyAdminPassword(password, user?.hash ?? (await decoyHash()));
     if (!user || !ok) {
-      this.throttle.failed(keys);
+      await this.throttle.failed(keys);
       throw new AdminAuthError(401, "bad_credentials", "Wrong user name or password");
     }
-    this.throttle.succeeded([keys[0]!]);
+    await this.throttle.succeeded([keys[0]!]);
     return { user: user.name, roles: user.roles, via: "password", projects: ["*"] };
   }
 

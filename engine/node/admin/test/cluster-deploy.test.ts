@@ -111,6 +111,42 @@ describe("a cluster of three servers", () => {
     }
   });
 
+  it("an admin session made by a password login through one server is valid on every other; logout ends it everywhere", async () => {
+    const res = await fetch(new URL("/admin/api/login", servers[0]!.url), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ user: "ada", password: PASSWORD }),
+    });
+    expect(res.status).toBe(200);
+    const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0]!;
+    for (const s of servers) {
+      const who = await fetch(new URL("/admin/api/whoami", s.url), { headers: { cookie } });
+      expect(who.status).toBe(200);
+    }
+    const out = await fetch(new URL("/admin/api/logout", servers[1]!.url), {
+      method: "POST",
+      headers: { cookie, "x-atelier-admin": "1" },
+    });
+    expect(out.status).toBe(200);
+    for (const s of servers) {
+      expect((await fetch(new URL("/admin/api/whoami", s.url), { headers: { cookie } })).status).toBe(401);
+    }
+  });
+
+  it("failed admin logins are counted by the cluster: spread over the servers, they still wait", async () => {
+    const login = (url: string, password: string) =>
+      fetch(new URL("/admin/api/login", url), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ user: "guessed", password }),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await login(servers[i % 3]!.url, `wrong password ${i}`)).status);
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(statuses[5]).toBe(429);
+    for (const s of servers) expect((await login(s.url, "wrong password again")).status).toBe(429);
+  });
+
   it("a deploy through the load balancer reaches every server; a rollback too; statuses answer on any server", async () => {
     const { text: psc } = await servers[0]!.store.createPsc({
       user: "ada",
