@@ -39,6 +39,8 @@ export interface ServerOptions {
   port?: number;
   /** PEM files: HTTPS when given. */
   tls?: { certFile: string; keyFile: string };
+  /** Proxies whose X-Forwarded-For/-Proto are believed (see startServer's trustProxy). */
+  trustProxy?: readonly string[];
   /** The URL clients reach the server at (PSCs carry it); default: the address it listens on. */
   publicUrl?: string;
   env?: NodeJS.ProcessEnv;
@@ -298,6 +300,7 @@ export async function startAtelierServer(opts: ServerOptions): Promise<RunningAt
       host: opts.host,
       port: opts.port,
       ...(tls ? { tls } : {}),
+      ...(opts.trustProxy?.length ? { trustProxy: opts.trustProxy } : {}),
       ...(engine.config.cors ? { cors: engine.config.cors } : {}),
       plugins: [counters, health, admin, metrics.plugin],
       mounts: mounts.map(metrics.mount),

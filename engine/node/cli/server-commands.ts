@@ -51,6 +51,24 @@ function fail(message: string): never {
   throw new CommanderError(2, "atelier.server", message);
 }
 
+/** `--trust-proxy`: addresses, CIDRs or proxy-addr's names; never everything. */
+function trustedProxies(text: string): string[] {
+  const list = text
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+  if (!list.length || list.length > 100) fail("--trust-proxy takes 1 to 100 addresses, CIDRs or names");
+  for (const x of list) {
+    if (x === "*" || x === "0.0.0.0/0" || x === "::/0" || x === "true") {
+      fail(`--trust-proxy "${x}" would let any client say its own address: name the balancers`);
+    }
+    if (!/^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(x)) {
+      fail(`--trust-proxy: "${x}" is not an IP address, a CIDR, or loopback / linklocal / uniquelocal`);
+    }
+  }
+  return list;
+}
+
 /** `--couchdb URL`: its credentials from the URL or ATELIER_COUCH_USER / ATELIER_COUCH_PASSWORD. */
 function couchTarget(text: string, env: NodeJS.ProcessEnv): { url: string; username?: string; password?: string } {
   let url: URL;
@@ -134,6 +152,10 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
       "an external CouchDB for FullSync's databases and the deployments (followed by every server through its change feed); its password in ATELIER_COUCH_PASSWORD, not in the URL",
     )
     .option(
+      "--trust-proxy <list>",
+      "the load balancers in front (comma-separated IPs or CIDRs, or loopback / uniquelocal): their X-Forwarded-For and X-Forwarded-Proto are believed (the client's address; HTTPS ended at the balancer gives Secure cookies)",
+    )
+    .option(
       "--drain-seconds <n>",
       "on SIGTERM, answer 503 on /health/ready for this long (so a load balancer stops sending calls) before closing",
       "0",
@@ -149,6 +171,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
         redis?: string;
         couchdb?: string;
         drainSeconds: string;
+        trustProxy?: string;
       }) => {
         if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) fail("give both --tls-cert and --tls-key, or neither");
         const drainSeconds = Number(o.drainSeconds);
@@ -165,6 +188,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
           ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
           ...(o.redis ? { redisUrl: o.redis } : {}),
           ...(o.couchdb ? { couch: couchTarget(o.couchdb, env) } : {}),
+          ...(o.trustProxy ? { trustProxy: trustedProxies(o.trustProxy) } : {}),
           ...(env.ATELIER_CLUSTER_PREFIX ? { clusterPrefix: env.ATELIER_CLUSTER_PREFIX } : {}),
           env,
           log: new EngineLog(),

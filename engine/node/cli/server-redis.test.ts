@@ -87,4 +87,22 @@ describe("atelier server --redis", () => {
     expect(error).toMatch(/cluster state: cannot connect to Redis at redis:\/\/\*\*\*@127\.0\.0\.1:1/);
     expect(error).not.toContain("s3cret");
   });
+
+  it("refuses flags that would open it to spoofing or are not what they say, naming the flag", async () => {
+    for (const [args, said] of [
+      [["--trust-proxy", "*"], /--trust-proxy "\*" would let any client say its own address/],
+      [["--trust-proxy", "0.0.0.0/0"], /would let any client/],
+      [["--trust-proxy", "lb.example"], /"lb\.example" is not an IP address/],
+      [["--drain-seconds", "-1"], /--drain-seconds must be a number of seconds from 0 to 300/],
+      [["--couchdb", "ftp://x"], /--couchdb must be an http/],
+    ] as [string[], RegExp][]) {
+      const s = server(["--data", path.join(tmp, "c"), ...args]);
+      const error = await s.started.then(
+        () => undefined,
+        (e: Error) => e.message,
+      );
+      s.child.kill("SIGTERM");
+      expect(error).toMatch(said);
+    }
+  });
 });

@@ -36,6 +36,12 @@ export interface ServerOptions {
   cors?: { origins: readonly string[] };
   /** Time limits against slow clients (milliseconds): receiving headers, receiving the whole request. */
   timeouts?: { headersMs?: number; requestMs?: number };
+  /**
+   * Addresses of the proxies in front (IPs, CIDRs, or proxy-addr's names: loopback, linklocal,
+   * uniquelocal): their X-Forwarded-For/-Proto are believed, so the client's address and whether
+   * the call came over HTTPS are the client's, not the proxy's. None by default (never "all").
+   */
+  trustProxy?: readonly string[];
   /** A certificate and its key (PEM text): the server answers HTTPS only. */
   tls?: { cert: string; key: string };
   /**
@@ -71,6 +77,7 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
     bodyLimit: opts.bodyLimit ?? 10 * 1024 * 1024,
     requestTimeout,
     keepAliveTimeout: 5_000,
+    trustProxy: opts.trustProxy?.length ? [...opts.trustProxy] : false,
     // A request that reaches a closing server on a connection it already had is served (its
     // answer closes the connection): a load balancer never sees a 503 from a drain.
     return503OnClosing: false,
