@@ -44,7 +44,16 @@ function kinds(): [string, () => Make][] {
   ];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const tick = () => new Promise((r) => setTimeout(r, 20));
+
+/** Polls a condition until it holds (5 s at most). */
+async function until(cond: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await tick();
+  }
+}
 
 describe.each(kinds())("listener claims (%s)", (_kind, factory) => {
   it("one server claims a change; the others see it held, then done", async () => {
@@ -76,12 +85,18 @@ describe.each(kinds())("listener claims (%s)", (_kind, factory) => {
     const b = await make("b", { leaseMs: 400 });
     try {
       await a.claim(["k"]);
-      await sleep(1000);
+      // Held all along for more than twice its lease.
+      const t0 = Date.now();
+      while (Date.now() - t0 < 1000) {
+        expect(await b.peek(["k"])).toEqual(["held"]);
+        await tick();
+      }
       expect(await b.claim(["k"])).toEqual(["held"]);
-      // The server dies: nothing renews, nothing is released.
+      // The server dies: nothing renews, nothing is released; the lease ends.
       await a.close();
-      await sleep(600);
-      expect(await b.claim(["k"])).toEqual(["claimed"]);
+      const died = Date.now();
+      await until(async () => (await b.claim(["k"]))[0] === "claimed");
+      expect(Date.now() - died).toBeLessThan(3000);
     } finally {
       await a.close();
       await b.close();
@@ -161,8 +176,14 @@ describe("listener claims in Redis", () => {
     const a = await redisListenerClaims(other.url, "y:", { timeoutMs: 300 });
     try {
       other.kill();
-      await sleep(100);
-      const e = await a.claim(["k"]).catch((x: unknown) => x);
+      let e: unknown;
+      await until(async () => {
+        e = await a.claim(["k"]).then(
+          () => undefined,
+          (x: unknown) => x,
+        );
+        return e !== undefined;
+      });
       expect(e).toBeInstanceOf(ClaimsUnavailable);
     } finally {
       await a.close();

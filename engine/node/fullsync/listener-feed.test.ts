@@ -129,8 +129,6 @@ async function until(what: string, cond: () => boolean, ms = 5000): Promise<void
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** The documents run, each as "id@rev", sorted. */
 const ran = (runs: Run[]) => runs.flatMap((r) => r.docs.map((d) => `${d.id}@${d.rev}`)).sort();
 
@@ -146,7 +144,6 @@ describe("ListenerFeed (servers sharing claims)", () => {
     db.write("_design/d", { views: {} });
     await until("20 runs", () => ran(c.runs).length >= 20);
     await Promise.all(c.servers.map((s) => s.feed.settled()));
-    await sleep(100);
     expect(ran(c.runs)).toEqual(revs.sort());
     // Runs by owner, their documents without ACL keys.
     for (const r of c.runs) expect(r.user).toMatch(/^u[01]$/);
@@ -175,7 +172,6 @@ describe("ListenerFeed (servers sharing claims)", () => {
     const retaken = c.runs.filter((r) => r.docs[0]?.id === "slow")[1]!;
     expect(retaken.server).not.toBe(dead);
     await Promise.all(c.servers.filter((_, i) => i !== dead).map((s) => s.feed.settled()));
-    await sleep(200);
     expect(ran(c.runs)).toEqual([`next@${other}`, `slow@${slow}`, `slow@${slow}`]);
     hang?.();
   });
@@ -201,7 +197,6 @@ describe("ListenerFeed (servers sharing claims)", () => {
     again.start(2);
     await until("c runs", () => ran(again.runs).length >= 1);
     await again.servers[2]!.feed.settled();
-    await sleep(100);
     expect(ran(again.runs).map((r) => r.split("@")[0])).toEqual(["c"]);
   });
 
@@ -234,7 +229,6 @@ describe("ListenerFeed (servers sharing claims)", () => {
       async () => db.write("b", { type: "order" }),
       (rev) => [["b", rev]],
     );
-    await sleep(150);
     await Promise.all(c.servers.map((s) => s.feed.settled()));
     expect(ran(c.runs).map((r) => r.split("@")[0])).toEqual(["a"]);
     expect(db.docs.get("a")?.sent).toBe(true);
@@ -254,12 +248,12 @@ describe("ListenerFeed (servers sharing claims)", () => {
     await until("first runs", () => !!gate);
     // While the only server is busy, x changes twice; the feed may show it once or twice.
     db.write("x", { type: "order", v: 1 });
-    await sleep(60);
+    // Read (and waiting behind "first") before its second change.
+    await until("x read", () => c.servers[0]!.feed.status().databases[0]!.pending >= 2);
     const last = db.write("x", { type: "order", v: 2 });
     gate!();
     await until("x runs", () => c.runs.some((r) => r.docs[0]?.id === "x"));
     await c.servers[0]!.feed.settled();
-    await sleep(100);
     expect(c.runs.filter((r) => r.docs.some((d) => d.id === "x")).map((r) => r.docs[0]!.rev)).toEqual([last]);
   });
 
@@ -308,12 +302,15 @@ describe("ListenerFeed (servers sharing claims)", () => {
     feed.sync();
     await feed.settled();
     for (let i = 0; i < 10; i++) db.write(`d${i}`, { type: "order" });
-    await sleep(200);
     // Two pages read (4 changes waiting), then nothing until they are handled.
-    expect(feed.status().databases[0]?.pending).toBe(4);
+    await until("two pages read", () => feed.status().databases[0]?.pending === 4);
     const before = reads;
-    await sleep(100);
+    for (let i = 0; i < 20; i++) {
+      feed.ring("items");
+      await new Promise((r) => setImmediate(r));
+    }
     expect(reads).toBe(before);
+    expect(feed.status().databases[0]?.pending).toBe(4);
     release!();
     await feed.settled();
     expect(seen.sort()).toEqual([...Array(10).keys()].map((i) => `d${i}`).sort());
