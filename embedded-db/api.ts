@@ -48,6 +48,20 @@ export interface FullSyncData {
   allDocs(opts?: Record<string, unknown>): Promise<unknown>;
   query(view: string, opts?: Record<string, unknown>): Promise<unknown>;
   find(request: Record<string, unknown>): Promise<unknown>;
+  /**
+   * One read of the change feed (not live): the documents changed after `since`, oldest first,
+   * each with its winning revision, at most `limit` (default 100, at most 10,000). `since: "now"`
+   * answers none, with the current sequence as `last_seq` (a place to start following from).
+   */
+  changes(opts: { since: number | string; limit?: number }): Promise<ChangesPage>;
+}
+
+/** A page of a database's change feed. */
+export interface ChangesPage {
+  results: { id: string; seq: number | string; rev: string; deleted?: boolean }[];
+  last_seq: number | string;
+  /** The database's identity: the same for every server on it, another once it is created again. */
+  instance?: string;
 }
 
 /** User ↔ group membership (Convertigo's FullSyncGrp: documents in c8ofullsyncgrp). */

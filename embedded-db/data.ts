@@ -16,7 +16,7 @@ function checkDoc(doc: unknown, what: string): asserts doc is FullSyncDoc {
 }
 
 /** What the data API needs of a database (a served one, or the group database). */
-export type DataTarget = Pick<FullSyncDatabase, "db" | "lock" | "aclOfCurrent">;
+export type DataTarget = Pick<FullSyncDatabase, "db" | "lock" | "aclOfCurrent"> & { readonly instanceId?: string };
 
 export function createData(d: DataTarget): FullSyncData {
   const db = d.db;
@@ -71,5 +71,21 @@ export function createData(d: DataTarget): FullSyncData {
     query: (view, opts) => db.query(view, opts ?? {}),
     // A caller's $regex never runs as a JavaScript RegExp here (find.ts).
     find: (request) => findWithoutJsRegex(db, request),
+
+    changes: async ({ since, limit }) => {
+      const n = Math.min(10_000, Math.max(1, Math.floor(limit ?? 100) || 100));
+      // batch_size: PouchDB's http adapter would read the page 25 rows at a time otherwise.
+      const res = await db.changes({ since, limit: n, batch_size: n, return_docs: true });
+      return {
+        results: res.results.map((r) => ({
+          id: r.id,
+          seq: r.seq,
+          rev: r.changes[0]?.rev ?? "",
+          ...(r.deleted ? { deleted: true } : {}),
+        })),
+        last_seq: res.last_seq,
+        ...(d.instanceId ? { instance: d.instanceId } : {}),
+      };
+    },
   };
 }

@@ -131,6 +131,11 @@ export class FullSyncDatabase {
   /** How the index was obtained at start, and how long it took (for the benchmark). */
   startInfo = { source: "rebuilt" as "rebuilt" | "snapshot", ms: 0, docs: 0 };
 
+  /** The database's identity (a uuid kept in it): the same for every server on it, another when it is created again. */
+  get instanceId(): string {
+    return this.identity;
+  }
+
   private constructor(private readonly o: DatabaseOptions) {
     this.decl = o.decl;
     this.db = o.db;

@@ -82,7 +82,17 @@ interface Waiting {
 /** A database's data while it cannot be opened: every call fails with why. */
 function unavailableData(error: BackendError): FullSyncData {
   const fail = () => Promise.reject(error);
-  return { get: fail, put: fail, post: fail, bulkDocs: fail, remove: fail, allDocs: fail, query: fail, find: fail };
+  return {
+    get: fail,
+    put: fail,
+    post: fail,
+    bulkDocs: fail,
+    remove: fail,
+    allDocs: fail,
+    query: fail,
+    find: fail,
+    changes: fail,
+  };
 }
 
 /**

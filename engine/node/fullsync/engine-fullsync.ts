@@ -4,8 +4,9 @@
  * loaded projects' FullSync connectors (again whenever a project changes), gives transactions and
  * steps the `fullsync` service and sessions their FullSync groups, and runs FullSync listeners.
  */
+import { randomUUID } from "node:crypto";
 import { GROUPS_DATABASE } from "../../common/types/connectors/fullsync-connector.ts";
-import type { DevicePush, FullSyncServer } from "../../../embedded-db/api.ts";
+import type { DevicePush, FullSyncData, FullSyncDoc, FullSyncServer } from "../../../embedded-db/api.ts";
 import { createFullSync, describeError, type FullSyncHealth } from "../../../embedded-db/index.ts";
 import type { FullSyncDocument, FullSyncService } from "../../common/model/fullsync.ts";
 import { propDefault, propOrDefault } from "../../common/model/registry.ts";
@@ -16,6 +17,7 @@ import { sessionOfRequest } from "../server/http-sessions.ts";
 import type { RawMount } from "../server/server.ts";
 import { fullSyncConnectors, fullSyncDeclarations } from "./declarations.ts";
 import { describePlacement, resolvePlacement, type FullSyncPartOptions } from "./fullsync-config.ts";
+import { ListenerFeed, type FeedStatus } from "./listener-feed.ts";
 import {
   ListenerRunner,
   type ListenerHost,
@@ -44,7 +46,16 @@ export interface EngineFullSync {
    * What the Studio can show: databases, listeners and their failures, and the state of the
    * database FullSync stands on (an external CouchDB down, databases waiting to open, warnings).
    */
-  status(): { placement: string; databases: string[]; listeners: ListenerStatus[]; health: FullSyncHealth };
+  status(): {
+    placement: string;
+    databases: string[];
+    listeners: ListenerStatus[];
+    health: FullSyncHealth;
+    /** With claims shared by several servers: the change feeds followed, and what waits. */
+    feeds?: FeedStatus;
+  };
+  /** With claims shared by several servers: resolves once every change written so far is handled (tests). */
+  listenersSettled(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,27 +75,43 @@ export async function startEngineFullSync(
   opts: FullSyncPartOptions = {},
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<EngineFullSync | undefined> {
-  const config = (await readWorkspaceConfig(engine.workspace.dir)).fullsync;
-  if (config?.enabled === false && !opts.inMemory && !opts.dataDir && !opts.couch) {
-    engine.log.info("FullSync is turned off (atelier.config.yaml: fullsync.enabled: false)");
-    return undefined;
+  const claims = opts.claims;
+  const dropClaims = () => claims?.close().catch(() => {});
+  let config: Awaited<ReturnType<typeof readWorkspaceConfig>>["fullsync"];
+  let placement: ReturnType<typeof resolvePlacement>;
+  try {
+    config = (await readWorkspaceConfig(engine.workspace.dir)).fullsync;
+    if (config?.enabled === false && !opts.inMemory && !opts.dataDir && !opts.couch) {
+      engine.log.info("FullSync is turned off (atelier.config.yaml: fullsync.enabled: false)");
+      await dropClaims();
+      return undefined;
+    }
+    placement = resolvePlacement(engine.workspace.dir, config, opts, env, (stored, what) =>
+      engine.secretBox.decrypt(stored, what),
+    );
+  } catch (e) {
+    await dropClaims();
+    throw e;
   }
-  const placement = resolvePlacement(engine.workspace.dir, config, opts, env, (stored, what) =>
-    engine.secretBox.decrypt(stored, what),
-  );
   if (placement.mode === "couchdb" && placement.couch.password) engine.log.addSecrets([placement.couch.password]);
   const where = describePlacement(placement);
 
-  const server = await createFullSync({
-    ...(placement.mode === "embedded" ? { dataDir: placement.dataDir } : {}),
-    ...(placement.mode === "couchdb" ? { couch: placement.couch } : {}),
-    ...(placement.mode !== "memory" && placement.indexDir ? { snapshotDir: placement.indexDir } : {}),
-    resolvePrincipal: async (req) => {
-      const session = await sessionOfRequest(engine.sessions, req);
-      return session ? { user: session.user, groups: [...session.groups] } : undefined;
-    },
-    log: (level, message) => engine.log.log(level, `FullSync: ${message}`),
-  });
+  let server: Awaited<ReturnType<typeof createFullSync>>;
+  try {
+    server = await createFullSync({
+      ...(placement.mode === "embedded" ? { dataDir: placement.dataDir } : {}),
+      ...(placement.mode === "couchdb" ? { couch: placement.couch } : {}),
+      ...(placement.mode !== "memory" && placement.indexDir ? { snapshotDir: placement.indexDir } : {}),
+      resolvePrincipal: async (req) => {
+        const session = await sessionOfRequest(engine.sessions, req);
+        return session ? { user: session.user, groups: [...session.groups] } : undefined;
+      },
+      log: (level, message) => engine.log.log(level, `FullSync: ${message}`),
+    });
+  } catch (e) {
+    await dropClaims();
+    throw e;
+  }
 
   let declared = new Set<string>();
   /** A connector declares the group database (lib_FullSyncGrp): its transactions reach it, devices do not. */
@@ -106,6 +133,7 @@ export async function startEngineFullSync(
         fingerprint = fp;
         // What the server accepted (it refuses, and logs, a name it cannot serve).
         declared = new Set(server.databases());
+        feed?.sync();
         groupsDeclared = decls.some((d) => d.name === GROUPS_DATABASE);
         if (groupsDeclared) {
           engine.log.info(
@@ -124,15 +152,28 @@ export async function startEngineFullSync(
     return chain;
   };
 
+  // Claims shared by several servers stand on one CouchDB that all of them see: every server
+  // follows its change feeds. Elsewhere (each server its own databases) they would mix unrelated
+  // databases: listeners then run after the writes each server receives.
+  let feed: ListenerFeed | undefined;
+  const feedClaims = claims?.shared ? claims : undefined;
+  if (feedClaims && placement.mode !== "couchdb") {
+    engine.log.warn(
+      `FullSync listeners: claims shared by several servers (${feedClaims.describe()}) need an external CouchDB shared by them (fullsync.couchUrl); FullSync is ${where}, so listeners run after the device writes this server receives`,
+    );
+  }
+
   const service: FullSyncService = {
     data: (db) => {
       if (!declared.has(db) && !(groupsDeclared && db === GROUPS_DATABASE)) throw notDeclared(db);
+      let data: FullSyncData;
       try {
-        return server.data(db);
+        data = server.data(db);
       } catch {
         // Declared by the projects but refused by the server (it logged why).
         throw notDeclared(db);
       }
+      return feed && db !== GROUPS_DATABASE ? markedData(data, db, feed) : data;
     },
     groups: server.groups,
   };
@@ -152,7 +193,25 @@ export async function startEngineFullSync(
     runSequence: (ref, docs, user, signal) => runListenerSequence(engine, ref, docs, user, signal),
     log: (level, message, project) => engine.log.log(level, message, project),
   };
-  const listeners = new ListenerRunner(host);
+  const listeners = new ListenerRunner(
+    host,
+    feedClaims && placement.mode === "couchdb"
+      ? { claims: feedClaims, origins: (db, revs) => feed!.origins(db, revs) }
+      : undefined,
+  );
+  if (feedClaims && placement.mode === "couchdb") {
+    feed = new ListenerFeed(
+      {
+        databases: () => [...declared],
+        listenersOf: host.listenersOf,
+        changes: (db, since, limit) => server.data(db).changes({ since, limit }),
+        log: host.log,
+      },
+      feedClaims,
+      listeners,
+      { ...opts.listenerFeed, scope: placement.couch.url.replace(/\/+$/, "") },
+    );
+  }
 
   let debounce: NodeJS.Timeout | undefined;
   const stopWatching = engine.workspace.onChange(() => {
@@ -163,12 +222,25 @@ export async function startEngineFullSync(
   let stopPushes: (() => void) | undefined;
   try {
     await redeclare();
-    stopPushes = server.onDevicePush((push: DevicePush) =>
-      listeners.onPush({ db: push.db, ids: push.ids, user: push.principal.user }),
-    );
+    if (feed) {
+      const f = feed;
+      chain = chain.then(() => f.sync());
+      await chain;
+      // A device write through this server: its database's feed is read at once.
+      stopPushes = server.onDevicePush((push: DevicePush) => f.ring(push.db));
+      engine.log.info(
+        `FullSync listeners follow the change feeds, their runs claimed in ${feedClaims!.describe()} as ${feedClaims!.owner}: each change runs each listener once across the servers`,
+      );
+    } else {
+      stopPushes = server.onDevicePush((push: DevicePush) =>
+        listeners.onPush({ db: push.db, ids: push.ids, user: push.principal.user }),
+      );
+    }
   } catch (e) {
     stopWatching();
+    await feed?.close();
     await server.close();
+    await dropClaims();
     throw e;
   }
   engine.setService("fullsync", service);
@@ -194,18 +266,26 @@ export async function startEngineFullSync(
       databases: [...declared].sort(),
       listeners: listeners.status(),
       health: server.health(),
+      ...(feed ? { feeds: feed.status() } : {}),
     }),
+    listenersSettled: async (timeoutMs) => {
+      await feed?.settled(timeoutMs);
+      await listeners.whenIdle();
+    },
     close: async () => {
       if (closed) return;
       closed = true;
       clearTimeout(debounce);
       stopWatching();
       stopPushes?.();
+      await feed?.close();
+      // Runs stopped here give their claims back (another server runs them).
       await listeners.close();
       await chain;
       if (engine.services.fullsync === service) engine.setService("fullsync", undefined);
       engine.sessions.groupsOf = undefined;
       await server.close();
+      await dropClaims();
     },
   };
 }
@@ -309,5 +389,76 @@ export function fullSyncNotStarted(engine: Engine, error: unknown): RawMount {
       });
       res.end(req.method === "HEAD" ? undefined : body);
     },
+  };
+}
+
+/** Ids of documents given to a write (those without one get one here, so the write can be marked). */
+function withId(doc: FullSyncDoc): FullSyncDoc {
+  return doc && typeof doc === "object" && !Array.isArray(doc) && doc._id === undefined
+    ? { ...doc, _id: randomUUID() }
+    : doc;
+}
+
+function idsOf(docs: readonly FullSyncDoc[]): string[] {
+  return docs.map((d) => d?._id).filter((id): id is string => typeof id === "string" && id !== "");
+}
+
+/** Revisions a write stored, from its results. */
+function storedRevs(results: unknown): [string, string][] {
+  if (!Array.isArray(results)) return [];
+  const out: [string, string][] = [];
+  for (const r of results as { ok?: unknown; id?: unknown; rev?: unknown; error?: unknown }[]) {
+    if (r && typeof r.id === "string" && typeof r.rev === "string" && r.rev && !r.error) out.push([r.id, r.rev]);
+  }
+  return out;
+}
+
+/**
+ * A database's data whose writes are marked as the engine's (servers sharing claims): the
+ * changes they make run no listener, as on one server, where listeners run after device writes
+ * only (a listener's sequence may update the documents it is given without running itself again).
+ */
+function markedData(data: FullSyncData, db: string, feed: ListenerFeed): FullSyncData {
+  return {
+    ...data,
+    put: (doc) =>
+      feed.markedWrite(
+        db,
+        idsOf([doc]),
+        () => data.put(doc),
+        (r) => storedRevs([r]),
+      ),
+    post: (doc) => {
+      const d = withId(doc);
+      return feed.markedWrite(
+        db,
+        idsOf([d]),
+        () => data.post(d),
+        (r) => storedRevs([r]),
+      );
+    },
+    bulkDocs: (docs, opts) => {
+      if (!Array.isArray(docs)) return data.bulkDocs(docs, opts);
+      const replicated = opts?.new_edits === false;
+      const prepared = replicated ? docs : docs.map(withId);
+      return feed.markedWrite(
+        db,
+        idsOf(prepared),
+        () => data.bulkDocs(prepared, opts),
+        (results) =>
+          replicated
+            ? prepared.flatMap((d): [string, string][] =>
+                typeof d?._id === "string" && typeof d._rev === "string" ? [[d._id, d._rev]] : [],
+              )
+            : storedRevs(results),
+      );
+    },
+    remove: (id, rev) =>
+      feed.markedWrite(
+        db,
+        typeof id === "string" ? [id] : [],
+        () => data.remove(id, rev),
+        (r) => storedRevs([r]),
+      ),
   };
 }

@@ -1,5 +1,7 @@
 import path from "node:path";
 import type { FullSyncConfig } from "../project/workspace.ts";
+import type { ListenerClaims } from "./listener-claims.ts";
+import type { FeedOptions } from "./listener-feed.ts";
 
 /** Time limits of requests to an external CouchDB, in ms (embedded-db's defaults when absent). */
 export interface CouchTimeoutsConfig {
@@ -34,6 +36,16 @@ export interface FullSyncPartOptions {
   dataDir?: string;
   /** An external CouchDB (time limits from atelier.config.yaml unless given here). */
   couch?: CouchPlacement;
+  /**
+   * Claims of FullSync listener work. Shared claims (`redisListenerClaims`, the servers of a
+   * cluster on one external CouchDB): every server follows the databases' change feeds and each
+   * change runs each listener once across the servers, again on another server when the one
+   * running it dies. Absent, or not shared: listeners run after the device writes this server
+   * receives (one server). Closed with FullSync (also when it does not start or is turned off).
+   */
+  claims?: ListenerClaims;
+  /** Tuning of the change feeds followed with shared claims (tests). */
+  listenerFeed?: Omit<FeedOptions, "scope">;
 }
 
 /** The default folder of the embedded databases, in the workspace. */
