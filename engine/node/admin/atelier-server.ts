@@ -24,6 +24,7 @@ import { EngineLog } from "../log.ts";
 import { fullSyncNotStarted, startEngineFullSync, type EngineFullSync } from "../fullsync/engine-fullsync.ts";
 import { createServerMetrics } from "../server/metrics.ts";
 import { startServer, type RawMount, type RunningServer } from "../server/server.ts";
+import { redisListenerClaims } from "../fullsync/listener-claims.ts";
 import { registerAdminApi } from "./admin-api.ts";
 import { AdminSessions, RedisAdminSessions } from "./admin-sessions.ts";
 import { AdminStore } from "./admin-store.ts";
@@ -61,6 +62,8 @@ export interface ServerOptions {
   clusterPrefix?: string;
   /** How long a cluster server's claim on a job's tick holds unless renewed (default 30 s). */
   jobLeaseMs?: number;
+  /** How long a cluster server's claim on a FullSync listener's run holds unless renewed. */
+  listenerLeaseMs?: number;
   /** Milliseconds between a cluster server's heartbeats (default 5000). */
   heartbeatMs?: number;
   atelierVersion: string;
@@ -164,7 +167,22 @@ export async function startAtelierServer(opts: ServerOptions): Promise<RunningAt
   try {
     fullsync = await startEngineFullSync(
       engine,
-      opts.fullsyncInMemory ? { inMemory: true } : opts.couch ? { couch: opts.couch } : {},
+      opts.fullsyncInMemory
+        ? { inMemory: true }
+        : opts.couch
+          ? {
+              couch: opts.couch,
+              // A cluster's servers follow the databases' change feeds and run each listener once.
+              ...(opts.redisUrl
+                ? {
+                    claims: await redisListenerClaims(opts.redisUrl, prefix, {
+                      onError: (m) => log.warn(m),
+                      ...(opts.listenerLeaseMs ? { leaseMs: opts.listenerLeaseMs } : {}),
+                    }),
+                  }
+                : {}),
+            }
+          : {},
       env,
     );
   } catch (e) {

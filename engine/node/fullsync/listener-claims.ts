@@ -24,7 +24,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import os from "node:os";
-import { createClient } from "@redis/client";
+import { closeRedis, connectRedis, redactedUrl, withTimeout, type RedisClient } from "../cluster/redis-connection.ts";
 
 /** What a claim attempt found: now ours, handled already, or held by another server. */
 export type ClaimState = "claimed" | "done" | "held";
@@ -400,21 +400,9 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`;
 
-function makeClient(url: string, timeoutMs: number) {
-  return createClient({
-    url,
-    socket: { connectTimeout: timeoutMs, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2000) },
-    // Commands fail at once while Redis is away, rather than waiting in a queue.
-    disableOfflineQueue: true,
-  });
-}
+type Client = RedisClient;
 
-type Client = ReturnType<typeof makeClient>;
-
-/** A Redis URL without its credentials, for messages. */
-export function redactedUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, "//***@");
-}
+export { redactedUrl };
 
 function chunks<T>(items: readonly T[], size = KEYS_PER_CALL): T[][] {
   const out: T[][] = [];
@@ -459,27 +447,12 @@ export class RedisListenerClaims implements ListenerClaims {
   /** Connects to Redis (refused with a clear error when it cannot within the time limit). */
   static async connect(opts: RedisClaimsOptions): Promise<RedisListenerClaims> {
     const timeoutMs = positive(opts.timeoutMs, 5000);
-    let down = false;
-    const client = makeClient(opts.url, timeoutMs);
-    client.on("error", (e: Error) => {
-      if (down) return;
-      down = true;
-      opts.onError?.(`FullSync listener claims: Redis at ${redactedUrl(opts.url)} is not reachable (${e.message})`);
+    const client = await connectRedis({
+      url: opts.url,
+      timeoutMs,
+      what: "FullSync listener claims",
+      ...(opts.onError ? { onError: opts.onError } : {}),
     });
-    client.on("ready", () => {
-      if (down) opts.onError?.(`FullSync listener claims: Redis at ${redactedUrl(opts.url)} is reachable again`);
-      down = false;
-    });
-    try {
-      const failed = new Promise<never>((_, reject) => client.once("error", reject));
-      failed.catch(() => {});
-      await withTimeout(Promise.race([client.connect(), failed]), timeoutMs, "no answer in time");
-    } catch (e) {
-      client.destroy();
-      throw new Error(
-        `FullSync listener claims: cannot connect to Redis at ${redactedUrl(opts.url)}: ${(e as Error).message}`,
-      );
-    }
     return new RedisListenerClaims(client, opts, opts.prefix ?? "atelier:", timeoutMs);
   }
 
@@ -620,11 +593,7 @@ export class RedisListenerClaims implements ListenerClaims {
     if (this.closed) return;
     this.closed = true;
     this.renewer.stop();
-    try {
-      await withTimeout(this.client.close(), this.timeoutMs, "no answer");
-    } catch {
-      this.client.destroy();
-    }
+    await closeRedis(this.client, this.timeoutMs);
   }
 }
 
@@ -638,18 +607,4 @@ export function redisListenerClaims(
   opts: Omit<RedisClaimsOptions, "url" | "prefix"> = {},
 ): Promise<RedisListenerClaims> {
   return RedisListenerClaims.connect({ ...opts, url, prefix });
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(message)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

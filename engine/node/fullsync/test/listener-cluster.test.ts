@@ -6,17 +6,17 @@
  * lease; the engine's own writes run no listener; a server started after every server stopped
  * runs what was written meanwhile, and nothing older again.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAtelier, type RunningAtelier } from "../../app.ts";
 import { EngineLog } from "../../log.ts";
 import { startRedis, type TestRedis } from "../../testing/redis.ts";
 import { sendJson, startUpstream, type Upstream } from "../../testing/upstream.ts";
 import { redisListenerClaims, type ListenerClaims } from "../listener-claims.ts";
+import { writeListenerProject } from "../../testing/listener-project.ts";
 import { startCouchPeer, type CouchPeer } from "./couch-peer.ts";
 
 const password = `pw-cluster-${process.pid}-secret`;
@@ -62,147 +62,11 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-/** A workspace of project P: database shop, a listener whose sequence PUTs each order to the back end. */
+/** A workspace of project P (see testing/listener-project.ts). */
 async function workspace(): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "atelier-listener-cluster-"));
   dirs.push(dir);
-  const p = path.join(dir, "P");
-  await mkdir(path.join(p, "connectors"), { recursive: true });
-  await mkdir(path.join(p, "sequences"), { recursive: true });
-  await writeFile(
-    path.join(p, "project.yaml"),
-    stringify({
-      atelier: 1,
-      type: "Project",
-      name: "P",
-      id: "p",
-      children: [{ type: "Setting", name: "server", id: "set-server", value: "?" }],
-    }),
-  );
-  await writeFile(
-    path.join(p, "connectors", "Db.yaml"),
-    stringify({
-      type: "FullSyncConnector",
-      name: "Db",
-      id: "c-db",
-      databaseName: "shop",
-      children: [
-        {
-          type: "FullSyncDesignDocument",
-          name: "d",
-          id: "dd",
-          children: [
-            {
-              type: "FullSyncView",
-              name: "orders",
-              id: "dd-orders",
-              map: 'function (doc) { if (doc.type === "order") emit(doc._id, null); }',
-            },
-          ],
-        },
-        {
-          type: "FullSyncPostDocument",
-          name: "Post",
-          id: "tx-post",
-          aclPolicy: "fromKeyC8oAcl",
-          writePolicy: "override",
-        },
-        {
-          type: "FullSyncListener",
-          name: "ToBackend",
-          id: "l-back",
-          targetSequence: "Send",
-          designDocument: "d",
-          view: "orders",
-          chunkSize: 5,
-          maxRetries: 0,
-        },
-      ],
-    }),
-  );
-  await writeFile(
-    path.join(p, "connectors", "Backend.yaml"),
-    stringify({
-      type: "HttpConnector",
-      name: "Backend",
-      id: "c-back",
-      server: "127.0.0.1",
-      port: upstream.port,
-      timeoutMs: 60_000,
-      children: [
-        {
-          type: "JsonHttpTransaction",
-          name: "Put",
-          id: "tx-put",
-          verb: "PUT",
-          path: "/orders/{id}/{by}",
-          children: [
-            { type: "Variable", name: "id", id: "v-id", required: true, httpUse: "none" },
-            { type: "Variable", name: "by", id: "v-by", required: true, httpUse: "none" },
-          ],
-        },
-      ],
-    }),
-  );
-  await writeFile(
-    path.join(p, "sequences", "Send.yaml"),
-    stringify({
-      type: "Sequence",
-      name: "Send",
-      id: "seq-send",
-      accessibility: "Private",
-      children: [
-        { type: "Variable", name: "doc", id: "v-doc", dataType: "json", multiValued: true },
-        {
-          type: "Iterator",
-          name: "Each",
-          id: "st-each",
-          expression: "doc",
-          itemName: "order",
-          children: [
-            {
-              type: "CallTransaction",
-              name: "Put",
-              id: "st-put",
-              connector: "Backend",
-              transaction: "Put",
-              children: [
-                { type: "StepVariable", name: "id", id: "sv-id", expression: "order._id" },
-                { type: "StepVariable", name: "by", id: "sv-by", expression: 'setting("server")' },
-              ],
-            },
-          ],
-        },
-      ],
-    }),
-  );
-  // A sequence of the engine writing an order (with the listener's view in mind): no run.
-  await writeFile(
-    path.join(p, "sequences", "Seed.yaml"),
-    stringify({
-      type: "Sequence",
-      name: "Seed",
-      id: "seq-seed",
-      children: [
-        { type: "Variable", name: "id", id: "v-seed-id" },
-        {
-          type: "CallTransaction",
-          name: "Post",
-          id: "st-post",
-          connector: "Db",
-          transaction: "Post",
-          children: [
-            {
-              type: "StepVariable",
-              name: "data",
-              id: "sv-data",
-              expression: '({ _id: id, type: "order", _c8oAcl: "alice" })',
-            },
-          ],
-        },
-      ],
-    }),
-  );
+  await writeListenerProject(dir, upstream.port);
   return dir;
 }
 
