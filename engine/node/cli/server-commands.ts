@@ -156,6 +156,11 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
       "the load balancers in front (comma-separated IPs or CIDRs, or loopback / uniquelocal): their X-Forwarded-For and X-Forwarded-Proto are believed (the client's address; HTTPS ended at the balancer gives Secure cookies)",
     )
     .option(
+      "--lease-seconds <n>",
+      "in a cluster: how long a server's claim on a job's tick or a FullSync listener's change holds without renewal (after a crash, another server takes the work over after this)",
+      "30",
+    )
+    .option(
       "--drain-seconds <n>",
       "on SIGTERM, answer 503 on /health/ready for this long (so a load balancer stops sending calls) before closing",
       "0",
@@ -171,9 +176,13 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
         redis?: string;
         couchdb?: string;
         drainSeconds: string;
+        leaseSeconds: string;
         trustProxy?: string;
       }) => {
         if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) fail("give both --tls-cert and --tls-key, or neither");
+        const leaseSeconds = Number(o.leaseSeconds);
+        if (!Number.isFinite(leaseSeconds) || leaseSeconds < 1 || leaseSeconds > 3600)
+          fail(`--lease-seconds must be a number of seconds from 1 to 3600, not "${o.leaseSeconds}"`);
         const drainSeconds = Number(o.drainSeconds);
         if (!Number.isFinite(drainSeconds) || drainSeconds < 0 || drainSeconds > 300)
           fail(`--drain-seconds must be a number of seconds from 0 to 300, not "${o.drainSeconds}"`);
@@ -189,6 +198,8 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
           ...(o.redis ? { redisUrl: o.redis } : {}),
           ...(o.couchdb ? { couch: couchTarget(o.couchdb, env) } : {}),
           ...(o.trustProxy ? { trustProxy: trustedProxies(o.trustProxy) } : {}),
+          jobLeaseMs: leaseSeconds * 1000,
+          listenerLeaseMs: leaseSeconds * 1000,
           ...(env.ATELIER_CLUSTER_PREFIX ? { clusterPrefix: env.ATELIER_CLUSTER_PREFIX } : {}),
           env,
           log: new EngineLog(),
