@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { createClient } from "@redis/client";
 import { Agent, request } from "undici";
 import { freshDistEntry } from "../../bin/dist-state.js";
+import { RedisDocs } from "../../engine/node/cluster/shared-docs.ts";
 import { AdminStore } from "../../engine/node/admin/admin-store.ts";
 import { ServerSettings } from "../../engine/node/admin/server-settings.ts";
 import { deployProject } from "../../engine/node/deploy/deploy.ts";
@@ -201,9 +202,12 @@ async function startClusterServer(
 ): Promise<ClusterServer> {
   const dataDir = path.join(tmp, name);
   await mkdir(dataDir, { recursive: true });
-  // What an operator does before the first start: an admin user, the project's setting values.
-  await new AdminStore(dataDir).addUser("bench", PASSWORD, ["deploy", "configure", "view"]);
-  const settings = await ServerSettings.open(dataDir, {});
+  // What an operator does before the first start (`atelier admin ... --redis`): the cluster's admin
+  // user, the project's setting values (both kept in Redis, shared by every server).
+  const docs = await RedisDocs.connect({ url: redisUrl });
+  const store = new AdminStore(dataDir, docs);
+  await store.addUser("bench", PASSWORD, ["deploy", "configure", "view"], true);
+  const settings = await ServerSettings.open(dataDir, {}, docs);
   await settings.set("Demo", "itemsAllowedHosts", "127.0.0.1", false);
   const service = await startService({
     name,
@@ -215,12 +219,14 @@ async function startClusterServer(
     timeoutMs: 60_000,
   });
   started.push(service);
-  const psc = await new AdminStore(dataDir).createPsc({
-    user: "bench",
-    url: service.url,
-    projects: ["Demo"],
-    expiresInMs: 3_600_000,
-  });
+  const psc = await store
+    .createPsc({
+      user: "bench",
+      url: service.url,
+      projects: ["Demo"],
+      expiresInMs: 3_600_000,
+    })
+    .finally(() => docs.close());
   const stateDir = path.join(tmp, `${name}-deployer`);
   const r = await deployProject({
     projectDir: project,
