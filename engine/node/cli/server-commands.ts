@@ -208,7 +208,9 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
         out(`Atelier server: ${server.url} (data ${path.resolve(o.data)})`);
         if (server.certificatePin) out(`Certificate SHA-256: ${server.certificatePin}`);
         if (!(await server.store.listUsers()).length) {
-          out(`No admin user yet: atelier admin add-user --data ${o.data} --user <name> --roles deploy,configure,view`);
+          out(
+            `No admin user yet: atelier admin add-user --data ${o.data}${o.redis ? " --redis <the same URL>" : ""} --user <name> --roles deploy,configure,view`,
+          );
         }
         // Graceful shutdown: requests under way finish, then the process ends.
         await new Promise<void>((resolve) => {
