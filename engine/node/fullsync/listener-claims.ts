@@ -475,20 +475,26 @@ export class RedisListenerClaims implements ListenerClaims {
     return this.call(what, () => this.client.eval(script, { keys, arguments: args }));
   }
 
-  async claim(keys: readonly string[]): Promise<ClaimState[]> {
-    const out: ClaimState[] = [];
+  /** Runs a script over claim keys, KEYS_PER_CALL at a time: its answers, one per key. */
+  private async eachClaim(what: string, script: string, keys: readonly string[], args: string[]): Promise<unknown[]> {
+    const out: unknown[] = [];
     for (const part of chunks(keys)) {
-      const r = (await this.script(
-        "claim",
-        CLAIM,
+      const r = await this.script(
+        what,
+        script,
         part.map((k) => this.key("c", k)),
-        [this.owner, String(this.leaseMs)],
-      )) as number[];
-      const states = part.map((_, i): ClaimState => (r[i] === 1 ? "claimed" : r[i] === 2 ? "done" : "held"));
-      this.renewer.add(part.filter((_, i) => states[i] === "claimed"));
-      out.push(...states);
+        args,
+      );
+      out.push(...(Array.isArray(r) ? (r as unknown[]) : part.map(() => r)));
     }
     return out;
+  }
+
+  async claim(keys: readonly string[]): Promise<ClaimState[]> {
+    const r = await this.eachClaim("claim", CLAIM, keys, [this.owner, String(this.leaseMs)]);
+    const states = r.map((x): ClaimState => (x === 1 ? "claimed" : x === 2 ? "done" : "held"));
+    this.renewer.add(keys.filter((_, i) => states[i] === "claimed"));
+    return states;
   }
 
   async peek(keys: readonly string[]): Promise<ClaimPeek[]> {
@@ -502,40 +508,16 @@ export class RedisListenerClaims implements ListenerClaims {
 
   async done(keys: readonly string[]): Promise<void> {
     this.renewer.delete(keys);
-    for (const part of chunks(keys)) {
-      await this.script(
-        "done",
-        DONE,
-        part.map((k) => this.key("c", k)),
-        [String(this.doneTtlMs)],
-      );
-    }
+    await this.eachClaim("done", DONE, keys, [String(this.doneTtlMs)]);
   }
 
   async release(keys: readonly string[]): Promise<void> {
     this.renewer.delete(keys);
-    for (const part of chunks(keys)) {
-      await this.script(
-        "release",
-        RELEASE,
-        part.map((k) => this.key("c", k)),
-        [this.owner],
-      );
-    }
+    await this.eachClaim("release", RELEASE, keys, [this.owner]);
   }
 
   private async renewAll(keys: string[]): Promise<boolean[]> {
-    const out: boolean[] = [];
-    for (const part of chunks(keys)) {
-      const r = (await this.script(
-        "renew",
-        RENEW,
-        part.map((k) => this.key("c", k)),
-        [this.owner, String(this.leaseMs)],
-      )) as number[];
-      out.push(...part.map((_, i) => r[i] === 1));
-    }
-    return out;
+    return (await this.eachClaim("renew", RENEW, keys, [this.owner, String(this.leaseMs)])).map((x) => x === 1);
   }
 
   async writing(docKeys: readonly string[]): Promise<void> {
