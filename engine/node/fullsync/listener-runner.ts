@@ -321,18 +321,7 @@ export class ListenerRunner {
     const size = Math.max(1, Math.floor(ref.chunkSize) || 10);
     for (let i = 0; i < ids.length && !this.closed; i += size) {
       const chunk = ids.slice(i, i + size);
-      const rows = await this.attempt(state, chunk, job.pusher, "query", async () => {
-        try {
-          return { ok: true as const, value: await this.host.queryView(ref, chunk) };
-        } catch (e) {
-          const err = e as { status?: number; name?: string; message?: string };
-          return {
-            ok: false as const,
-            code: err.status === 404 ? "view_not_found" : "view_query_failed",
-            message: `the view ${ref.designDocument}/${ref.view} of "${ref.db}" could not be queried: ${describeError(e)}`,
-          };
-        }
-      });
+      const rows = await this.attempt(state, chunk, job.pusher, "query", () => this.queryView(ref, chunk));
       if (!rows) continue;
       for (const [owner, docs] of groupByOwner(rows, job.pusher)) {
         if (this.closed) return;
@@ -386,25 +375,7 @@ export class ListenerRunner {
       });
       if (mine.length === 0) continue;
       const ids = [...new Set(mine.map((t) => t.id))];
-      const rows = await this.attempt(
-        state,
-        ids,
-        undefined,
-        "query",
-        async () => {
-          try {
-            return { ok: true as const, value: await this.host.queryView(ref, ids) };
-          } catch (e) {
-            const err = e as { status?: number; name?: string; message?: string };
-            return {
-              ok: false as const,
-              code: err.status === 404 ? "view_not_found" : "view_query_failed",
-              message: `the view ${ref.designDocument}/${ref.view} of "${ref.db}" could not be queried: ${describeError(e)}`,
-            };
-          }
-        },
-        true,
-      );
+      const rows = await this.attempt(state, ids, undefined, "query", () => this.queryView(ref, ids), true);
       if (!rows) {
         await this.finish(mine, this.closed ? "release" : "done");
         continue;
@@ -497,6 +468,23 @@ export class ListenerRunner {
 
   private claimsUp(): void {
     this.claimsDown = false;
+  }
+
+  /** The listener's view rows of `ids`, or why it could not be queried. */
+  private async queryView(
+    ref: ListenerRef,
+    ids: string[],
+  ): Promise<{ ok: true; value: ViewRow[] } | { ok: false; code: string; message: string }> {
+    try {
+      return { ok: true, value: await this.host.queryView(ref, ids) };
+    } catch (e) {
+      const err = e as { status?: number };
+      return {
+        ok: false,
+        code: err.status === 404 ? "view_not_found" : "view_query_failed",
+        message: `the view ${ref.designDocument}/${ref.view} of "${ref.db}" could not be queried: ${describeError(e)}`,
+      };
+    }
   }
 
   /**
