@@ -59,6 +59,11 @@ function startServerOfCluster(): Promise<RunningAtelierServer> {
   );
 }
 
+/** A PSC for every project, made through `server` (the cluster's key and tokens). */
+async function pscFrom(server: RunningAtelierServer): Promise<string> {
+  return (await server.store.createPsc({ user: "ada", url: proxy.url, projects: ["*"], expiresInMs: 3_600_000 })).text;
+}
+
 async function greetOn(url: string): Promise<string | undefined> {
   const res = await fetch(new URL("/projects/Demo/.json?__sequence=Greet&name=Ada", url));
   if (res.status !== 200) return undefined;
@@ -91,12 +96,7 @@ afterAll(async () => {
 
 describe("a cluster of three servers", () => {
   it("shares its admin users and PSCs: one made on a server works through every other", async () => {
-    const { text: psc } = await servers[1]!.store.createPsc({
-      user: "ada",
-      url: proxy.url,
-      projects: ["*"],
-      expiresInMs: 3_600_000,
-    });
+    const psc = await pscFrom(servers[1]!);
     for (const s of servers) {
       const res = await fetch(new URL("/admin/api/whoami", s.url), { headers: { authorization: `Bearer ${psc}` } });
       expect(res.status).toBe(200);
@@ -148,12 +148,7 @@ describe("a cluster of three servers", () => {
   });
 
   it("a deploy through the load balancer reaches every server; a rollback too; statuses answer on any server", async () => {
-    const { text: psc } = await servers[0]!.store.createPsc({
-      user: "ada",
-      url: proxy.url,
-      projects: ["*"],
-      expiresInMs: 3_600_000,
-    });
+    const psc = await pscFrom(servers[0]!);
     const client = new AdminClient({ url: proxy.url, credentials: { psc } });
     const v1 = await client.deploy("Demo", await demoCar("Bonjour, "));
     expect(v1.version).toBe(1);
@@ -181,12 +176,7 @@ describe("a cluster of three servers", () => {
   });
 
   it("two deploys at once through two servers: both land as successive versions, none lost", async () => {
-    const { text: psc } = await servers[2]!.store.createPsc({
-      user: "ada",
-      url: proxy.url,
-      projects: ["*"],
-      expiresInMs: 3_600_000,
-    });
+    const psc = await pscFrom(servers[2]!);
     const [a, b] = await Promise.all([
       new AdminClient({ url: servers[0]!.url, credentials: { psc } }).deploy("Demo", await demoCar("Ciao, ")),
       new AdminClient({ url: servers[1]!.url, credentials: { psc } }).deploy("Demo", await demoCar("Salut, ")),
@@ -197,12 +187,7 @@ describe("a cluster of three servers", () => {
   });
 
   it("a job scheduled every second through the load balancer runs once per tick across the servers", async () => {
-    const { text: psc } = await servers[0]!.store.createPsc({
-      user: "ada",
-      url: proxy.url,
-      projects: ["*"],
-      expiresInMs: 3_600_000,
-    });
+    const psc = await pscFrom(servers[0]!);
     const client = new AdminClient({ url: proxy.url, credentials: { psc } });
     const job = await client.call("createJob", {
       body: { project: "Demo", sequence: "Greet", cron: "* * * * * *", inputs: { name: "Tick" } },
@@ -276,12 +261,7 @@ describe("a cluster of three servers", () => {
       .toMatchObject({ status: 503, body: expect.stringContaining("draining") });
     // Still serving while the load balancer takes it out.
     expect(await greetOn(leaving.url)).toBeDefined();
-    const { text: psc } = await servers[0]!.store.createPsc({
-      user: "ada",
-      url: proxy.url,
-      projects: ["*"],
-      expiresInMs: 3_600_000,
-    });
+    const psc = await pscFrom(servers[0]!);
     const info = (await new AdminClient({ url: servers[0]!.url, credentials: { psc } }).call(
       "cluster",
       {},
@@ -305,12 +285,7 @@ describe("a cluster of three servers", () => {
     const gone = servers.pop()!;
     proxy.remove(gone.url);
     await gone.close();
-    const { text: psc } = await servers[0]!.store.createPsc({
-      user: "ada",
-      url: proxy.url,
-      projects: ["*"],
-      expiresInMs: 3_600_000,
-    });
+    const psc = await pscFrom(servers[0]!);
     const info = (await new AdminClient({ url: servers[1]!.url, credentials: { psc } }).call(
       "cluster",
       {},
