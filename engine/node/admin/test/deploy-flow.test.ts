@@ -124,6 +124,14 @@ describe("a PSC, a deploy, a call", () => {
     expect(greet.json).toEqual({ greeting: "Hello, Ada!" });
     const health = await call(`${server.url}health/ready`);
     expect(health).toMatchObject({ status: 200, json: { status: "ready", projects: ["Demo"] } });
+    // Alone: the cluster's view is this server, its deployments in its data folder.
+    const cluster = await new AdminClient({ url: server.url, credentials: { psc } }).call("cluster", {});
+    expect(cluster).toMatchObject({
+      mode: "single",
+      state: "memory and the data folder",
+      servers: [{ self: true, ready: true, serving: { Demo: 1 } }],
+      diverging: [],
+    });
     // No Studio on a server.
     expect((await fetch(`${server.url}api/studio/session`)).status).toBe(404);
     expect((await fetch(`${server.url}studio/`)).status).toBe(404);
