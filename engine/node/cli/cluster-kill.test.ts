@@ -138,7 +138,8 @@ describe("a cluster server killed under load", () => {
     ).split(";")[0]!;
     /** A device's write: retried as PouchDB would when its connection dies; answers once it is stored. */
     const write = async (id: string) => {
-      for (let attempt = 0; attempt < 5; attempt++) {
+      for (let attempt = 0; attempt < 8; attempt++) {
+        if (attempt) await new Promise((r) => setTimeout(r, 50 * attempt));
         const res = await fetch(new URL(`/fullsync/shop/${id}`, proxy.url), {
           method: "PUT",
           headers: { cookie: device, "content-type": "application/json" },

@@ -9,9 +9,11 @@
  *   client's address appended, X-Forwarded-Host and X-Forwarded-Proto are set when absent.
  * - Connections to the upstreams are kept alive (one agent for all of them).
  * - An upstream that cannot be reached (refused, reset before it answered, timed out) gives a 502
- *   (504 for a time-out) with a JSON error. An idempotent request without a body (GET, HEAD,
- *   OPTIONS, DELETE...) is first tried on the next upstreams, each once; a request with a body is
- *   never sent twice, since its body has been streamed to the first one.
+ *   (504 for a time-out) with a JSON error, after the next upstreams were tried, each once, when
+ *   that is safe, as load balancers do: an idempotent request (GET, HEAD, PUT, DELETE...) on any
+ *   failure before an answer; any request when its connection was refused (it reached no server)
+ *   or when a kept-alive connection was found closed (Node's `reusedSocket` + ECONNRESET). Bodies
+ *   up to 1 MiB are held to be sent again; a larger one is streamed and never sent twice.
  * - Upstreams can be added and removed while it runs; requests under way are not affected.
  * - No WebSocket (Upgrade) support, plain HTTP only.
  */
@@ -64,6 +66,9 @@ function normalize(upstream: string): string {
 }
 
 /** Whether a request carries a body (Content-Length > 0 or a Transfer-Encoding). */
+/** Bodies held in memory so a request can be sent to another upstream. */
+const MAX_HELD_BODY = 1024 * 1024;
+
 function hasBody(req: IncomingMessage): boolean {
   const len = req.headers["content-length"];
   return (len !== undefined && Number(len) > 0) || req.headers["transfer-encoding"] !== undefined;
@@ -134,7 +139,11 @@ export async function startRoundRobinProxy(
     headers["x-forwarded-proto"] ??= "http";
 
     const method = req.method ?? "GET";
-    const retryable = IDEMPOTENT.has(method) && !hasBody(req);
+    const idempotent = IDEMPOTENT.has(method);
+    const length = Number(req.headers["content-length"] ?? NaN);
+    // A body is held (to be sent again) unless it is large or of unknown length past the limit.
+    const streamed = hasBody(req) && !(length <= MAX_HELD_BODY);
+    let body: Buffer | undefined;
     const tried = new Set<string>();
     let clientGone = false;
     res.once("close", () => {
@@ -186,7 +195,8 @@ export async function startRoundRobinProxy(
           fail(res, 504, `${upstream} did not answer ${method} ${req.url} within ${timeoutMs} ms`);
           return;
         }
-        if (retryable) {
+        const reachedNoServer = e.code === "ECONNREFUSED" || (up.reusedSocket && e.code === "ECONNRESET");
+        if (!streamed && (idempotent || reachedNoServer)) {
           attempt();
           return;
         }
@@ -195,11 +205,29 @@ export async function startRoundRobinProxy(
       res.once("close", () => {
         if (!res.writableFinished) up.destroy();
       });
-      if (retryable) up.end();
-      else req.pipe(up);
+      if (streamed) req.pipe(up);
+      else up.end(body);
     };
-    if (retryable) req.resume();
-    attempt();
+    if (streamed) {
+      attempt();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_HELD_BODY) {
+        fail(res, 502, `the body of ${method} ${req.url} is larger than announced`);
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.once("end", () => {
+      if (size > MAX_HELD_BODY) return;
+      body = chunks.length ? Buffer.concat(chunks) : undefined;
+      attempt();
+    });
   };
 
   const server: Server = createServer({ keepAliveTimeout: 30_000 }, handle);
