@@ -164,6 +164,17 @@ interface Entry {
   expires: number;
 }
 
+/** The claims' times and owner, the defaults filling what is not given. */
+function tuned(t: ClaimsTuning): Required<Omit<ClaimsTuning, "owner">> & { owner: string } {
+  return {
+    owner: t.owner ?? defaultOwner(),
+    leaseMs: positive(t.leaseMs, DEFAULTS.leaseMs),
+    doneTtlMs: positive(t.doneTtlMs, DEFAULTS.doneTtlMs),
+    writeTtlMs: positive(t.writeTtlMs, DEFAULTS.writeTtlMs),
+    checkpointTtlMs: positive(t.checkpointTtlMs, DEFAULTS.checkpointTtlMs),
+  };
+}
+
 /**
  * Claims kept in this process. One store may be shared by several `memoryListenerClaims` (each
  * its own owner): servers simulated in one process, for tests.
@@ -221,11 +232,13 @@ class MemoryListenerClaims implements ListenerClaims {
     private readonly store: MemoryClaimStore,
     tuning: ClaimsTuning,
   ) {
-    this.owner = tuning.owner ?? defaultOwner();
-    this.leaseMs = positive(tuning.leaseMs, DEFAULTS.leaseMs);
-    this.doneTtlMs = positive(tuning.doneTtlMs, DEFAULTS.doneTtlMs);
-    this.writeTtlMs = positive(tuning.writeTtlMs, DEFAULTS.writeTtlMs);
-    this.checkpointTtlMs = positive(tuning.checkpointTtlMs, DEFAULTS.checkpointTtlMs);
+    ({
+      owner: this.owner,
+      leaseMs: this.leaseMs,
+      doneTtlMs: this.doneTtlMs,
+      writeTtlMs: this.writeTtlMs,
+      checkpointTtlMs: this.checkpointTtlMs,
+    } = tuned(tuning));
     this.renewer = new Renewer(
       Math.max(10, Math.floor(this.leaseMs / 3)),
       async (keys) =>
@@ -426,11 +439,13 @@ export class RedisListenerClaims implements ListenerClaims {
     private readonly prefix: string,
     private readonly timeoutMs: number,
   ) {
-    this.owner = opts.owner ?? defaultOwner();
-    this.leaseMs = positive(opts.leaseMs, DEFAULTS.leaseMs);
-    this.doneTtlMs = positive(opts.doneTtlMs, DEFAULTS.doneTtlMs);
-    this.writeTtlMs = positive(opts.writeTtlMs, DEFAULTS.writeTtlMs);
-    this.checkpointTtlMs = positive(opts.checkpointTtlMs, DEFAULTS.checkpointTtlMs);
+    ({
+      owner: this.owner,
+      leaseMs: this.leaseMs,
+      doneTtlMs: this.doneTtlMs,
+      writeTtlMs: this.writeTtlMs,
+      checkpointTtlMs: this.checkpointTtlMs,
+    } = tuned(opts));
     this.renewer = new Renewer(
       Math.max(10, Math.floor(this.leaseMs / 3)),
       (keys) => this.renewAll(keys),

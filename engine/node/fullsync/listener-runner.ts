@@ -330,12 +330,7 @@ export class ListenerRunner {
           docs.map((d) => d._id as string),
           owner,
           "run",
-          async () => {
-            state.status.runs++;
-            state.status.lastRunAt = Date.now();
-            const r = await this.host.runSequence(ref, docs.map(stripAclKeys), owner, this.controller.signal);
-            return r.ok ? { ok: true as const, value: true } : r;
-          },
+          () => this.runSequence(state, ref, docs, owner),
         );
       }
     }
@@ -427,12 +422,7 @@ export class ListenerRunner {
           [...docIds],
           owner,
           "run",
-          async () => {
-            state.status.runs++;
-            state.status.lastRunAt = Date.now();
-            const r = await this.host.runSequence(ref, docs.map(stripAclKeys), owner, this.controller.signal);
-            return r.ok ? { ok: true as const, value: true } : r;
-          },
+          () => this.runSequence(state, ref, docs, owner),
           true,
         );
         await this.finish(groupTasks, ran || !this.closed ? "done" : "release");
@@ -468,6 +458,19 @@ export class ListenerRunner {
 
   private claimsUp(): void {
     this.claimsDown = false;
+  }
+
+  /** Runs the listener's sequence with `docs` (their ACL keys removed), counted in its status. */
+  private async runSequence(
+    state: ListenerState,
+    ref: ListenerRef,
+    docs: FullSyncDocument[],
+    owner: string | undefined,
+  ): Promise<{ ok: true; value: true } | { ok: false; code: string | number; message: string }> {
+    state.status.runs++;
+    state.status.lastRunAt = Date.now();
+    const r = await this.host.runSequence(ref, docs.map(stripAclKeys), owner, this.controller.signal);
+    return r.ok ? { ok: true, value: true } : r;
   }
 
   /** The listener's view rows of `ids`, or why it could not be queried. */
