@@ -3,13 +3,17 @@
 // engine's own functions.
 // Run: node --import tsx bench/engine-throughput/prof-summary.ts <file.cpuprofile> [--top 30] [--skip <s>]
 // (--skip leaves out the first seconds: the process's start and the warm-up).
+// Frames of the compiled engine (dist/*.mjs) are mapped back to their TypeScript source through
+// the bundle's source maps, so they read `engine/node/...ts:line`.
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { SourceMap } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber?: number };
   hitCount?: number;
   children?: number[];
 }
@@ -19,6 +23,30 @@ interface Profile {
   endTime: number;
   samples?: number[];
   timeDeltas?: number[];
+}
+
+const maps = new Map<string, SourceMap | null>();
+
+/** The source file and line a compiled frame came from, through the script's `.map` file. */
+function original(f: ProfileNode["callFrame"]): { file: string; line: number } | undefined {
+  if (!f.url.startsWith("file://") || !f.url.endsWith(".mjs")) return undefined;
+  const file = f.url.slice("file://".length);
+  let map = maps.get(file);
+  if (map === undefined) {
+    try {
+      map = new SourceMap(JSON.parse(readFileSync(`${file}.map`, "utf8")));
+    } catch {
+      map = null;
+    }
+    maps.set(file, map);
+  }
+  if (!map) return undefined;
+  const e = map.findEntry(f.lineNumber, f.columnNumber ?? 0) as { originalSource?: string; originalLine?: number };
+  if (!e.originalSource) return undefined;
+  const src = e.originalSource.startsWith("file://")
+    ? e.originalSource.slice("file://".length)
+    : path.resolve(path.dirname(file), e.originalSource);
+  return { file: src, line: (e.originalLine ?? 0) + 1 };
 }
 
 /** Where a script lives: the project's own file, a package, or Node's internals. */
@@ -35,10 +63,17 @@ function area(url: string, fn: string): string {
   return u.startsWith(root) ? path.relative(root, u) : u;
 }
 
+function fileArea(n: ProfileNode): string {
+  const o = original(n.callFrame);
+  return o ? area(o.file, n.callFrame.functionName) : area(n.callFrame.url, n.callFrame.functionName);
+}
+
 function label(n: ProfileNode): string {
   const f = n.callFrame;
   const fn = f.functionName || "(anonymous)";
   if (!f.url) return fn;
+  const o = original(f);
+  if (o) return `${fn}  ${area(o.file, fn)}:${o.line}`;
   const a = area(f.url, fn);
   // No line numbers: code run through tsx is compiled, its lines are not the source's.
   return `${fn}  ${a}`;
@@ -98,13 +133,12 @@ export async function summarize(file: string, top = 30, skipSeconds = 0): Promis
     `${path.basename(file)}: ${(total / 1e6).toFixed(1)} s sampled${skipSeconds ? ` after the first ${skipSeconds.toFixed(1)} s` : ""}, ${(busy / 1e6).toFixed(1)} s busy (percentages of busy time)`,
   );
   lines.push("", "self time by file or package:");
-  for (const [k, us] of selfBy((n) => area(n.callFrame.url, n.callFrame.functionName)).slice(0, top))
-    lines.push(`  ${pct(us)}  ${k}`);
+  for (const [k, us] of selfBy(fileArea).slice(0, top)) lines.push(`  ${pct(us)}  ${k}`);
   lines.push("", "self time by function:");
   for (const [k, us] of selfBy(label).slice(0, top)) lines.push(`  ${pct(us)}  ${k}`);
   lines.push("", "inclusive time of the project's functions (engine/, bench/):");
   const own = [...inclusive.entries()]
-    .filter(([k]) => /\s(engine|bench)\//.test(k))
+    .filter(([k]) => /\s(engine|embedded-db|bench)\//.test(k))
     .sort((a, b) => b[1] - a[1])
     .slice(0, top);
   for (const [k, us] of own) lines.push(`  ${pct(us)}  ${k}`);

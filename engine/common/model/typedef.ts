@@ -60,8 +60,18 @@ export interface HttpResponse {
   body: string;
 }
 
+/**
+ * What stops a call or a run: an AbortSignal, or anything shaped like one (a run is its own, so
+ * that a run costs no AbortController unless something asks for one). Listeners are called once.
+ */
+export interface StopSignal {
+  readonly aborted: boolean;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
 export interface HttpClient {
-  request(req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse>;
+  request(req: HttpRequest, signal?: StopSignal): Promise<HttpResponse>;
 }
 
 /** The result of running a transaction. */
@@ -90,7 +100,8 @@ export interface TransactionContext {
   resolveSettings(text: string): string;
   services: RunServices;
   session: SessionApi;
-  signal: AbortSignal;
+  /** The run's stop: aborted when the run is stopped or passes its time limit. */
+  signal: StopSignal;
   log(level: LogLevel, message: string): void;
   /** Records an input in the trace (secrets are masked by the runtime). */
   input(name: string, value: unknown): void;

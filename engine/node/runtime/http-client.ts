@@ -1,5 +1,5 @@
-import { Agent, errors as undiciErrors, request } from "undici";
-import type { HttpClient, HttpRequest, HttpResponse } from "../../common/model/typedef.ts";
+import { Agent, errors as undiciErrors, type Dispatcher } from "undici";
+import type { HttpClient, HttpRequest, HttpResponse, StopSignal } from "../../common/model/typedef.ts";
 
 /** Largest answer body a transaction reads (bigger answers end with an error, not an OOM). */
 const MAX_BODY_BYTES = 50 * 1024 * 1024;
@@ -24,53 +24,125 @@ export class UndiciHttpClient implements HttpClient {
     connect: { rejectUnauthorized: false },
   });
 
-  async request(req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse> {
-    // One controller for both the time limit and the run's stop signal (cheaper per call than
-    // AbortSignal.timeout + AbortSignal.any).
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, req.timeoutMs);
-    timer.unref();
-    const onAbort = () => controller.abort();
-    if (signal?.aborted) controller.abort();
-    else signal?.addEventListener("abort", onAbort, { once: true });
-    const url = new URL(req.url);
+  /**
+   * One call. It goes to undici's dispatcher with a handler of its own (no response stream, no
+   * AbortController per call: the body's chunks are collected as they come, and the handler's
+   * controller aborts the call at the time limit or when the run stops).
+   */
+  request(req: HttpRequest, signal?: StopSignal): Promise<HttpResponse> {
+    let url: URL;
     try {
-      // No redirect is ever followed (undici's request follows none without a redirect
-      // interceptor, and none is installed): a 3xx is the answer. Following one would send the
-      // request to a host the connector's allow-list never checked.
-      const res = await request(url, {
-        method: req.method as "GET",
-        headers: req.headers,
-        body: req.body,
-        dispatcher: req.tlsVerify ? this.verified : this.unverified,
-        signal: controller.signal,
-        headersTimeout: req.timeoutMs,
-        bodyTimeout: req.timeoutMs,
-      });
-      const body = Buffer.from(await res.body.arrayBuffer()).toString("utf8");
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) {
-        if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
-      }
-      return { status: res.statusCode, headers, body };
-    } catch (e) {
-      if (signal?.aborted) throw new Error("the run was stopped");
-      if (timedOut) throw new Error(`no complete answer within ${req.timeoutMs} ms`);
-      if ((e as { code?: string }).code === "UND_ERR_RES_EXCEEDED_MAX_SIZE")
-        throw new Error(`the answer is larger than ${MAX_BODY_BYTES / 1048576} MiB`);
-      throw new Error(describeNetworkError(e, url));
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      url = new URL(req.url);
+    } catch {
+      return Promise.reject(new Error(`invalid URL ${req.url}`));
     }
+    if (signal?.aborted) return Promise.reject(new Error("the run was stopped"));
+    return new Promise<HttpResponse>((resolve, reject) => {
+      const call = new Call(url, req.timeoutMs, signal, resolve, reject);
+      try {
+        // No redirect is ever followed (the dispatcher has no redirect interceptor): a 3xx is the
+        // answer. Following one would send the request to a host the connector's allow-list never
+        // checked.
+        (req.tlsVerify ? this.verified : this.unverified).dispatch(
+          {
+            origin: url.origin,
+            path: url.pathname + url.search,
+            method: req.method as "GET",
+            headers: req.headers,
+            body: req.body,
+            headersTimeout: req.timeoutMs,
+            bodyTimeout: req.timeoutMs,
+          },
+          call,
+        );
+      } catch (e) {
+        call.onResponseError(undefined, e as Error);
+      }
+    });
   }
 
   async close(): Promise<void> {
     await Promise.all([this.verified.close(), this.unverified.close()]);
+  }
+}
+
+type Controller = Dispatcher.DispatchController;
+
+/** A call in flight: undici's handler, its time limit and the run's stop signal. */
+class Call implements Dispatcher.DispatchHandler {
+  private controller: Controller | undefined;
+  private status = 0;
+  private headers: Record<string, string> = {};
+  private readonly chunks: Buffer[] = [];
+  private settled = false;
+  /** Why the call must end (time limit, run stopped), once known. */
+  private stop: Error | undefined;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly url: URL,
+    private readonly timeoutMs: number,
+    private readonly signal: StopSignal | undefined,
+    private readonly resolve: (res: HttpResponse) => void,
+    private readonly reject: (e: Error) => void,
+  ) {
+    this.timer = setTimeout(this.onTimeout, timeoutMs);
+    this.timer.unref();
+    signal?.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  private readonly onTimeout = () => this.end(new Error(`no complete answer within ${this.timeoutMs} ms`));
+  private readonly onAbort = () => this.end(new Error("the run was stopped"));
+
+  /** Ends the call early: answers the error now, and aborts the request (now or once it starts). */
+  private end(e: Error): void {
+    if (this.settled) return;
+    this.stop = e;
+    this.controller?.abort(e);
+    this.settle(e);
+  }
+
+  private settle(e: Error | undefined): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener("abort", this.onAbort);
+    if (e) this.reject(e);
+    else {
+      this.resolve({
+        status: this.status,
+        headers: this.headers,
+        body: this.chunks.length === 1 ? this.chunks[0]!.toString("utf8") : Buffer.concat(this.chunks).toString("utf8"),
+      });
+    }
+  }
+
+  onRequestStart(controller: Controller): void {
+    this.controller = controller;
+    if (this.stop) controller.abort(this.stop);
+  }
+
+  onResponseStart(_c: Controller, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    this.status = statusCode;
+    for (const k in headers) {
+      const v = headers[k];
+      if (v !== undefined) this.headers[k] = Array.isArray(v) ? v.join(", ") : v;
+    }
+  }
+
+  onResponseData(_c: Controller, chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.settle(undefined);
+  }
+
+  onResponseError(_c: Controller | undefined, e: Error): void {
+    if (this.settled) return;
+    if ((e as { code?: string }).code === "UND_ERR_RES_EXCEEDED_MAX_SIZE")
+      this.settle(new Error(`the answer is larger than ${MAX_BODY_BYTES / 1048576} MiB`));
+    else this.settle(new Error(describeNetworkError(e, this.url)));
   }
 }
 

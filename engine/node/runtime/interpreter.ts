@@ -106,7 +106,7 @@ export class SequenceRun {
    * its own time limit).
    */
   private readonly closeSandbox = (): void => {
-    this.run.signal.removeEventListener("abort", this.closeSandbox);
+    this.run.removeEventListener("abort", this.closeSandbox);
     this.sandbox?.dispose();
     // A sandbox still being created is freed once it exists.
     if (!this.sandbox)
@@ -207,8 +207,8 @@ export class SequenceRun {
     const box = await this.sandboxPromise;
     if (!this.sandbox) {
       this.sandbox = box;
-      if (this.run.signal.aborted) this.closeSandbox();
-      else this.run.signal.addEventListener("abort", this.closeSandbox, { once: true });
+      if (this.run.aborted) this.closeSandbox();
+      else this.run.addEventListener("abort", this.closeSandbox);
       box.setGlobal("vars", this.vars);
       for (const [k, v] of this.scopeVars) if (/^[A-Za-z_$][\w$]*$/.test(k)) box.setGlobal(k, v);
     }
@@ -278,7 +278,7 @@ export class SequenceRun {
       entry.status = "running";
       if (decision === "stop") {
         const err = new RunError("stopped", "The run was stopped in the debugger", undefined, 500);
-        this.run.controller.abort(err);
+        this.run.abort(err);
         this.run.end(entry, undefined, err);
         throw err;
       }

@@ -1,10 +1,34 @@
-import { jsModeOf, jsSyntaxMessage } from "../../common/model/js-syntax.ts";
+import { jsModeOf, jsSyntaxMessage, type JsMode } from "../../common/model/js-syntax.ts";
+import type { PropDef } from "../../common/model/props.ts";
 import type { ObjNode } from "../../common/model/node.ts";
 import { referencesOf } from "../../common/model/references.ts";
 import { getType } from "../../common/model/registry.ts";
 import { describe } from "./interpreter.ts";
 import { checkJsSyntax, loadJsSyntaxChecker } from "./js-syntax-check.ts";
 import { RunError } from "./run-error.ts";
+
+/** What the preflight reads of a type: its JavaScript properties, and whether it can name a sequence. */
+interface Shape {
+  js: { prop: PropDef; mode: JsMode }[];
+  callsSequences: boolean;
+}
+const shapes = new Map<string, Shape>();
+
+function shapeOf(type: string): Shape {
+  let shape = shapes.get(type);
+  if (!shape) {
+    const props = getType(type)?.props ?? [];
+    shape = {
+      js: props.flatMap((prop) => {
+        const mode = jsModeOf(prop);
+        return mode ? [{ prop, mode }] : [];
+      }),
+      callsSequences: props.some((p) => p.kind === "reference" && p.refers === "sequence"),
+    };
+    shapes.set(type, shape);
+  }
+  return shape;
+}
 
 /** Where the preflight finds the projects of called sequences. */
 export type ProjectRoots = (name: string) => { readonly name: string; readonly root: ObjNode } | undefined;
@@ -28,11 +52,10 @@ export async function checkRunJavaScript(project: string, sequence: ObjNode, pro
     const stack: ObjNode[] = [...seq.children];
     while (stack.length) {
       const node = stack.shift()!;
-      const def = getType(node.type);
-      for (const prop of def?.props ?? []) {
-        const mode = jsModeOf(prop);
+      const shape = shapeOf(node.type);
+      for (const { prop, mode } of shape.js) {
         const code = node.props[prop.name];
-        if (!mode || typeof code !== "string" || code.trim() === "") continue;
+        if (typeof code !== "string" || code.trim() === "") continue;
         const e = checkJsSyntax(code, mode);
         if (!e) continue;
         const where = seq === sequence ? "" : ` (in the sequence "${pname}.${seq.name}" it calls)`;
@@ -44,12 +67,13 @@ export async function checkRunJavaScript(project: string, sequence: ObjNode, pro
           { id: node.id, name: node.name, type: node.type, project: pname },
         );
       }
-      for (const r of referencesOf(node, pname)) {
-        if (r.target.refers !== "sequence" || r.value.includes("${") || r.target.project.includes("${")) continue;
-        const root = projects(r.target.project)?.root;
-        const called = root?.children.find((c) => getType(c.type)?.category === "sequence" && c.name === r.value);
-        if (called) queue.push({ project: r.target.project, sequence: called });
-      }
+      if (shape.callsSequences)
+        for (const r of referencesOf(node, pname)) {
+          if (r.target.refers !== "sequence" || r.value.includes("${") || r.target.project.includes("${")) continue;
+          const root = projects(r.target.project)?.root;
+          const called = root?.children.find((c) => getType(c.type)?.category === "sequence" && c.name === r.value);
+          if (called) queue.push({ project: r.target.project, sequence: called });
+        }
       stack.unshift(...node.children);
     }
   }

@@ -84,7 +84,7 @@ export class LineDebugger {
   ): Promise<{ s: boolean; b: Record<string, 1> }> {
     const entry = this.current;
     const hooks = this.hooks;
-    if (!entry || !hooks.beforeLine || this.run.signal.aborted) return this.state();
+    if (!entry || !hooks.beforeLine || this.run.aborted) return this.state();
     // The sandbox's copy of the breakpoints may be older than the debugger's (one removed since).
     const stepping = hooks.lineState?.().stepping ?? false;
     if (!stepping && !this.keys().includes(`${step}:${line}`)) return this.state();
@@ -100,7 +100,7 @@ export class LineDebugger {
     }
     if (decision === "stop") {
       // The run ends with this error; closing its sandbox ends the evaluation waiting here.
-      this.run.controller.abort(new RunError("stopped", "The run was stopped in the debugger", undefined, 500));
+      this.run.abort(new RunError("stopped", "The run was stopped in the debugger", undefined, 500));
     }
     return this.state();
   }

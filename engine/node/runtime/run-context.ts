@@ -1,6 +1,6 @@
 import type { ObjNode } from "../../common/model/node.ts";
 import type { RunEvent, TraceEntry } from "../../common/model/trace.ts";
-import type { SessionApi } from "../../common/model/typedef.ts";
+import type { SessionApi, StopSignal } from "../../common/model/typedef.ts";
 import type { DebugHooks } from "./interpreter.ts";
 import { RunError } from "./run-error.ts";
 import type { Runner } from "./runner.ts";
@@ -12,11 +12,15 @@ const MAX_TRACE_VALUE_CHARS = 200_000;
  * The state shared by everything a top-level run does (nested calls included): the runner it
  * belongs to, session, trace, time limit, stop signal, events. Made by `Runner.run`, one per run.
  */
-export class RunContext {
+export class RunContext implements StopSignal {
   readonly trace: TraceEntry[] = [];
   readonly started = Date.now();
   private seq = 0;
-  readonly controller = new AbortController();
+  /** Made only when something asks for an AbortSignal (`signal`); the run stops without one. */
+  private controller: AbortController | undefined;
+  private stopped = false;
+  private reason: unknown;
+  private stopListeners: (() => void)[] | undefined;
   /** Secrets of every project the run touched, masked in traces and logs. */
   readonly secrets = new Set<string>();
 
@@ -64,8 +68,50 @@ export class RunContext {
     return Date.now() - this.started - this.pausedTotal();
   }
 
+  /** An AbortSignal of the run's stop, for code that needs a real one (made on first use). */
   get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.stopped) this.controller.abort(this.reason);
+    }
     return this.controller.signal;
+  }
+
+  /** Whether the run was stopped (by a caller, the debugger or its time limit). */
+  get aborted(): boolean {
+    return this.stopped;
+  }
+
+  /** Why the run was stopped (a RunError, usually). */
+  get stopReason(): unknown {
+    return this.reason;
+  }
+
+  /** Stops the run: listeners are called once, the AbortSignal (if any) aborts. */
+  abort(reason: unknown): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    const listeners = this.stopListeners;
+    this.stopListeners = undefined;
+    for (const l of listeners ?? []) {
+      try {
+        l();
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  }
+
+  addEventListener(_type: "abort", listener: () => void): void {
+    if (!this.stopped) (this.stopListeners ??= []).push(listener);
+  }
+
+  removeEventListener(_type: "abort", listener: () => void): void {
+    const list = this.stopListeners;
+    const i = list ? list.indexOf(listener) : -1;
+    if (i >= 0) list!.splice(i, 1);
   }
 
   nextSeq(): number {
@@ -126,27 +172,57 @@ export class RunContext {
 
   /** Throws when the run was stopped or is past its deadline. */
   checkAborted(): void {
-    if (!this.signal.aborted && Date.now() > this.opts.deadline) {
-      this.controller.abort(
+    if (!this.stopped && Date.now() > this.opts.deadline) {
+      this.abort(
         this.opts.timeLimitError?.() ?? new RunError("timeout", "The run went past its time limit", undefined, 500),
       );
     }
-    if (this.signal.aborted) {
-      const reason = this.signal.reason;
+    if (this.stopped) {
+      const reason = this.reason;
       throw reason instanceof RunError ? reason : new RunError("stopped", "The run was stopped", undefined, 500);
     }
   }
 
+  /** The event loop's turn when this run last yielded or saw it turn (see `loopTurn`). */
+  private turnSeen = -1;
+
   /**
    * Steps of a sequence are mostly synchronous work; a long run must not starve the event loop
-   * (other requests, timers, a stop button). Yields to it every few milliseconds of work.
+   * (other requests, timers, a stop button). Yields to it every few milliseconds of work: of
+   * work without a break, since a run that waited for I/O (an HTTP call) has already let the
+   * event loop turn, and yielding again would only delay it.
    */
   async pace(): Promise<void> {
+    const turn = loopTurn();
     const now = Date.now();
-    if (now - this.lastYield >= 10) {
+    if (turn !== this.turnSeen) {
+      this.turnSeen = turn;
+      this.lastYield = now;
+    } else if (now - this.lastYield >= 10) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       this.lastYield = Date.now();
+      this.turnSeen = loopTurn();
     }
     this.checkAborted();
   }
+}
+
+let turns = 0;
+let armed = false;
+const countTurn = () => {
+  turns++;
+  armed = false;
+};
+
+/**
+ * A number that changes once the event loop has gone through a turn since it was last read: a
+ * `setImmediate` (the check phase, after I/O) armed at the first read of each turn, one for the
+ * whole process whatever the number of runs.
+ */
+function loopTurn(): number {
+  if (!armed) {
+    armed = true;
+    setImmediate(countTurn).unref();
+  }
+  return turns;
 }

@@ -5,6 +5,7 @@ import { getType, propOrDefault } from "../../common/model/registry.ts";
 import { MissingSettingError, placeholderNames, resolvePlaceholders } from "../../common/model/settings.ts";
 import type { RunEvent, TraceEntry } from "../../common/model/trace.ts";
 import type {
+  StopSignal,
   ErrorInfo,
   LogLevel,
   RunServices,
@@ -43,8 +44,8 @@ export interface RunRequest {
   trace?: boolean;
   onEvent?: (ev: RunEvent) => void;
   debug?: DebugHooks;
-  /** Stops the run when aborted. */
-  signal?: AbortSignal;
+  /** Stops the run when aborted (an AbortSignal, or a lighter StopSignal). */
+  signal?: StopSignal;
   /** A run id chosen by the caller (the Studio uses it to stop or step a run). */
   runId?: string;
 }
@@ -294,7 +295,7 @@ export class Runner {
         deadline,
         timeLimitError,
       });
-      const ctl = run.controller;
+      const ctl = run;
       if (!req.debug) timer = setTimeout(() => ctl.abort(timeLimitError()), timeoutMs);
       if (req.signal) {
         onAbort = () => ctl.abort(new RunError("stopped", "The run was stopped", undefined, 500));
@@ -304,8 +305,8 @@ export class Runner {
       const output = await Promise.race([
         exec(run),
         new Promise<never>((_, reject) => {
-          if (ctl.signal.aborted) reject(ctl.signal.reason);
-          ctl.signal.addEventListener("abort", () => reject(ctl.signal.reason), { once: true });
+          if (ctl.aborted) reject(ctl.stopReason);
+          ctl.addEventListener("abort", () => reject(ctl.stopReason));
         }),
       ]);
       const durationMs = Date.now() - started - (run?.pausedTotal() ?? 0);
@@ -452,7 +453,7 @@ export class Runner {
       resolveSettings: (text) => resolve(text, projectName),
       services: this.services,
       session: run.session,
-      signal: run.signal,
+      signal: run,
       log: (level, message) => this.writeLog(level, run.mask(message), projectName),
       input: record,
       fail(code, message, details, status) {

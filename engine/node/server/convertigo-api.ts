@@ -1,5 +1,7 @@
 import { SessionsUnavailable } from "../runtime/redis-sessions.ts";
+import type { ServerResponse } from "node:http";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { StopSignal } from "../../common/model/typedef.ts";
 import type { Engine, RunResult } from "../engine.ts";
 import { runAnswer } from "../test-cases/test-cases.ts";
 import type { Session } from "../runtime/sessions.ts";
@@ -449,6 +451,33 @@ function jsonpRefusal(req: FastifyRequest, opts: ApiOptions, withSession: boolea
   return undefined;
 }
 
+/**
+ * A run's stop signal that aborts when the caller leaves before its answer (the connection
+ * closed): the response's "close" is listened to only while the run listens.
+ */
+class ClientLeft implements StopSignal {
+  aborted = false;
+  private listener: (() => void) | undefined;
+  constructor(private readonly res: ServerResponse) {}
+  private readonly onClose = () => {
+    if (this.res.writableFinished || this.aborted) return;
+    this.aborted = true;
+    const l = this.listener;
+    this.listener = undefined;
+    l?.();
+  };
+  addEventListener(_type: "abort", listener: () => void): void {
+    if (this.listener) throw new Error("ClientLeft takes one listener");
+    this.listener = listener;
+    this.res.on("close", this.onClose);
+  }
+  removeEventListener(_type: "abort", listener: () => void): void {
+    if (this.listener !== listener) return;
+    this.listener = undefined;
+    this.res.off("close", this.onClose);
+  }
+}
+
 const FORMAT_OF_URL = /\.(json|xml|pxml|jsonp)$/;
 
 /** Errors before a handler runs (body too large, malformed JSON...), answered as the API answers. */
@@ -555,22 +584,16 @@ export async function convertigoApi(
         callback,
       );
     }
-    const controller = new AbortController();
-    const onClose = () => {
-      if (!reply.raw.writableFinished) controller.abort();
-    };
-    reply.raw.on("close", onClose);
     const result = await engine.run({
       project,
       ...(sequence !== undefined ? { sequence } : { connector, transaction }),
       inputs,
       session: call.session,
       fromOutside: true,
-      signal: controller.signal,
+      signal: new ClientLeft(reply.raw),
       // Traces only while the Studio's request history asks for them.
       ...(history.tracing ? { trace: true } : {}),
     });
-    reply.raw.off("close", onClose);
     const remove = ["true", "1"].includes(reserved.get("__removeSession") ?? "");
     try {
       await finishSession(engine, reply, req, call, remove, project, opts.origins);
