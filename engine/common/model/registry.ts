@@ -2,7 +2,7 @@ import { allTypes, type TypeName } from "../types/index.ts";
 import { jsSyntaxIssues } from "./js-syntax.ts";
 import { nameProblem, siblingNameClashes } from "./naming.ts";
 import type { Issue, ObjNode } from "./node.ts";
-import { checkPropValue } from "./props.ts";
+import { checkPropValue, type PropDef } from "./props.ts";
 import type { TypeDef, TypeSchema } from "./typedef.ts";
 
 const byName = new Map<string, TypeDef>(allTypes.map((t) => [t.type, t]));
@@ -111,9 +111,23 @@ export function typeSchemas(): TypeSchema[] {
   }));
 }
 
+const propsByType = new Map<string, ReadonlyMap<string, PropDef>>();
+
+/** A property's definition in a type (read at every property read of a run: indexed once per type). */
+export function propDef(type: string, prop: string): PropDef | undefined {
+  let props = propsByType.get(type);
+  if (!props) {
+    const def = byName.get(type);
+    if (!def) return undefined;
+    props = new Map(def.props.map((p) => [p.name, p]));
+    propsByType.set(type, props);
+  }
+  return props.get(prop);
+}
+
 /** A property's default value, as the definition gives it. */
 export function propDefault(type: string, prop: string): unknown {
-  return byName.get(type)?.props.find((p) => p.name === prop)?.default;
+  return propDef(type, prop)?.default;
 }
 
 /** A property value, falling back to the definition's default. */

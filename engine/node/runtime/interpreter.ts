@@ -1,7 +1,7 @@
 import { getPath } from "../../common/model/json-path.ts";
 import type { ObjNode } from "../../common/model/node.ts";
 import type { SourceRef } from "../../common/model/props.ts";
-import { getType, propOrDefault } from "../../common/model/registry.ts";
+import { getType, propDef, propOrDefault } from "../../common/model/registry.ts";
 import { resolveDeep, resolvePlaceholders, MissingSettingError } from "../../common/model/settings.ts";
 import type { TraceEntry } from "../../common/model/trace.ts";
 import type { LogLevel, StepContext } from "../../common/model/typedef.ts";
@@ -130,7 +130,8 @@ export class SequenceRun {
     const v = propOrDefault(node, name);
     // JavaScript is never rewritten: `${x}` in code is the language's own template syntax, and
     // settings reach code through setting("name").
-    if (isCodeProp(node, name)) return v;
+    const kind = propDef(node.type, name)?.kind;
+    if (kind === "code" || kind === "expression") return v;
     if (typeof v === "string") return v.includes("${") ? this.resolveSettings(v, describe(node)) : v;
     if (v && typeof v === "object") {
       try {
@@ -261,7 +262,8 @@ export class SequenceRun {
   }
 
   private async runStep(node: ObjNode, parent: number | undefined, depth: number): Promise<void> {
-    await this.run.pace();
+    const pause = this.run.pace();
+    if (pause) await pause;
     const def = getType(node.type);
     const entry = this.run.begin(node, this.project.name, parent, depth);
     if (this.run.opts.debug) {
@@ -395,7 +397,7 @@ export class SequenceRun {
       finish() {
         throw new FinishSignal();
       },
-      checkAborted: () => this.run.pace(),
+      checkAborted: async () => this.run.pace(),
     };
     return ctx;
   }
@@ -405,7 +407,7 @@ export class SequenceRun {
     const source = node.props.source as SourceRef | undefined;
     if (source && typeof source === "object" && source.step) {
       const v = this.readSource(source, node);
-      record("source", { ...source, value: v });
+      if (this.run.recording) record("source", { ...source, value: v });
       return v;
     }
     const expression = node.props.expression;
@@ -472,12 +474,16 @@ function isPlainScalar(v: unknown): v is string | number | boolean | null {
  * given as a placeholder converted to a number (a setting that is not one is an error).
  */
 export function resolvedProp(node: ObjNode, name: string, lookup: (n: string) => string | undefined): unknown {
-  const v = propOrDefault(node, name);
-  if (isCodeProp(node, name)) return v;
+  const def = propDef(node.type, name);
+  const own = node.props[name];
+  const v = own === undefined ? def?.default : own;
+  const kind = def?.kind;
+  // Code is given to the sandbox as written, never through `${setting}` substitution.
+  if (kind === "code" || kind === "expression") return v;
   try {
     if (typeof v === "string") {
-      const text = v.includes("${") ? resolvePlaceholders(v, lookup) : v;
-      const kind = getType(node.type)?.props.find((p) => p.name === name)?.kind;
+      if (!v.includes("${")) return v;
+      const text = resolvePlaceholders(v, lookup);
       if ((kind === "integer" || kind === "number") && text !== v) {
         const n = Number(text);
         if (text.trim() === "" || !Number.isFinite(n) || (kind === "integer" && !Number.isInteger(n))) {
@@ -500,21 +506,6 @@ export function resolvedProp(node: ObjNode, name: string, lookup: (n: string) =>
     throw e;
   }
 }
-
-/**
- * A property holding JavaScript (kind "code" or "expression" in its type's definition): its text
- * is given to the sandbox as written, never through `${setting}` substitution.
- */
-function isCodeProp(node: ObjNode, name: string): boolean {
-  let names = codeProps.get(node.type);
-  if (!names) {
-    const props = getType(node.type)?.props ?? [];
-    names = new Set(props.filter((p) => p.kind === "code" || p.kind === "expression").map((p) => p.name));
-    codeProps.set(node.type, names);
-  }
-  return names.has(name);
-}
-const codeProps = new Map<string, ReadonlySet<string>>();
 
 /** "Element \"greeting\"": how messages name an object. */
 export function describe(node: ObjNode): string {

@@ -4,7 +4,7 @@ import type { ObjNode } from "../../common/model/node.ts";
 import { referencesOf } from "../../common/model/references.ts";
 import { getType } from "../../common/model/registry.ts";
 import { describe } from "./interpreter.ts";
-import { checkJsSyntax, loadJsSyntaxChecker } from "./js-syntax-check.ts";
+import { checkJsSyntax, jsSyntaxCheckerLoaded, loadJsSyntaxChecker } from "./js-syntax-check.ts";
 import { RunError } from "./run-error.ts";
 
 /** What the preflight reads of a type: its JavaScript properties, and whether it can name a sequence. */
@@ -40,8 +40,19 @@ export type ProjectRoots = (name: string) => { readonly name: string; readonly r
  * typo in a late step no longer lets the earlier ones call servers first. Throws a RunError
  * naming the step, the property and the line.
  */
-export async function checkRunJavaScript(project: string, sequence: ObjNode, projects: ProjectRoots): Promise<void> {
-  await loadJsSyntaxChecker();
+export function checkRunJavaScript(
+  project: string,
+  sequence: ObjNode,
+  projects: ProjectRoots,
+): Promise<void> | undefined {
+  // Once the parser is in (the engine loads it at start), the check is synchronous: a run costs
+  // no promise for it.
+  if (!jsSyntaxCheckerLoaded()) return loadJsSyntaxChecker().then(() => preflight(project, sequence, projects));
+  preflight(project, sequence, projects);
+  return undefined;
+}
+
+function preflight(project: string, sequence: ObjNode, projects: ProjectRoots): void {
   const seen = new Set<string>();
   const queue: { project: string; sequence: ObjNode }[] = [{ project, sequence }];
   while (queue.length) {

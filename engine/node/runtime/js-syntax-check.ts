@@ -16,7 +16,8 @@ let loading: Promise<void> | undefined;
 let module: QuickJSWASMModule | undefined;
 let rt: QuickJSRuntime | undefined;
 let vm: QuickJSContext | undefined;
-const cache = new Map<string, JsSyntaxError | null>();
+/** Answers by mode, then by text (no key to build per check: a run checks its code every time). */
+const caches: Record<JsMode, Map<string, JsSyntaxError | null>> = { statements: new Map(), expression: new Map() };
 
 /** Loads QuickJS (once) and installs the checker into the validator (js-syntax.ts). */
 export function loadJsSyntaxChecker(): Promise<void> {
@@ -25,6 +26,11 @@ export function loadJsSyntaxChecker(): Promise<void> {
     setJsSyntaxChecker(checkJsSyntax);
   });
   return loading;
+}
+
+/** Whether the parser is loaded (checks are then synchronous). */
+export function jsSyntaxCheckerLoaded(): boolean {
+  return module !== undefined;
 }
 
 function context(): QuickJSContext {
@@ -50,17 +56,13 @@ function reset(): void {
 
 /** The syntax error of `code` run as `mode`, or undefined. Loads nothing: see loadJsSyntaxChecker. */
 export function checkJsSyntax(code: string, mode: JsMode): JsSyntaxError | undefined {
-  const key = `${mode}\u0000${code}`;
-  const hit = cache.get(key);
-  if (hit !== undefined) {
-    // Most recently used last.
-    cache.delete(key);
-    cache.set(key, hit);
-    return hit ?? undefined;
-  }
+  const cache = caches[mode];
+  const hit = cache.get(code);
+  if (hit !== undefined) return hit ?? undefined;
   const found = compile(code, mode);
+  // The oldest answer goes first.
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-  cache.set(key, found ?? null);
+  cache.set(code, found ?? null);
   return found;
 }
 

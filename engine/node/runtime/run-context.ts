@@ -77,6 +77,11 @@ export class RunContext implements StopSignal {
     return this.controller.signal;
   }
 
+  /** Whether steps' inputs and outputs are recorded (a trace or an event listener). */
+  get recording(): boolean {
+    return this.opts.trace || this.opts.onEvent !== undefined;
+  }
+
   /** Whether the run was stopped (by a caller, the debugger or its time limit). */
   get aborted(): boolean {
     return this.stopped;
@@ -190,19 +195,26 @@ export class RunContext implements StopSignal {
    * Steps of a sequence are mostly synchronous work; a long run must not starve the event loop
    * (other requests, timers, a stop button). Yields to it every few milliseconds of work: of
    * work without a break, since a run that waited for I/O (an HTTP call) has already let the
-   * event loop turn, and yielding again would only delay it.
+   * event loop turn, and yielding again would only delay it. Answers a promise only when it
+   * yields (a step costs no promise otherwise); throws when the run was stopped.
    */
-  async pace(): Promise<void> {
+  pace(): Promise<void> | undefined {
     const turn = loopTurn();
     const now = Date.now();
     if (turn !== this.turnSeen) {
       this.turnSeen = turn;
       this.lastYield = now;
     } else if (now - this.lastYield >= 10) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      this.lastYield = Date.now();
-      this.turnSeen = loopTurn();
+      return this.yieldNow();
     }
+    this.checkAborted();
+    return undefined;
+  }
+
+  private async yieldNow(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.lastYield = Date.now();
+    this.turnSeen = loopTurn();
     this.checkAborted();
   }
 }

@@ -262,7 +262,8 @@ export class Runner {
         const what = `The sequence "${project.name}.${seq.name}"`;
         if (req.fromOutside) checkAccess(seq, session, what);
         // JavaScript that does not parse stops the run before any step (and any call) is made.
-        await checkRunJavaScript(project.name, seq, (name) => this.project(name));
+        const preflight = checkRunJavaScript(project.name, seq, (name) => this.project(name));
+        if (preflight) await preflight;
         checkRunnable(seq, project.name);
         timeoutMs = this.numberProp(seq, "timeoutMs", project.root, DEFAULT_TIMEOUT_MS);
         exec = async (r) => {

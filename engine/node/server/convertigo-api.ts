@@ -269,6 +269,10 @@ function isJson(req: FastifyRequest): boolean {
   return /^application\/(?:[\w.+-]+\+)?json\b/i.test(String(req.headers["content-type"] ?? ""));
 }
 
+function newCall(engine: Engine): { session: Session; isNew: true } {
+  return { session: engine.sessions.transient(), isNew: true };
+}
+
 /** The session for a call: the cookie's, or a new one kept only if the call puts something in it. */
 async function sessionFor(
   engine: Engine,
@@ -554,7 +558,8 @@ export async function convertigoApi(
     const { reserved, inputs } = params;
     let call: Awaited<ReturnType<typeof sessionFor>>;
     try {
-      call = await sessionFor(engine, req);
+      // Without a session cookie, a new session at once (no store to ask, no await).
+      call = readSessionId(req.raw) === undefined ? newCall(engine) : await sessionFor(engine, req);
     } catch (e) {
       if (e instanceof SessionsUnavailable) return refuse(reply, format, new ApiRefusal(503, e.code, e.message));
       throw e;
@@ -596,7 +601,9 @@ export async function convertigoApi(
     });
     const remove = ["true", "1"].includes(reserved.get("__removeSession") ?? "");
     try {
-      await finishSession(engine, reply, req, call, remove, project, opts.origins);
+      // A new session the run left untouched needs nothing (most anonymous calls): no await.
+      if (remove || !call.isNew || call.session.modified || call.session.user)
+        await finishSession(engine, reply, req, call, remove, project, opts.origins);
     } catch (e) {
       if (e instanceof SessionsUnavailable) return refuse(reply, format, new ApiRefusal(503, e.code, e.message));
       throw e;

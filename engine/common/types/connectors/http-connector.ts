@@ -137,6 +137,16 @@ export const httpConnectorType = defineType({
  */
 export function hostProblem(v: unknown): string | undefined {
   if (typeof v !== "string" || v === "" || v.includes("${")) return undefined;
+  // Every call of a connector asks (its Host may come from a setting): answered once per text.
+  if (hostProblems.has(v)) return hostProblems.get(v);
+  const why = findHostProblem(v);
+  if (hostProblems.size >= 512) hostProblems.clear();
+  hostProblems.set(v, why);
+  return why;
+}
+const hostProblems = new Map<string, string | undefined>();
+
+function findHostProblem(v: string): string | undefined {
   const text = v.trim();
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
     let hint = "";
