@@ -27,10 +27,11 @@ import { ensureTools, type Tools } from "./tools.ts";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const WORK = path.join(ROOT, "bench", ".work", "engine-throughput");
 
-type TargetId = "engine" | "node-red" | "express-fetch" | "express-undici" | "bare";
-const ALL_TARGETS: TargetId[] = ["engine", "node-red", "express-fetch", "express-undici", "bare"];
+type TargetId = "engine" | "engine-before" | "node-red" | "express-fetch" | "express-undici" | "bare";
+const ALL_TARGETS: TargetId[] = ["engine", "engine-before", "node-red", "express-fetch", "express-undici", "bare"];
 const LABELS: Record<TargetId, string> = {
   engine: "(a)  Atelier engine, FetchItems sequence",
+  "engine-before": "(a0) the engine of --before (same job)",
   "node-red": "(b)  Node-RED flow (http in/request/response)",
   "express-fetch": "(c)  Express + global fetch",
   "express-undici": "(c') Express + undici Agent (information)",
@@ -57,6 +58,8 @@ interface Options {
   engineNode: string;
   /** The checkout whose engine is measured (default: this one). */
   engineRoot: string;
+  /** Another checkout whose engine is measured beside it (target engine-before). */
+  beforeRoot?: string;
   out?: string;
 }
 
@@ -73,6 +76,8 @@ function usage(): string {
   --engine-node <bin> Node binary running the engine and the Express baselines (default: this one);
                       "node22" uses the Node 22 installed for Node-RED
   --engine-root <dir> measure the engine of another checkout (before/after comparisons)
+  --before <dir>      also measure the engine of that checkout in the same run (target engine-before,
+                      ratio a/a0); build its dist/ first (npm run build:engine there)
   --js-loops <n>      looping JavaScript steps kept running during an extra engine measure (default 3; 0: skip it)
   --js-loop-ms <ms>   how long each of them spins (default 3000)
   --cpu-prof          profile the engine (V8 --cpu-prof) into bench/.work/engine-throughput/prof/
@@ -148,6 +153,9 @@ function parseArgs(argv: string[]): Options {
       case "--engine-root":
         o.engineRoot = path.resolve(next() ?? "");
         break;
+      case "--before":
+        o.beforeRoot = path.resolve(next() ?? "");
+        break;
       case "--out":
         o.out = next();
         break;
@@ -164,6 +172,11 @@ function parseArgs(argv: string[]): Options {
       default:
         throw new Error(`unknown option ${a}\n${usage()}`);
     }
+  }
+  if (!o.beforeRoot) {
+    if (argv.includes("--targets") && o.targets.includes("engine-before"))
+      throw new Error("--targets engine-before needs --before <dir>");
+    o.targets = o.targets.filter((t) => t !== "engine-before");
   }
   return o;
 }
@@ -281,10 +294,10 @@ children:
 `;
 
 /** A copy of the engine root's example workspace, with the BenchSpin sequence in its Demo project. */
-async function benchWorkspace(o: Options): Promise<string> {
-  const dir = path.join(WORK, `workspace-${process.pid}`);
+async function benchWorkspace(o: Options, root = o.engineRoot): Promise<string> {
+  const dir = path.join(WORK, `workspace-${root === o.engineRoot ? "" : "before-"}${process.pid}`);
   await rm(dir, { recursive: true, force: true });
-  await cp(path.join(o.engineRoot, "examples", "workspace"), dir, { recursive: true });
+  await cp(path.join(root, "examples", "workspace"), dir, { recursive: true });
   await writeFile(path.join(dir, "Demo", "sequences", "BenchSpin.yaml"), SPIN_SEQUENCE);
   return dir;
 }
@@ -325,14 +338,24 @@ async function startTargets(o: Options, tools: Tools, upstream: string): Promise
     const eldFile = path.join(WORK, "eld", `${id}-${process.pid}.json`);
     await rm(eldFile, { force: true });
     const probeEnv = { BENCH_ELD_FILE: eldFile };
-    if (id === "engine") {
-      engineStartedAt = Date.now();
-      const profArgs = o.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${path.join(WORK, "prof")}`] : [];
+    if (id === "engine" || id === "engine-before") {
+      if (id === "engine") engineStartedAt = Date.now();
+      const profArgs = o.cpuProf && id === "engine" ? ["--cpu-prof", `--cpu-prof-dir=${path.join(WORK, "prof")}`] : [];
+      const root = id === "engine" ? o.engineRoot : (o.beforeRoot as string);
       const service = await startService({
-        name: "Atelier engine",
+        name: id === "engine" ? "Atelier engine" : `Atelier engine of ${root}`,
         command: o.engineNode,
-        args: [...profArgs, ...probe, "bin/atelier.js", "serve", "--workspace", await benchWorkspace(o), "--port", "0"],
-        cwd: o.engineRoot,
+        args: [
+          ...profArgs,
+          ...probe,
+          "bin/atelier.js",
+          "serve",
+          "--workspace",
+          await benchWorkspace(o, root),
+          "--port",
+          "0",
+        ],
+        cwd: root,
         cpu,
         env: { ...process.env, ...probeEnv, ATELIER_LOG_LEVEL: "warn" },
         ready: /Atelier engine: (\S+)/,
@@ -650,6 +673,7 @@ async function main(): Promise<number> {
           (goal !== undefined ? `   target >= ${goal}: ${r >= goal ? "met" : "MISSED"}` : "   information"),
       );
     };
+    ratioLine("a/a0", "engine-before");
     ratioLine("a/f", "bare", 0.5);
     ratioLine("a/b", "node-red", 2.5);
     ratioLine("a/c", "express-fetch");

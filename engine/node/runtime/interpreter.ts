@@ -313,94 +313,119 @@ export class SequenceRun {
   }
 
   private stepContext(node: ObjNode, entry: TraceEntry, depth: number): StepContext {
-    // The context's methods are called detached (ctx.prop(...)), so they close over the run.
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const self = this;
-    const recordInput = (name: string, value: unknown) => {
-      if (!this.run.opts.trace && !this.run.opts.onEvent) return;
-      (entry.inputs ??= {})[name] = this.run.traceValue(value);
-    };
-    const ctx: StepContext = {
-      node,
-      prop<T>(name: string): T {
-        return self.prop(node, name) as T;
-      },
-      async value() {
-        return self.valueOf(node, recordInput);
-      },
-      source(ref: SourceRef) {
-        return self.readSource(ref, node);
-      },
-      async evaluate(expression, what) {
-        const box = await self.ensureSandbox(expression);
-        return await box.evaluate(expression, what);
-      },
-      async execute(code, what) {
-        const box = await self.ensureSandbox(code);
-        if (self.lineDebug) return await self.lineDebug.execute(box, node, entry, code, what);
-        return await box.execute(code, what);
-      },
-      async setScopeVariable(name, value) {
-        self.scopeVars.set(name, value);
-        if (self.sandbox) self.sandbox.setGlobal(name, value);
-      },
-      async runChildren(children) {
-        await self.runSteps(children ?? node.children, entry.seq, depth + 1);
-      },
-      async runLoopTurn() {
-        self.loopTurns++;
-        try {
-          await self.runSteps(node.children, entry.seq, depth + 1);
-          return true;
-        } catch (e) {
-          if (e instanceof BreakSignal) return false;
-          throw e;
-        } finally {
-          self.loopTurns--;
-        }
-      },
-      breakLoop() {
-        if (self.loopTurns > 0) throw new BreakSignal();
-      },
-      emit(name, value) {
-        self.builder.emit(name, value);
-      },
-      nest(kind, name, fill, opts) {
-        return self.builder.nest(kind, name, fill, opts?.output !== false);
-      },
-      async stepVariables() {
-        const out: Record<string, unknown> = {};
-        for (const c of node.children) {
-          if (c.type !== "StepVariable") continue;
-          out[c.name] = await self.valueOf(c, () => {});
-        }
-        return out;
-      },
-      callTransaction(target, vars) {
-        return self.run.runner.callTransaction(self.run, { project: self.project.name, entry }, target, vars);
-      },
-      callSequence(target, vars) {
-        return self.run.runner.callSequence(self.run, { project: self.project.name, entry }, target, vars);
-      },
-      session: this.run.session,
-      services: this.run.runner.services,
-      log: (level, message) => this.log(level, message),
-      input: recordInput,
-      fail(code, message, details, status) {
-        throw new RunError(code, message, details, status ?? 500, {
-          id: node.id,
-          name: node.name,
-          type: node.type,
-          project: self.project.name,
-        });
-      },
-      finish() {
-        throw new FinishSignal();
-      },
-      checkAborted: async () => this.run.pace(),
-    };
-    return ctx;
+    return new SequenceRun.StepCtx(this, node, entry, depth);
   }
+
+  /**
+   * What a step's `run` receives. One object per step run with its methods on the class (a step
+   * costs no closures); they are called as methods (`ctx.prop(...)`). Written inside SequenceRun
+   * so that it reaches the run's private state.
+   */
+  private static readonly StepCtx = class implements StepContext {
+    readonly session: StepContext["session"];
+    readonly services: StepContext["services"];
+    constructor(
+      private readonly seq: SequenceRun,
+      readonly node: ObjNode,
+      private readonly entry: TraceEntry,
+      private readonly depth: number,
+    ) {
+      this.session = seq.run.session;
+      this.services = seq.run.runner.services;
+    }
+    prop<T>(name: string): T {
+      return this.seq.prop(this.node, name) as T;
+    }
+    async value(): Promise<unknown> {
+      return this.seq.valueOf(this.node, (name, value) => this.input(name, value));
+    }
+    source(ref: SourceRef): unknown {
+      return this.seq.readSource(ref, this.node);
+    }
+    async evaluate(expression: string, what: string): Promise<unknown> {
+      const box = await this.seq.ensureSandbox(expression);
+      return await box.evaluate(expression, what);
+    }
+    async execute(code: string, what: string): Promise<unknown> {
+      const seq = this.seq;
+      const box = await seq.ensureSandbox(code);
+      if (seq.lineDebug) return await seq.lineDebug.execute(box, this.node, this.entry, code, what);
+      return await box.execute(code, what);
+    }
+    async setScopeVariable(name: string, value: unknown): Promise<void> {
+      this.seq.scopeVars.set(name, value);
+      if (this.seq.sandbox) this.seq.sandbox.setGlobal(name, value);
+    }
+    async runChildren(children?: readonly ObjNode[]): Promise<void> {
+      await this.seq.runSteps(children ?? this.node.children, this.entry.seq, this.depth + 1);
+    }
+    async runLoopTurn(): Promise<boolean> {
+      const seq = this.seq;
+      seq.loopTurns++;
+      try {
+        await seq.runSteps(this.node.children, this.entry.seq, this.depth + 1);
+        return true;
+      } catch (e) {
+        if (e instanceof BreakSignal) return false;
+        throw e;
+      } finally {
+        seq.loopTurns--;
+      }
+    }
+    breakLoop(): void {
+      if (this.seq.loopTurns > 0) throw new BreakSignal();
+    }
+    emit(name: string, value: unknown): void {
+      this.seq.builder.emit(name, value);
+    }
+    nest: StepContext["nest"] = (kind, name, fill, opts) =>
+      this.seq.builder.nest(kind, name, fill, opts?.output !== false);
+    async stepVariables(): Promise<Record<string, unknown>> {
+      const out: Record<string, unknown> = {};
+      for (const c of this.node.children) {
+        if (c.type !== "StepVariable") continue;
+        out[c.name] = await this.seq.valueOf(c, () => {});
+      }
+      return out;
+    }
+    callTransaction: StepContext["callTransaction"] = (target, vars) =>
+      this.seq.run.runner.callTransaction(
+        this.seq.run,
+        { project: this.seq.project.name, entry: this.entry },
+        target,
+        vars,
+      );
+    callSequence: StepContext["callSequence"] = (target, vars) =>
+      this.seq.run.runner.callSequence(
+        this.seq.run,
+        { project: this.seq.project.name, entry: this.entry },
+        target,
+        vars,
+      );
+    log(level: LogLevel, message: string): void {
+      this.seq.log(level, message);
+    }
+    input(name: string, value: unknown): void {
+      const run = this.seq.run;
+      if (!run.recording) return;
+      (this.entry.inputs ??= {})[name] = run.traceValue(value);
+    }
+    fail(code: string | number, message: string, details?: unknown, status?: number): never {
+      const node = this.node;
+      throw new RunError(code, message, details, status ?? 500, {
+        id: node.id,
+        name: node.name,
+        type: node.type,
+        project: this.seq.project.name,
+      });
+    }
+    finish(): never {
+      throw new FinishSignal();
+    }
+    async checkAborted(): Promise<void> {
+      return this.seq.run.pace();
+    }
+  };
 
   /** A node's value by the source / expression / constant convention. */
   private async valueOf(node: ObjNode, record: (name: string, value: unknown) => void): Promise<unknown> {

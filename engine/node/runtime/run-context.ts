@@ -148,8 +148,8 @@ export class RunContext implements StopSignal {
       start: this.elapsed(),
       status: "running",
       project,
-      ...(parent !== undefined ? { parent } : {}),
     };
+    if (parent !== undefined) entry.parent = parent;
     if (this.opts.trace) this.trace.push(entry);
     this.opts.onEvent?.({ kind: "step-start", entry });
     return entry;
