@@ -66,6 +66,8 @@ export interface InstallLayout {
 
 /** Runs the CLI; answers the exit code. */
 export async function main(argv: string[], layout: InstallLayout = {}): Promise<number> {
+  // The modules are loaded: bench/startup splits a cold start by these marks (nothing is printed).
+  performance.mark("atelier:main");
   let code = 0;
   const program = new Command()
     .name("atelier")
@@ -107,6 +109,7 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
           settings: single(o.set),
           log: new EngineLog({ level: (process.env.ATELIER_LOG_LEVEL as "info") ?? "warn" }),
         });
+        performance.mark("atelier:opened");
         const fullsync = await fullSyncFor(engine);
         try {
           const inputs: Record<string, unknown> = {};
@@ -117,6 +120,7 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
             inputs,
             trace: Boolean(o.trace),
           });
+          performance.mark("atelier:ran");
           if (o.trace && result.trace) {
             for (const e of result.trace) {
               const pad = "  ".repeat(e.depth);
@@ -131,6 +135,7 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
         } finally {
           await fullsync?.close();
           await engine.close();
+          performance.mark("atelier:closed");
         }
       },
     );
@@ -209,6 +214,7 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
         },
       );
       printUrls(app.current);
+      performance.mark("atelier:serving");
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);
