@@ -20,17 +20,24 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freshDistEntry } from "../../bin/dist-state.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const work = path.join(root, "bench/.work/startup");
+const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const work = path.join(here, "bench/.work/startup");
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : dflt;
 };
 if (argv.includes("--help")) {
-  process.stdout.write("npm run bench:startup [-- --runs 15 --idle 5 --rounds 3 --json FILE]\n");
+  process.stdout.write(
+    "npm run bench:startup [-- --runs 15 --idle 5 --rounds 3 --json FILE --root CHECKOUT]\n" +
+      "  --root: measure another checkout's bin/atelier.js and dist/ (an older commit, its node_modules\n" +
+      "          linked), to compare two versions under the same machine load\n",
+  );
   process.exit(0);
 }
+/** The checkout measured: this one, or --root (its bin/atelier.js, dist/ and example workspace). */
+const root = path.resolve(opt("root", here));
+const node = process.execPath;
 const RUNS = Number(opt("runs", "15"));
 const IDLE_S = Number(opt("idle", "5"));
 const ROUNDS = Number(opt("rounds", "3"));
@@ -50,11 +57,10 @@ const pad = (s: string, n: number) => s.padEnd(n);
 // ---- the compiled engine, fresh ----
 if (!freshDistEntry(root, "atelier")) {
   process.stdout.write("dist/ is missing or older than the sources: npm run build:engine\n");
-  const b = spawnSync("npm", ["run", "-s", "build:engine"], { cwd: root, stdio: "inherit" });
+  const b = spawnSync(node, ["--import", "tsx", "build/build-engine.ts"], { cwd: root, stdio: "inherit" });
   if (b.status !== 0 || !freshDistEntry(root, "atelier")) throw new Error("npm run build:engine failed");
 }
 mkdirSync(work, { recursive: true });
-const node = process.execPath;
 const bin = path.join(root, "bin/atelier.js");
 const demo = path.join(root, "examples/workspace/Demo");
 
@@ -100,7 +106,9 @@ const say = (line = "") => {
   report += line + "\n";
   process.stdout.write(line + "\n");
 };
-say(`startup: ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(2)}, Node ${process.version}, dist/`);
+say(
+  `startup: ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(2)}, Node ${process.version}, ${path.relative(here, path.join(root, "dist")) || "dist"}/`,
+);
 say(`(a) wall time, ${RUNS} runs each (order rotated), ms`);
 say(`  ${pad("command", 24)} ${pad("median", 8)} ${pad("p90", 8)} ${pad("min", 8)} × node -e 0`);
 for (const w of wall)
@@ -117,7 +125,7 @@ const splits: Record<string, number>[] = [];
 const SPLIT_RUNS = 5;
 for (let i = 0; i < SPLIT_RUNS; i++) {
   rmSync(marksFile, { force: true });
-  const { t } = once(["--import", path.join(root, "bench/startup/marks.mjs"), ...commands[2]!.args], {
+  const { t } = once(["--import", path.join(here, "bench/startup/marks.mjs"), ...commands[2]!.args], {
     ...process.env,
     ATELIER_MARKS_FILE: marksFile,
   });
@@ -130,8 +138,11 @@ for (let i = 0; i < SPLIT_RUNS; i++) {
   splits.push({
     "Node bootstrap": m.bootstrapComplete,
     "bin/atelier.js, dist check": k["atelier:bin"]! - m.bootstrapComplete,
-    "module loading": k["atelier:main"]! - k["atelier:bin"]!,
-    "workspace open (Engine.open)": k["atelier:opened"]! - k["atelier:main"]!,
+    // atelier:loaded (the engine's modules loaded by the run command) exists since the CLI loads
+    // them lazily; before, they were loaded with the CLI's (up to atelier:main).
+    "module loading: CLI": k["atelier:main"]! - k["atelier:bin"]!,
+    "module loading: engine (run command)": (k["atelier:loaded"] ?? k["atelier:main"]!) - k["atelier:main"]!,
+    "workspace open (Engine.open)": k["atelier:opened"]! - (k["atelier:loaded"] ?? k["atelier:main"]!),
     "the run": k["atelier:ran"]! - k["atelier:opened"]!,
     "print, engine close": k["atelier:closed"]! - k["atelier:ran"]!,
     "until exit (handles left)": m.exit - k["atelier:closed"]!,
@@ -151,7 +162,7 @@ const profFile = path.join(
   readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"))!,
 );
 const byPackage = summarizeProfile(profFile);
-say(`  one --cpu-prof of a run, self time by where the code is (top 12; ${path.relative(root, profFile)}):`);
+say(`  one --cpu-prof of a run, self time by where the code is (top 12; ${path.relative(here, profFile)}):`);
 for (const [k, v] of byPackage.slice(0, 12)) say(`    ${pad(k, 44)} ${v.toFixed(1).padStart(7)} ms`);
 
 /** Self time of a V8 CPU profile by package (node_modules), own bundle, Node's internals, GC, idle. */
@@ -191,6 +202,8 @@ interface RssRound {
   readyMs: number;
   started: number;
   idle: number;
+  /** The first request's time (what a lazily loaded module would add to it). */
+  firstRequestMs: number;
   afterRequest: number;
 }
 async function measureServer(args: string[], ready: RegExp, request?: (url: string) => Promise<void>) {
@@ -213,10 +226,12 @@ async function measureServer(args: string[], ready: RegExp, request?: (url: stri
     const started = rssKb(child.pid!);
     await sleep(IDLE_S);
     const idle = rssKb(child.pid!);
+    const t1 = performance.now();
     if (request) await request(url);
+    const firstRequestMs = performance.now() - t1;
     await sleep(IDLE_S);
     const afterRequest = rssKb(child.pid!);
-    return { readyMs, started, idle, afterRequest };
+    return { readyMs, started, idle, firstRequestMs, afterRequest };
   } finally {
     const gone = new Promise((r) => child.once("exit", r));
     child.kill("SIGTERM");
@@ -270,25 +285,27 @@ const rss = {
     readyMs: med(serveRounds, "readyMs"),
     started: med(serveRounds, "started"),
     idle: med(serveRounds, "idle"),
+    firstRequestMs: med(serveRounds, "firstRequestMs"),
     afterRequest: med(serveRounds, "afterRequest"),
   },
   baseline: {
     readyMs: med(baseRounds, "readyMs"),
     started: med(baseRounds, "started"),
     idle: med(baseRounds, "idle"),
+    firstRequestMs: med(baseRounds, "firstRequestMs"),
     afterRequest: med(baseRounds, "afterRequest"),
   },
 };
 say(`(c) RSS (VmRSS), medians of ${ROUNDS} rounds; idle = ${IDLE_S} s without requests`);
 say(
-  `  ${pad("process", 34)} ${pad("ready", 9)} ${pad("started", 10)} ${pad("idle", 10)} after 1 request + ${IDLE_S} s`,
+  `  ${pad("process", 34)} ${pad("ready", 9)} ${pad("started", 10)} ${pad("idle", 10)} ${pad("1st request", 12)} after it + ${IDLE_S} s`,
 );
 for (const [name, r] of [
   ["atelier serve (example workspace)", rss.serve],
   ["node http.createServer().listen(0)", rss.baseline],
 ] as const)
   say(
-    `  ${pad(name, 34)} ${pad(ms(r.readyMs), 9)} ${pad(mib(r.started), 10)} ${pad(mib(r.idle), 10)} ${mib(r.afterRequest)}`,
+    `  ${pad(name, 34)} ${pad(ms(r.readyMs), 9)} ${pad(mib(r.started), 10)} ${pad(mib(r.idle), 10)} ${pad(ms(r.firstRequestMs), 12)} ${mib(r.afterRequest)}`,
   );
 say(
   `  serve / baseline: started ×${(rss.serve.started / rss.baseline.started).toFixed(2)}, idle ×${(rss.serve.idle / rss.baseline.idle).toFixed(2)}, after a request ×${(rss.serve.afterRequest / rss.baseline.afterRequest).toFixed(2)} (+${mib(rss.serve.idle - rss.baseline.idle)} idle)`,
@@ -317,4 +334,4 @@ writeFileSync(
     2,
   ) + "\n",
 );
-say(`written: ${path.relative(root, JSON_OUT)}`);
+say(`written: ${path.relative(here, JSON_OUT)}`);
