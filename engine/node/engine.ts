@@ -1,12 +1,12 @@
 import path from "node:path";
 import type { ObjNode } from "../common/model/node.ts";
-import type { RunServices } from "../common/model/typedef.ts";
+import type { HttpClient, HttpRequest, HttpResponse, RunServices } from "../common/model/typedef.ts";
 import { EngineLog } from "./log.ts";
 import { loadProject, type LoadedProject } from "./project/project-files.ts";
 import { SecretBox } from "./project/secrets.ts";
 import { readWorkspaceConfig, Workspace, type WorkspaceConfig } from "./project/workspace.ts";
 import { RequestHistory } from "./server/request-history.ts";
-import { UndiciHttpClient } from "./runtime/http-client.ts";
+import type { UndiciHttpClient } from "./runtime/http-client.ts";
 import { findSequence, findTransaction, Runner, type RunRequest, type RunResult } from "./runtime/runner.ts";
 import { loadJsSyntaxChecker } from "./runtime/js-syntax-check.ts";
 import { loadSandboxModule } from "./runtime/sandbox.ts";
@@ -14,6 +14,35 @@ import { SessionStore } from "./runtime/sessions.ts";
 import { SettingsResolver, type ResolvedSettings } from "./runtime/settings.ts";
 
 export type { RunRequest, RunResult } from "./runtime/runner.ts";
+
+/**
+ * The HTTP client of transactions (runtime/http-client.ts), loaded with undici by the first call:
+ * a run or a CLI command that calls no server does not parse undici (a fifth of a cold start).
+ */
+class LazyHttpClient implements HttpClient {
+  private client: UndiciHttpClient | undefined;
+  private loading: Promise<UndiciHttpClient> | undefined;
+
+  /** `onLoad` receives the client once made (the engine then hands it to runs directly). */
+  constructor(private readonly onLoad: (client: UndiciHttpClient) => void) {}
+
+  request(req: HttpRequest, signal?: Parameters<HttpClient["request"]>[1]): Promise<HttpResponse> {
+    return this.client ? this.client.request(req, signal) : this.load().then((c) => c.request(req, signal));
+  }
+
+  private load(): Promise<UndiciHttpClient> {
+    return (this.loading ??= import("./runtime/http-client.ts").then((m) => {
+      this.client = new m.UndiciHttpClient();
+      this.onLoad(this.client);
+      return this.client;
+    }));
+  }
+
+  async close(): Promise<void> {
+    const client = await this.loading?.catch(() => undefined);
+    await client?.close();
+  }
+}
 
 export interface EngineOptions {
   /** The workspace folder (a folder of project folders). */
@@ -53,7 +82,10 @@ export class Engine {
   readonly requests: RequestHistory;
   private settingsResolver!: SettingsResolver;
   secretBox!: SecretBox;
-  private readonly http = new UndiciHttpClient();
+  // Replaced in `services` by the client itself once loaded: later calls go straight to it.
+  private readonly http: LazyHttpClient = new LazyHttpClient((client) => {
+    if (this.services.http === this.http) this.services.http = client;
+  });
   private configSettings: Record<string, string> = {};
   /** The workspace configuration (atelier.config.yaml) as read at start. */
   config: WorkspaceConfig = { settings: {} };
@@ -87,6 +119,9 @@ export class Engine {
     const env = this.opts.env ?? process.env;
     // The validator reports JavaScript that does not parse once the parser is in (js-syntax.ts).
     const parser = loadJsSyntaxChecker();
+    // The sandbox's first worker boots on another thread while the projects load (awaited last).
+    const sandbox = loadSandboxModule();
+    sandbox.catch(() => {}); // a failure is thrown by the await below, or dropped with a failed open
     const config = await readWorkspaceConfig(this.workspace.dir);
     this.config = config;
     this.configSettings = { ...config.settings, ...this.opts.configSettings };
@@ -107,7 +142,7 @@ export class Engine {
         this.log.warn(`${e.location?.file}${e.location?.line ? `:${e.location.line}` : ""}: ${e.message}`, p.name);
       if (p.invalidCount > 0) this.log.warn(`Project ${p.name}: ${p.invalidCount} invalid object(s)`, p.name);
     }
-    await loadSandboxModule();
+    await sandbox;
   }
 
   /** Plugs in a service once available (FullSync starts after the engine). */

@@ -1,4 +1,6 @@
-import pino, { type Logger } from "pino";
+import { createRequire } from "node:module";
+import type { Logger } from "pino";
+import type pinoModule from "pino";
 import type { LogLevel } from "../common/model/typedef.ts";
 import { maskSecrets } from "./runtime/settings.ts";
 
@@ -21,20 +23,32 @@ export class EngineLog {
   private seq = 0;
   private readonly listeners = new Set<(r: LogRecord) => void>();
   private readonly secrets = new Set<string>();
-  private readonly out: Logger | undefined;
+  private logger: Logger | undefined;
+  private readonly level: LogLevel | "silent";
+  private readonly destination: NodeJS.WritableStream | undefined;
   readonly minLevel: number;
 
   constructor(opts: { level?: LogLevel | "silent"; capacity?: number; destination?: NodeJS.WritableStream } = {}) {
     const level = opts.level ?? (process.env.ATELIER_LOG_LEVEL as LogLevel | undefined) ?? "info";
+    this.level = level;
     this.minLevel = level === "silent" ? Infinity : (LEVELS[level] ?? 30);
     this.capacity = opts.capacity ?? 2000;
-    this.out =
-      level === "silent"
-        ? undefined
-        : pino(
-            { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
-            opts.destination ?? pino.destination(2),
-          );
+    this.destination = opts.destination;
+  }
+
+  /**
+   * The pino logger, made (and pino loaded, synchronously) by the first record written: a CLI run
+   * that logs nothing at its level does not load pino.
+   */
+  private get out(): Logger | undefined {
+    if (!this.logger && this.level !== "silent") {
+      const pino = createRequire(import.meta.url)("pino") as typeof pinoModule;
+      this.logger = pino(
+        { level: this.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
+        this.destination ?? pino.destination(2),
+      );
+    }
+    return this.logger;
   }
 
   private readonly capacity: number;

@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { verifyPassword } from "../../common/model/password.ts";
+import { DEFAULT_ITERATIONS, verifyPassword } from "../../common/model/password.ts";
+import { HASH_PASSWORD_DEFAULT_ITERATIONS } from "./main.ts";
 
 const root = path.resolve(import.meta.dirname, "../../..");
 
@@ -22,6 +23,10 @@ function hashPasswordCli(
 }
 
 describe("atelier hash-password", () => {
+  it("shows password.ts's default iterations in its help (main.ts names them without loading password.ts)", () => {
+    expect(HASH_PASSWORD_DEFAULT_ITERATIONS).toBe(DEFAULT_ITERATIONS);
+  });
+
   it("prints a salted hash of the password read from stdin, which Check Password accepts", async () => {
     const r = await hashPasswordCli("alice-pw\n", ["--iterations", "100000"]);
     expect(r.code).toBe(0);

@@ -1,14 +1,42 @@
 import { Command, CommanderError, Option } from "commander";
 import path from "node:path";
 import type { RunningAtelier } from "../app.ts";
-import { Engine } from "../engine.ts";
-import { EngineLog } from "../log.ts";
-import { DEFAULT_ITERATIONS, hashPassword } from "../../common/model/password.ts";
-import { setProjectSecret } from "../project/set-secret.ts";
-import { runAnswer, runProjectTests } from "../test-cases/test-cases.ts";
+import type { Engine, EngineOptions } from "../engine.ts";
 import { jobsCommand } from "../scheduler/jobs-cli.ts";
 import { closeCliConnections, serverCommands } from "./server-commands.ts";
 import { ATELIER_VERSION } from "../version.ts";
+
+// Each command loads what it uses when it runs (`await import()`): the CLI's own start loads
+// commander and the command table only, so `atelier run` does not parse the HTTP server, the
+// Studio, FullSync, Redis's client or the importer, and `--help` parses none of the engine.
+
+/**
+ * password.ts's DEFAULT_ITERATIONS, for the help of `hash-password` without loading it (it is
+ * bundled with the type registry); a test checks they are the same.
+ */
+export const HASH_PASSWORD_DEFAULT_ITERATIONS = 600_000;
+
+/**
+ * The engine and its log, for `run` and `test`: one-shot commands. The sandbox's first worker
+ * (QuickJS) is started first, so it boots on another thread while this one parses the engine
+ * (Engine.open awaits it; most sequences and test cases run JavaScript), and the pool keeps no
+ * spare worker: there is no next run to have one ready for.
+ */
+async function engineModules() {
+  const pool = import("../runtime/sandbox-pool.ts").then((m) => {
+    m.configureSandboxPool({ spare: false });
+    m.sandboxPool()
+      .warm()
+      .catch(() => {}); // Engine.open waits for it and says why it failed
+  });
+  const [{ Engine }, { EngineLog }] = await Promise.all([import("../engine.ts"), import("../log.ts"), pool]);
+  return { Engine, EngineLog };
+}
+
+async function openEngine(opts: EngineOptions): Promise<Engine> {
+  const { Engine } = await import("../engine.ts");
+  return Engine.open(opts);
+}
 
 /** Collects repeated `--opt name=value` options into a map (repeated names make lists). */
 function collectPairs(value: string, previous: Record<string, string[]>): Record<string, string[]> {
@@ -66,6 +94,8 @@ export interface InstallLayout {
 
 /** Runs the CLI; answers the exit code. */
 export async function main(argv: string[], layout: InstallLayout = {}): Promise<number> {
+  // The modules are loaded: bench/startup splits a cold start by these marks (nothing is printed).
+  performance.mark("atelier:main");
   let code = 0;
   const program = new Command()
     .name("atelier")
@@ -101,12 +131,18 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
         if (!o.sequence && !o.transaction && !o.connector)
           throw new CommanderError(2, "atelier.run", "give --sequence or --transaction");
         const projectDir = path.resolve(o.project);
+        const [{ Engine, EngineLog }, { runAnswer }] = await Promise.all([
+          engineModules(),
+          import("../test-cases/test-cases.ts"),
+        ]);
+        performance.mark("atelier:loaded");
         const engine = await Engine.open({
           workspaceDir: path.dirname(projectDir),
           projectDirs: [projectDir],
           settings: single(o.set),
           log: new EngineLog({ level: (process.env.ATELIER_LOG_LEVEL as "info") ?? "warn" }),
         });
+        performance.mark("atelier:opened");
         const fullsync = await fullSyncFor(engine);
         try {
           const inputs: Record<string, unknown> = {};
@@ -117,6 +153,7 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
             inputs,
             trace: Boolean(o.trace),
           });
+          performance.mark("atelier:ran");
           if (o.trace && result.trace) {
             for (const e of result.trace) {
               const pad = "  ".repeat(e.depth);
@@ -131,6 +168,7 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
         } finally {
           await fullsync?.close();
           await engine.close();
+          performance.mark("atelier:closed");
         }
       },
     );
@@ -143,6 +181,10 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
     .option("--json", "print the results as JSON")
     .action(async (o: { project: string; set: Record<string, string[]>; json?: boolean }) => {
       const projectDir = path.resolve(o.project);
+      const [{ Engine, EngineLog }, { runProjectTests }] = await Promise.all([
+        engineModules(),
+        import("../test-cases/test-cases.ts"),
+      ]);
       const engine = await Engine.open({
         workspaceDir: path.dirname(projectDir),
         projectDirs: [projectDir],
@@ -209,6 +251,7 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
         },
       );
       printUrls(app.current);
+      performance.mark("atelier:serving");
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);
@@ -229,6 +272,7 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
         .toString("utf8")
         .replace(/\r?\n$/, "");
       if (value === "") throw new CommanderError(2, "atelier.secret", "give the secret's value on stdin");
+      const { setProjectSecret } = await import("../project/set-secret.ts");
       await setProjectSecret(o.project, o.name, value);
       out(`Secret setting "${o.name}" stored encrypted in ${path.join(path.resolve(o.project), "project.yaml")}`);
     });
@@ -236,7 +280,7 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
   program
     .command("hash-password")
     .description("print a salted hash of a password read from stdin, for Check Password steps")
-    .option("--iterations <n>", "PBKDF2 iterations", String(DEFAULT_ITERATIONS))
+    .option("--iterations <n>", "PBKDF2 iterations", String(HASH_PASSWORD_DEFAULT_ITERATIONS))
     .action(async (o: { iterations: string }) => {
       const iterations = Number(o.iterations);
       if (!Number.isInteger(iterations) || iterations < 100_000 || iterations > 10_000_000)
@@ -251,6 +295,7 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
         .toString("utf8")
         .replace(/\r?\n$/, "");
       if (password === "") throw new CommanderError(2, "atelier.password", "give the password on stdin");
+      const { hashPassword } = await import("../../common/model/password.ts");
       out(await hashPassword(password, iterations));
     });
 
@@ -322,7 +367,7 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
       return Buffer.concat(chunks).toString("utf8");
     },
   });
-  jobsCommand(program, { openEngine: (opts) => Engine.open(opts) });
+  jobsCommand(program, { openEngine });
 
   program.addOption(new Option("--version").hideHelp());
   try {

@@ -15,12 +15,19 @@ import { CommanderError, type Command } from "commander";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { ApiError } from "../../common/http/api-error.ts";
-import { AdminStore, ROLES, type Role } from "../admin/admin-store.ts";
-import { FileDocs, RedisDocs, type DocStore } from "../cluster/shared-docs.ts";
+import type { AdminStore, Role } from "../admin/admin-store.ts";
+import type { DocStore } from "../cluster/shared-docs.ts";
 import type { ServerTarget } from "../deploy/admin-client.ts";
-import { parseDuration, PscError } from "../deploy/psc.ts";
-import { readPscText, TargetStore, userConfigDir, type TargetSummary } from "../deploy/targets.ts";
-import { EngineLog } from "../log.ts";
+import type { TargetStore, TargetSummary } from "../deploy/targets.ts";
+
+// What the commands use is loaded when one runs (`await import()`), so that registering them costs
+// the CLI's start nothing (`atelier run` and `--help` parse none of it).
+
+/** The admin roles (admin-store.ts's ROLES, named here for the help without loading the store). */
+const ROLE_NAMES = ["deploy", "configure", "view"] as const satisfies readonly Role[];
+// Fails to compile when a role is added to admin-store.ts and not here.
+const allRolesNamed: Exclude<Role, (typeof ROLE_NAMES)[number]> extends never ? true : never = true;
+void allRolesNamed;
 
 export interface ServerCliDeps {
   atelierVersion: string;
@@ -41,10 +48,28 @@ const CLUSTER_REDIS =
   "a cluster's Redis (the same URL its servers run with): users, PSC tokens and setting values are the cluster's, kept there";
 
 async function docsFor(o: { redis?: string }, env: NodeJS.ProcessEnv): Promise<DocStore> {
+  const { FileDocs, RedisDocs } = await import("../cluster/shared-docs.ts");
   if (!o.redis) return new FileDocs();
   const docs = await RedisDocs.connect({ url: o.redis, prefix: env.ATELIER_CLUSTER_PREFIX || "atelier:" });
   opened.push(docs);
   return docs;
+}
+
+/** The admin store of a server's data folder (or of a cluster's Redis with --redis). */
+async function adminStore(o: { data: string; redis?: string }, env: NodeJS.ProcessEnv): Promise<AdminStore> {
+  const { AdminStore } = await import("../admin/admin-store.ts");
+  return new AdminStore(o.data, await docsFor(o, env));
+}
+
+/** This machine's deployment targets. */
+async function targetStore(env: NodeJS.ProcessEnv): Promise<TargetStore> {
+  const { TargetStore, userConfigDir } = await import("../deploy/targets.ts");
+  return new TargetStore(userConfigDir(env));
+}
+
+/** Where the deploy client keeps its state (targets.ts's userConfigDir). */
+async function stateDir(env: NodeJS.ProcessEnv): Promise<string> {
+  return (await import("../deploy/targets.ts")).userConfigDir(env);
 }
 
 function fail(message: string): never {
@@ -92,7 +117,8 @@ function couchTarget(text: string, env: NodeJS.ProcessEnv): { url: string; usern
 /** A PSC given on the command line: its text, a file holding it, or the id of an imported target. */
 async function targetFrom(psc: string, env: NodeJS.ProcessEnv): Promise<{ target: ServerTarget; label: string }> {
   let text = psc.trim();
-  const store = new TargetStore(userConfigDir(env));
+  const { readPscText } = await import("../deploy/targets.ts");
+  const store = await targetStore(env);
   if (!/^(atlpsc1_|x[0-9a-fA-F]{32})/.test(text)) {
     const known = (await store.list()).find((t) => t.id === text);
     if (known) {
@@ -120,7 +146,8 @@ function describeTarget(s: TargetSummary): string {
   return `${s.id}: ${s.url} as ${s.user}, projects ${s.projects.join(", ")}${s.expires ? `, expires ${s.expires}` : ""}${s.note ? ` (${s.note})` : ""}`;
 }
 
-function describeFailure(e: unknown): never {
+async function describeFailure(e: unknown): Promise<never> {
+  const { PscError } = await import("../deploy/psc.ts");
   if (e instanceof ApiError) {
     const details = e.details as { problems?: string[] } | undefined;
     const more = details?.problems?.length ? `\n  ${details.problems.slice(0, 20).join("\n  ")}` : "";
@@ -202,7 +229,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
           listenerLeaseMs: leaseSeconds * 1000,
           ...(env.ATELIER_CLUSTER_PREFIX ? { clusterPrefix: env.ATELIER_CLUSTER_PREFIX } : {}),
           env,
-          log: new EngineLog(),
+          log: new (await import("../log.ts")).EngineLog(),
           atelierVersion: deps.atelierVersion,
         });
         out(`Atelier server: ${server.url} (data ${path.resolve(o.data)})`);
@@ -232,7 +259,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
     .requiredOption("--data <dir>", "the server's data folder")
     .option("--redis <url>", CLUSTER_REDIS)
     .requiredOption("--user <name>", "the user name")
-    .option("--roles <list>", `roles among ${ROLES.join(", ")}`, "deploy,configure,view")
+    .option("--roles <list>", `roles among ${ROLE_NAMES.join(", ")}`, "deploy,configure,view")
     .option("--replace", "change the password and roles of an existing user")
     .action(async (o: { data: string; redis?: string; user: string; roles: string; replace?: boolean }) => {
       const password = (await deps.readStdin()).replace(/\r?\n$/, "");
@@ -242,7 +269,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
         .split(",")
         .map((r) => r.trim())
         .filter(Boolean) as Role[];
-      await new AdminStore(o.data, await docsFor(o, env)).addUser(o.user, password, roles, o.replace === true);
+      await (await adminStore(o, env)).addUser(o.user, password, roles, o.replace === true);
       out(`Admin user ${o.user} ${o.replace ? "updated" : "added"} (roles: ${roles.join(", ")})`);
     });
   admin
@@ -251,7 +278,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
     .option("--redis <url>", CLUSTER_REDIS)
     .requiredOption("--user <name>", "the user name")
     .action(async (o: { data: string; redis?: string; user: string }) => {
-      const removed = await new AdminStore(o.data, await docsFor(o, env)).removeUser(o.user);
+      const removed = await (await adminStore(o, env)).removeUser(o.user);
       if (!removed) fail(`There is no admin user ${o.user}`);
       out(`Admin user ${o.user} removed; their PSCs stop working`);
     });
@@ -260,7 +287,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
     .requiredOption("--data <dir>", "the server's data folder")
     .option("--redis <url>", CLUSTER_REDIS)
     .action(async (o: { data: string; redis?: string }) => {
-      for (const u of await new AdminStore(o.data, await docsFor(o, env)).listUsers())
+      for (const u of await (await adminStore(o, env)).listUsers())
         out(`${u.name}: ${u.roles.join(", ")} (since ${u.createdAt})`);
     });
 
@@ -350,6 +377,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
         }
         const { certificatePin } = await import("../admin/atelier-server.ts");
         const pin = o.tlsCert ? certificatePin(await readFile(o.tlsCert, "utf8")) : undefined;
+        const { parseDuration } = await import("../deploy/psc.ts");
         const expiresInMs = (() => {
           try {
             return parseDuration(o.expires);
@@ -361,7 +389,9 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
           .split(",")
           .map((p) => p.trim())
           .filter(Boolean);
-        const made = await new AdminStore(o.data, await docsFor(o, env)).createPsc({
+        const made = await (
+          await adminStore(o, env)
+        ).createPsc({
           user: o.user,
           url: url.toString(),
           ...(pin ? { pin } : {}),
@@ -380,7 +410,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
     .requiredOption("--data <dir>", "the server's data folder")
     .option("--redis <url>", CLUSTER_REDIS)
     .action(async (o: { data: string; redis?: string }) => {
-      for (const t of await new AdminStore(o.data, await docsFor(o, env)).listTokens()) {
+      for (const t of await (await adminStore(o, env)).listTokens()) {
         const state = t.revokedAt
           ? `revoked ${t.revokedAt}`
           : Date.parse(t.exp) <= Date.now()
@@ -395,7 +425,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
     .requiredOption("--data <dir>", "the server's data folder")
     .option("--redis <url>", CLUSTER_REDIS)
     .action(async (id: string, o: { data: string; redis?: string }) => {
-      if (!(await new AdminStore(o.data, await docsFor(o, env)).revoke(id))) fail(`There is no PSC ${id}`);
+      if (!(await (await adminStore(o, env)).revoke(id))) fail(`There is no PSC ${id}`);
       out(`PSC ${id} revoked: it stops working at once`);
     });
 
@@ -407,15 +437,15 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
       let t = text;
       if (!/^(atlpsc1_|x[0-9a-fA-F]{32})/.test(t.trim())) t = await readFile(text, "utf8").catch(() => text);
       try {
-        for (const s of await new TargetStore(userConfigDir(env)).import(t)) {
+        for (const s of await (await targetStore(env)).import(t)) {
           out(describeTarget(s));
         }
       } catch (e) {
-        describeFailure(e);
+        await describeFailure(e);
       }
     });
   targets.command("list").action(async () => {
-    for (const s of await new TargetStore(userConfigDir(env)).list()) {
+    for (const s of await (await targetStore(env)).list()) {
       out(describeTarget(s));
     }
   });
@@ -423,7 +453,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
     .command("remove")
     .argument("<id>")
     .action(async (id: string) => {
-      if (!(await new TargetStore(userConfigDir(env)).remove(id))) fail(`There is no target ${id}`);
+      if (!(await (await targetStore(env)).remove(id))) fail(`There is no target ${id}`);
       out(`Target ${id} removed`);
     });
 
@@ -444,7 +474,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
           target,
           ...(o.force ? { force: true } : {}),
           ...(o.requireTests ? { requireTests: true } : {}),
-          stateDir: userConfigDir(env),
+          stateDir: await stateDir(env),
           atelierVersion: deps.atelierVersion,
           onProgress: (step) => process.stderr.write(`  ${step}\n`),
         });
@@ -457,7 +487,7 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
           for (const w of r.warnings) out(`  warning: ${w}`);
         }
       } catch (e) {
-        describeFailure(e);
+        await describeFailure(e);
       }
     });
 
@@ -477,13 +507,13 @@ export function serverCommands(program: Command, deps: ServerCliDeps): void {
           project: o.project,
           target,
           ...(to ? { to } : {}),
-          stateDir: userConfigDir(env),
+          stateDir: await stateDir(env),
         });
         out(
           `${r.project} on ${label} serves version ${r.version} again${r.replaced !== undefined ? ` (was ${r.replaced})` : ""}`,
         );
       } catch (e) {
-        describeFailure(e);
+        await describeFailure(e);
       }
     });
 }

@@ -1,4 +1,4 @@
-import { createClient } from "@redis/client";
+import type { createClient } from "@redis/client";
 
 /**
  * The Redis connections of a cluster's servers (sessions, shared admin state, heartbeats, claims):
@@ -16,7 +16,12 @@ export interface RedisConnectOptions {
   onError?: (message: string) => void;
 }
 
-function makeClient(url: string, timeoutMs: number) {
+// @redis/client (hundreds of modules) is loaded by the first connection, not with this module:
+// commands and engines that never connect to Redis do not pay for it.
+let redisModule: Promise<{ createClient: typeof createClient }> | undefined;
+
+async function makeClient(url: string, timeoutMs: number) {
+  const { createClient } = await (redisModule ??= import("@redis/client"));
   return createClient({
     url,
     socket: { connectTimeout: timeoutMs, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2000) },
@@ -25,13 +30,13 @@ function makeClient(url: string, timeoutMs: number) {
   });
 }
 
-export type RedisClient = ReturnType<typeof makeClient>;
+export type RedisClient = Awaited<ReturnType<typeof makeClient>>;
 
 /** Connects (refused with a clear error, the URL's password hidden, when it cannot in time). */
 export async function connectRedis(opts: RedisConnectOptions): Promise<RedisClient> {
   const timeoutMs = opts.timeoutMs ?? 5000;
   let down = false;
-  const client = makeClient(opts.url, timeoutMs);
+  const client = await makeClient(opts.url, timeoutMs);
   client.on("error", (e: Error) => {
     if (down) return;
     down = true;

@@ -64,6 +64,11 @@ export interface PoolOptions {
   resourceLimits?: ResourceLimits;
   /** Where faults of the machinery are reported (never to callers). */
   onFault?: (message: string) => void;
+  /**
+   * Keep one empty worker ready so the next run does not wait for a thread (default true). A
+   * one-shot CLI command has no next run: a spare would only take a core and delay its exit.
+   */
+  spare?: boolean;
 }
 
 const WORKER_URL = new URL("./sandbox-worker.mjs", import.meta.url);
@@ -398,6 +403,7 @@ export class SandboxPool {
   readonly base: number;
   readonly max: number;
   private readonly idleMs: number;
+  private readonly spare: boolean;
   private readonly workerOpts: ConstructorParameters<typeof PoolWorker>[1];
 
   constructor(opts: PoolOptions = {}) {
@@ -405,6 +411,7 @@ export class SandboxPool {
     this.base = Math.max(1, opts.base ?? cores);
     this.max = Math.max(this.base, opts.max ?? cores * 2 + 2);
     this.idleMs = opts.idleMs ?? 30_000;
+    this.spare = opts.spare ?? true;
     this.workerOpts = {
       graceMs: opts.graceMs ?? 2000,
       onFault: opts.onFault ?? ((message) => console.error(`[sandbox] ${message}`)),
@@ -464,6 +471,7 @@ export class SandboxPool {
 
   /** Keeps one empty worker ready so that the next run does not wait for a thread to start. */
   private keepSpare(): void {
+    if (!this.spare) return;
     const live = this.live();
     if (live.length < this.max && !live.some(isEmpty)) this.spawn();
   }
@@ -533,11 +541,17 @@ function isEmpty(w: PoolWorker): boolean {
 }
 
 let shared: SandboxPool | undefined;
+let sharedOptions: PoolOptions = {};
 
 /** The process's pool (created on first use). */
 export function sandboxPool(): SandboxPool {
-  if (!shared || shared.closing) shared = new SandboxPool();
+  if (!shared || shared.closing) shared = new SandboxPool(sharedOptions);
   return shared;
+}
+
+/** Options of the process's pool, for a pool created after this call (the CLI's `spare: false`). */
+export function configureSandboxPool(opts: PoolOptions): void {
+  sharedOptions = { ...opts };
 }
 
 /** Ends the process's pool (a later use starts a new one). */

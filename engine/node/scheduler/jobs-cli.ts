@@ -1,8 +1,7 @@
-import { CommanderError, type Command } from "commander";
+import { CommanderError, Option, type Command } from "commander";
 import path from "node:path";
 import type { Engine, EngineOptions } from "../engine.ts";
-import { EngineLog } from "../log.ts";
-import { engineJobHooks, jobFiles, Scheduler, type JobRun, type JobStatus } from "./scheduler.ts";
+import type { JobRun, JobStatus, Scheduler } from "./scheduler.ts";
 
 export interface JobsCliDeps {
   /** Opens an engine on the workspace (`Engine.open`): to check a job's sequence, and to run it. */
@@ -62,11 +61,18 @@ function localTimezone(): string {
  */
 export function jobsCommand(program: Command, deps: JobsCliDeps): Command {
   const out = deps.out ?? ((t: string) => void process.stdout.write(t.endsWith("\n") ? t : t + "\n"));
-  const timezone = deps.timezone ?? localTimezone();
+  // The machine's time zone is asked of ICU (tens of ms) when a jobs command runs, not when the
+  // CLI starts: the help of `jobs add` gets it then.
+  let zone: string | undefined;
+  const timezone = () => (zone ??= deps.timezone ?? localTimezone());
+  const tzOption = new Option("--tz <zone>", "the IANA time zone of the cron expression");
 
   const jobs = program
     .command("jobs")
-    .description("scheduled jobs: run a sequence with given inputs on a cron schedule");
+    .description("scheduled jobs: run a sequence with given inputs on a cron schedule")
+    .hook("preSubcommand", () => {
+      tzOption.description = `the IANA time zone of the cron expression (default: ${timezone()})`;
+    });
 
   const sub = (name: string, description: string) =>
     jobs
@@ -86,13 +92,18 @@ export function jobsCommand(program: Command, deps: JobsCliDeps): Command {
   /** A scheduler on the files (never started: no timer), with an engine when `withEngine`. */
   async function open<R>(o: Common, withEngine: boolean, use: (s: Scheduler) => Promise<R>): Promise<R> {
     const { workspaceDir, dir } = dirOf(o);
+    // Loaded when a jobs command runs, not with the CLI (`atelier run` does not parse the scheduler).
+    const [{ engineJobHooks, jobFiles, Scheduler }, { EngineLog }] = await Promise.all([
+      import("./scheduler.ts"),
+      import("../log.ts"),
+    ]);
     const engine = withEngine
       ? await deps.openEngine({ workspaceDir, log: new EngineLog({ level: "error" }) })
       : undefined;
     const hooks = engine ? engineJobHooks(engine) : undefined;
     const scheduler = new Scheduler({
       ...jobFiles(dir),
-      timezone,
+      timezone: timezone(),
       run: hooks?.run ?? (() => Promise.reject(new Error("this command runs no job"))),
       ...(hooks ? { check: hooks.check } : {}),
     });
@@ -110,7 +121,8 @@ export function jobsCommand(program: Command, deps: JobsCliDeps): Command {
       open(o, false, async (s) => {
         const all = await s.list();
         if (o.json) out(JSON.stringify(all, null, 2));
-        else if (all.length === 0) out(`No jobs in ${jobFiles(dirOf(o).dir).jobsFile}`);
+        else if (all.length === 0)
+          out(`No jobs in ${(await import("./scheduler.ts")).jobFiles(dirOf(o).dir).jobsFile}`);
         else for (const j of all) out(describeJob(j));
       }),
     );
@@ -123,7 +135,7 @@ export function jobsCommand(program: Command, deps: JobsCliDeps): Command {
       'when: 5 fields "minute hour day-of-month month day-of-week" (e.g. "0 9 * * 1-5"), or 6 with seconds first',
     )
     .option("--id <id>", "the job's id (letters, digits, _ . -; default: <project>.<sequence>)")
-    .option("--tz <zone>", `the IANA time zone of the cron expression (default: ${timezone})`)
+    .addOption(tzOption)
     .option("--input <name=value>", "an input of the sequence (repeat for several)", collectInput)
     .option("--paused", "add it paused")
     .action(

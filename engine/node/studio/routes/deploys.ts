@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { ApiError } from "../../../common/http/api-error.ts";
 import type { StudioDeploy } from "../../../common/studio/routes.ts";
-import { AdminClient } from "../../deploy/admin-client.ts";
-import { deployProject, rollbackProject } from "../../deploy/deploy.ts";
+// The deploy client (undici) and the deploy itself load when used, not with the Studio: an engine
+// that deploys nothing does not hold them in memory.
+import type { AdminClient } from "../../deploy/admin-client.ts";
 import { PscError } from "../../deploy/psc.ts";
 import type { TargetStore } from "../../deploy/targets.ts";
 import type { StudioContext } from "./context.ts";
@@ -35,6 +36,7 @@ export function deployRoutes(ctx: StudioContext, deploy: DeployContext) {
 
   const client = async (target: string) => {
     const { target: t } = await deploy.targets.connect(target).catch(pscProblem);
+    const { AdminClient } = await import("../../deploy/admin-client.ts");
     return new AdminClient(t);
   };
   const viaServer = async <T>(target: string, call: (c: AdminClient) => Promise<T>): Promise<T> => {
@@ -70,6 +72,7 @@ export function deployRoutes(ctx: StudioContext, deploy: DeployContext) {
       deploys.set(status.id, status);
       while (deploys.size > MAX_DEPLOYS) deploys.delete(deploys.keys().next().value as string);
       await deploy.targets.rememberFor(body.project, body.target);
+      const { deployProject } = await import("../../deploy/deploy.ts");
       void deployProject({
         projectDir: project.dir,
         target,
@@ -123,6 +126,7 @@ export function deployRoutes(ctx: StudioContext, deploy: DeployContext) {
       viaServer(params.target, (c) => c.call("logs", { params: { project: params.project }, query: { lines: "200" } })),
     serverRollback: async ({ params, body }) => {
       const { target } = await deploy.targets.connect(params.target).catch(pscProblem);
+      const { rollbackProject } = await import("../../deploy/deploy.ts");
       return rollbackProject({
         project: params.project,
         target,
