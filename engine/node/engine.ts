@@ -56,6 +56,12 @@ export interface EngineOptions {
   env?: NodeJS.ProcessEnv;
   log?: EngineLog;
   sandbox?: { timeLimitMs?: number; memoryBytes?: number };
+  /**
+   * Whether `open` starts the sandbox's first worker and waits for it (default true: a server's
+   * first run finds it ready). False: it starts when a run first needs JavaScript (`atelier run`
+   * of a sequence that may need none).
+   */
+  warmSandbox?: boolean;
   /** Extra services (FullSync...). */
   services?: Partial<RunServices>;
   /** Where sessions live: this process's memory by default, or a shared store (RedisSessionStore). */
@@ -120,7 +126,7 @@ export class Engine {
     // The validator reports JavaScript that does not parse once the parser is in (js-syntax.ts).
     const parser = loadJsSyntaxChecker();
     // The sandbox's first worker boots on another thread while the projects load (awaited last).
-    const sandbox = loadSandboxModule();
+    const sandbox = this.opts.warmSandbox === false ? Promise.resolve() : loadSandboxModule();
     sandbox.catch(() => {}); // a failure is thrown by the await below, or dropped with a failed open
     const config = await readWorkspaceConfig(this.workspace.dir);
     this.config = config;

@@ -17,14 +17,17 @@ import { ATELIER_VERSION } from "../version.ts";
 export const HASH_PASSWORD_DEFAULT_ITERATIONS = 600_000;
 
 /**
- * The engine and its log, for `run` and `test`: one-shot commands. The sandbox's first worker
+ * The engine and its log, for `run` and `test`: one-shot commands; the pool keeps no spare
+ * worker: there is no next run to have one ready for. With `warm`, the sandbox's first worker
  * (QuickJS) is started first, so it boots on another thread while this one parses the engine
- * (Engine.open awaits it; most sequences and test cases run JavaScript), and the pool keeps no
- * spare worker: there is no next run to have one ready for.
+ * (Engine.open awaits it): `test` runs many test cases, most with JavaScript. `run` does not: a
+ * sequence whose expressions are simple (simple-expression.ts) needs no worker at all, and one
+ * that needs JavaScript starts it at its first step that does (measured: no slower).
  */
-async function engineModules() {
+async function engineModules(warm = true) {
   const pool = import("../runtime/sandbox-pool.ts").then((m) => {
     m.configureSandboxPool({ spare: false });
+    if (!warm) return;
     m.sandboxPool()
       .warm()
       .catch(() => {}); // Engine.open waits for it and says why it failed
@@ -132,13 +135,14 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
           throw new CommanderError(2, "atelier.run", "give --sequence or --transaction");
         const projectDir = path.resolve(o.project);
         const [{ Engine, EngineLog }, { runAnswer }] = await Promise.all([
-          engineModules(),
+          engineModules(false),
           import("../test-cases/test-cases.ts"),
         ]);
         performance.mark("atelier:loaded");
         const engine = await Engine.open({
           workspaceDir: path.dirname(projectDir),
           projectDirs: [projectDir],
+          warmSandbox: false,
           settings: single(o.set),
           log: new EngineLog({ level: (process.env.ATELIER_LOG_LEVEL as "info") ?? "warn" }),
         });

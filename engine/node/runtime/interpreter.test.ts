@@ -5,8 +5,9 @@ import { resolvedProp } from "./interpreter.ts";
 import { sandboxPool } from "./sandbox-pool.ts";
 import { Sandbox } from "./sandbox.ts";
 
-// An expression that only names a variable is answered without starting a JavaScript sandbox;
-// everything else, and any expression once JavaScript may have changed a variable, goes through it.
+// An expression of literals and variables joined by + is answered without starting a JavaScript
+// sandbox (simple-expression.ts); everything else, and any expression once JavaScript may have
+// changed a variable, goes through it.
 describe("expressions naming a variable", () => {
   afterEach(() => vi.restoreAllMocks());
 
@@ -26,16 +27,37 @@ describe("expressions naming a variable", () => {
     expect(r.trace?.find((e) => e.name === "plain")?.inputs).toEqual({ expression: "name" });
   });
 
-  it("still go through the sandbox for anything more than a name", async () => {
+  it("join literals and plain variables with + without a sandbox, as JavaScript does", async () => {
     const create = vi.spyOn(Sandbox, "create");
     const r = await runSteps(
       [
         { type: "Variable", name: "name" },
-        { type: "Element", name: "greeting", expression: "'Hi ' + name" },
+        { type: "Variable", name: "n", dataType: "number" },
+        { type: "Element", name: "greeting", expression: "'Hi ' + name + \"!\"" },
+        { type: "Element", name: "sum", expression: "n + 1 + 'x'" },
+        {
+          type: "If",
+          name: "check",
+          condition: "name + ''",
+          children: [{ type: "Element", name: "inside", value: 1 }],
+        },
+      ],
+      { name: "Ada", n: "2" },
+    );
+    expect(r.output).toEqual({ greeting: "Hi Ada!", sum: "3x", inside: 1 });
+    expect(create).not.toHaveBeenCalled();
+  });
+
+  it("still go through the sandbox for anything more than literals, names and +", async () => {
+    const create = vi.spyOn(Sandbox, "create");
+    const r = await runSteps(
+      [
+        { type: "Variable", name: "name" },
+        { type: "Element", name: "greeting", expression: "'Hi ' + name.toUpperCase()" },
       ],
       { name: "Ada" },
     );
-    expect(r.output).toEqual({ greeting: "Hi Ada" });
+    expect(r.output).toEqual({ greeting: "Hi ADA" });
     expect(create).toHaveBeenCalledTimes(1);
   });
 

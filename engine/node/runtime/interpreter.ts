@@ -16,6 +16,7 @@ import { OutputBuilder } from "./output-builder.ts";
 import type { RunContext } from "./run-context.ts";
 import { BreakSignal, FinishSignal, RunError } from "./run-error.ts";
 import { Sandbox } from "./sandbox.ts";
+import { simpleExpressionValue } from "./simple-expression.ts";
 import type { ResolvedSettings } from "./settings.ts";
 
 /** Hooks of the debugger: called before each step runs. */
@@ -343,6 +344,8 @@ export class SequenceRun {
       return this.seq.readSource(ref, this.node);
     }
     async evaluate(expression: string, what: string): Promise<unknown> {
+      const simple = this.seq.simpleValue(expression);
+      if (simple) return simple.value;
       const box = await this.seq.ensureSandbox(expression);
       return await box.evaluate(expression, what);
     }
@@ -437,16 +440,13 @@ export class SequenceRun {
     }
     const expression = node.props.expression;
     if (typeof expression === "string" && expression.trim() !== "") {
-      // An expression that only names a variable holding a plain value needs no interpreter: while
-      // no sandbox exists, no JavaScript can have changed the variable, so its value is the
-      // sandbox's answer. (Creating a QuickJS runtime is most of a simple sequence's cost.)
-      if (!this.sandboxPromise) {
-        const name = expression.trim();
-        const v = this.scopeVars.get(name);
-        if (isPlainScalar(v) && this.scopeVars.has(name) && isPlainIdentifier(name)) {
-          record("expression", expression);
-          return v;
-        }
+      // Literals and variables holding plain values joined by "+" need no interpreter: while no
+      // sandbox exists, no JavaScript can have changed the variables, so this is the sandbox's
+      // answer. (Creating a QuickJS context is most of a simple sequence's cost.)
+      const simple = this.simpleValue(expression);
+      if (simple) {
+        record("expression", expression);
+        return simple.value;
       }
       const box = await this.ensureSandbox(expression);
       const v = await box.evaluate(expression, `expression of ${describe(node)}`);
@@ -455,6 +455,11 @@ export class SequenceRun {
     }
     const value = node.props.value;
     return value === undefined ? null : this.prop(node, "value");
+  }
+
+  /** An expression's value without the sandbox, when it is simple enough (simple-expression.ts). */
+  private simpleValue(expression: string): { value: unknown } | undefined {
+    return this.sandboxPromise ? undefined : simpleExpressionValue(expression, this.scopeVars);
   }
 
   private readSource(ref: SourceRef, node: ObjNode): unknown {
@@ -472,26 +477,6 @@ export class SequenceRun {
       throw new RunError("invalid_source", `${describe(node)}: ${(e as Error).message}`, { source: ref }, 500);
     }
   }
-}
-
-/** Words an expression cannot use as a variable's name (keywords, literals, fixed globals). */
-const NOT_VARIABLE_NAMES = new Set(
-  (
-    "break case catch class const continue debugger default delete do else enum export extends false finally for " +
-    "function if import in instanceof new null return super switch this throw true try typeof var void while with " +
-    "yield let static implements interface package private protected public await arguments eval undefined NaN " +
-    "Infinity globalThis"
-  ).split(" "),
-);
-
-/** A name a sandbox global can be set and read under, unchanged. */
-function isPlainIdentifier(text: string): boolean {
-  return /^[A-Za-z_$][\w$]*$/.test(text) && !NOT_VARIABLE_NAMES.has(text);
-}
-
-/** A value that crosses into the sandbox and back unchanged (no copy, no conversion). */
-function isPlainScalar(v: unknown): v is string | number | boolean | null {
-  return v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v));
 }
 
 /**
