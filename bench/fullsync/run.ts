@@ -2,14 +2,17 @@
 // (a) a cold PouchDB pull by one user of the 1,990 documents they may see in a database of
 //     100,000 (~1 KB each); (b) the floor: a cold pull of 1,990 such documents from an unfiltered
 //     express-pouchdb database; (c) the same pull as (a) from a database of 10,000 documents.
-// Also: 20 users pulling at once, live-sync latency between two devices of one user, and the
-// principal index at start (snapshot load vs rebuild from the change feed).
+// Also: each server's memory (the floor is a process of its own holding the same 100,000 and
+// 10,000 documents, copied from FullSync's files), 20 users pulling at once, live-sync latency
+// between two devices of one user, 100 devices of 100 users pulling at once then live-syncing
+// while they write, and the principal index at start (snapshot load vs rebuild from the feed).
 // Run: npm run bench:fullsync [-- --quick] [--reps 5]. See bench/README.md.
 // npm run bench:fullsync -- --external-index: the engine's start over an external CouchDB of
 // 100,000 documents, with and without the index snapshot (external-index.ts).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -57,7 +60,6 @@ const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { maximumFractionDig
 
 interface ServerInfo {
   fullsync: string;
-  floor: string;
   load: Record<string, number>;
   index: Record<string, { source: string; ms: number; docs: number } | number | undefined>;
 }
@@ -84,17 +86,56 @@ async function rssMb(pid: number | undefined): Promise<number> {
   }
 }
 
-async function startServer(dir: string): Promise<{ info: ServerInfo; child: ChildProcess; stop(): Promise<void> }> {
-  const script = path.join(ROOT, "bench", "fullsync", "server.ts");
+/** Memory of a bench server as it sees it (its GET /_bench/memory): MB. */
+async function heapOf(url: string): Promise<{ heapUsed: number; external: number; arrayBuffers: number }> {
+  const m = (await (await fetch(`${new URL(url).origin}/_bench/memory`)).json()) as Record<string, number>;
+  return { heapUsed: m.heapUsed! / 2 ** 20, external: m.external! / 2 ** 20, arrayBuffers: m.arrayBuffers! / 2 ** 20 };
+}
+
+/** Samples processes' resident memory every 200 ms; `stop` answers each one's peak (MB). */
+function rssSampler(pids: (number | undefined)[]): { stop(): Promise<number[]> } {
+  const peak = pids.map(() => 0);
+  let done = false;
+  const loop = (async () => {
+    while (!done) {
+      const now = await Promise.all(pids.map((p) => rssMb(p)));
+      now.forEach((v, i) => (peak[i] = Math.max(peak[i]!, v)));
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  return {
+    stop: async () => {
+      done = true;
+      await loop;
+      return peak;
+    },
+  };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_r, reject) => {
+      t = setTimeout(() => reject(new Error(`${what} took more than ${ms / 1000} s`)), ms);
+    }),
+  ]).finally(() => clearTimeout(t));
+}
+
+async function startProcess<T>(
+  file: string,
+  dir: string,
+): Promise<{ info: T; child: ChildProcess; stop(): Promise<void> }> {
+  const script = path.join(ROOT, "bench", "fullsync", file);
   const args = [process.execPath, "--import", "tsx", script, "--dir", dir, "--sizes", JSON.stringify(sizes)];
-  // The server alone on core 0, the devices (this process) on the other core.
+  // The servers on core 0, the devices (this process) on the other core.
   const child = canPin
     ? spawn("taskset", ["-c", "0", ...args], { stdio: ["pipe", "pipe", "inherit"], cwd: ROOT })
     : spawn(args[0]!, args.slice(1), { stdio: ["pipe", "pipe", "inherit"], cwd: ROOT });
-  const info = await new Promise<ServerInfo>((resolve, reject) => {
+  const info = await new Promise<T>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
-    rl.once("line", (l) => resolve(JSON.parse(l) as ServerInfo));
-    child.once("exit", (c) => reject(new Error(`bench server exited with ${c}`)));
+    rl.once("line", (l) => resolve(JSON.parse(l) as T));
+    child.once("exit", (c) => reject(new Error(`bench server ${file} exited with ${c}`)));
   });
   return {
     info,
@@ -112,6 +153,9 @@ async function startServer(dir: string): Promise<{ info: ServerInfo; child: Chil
       }),
   };
 }
+const startServer = (dir: string) => startProcess<ServerInfo>("server.ts", dir);
+const startFloor = (dir: string) =>
+  startProcess<{ floor: string; dbs: Record<string, number> }>("floor-server.ts", dir);
 
 // ---- devices -----------------------------------------------------------------------------------
 
@@ -172,6 +216,139 @@ async function coldPull(url: string, user?: string): Promise<{ s: number; docs: 
   }
 }
 
+// ---- 100 devices --------------------------------------------------------------------------------
+
+/**
+ * 100 devices of 100 users (memory adapter, in this process) pull at once from the big database,
+ * then all live-sync (PouchDB's sync, live, retry) while each writes one document per round, all
+ * devices at once; a write's latency runs until it shows in that user's change feed on the server
+ * as a second device of theirs sees it (a longpoll `_changes` client per user, since=now). Every
+ * step is bounded in time; whatever fails counts as an error (the target is none).
+ */
+async function hundredDevices(fsBig: string, pid: number | undefined, serverUrl: string) {
+  const n = Math.min(100, sizes.users);
+  const rounds = numArg("device-writes", quick ? 2 : 3);
+  const errors: string[] = [];
+  const err = (what: string, e: unknown) =>
+    errors.push(`${what}: ${e instanceof Error ? e.message : JSON.stringify(e)}`.slice(0, 300));
+  const rssBefore = await rssMb(pid);
+  const sampler = rssSampler([pid]);
+  const devices = Array.from({ length: n }, (_, u) => new Mem(`d100-${u}-${randomUUID()}`));
+  const pullS: number[] = [];
+  let pulledDocs = 0;
+  const t = performance.now();
+  await Promise.all(
+    devices.map(async (d, u) => {
+      const t0 = performance.now();
+      try {
+        const r = await withTimeout(
+          replicate(remote(fsBig, userName(u)), d, { batch_size: 100 }),
+          600_000,
+          `${userName(u)}'s pull`,
+        );
+        pulledDocs += r.docs_written;
+        // The measured user also has the documents the two-device live phase wrote.
+        const expected = visible + (u === MEASURED ? liveReps + 3 : 0);
+        if (r.docs_written !== expected) errors.push(`${userName(u)} pulled ${r.docs_written}, expected ${expected}`);
+        pullS.push((performance.now() - t0) / 1000);
+      } catch (e) {
+        err(`${userName(u)}'s pull`, e);
+      }
+    }),
+  );
+  const pullWall = (performance.now() - t) / 1000;
+  const rssAfterPull = await rssMb(pid);
+  const cpu0 = await cpuSeconds(pid);
+
+  // Live: every device syncs both ways; a second client per user follows their feed.
+  const syncs = devices.map((d, u) => {
+    const s = sync(d, remote(fsBig, userName(u)), { live: true, retry: true, batch_size: 100 });
+    s.on("error", (e) => err(`${userName(u)}'s sync`, e));
+    s.on("denied", (e) => err(`${userName(u)}'s sync denied`, e));
+    return s;
+  });
+  const caughtUp = syncs.map((s) => new Promise<void>((resolve) => s.on("paused", (e) => (e ? undefined : resolve()))));
+  const tl = performance.now();
+  await withTimeout(Promise.all(caughtUp), 300_000, "100 live syncs catching up").catch((e) => err("live", e));
+  const catchUpS = (performance.now() - tl) / 1000;
+  const waiting = new Map<string, () => void>();
+  const abort = new AbortController();
+  const watchers = devices.map(async (_d, u) => {
+    const headers = { Cookie: `sid=${encodeURIComponent(userName(u))}` };
+    let since: unknown = "now";
+    while (!abort.signal.aborted) {
+      try {
+        const r = await fetch(
+          `${fsBig}/_changes?feed=longpoll&style=all_docs&timeout=10000&since=${encodeURIComponent(String(since))}`,
+          { headers, signal: abort.signal },
+        );
+        const b = (await r.json()) as { results?: { id: string }[]; last_seq?: unknown };
+        if (!Array.isArray(b.results)) throw new Error(`HTTP ${r.status}: ${JSON.stringify(b)}`);
+        for (const c of b.results) waiting.get(c.id)?.();
+        since = b.last_seq;
+      } catch (e) {
+        if (!abort.signal.aborted) err(`${userName(u)}'s second client`, e);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  });
+  await new Promise((r) => setTimeout(r, 500)); // the second clients are waiting
+  const lat: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    await Promise.all(
+      devices.map(async (d, u) => {
+        const id = `w100-${r}-${u}-${randomUUID()}`;
+        const arrived = new Promise<void>((ok) => waiting.set(id, ok));
+        const t0 = performance.now();
+        try {
+          await d.put({ _id: id, "~c8oAcl": userName(u), round: r });
+          await withTimeout(arrived, 60_000, `${userName(u)}'s write of round ${r} reaching the server`);
+          lat.push(performance.now() - t0);
+        } catch (e) {
+          err(`${userName(u)}'s write`, e);
+        } finally {
+          waiting.delete(id);
+        }
+      }),
+    );
+  }
+  const liveCpu = (await cpuSeconds(pid)) - cpu0;
+  abort.abort();
+  await Promise.all(watchers);
+  await Promise.all(syncs.map((s) => stopSync(s)));
+  const [peak] = await sampler.stop();
+  const mem = await heapOf(serverUrl).catch(() => undefined);
+  const rssAfter = await rssMb(pid);
+  await Promise.all(devices.map((d) => d.destroy()));
+
+  console.log(`\n${n} devices of ${n} users pulling at once from the big database, then live-syncing while writing:`);
+  console.log(
+    `  pull: wall ${fmt(pullWall, 2)} s, ${fmt(pulledDocs)} documents (${fmt(pulledDocs / pullWall)} docs/s); per device p50 ${fmt(pct(pullS, 50), 2)} s, p99 ${fmt(pct(pullS, 99), 2)} s`,
+  );
+  console.log(
+    `  live: all ${n} syncs caught up in ${fmt(catchUpS, 2)} s; ${rounds} rounds of ${n} writes at once, a write -> its user's feed on the server (a second client's longpoll): p50 ${fmt(pct(lat, 50))} ms, p99 ${fmt(pct(lat, 99))} ms (${lat.length} writes; server CPU ${fmt(liveCpu, 2)} s)`,
+  );
+  console.log(
+    `  server resident memory: before ${fmt(rssBefore)} MB, after the pulls ${fmt(rssAfterPull)} MB, peak ${fmt(peak!)} MB, after ${fmt(rssAfter)} MB${mem ? ` (JS heap ${fmt(mem.heapUsed)} MB)` : ""}`,
+  );
+  console.log(`  errors: ${errors.length}${errors.length ? "\n    " + errors.slice(0, 10).join("\n    ") : ""}`);
+  return {
+    devices: n,
+    pullWallSeconds: pullWall,
+    pullSeconds: pullS,
+    pullP50: pct(pullS, 50),
+    pullP99: pct(pullS, 99),
+    docs: pulledDocs,
+    catchUpSeconds: catchUpS,
+    liveMs: lat,
+    liveP50: pct(lat, 50),
+    liveP99: pct(lat, 99),
+    liveServerCpuSeconds: liveCpu,
+    rssMb: { before: rssBefore, afterPull: rssAfterPull, peak, after: rssAfter },
+    errors,
+  };
+}
+
 // ---- run ---------------------------------------------------------------------------------------
 
 await mkdir(WORK, { recursive: true });
@@ -186,13 +363,48 @@ console.log(
 );
 const results: Record<string, unknown> = { sizes, reps, pinned: canPin, when: new Date().toISOString() };
 let server = await startServer(dir);
+let floorServer: Awaited<ReturnType<typeof startFloor>> | undefined;
 try {
   console.log(
     `loaded: big ${fmt((server.info.load.big ?? 0) / 1000, 1)} s, small ${fmt((server.info.load.small ?? 0) / 1000, 1)} s`,
   );
+  // Both servers start over data already on disk, as a server does (not with what loading left
+  // in memory): FullSync restarts from its index snapshot; the floor gets a copy of FullSync's
+  // LevelDB files of big and small (the same documents, revisions and sequences) and its own
+  // `floor` database (the cold-pull floor).
+  await server.stop();
+  const floorDir = path.join(dir, "floor");
+  if (!existsSync(path.join(floorDir, "big"))) {
+    await mkdir(floorDir, { recursive: true });
+    for (const n of ["big", "small"])
+      await cp(path.join(dir, "fullsync", n), path.join(floorDir, n), { recursive: true });
+  }
+  server = await startServer(dir);
+  floorServer = await startFloor(floorDir);
   const fsBig = `${server.info.fullsync}/big`;
   const fsSmall = `${server.info.fullsync}/small`;
-  const floor = `${server.info.floor}/floor`;
+  const floor = `${floorServer.info.floor}/floor`;
+  if (!floorServer.info.dbs.big) throw new Error("the floor did not open its copy of big");
+  await new Promise((r) => setTimeout(r, 1000));
+  const memory = async () => {
+    const [fr, flr, fh, flh] = await Promise.all([
+      rssMb(server.child.pid),
+      rssMb(floorServer!.child.pid),
+      heapOf(server.info.fullsync),
+      heapOf(floorServer!.info.floor),
+    ]);
+    return { fullsync: { rssMb: fr, ...fh }, floor: { rssMb: flr, ...flh } };
+  };
+  const memLine = (m: Awaited<ReturnType<typeof memory>>) =>
+    `FullSync ${fmt(m.fullsync.rssMb)} MB (JS heap ${fmt(m.fullsync.heapUsed)} MB, external ${fmt(m.fullsync.external)} MB), ` +
+    `floor ${fmt(m.floor.rssMb)} MB (JS heap ${fmt(m.floor.heapUsed)} MB, external ${fmt(m.floor.external)} MB); ` +
+    `FullSync/floor = ${fmt(m.fullsync.rssMb / m.floor.rssMb, 2)}`;
+  const memStart = await memory();
+  console.log(
+    `servers' resident memory at start (separate processes; the floor holds the same big and small databases, ${fmt(floorServer.info.dbs.big ?? 0)} + ${fmt(floorServer.info.dbs.small ?? 0)} documents, plus floor ${fmt(floorServer.info.dbs.floor ?? 0)}):`,
+  );
+  console.log(`  ${memLine(memStart)}`);
+  results.memoryAtStart = memStart;
 
   // Warm-up: one pull of each (JIT, caches), not counted.
   for (const [u, who] of [
@@ -214,9 +426,10 @@ try {
     // Rotate the order so drift in the machine's load is shared.
     for (let k = 0; k < 3; k++) {
       const [key, url, who] = order[(k + r) % 3]!;
-      const c0 = await cpuSeconds(server.child.pid);
+      const pid = key === "b" ? floorServer.child.pid : server.child.pid;
+      const c0 = await cpuSeconds(pid);
       const p = await coldPull(url, who);
-      cpu[key].push((await cpuSeconds(server.child.pid)) - c0);
+      cpu[key].push((await cpuSeconds(pid)) - c0);
       if (p.docs !== visible) throw new Error(`${key}: pulled ${p.docs}, expected ${visible}`);
       runs[key].push(p.s);
     }
@@ -236,7 +449,7 @@ try {
   console.log(
     `  (c) FullSync, ${fmt(sizes.small)}-document database    ${fmt(c * 1000)} ms  ${fmt(rate("c"))} docs/s  (${srv("c")})`,
   );
-  console.log(`  a/b = ${fmt(a / b, 2)} (target <= 1.3)   a/c = ${fmt(a / c, 2)} (target <= 1.2)`);
+  console.log(`  a/b = ${fmt(a / b, 2)} (target <= 0.5)   a/c = ${fmt(a / c, 2)} (target <= 1.2)`);
   const ca = median(cpu.a);
   console.log(
     `  server CPU per pull: a/b = ${fmt(ca / median(cpu.b), 2)}, a/c = ${fmt(ca / median(cpu.c), 2)} (wall times include the device's own work)`,
@@ -283,9 +496,27 @@ try {
     docsPerSecond: docs / wall,
     perUser: each,
   };
-  const rss = await rssMb(server.child.pid);
-  console.log(`  server resident memory after the pulls: ${fmt(rss)} MB`);
-  results.serverRssMb = rss;
+  // The floor serves as many pulls: 20 devices pulling its 1,990 documents at once.
+  const tf = performance.now();
+  const eachFloor = await Promise.all(
+    Array.from({ length: concurrent }, async () => {
+      const t0 = performance.now();
+      const p = await coldPull(floor);
+      return { s: (performance.now() - t0) / 1000, docs: p.docs };
+    }),
+  );
+  const wallFloor = (performance.now() - tf) / 1000;
+  console.log(
+    `  the floor, ${concurrent} devices at once: wall ${fmt(wallFloor, 2)} s, per device median ${fmt(median(eachFloor.map((e) => e.s)), 2)} s; FullSync/floor wall = ${fmt(wall / wallFloor, 2)}`,
+  );
+  (results.concurrent as Record<string, unknown>).floorWallSeconds = wallFloor;
+  const memAfter = await memory();
+  console.log(`
+servers' resident memory after the pulls:
+  ${memLine(memAfter)} (target <= 1)`);
+  results.memoryAfterPulls = memAfter;
+  results.serverRssMb = memAfter.fullsync.rssMb;
+  results.rssRatio = memAfter.fullsync.rssMb / memAfter.floor.rssMb;
 
   // Live sync: a write on one device of the measured user reaching their second device.
   const d1 = new Mem(`live1-${randomUUID()}`);
@@ -331,6 +562,8 @@ try {
   );
   results.live = { ms: lat, p50: pct(lat, 50), p95: pct(lat, 95) };
 
+  results.devices = await hundredDevices(fsBig, server.child.pid, server.info.fullsync);
+
   // The principal index at start: from the snapshot, then rebuilt from the change feed.
   await server.stop();
   server = await startServer(dir);
@@ -346,6 +579,7 @@ try {
   results.index = { snapshot: fromSnapshot, rebuilt };
 } finally {
   await server.stop();
+  await floorServer?.stop();
   if (!argv.includes("--keep")) await rm(dir, { recursive: true, force: true });
 }
 const out = path.join(WORK, quick ? "results-quick.json" : "results.json");
