@@ -11,6 +11,7 @@
 // 100,000 documents, with and without the index snapshot (external-index.ts).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
 import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -74,6 +75,17 @@ async function cpuSeconds(pid: number | undefined): Promise<number> {
     return (Number(f[11]) + Number(f[12])) / 100;
   } catch {
     return NaN;
+  }
+}
+
+/** Resident memory split: private (anonymous: heaps, malloc) and file-backed (the node binary, LevelDB's mmapped table files). */
+async function rssParts(pid: number | undefined): Promise<{ anonMb: number; fileMb: number }> {
+  try {
+    const st = await readFile(`/proc/${pid}/status`, "utf8");
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(st)?.[1] ?? NaN) / 1024;
+    return { anonMb: kb("RssAnon"), fileMb: kb("RssFile") };
+  } catch {
+    return { anonMb: NaN, fileMb: NaN };
   }
 }
 
@@ -160,6 +172,8 @@ const startFloor = (dir: string) =>
 // ---- devices -----------------------------------------------------------------------------------
 
 await ensureMemoryAdapter();
+// Each pull opens its own remote database object (each listens on the constructor): not a leak here.
+EventEmitter.defaultMaxListeners = 0;
 const Mem = PouchDB.defaults({ adapter: "memory" });
 type Replicate = (
   a: unknown,
@@ -273,9 +287,19 @@ async function hundredDevices(fsBig: string, pid: number | undefined, serverUrl:
   const catchUpS = (performance.now() - tl) / 1000;
   const waiting = new Map<string, () => void>();
   const abort = new AbortController();
+  // Each second client starts from a sequence it was given before any write (not since=now,
+  // which a request delayed past the writes would read after them).
+  const heads = await Promise.all(
+    devices.map(async (_d, u) => {
+      const r = await fetch(`${fsBig}/_changes?since=now`, {
+        headers: { Cookie: `sid=${encodeURIComponent(userName(u))}` },
+      });
+      return ((await r.json()) as { last_seq: unknown }).last_seq;
+    }),
+  );
   const watchers = devices.map(async (_d, u) => {
     const headers = { Cookie: `sid=${encodeURIComponent(userName(u))}` };
-    let since: unknown = "now";
+    let since: unknown = heads[u];
     while (!abort.signal.aborted) {
       try {
         const r = await fetch(
@@ -292,7 +316,6 @@ async function hundredDevices(fsBig: string, pid: number | undefined, serverUrl:
       }
     }
   });
-  await new Promise((r) => setTimeout(r, 500)); // the second clients are waiting
   const lat: number[] = [];
   for (let r = 0; r < rounds; r++) {
     await Promise.all(
@@ -387,18 +410,21 @@ try {
   if (!floorServer.info.dbs.big) throw new Error("the floor did not open its copy of big");
   await new Promise((r) => setTimeout(r, 1000));
   const memory = async () => {
-    const [fr, flr, fh, flh] = await Promise.all([
+    const [fr, flr, fp, flp, fh, flh] = await Promise.all([
       rssMb(server.child.pid),
       rssMb(floorServer!.child.pid),
+      rssParts(server.child.pid),
+      rssParts(floorServer!.child.pid),
       heapOf(server.info.fullsync),
       heapOf(floorServer!.info.floor),
     ]);
-    return { fullsync: { rssMb: fr, ...fh }, floor: { rssMb: flr, ...flh } };
+    return { fullsync: { rssMb: fr, ...fp, ...fh }, floor: { rssMb: flr, ...flp, ...flh } };
   };
-  const memLine = (m: Awaited<ReturnType<typeof memory>>) =>
-    `FullSync ${fmt(m.fullsync.rssMb)} MB (JS heap ${fmt(m.fullsync.heapUsed)} MB, external ${fmt(m.fullsync.external)} MB), ` +
-    `floor ${fmt(m.floor.rssMb)} MB (JS heap ${fmt(m.floor.heapUsed)} MB, external ${fmt(m.floor.external)} MB); ` +
-    `FullSync/floor = ${fmt(m.fullsync.rssMb / m.floor.rssMb, 2)}`;
+  type Mem = Awaited<ReturnType<typeof memory>>;
+  const one = (m: Mem["fullsync"]) =>
+    `${fmt(m.rssMb)} MB (private ${fmt(m.anonMb)} MB, mapped files ${fmt(m.fileMb)} MB; JS heap used ${fmt(m.heapUsed)} MB)`;
+  const memLine = (m: Mem) =>
+    `FullSync ${one(m.fullsync)}\n  floor    ${one(m.floor)}\n  FullSync/floor: RSS ${fmt(m.fullsync.rssMb / m.floor.rssMb, 2)}, private ${fmt(m.fullsync.anonMb / m.floor.anonMb, 2)}`;
   const memStart = await memory();
   console.log(
     `servers' resident memory at start (separate processes; the floor holds the same big and small databases, ${fmt(floorServer.info.dbs.big ?? 0)} + ${fmt(floorServer.info.dbs.small ?? 0)} documents, plus floor ${fmt(floorServer.info.dbs.floor ?? 0)}):`,
@@ -511,12 +537,50 @@ try {
   );
   (results.concurrent as Record<string, unknown>).floorWallSeconds = wallFloor;
   const memAfter = await memory();
-  console.log(`
-servers' resident memory after the pulls:
-  ${memLine(memAfter)} (target <= 1)`);
+  console.log(`\nservers' resident memory after the pulls (target: FullSync/floor RSS <= 1):\n  ${memLine(memAfter)}`);
   results.memoryAfterPulls = memAfter;
   results.serverRssMb = memAfter.fullsync.rssMb;
   results.rssRatio = memAfter.fullsync.rssMb / memAfter.floor.rssMb;
+
+  // The floor's pulls read its small `floor` database, FullSync's read documents spread over the
+  // whole big one (LevelDB maps its table files: every page read stays in the process's RSS as
+  // file-backed memory). So the floor then reads the very documents FullSync's pulls sent (those
+  // of user007 and of the 20 users, with their revisions), from its copy of big, through its
+  // `_bulk_get` (batches of 100, as PouchDB asks): the same data read, without FullSync's layer.
+  {
+    const rows = new Map<string, string>();
+    for (let u = 0; u < Math.max(concurrent, MEASURED + 1); u++) {
+      if (u >= concurrent && u !== MEASURED) continue;
+      const r = await fetch(`${fsBig}/_changes`, { headers: { Cookie: `sid=${encodeURIComponent(userName(u))}` } });
+      for (const c of ((await r.json()) as { results: { id: string; changes: { rev: string }[] }[] }).results)
+        rows.set(c.id, c.changes[0]!.rev);
+    }
+    const docs = [...rows].map(([id, rev]) => ({ id, rev }));
+    const t0 = performance.now();
+    let got = 0;
+    for (let i = 0; i < docs.length; i += 400) {
+      await Promise.all(
+        [0, 100, 200, 300].map(async (k) => {
+          const batch = docs.slice(i + k, i + k + 100);
+          if (!batch.length) return;
+          const r = await fetch(`${floorServer!.info.floor}/big/_bulk_get?revs=true`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ docs: batch }),
+          });
+          const b = (await r.json()) as { results: { docs: { ok?: unknown }[] }[] };
+          got += b.results.filter((x) => x.docs[0]?.ok).length;
+        }),
+      );
+    }
+    if (got !== docs.length) throw new Error(`the floor's big database gave ${got} of ${docs.length} documents`);
+    const memSame = await memory();
+    console.log(
+      `  the floor after also reading the ${fmt(docs.length)} documents those pulls sent from its copy of big (${fmt((performance.now() - t0) / 1000, 1)} s):\n  ${memLine(memSame)}`,
+    );
+    results.memoryAfterSameReads = memSame;
+    results.rssRatioSameReads = memSame.fullsync.rssMb / memSame.floor.rssMb;
+  }
 
   // Live sync: a write on one device of the measured user reaching their second device.
   const d1 = new Mem(`live1-${randomUUID()}`);
