@@ -26,7 +26,7 @@ const WORK = path.join(ROOT, "bench", ".work", "fullsync");
 
 const argv = process.argv.slice(2);
 if (argv.includes("--help")) {
-  console.log("npm run bench:fullsync [-- --quick] [--reps N] [--live N] [--keep]");
+  console.log("npm run bench:fullsync [-- --quick] [--reps N] [--live N] [--device-writes N] [--keep]");
   console.log(
     "npm run bench:fullsync -- --external-index [--docs 100000] [--reps 1]   # engine start over an external CouchDB",
   );
