@@ -129,6 +129,9 @@ describe("PrincipalIndex", () => {
     ix.apply("d1", 1002, [leaf(rev(3, 9), ["u:u1"], true)]);
     expect(ix.docs.get("d1")?.leaves).toEqual([{ rev: rev(3, 9), deleted: true, p: ["u:u1"], v: false }]);
     expect(ix.feed(new Map([["g:t", 0]]), 10)).toEqual([]);
+    expect(ix.hasLeaf("d1", rev(3, 9))).toBe(true);
+    expect(ix.hasLeaf("d1", rev(2, 7))).toBe(false);
+    expect(ix.hasLeaf("nope", rev(2, 7))).toBe(false);
     // verify marks a leaf only when it still has those principals.
     ix.verify("d1", rev(3, 9), ["u:u2"]);
     expect(ix.docs.get("d1")?.leaves[0]?.v).toBe(false);

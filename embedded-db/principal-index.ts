@@ -349,6 +349,14 @@ export class PrincipalIndex {
     }
   }
 
+  /** Whether `rev` is a current leaf of the document (without copying its entry). */
+  hasLeaf(id: string, rev: string): boolean {
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return false;
+    if (this.flags[slot]! & OTHER) return this.others.get(slot)!.some((l) => l.rev === rev);
+    return this.revAt(slot) === rev;
+  }
+
   /** Moves the high-water mark without a document (design docs, skipped rows). */
   advance(seq: number): void {
     if (seq > this.lastSeq) {

@@ -64,7 +64,7 @@ export async function latestLeaf(
   rev: string,
   trees: Map<string, Promise<OpenRevResult[]>> = new Map(),
 ): Promise<string | undefined> {
-  if (d.index.docs.get(id)?.leaves.some((l) => l.rev === rev)) return rev;
+  if (d.index.hasLeaf(id, rev)) return rev;
   // Each document's leaves read once per request, however many revisions of it are asked for.
   let leaves = trees.get(id);
   if (!leaves) {
