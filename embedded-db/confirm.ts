@@ -50,8 +50,10 @@ export async function confirmLeaves(
     read.set(r.leaf, c);
     if (c) readByRev.set(`${r.id}\n${r.rev}`, c);
     if (!c) return; // not in the database (any more): nothing to name
-    if (sameSet(c.p, r.leaf.p)) r.leaf.v = true;
-    else d.disagreement(r.id, `principals of ${r.rev}`);
+    if (sameSet(c.p, r.leaf.p)) {
+      r.leaf.v = true;
+      d.index.verify(r.id, r.rev, r.leaf.p);
+    } else d.disagreement(r.id, `principals of ${r.rev}`);
   });
   const out: Confirmed[] = items.map((_, i) => {
     const leaves: LeafEntry[] = [];

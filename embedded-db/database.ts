@@ -479,6 +479,42 @@ export class FullSyncDatabase {
     }
   }
 
+  /** Whether `revisionTree` works (local PouchDB adapters; not over HTTP). */
+  get canReadRevisionTrees(): boolean {
+    return typeof (this.db as unknown as { _getRevisionTree?: unknown })._getRevisionTree === "function";
+  }
+
+  /**
+   * A document's revision tree, read from its metadata (no body): its leaves, and every revision
+   * it holds (true when the body is available). Undefined when the database does not hold it.
+   */
+  async revisionTree(id: string): Promise<{ leaves: string[]; available: Map<string, boolean> } | undefined> {
+    type Node = [string, { status?: string }, Node[]];
+    const get = (
+      this.db as unknown as {
+        _getRevisionTree(id: string, cb: (e: unknown, t?: { pos: number; ids: Node }[]) => void): void;
+      }
+    )._getRevisionTree;
+    const tree = await new Promise<{ pos: number; ids: Node }[] | undefined>((resolve, reject) =>
+      get.call(this.db, id, (e, t) => {
+        if (!e) return resolve(t);
+        if (errorStatus(e) === 404) return resolve(undefined);
+        reject(e instanceof Error ? e : new Error(describeError(e)));
+      }),
+    );
+    if (!tree) return undefined;
+    const leaves: string[] = [];
+    const available = new Map<string, boolean>();
+    const visit: { pos: number; node: Node }[] = tree.map((t) => ({ pos: t.pos, node: t.ids }));
+    for (let v = visit.pop(); v; v = visit.pop()) {
+      const rev = `${v.pos}-${v.node[0]}`;
+      available.set(rev, v.node[1]?.status === "available");
+      if (!v.node[2].length) leaves.push(rev);
+      for (const child of v.node[2]) visit.push({ pos: v.pos + 1, node: child });
+    }
+    return { leaves, available };
+  }
+
   /** Every current leaf of a document, read from the database (deleted ones included). */
   async loadLeaves(id: string): Promise<ExistingLeaf[]> {
     let res: OpenRevResult[];

@@ -108,4 +108,49 @@ describe("PrincipalIndex", () => {
     expect(feed("u:bob")).toEqual(["b@11"]);
     expect(feed("g:x")).toEqual([]);
   });
+
+  it("keeps CouchDB revisions compactly: many documents, conflicts, corrections, verify, snapshot", () => {
+    const rev = (g: number, n: number) => `${g}-${n.toString(16).padStart(32, "0")}`;
+    const ix = new PrincipalIndex();
+    for (let i = 0; i < 1000; i++) ix.apply(`d${i}`, i + 1, [{ ...leaf(rev(1, i), [`u:u${i % 3}`]), v: true }]);
+    expect(ix.docs.size).toBe(1000);
+    expect(ix.docs.get("d999")).toEqual({
+      seq: 1000,
+      leaves: [{ rev: rev(1, 999), deleted: false, p: ["u:u0"], v: true }],
+    });
+    expect(ix.feed(new Map([["u:u1", 0]]), 1000).length).toBe(333);
+    // A conflict (two leaves), then back to one leaf, then a deletion.
+    ix.apply("d1", 1001, [leaf(rev(2, 7), ["u:u1"]), leaf(rev(2, 8), ["g:t"], true)]);
+    expect(ix.docs.get("d1")?.leaves.map((l) => [l.rev, l.deleted, l.p.join()])).toEqual([
+      [rev(2, 7), false, "u:u1"],
+      [rev(2, 8), true, "g:t"],
+    ]);
+    expect(ix.feed(new Map([["g:t", 0]]), 10).map((e) => e.id)).toEqual(["d1"]);
+    ix.apply("d1", 1002, [leaf(rev(3, 9), ["u:u1"], true)]);
+    expect(ix.docs.get("d1")?.leaves).toEqual([{ rev: rev(3, 9), deleted: true, p: ["u:u1"], v: false }]);
+    expect(ix.feed(new Map([["g:t", 0]]), 10)).toEqual([]);
+    expect(ix.hasLeaf("d1", rev(3, 9))).toBe(true);
+    expect(ix.hasLeaf("d1", rev(2, 7))).toBe(false);
+    expect(ix.hasLeaf("nope", rev(2, 7))).toBe(false);
+    // verify marks a leaf only when it still has those principals.
+    ix.verify("d1", rev(3, 9), ["u:u2"]);
+    expect(ix.docs.get("d1")?.leaves[0]?.v).toBe(false);
+    ix.verify("d1", rev(3, 9), ["u:u1"]);
+    expect(ix.docs.get("d1")?.leaves[0]?.v).toBe(true);
+    // An entry is a copy: writing it changes nothing.
+    ix.docs.get("d2")!.leaves[0]!.v = false;
+    expect(ix.docs.get("d2")?.leaves[0]?.v).toBe(true);
+    expect(ix.correct("d2", 3, [leaf(rev(1, 2), ["*"])])).toBe(true);
+    expect(ix.feed(new Map([["*", 0]]), 10).map((e) => e.id)).toEqual(["d2"]);
+    const copy = new PrincipalIndex();
+    copy.load(JSON.parse(JSON.stringify(ix.toJSON())));
+    const byId = (x: unknown[]) =>
+      [...x].sort((a, b) => String((a as string[])[0]).localeCompare(String((b as string[])[0])));
+    expect(byId(copy.toJSON())).toEqual(byId(ix.toJSON()));
+    expect(copy.docs.get("d5")?.leaves[0]?.v).toBe(false);
+    expect(copy.feed(new Map([["u:u1", 0]]), 1000).length).toBe(333);
+    // Principal sets are shared and frozen.
+    expect(Object.isFrozen(copy.docs.get("d5")?.leaves[0]?.p)).toBe(true);
+    expect(copy.docs.get("d5")?.leaves[0]?.p).toBe(copy.docs.get("d8")?.leaves[0]?.p);
+  });
 });

@@ -64,7 +64,7 @@ export async function latestLeaf(
   rev: string,
   trees: Map<string, Promise<OpenRevResult[]>> = new Map(),
 ): Promise<string | undefined> {
-  if (d.index.docs.get(id)?.leaves.some((l) => l.rev === rev)) return rev;
+  if (d.index.hasLeaf(id, rev)) return rev;
   // Each document's leaves read once per request, however many revisions of it are asked for.
   let leaves = trees.get(id);
   if (!leaves) {
@@ -443,9 +443,31 @@ export async function revsDiff(ctx: Ctx): Promise<void> {
   }
   // Documents and revisions together: each costs a read.
   checkEntries("_revs_diff", listed, ctx.limits);
-  // From the database, not the index: whether a revision exists is never told on its word.
+  // From the database, not the index: whether a revision exists is never told on its word. The
+  // document's revision tree (its metadata, no body) says which revisions and leaves it holds;
+  // the principals of a leaf come from the index only when the index holds exactly those leaves,
+  // each computed by this process from that revision's own body (`v`): what `_changes` trusts.
+  // Otherwise every leaf's body is read and judged (loadLeaves).
   const entries = Object.entries(body) as [string, string[]][];
-  const leavesOf = await mapLimit(entries, 8, ([id]) => (id.startsWith("_") ? Promise.resolve([]) : d.loadLeaves(id)));
+  const trees = d.canReadRevisionTrees
+    ? await mapLimit(entries, 16, ([id]) => (id.startsWith("_") ? Promise.resolve(undefined) : d.revisionTree(id)))
+    : undefined;
+  const leavesOf = await mapLimit(entries, 8, async ([id], i): Promise<{ principals: readonly string[] }[]> => {
+    if (id.startsWith("_")) return [];
+    const tree = trees?.[i];
+    if (trees && !tree) return []; // not in the database
+    if (tree) {
+      const e = d.index.docs.get(id);
+      if (
+        e &&
+        e.leaves.length === tree.leaves.length &&
+        e.leaves.every((l) => l.v === true && tree.leaves.includes(l.rev))
+      ) {
+        return e.leaves.map((l) => ({ principals: l.p }));
+      }
+    }
+    return d.loadLeaves(id);
+  });
   for (const [i, [id, revs]] of entries.entries()) {
     const list = [...new Set(revs)];
     const leaves = leavesOf[i]!;
@@ -459,7 +481,16 @@ export async function revsDiff(ctx: Ctx): Promise<void> {
     check[id] = list;
     if (!all) partial.add(id);
   }
-  const diff = Object.keys(check).length ? await d.db.revsDiff(check) : {};
+  let diff: Record<string, { missing?: string[] }> = {};
+  if (trees) {
+    // As PouchDB's revsDiff: missing when not in the tree, or its body is not available.
+    entries.forEach(([id], i) => {
+      const tree = trees[i];
+      if (!check[id] || !tree) return;
+      const missing = check[id].filter((r) => tree.available.get(r) !== true);
+      if (missing.length) diff[id] = { missing };
+    });
+  } else if (Object.keys(check).length) diff = await d.db.revsDiff(check);
   for (const id of Object.keys(check)) {
     const missing = new Set(diff[id]?.missing ?? []);
     if (partial.has(id)) {

@@ -1,13 +1,14 @@
-// bench/fullsync server process: a FullSync server (LevelDB in --dir) and a plain express-pouchdb
-// server (the floor), both on 127.0.0.1. Loads the data set on first start, then prints one JSON
-// line {fullsync, floor, load, index} and serves until SIGTERM (which saves the index snapshot).
+// bench/fullsync server process: a FullSync server (LevelDB in --dir/fullsync) on 127.0.0.1.
+// Loads the data set on first start, then prints one JSON line {fullsync, load, index} and serves
+// until SIGTERM (which saves the index snapshot). The floor (plain express-pouchdb) is a process
+// of its own (floor-server.ts), so each one's memory is measured apart.
 // Sessions: the cookie `sid=<user>` is that user (a benchmark only: never do this in a product).
+// GET /_bench/memory answers process.memoryUsage(); SIGUSR2 writes a heap snapshot into --dir.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createFullSync } from "../../embedded-db/index.ts";
-import { couchApp } from "../../embedded-db/test/couch-server.ts";
-import { PouchDB } from "../../embedded-db/pouch.ts";
-import { bigSet, floorSet, smallSet, groupOf, type BenchSizes } from "./data.ts";
+import v8 from "node:v8";
+import { bigSet, smallSet, groupOf, type BenchSizes } from "./data.ts";
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -58,33 +59,29 @@ for (let u = 0; u < sizes.users; u++) {
   if (!fs.groups.groupsOf(user).length) await fs.groups.addUserToGroup(user, groupOf(u, sizes));
 }
 
-// The floor: an unfiltered express-pouchdb database holding the visible documents only.
-const floorDir = `${dir}/floor`;
-const floorApp = await couchApp({ dir: floorDir });
-const floorServer = createServer((req, res) => floorApp(req, res));
-const floorUrl = await listen(floorServer);
-const floorDb = new PouchDB(`${floorUrl}/floor`);
-const floorInfo = await floorDb.info();
-if (floorInfo.doc_count === 0) {
-  const docs = floorSet(sizes);
-  for (let i = 0; i < docs.length; i += 1000) await floorDb.bulkDocs(docs.slice(i, i + 1000));
-}
-
-const fsServer = createServer((req, res) => fs.handle(req, res));
+const fsServer = createServer((req, res) => {
+  if (req.url === "/_bench/memory") {
+    res.setHeader("Content-Type", "application/json");
+    return res.end(JSON.stringify(process.memoryUsage()));
+  }
+  fs.handle(req, res);
+});
 const fsUrl = await listen(fsServer);
-process.stdout.write(JSON.stringify({ fullsync: `${fsUrl}/fullsync`, floor: floorUrl, load, index }) + "\n");
+process.stdout.write(JSON.stringify({ fullsync: `${fsUrl}/fullsync`, load, index }) + "\n");
 
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
   fsServer.closeAllConnections();
-  floorServer.closeAllConnections();
   await new Promise((r) => fsServer.close(r));
-  await new Promise((r) => floorServer.close(r));
   await fs.close();
   process.exit(0);
 };
+process.on("SIGUSR2", () => {
+  const f = v8.writeHeapSnapshot(`${dir}/fullsync-${Date.now()}.heapsnapshot`);
+  process.stderr.write(`[server] heap snapshot ${f}\n`);
+});
 process.on("SIGTERM", () => void stop());
 process.stdin.on("end", () => void stop());
 process.stdin.resume();

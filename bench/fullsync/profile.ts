@@ -1,0 +1,77 @@
+// bench/fullsync --profile helper: starts bench/fullsync/server.ts over a folder kept by a run
+// (--keep) with --cpu-prof, pulls as the benchmark does (cold pulls of user007, 20 users at
+// once), then has the server write a heap snapshot (SIGUSR2) and stop (its CPU profile).
+// node --import tsx bench/fullsync/profile.ts --dir KEPT_DIR [--out DIR]
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { PouchDB, ensureMemoryAdapter } from "../../embedded-db/pouch.ts";
+import { FULL, userName } from "./data.ts";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const arg = (n: string) => {
+  const i = process.argv.indexOf(`--${n}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const dir = arg("dir")!;
+const out = arg("out") ?? dir;
+const child = spawn(
+  "taskset",
+  ["-c", "0", process.execPath, ...(process.argv.includes("--cpu") ? ["--cpu-prof", `--cpu-prof-dir=${out}`] : []), "--import", "tsx", path.join(ROOT, "bench/fullsync/server.ts"), "--dir", dir, "--sizes", JSON.stringify(FULL)],
+  { stdio: ["pipe", "pipe", "inherit"], cwd: ROOT },
+);
+const info = await new Promise<{ fullsync: string }>((r) => createInterface({ input: child.stdout! }).once("line", (l) => r(JSON.parse(l))));
+await ensureMemoryAdapter();
+const Mem = PouchDB.defaults({ adapter: "memory" });
+const replicate = (PouchDB as unknown as { replicate(a: unknown, b: unknown, o: unknown): Promise<{ docs_written: number }> }).replicate;
+const remote = (user: string) =>
+  new PouchDB(`${info.fullsync}/big`, {
+    skip_setup: true,
+    fetch: (u: string, o: { headers: { set(k: string, v: string): void } }) => {
+      o.headers.set("Cookie", `sid=${user}`);
+      return PouchDB.fetch(u, o);
+    },
+  });
+const pull = async (user: string) => {
+  const d = new Mem(`p-${randomUUID()}`);
+  const t = performance.now();
+  const r = await replicate(remote(user), d, { batch_size: 100 });
+  const ms = performance.now() - t;
+  await d.destroy();
+  return { ms, docs: r.docs_written };
+};
+const mem = async () => (await (await fetch(`${new URL(info.fullsync).origin}/_bench/memory`)).json()) as Record<string, number>;
+console.log("start", await mem());
+for (let i = 0; i < 5; i++) console.log("pull", await pull(userName(7)));
+const t = performance.now();
+await Promise.all(Array.from({ length: 20 }, (_, u) => pull(userName(u))));
+console.log("20 at once", performance.now() - t, "ms");
+console.log("after", await mem());
+await new Promise((r) => setTimeout(r, 3000));
+console.log("after 3 s", await mem());
+// Resident memory by mapping kind (/proc/PID/smaps): the heap's spaces and malloc arenas are anonymous.
+{
+  const { readFile } = await import("node:fs/promises");
+  const smaps = await readFile(`/proc/${child.pid}/smaps`, "utf8");
+  const kinds = new Map<string, number>();
+  let kind = "";
+  for (const line of smaps.split("\n")) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (m) {
+      const size = (parseInt(m[2]!, 16) - parseInt(m[1]!, 16)) / 2 ** 20;
+      kind = m[3] ? (m[3].startsWith("/") ? "file " + (m[3].endsWith(".ldb") ? "*.ldb" : m[3].split("/").pop()) : m[3]) : `anon ${size >= 60 ? ">=60MB" : size >= 1 ? "1-60MB" : "<1MB"}`;
+      continue;
+    }
+    const r = /^Rss:\s+(\d+) kB/.exec(line);
+    if (r) kinds.set(kind, (kinds.get(kind) ?? 0) + Number(r[1]) / 1024);
+  }
+  for (const [k, v] of [...kinds].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${v.toFixed(1).padStart(8)} MB  ${k}`);
+}
+if (!process.argv.includes("--no-heap")) {
+  child.kill("SIGUSR2");
+  await new Promise((r) => setTimeout(r, 20_000));
+}
+child.kill("SIGTERM");
+await new Promise((r) => child.once("exit", r));
