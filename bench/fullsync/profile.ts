@@ -19,13 +19,29 @@ const dir = arg("dir")!;
 const out = arg("out") ?? dir;
 const child = spawn(
   "taskset",
-  ["-c", "0", process.execPath, ...(process.argv.includes("--cpu") ? ["--cpu-prof", `--cpu-prof-dir=${out}`] : []), "--import", "tsx", path.join(ROOT, "bench/fullsync/server.ts"), "--dir", dir, "--sizes", JSON.stringify(FULL)],
+  [
+    "-c",
+    "0",
+    process.execPath,
+    ...(process.argv.includes("--cpu") ? ["--cpu-prof", `--cpu-prof-dir=${out}`] : []),
+    "--import",
+    "tsx",
+    path.join(ROOT, "bench/fullsync/server.ts"),
+    "--dir",
+    dir,
+    "--sizes",
+    JSON.stringify(FULL),
+  ],
   { stdio: ["pipe", "pipe", "inherit"], cwd: ROOT },
 );
-const info = await new Promise<{ fullsync: string }>((r) => createInterface({ input: child.stdout! }).once("line", (l) => r(JSON.parse(l))));
+const info = await new Promise<{ fullsync: string }>((r) =>
+  createInterface({ input: child.stdout! }).once("line", (l) => r(JSON.parse(l))),
+);
 await ensureMemoryAdapter();
 const Mem = PouchDB.defaults({ adapter: "memory" });
-const replicate = (PouchDB as unknown as { replicate(a: unknown, b: unknown, o: unknown): Promise<{ docs_written: number }> }).replicate;
+const replicate = (
+  PouchDB as unknown as { replicate(a: unknown, b: unknown, o: unknown): Promise<{ docs_written: number }> }
+).replicate;
 const remote = (user: string) =>
   new PouchDB(`${info.fullsync}/big`, {
     skip_setup: true,
@@ -42,7 +58,8 @@ const pull = async (user: string) => {
   await d.destroy();
   return { ms, docs: r.docs_written };
 };
-const mem = async () => (await (await fetch(`${new URL(info.fullsync).origin}/_bench/memory`)).json()) as Record<string, number>;
+const mem = async () =>
+  (await (await fetch(`${new URL(info.fullsync).origin}/_bench/memory`)).json()) as Record<string, number>;
 console.log("start", await mem());
 for (let i = 0; i < 5; i++) console.log("pull", await pull(userName(7)));
 const t = performance.now();
@@ -61,13 +78,18 @@ console.log("after 3 s", await mem());
     const m = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
     if (m) {
       const size = (parseInt(m[2]!, 16) - parseInt(m[1]!, 16)) / 2 ** 20;
-      kind = m[3] ? (m[3].startsWith("/") ? "file " + (m[3].endsWith(".ldb") ? "*.ldb" : m[3].split("/").pop()) : m[3]) : `anon ${size >= 60 ? ">=60MB" : size >= 1 ? "1-60MB" : "<1MB"}`;
+      kind = m[3]
+        ? m[3].startsWith("/")
+          ? "file " + (m[3].endsWith(".ldb") ? "*.ldb" : m[3].split("/").pop())
+          : m[3]
+        : `anon ${size >= 60 ? ">=60MB" : size >= 1 ? "1-60MB" : "<1MB"}`;
       continue;
     }
     const r = /^Rss:\s+(\d+) kB/.exec(line);
     if (r) kinds.set(kind, (kinds.get(kind) ?? 0) + Number(r[1]) / 1024);
   }
-  for (const [k, v] of [...kinds].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${v.toFixed(1).padStart(8)} MB  ${k}`);
+  for (const [k, v] of [...kinds].sort((a, b) => b[1] - a[1]).slice(0, 12))
+    console.log(`  ${v.toFixed(1).padStart(8)} MB  ${k}`);
 }
 if (!process.argv.includes("--no-heap")) {
   child.kill("SIGUSR2");
