@@ -4,7 +4,7 @@ import type { SourceRef } from "../../common/model/props.ts";
 import { getType, propDef, propOrDefault } from "../../common/model/registry.ts";
 import { resolveDeep, resolvePlaceholders, MissingSettingError } from "../../common/model/settings.ts";
 import type { TraceEntry } from "../../common/model/trace.ts";
-import type { LogLevel, StepContext } from "../../common/model/typedef.ts";
+import type { LogLevel, StepContext, TransactionResult } from "../../common/model/typedef.ts";
 import {
   CONVERTIGO_JS_GLOBALS,
   CONVERTIGO_JS_PRELUDES,
@@ -381,8 +381,9 @@ export class SequenceRun {
     emit(name: string, value: unknown): void {
       this.seq.builder.emit(name, value);
     }
-    nest: StepContext["nest"] = (kind, name, fill, opts) =>
-      this.seq.builder.nest(kind, name, fill, opts?.output !== false);
+    nest(kind: "object" | "array", name: string, fill: () => Promise<void>, opts?: { output?: boolean }) {
+      return this.seq.builder.nest(kind, name, fill, opts?.output !== false);
+    }
     async stepVariables(): Promise<Record<string, unknown>> {
       const out: Record<string, unknown> = {};
       for (const c of this.node.children) {
@@ -391,20 +392,19 @@ export class SequenceRun {
       }
       return out;
     }
-    callTransaction: StepContext["callTransaction"] = (target, vars) =>
-      this.seq.run.runner.callTransaction(
-        this.seq.run,
-        { project: this.seq.project.name, entry: this.entry },
-        target,
-        vars,
-      );
-    callSequence: StepContext["callSequence"] = (target, vars) =>
-      this.seq.run.runner.callSequence(
-        this.seq.run,
-        { project: this.seq.project.name, entry: this.entry },
-        target,
-        vars,
-      );
+    callTransaction(
+      target: { project?: string; connector?: string; transaction: string },
+      vars: Record<string, unknown>,
+    ): Promise<TransactionResult> {
+      return this.seq.run.runner.callTransaction(this.seq.run, this.from(), target, vars);
+    }
+    callSequence(target: { project?: string; sequence: string }, vars: Record<string, unknown>): Promise<unknown> {
+      return this.seq.run.runner.callSequence(this.seq.run, this.from(), target, vars);
+    }
+    /** Where a call made by this step comes from. */
+    private from(): { project: string; entry: TraceEntry } {
+      return { project: this.seq.project.name, entry: this.entry };
+    }
     log(level: LogLevel, message: string): void {
       this.seq.log(level, message);
     }

@@ -406,7 +406,7 @@ export class Runner {
       );
       for (const s of settings.secrets) run.secrets.add(s);
       const record = (name: string, value: unknown) => {
-        if (run.opts.trace || run.opts.onEvent) (entry.inputs ??= {})[name] = run.traceValue(value);
+        if (run.recording) (entry.inputs ??= {})[name] = run.traceValue(value);
       };
       record("variables", vars);
       const ctx = this.transactionContext(run, project.name, settings, vars, record);

@@ -6,9 +6,9 @@
  */
 
 /** A value that crosses into the sandbox and back unchanged (no copy, no conversion). */
-export type PlainScalar = string | number | boolean | null;
+type PlainScalar = string | number | boolean | null;
 
-export function isPlainScalar(v: unknown): v is PlainScalar {
+function isPlainScalar(v: unknown): v is PlainScalar {
   return v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v));
 }
 
@@ -23,7 +23,7 @@ const NOT_VARIABLE_NAMES = new Set(
 );
 
 /** A name a sandbox global can be set and read under, unchanged. */
-export function isPlainIdentifier(text: string): boolean {
+function isPlainIdentifier(text: string): boolean {
   return /^[A-Za-z_$][\w$]*$/.test(text) && !NOT_VARIABLE_NAMES.has(text);
 }
 

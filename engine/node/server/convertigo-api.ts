@@ -269,26 +269,47 @@ function isJson(req: FastifyRequest): boolean {
   return /^application\/(?:[\w.+-]+\+)?json\b/i.test(String(req.headers["content-type"] ?? ""));
 }
 
-function newCall(engine: Engine): { session: Session; isNew: true } {
-  return { session: engine.sessions.transient(), isNew: true };
-}
+type Call = { session: Session; isNew: boolean; cookieId?: string };
 
-/** The session for a call: the cookie's, or a new one kept only if the call puts something in it. */
-async function sessionFor(
-  engine: Engine,
-  req: FastifyRequest,
-): Promise<{ session: Session; isNew: boolean; cookieId?: string }> {
+/**
+ * The session for a call: the cookie's, or a new one kept only if the call puts something in it.
+ * Without a session cookie, answered at once (no store to ask: a promise only when one is asked).
+ */
+function sessionFor(engine: Engine, req: FastifyRequest): Call | Promise<Call> {
   const cookieId = readSessionId(req.raw);
-  const existing = await engine.sessions.get(cookieId);
-  if (existing) return { session: existing, isNew: false, cookieId };
-  return { session: engine.sessions.transient(), isNew: true };
+  const fresh = (): Call => ({ session: engine.sessions.transient(), isNew: true });
+  if (cookieId === undefined) return fresh();
+  return engine.sessions
+    .get(cookieId)
+    .then((existing) => (existing ? { session: existing, isNew: false, cookieId } : fresh()));
 }
 
-async function finishSession(
+/**
+ * What a call leaves of its session: the cookie of a session it created or changed, the store
+ * updated, the authenticated header. A new session the run left untouched (most anonymous calls)
+ * needs nothing: then no promise.
+ */
+function finishSession(
   engine: Engine,
   reply: FastifyReply,
   req: FastifyRequest,
-  call: { session: Session; isNew: boolean; cookieId?: string },
+  call: Call,
+  remove: boolean,
+  projectName: string,
+  origins: ReadonlySet<string>,
+): Promise<void> | undefined {
+  if (!remove && call.isNew && !call.session.modified) {
+    if (call.session.user) reply.header("x-convertigo-authenticated", headerText(call.session.user));
+    return undefined;
+  }
+  return storeSession(engine, reply, req, call, remove, projectName, origins);
+}
+
+async function storeSession(
+  engine: Engine,
+  reply: FastifyReply,
+  req: FastifyRequest,
+  call: Call,
   remove: boolean,
   projectName: string,
   origins: ReadonlySet<string>,
@@ -556,10 +577,10 @@ export async function convertigoApi(
       throw e;
     }
     const { reserved, inputs } = params;
-    let call: Awaited<ReturnType<typeof sessionFor>>;
+    let call: Call;
     try {
-      // Without a session cookie, a new session at once (no store to ask, no await).
-      call = readSessionId(req.raw) === undefined ? newCall(engine) : await sessionFor(engine, req);
+      const found = sessionFor(engine, req);
+      call = found instanceof Promise ? await found : found;
     } catch (e) {
       if (e instanceof SessionsUnavailable) return refuse(reply, format, new ApiRefusal(503, e.code, e.message));
       throw e;
@@ -601,9 +622,8 @@ export async function convertigoApi(
     });
     const remove = ["true", "1"].includes(reserved.get("__removeSession") ?? "");
     try {
-      // A new session the run left untouched needs nothing (most anonymous calls): no await.
-      if (remove || !call.isNew || call.session.modified || call.session.user)
-        await finishSession(engine, reply, req, call, remove, project, opts.origins);
+      const finishing = finishSession(engine, reply, req, call, remove, project, opts.origins);
+      if (finishing) await finishing;
     } catch (e) {
       if (e instanceof SessionsUnavailable) return refuse(reply, format, new ApiRefusal(503, e.code, e.message));
       throw e;
