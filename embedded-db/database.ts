@@ -10,7 +10,8 @@ import { PUBLIC, aclKeysOf, principalsOfBody, type ExistingLeaf } from "./acl.ts
 import { ChangeFollower } from "./follower.ts";
 import { PrincipalIndex, type LeafEntry } from "./principal-index.ts";
 import { describeError, isBackendError } from "./errors.ts";
-import { errorStatus, type ChangeRow, type Doc, type OpenRevResult, type PouchDb } from "./pouch.ts";
+import { FALLBACK, readRevisions, type RawRead } from "./level-reads.ts";
+import { errorStatus, levelHandleOf, type ChangeRow, type Doc, type OpenRevResult, type PouchDb } from "./pouch.ts";
 
 type Log = (level: "debug" | "info" | "warn" | "error", message: string) => void;
 
@@ -428,20 +429,53 @@ export class FullSyncDatabase {
     const key = (id: string, rev: string) => `${id}\n${rev}`;
     const unique = new Map<string, { id: string; rev: string }>();
     for (const r of reqs) unique.set(key(r.id, r.rev), { id: r.id, rev: r.rev });
-    // One plain read per revision (cheaper than bulkGet's open_revs, which reads the document's
-    // tree twice), a few at a time.
+    const list = [...unique.values()];
+    const docs = await this.readRevisions(list, opts);
     const checked = new Map<string, CheckedRevision>();
-    await mapLimit([...unique.entries()], 16, async ([k, r]) => {
-      let doc: Doc;
-      try {
-        doc = (await this.db.get(r.id, { rev: r.rev, ...(opts.attachments ? { attachments: true } : {}) })) as Doc;
-      } catch (e) {
-        if (errorStatus(e) === 404 || errorStatus(e) === 400) return;
-        throw e;
-      }
-      if (doc._id === r.id && doc._rev === r.rev) checked.set(k, { doc, p: await this.principalsOf(r.id, doc) });
+    await mapLimit(list, 16, async (r, i) => {
+      const doc = docs[i];
+      if (doc && doc._id === r.id && doc._rev === r.rev)
+        checked.set(key(r.id, r.rev), { doc, p: await this.principalsOf(r.id, doc) });
     });
     return reqs.map((r) => checked.get(key(r.id, r.rev)));
+  }
+
+  /**
+   * Revisions as `db.get(id, { rev, revs, attachments })` gives them, one answer per request in
+   * order, undefined where the database does not hold that revision. An embedded LevelDB
+   * database is read a batch at a time (level-reads.ts: two native calls for the whole list); in
+   * memory, over HTTP, with attachments' data, and for what that reader leaves to PouchDB, one
+   * `get` per revision, a few at a time.
+   */
+  async readRevisions(
+    reqs: readonly { id: string; rev: string; atts_since?: string[] }[],
+    opts: { revs?: boolean; attachments?: boolean } = {},
+  ): Promise<(Doc | undefined)[]> {
+    let raw: RawRead[] | undefined;
+    const level = opts.attachments ? undefined : levelHandleOf(this.db);
+    if (level) {
+      try {
+        raw = await readRevisions(level, reqs, { revs: opts.revs });
+      } catch {
+        raw = undefined; // LevelDB refused (closing, an I/O error): PouchDB answers, its own way
+      }
+      if (raw?.every((x, i) => x !== FALLBACK && !reqs[i]!.atts_since)) return raw as (Doc | undefined)[];
+    }
+    return mapLimit(reqs, 16, async (r, i) => {
+      const got = raw?.[i];
+      if (raw && got !== FALLBACK && !r.atts_since) return got as Doc | undefined;
+      try {
+        return (await this.db.get(r.id, {
+          rev: r.rev,
+          ...(opts.revs ? { revs: true } : {}),
+          ...(opts.attachments ? { attachments: true } : {}),
+          ...(r.atts_since ? { atts_since: r.atts_since } : {}),
+        })) as Doc;
+      } catch (e) {
+        if (errorStatus(e) === 404 || errorStatus(e) === 400) return undefined;
+        throw e;
+      }
+    });
   }
 
   /**

@@ -7,9 +7,11 @@ import { mkdirSync } from "node:fs";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { randomUUID } from "node:crypto";
+import leveldown from "leveldown";
 import PouchDB from "pouchdb";
 import PouchFind from "pouchdb-find";
 import { CouchLink, DEFAULT_COUCH_TIMEOUTS, type CouchTimeouts } from "./couch-link.ts";
+import type { LevelHandle } from "./level-reads.ts";
 
 PouchDB.plugin(PouchFind);
 
@@ -157,14 +159,11 @@ export async function createPouchFactory(opts: {
   if (opts.dataDir) {
     const dir = opts.dataDir;
     mkdirSync(dir, { recursive: true });
-    const Local = PouchDB.defaults({ prefix: dir.endsWith("/") ? dir : dir + "/" });
+    const prefix = dir.endsWith("/") ? dir : dir + "/";
+    const Local = PouchDB.defaults({ prefix, db: levelFactory });
     return {
       kind: "leveldb",
-      open: async (name, revsLimit) => {
-        const db = new Local(name, revsLimit ? { revs_limit: revsLimit } : {});
-        await db.info();
-        return db;
-      },
+      open: (name, revsLimit) => openKept(Local, prefix, name, revsLimit),
       describe: (name) => `${dir}/${name}`,
       warnings: () => [],
       forget: () => {},
@@ -174,19 +173,58 @@ export async function createPouchFactory(opts: {
   await ensureMemoryAdapter();
   // A prefix of its own, so two servers in one process (tests) never share a memory database.
   const prefix = `fullsync-${randomUUID()}-`;
-  const Mem = PouchDB.defaults({ adapter: "memory", prefix });
+  memFactory ??= import("memdown").then((m) => capturing(m.default));
+  const Mem = PouchDB.defaults({ adapter: "memory", prefix, db: await memFactory });
   return {
     kind: "memory",
-    open: async (name, revsLimit) => {
-      const db = new Mem(name, revsLimit ? { revs_limit: revsLimit } : {});
-      await db.info();
-      return db;
-    },
+    open: (name, revsLimit) => openKept(Mem, prefix, name, revsLimit),
     describe: (name) => `memory:${name}`,
     warnings: () => [],
     forget: () => {},
     close: async () => {},
   };
+}
+
+/**
+ * PouchDB's leveldb and memory adapters open their stores through these factories: the
+ * adapter's own leveldown (or memdown), under the same name (PouchDB keys its open databases by
+ * the factory's name, so a store opened elsewhere in the process through PouchDB's default is
+ * shared, never opened twice). Each instance is kept, so that level-reads.ts can read many
+ * revisions in one call.
+ */
+const levelHandles = new Map<string, WeakRef<LevelHandle>>();
+const levelOf = new WeakMap<PouchDb, LevelHandle>();
+type LevelFactory = ((location: string) => LevelHandle) & {
+  destroy?(location: string, cb: (err?: Error) => void): void;
+};
+function capturing(make: LevelFactory): LevelFactory {
+  const factory = Object.assign(
+    (location: string): LevelHandle => {
+      const level = make(location);
+      levelHandles.set(location, new WeakRef(level));
+      return level;
+    },
+    make.destroy ? { destroy: make.destroy.bind(make) } : {},
+  );
+  Object.defineProperty(factory, "name", { value: make.name });
+  return factory;
+}
+const levelFactory = capturing(leveldown);
+let memFactory: Promise<LevelFactory> | undefined;
+
+/** Opens a database through a capturing factory and keeps its store's handle. */
+async function openKept(Kind: PouchStatic, prefix: string, name: string, revsLimit?: number): Promise<PouchDb> {
+  const db = new Kind(name, revsLimit ? { revs_limit: revsLimit } : {});
+  await db.info();
+  const level = levelHandles.get(prefix + name)?.deref();
+  if (level) levelOf.set(db, level);
+  return db;
+}
+
+/** The LevelDB instance under an embedded database (undefined in memory, over HTTP, or once closed). */
+export function levelHandleOf(db: PouchDb): LevelHandle | undefined {
+  const level = levelOf.get(db);
+  return level && level.status === "open" ? level : undefined;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

@@ -268,59 +268,40 @@ export async function bulkGet(ctx: Ctx): Promise<number> {
     }
     reqs.push({ id: r.id, rev, ...(r.atts_since ? { atts_since: r.atts_since as string[] } : {}) });
   }
-  // One read per request (PouchDB's bulkGet answers grouped by id, in another order than asked),
-  // so each answer is checked against, and falls back to, the revision of its own request.
+  // The revision each request names (`latest` may name a newer one), all read at once; then each
+  // answer is checked against, and falls back to, the revision of its own request.
   const trees = new Map<string, Promise<OpenRevResult[]>>();
+  const wants = await mapLimit(reqs, 6, (req, i) =>
+    pre[i] ? Promise.resolve(req.rev) : target(d, req.id, req.rev, latest, trees),
+  );
+  const toRead = reqs.flatMap((req, i) =>
+    pre[i] ? [] : [{ id: req.id, rev: wants[i]!, ...(req.atts_since ? { atts_since: req.atts_since } : {}) }],
+  );
+  const read = await d.readRevisions(toRead, { revs, attachments });
+  let k = 0;
   const results = await mapLimit(reqs, 6, async (req, i): Promise<{ id: string; docs: BulkGetDoc[] }> => {
     const p = pre[i];
     if (p) return { id: req.id, docs: [p] };
-    const want = await target(d, req.id, req.rev, latest, trees);
-    // A plain read of that revision (PouchDB's open_revs reads the document's tree once more
-    // before the same read: a third of the reads of a pull).
-    const one = await getOrUndefined(d, req.id, {
-      rev: want,
-      ...(revs ? { revs: true } : {}),
-      ...(attachments ? { attachments: true } : {}),
-      ...(req.atts_since ? { atts_since: req.atts_since } : {}),
-    });
-    const got: OpenRevResult[] = one ? [{ ok: one }] : [];
-    const docs: BulkGetDoc[] = [];
-    for (const x of got) {
-      if (!("ok" in x)) {
-        docs.push(missing(req.id, req.rev));
-        continue;
-      }
-      if (x.ok._id === req.id && (await readable(d, req.id, x.ok, reader))) {
-        docs.push({ ok: x.ok });
-        continue;
-      }
-      // The latest leaf is not the reader's (any more): the revision asked for, if it may see it.
-      const exact =
-        want !== req.rev
-          ? await getOrUndefined(d, req.id, {
-              rev: req.rev,
-              ...(revs ? { revs: true } : {}),
-              ...(attachments ? { attachments: true } : {}),
-            })
-          : undefined;
-      if (exact && exact._id === req.id && (await readable(d, req.id, exact, reader))) docs.push({ ok: exact });
-      else docs.push(missing(req.id, req.rev));
+    const want = wants[i]!;
+    const one = read[k++];
+    if (one && one._id === req.id && (await readable(d, req.id, one, reader)))
+      return { id: req.id, docs: [{ ok: one }] };
+    // The latest leaf is not the reader's (any more): the revision asked for, if it may see it.
+    const exact =
+      one && want !== req.rev
+        ? await getOrUndefined(d, req.id, {
+            rev: req.rev,
+            ...(revs ? { revs: true } : {}),
+            ...(attachments ? { attachments: true } : {}),
+          })
+        : undefined;
+    if (exact && exact._id === req.id && (await readable(d, req.id, exact, reader))) {
+      return { id: req.id, docs: [{ ok: exact }] };
     }
-    if (!docs.length) docs.push(missing(req.id, req.rev));
-    return { id: req.id, docs: dedupe(docs) };
+    return { id: req.id, docs: [missing(req.id, req.rev)] };
   });
   sendJson(ctx.res, 200, { results });
   return results.reduce((n, r) => n + r.docs.filter((x) => "ok" in x).length, 0);
-}
-
-function dedupe(docs: BulkGetDoc[]): BulkGetDoc[] {
-  const seen = new Set<string>();
-  return docs.filter((x) => {
-    const key = "ok" in x ? `ok:${x.ok._rev}` : `err:${x.error.rev}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 // ---- _all_docs ----------------------------------------------------------------------------------

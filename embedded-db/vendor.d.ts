@@ -24,3 +24,13 @@ declare module "pouchdb-find" {
   const plugin: unknown;
   export default plugin;
 }
+declare module "leveldown" {
+  const leveldown: ((location: string) => import("./level-reads.ts").LevelHandle) & {
+    destroy(location: string, callback: (err?: Error) => void): void;
+  };
+  export default leveldown;
+}
+declare module "memdown" {
+  const memdown: (location: string) => import("./level-reads.ts").LevelHandle;
+  export default memdown;
+}
