@@ -4,7 +4,7 @@
 // and `small` LevelDB folders there: the same documents, revisions and sequences) and `floor`, the
 // unfiltered database of the cold-pull floor (the 1,990 documents a user sees, without ACL keys),
 // loaded on first start. Prints one JSON line {floor, dbs} and serves until SIGTERM or stdin's end.
-// GET /_bench/memory answers process.memoryUsage(); SIGUSR2 writes a heap snapshot into --dir.
+// GET /_bench/memory answers process.memoryUsage() (?gc=1: after full collections); SIGUSR2 writes a heap snapshot into --dir.
 import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -22,7 +22,9 @@ const sizes: BenchSizes = JSON.parse(arg("sizes") ?? "{}") as BenchSizes;
 
 const app = await couchApp({ dir });
 const server = createServer((req, res) => {
-  if (req.url === "/_bench/memory") {
+  if (req.url === "/_bench/memory" || req.url === "/_bench/memory?gc=1") {
+    // ?gc=1: after full collections (the server runs with --expose-gc), what it holds.
+    if (req.url.endsWith("gc=1")) for (let i = 0; i < 2; i++) (globalThis as { gc?: () => void }).gc?.();
     res.setHeader("Content-Type", "application/json");
     return res.end(JSON.stringify(process.memoryUsage()));
   }

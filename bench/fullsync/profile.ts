@@ -1,7 +1,7 @@
 // bench/fullsync --profile helper: starts bench/fullsync/server.ts over a folder kept by a run
 // (--keep) with --cpu-prof, pulls as the benchmark does (cold pulls of user007, 20 users at
 // once), then has the server write a heap snapshot (SIGUSR2) and stop (its CPU profile).
-// node --import tsx bench/fullsync/profile.ts --dir KEPT_DIR [--out DIR]
+// node --import tsx bench/fullsync/profile.ts --dir KEPT_DIR [--out DIR] [--cpu] [--no-heap] [--node-arg FLAG]...
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
@@ -24,6 +24,8 @@ const child = spawn(
     "0",
     process.execPath,
     ...(process.argv.includes("--cpu") ? ["--cpu-prof", `--cpu-prof-dir=${out}`] : []),
+    // --node-arg X (repeatable): a flag for the server's node (e.g. --trace-gc).
+    ...process.argv.flatMap((a, i) => (process.argv[i - 1] === "--node-arg" ? [a] : [])),
     "--import",
     "tsx",
     path.join(ROOT, "bench/fullsync/server.ts"),
@@ -34,9 +36,16 @@ const child = spawn(
   ],
   { stdio: ["pipe", "pipe", "inherit"], cwd: ROOT },
 );
-const info = await new Promise<{ fullsync: string }>((r) =>
-  createInterface({ input: child.stdout! }).once("line", (l) => r(JSON.parse(l))),
-);
+// The server's first JSON line says where it listens; anything else it prints (--trace-gc) is passed on.
+const info = await new Promise<{ fullsync: string }>((r) => {
+  let told = false;
+  createInterface({ input: child.stdout! }).on("line", (l) => {
+    if (!told && l.startsWith("{")) {
+      told = true;
+      r(JSON.parse(l) as { fullsync: string });
+    } else console.error(`[server] ${l}`);
+  });
+});
 await ensureMemoryAdapter();
 const Mem = PouchDB.defaults({ adapter: "memory" });
 const replicate = (
@@ -66,8 +75,11 @@ const t = performance.now();
 await Promise.all(Array.from({ length: 20 }, (_, u) => pull(userName(u))));
 console.log("20 at once", performance.now() - t, "ms");
 console.log("after", await mem());
-await new Promise((r) => setTimeout(r, 3000));
-console.log("after 3 s", await mem());
+// What the server holds once idle: V8's memory reducer shrinks the heap after several quiet seconds.
+for (const s of [3, 10, 20]) {
+  await new Promise((r) => setTimeout(r, (s - (s === 3 ? 0 : s === 10 ? 3 : 10)) * 1000));
+  console.log(`after ${s} s`, await mem());
+}
 // Resident memory by mapping kind (/proc/PID/smaps): the heap's spaces and malloc arenas are anonymous.
 {
   const { readFile } = await import("node:fs/promises");

@@ -3,7 +3,7 @@
 // until SIGTERM (which saves the index snapshot). The floor (plain express-pouchdb) is a process
 // of its own (floor-server.ts), so each one's memory is measured apart.
 // Sessions: the cookie `sid=<user>` is that user (a benchmark only: never do this in a product).
-// GET /_bench/memory answers process.memoryUsage(); SIGUSR2 writes a heap snapshot into --dir.
+// GET /_bench/memory answers process.memoryUsage() (?gc=1: after full collections); SIGUSR2 writes a heap snapshot into --dir.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createFullSync } from "../../embedded-db/index.ts";
@@ -60,7 +60,9 @@ for (let u = 0; u < sizes.users; u++) {
 }
 
 const fsServer = createServer((req, res) => {
-  if (req.url === "/_bench/memory") {
+  if (req.url === "/_bench/memory" || req.url === "/_bench/memory?gc=1") {
+    // ?gc=1: after full collections (the server runs with --expose-gc), what it holds.
+    if (req.url.endsWith("gc=1")) for (let i = 0; i < 2; i++) (globalThis as { gc?: () => void }).gc?.();
     res.setHeader("Content-Type", "application/json");
     return res.end(JSON.stringify(process.memoryUsage()));
   }
