@@ -10,7 +10,7 @@ import { PUBLIC, aclKeysOf, principalsOfBody, type ExistingLeaf } from "./acl.ts
 import { ChangeFollower } from "./follower.ts";
 import { PrincipalIndex, type LeafEntry } from "./principal-index.ts";
 import { describeError, isBackendError } from "./errors.ts";
-import { FALLBACK, readRevisions, type RawRead } from "./level-reads.ts";
+import { FALLBACK, readRevisionTrees, readRevisions, type RawRead } from "./level-reads.ts";
 import { errorStatus, levelHandleOf, type ChangeRow, type Doc, type OpenRevResult, type PouchDb } from "./pouch.ts";
 
 type Log = (level: "debug" | "info" | "warn" | "error", message: string) => void;
@@ -35,6 +35,29 @@ const DISAGREEMENTS_LOGGED = 20;
 export interface CheckedRevision {
   doc: Doc;
   p: string[];
+}
+
+/** What a document's revision tree says: its leaves, and every revision it holds (true when its body is available). */
+export interface RevisionTreeSummary {
+  leaves: string[];
+  available: Map<string, boolean>;
+}
+
+function summarizeTree(tree: unknown): RevisionTreeSummary {
+  type Node = [string, { status?: string }, Node[]];
+  const leaves: string[] = [];
+  const available = new Map<string, boolean>();
+  const visit: { pos: number; node: Node }[] = (tree as { pos: number; ids: Node }[]).map((t) => ({
+    pos: t.pos,
+    node: t.ids,
+  }));
+  for (let v = visit.pop(); v; v = visit.pop()) {
+    const rev = `${v.pos}-${v.node[0]}`;
+    available.set(rev, v.node[1]?.status === "available");
+    if (!v.node[2].length) leaves.push(rev);
+    for (const child of v.node[2]) visit.push({ pos: v.pos + 1, node: child });
+  }
+  return { leaves, available };
 }
 
 /** Runs tasks per key one after the other (writes to one document never interleave). */
@@ -522,31 +545,41 @@ export class FullSyncDatabase {
    * A document's revision tree, read from its metadata (no body): its leaves, and every revision
    * it holds (true when the body is available). Undefined when the database does not hold it.
    */
-  async revisionTree(id: string): Promise<{ leaves: string[]; available: Map<string, boolean> } | undefined> {
-    type Node = [string, { status?: string }, Node[]];
+  async revisionTree(id: string): Promise<RevisionTreeSummary | undefined> {
     const get = (
       this.db as unknown as {
-        _getRevisionTree(id: string, cb: (e: unknown, t?: { pos: number; ids: Node }[]) => void): void;
+        _getRevisionTree(id: string, cb: (e: unknown, t?: unknown) => void): void;
       }
     )._getRevisionTree;
-    const tree = await new Promise<{ pos: number; ids: Node }[] | undefined>((resolve, reject) =>
+    const tree = await new Promise<unknown>((resolve, reject) =>
       get.call(this.db, id, (e, t) => {
         if (!e) return resolve(t);
         if (errorStatus(e) === 404) return resolve(undefined);
         reject(e instanceof Error ? e : new Error(describeError(e)));
       }),
     );
-    if (!tree) return undefined;
-    const leaves: string[] = [];
-    const available = new Map<string, boolean>();
-    const visit: { pos: number; node: Node }[] = tree.map((t) => ({ pos: t.pos, node: t.ids }));
-    for (let v = visit.pop(); v; v = visit.pop()) {
-      const rev = `${v.pos}-${v.node[0]}`;
-      available.set(rev, v.node[1]?.status === "available");
-      if (!v.node[2].length) leaves.push(rev);
-      for (const child of v.node[2]) visit.push({ pos: v.pos + 1, node: child });
+    return tree === undefined ? undefined : summarizeTree(tree);
+  }
+
+  /**
+   * The revision trees of many documents (as `revisionTree`), one answer per id in order: an
+   * embedded database's read in one batch (level-reads.ts), any other one id at a time.
+   */
+  async revisionTrees(ids: readonly string[]): Promise<(RevisionTreeSummary | undefined)[]> {
+    const level = levelHandleOf(this.db);
+    let raw: unknown[] | undefined;
+    if (level) {
+      try {
+        raw = await readRevisionTrees(level, ids);
+      } catch {
+        raw = undefined; // LevelDB refused: PouchDB answers, its own way
+      }
     }
-    return { leaves, available };
+    return mapLimit(ids, 16, async (id, i) => {
+      const t = raw?.[i];
+      if (raw && t !== FALLBACK) return t === undefined ? undefined : summarizeTree(t);
+      return this.revisionTree(id);
+    });
   }
 
   /** Every current leaf of a document, read from the database (deleted ones included). */

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FALLBACK, readRevisions, revisionPath, type LevelHandle } from "./level-reads.ts";
+import { FALLBACK, readRevisionTrees, readRevisions, revisionPath, type LevelHandle } from "./level-reads.ts";
 import { createPouchFactory, errorStatus, levelHandleOf, type Doc, type PouchDb, type PouchFactory } from "./pouch.ts";
 
 let dir: string;
@@ -90,6 +90,15 @@ async function expectSameAsPouch(db: PouchDb, level: LevelHandle, reqs: { id: st
       expect(raw[i], `${r.id} ${r.rev} revs=${revs}`).toEqual(expected);
     }
   }
+  // Revision trees, as PouchDB's _getRevisionTree gives them (undefined for what it does not hold).
+  const ids = [...new Set(reqs.map((r) => r.id))];
+  const trees = await readRevisionTrees(level, ids);
+  const get = (db as unknown as { _getRevisionTree(id: string, cb: (e: unknown, t?: unknown) => void): void })
+    ._getRevisionTree;
+  for (const [i, id] of ids.entries()) {
+    const expected = await new Promise((res) => get.call(db, id, (e, t) => res(e ? undefined : t)));
+    expect(trees[i], id).toEqual(expected);
+  }
 }
 
 describe("readRevisions: one batch, PouchDB's own answers", () => {
@@ -103,7 +112,12 @@ describe("readRevisions: one batch, PouchDB's own answers", () => {
     // The order of the answers is the order of the requests, duplicates included.
     const twice = [reqs[0]!, reqs[0]!, reqs[reqs.length - 1]!, reqs[0]!];
     const got = await readRevisions(level!, twice);
-    expect(got.map((d) => (d && d !== FALLBACK ? d._rev : d))).toEqual([reqs[0]!.rev, reqs[0]!.rev, undefined, reqs[0]!.rev]);
+    expect(got.map((d) => (d && d !== FALLBACK ? d._rev : d))).toEqual([
+      reqs[0]!.rev,
+      reqs[0]!.rev,
+      undefined,
+      reqs[0]!.rev,
+    ]);
     // Closed: no handle any more (the caller reads through PouchDB, which says it is closed).
     await db.close();
     expect(levelHandleOf(db)).toBeUndefined();

@@ -1,5 +1,6 @@
 /**
- * Many revisions read at once from the LevelDB files of PouchDB's leveldb adapter: every
+ * Many revisions read at once from the store under PouchDB's leveldb adapter (LevelDB files; the
+ * memory adapter keeps the same layout in memdown, read one key at a time): every
  * document's metadata in one native call, then every body in a second, where PouchDB's `get`
  * makes two native calls (two trips through libuv's thread pool, two callbacks, a clone of its
  * options) per document. A pull's `_bulk_get` and `_changes` read a hundred revisions per request.
@@ -115,6 +116,23 @@ async function getAll(level: LevelHandle, keys: string[]): Promise<(string | Buf
   const parts: Promise<(string | Buffer | undefined)[]>[] = [];
   for (let i = 0; i < keys.length; i += KEYS_PER_CALL) parts.push(getMany(level, keys.slice(i, i + KEYS_PER_CALL)));
   return (await Promise.all(parts)).flat();
+}
+
+/**
+ * Documents' revision trees (their metadata's `rev_tree`, as `_getRevisionTree` gives it), one
+ * answer per id in order: undefined when the database does not hold the document, FALLBACK when
+ * its metadata is not plain JSON.
+ */
+export async function readRevisionTrees(level: LevelHandle, ids: readonly string[]): Promise<unknown[]> {
+  const values = await getAll(
+    level,
+    ids.map((id) => DOC_PREFIX + id),
+  );
+  return ids.map((id, i) => {
+    const m = parse(values[i]);
+    if (m === undefined || m === FALLBACK) return m;
+    return isRecord(m) && m.id === id && Array.isArray(m.rev_tree) ? m.rev_tree : FALLBACK;
+  });
 }
 
 /**

@@ -428,7 +428,12 @@ export async function revsDiff(ctx: Ctx): Promise<void> {
   // Otherwise every leaf's body is read and judged (loadLeaves).
   const entries = Object.entries(body) as [string, string[]][];
   const trees = d.canReadRevisionTrees
-    ? await mapLimit(entries, 16, ([id]) => (id.startsWith("_") ? Promise.resolve(undefined) : d.revisionTree(id)))
+    ? await (async () => {
+        const own = entries.filter(([id]) => !id.startsWith("_")).map(([id]) => id);
+        const got = await d.revisionTrees(own);
+        const byId = new Map(own.map((id, i) => [id, got[i]]));
+        return entries.map(([id]) => byId.get(id));
+      })()
     : undefined;
   const leavesOf = await mapLimit(entries, 8, async ([id], i): Promise<{ principals: readonly string[] }[]> => {
     if (id.startsWith("_")) return [];

@@ -23,6 +23,7 @@ const child = spawn(
     "-c",
     "0",
     process.execPath,
+    "--expose-gc",
     ...(process.argv.includes("--cpu") ? ["--cpu-prof", `--cpu-prof-dir=${out}`] : []),
     // --node-arg X (repeatable): a flag for the server's node (e.g. --trace-gc).
     ...process.argv.flatMap((a, i) => (process.argv[i - 1] === "--node-arg" ? [a] : [])),
@@ -67,8 +68,11 @@ const pull = async (user: string) => {
   await d.destroy();
   return { ms, docs: r.docs_written };
 };
-const mem = async () =>
-  (await (await fetch(`${new URL(info.fullsync).origin}/_bench/memory`)).json()) as Record<string, number>;
+const mem = async (gc = false) =>
+  (await (await fetch(`${new URL(info.fullsync).origin}/_bench/memory${gc ? "?gc=1" : ""}`)).json()) as Record<
+    string,
+    number
+  >;
 console.log("start", await mem());
 for (let i = 0; i < 5; i++) console.log("pull", await pull(userName(7)));
 const t = performance.now();
@@ -80,6 +84,7 @@ for (const s of [3, 10, 20]) {
   await new Promise((r) => setTimeout(r, (s - (s === 3 ? 0 : s === 10 ? 3 : 10)) * 1000));
   console.log(`after ${s} s`, await mem());
 }
+console.log("after full collections", await mem(true));
 // Resident memory by mapping kind (/proc/PID/smaps): the heap's spaces and malloc arenas are anonymous.
 {
   const { readFile } = await import("node:fs/promises");
