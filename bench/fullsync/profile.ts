@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { PouchDB, ensureMemoryAdapter } from "../../embedded-db/pouch.ts";
+import { PouchDB, ensureMemoryAdapter, type PouchDb } from "../../embedded-db/pouch.ts";
 import { FULL, userName } from "./data.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -60,13 +60,21 @@ const remote = (user: string) =>
       return PouchDB.fetch(u, o);
     },
   });
-const pull = async (user: string) => {
+const pull = async (user: string, keep?: PouchDb[]) => {
   const d = new Mem(`p-${randomUUID()}`);
   const t = performance.now();
   const r = await replicate(remote(user), d, { batch_size: 100 });
   const ms = performance.now() - t;
-  await d.destroy();
+  if (keep) keep.push(d);
+  else await d.destroy();
   return { ms, docs: r.docs_written };
+};
+/** CPU seconds the server used (user + system), from /proc. */
+const serverCpu = async () => {
+  const { readFile } = await import("node:fs/promises");
+  const stat = await readFile(`/proc/${child.pid}/stat`, "utf8").catch(() => "");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
 };
 const mem = async (gc = false) =>
   (await (await fetch(`${new URL(info.fullsync).origin}/_bench/memory${gc ? "?gc=1" : ""}`)).json()) as Record<
@@ -74,10 +82,27 @@ const mem = async (gc = false) =>
     number
   >;
 console.log("start", await mem());
+console.log("start, after full collections", await mem(true));
 for (let i = 0; i < 5; i++) console.log("pull", await pull(userName(7)));
 const t = performance.now();
-await Promise.all(Array.from({ length: 20 }, (_, u) => pull(userName(u))));
+const devices: PouchDb[] = [];
+await Promise.all(Array.from({ length: 20 }, (_, u) => pull(userName(u), devices)));
 console.log("20 at once", performance.now() - t, "ms");
+// Their first push: every document offered back (`_revs_diff`), nothing to send.
+{
+  const cpu0 = await serverCpu();
+  const t0 = performance.now();
+  const pushed = await Promise.all(devices.map((d, u) => replicate(d, remote(userName(u)), { batch_size: 100 })));
+  console.log(
+    "20 first pushes at once",
+    Math.round(performance.now() - t0),
+    "ms, server CPU",
+    (await serverCpu()) - cpu0,
+    "s, documents written",
+    pushed.reduce((n, r) => n + r.docs_written, 0),
+  );
+  await Promise.all(devices.map((d) => d.destroy()));
+}
 console.log("after", await mem());
 // What the server holds once idle: V8's memory reducer shrinks the heap after several quiet seconds.
 for (const s of [3, 10, 20]) {
