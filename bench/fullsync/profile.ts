@@ -1,7 +1,7 @@
 // bench/fullsync --profile helper: starts bench/fullsync/server.ts over a folder kept by a run
 // (--keep) with --cpu-prof, pulls as the benchmark does (cold pulls of user007, 20 users at
 // once), then has the server write a heap snapshot (SIGUSR2) and stop (its CPU profile).
-// node --import tsx bench/fullsync/profile.ts --dir KEPT_DIR [--out DIR] [--cpu] [--no-heap] [--node-arg FLAG]...
+// node --import tsx bench/fullsync/profile.ts --dir KEPT_DIR [--out DIR] [--cpu] [--cpu-push] [--no-heap] [--node-arg FLAG]...
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
@@ -90,6 +90,8 @@ await Promise.all(Array.from({ length: 20 }, (_, u) => pull(userName(u), devices
 console.log("20 at once", performance.now() - t, "ms");
 // Their first push: every document offered back (`_revs_diff`), nothing to send.
 {
+  const origin = new URL(info.fullsync).origin;
+  if (process.argv.includes("--cpu-push")) await fetch(`${origin}/_bench/cpu/start`, { method: "POST" });
   const cpu0 = await serverCpu();
   const t0 = performance.now();
   const pushed = await Promise.all(devices.map((d, u) => replicate(d, remote(userName(u)), { batch_size: 100 })));
@@ -101,6 +103,11 @@ console.log("20 at once", performance.now() - t, "ms");
     "s, documents written",
     pushed.reduce((n, r) => n + r.docs_written, 0),
   );
+  if (process.argv.includes("--cpu-push")) {
+    const file = path.join(out, `push-${Date.now()}.cpuprofile`);
+    await fetch(`${origin}/_bench/cpu/stop?out=${encodeURIComponent(file)}`, { method: "POST" });
+    console.log("CPU profile of the pushes:", file);
+  }
   await Promise.all(devices.map((d) => d.destroy()));
 }
 console.log("after", await mem());

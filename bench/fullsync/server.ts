@@ -4,7 +4,9 @@
 // of its own (floor-server.ts), so each one's memory is measured apart.
 // Sessions: the cookie `sid=<user>` is that user (a benchmark only: never do this in a product).
 // GET /_bench/memory answers process.memoryUsage() (?gc=1: after full collections); SIGUSR2 writes a heap snapshot into --dir.
+import { writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
+import { Session } from "node:inspector";
 import type { AddressInfo } from "node:net";
 import { createFullSync } from "../../embedded-db/index.ts";
 import v8 from "node:v8";
@@ -59,7 +61,22 @@ for (let u = 0; u < sizes.users; u++) {
   if (!fs.groups.groupsOf(user).length) await fs.groups.addUserToGroup(user, groupOf(u, sizes));
 }
 
+// POST /_bench/cpu/start, then /_bench/cpu/stop?out=FILE: a CPU profile of a window only.
+const inspector = new Session();
+inspector.connect();
+const post = (method: string) =>
+  new Promise<unknown>((resolve, reject) => inspector.post(method, (err, r) => (err ? reject(err) : resolve(r))));
 const fsServer = createServer((req, res) => {
+  if (req.method === "POST" && req.url?.startsWith("/_bench/cpu/")) {
+    const out = new URL(req.url, "http://x").searchParams.get("out");
+    const done = req.url.startsWith("/_bench/cpu/start")
+      ? post("Profiler.enable").then(() => post("Profiler.start"))
+      : post("Profiler.stop").then((r) => writeFile(out!, JSON.stringify((r as { profile: unknown }).profile)));
+    return void done.then(
+      () => res.end("ok"),
+      (e: unknown) => ((res.statusCode = 500), res.end(String(e))),
+    );
+  }
   if (req.url === "/_bench/memory" || req.url === "/_bench/memory?gc=1") {
     // ?gc=1: after full collections (the server runs with --expose-gc), what it holds.
     if (req.url.endsWith("gc=1")) for (let i = 0; i < 2; i++) (globalThis as { gc?: () => void }).gc?.();
