@@ -7,7 +7,8 @@ const OPERATIONS = ["GetItems", "Fail", "Secure", "Protected", "Slow"];
 
 /**
  * A document/literal WSDL for tests: GetItems answers a list of items (maxOccurs unbounded) with
- * typed fields; Fail answers a fault; Secure wants a WS-Security UsernameToken; Protected HTTP
+ * typed fields; Fail answers a fault (each operation has its own input element: a SOAP 1.2 server
+ * tells operations apart by it); Secure wants a WS-Security UsernameToken; Protected HTTP
  * Basic authentication; Slow never answers. Port OrdersPort is SOAP 1.1 at `base`/orders,
  * OrdersPort12 SOAP 1.2 at `base`/orders12.
  */
@@ -47,9 +48,12 @@ export function ordersWsdl(base: string): string {
           <xs:element name="item" type="tns:Item" minOccurs="0" maxOccurs="unbounded"/>
         </xs:sequence></xs:complexType>
       </xs:element>
-      <xs:element name="Echo">
-        <xs:complexType><xs:sequence><xs:element name="text" type="xs:string"/></xs:sequence></xs:complexType>
-      </xs:element>
+      ${OPERATIONS.slice(1)
+        .map(
+          (o) =>
+            `<xs:element name="${o}Request"><xs:complexType><xs:sequence><xs:element name="text" type="xs:string"/></xs:sequence></xs:complexType></xs:element>`,
+        )
+        .join("\n      ")}
       <xs:element name="EchoResponse">
         <xs:complexType><xs:sequence>
           <xs:element name="text" type="xs:string"/>
@@ -60,12 +64,14 @@ export function ordersWsdl(base: string): string {
   </types>
   <message name="GetItemsIn"><part name="parameters" element="tns:GetItems"/></message>
   <message name="GetItemsOut"><part name="parameters" element="tns:GetItemsResponse"/></message>
-  <message name="EchoIn"><part name="parameters" element="tns:Echo"/></message>
+  ${OPERATIONS.slice(1)
+    .map((o) => `<message name="${o}In"><part name="parameters" element="tns:${o}Request"/></message>`)
+    .join("\n  ")}
   <message name="EchoOut"><part name="parameters" element="tns:EchoResponse"/></message>
   <portType name="OrdersPortType">
     <operation name="GetItems"><input message="tns:GetItemsIn"/><output message="tns:GetItemsOut"/></operation>
     ${OPERATIONS.slice(1)
-      .map((o) => `<operation name="${o}"><input message="tns:EchoIn"/><output message="tns:EchoOut"/></operation>`)
+      .map((o) => `<operation name="${o}"><input message="tns:${o}In"/><output message="tns:EchoOut"/></operation>`)
       .join("\n    ")}
   </portType>
   <binding name="OrdersBinding" type="tns:OrdersPortType">

@@ -85,6 +85,7 @@ beforeAll(async () => {
         getItems(),
         getItems("GetItems12", { port: "OrdersPort12" }),
         echo("Fail"),
+        { ...echo("Fail12", "Fail"), port: "OrdersPort12" },
         echo("Secure"),
         echo("Protected"),
         echo("Missing", "NoSuchOperation"),
@@ -172,6 +173,13 @@ describe("SOAP transaction", () => {
       faultstring: "Order refused",
       detail: { reason: "out of stock", code: "42" },
     });
+  });
+
+  it("reads a fault of a SOAP 1.2 port", async () => {
+    const r = await call("Orders", "Fail12", { text: "x" });
+    expect(r.error?.code).toBe("soap_fault");
+    expect(r.error?.message).toContain("Order refused");
+    expect(server.seen.at(-1)?.path).toBe("/orders12");
   });
 
   it("sends a WS-Security UsernameToken made of secret settings, never traced", async () => {
