@@ -649,9 +649,10 @@ function textOf(v: unknown): string | undefined {
 
 function faultCode12(code: unknown): string | undefined {
   if (!code || typeof code !== "object") return undefined;
-  const c = code as { Value?: unknown; Subcode?: { Value?: unknown } };
+  // Some servers (the soap package's own) write Subcode/value in lower case.
+  const c = code as { Value?: unknown; Subcode?: { Value?: unknown; value?: unknown } };
   const main = textOf(c.Value);
-  const sub = textOf(c.Subcode?.Value);
+  const sub = textOf(c.Subcode?.Value ?? c.Subcode?.value);
   return main && sub ? `${main} (${sub})` : main;
 }
 

@@ -159,6 +159,14 @@ export async function startSoapServer(opts: {
       },
       Fail: (args, _cb, _h, req) => {
         record("Fail", args, req);
+        if (path === "/orders12")
+          throw {
+            Fault: {
+              Code: { Value: "soap:Sender", Subcode: { value: "tns:OutOfStock" } },
+              Reason: { Text: "Order refused" },
+              statusCode: 500,
+            },
+          };
         throw fault("soap:Client", "Order refused", { reason: "out of stock", code: 42 });
       },
       Secure: (args, _cb, headers, req) => {

@@ -178,7 +178,8 @@ describe("SOAP transaction", () => {
   it("reads a fault of a SOAP 1.2 port", async () => {
     const r = await call("Orders", "Fail12", { text: "x" });
     expect(r.error?.code).toBe("soap_fault");
-    expect(r.error?.message).toContain("Order refused");
+    expect(r.error?.message).toMatch(/answered a SOAP fault: soap:Sender \(tns:OutOfStock\): Order refused$/);
+    expect(r.error?.details).toMatchObject({ faultcode: "soap:Sender (tns:OutOfStock)", faultstring: "Order refused" });
     expect(server.seen.at(-1)?.path).toBe("/orders12");
   });
 
