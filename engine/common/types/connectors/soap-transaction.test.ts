@@ -101,6 +101,7 @@ beforeAll(async () => {
       connector("ByUrl", { wsdl: "${soapBase}/orders.wsdl" }, [getItems()]),
       connector("Evil", { wsdl: "${soapBase}/evil.wsdl" }, [getItems()]),
       connector("Big", { wsdl: "${soapBase}/big.wsdl" }, [getItems()]),
+      connector("Unreachable", { wsdl: `http://127.0.0.1:${down}/orders.wsdl` }, [getItems()]),
     ],
   });
   const dir = path.join(ws.dir, "P", "wsdl");
@@ -269,6 +270,14 @@ describe("SOAP transaction", () => {
     expect(server.gets.some((g) => g.includes("latest"))).toBe(false);
   });
 
+  it("names the WSDL URL that does not answer", async () => {
+    const r = await call("Unreachable", "GetItems", { category: "c", limit: 1 });
+    expect(r.error?.code).toBe("soap_wsdl");
+    expect(r.error?.message).toMatch(
+      /^Transaction Unreachable\.GetItems: the WSDL http:\/\/127\.0\.0\.1:\d+\/orders\.wsdl cannot be read: connection refused/,
+    );
+  });
+
   it("refuses a WSDL larger than its bound", async () => {
     const r = await call("Big", "GetItems", { category: "c", limit: 1 });
     expect(r.error?.code).toBe("soap_wsdl");
@@ -314,7 +323,19 @@ describe("SOAP answers that are not SOAP", () => {
   let plain: http.Server;
   let pws: TestWorkspace;
   beforeAll(async () => {
-    plain = http.createServer((_req, res) => {
+    plain = http.createServer((req, res) => {
+      if (req.url === "/huge") {
+        // A SOAP answer beyond the bound, never ending in time: the bound must end it while reading.
+        res.writeHead(200, { "content-type": "text/xml" });
+        res.on("error", () => {});
+        const chunk = Buffer.alloc(1024 * 1024, 32);
+        let sent = 0;
+        const write = () => {
+          while (sent++ < 25) if (!res.write(chunk)) return void res.once("drain", write);
+          res.end();
+        };
+        return write();
+      }
       res.writeHead(200, { "content-type": "text/html" });
       res.end("<html><body>maintenance</body></html>");
     });
@@ -329,6 +350,14 @@ describe("SOAP answers that are not SOAP", () => {
           endpoint: `http://127.0.0.1:${port}/x`,
           children: [getItems()],
         },
+        {
+          type: "SoapConnector",
+          name: "Huge",
+          wsdl: "orders.wsdl",
+          endpoint: `http://127.0.0.1:${port}/huge`,
+          timeoutMs: 20000,
+          children: [getItems()],
+        },
       ],
     });
     await writeFile(path.join(pws.dir, "P", "orders.wsdl"), server.wsdl);
@@ -337,6 +366,14 @@ describe("SOAP answers that are not SOAP", () => {
     await pws?.close();
     plain?.closeAllConnections();
     await new Promise((resolve) => plain?.close(resolve));
+  });
+
+  it("ends an answer larger than its bound", async () => {
+    const r = await pws.run({ connector: "Huge", transaction: "GetItems", inputs: { category: "c", limit: 1 } });
+    expect(r.error?.code).toBe("soap_request_failed");
+    expect(r.error?.message).toMatch(
+      /GetItems at http:\/\/127\.0\.0\.1:\d+\/huge failed: the answer is larger than 20 MiB$/,
+    );
   });
 
   it("says the answer is no SOAP envelope", async () => {
