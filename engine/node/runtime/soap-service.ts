@@ -350,7 +350,8 @@ async function locate(source: SoapWsdlSource, projectDir: string | undefined): P
   return { uri: file, projectDir, key: `${file}\0${st.size}\0${st.mtimeMs}` };
 }
 
-function insideProblem(file: string, root: string): boolean {
+/** True when a path is not strictly inside a folder. */
+function outside(file: string, root: string): boolean {
   const rel = path.relative(root, file);
   return rel === "" || rel.startsWith("..") || path.isAbsolute(rel);
 }
@@ -359,14 +360,14 @@ function insideProblem(file: string, root: string): boolean {
 async function checkFile(location: string, projectDir: string, wsdl: string): Promise<string> {
   const root = await realpath(projectDir);
   const wanted = path.resolve(root, location);
-  if (insideProblem(wanted, root)) throw pathError(location, wsdl);
+  if (outside(wanted, root)) throw pathError(location, wsdl);
   let real: string;
   try {
     real = await realpath(wanted);
   } catch {
     throw new SoapError("soap_wsdl", `the WSDL file ${location} does not exist in the project folder`, 500, { wsdl });
   }
-  if (insideProblem(real, root)) throw pathError(location, wsdl);
+  if (outside(real, root)) throw pathError(location, wsdl);
   const st = await stat(real);
   if (!st.isFile()) throw new SoapError("soap_wsdl", `the WSDL ${location} is not a file`, 500, { wsdl });
   if (st.size > MAX_WSDL_BYTES) throw tooLarge(location, wsdl);
@@ -376,7 +377,7 @@ async function checkFile(location: string, projectDir: string, wsdl: string): Pr
 /** As checkFile, for the imports the `soap` package asks for (its hook is synchronous). */
 function checkFileSync(file: string, projectDir: string, wsdl: string): string {
   const root = realpathSync(projectDir);
-  if (insideProblem(path.resolve(root, file), root)) throw pathError(file, wsdl);
+  if (outside(path.resolve(root, file), root)) throw pathError(file, wsdl);
   let real: string;
   try {
     real = realpathSync(file);
@@ -388,7 +389,7 @@ function checkFileSync(file: string, projectDir: string, wsdl: string): string {
       { wsdl },
     );
   }
-  if (insideProblem(real, root)) throw pathError(file, wsdl);
+  if (outside(real, root)) throw pathError(file, wsdl);
   const st = statSync(real);
   if (!st.isFile())
     throw new SoapError("soap_wsdl", `${path.relative(root, real)} imported by the WSDL ${wsdl} is not a file`, 500, {

@@ -70,8 +70,8 @@ export const soapConnectorType = defineType({
       kind: "string",
       default: "",
       help:
-        "Other hosts the WSDL may send the connector to, separated by commas (host, host:port, *.example.com, a URL): hosts of imports and includes of a WSDL URL, and of the addresses a WSDL URL gives. " +
-        "Empty: the WSDL URL's host and the endpoint's; the addresses of a WSDL file of the project are trusted as written.",
+        "Other hosts the WSDL may send the connector to, separated by commas (host, host:port, *.example.com, a URL): hosts of imports and includes fetched by URL, and of the addresses a WSDL URL gives. " +
+        "Empty: only the WSDL URL's host (the Endpoint is always allowed); the addresses of a WSDL file of the project are trusted as written.",
       group: "Service",
       check: (v) => {
         if (typeof v !== "string" || v.includes("${")) return undefined;
