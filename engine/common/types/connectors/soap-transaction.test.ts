@@ -74,6 +74,25 @@ beforeAll(async () => {
     children,
   });
   ws = await testWorkspace({
+    sequences: [
+      {
+        type: "Sequence",
+        name: "Stock",
+        children: [
+          {
+            type: "CallTransaction",
+            name: "items",
+            connector: "WsSecured",
+            transaction: "GetItems",
+            output: true,
+            children: [
+              { type: "StepVariable", name: "category", value: "tools" },
+              { type: "StepVariable", name: "limit", expression: "1 + 2" },
+            ],
+          },
+        ],
+      },
+    ],
     settings: [
       { type: "Setting", name: "soapUser", value: USER },
       { type: "Setting", name: "soapPassword", value: PASSWORD, secret: true },
@@ -91,7 +110,7 @@ beforeAll(async () => {
         echo("Missing", "NoSuchOperation"),
       ]),
       connector("Slow", { timeoutMs: 500 }, [echo("Slow")]),
-      connector("WsSecured", { wsUser: "${soapUser}", wsPassword: "${soapPassword}" }, [echo("Secure")]),
+      connector("WsSecured", { wsUser: "${soapUser}", wsPassword: "${soapPassword}" }, [echo("Secure"), getItems()]),
       connector("BasicSecured", { authUser: "${soapUser}", authPassword: "${soapPassword}" }, [echo("Protected")]),
       connector("Down", { endpoint: `http://127.0.0.1:${down}/orders` }, [echo("Fail")]),
       connector("Broken", { wsdl: "wsdl/broken.wsdl" }, [echo("Fail")]),
@@ -143,6 +162,14 @@ describe("SOAP transaction", () => {
       args: { category: "books", limit: 2, code: ["a", "b"] },
     });
     expect(seen.contentType).toMatch(/^text\/xml/);
+  });
+
+  it("runs in a sequence through Call Transaction", async () => {
+    const r = await ws.run({ sequence: "Stock", inputs: {}, trace: true });
+    expect(r.error).toBeUndefined();
+    expect(JSON.stringify(r.output)).toContain('{"name":"item 3","price":3.5,"qty":30,"inStock":true,"tag":["new"]}');
+    expect(server.seen.at(-1)?.args).toMatchObject({ category: "tools", limit: 3 });
+    expect(JSON.stringify(r.trace)).not.toContain(PASSWORD);
   });
 
   it("keeps a list a list when one element comes back", async () => {
