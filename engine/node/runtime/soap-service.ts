@@ -257,7 +257,8 @@ export class NodeSoapService implements SoapService {
           const headers: Record<string, string> = {};
           for (const [k, v] of Object.entries(exheaders ?? {}))
             if (v !== undefined) headers[k.toLowerCase()] = String(v);
-          if (forWsdl && req.basicAuth)
+          // The credentials go to the WSDL's own origin only, never to a host its imports name.
+          if (forWsdl && req.basicAuth && trusted?.some((t) => t.origin === url.origin))
             headers.authorization = basicAuthorization(req.basicAuth.user, req.basicAuth.password);
           const body = typeof data === "string" ? data : undefined;
           const res = await http().request(

@@ -58,6 +58,13 @@ beforeAll(async () => {
           ),
           true
         );
+      if (req.url === "/private.wsdl") {
+        if (req.headers.authorization !== `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString("base64")}`) {
+          res.writeHead(401, { "www-authenticate": "Basic" });
+          return (res.end(), true);
+        }
+        return (send(server.wsdl), true);
+      }
       if (req.url === "/big.wsdl") return (send(server.wsdl + `<!--${"x".repeat(BIG)}-->`), true);
       return false;
     },
@@ -120,6 +127,12 @@ beforeAll(async () => {
       connector("ByUrl", { wsdl: "${soapBase}/orders.wsdl" }, [getItems()]),
       connector("Evil", { wsdl: "${soapBase}/evil.wsdl" }, [getItems()]),
       connector("Big", { wsdl: "${soapBase}/big.wsdl" }, [getItems()]),
+      connector(
+        "PrivateWsdl",
+        { wsdl: "${soapBase}/private.wsdl", authUser: "${soapUser}", authPassword: "${soapPassword}" },
+        [echo("Protected")],
+      ),
+      connector("PrivateWsdlNoAuth", { wsdl: "${soapBase}/private.wsdl" }, [echo("Protected")]),
       connector("Unreachable", { wsdl: `http://127.0.0.1:${down}/orders.wsdl` }, [getItems()]),
     ],
   });
@@ -303,6 +316,15 @@ describe("SOAP transaction", () => {
     expect(r.error?.message).toMatch(
       /^Transaction Unreachable\.GetItems: the WSDL http:\/\/127\.0\.0\.1:\d+\/orders\.wsdl cannot be read: connection refused/,
     );
+  });
+
+  it("reads a WSDL URL with the connector's Basic authentication", async () => {
+    const r = await call("PrivateWsdl", "Protected", { text: "hi" });
+    expect(r.error).toBeUndefined();
+    expect(r.output).toEqual({ text: "hi", user: USER });
+    const refused = await call("PrivateWsdlNoAuth", "Protected", { text: "hi" });
+    expect(refused.error?.code).toBe("soap_wsdl");
+    expect(refused.error?.message).toMatch(/the WSDL http:\/\/127\.0\.0\.1:\d+\/private\.wsdl answered HTTP 401$/);
   });
 
   it("refuses a WSDL larger than its bound", async () => {
