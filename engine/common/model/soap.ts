@@ -21,6 +21,8 @@ export interface SoapWsdlSource {
   /** The time limit of each fetch and call, in ms. */
   timeoutMs: number;
   tlsVerify: boolean;
+  /** HTTP Basic credentials, sent with the calls and to the WSDL URL's own origin. */
+  basicAuth?: { user: string; password: string };
 }
 
 /** One SOAP call: the operation, its input and the connector's endpoint and credentials. */
@@ -33,7 +35,6 @@ export interface SoapCallRequest extends SoapWsdlSource {
   args: Record<string, unknown>;
   /** Replaces the address the WSDL gives the port (an http(s) URL), when not empty. */
   endpoint: string;
-  basicAuth?: { user: string; password: string };
   wsSecurity?: { user: string; password: string; passwordType: "PasswordText" | "PasswordDigest" };
 }
 

@@ -67,7 +67,7 @@ export class NodeSoapService implements SoapService {
   }
 
   async operations(source: SoapWsdlSource, signal?: StopSignal): Promise<SoapOperationInfo[]> {
-    const loaded = await this.load(source, undefined, signal);
+    const loaded = await this.load(source, signal);
     const out: SoapOperationInfo[] = [];
     const defs = loaded.wsdl.definitions;
     const described = describeServices(loaded.wsdl);
@@ -84,7 +84,7 @@ export class NodeSoapService implements SoapService {
   }
 
   async call(req: SoapCallRequest, signal?: StopSignal): Promise<SoapCallResult> {
-    const loaded = await this.load(req, req.basicAuth, signal);
+    const loaded = await this.load(req, signal);
     const { port, service, portName } = findOperation(loaded, req);
     const location = req.endpoint || port.location || "";
     let url: URL;
@@ -147,11 +147,7 @@ export class NodeSoapService implements SoapService {
   }
 
   /** The connector's WSDL, loaded once and cached (a changed location, file or setting reloads it). */
-  private async load(
-    source: SoapWsdlSource,
-    basicAuth: SoapCallRequest["basicAuth"],
-    signal: StopSignal | undefined,
-  ): Promise<LoadedWsdl> {
+  private async load(source: SoapWsdlSource, signal: StopSignal | undefined): Promise<LoadedWsdl> {
     const where = await locate(source, this.deps.projectDir(source.project));
     const fingerprint = createHash("sha256")
       .update(
@@ -160,14 +156,14 @@ export class NodeSoapService implements SoapService {
           source.allowedHosts,
           source.timeoutMs,
           source.tlsVerify,
-          basicAuth ? [basicAuth.user, basicAuth.password] : null,
+          source.basicAuth ? [source.basicAuth.user, source.basicAuth.password] : null,
         ]),
       )
       .digest("hex");
     const key = `${source.project}\0${source.connectorId}`;
     let entry = this.cache.get(key);
     if (!entry || entry.fingerprint !== fingerprint) {
-      const loading = this.open(source, where, basicAuth);
+      const loading = this.open(source, where);
       entry = { project: source.project, fingerprint, loading };
       this.cache.set(key, entry);
       const mine = entry;
@@ -179,11 +175,7 @@ export class NodeSoapService implements SoapService {
     return withStop(entry.loading, signal, source.timeoutMs * 4, `the WSDL ${source.wsdl}`);
   }
 
-  private async open(
-    source: SoapWsdlSource,
-    where: WsdlLocation,
-    basicAuth: SoapCallRequest["basicAuth"],
-  ): Promise<LoadedWsdl> {
+  private async open(source: SoapWsdlSource, where: WsdlLocation): Promise<LoadedWsdl> {
     let documents = 1;
     const counted = () => {
       if (++documents > MAX_WSDL_DOCUMENTS)
@@ -194,7 +186,7 @@ export class NodeSoapService implements SoapService {
         );
     };
     const trusted = where.url ? [where.url] : [];
-    const transport = this.transport({ ...source, basicAuth }, MAX_WSDL_BYTES, undefined, trusted, true);
+    const transport = this.transport(source, MAX_WSDL_BYTES, undefined, trusted, true);
     const overrideImportLocation = (location: string): string => {
       counted();
       if (/^https?:/i.test(location)) {
@@ -235,7 +227,7 @@ export class NodeSoapService implements SoapService {
    * check, with the connector's time limit and a size bound.
    */
   private transport(
-    req: SoapWsdlSource & { basicAuth?: SoapCallRequest["basicAuth"] },
+    req: SoapWsdlSource,
     maxBodyBytes: number,
     signal: StopSignal | undefined,
     trusted?: URL[],

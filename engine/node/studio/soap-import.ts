@@ -32,7 +32,10 @@ export async function importWsdl(
     }
   };
   const timeoutMs = Number(prop("timeoutMs"));
+  const user = String(prop("authUser") ?? "");
+  const password = String(prop("authPassword") ?? "");
   const source: SoapWsdlSource = {
+    ...(user !== "" || password !== "" ? { basicAuth: { user, password } } : {}),
     project,
     connectorId: connector.id,
     connectorName: connector.name,

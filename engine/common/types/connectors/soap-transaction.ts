@@ -59,8 +59,6 @@ export const soapTransactionType = defineType({
       if (value !== undefined && value !== null) args[v.name] = value;
     }
     const source = soapSource(connector, ctx, label);
-    const user = String(ctx.prop(connector, "authUser") ?? "");
-    const password = String(ctx.prop(connector, "authPassword") ?? "");
     const wsUser = String(ctx.prop(connector, "wsUser") ?? "");
     const req: SoapCallRequest = {
       ...source,
@@ -69,7 +67,6 @@ export const soapTransactionType = defineType({
       operation: String(ctx.prop(tx, "operation") ?? "").trim() || tx.name,
       args,
       endpoint: String(ctx.prop(connector, "endpoint") ?? "").trim(),
-      ...(user !== "" || password !== "" ? { basicAuth: { user, password } } : {}),
       ...(wsUser !== ""
         ? {
             wsSecurity: {
@@ -101,7 +98,10 @@ export const soapTransactionType = defineType({
 /** The connector's WSDL source with its settings resolved and its numbers checked. */
 export function soapSource(connector: ObjNode, ctx: TransactionContext, label: string): SoapWsdlSource {
   const wsdl = String(ctx.prop(connector, "wsdl") ?? "").trim();
+  const user = String(ctx.prop(connector, "authUser") ?? "");
+  const password = String(ctx.prop(connector, "authPassword") ?? "");
   return {
+    ...(user !== "" || password !== "" ? { basicAuth: { user, password } } : {}),
     project: ctx.project ?? "",
     connectorId: connector.id,
     connectorName: connector.name,
