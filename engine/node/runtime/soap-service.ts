@@ -40,6 +40,8 @@ interface LoadedWsdl {
   versions: Map<string, "1.1" | "1.2">;
   /** The WSDL's origin when it is a URL; its port addresses are held to the host rules. */
   rootUrl?: URL;
+  /** The `soap` package's description of the operations (made once, when first asked). */
+  described?: Described;
 }
 
 export interface SoapServiceDeps {
@@ -70,7 +72,7 @@ export class NodeSoapService implements SoapService {
     const loaded = await this.load(source, signal);
     const out: SoapOperationInfo[] = [];
     const defs = loaded.wsdl.definitions;
-    const described = describeServices(loaded.wsdl);
+    const described = (loaded.described ??= describeServices(loaded.wsdl));
     for (const [service, svc] of Object.entries(defs.services)) {
       for (const [port, p] of Object.entries(svc.ports as Record<string, PortInfo>)) {
         const version = versionOf(loaded, p);
@@ -130,8 +132,10 @@ export class NodeSoapService implements SoapService {
           req.args,
           (err, result) => {
             if (err) return reject(callError(err, target, transport.lastStatus, transport.lastContentType));
+            const output = (loaded.described ??= describeServices(loaded.wsdl))?.[service]?.[portName]?.[req.operation]
+              ?.output;
             resolve({
-              data: cleanJson(result),
+              data: withEmptyLists(cleanJson(result), output),
               status: transport.lastStatus,
               endpoint: url.toString(),
               soapVersion: version,
@@ -296,7 +300,7 @@ interface PortInfo {
   binding: { methods: Record<string, MethodInfo> };
 }
 type MethodInfo = unknown;
-type Described = Record<string, Record<string, Record<string, { input?: unknown }>>>;
+type Described = Record<string, Record<string, Record<string, { input?: unknown; output?: unknown }>>>;
 
 function describeServices(wsdl: WSDL): Described | undefined {
   try {
@@ -304,6 +308,30 @@ function describeServices(wsdl: WSDL): Described | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * An empty list where the schema allows several elements and none came (the `soap` package's
+ * description names such elements "name[]"), so that a list is always a list.
+ */
+function withEmptyLists(value: unknown, desc: unknown, depth = 0): unknown {
+  if (depth > 32 || !desc || typeof desc !== "object" || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    for (const v of value) withEmptyLists(v, desc, depth + 1);
+    return value;
+  }
+  const obj = value as Record<string, unknown>;
+  for (const [rawName, child] of Object.entries(desc as Record<string, unknown>)) {
+    const list = rawName.endsWith("[]");
+    const name = list ? rawName.slice(0, -2) : rawName;
+    if (DESCRIPTION_KEYS.has(name)) continue;
+    if (!Object.prototype.hasOwnProperty.call(obj, name)) {
+      if (list) Object.defineProperty(obj, name, { value: [], enumerable: true, writable: true, configurable: true });
+      continue;
+    }
+    withEmptyLists(obj[name], child, depth + 1);
+  }
+  return value;
 }
 
 /** A failure of the HTTP exchange itself (refused, time limit, too large). */

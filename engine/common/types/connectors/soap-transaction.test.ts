@@ -191,6 +191,8 @@ describe("SOAP transaction", () => {
       count: 1,
       item: [{ name: "item 1", price: 1.5, qty: 10, inStock: true, tag: ["new"] }],
     });
+    // None: an empty list.
+    expect((await call("Orders", "GetItems", { category: "books", limit: 0 })).output).toEqual({ count: 0, item: [] });
   });
 
   it("speaks SOAP 1.2 to a port whose binding is SOAP 1.2", async () => {
