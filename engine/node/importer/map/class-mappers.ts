@@ -67,6 +67,6 @@ export const TYPES_WITHOUT_CONVERTIGO_CLASS: Readonly<Partial<Record<TypeName, s
   FullSyncGroupsOf: "as FullSyncAddUserToGroup: lib_FullSyncGrp's sequences, not a step",
   FullSyncUsersOf: "as FullSyncAddUserToGroup: lib_FullSyncGrp's sequences, not a step",
   SoapConnector:
-    "Convertigo calls SOAP services with HTTP connectors and XmlHttpTransactions holding the envelope (imported as such); its WSDL import makes those, not a connector of its own",
+    "Convertigo has no SOAP connector class: it calls SOAP services with HTTP connectors and XmlHttpTransactions holding the envelope, which the importer maps as such",
   SoapTransaction: "as SoapConnector: Convertigo's SOAP calls are XmlHttpTransactions of an HTTP connector",
 };
