@@ -55,6 +55,19 @@ const xsd = `<?xml version="1.0"?>
   </xs:sequence></xs:complexType></xs:element>
 </xs:schema>`;
 
+// An RPC/literal WSDL: the inputs are the message's parts.
+const rpcWsdl = `<?xml version="1.0"?>
+<definitions targetNamespace="urn:r" xmlns="http://schemas.xmlsoap.org/wsdl/"
+  xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" xmlns:tns="urn:r" xmlns:xsd="http://www.w3.org/2001/XMLSchema">
+  <message name="AddIn"><part name="a" type="xsd:int"/><part name="b" type="xsd:float"/><part name="round" type="xsd:boolean"/></message>
+  <message name="AddOut"><part name="sum" type="xsd:float"/></message>
+  <portType name="Calc"><operation name="Add"><input message="tns:AddIn"/><output message="tns:AddOut"/></operation></portType>
+  <binding name="CalcB" type="tns:Calc"><soap:binding style="rpc" transport="http://schemas.xmlsoap.org/soap/http"/>
+    <operation name="Add"><soap:operation soapAction="add"/><input><soap:body use="literal" namespace="urn:r"/></input><output><soap:body use="literal" namespace="urn:r"/></output></operation>
+  </binding>
+  <service name="CalcService"><port name="CalcPort" binding="tns:CalcB"><soap:address location="http://127.0.0.1:9/calc"/></port></service>
+</definitions>`;
+
 describe("NodeSoapService and WSDL files", () => {
   let root: string;
   let projectDir: string;
@@ -79,6 +92,11 @@ describe("NodeSoapService and WSDL files", () => {
     await writeFile(path.join(projectDir, "wsdl", "good.wsdl"), wsdl("types.xsd"));
     await writeFile(path.join(projectDir, "wsdl", "escape.wsdl"), wsdl("../../outside.xsd"));
     await writeFile(path.join(projectDir, "wsdl", "remote.wsdl"), wsdl("http://10.0.0.1/types.xsd"));
+    await writeFile(path.join(projectDir, "wsdl", "rpc.wsdl"), rpcWsdl);
+    await writeFile(
+      path.join(projectDir, "wsdl", "empty.wsdl"),
+      `<definitions targetNamespace="urn:e" xmlns="http://schemas.xmlsoap.org/wsdl/"/>`,
+    );
   });
   afterAll(async () => {
     await http.close();
@@ -111,6 +129,19 @@ describe("NodeSoapService and WSDL files", () => {
     const e = await service.operations(source("wsdl/remote.wsdl")).catch((x: unknown) => x);
     expect((e as SoapError).code).toBe("host_not_allowed");
     expect((e as SoapError).message).toContain("10.0.0.1:80");
+  });
+
+  it("reads the parts of an RPC operation as its inputs", async () => {
+    const ops = await service.operations(source("wsdl/rpc.wsdl"));
+    expect(ops.map((o) => [o.operation, o.inputs.map((i) => `${i.name}:${i.dataType}`)])).toEqual([
+      ["Add", ["a:integer", "b:number", "round:boolean"]],
+    ]);
+  });
+
+  it("says when a WSDL defines no service", async () => {
+    const e = await service.operations(source("wsdl/empty.wsdl")).catch((x: unknown) => x);
+    expect((e as SoapError).code).toBe("soap_wsdl");
+    expect((e as SoapError).message).toBe("the WSDL wsdl/empty.wsdl defines no SOAP service");
   });
 
   it("names a WSDL file that does not exist", async () => {
