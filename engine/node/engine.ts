@@ -7,6 +7,8 @@ import { SecretBox } from "./project/secrets.ts";
 import { readWorkspaceConfig, Workspace, type WorkspaceConfig } from "./project/workspace.ts";
 import { RequestHistory } from "./server/request-history.ts";
 import type { UndiciHttpClient } from "./runtime/http-client.ts";
+import type { SoapCallRequest, SoapService, SoapWsdlSource } from "../common/model/soap.ts";
+import type { NodeSoapService } from "./runtime/soap-service.ts";
 import { findSequence, findTransaction, Runner, type RunRequest, type RunResult } from "./runtime/runner.ts";
 import { loadJsSyntaxChecker } from "./runtime/js-syntax-check.ts";
 import { loadSandboxModule } from "./runtime/sandbox.ts";
@@ -41,6 +43,33 @@ class LazyHttpClient implements HttpClient {
   async close(): Promise<void> {
     const client = await this.loading?.catch(() => undefined);
     await client?.close();
+  }
+}
+
+/**
+ * The SOAP client of SOAP connectors (runtime/soap-service.ts), loaded with the `soap` package by
+ * the first SOAP call: a run that calls no SOAP service never parses it.
+ */
+class LazySoapService implements SoapService {
+  private loading: Promise<NodeSoapService> | undefined;
+
+  constructor(private readonly make: () => Promise<NodeSoapService>) {}
+
+  call(req: SoapCallRequest, signal?: Parameters<SoapService["call"]>[1]) {
+    return this.load().then((s) => s.call(req, signal));
+  }
+
+  operations(source: SoapWsdlSource, signal?: Parameters<SoapService["operations"]>[1]) {
+    return this.load().then((s) => s.operations(source, signal));
+  }
+
+  /** Drops the cached WSDLs of a project that reloaded (of all projects when none is named). */
+  forget(project: string | undefined): void {
+    void this.loading?.then((s) => s.forget(project)).catch(() => {});
+  }
+
+  private load(): Promise<NodeSoapService> {
+    return (this.loading ??= this.make());
   }
 }
 
@@ -92,6 +121,15 @@ export class Engine {
   private readonly http: LazyHttpClient = new LazyHttpClient((client) => {
     if (this.services.http === this.http) this.services.http = client;
   });
+  private readonly soap = new LazySoapService(() =>
+    import("./runtime/soap-service.ts").then(
+      (m) =>
+        new m.NodeSoapService({
+          http: () => this.services.http,
+          projectDir: (name) => this.workspace.get(name)?.dir,
+        }),
+    ),
+  );
   private configSettings: Record<string, string> = {};
   /** The workspace configuration (atelier.config.yaml) as read at start. */
   config: WorkspaceConfig = { settings: {} };
@@ -101,7 +139,8 @@ export class Engine {
     this.sessions = opts.sessions ?? new SessionStore();
     this.log = opts.log ?? new EngineLog();
     this.requests = new RequestHistory({ log: this.log });
-    this.services = { http: this.http, ...opts.services };
+    this.services = { http: this.http, soap: this.soap, ...opts.services };
+    this.workspace.onChange((project) => this.soap.forget(project));
     this.runner = new Runner({
       projects: this.workspace,
       // Read at each call: setConfigSettings replaces the resolver.

@@ -116,6 +116,7 @@ export const api = {
   duplicate: (project: string, ids: string[]) => call("duplicate", { params: { project }, body: { ids } }),
   paste: (project: string, parent: string, nodes: unknown[], index?: number) =>
     call("paste", { params: { project }, body: { parent, nodes, ...(index !== undefined ? { index } : {}) } }),
+  importWsdl: (project: string, id: string) => call("importWsdl", { params: { project, id }, body: {} }),
   undo: () => call("undo", {}),
   redo: () => call("redo", {}),
   find: (q: string, opts: { project?: string; in?: string[] } = {}) =>

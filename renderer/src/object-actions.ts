@@ -171,9 +171,25 @@ export function objectMenuItems(t: ActionTarget, view: ViewHooks): MenuItem[] {
       items.push({ label: "Find references", action: () => void findReferences(t.project, t.id), disabled: false });
     if (cat === "sequence" && node)
       items.push({ label: "Schedule…", action: () => openNewJob(t.project, node.name), disabled: false });
+    if (node?.type === "SoapConnector")
+      items.push({ label: "Import WSDL operations", action: () => importWsdl(t.project, t.id), disabled: false });
     items.push({ label: "Delete", key: "Delete", action: () => askDelete(t.project, [t.id]), disabled: false });
   }
   return items;
+}
+
+/** Adds a SOAP connector's missing operations as transactions, and says how many. */
+function importWsdl(project: string, id: string): void {
+  void mutate(async () => {
+    const r = await api.importWsdl(project, id);
+    notify(
+      r.added === 0
+        ? `Every operation of the WSDL (${r.operations}) already has a transaction`
+        : `${r.added} transaction${r.added === 1 ? "" : "s"} made from the WSDL's ${r.operations} operations`,
+      "info",
+    );
+    return r;
+  }, project);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { FullSyncService } from "./fullsync.ts";
 import type { ObjNode } from "./node.ts";
 import type { PropDef, SourceRef } from "./props.ts";
+import type { SoapService } from "./soap.ts";
 
 /** Broad families of object types: they decide where an object lives and who may hold it. */
 export type Category =
@@ -52,6 +53,8 @@ export interface HttpRequest {
   body?: string;
   timeoutMs: number;
   tlsVerify: boolean;
+  /** Refuse an answer whose body is larger (the client's own bound applies when absent). */
+  maxBodyBytes?: number;
 }
 
 export interface HttpResponse {
@@ -88,12 +91,16 @@ export interface RunServices {
   fullsync?: FullSyncService;
   /** Why FullSync is not running, when it was asked for and could not start (said in failures). */
   fullsyncDown?: string;
+  /** The SOAP client of SOAP connectors (the node engine loads it with the first SOAP call). */
+  soap?: SoapService;
 }
 
 /** What a transaction's `execute` receives. */
 export interface TransactionContext {
   /** Input variables, with defaults applied and types converted. */
   vars: Record<string, unknown>;
+  /** The name of the project whose transaction runs (where its files are). */
+  project?: string;
   /** A property of the transaction or connector, with `${setting}` placeholders resolved. */
   prop<T = unknown>(node: ObjNode, name: string): T;
   /** Replaces `${setting}` placeholders in any text. */

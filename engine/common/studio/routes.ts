@@ -256,6 +256,14 @@ export const studioRoutes = {
     body: PasteBody,
     answer: answer<ChangeResult>(),
   },
+  /** One SoapTransaction per operation of a SOAP connector's WSDL not yet made (engine/node/studio/soap-import.ts). */
+  importWsdl: {
+    method: "POST",
+    path: "/projects/:project/soap/:id/import",
+    guard: "studio",
+    body: Type.Object({}, strict),
+    answer: answer<ChangeResult & { operations: number; added: number }>(),
+  },
   history: { method: "GET", path: "/history", guard: "studio", answer: answer<HistoryState>() },
   undo: { method: "POST", path: "/undo", guard: "studio", answer: answer<ChangeResult>() },
   redo: { method: "POST", path: "/redo", guard: "studio", answer: answer<ChangeResult>() },

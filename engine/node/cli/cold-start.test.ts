@@ -50,6 +50,8 @@ async function packagesLoaded(args: string[]): Promise<{ code: number; stdout: s
 }
 
 const NEVER_FOR_RUN = [
+  "soap",
+  "axios",
   "fastify",
   "@fastify/static",
   "@fastify/multipart",

@@ -66,6 +66,32 @@ describe("UndiciHttpClient", () => {
     await expect(get("/huge", 20_000)).rejects.toThrow("the answer is larger than 50 MiB");
   });
 
+  it("ends an answer larger than the request's own bound while reading it", async () => {
+    const started = Date.now();
+    await expect(
+      client.request({
+        method: "GET",
+        url: `${base}/huge`,
+        headers: {},
+        timeoutMs: 20_000,
+        tlsVerify: true,
+        maxBodyBytes: 2 * 1024 * 1024,
+      }),
+    ).rejects.toThrow("the answer is larger than 2 MiB");
+    // Ended while reading, long before the 51 MiB were sent.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    // An answer within the bound is read as usual.
+    const small = await client.request({
+      method: "GET",
+      url: `${base}/json`,
+      headers: {},
+      timeoutMs: 5000,
+      tlsVerify: true,
+      maxBodyBytes: 1024,
+    });
+    expect(small.status).toBe(200);
+  });
+
   it("ends a body that never completes at the time limit", async () => {
     const started = Date.now();
     await expect(get("/slow", 300)).rejects.toThrow("no complete answer within 300 ms");

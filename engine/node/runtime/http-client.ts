@@ -38,7 +38,7 @@ export class UndiciHttpClient implements HttpClient {
     }
     if (signal?.aborted) return Promise.reject(new Error("the run was stopped"));
     return new Promise<HttpResponse>((resolve, reject) => {
-      const call = new Call(url, req.timeoutMs, signal, resolve, reject);
+      const call = new Call(url, req.timeoutMs, signal, resolve, reject, req.maxBodyBytes);
       try {
         // No redirect is ever followed (the dispatcher has no redirect interceptor): a 3xx is the
         // answer. Following one would send the request to a host the connector's allow-list never
@@ -74,6 +74,7 @@ class Call implements Dispatcher.DispatchHandler {
   private status = 0;
   private headers: Record<string, string> = {};
   private readonly chunks: Buffer[] = [];
+  private received = 0;
   private settled = false;
   /** Why the call must end (time limit, run stopped), once known. */
   private stop: Error | undefined;
@@ -85,6 +86,7 @@ class Call implements Dispatcher.DispatchHandler {
     private readonly signal: StopSignal | undefined,
     private readonly resolve: (res: HttpResponse) => void,
     private readonly reject: (e: Error) => void,
+    private readonly maxBodyBytes?: number,
   ) {
     this.timer = setTimeout(this.onTimeout, timeoutMs);
     this.timer.unref();
@@ -131,6 +133,11 @@ class Call implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(_c: Controller, chunk: Buffer): void {
+    this.received += chunk.length;
+    if (this.maxBodyBytes !== undefined && this.received > this.maxBodyBytes) {
+      this.end(new Error(`the answer is larger than ${formatBytes(this.maxBodyBytes)}`));
+      return;
+    }
     this.chunks.push(chunk);
   }
 
@@ -144,6 +151,14 @@ class Call implements Dispatcher.DispatchHandler {
       this.settle(new Error(`the answer is larger than ${MAX_BODY_BYTES / 1048576} MiB`));
     else this.settle(new Error(describeNetworkError(e, this.url)));
   }
+}
+
+function formatBytes(n: number): string {
+  return n >= 1048576 && n % 1048576 === 0
+    ? `${n / 1048576} MiB`
+    : n >= 1024 && n % 1024 === 0
+      ? `${n / 1024} KiB`
+      : `${n} bytes`;
 }
 
 function describeNetworkError(e: unknown, url: URL): string {

@@ -66,4 +66,7 @@ export const TYPES_WITHOUT_CONVERTIGO_CLASS: Readonly<Partial<Record<TypeName, s
   FullSyncRemoveUserFromGroup: "as FullSyncAddUserToGroup: lib_FullSyncGrp's sequences, not a step",
   FullSyncGroupsOf: "as FullSyncAddUserToGroup: lib_FullSyncGrp's sequences, not a step",
   FullSyncUsersOf: "as FullSyncAddUserToGroup: lib_FullSyncGrp's sequences, not a step",
+  SoapConnector:
+    "Convertigo has no SOAP connector class: it calls SOAP services with HTTP connectors and XmlHttpTransactions holding the envelope, which the importer maps as such",
+  SoapTransaction: "as SoapConnector: Convertigo's SOAP calls are XmlHttpTransactions of an HTTP connector",
 };

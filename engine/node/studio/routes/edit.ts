@@ -1,9 +1,10 @@
+import { importWsdl } from "../soap-import.ts";
 import type { StudioContext } from "./context.ts";
 import type { StudioHandlers } from "./register.ts";
 
 /** Editing projects: the tree, changes to objects, undo and redo. */
 export function editRoutes(ctx: StudioContext) {
-  const { service } = ctx;
+  const { service, engine } = ctx;
   return {
     tree: ({ params }) => service.tree(params.project),
     create: ({ params, body, ctx }) => service.create(params.project, body, ctx.origin),
@@ -27,6 +28,7 @@ export function editRoutes(ctx: StudioContext) {
         { parent: body.parent, nodes: body.nodes, ...(body.index !== undefined ? { index: body.index } : {}) },
         ctx.origin,
       ),
+    importWsdl: ({ params, ctx }) => importWsdl(engine, service, params.project, params.id, ctx.origin),
     history: () => service.historyState(),
     undo: ({ ctx }) => service.undo(ctx.origin),
     redo: ({ ctx }) => service.redo(ctx.origin),
