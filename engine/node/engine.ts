@@ -1,12 +1,13 @@
 import path from "node:path";
 import type { ObjNode } from "../common/model/node.ts";
-import type { HttpClient, HttpRequest, HttpResponse, RunServices } from "../common/model/typedef.ts";
+import type { HttpClient, HttpRequest, HttpResponse, RunServices, SqlService } from "../common/model/typedef.ts";
 import { EngineLog } from "./log.ts";
 import { loadProject, type LoadedProject } from "./project/project-files.ts";
 import { SecretBox } from "./project/secrets.ts";
 import { readWorkspaceConfig, Workspace, type WorkspaceConfig } from "./project/workspace.ts";
 import { RequestHistory } from "./server/request-history.ts";
 import type { UndiciHttpClient } from "./runtime/http-client.ts";
+import type { NodeSqlService } from "./runtime/sql/sql-service.ts";
 import { findSequence, findTransaction, Runner, type RunRequest, type RunResult } from "./runtime/runner.ts";
 import { loadJsSyntaxChecker } from "./runtime/js-syntax-check.ts";
 import { loadSandboxModule } from "./runtime/sandbox.ts";
@@ -41,6 +42,32 @@ class LazyHttpClient implements HttpClient {
   async close(): Promise<void> {
     const client = await this.loading?.catch(() => undefined);
     await client?.close();
+  }
+}
+
+/**
+ * The SQL service of SQL connectors (runtime/sql/sql-service.ts), loaded by the first SQL
+ * transaction; its drivers load with their first pool. A run without SQL loads none of it.
+ */
+class LazySqlService implements SqlService {
+  private service: NodeSqlService | undefined;
+  private loading: Promise<NodeSqlService> | undefined;
+
+  constructor(private readonly dataDir: string) {}
+
+  run(...args: Parameters<SqlService["run"]>): ReturnType<SqlService["run"]> {
+    return this.service ? this.service.run(...args) : this.load().then((s) => s.run(...args));
+  }
+
+  private load(): Promise<NodeSqlService> {
+    return (this.loading ??= import("./runtime/sql/sql-service.ts").then(
+      (m) => (this.service = new m.NodeSqlService(this.dataDir)),
+    ));
+  }
+
+  /** Closes a project's pools (undefined: every pool). */
+  async closeProject(project: string | undefined): Promise<void> {
+    await this.service?.closeProject(project);
   }
 }
 
@@ -92,6 +119,7 @@ export class Engine {
   private readonly http: LazyHttpClient = new LazyHttpClient((client) => {
     if (this.services.http === this.http) this.services.http = client;
   });
+  private readonly sql: LazySqlService;
   private configSettings: Record<string, string> = {};
   /** The workspace configuration (atelier.config.yaml) as read at start. */
   config: WorkspaceConfig = { settings: {} };
@@ -101,7 +129,11 @@ export class Engine {
     this.sessions = opts.sessions ?? new SessionStore();
     this.log = opts.log ?? new EngineLog();
     this.requests = new RequestHistory({ log: this.log });
-    this.services = { http: this.http, ...opts.services };
+    // Embedded SQL databases live in the workspace's data folder, beside FullSync's.
+    this.sql = new LazySqlService(path.join(this.workspace.dir, ".atelier", "sql"));
+    // A reloaded project's connectors may have changed: its pools close, the next query reopens.
+    this.workspace.onChange((project) => void this.sql.closeProject(project));
+    this.services = { http: this.http, sql: this.sql, ...opts.services };
     this.runner = new Runner({
       projects: this.workspace,
       // Read at each call: setConfigSettings replaces the resolver.
@@ -207,5 +239,6 @@ export class Engine {
   async close(): Promise<void> {
     await this.sessions.close();
     await this.http.close();
+    await this.sql.closeProject(undefined);
   }
 }

@@ -14,6 +14,8 @@ import { httpConnectorType } from "./connectors/http-connector.ts";
 import { jsonHttpTransactionType } from "./connectors/json-http-transaction.ts";
 import { textHttpTransactionType } from "./connectors/text-http-transaction.ts";
 import { xmlHttpTransactionType } from "./connectors/xml-http-transaction.ts";
+import { sqlConnectorType } from "./connectors/sql-connector.ts";
+import { sqlTransactionType } from "./connectors/sql-transaction.ts";
 import { projectReferenceType } from "./project-reference.ts";
 import { projectType } from "./project.ts";
 import { sequenceType } from "./sequence.ts";
@@ -82,6 +84,8 @@ export const allTypes = [
   fullSyncDesignDocumentType,
   fullSyncViewType,
   fullSyncListenerType,
+  sqlConnectorType,
+  sqlTransactionType,
   stepVariableType,
   callTransactionStep,
   callSequenceStep,

@@ -448,6 +448,7 @@ export class Runner {
     };
     return {
       vars,
+      project: projectName,
       prop<T>(node: ObjNode, name: string): T {
         return resolvedProp(node, name, lookup) as T;
       },
