@@ -57,6 +57,11 @@ export class MysqlPool implements SqlPool {
           // Statements without parameters go as text (BEGIN, COMMIT... cannot be prepared).
           const [rows, fields] =
             st.params.length > 0 ? await conn.execute(q, st.params as unknown[] as never) : await conn.query(q);
+          // A cancelled query may still answer (MySQL's SLEEP answers 1): cancelled is cancelled.
+          if (watch.why) {
+            failure = cancelFailure(watch.why, opts.timeoutMs, i);
+            break;
+          }
           if (Array.isArray(rows)) {
             const columns = (fields ?? []).map((f) => f.name);
             results.push({ columns, rows: (rows as Record<string, unknown>[]).map((r) => jsonRow({ ...r })) });

@@ -69,6 +69,11 @@ export class PgPool implements SqlPool {
             // A backstop should the server not answer the cancel: the connection is then dropped.
             query_timeout: opts.timeoutMs + 5000,
           } as pg.QueryConfig);
+          // A cancelled query may still answer (MySQL's SLEEP answers 1): cancelled is cancelled.
+          if (watch.why) {
+            failure = cancelFailure(watch.why, opts.timeoutMs, i);
+            break;
+          }
           results.push(
             res.fields && res.fields.length > 0
               ? { columns: res.fields.map((f) => f.name), rows: res.rows.map(jsonRow) }
