@@ -192,7 +192,11 @@ describe("importConvertigo on real Convertigo projects", () => {
     });
     expect(String(sql?.props.comment)).toContain("embedded SQLite database instead (hsqldb.sqlite)");
     const tx = sql?.children[0];
-    expect(tx).toMatchObject({ type: "SqlTransaction", name: "void", props: { accessibility: "Private", isDefault: true } });
+    expect(tx).toMatchObject({
+      type: "SqlTransaction",
+      name: "void",
+      props: { accessibility: "Private", isDefault: true },
+    });
     expect(tx?.props.sqlQuery).toBeUndefined();
     // The handlers' text as the file has it (6 spaces of indentation off, quotes off), in the comment.
     const lines = (await readFile(path.join(src, "_c8oProject/connectors/void.yaml"), "utf8")).split("\n");
@@ -204,7 +208,8 @@ describe("importConvertigo on real Convertigo projects", () => {
       .slice(1, -1)
       .replace(/''/g, "'");
     expect(text).toContain('return "cancel";');
-    for (const line of text.split("\n").filter((l) => l.trim() !== "")) expect(String(tx?.props.comment)).toContain(line);
+    for (const line of text.split("\n").filter((l) => l.trim() !== ""))
+      expect(String(tx?.props.comment)).toContain(line);
     expect(project.invalidCount).toBe(0);
     // Run, it does nothing: no database is opened, no file made.
     const engine = await Engine.open({ workspaceDir: ws, projectDirs: [summary.projectDir], env: NO_KEY_ENV });

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { bindQuery, placeholderNames, splitStatements, SqlQueryError } from "./sql-query.ts";
 
 const texts = (sql: string, driver: "postgres" | "mysql" | "sqlite" = "sqlite") =>
-  splitStatements(sql, driver).map((st) => st.map((s) => s.text).join("").trim());
+  splitStatements(sql, driver).map((st) =>
+    st
+      .map((s) => s.text)
+      .join("")
+      .trim(),
+  );
 
 describe("splitStatements", () => {
   it("splits at the ; outside strings, quoted names and comments", () => {
@@ -45,7 +50,11 @@ describe("bindQuery", () => {
   });
 
   it("numbers PostgreSQL's parameters per statement", () => {
-    const st = bindQuery("insert into t values ({a}); select * from t where x = {a} or y = {b}", { a: 1, b: 2 }, "postgres");
+    const st = bindQuery(
+      "insert into t values ({a}); select * from t where x = {a} or y = {b}",
+      { a: 1, b: 2 },
+      "postgres",
+    );
     expect(st.map((s) => s.text)).toEqual(["insert into t values ($1)", "select * from t where x = $1 or y = $2"]);
     expect(st.map((s) => s.params)).toEqual([[1], [1, 2]]);
   });
@@ -74,11 +83,7 @@ describe("bindQuery", () => {
   });
 
   it("leaves {name} inside strings, quoted names and comments as written", () => {
-    const [st] = bindQuery(
-      "select '{a}' as s, \"{a}\" as q /* {a} */, {a} as v -- {a}",
-      { a: "A" },
-      "postgres",
-    );
+    const [st] = bindQuery("select '{a}' as s, \"{a}\" as q /* {a} */, {a} as v -- {a}", { a: "A" }, "postgres");
     expect(st!.text).toBe("select '{a}' as s, \"{a}\" as q /* {a} */, $1 as v -- {a}");
     expect(st!.params).toEqual(["A"]);
     expect(placeholderNames("select '{x}', {y} from t where z = {y} or {w}", "sqlite")).toEqual(["y", "w"]);

@@ -24,7 +24,13 @@ describe("shapeSqlOutput", () => {
   it("grouped: by the given columns, else the first", () => {
     expect(shapeSqlOutput([{ columns: ["dept", "name", "n"], rows }], "grouped", [], 0)).toEqual({
       groups: [
-        { dept: "a", rows: [{ name: "x", n: 1 }, { name: "z", n: 3 }] },
+        {
+          dept: "a",
+          rows: [
+            { name: "x", n: 1 },
+            { name: "z", n: 3 },
+          ],
+        },
         { dept: "b", rows: [{ name: "y", n: 2 }] },
       ],
     });
@@ -32,7 +38,10 @@ describe("shapeSqlOutput", () => {
   });
 
   it("keeps at most maxRows, and says so", () => {
-    expect(shapeSqlOutput([{ columns: ["dept"], rows }], "rows", [], 2)).toEqual({ rows: rows.slice(0, 2), truncated: true });
+    expect(shapeSqlOutput([{ columns: ["dept"], rows }], "rows", [], 2)).toEqual({
+      rows: rows.slice(0, 2),
+      truncated: true,
+    });
     expect(shapeSqlOutput([{ columns: ["dept"], rows }], "flat", [], 1)).toEqual(rows.slice(0, 1));
   });
 });

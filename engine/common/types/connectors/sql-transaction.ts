@@ -87,18 +87,21 @@ export const sqlTransactionType = defineType({
     try {
       driver = parseSqlUrl(url).driver;
     } catch (e) {
-      if (e instanceof SqlUrlError) return ctx.fail("sql_url", `Connector "${connector.name}": ${e.message}`, undefined, 500);
+      if (e instanceof SqlUrlError)
+        return ctx.fail("sql_url", `Connector "${connector.name}": ${e.message}`, undefined, 500);
       throw e;
     }
     let statements: BoundStatement[];
     try {
       statements = bindQuery(query, ctx.vars, driver);
     } catch (e) {
-      if (e instanceof SqlQueryError) return ctx.fail("sql_query", `Transaction ${label}: ${e.message}`, undefined, 500);
+      if (e instanceof SqlQueryError)
+        return ctx.fail("sql_query", `Transaction ${label}: ${e.message}`, undefined, 500);
       throw e;
     }
     const sql = ctx.services.sql;
-    if (!sql) return ctx.fail("sql_unavailable", `Transaction ${label}: this engine has no SQL service`, undefined, 501);
+    if (!sql)
+      return ctx.fail("sql_unavailable", `Transaction ${label}: this engine has no SQL service`, undefined, 501);
     ctx.input(
       "statements",
       statements.map((s) => ({ sql: s.text, params: s.params })),
@@ -165,7 +168,9 @@ export function shapeSqlOutput(
     if (!r.rows) return { affectedRows: r.affectedRows ?? 0 };
     const { rows, truncated } = limit(r.rows);
     const out: Record<string, unknown> =
-      mode === "grouped" ? { groups: groupRows(rows, groupBy.length ? groupBy : (r.columns ?? []).slice(0, 1)) } : { rows };
+      mode === "grouped"
+        ? { groups: groupRows(rows, groupBy.length ? groupBy : (r.columns ?? []).slice(0, 1)) }
+        : { rows };
     if (truncated) out.truncated = true;
     return out;
   };

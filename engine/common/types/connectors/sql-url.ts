@@ -34,7 +34,11 @@ export function parseSqlUrl(raw: string): SqlTarget {
     if (hl.startsWith("mem:")) return { driver: "sqlite", file: ":memory:" };
     if (hl.startsWith("file:")) {
       // HSQLDB's file database (.//hsqldb of Convertigo's template projects): an SQLite file of that name.
-      const name = h.slice(5).split(";")[0]!.replace(/^(\.\/+)+/, "").replace(/[/\\]+$/, "");
+      const name = h
+        .slice(5)
+        .split(";")[0]!
+        .replace(/^(\.\/+)+/, "")
+        .replace(/[/\\]+$/, "");
       return { driver: "sqlite", file: name === "" ? undefined : `${name}.sqlite` };
     }
     throw new SqlUrlError(

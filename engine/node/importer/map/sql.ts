@@ -84,6 +84,9 @@ function sqlTransaction(b: Builder): void {
     const code = contentText(handlers) ?? "";
     b.js("handlers", code);
     b.note(`its handlers (JavaScript run around the query) are not run by Atelier; their code:\n${indent(code)}`);
-    b.m.warn(b.bean, "its handlers (JavaScript run around the query) are not run by Atelier (code kept in its comment)");
+    b.m.warn(
+      b.bean,
+      "its handlers (JavaScript run around the query) are not run by Atelier (code kept in its comment)",
+    );
   }
 }

@@ -1,6 +1,14 @@
 import mysql from "mysql2/promise";
 import type { SqlFailure, SqlStatementResult } from "../../../common/model/typedef.ts";
-import { cancelFailure, jsonRow, watchCancel, type DriverAnswer, type RunOptions, type SqlPool, type Statements } from "./sql-driver.ts";
+import {
+  cancelFailure,
+  jsonRow,
+  watchCancel,
+  type DriverAnswer,
+  type RunOptions,
+  type SqlPool,
+  type Statements,
+} from "./sql-driver.ts";
 
 export interface MysqlTarget {
   host: string;

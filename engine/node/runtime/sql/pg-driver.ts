@@ -1,6 +1,14 @@
 import pg from "pg";
 import type { SqlFailure, SqlStatementResult } from "../../../common/model/typedef.ts";
-import { cancelFailure, jsonRow, watchCancel, type DriverAnswer, type RunOptions, type SqlPool, type Statements } from "./sql-driver.ts";
+import {
+  cancelFailure,
+  jsonRow,
+  watchCancel,
+  type DriverAnswer,
+  type RunOptions,
+  type SqlPool,
+  type Statements,
+} from "./sql-driver.ts";
 
 export interface PgTarget {
   host: string;

@@ -62,7 +62,15 @@ export class NodeSqlService implements SqlService {
     }
     // The password is part of the key (a changed secret makes a new pool), hashed: keys are not secret.
     const secret = createHash("sha256").update(conn.password).digest("hex").slice(0, 16);
-    const key = JSON.stringify([conn.project, conn.connector, conn.url, conn.user, secret, conn.poolSize, conn.connectTimeoutMs]);
+    const key = JSON.stringify([
+      conn.project,
+      conn.connector,
+      conn.url,
+      conn.user,
+      secret,
+      conn.poolSize,
+      conn.connectTimeoutMs,
+    ]);
     const t = {
       host: target.host,
       port: target.port,

@@ -86,7 +86,12 @@ async function writeWorkspace(): Promise<string> {
       tx("Literal", "SELECT '{name}' AS braces, {name} AS bound -- {name}\n", { name: str }),
       tx("Count", "SELECT count(*) AS n FROM people"),
       tx("Grouped", "SELECT dept, name FROM people ORDER BY dept, id", {}, { outputMode: "grouped" }),
-      tx("Flat", "UPDATE people SET dept = dept WHERE id = 1; SELECT name FROM people WHERE id = 1", {}, { outputMode: "flat" }),
+      tx(
+        "Flat",
+        "UPDATE people SET dept = dept WHERE id = 1; SELECT name FROM people WHERE id = 1",
+        {},
+        { outputMode: "flat" },
+      ),
       tx("Bad", "SELECT 1; SELECT nme FROM people"),
       tx("Sleep", "", { q: str }),
       tx("Nothing", ""),

@@ -1,5 +1,13 @@
 import { Worker } from "node:worker_threads";
-import { cancelFailure, jsonRow, watchCancel, type DriverAnswer, type RunOptions, type SqlPool, type Statements } from "./sql-driver.ts";
+import {
+  cancelFailure,
+  jsonRow,
+  watchCancel,
+  type DriverAnswer,
+  type RunOptions,
+  type SqlPool,
+  type Statements,
+} from "./sql-driver.ts";
 
 const WORKER_URL = new URL("./sqlite-worker.mjs", import.meta.url);
 
@@ -55,7 +63,10 @@ export class SqlitePool implements SqlPool {
     try {
       worker = await this.start();
     } catch (e) {
-      return { results: [], failure: { kind: "connect", message: `the embedded database did not open: ${(e as Error).message}` } };
+      return {
+        results: [],
+        failure: { kind: "connect", message: `the embedded database did not open: ${(e as Error).message}` },
+      };
     }
     const id = this.nextId++;
     return new Promise<DriverAnswer>((resolve) => {
@@ -75,7 +86,9 @@ export class SqlitePool implements SqlPool {
         const why = watch.why;
         finish({
           results: [],
-          failure: why ? cancelFailure(why, opts.timeoutMs) : { kind: "query", message: "the embedded database stopped" },
+          failure: why
+            ? cancelFailure(why, opts.timeoutMs)
+            : { kind: "query", message: "the embedded database stopped" },
         });
       };
       const watch = watchCancel(opts, () => {

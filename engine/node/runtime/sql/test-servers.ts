@@ -53,7 +53,12 @@ async function tempFor(prefix: string, owner: { uid: number; gid: number } | und
 }
 
 /** Polls `ready` until it answers true, or throws after `ms` (or at once if the process died). */
-async function waitUntil(ready: () => Promise<boolean>, child: ChildProcess, ms: number, log: () => string): Promise<void> {
+async function waitUntil(
+  ready: () => Promise<boolean>,
+  child: ChildProcess,
+  ms: number,
+  log: () => string,
+): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the server exited: ${log()}`);
@@ -89,11 +94,15 @@ export async function startPostgres(skip: (why: string) => void): Promise<TestSe
   const dir = await tempFor("atelier-pg-", owner);
   const data = path.join(dir, "data");
   const opts = owner ? { uid: owner.uid, gid: owner.gid } : {};
-  const init = spawnSync(path.join(PG_BIN, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], {
-    ...opts,
-    encoding: "utf8",
-    cwd: dir,
-  });
+  const init = spawnSync(
+    path.join(PG_BIN, "initdb"),
+    ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"],
+    {
+      ...opts,
+      encoding: "utf8",
+      cwd: dir,
+    },
+  );
   if (init.status !== 0) {
     await rm(dir, { recursive: true, force: true });
     skip(`initdb failed: ${init.stderr || init.error?.message}`);
