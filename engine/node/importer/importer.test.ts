@@ -607,6 +607,15 @@ describe("importConvertigo: a project of supported objects runs in the engine", 
         "  ↓db [connectors.SqlConnector]: ",
         `    jdbcUserPassword: ${cipherC8o("sql-pass", "another passphrase")}`,
         `    jdbcURL: jdbc:hsqldb:file:db`,
+        "  ↓pgdb [connectors.SqlConnector]: ",
+        `    jdbcUserPassword: ${cipherC8o("pg-pass")}`,
+        "    jdbcURL: jdbc:postgresql://db.example.com:5432/shop",
+        "    jdbcUserName: shop",
+        "    jdbcMaxConnection: 4",
+        "    ↓byName [transactions.SqlTransaction]: ",
+        "      sqlQuery: SELECT * FROM people WHERE name = {name}",
+        "      xmlOutput: 4",
+        "      ↓name [variables.RequestableVariable]: ",
       ].join("\r\n"), // Convertigo on Windows writes CRLF
       "_c8oProject/connectors/api.yaml": [
         "↑default: true",
@@ -722,7 +731,7 @@ describe("importConvertigo: a project of supported objects runs in the engine", 
     expect(summary.objects).toBe(expected);
     expect(summary.foreign).toBe(0);
     expect(summary.mapped).toBe(expected);
-    expect(summary.secrets.sort()).toEqual(["api_authPassword", "secret_value"]);
+    expect(summary.secrets.sort()).toEqual(["api_authPassword", "pgdb_jdbcUserPassword", "secret_value"]);
     expect(summary.warnings.some((w) => /db \(connectors\.SqlConnector\): jdbcUserPassword is ciphered/.test(w))).toBe(
       true,
     );
@@ -732,6 +741,7 @@ describe("importConvertigo: a project of supported objects runs in the engine", 
     for (const f of await listFiles(summary.projectDir)) {
       const text = await readFile(path.join(summary.projectDir, f), "utf8");
       expect(text).not.toContain("s3cret!");
+      expect(text).not.toContain("pg-pass");
       expect(text).not.toContain(Buffer.from("ada:s3cret!").toString("base64"));
       expect(text).not.toContain("hidden-default");
     }
@@ -756,6 +766,22 @@ describe("importConvertigo: a project of supported objects runs in the engine", 
     expect(sql).toMatchObject({ type: "SqlConnector", props: { url: "jdbc:hsqldb:file:db" } });
     expect(sql?.props.password).toBeUndefined();
     expect(String(sql?.props.comment)).toContain("could not be deciphered");
+    // Deciphered, it moves to a secret setting; the query and its output mode are kept.
+    const pgdb = project.root.children.find((c) => c.name === "pgdb");
+    expect(pgdb).toMatchObject({
+      type: "SqlConnector",
+      props: {
+        url: "jdbc:postgresql://db.example.com:5432/shop",
+        user: "shop",
+        password: "${pgdb_jdbcUserPassword}",
+        poolSize: 4,
+      },
+    });
+    expect(pgdb?.children[0]).toMatchObject({
+      type: "SqlTransaction",
+      props: { sqlQuery: "SELECT * FROM people WHERE name = {name}", outputMode: "flat" },
+      children: [{ type: "Variable", name: "name" }],
+    });
     // Unmapped properties are kept in the comment.
     expect(String(project.root.props.comment)).toContain("corsOrigin (no Atelier equivalent): *");
     // Sources: plain paths become Atelier sources; a loop's item becomes an expression.

@@ -225,6 +225,13 @@ for (const backend of BACKENDS) {
       expect((await run("Count")).ok).toBe(true);
     }, 60000);
 
+    it("closes a project's pools when it reloads; the next query opens new ones", async (t) => {
+      if (!server) return t.skip(skipped);
+      const before = (await run("Count")).output;
+      engine!.workspace.changed("Shop");
+      expect((await run("Count")).output).toEqual(before);
+    });
+
     if (backend.name === "embedded") {
       it("keeps the embedded database in the workspace's data folder, across restarts", async (t) => {
         if (!server) return t.skip(skipped);
