@@ -21,7 +21,7 @@ export const sqlConnectorType = defineType({
       kind: "string",
       default: "",
       help:
-        "postgres://host:5432/db, mysql://host:3306/db (MariaDB too), sqlite:file, or Convertigo's jdbc: forms of them (jdbc:hsqldb:file: becomes an embedded SQLite file). " +
+        "postgres://host:5432/db, mysql://host:3306/db (MariaDB too), sqlite:name.db (an embedded SQLite file of that name in the project's data folder), or Convertigo's jdbc: forms of them (jdbc:hsqldb:file: becomes an embedded SQLite file). " +
         "Empty: the embedded SQLite database of this connector, kept in the workspace's .atelier/sql folder. May be a ${setting}.",
       group: "Database",
       check: (v) => {

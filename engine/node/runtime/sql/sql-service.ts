@@ -28,7 +28,14 @@ export class NodeSqlService implements SqlService {
       throw e;
     }
     if (statements.length === 0) return { results: [] };
-    const { key, make } = this.poolFor(conn, target);
+    let pool0: { key: string; make: () => Promise<SqlPool> };
+    try {
+      pool0 = this.poolFor(conn, target);
+    } catch (e) {
+      if (e instanceof SqlUrlError) return { results: [], failure: { kind: "connect", message: e.message } };
+      throw e;
+    }
+    const { key, make } = pool0;
     let entry = this.pools.get(key);
     if (!entry) {
       entry = { project: conn.project, pool: make() };
@@ -44,12 +51,22 @@ export class NodeSqlService implements SqlService {
     return pool.run(statements, opts);
   }
 
-  /** The file of an embedded database (undefined: in memory). */
+  /**
+   * The file of an embedded database (undefined: in memory), always inside the project's data
+   * folder: a project may not name a file elsewhere (saving a database replaces its file, so a
+   * deployed project could otherwise overwrite any file the engine may write).
+   */
   sqliteFile(project: string, connector: string, file: string | undefined): string | undefined {
     if (file === ":memory:") return undefined;
     const folder = path.join(this.dataDir, project);
     if (file === undefined) return path.join(folder, `${connector}.sqlite`);
-    return path.resolve(folder, file);
+    const resolved = path.resolve(folder, file);
+    if (path.isAbsolute(file) || !resolved.startsWith(folder + path.sep)) {
+      throw new SqlUrlError(
+        `the embedded database file "${file}" must be a name inside the workspace's data folder (.atelier/sql/${project}/), e.g. sqlite:app.db`,
+      );
+    }
+    return resolved;
   }
 
   private poolFor(conn: SqlConnection, target: SqlTarget): { key: string; make: () => Promise<SqlPool> } {
