@@ -225,6 +225,16 @@ for (const backend of BACKENDS) {
       expect((await run("Count")).ok).toBe(true);
     }, 60000);
 
+    it("runs concurrent transactions, none lost", async (t) => {
+      if (!server) return t.skip(skipped);
+      const before = ((await run("Count")).output as { rows: { n: number }[] }).rows[0]!.n;
+      const adds = await Promise.all(
+        Array.from({ length: 24 }, (_, i) => run("Add", { id: 1000 + i, name: `c${i}`, dept: "conc" })),
+      );
+      expect(adds.filter((r) => !r.ok)).toEqual([]);
+      expect((await run("Count")).output).toEqual({ rows: [{ n: before + 24 }] });
+    });
+
     it("closes a project's pools when it reloads; the next query opens new ones", async (t) => {
       if (!server) return t.skip(skipped);
       const before = (await run("Count")).output;
@@ -244,3 +254,33 @@ for (const backend of BACKENDS) {
     }
   });
 }
+
+describe("SQL connectors that cannot connect", () => {
+  let ws = "";
+  afterAll(async () => {
+    if (ws) await rm(ws, { recursive: true, force: true });
+  });
+
+  it("fail with sql_connect, naming the connector and what the driver said", async () => {
+    ws = await writeWorkspace();
+    // Port 1 on the loopback: refused at once.
+    for (const url of ["postgres://127.0.0.1:1/db", "jdbc:mariadb://127.0.0.1:1/db", "oracle://x"]) {
+      const engine = await Engine.open({ workspaceDir: ws, env: {}, warmSandbox: false, settings: { dbUrl: url } });
+      try {
+        const r = await engine.run({ project: "Shop", connector: "db", transaction: "Count", inputs: {} });
+        expect(r.ok).toBe(false);
+        if (url.startsWith("oracle")) {
+          expect(r.error).toMatchObject({
+            code: "sql_url",
+            message: expect.stringContaining("Unsupported database URL"),
+          });
+        } else {
+          expect(r.error).toMatchObject({ code: "sql_connect", status: 502 });
+          expect(r.error?.message).toMatch(/Connector "db": .*ECONNREFUSED/);
+        }
+      } finally {
+        await engine.close();
+      }
+    }
+  });
+});
