@@ -100,3 +100,16 @@ describe("bindQuery", () => {
     expect(bindQuery("select {b}", { b: false }, "postgres")[0]!.params).toEqual([false]);
   });
 });
+
+describe("splitStatements with routines", () => {
+  it("keeps a trigger's or a procedure's BEGIN ... END body whole", () => {
+    const trigger =
+      "CREATE TRIGGER t_audit AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.id); UPDATE c SET n = n + 1; END";
+    expect(texts(`${trigger}; SELECT 1`)).toEqual([trigger, "SELECT 1"]);
+    const proc =
+      "CREATE PROCEDURE p(IN x INT) BEGIN IF x > 0 THEN SELECT CASE WHEN x > 1 THEN 'big' ELSE 'one' END; END IF; BEGIN SELECT 2; END; END";
+    expect(texts(`${proc}; SELECT 3`, "mysql")).toEqual([proc, "SELECT 3"]);
+    // A transaction's BEGIN is no block.
+    expect(texts("BEGIN; INSERT INTO t VALUES (1); COMMIT")).toEqual(["BEGIN", "INSERT INTO t VALUES (1)", "COMMIT"]);
+  });
+});

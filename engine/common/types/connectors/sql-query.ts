@@ -91,27 +91,56 @@ function quoteEnd(sql: string, from: number, q: string, backslash: boolean): num
   return sql.length;
 }
 
-/** The statements of a query, split at the `;` outside strings and comments; empty ones dropped. */
+/**
+ * The statements of a query, split at the `;` outside strings and comments; empty ones dropped.
+ * A trigger, procedure or function whose body is a BEGIN ... END block (SQLite's triggers,
+ * MySQL's routines) is one statement: its inner `;` split nothing until its blocks are closed.
+ */
 export function splitStatements(sql: string, driver: SqlDriver): Segment[][] {
   const statements: Segment[][] = [];
   let current: Segment[] = [];
+  let code = "";
   for (const seg of scanSql(sql, driver)) {
     if (!seg.code) {
       current.push(seg);
       continue;
     }
-    const parts = seg.text.split(";");
-    parts.forEach((part, k) => {
-      if (k > 0) {
+    let rest = seg.text;
+    for (;;) {
+      const at = rest.indexOf(";");
+      if (at < 0) break;
+      const before = rest.slice(0, at);
+      code += before;
+      if (insideBlock(code)) {
+        current.push({ code: true, text: before + ";" });
+        code += ";";
+      } else {
+        if (before !== "") current.push({ code: true, text: before });
         statements.push(current);
         current = [];
+        code = "";
       }
-      if (part !== "") current.push({ code: true, text: part });
-    });
+      rest = rest.slice(at + 1);
+    }
+    if (rest !== "") {
+      current.push({ code: true, text: rest });
+      code += rest;
+    }
   }
   statements.push(current);
   // A statement of comments and blanks only is no statement.
   return statements.filter((st) => st.some((s) => s.code && s.text.trim() !== ""));
+}
+
+const ROUTINE =
+  /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:DEFINER\s*=\s*\S+\s+)?(?:TEMP\s+|TEMPORARY\s+)?(?:TRIGGER|PROCEDURE|FUNCTION|EVENT)\b/i;
+
+/** Is a statement's code so far (strings and comments left out) a routine whose BEGIN blocks are open? */
+function insideBlock(code: string): boolean {
+  if (!ROUTINE.test(code)) return false;
+  const opens = (code.match(/\b(?:BEGIN|CASE)\b/gi) ?? []).length;
+  const closes = (code.match(/\bEND\b(?!\s+(?:IF|LOOP|WHILE|REPEAT)\b)/gi) ?? []).length;
+  return opens > closes;
 }
 
 const PLACEHOLDER = /\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
