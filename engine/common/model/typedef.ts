@@ -124,16 +124,26 @@ export interface SqlFailure {
   code?: string;
 }
 
+/**
+ * The run a transaction is part of, for what lasts across its steps (a SQL transaction left open
+ * by one step, committed by a later one): `onEnd` functions run when the run ends, however it ends.
+ */
+export interface RunScope {
+  onEnd(fn: () => Promise<void>): void;
+}
+
 /** Runs statements on SQL connectors' databases. */
 export interface SqlService {
   /**
    * Runs statements in order on one connection; stops at the first error, rolled back if it
-   * happened inside a transaction. Answers each statement's result, or the failure.
+   * happened inside a transaction. Answers each statement's result, or the failure. With a
+   * `scope`, a transaction the statements leave open (BEGIN without COMMIT) keeps its connection
+   * for the run's next statements on the connector, and is rolled back if the run ends first.
    */
   run(
     conn: SqlConnection,
     statements: readonly { text: string; params: readonly unknown[] }[],
-    opts: { timeoutMs: number; signal?: StopSignal },
+    opts: { timeoutMs: number; signal?: StopSignal; scope?: RunScope },
   ): Promise<{ results: SqlStatementResult[]; failure?: SqlFailure }>;
 }
 
@@ -143,6 +153,8 @@ export interface TransactionContext {
   vars: Record<string, unknown>;
   /** The name of the project running the transaction (the node engine's runs give it). */
   project?: string;
+  /** The run, for what lasts across its steps (the node engine's runs give it). */
+  scope?: RunScope;
   /** A property of the transaction or connector, with `${setting}` placeholders resolved. */
   prop<T = unknown>(node: ObjNode, name: string): T;
   /** Replaces `${setting}` placeholders in any text. */

@@ -123,7 +123,7 @@ export const sqlTransactionType = defineType({
         connectTimeoutMs: num(connector, "connectTimeoutMs", 10000),
       },
       statements,
-      { timeoutMs, signal: ctx.signal },
+      { timeoutMs, signal: ctx.signal, ...(ctx.scope ? { scope: ctx.scope } : {}) },
     );
     if (failure) {
       const st = failure.statement !== undefined ? statements[failure.statement] : undefined;

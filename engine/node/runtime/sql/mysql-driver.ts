@@ -1,7 +1,8 @@
 import mysql from "mysql2/promise";
-import type { SqlFailure, SqlStatementResult } from "../../../common/model/typedef.ts";
+import type { RunScope, SqlFailure, SqlStatementResult } from "../../../common/model/typedef.ts";
 import {
   cancelFailure,
+  openAfter,
   jsonRow,
   watchCancel,
   type DriverAnswer,
@@ -28,6 +29,9 @@ export interface MysqlTarget {
 export class MysqlPool implements SqlPool {
   private readonly pool: mysql.Pool;
 
+  /** Connections kept by runs inside a transaction (see RunOptions.scope). */
+  private readonly held = new Map<RunScope, mysql.PoolConnection>();
+
   constructor(private readonly target: MysqlTarget) {
     this.pool = mysql.createPool({ ...this.config(), connectionLimit: target.poolSize, maxIdle: target.poolSize });
   }
@@ -47,9 +51,10 @@ export class MysqlPool implements SqlPool {
   }
 
   async run(statements: Statements, opts: RunOptions): Promise<DriverAnswer> {
+    const heldBefore = opts.scope ? this.held.get(opts.scope) : undefined;
     let conn: mysql.PoolConnection;
     try {
-      conn = await this.pool.getConnection();
+      conn = heldBefore ?? (await this.pool.getConnection());
     } catch (e) {
       return { results: [], failure: { kind: "connect", message: (e as Error).message, ...mysqlCode(e) } };
     }
@@ -87,10 +92,21 @@ export class MysqlPool implements SqlPool {
       if (failure && !broken) await conn.query("ROLLBACK").catch(() => (broken = true));
     } finally {
       watch.done();
+    }
+    const answer: DriverAnswer = failure ? { results, failure } : { results };
+    const scope = opts.scope;
+    if (scope && !broken && openAfter(heldBefore !== undefined, statements, answer)) {
+      // Left inside a transaction: the connection stays the run's until COMMIT, ROLLBACK or its end.
+      if (!heldBefore) {
+        this.held.set(scope, conn);
+        scope.onEnd(() => this.endHeld(scope));
+      }
+    } else {
+      if (heldBefore && scope) this.held.delete(scope);
       if (broken) conn.destroy();
       else conn.release();
     }
-    return failure ? { results, failure } : { results };
+    return answer;
   }
 
   private async killQuery(threadId: number): Promise<void> {
@@ -105,7 +121,22 @@ export class MysqlPool implements SqlPool {
     }
   }
 
+  /** The run ended inside a transaction: rolled back, the connection back to the pool. */
+  private async endHeld(scope: RunScope): Promise<void> {
+    const c = this.held.get(scope);
+    if (!c) return;
+    this.held.delete(scope);
+    try {
+      await c.query("ROLLBACK");
+      c.release();
+    } catch {
+      c.destroy();
+    }
+  }
+
   async close(): Promise<void> {
+    for (const c of this.held.values()) c.destroy();
+    this.held.clear();
     await this.pool.end().catch(() => {});
   }
 }

@@ -1,7 +1,8 @@
 import pg from "pg";
-import type { SqlFailure, SqlStatementResult } from "../../../common/model/typedef.ts";
+import type { RunScope, SqlFailure, SqlStatementResult } from "../../../common/model/typedef.ts";
 import {
   cancelFailure,
+  openAfter,
   jsonRow,
   watchCancel,
   type DriverAnswer,
@@ -37,6 +38,9 @@ const types = {
 export class PgPool implements SqlPool {
   private readonly pool: pg.Pool;
 
+  /** Connections kept by runs inside a transaction (see RunOptions.scope). */
+  private readonly held = new Map<RunScope, pg.PoolClient>();
+
   constructor(private readonly target: PgTarget) {
     this.pool = new pg.Pool({ ...this.config(), max: target.poolSize, idleTimeoutMillis: 30000 });
     // An idle connection the server closed: the pool drops it; nothing to do.
@@ -57,9 +61,10 @@ export class PgPool implements SqlPool {
   }
 
   async run(statements: Statements, opts: RunOptions): Promise<DriverAnswer> {
+    const heldBefore = opts.scope ? this.held.get(opts.scope) : undefined;
     let client: pg.PoolClient;
     try {
-      client = await this.pool.connect();
+      client = heldBefore ?? (await this.pool.connect());
     } catch (e) {
       return { results: [], failure: { kind: "connect", message: (e as Error).message, ...pgCode(e) } };
     }
@@ -110,9 +115,21 @@ export class PgPool implements SqlPool {
       }
     } finally {
       watch.done();
-      client.release(broken ? true : undefined);
     }
-    return failure ? { results, failure } : { results };
+    const answer: DriverAnswer = failure ? { results, failure } : { results };
+    const scope = opts.scope;
+    if (scope && !broken && openAfter(heldBefore !== undefined, statements, answer)) {
+      // Left inside a transaction: the connection stays the run's until COMMIT, ROLLBACK or its end.
+      if (!heldBefore) {
+        this.held.set(scope, client);
+        scope.onEnd(() => this.endHeld(scope));
+      }
+    } else {
+      if (heldBefore && scope) this.held.delete(scope);
+      if (broken) client.release(true);
+      else client.release();
+    }
+    return answer;
   }
 
   /** Asks the server to cancel what a connection runs, from a connection of its own. */
@@ -130,7 +147,22 @@ export class PgPool implements SqlPool {
     }
   }
 
+  /** The run ended inside a transaction: rolled back, the connection back to the pool. */
+  private async endHeld(scope: RunScope): Promise<void> {
+    const c = this.held.get(scope);
+    if (!c) return;
+    this.held.delete(scope);
+    try {
+      await c.query("ROLLBACK");
+      c.release();
+    } catch {
+      c.release(true);
+    }
+  }
+
   async close(): Promise<void> {
+    for (const c of this.held.values()) c.release(true);
+    this.held.clear();
     await this.pool.end().catch(() => {});
   }
 }

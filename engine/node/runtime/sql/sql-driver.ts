@@ -1,4 +1,4 @@
-import type { SqlFailure, SqlStatementResult, StopSignal } from "../../../common/model/typedef.ts";
+import type { RunScope, SqlFailure, SqlStatementResult, StopSignal } from "../../../common/model/typedef.ts";
 
 /** What a driver runs: statements with their parameters. */
 export type Statements = readonly { text: string; params: readonly unknown[] }[];
@@ -7,6 +7,28 @@ export type Statements = readonly { text: string; params: readonly unknown[] }[]
 export interface RunOptions {
   timeoutMs: number;
   signal?: StopSignal;
+  /** The run: a transaction left open keeps its connection for the run's next statements. */
+  scope?: RunScope;
+}
+
+/**
+ * Whether a transaction is open once statements ran, by what they say: BEGIN and START
+ * TRANSACTION open one; COMMIT, END and ROLLBACK (not ROLLBACK TO a savepoint) close it; a
+ * failure closed it (the drivers roll back on failure).
+ */
+export function openAfter(wasOpen: boolean, statements: Statements, answer: DriverAnswer): boolean {
+  if (answer.failure) return false;
+  let open = wasOpen;
+  for (const st of statements) {
+    const t = st.text.trimStart();
+    if (/^(?:BEGIN|START\s+TRANSACTION)\b/i.test(t)) open = true;
+    else if (
+      /^(?:COMMIT|END)\b/i.test(t) ||
+      (/^ROLLBACK\b/i.test(t) && !/^ROLLBACK\s+(?:WORK\s+|TRANSACTION\s+)?TO\b/i.test(t))
+    )
+      open = false;
+  }
+  return open;
 }
 
 export interface DriverAnswer {

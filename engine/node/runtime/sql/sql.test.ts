@@ -95,8 +95,38 @@ async function writeWorkspace(): Promise<string> {
       tx("Bad", "SELECT 1; SELECT nme FROM people"),
       tx("Sleep", "", { q: str }),
       tx("Nothing", ""),
+      tx("Begin", "BEGIN"),
+      tx("Commit", "COMMIT"),
     ],
   };
+  const call = (id: string, transaction: string, vars: string[] = []) => ({
+    type: "CallTransaction",
+    name: `Call${id}`,
+    id: `st${id}`.padEnd(12, "0"),
+    connector: "db",
+    transaction,
+    children: vars.map((v) => ({ type: "StepVariable", name: v, id: `sv${id}${v}`.padEnd(12, "0"), expression: v })),
+  });
+  const sequence = (name: string, steps: unknown[]) => ({
+    type: "Sequence",
+    name,
+    id: `seq${name}`.slice(0, 12).padEnd(12, "0"),
+    children: [
+      { type: "Variable", name: "id", id: `vi${name}`.slice(0, 12).padEnd(12, "0"), dataType: "integer" },
+      { type: "Variable", name: "name", id: `vn${name}`.slice(0, 12).padEnd(12, "0") },
+      { type: "Variable", name: "dept", id: `vd${name}`.slice(0, 12).padEnd(12, "0") },
+      ...steps,
+    ],
+  });
+  const sequences = [
+    sequence("TxCommit", [call("b1", "Begin"), call("a1", "Add", ["id", "name", "dept"]), call("c1", "Commit")]),
+    sequence("TxOpen", [call("b2", "Begin"), call("a2", "Add", ["id", "name", "dept"])]),
+    sequence("TxFail", [call("b3", "Begin"), call("a3", "Add", ["id", "name", "dept"]), call("f3", "Bad")]),
+  ];
+  await mkdir(path.join(dir, "sequences"), { recursive: true });
+  for (const seq of sequences) {
+    await writeFile(path.join(dir, "sequences", `${seq.name}.yaml`), JSON.stringify(seq, null, 2));
+  }
   await writeFile(path.join(dir, "project.yaml"), JSON.stringify(project, null, 2));
   await writeFile(path.join(dir, "connectors", "db.yaml"), JSON.stringify(connector, null, 2));
   return ws;
@@ -233,6 +263,26 @@ for (const backend of BACKENDS) {
       );
       expect(adds.filter((r) => !r.ok)).toEqual([]);
       expect((await run("Count")).output).toEqual({ rows: [{ n: before + 24 }] });
+    });
+
+    it("keeps a transaction open across a sequence's steps: committed, or rolled back when the run ends or fails", async (t) => {
+      if (!server) return t.skip(skipped);
+      const seq = (sequence: string, id: number) =>
+        engine!.run({ project: "Shop", sequence, inputs: { id, name: `tx${id}`, dept: "tx" } });
+      const exists = async (id: number) =>
+        ((await run("ByName", { name: `tx${id}` })).output as { rows: unknown[] }).rows.length === 1;
+      expect((await seq("TxCommit", 2001)).error).toBeUndefined();
+      expect(await exists(2001)).toBe(true);
+      expect((await seq("TxOpen", 2002)).error).toBeUndefined();
+      expect(await exists(2002)).toBe(false);
+      expect((await seq("TxFail", 2003)).error?.code).toBe("sql_error");
+      expect(await exists(2003)).toBe(false);
+      // Runs at the same time: each its own transaction (the embedded database takes them in turn).
+      const many = await Promise.all([3001, 3002, 3003, 3004].map((id) => seq(id % 2 ? "TxCommit" : "TxOpen", id)));
+      expect(many.map((r) => r.ok)).toEqual([true, true, true, true]);
+      expect(await Promise.all([3001, 3002, 3003, 3004].map(exists))).toEqual([true, false, true, false]);
+      // Nothing left held: a plain query still answers at once.
+      expect((await run("Count")).ok).toBe(true);
     });
 
     it("closes a project's pools when it reloads; the next query opens new ones", async (t) => {

@@ -1,6 +1,8 @@
 import { Worker } from "node:worker_threads";
+import type { RunScope } from "../../../common/model/typedef.ts";
 import {
   cancelFailure,
+  openAfter,
   jsonRow,
   watchCancel,
   type DriverAnswer,
@@ -14,7 +16,9 @@ const WORKER_URL = new URL("./sqlite-worker.mjs", import.meta.url);
 /**
  * The embedded SQLite database of one file (or of memory), on its own thread (sqlite-worker.mjs).
  * Batches run one at a time. A time limit or a stop ends the thread: the batch's changes are
- * lost (as a rollback would lose them) and the next batch opens the file again.
+ * lost (as a rollback would lose them) and the next batch opens the file again. A run that
+ * leaves a transaction open (BEGIN in one step, COMMIT in a later one) holds the database until
+ * it closes it or ends (then it is rolled back): other batches wait, as SQLite's writers do.
  */
 export class SqlitePool implements SqlPool {
   private worker: Worker | undefined;
@@ -26,10 +30,39 @@ export class SqlitePool implements SqlPool {
   /** `file`: the database's file, or undefined for a database in memory. */
   constructor(private readonly file: string | undefined) {}
 
+  /** The run holding the database inside its transaction, and what lets the others go on. */
+  private holder: { scope: RunScope; release: () => void } | undefined;
+
   run(statements: Statements, opts: RunOptions): Promise<DriverAnswer> {
-    const turn = this.queue.then(() => this.runNow(statements, opts));
-    this.queue = turn.catch(() => {});
-    return turn;
+    const scope = opts.scope;
+    if (scope && this.holder?.scope === scope) return this.runHeld(scope, statements, opts);
+    return new Promise<DriverAnswer>((answer) => {
+      const turn = this.queue.then(async () => {
+        const a = await this.runNow(statements, opts);
+        if (!scope || !openAfter(false, statements, a)) return answer(a);
+        // The queue stays on this turn until the run's transaction ends.
+        const gate = new Promise<void>((release) => (this.holder = { scope, release }));
+        scope.onEnd(() => this.endHold(scope, true));
+        answer(a);
+        await gate;
+      });
+      this.queue = turn.catch(() => {});
+    });
+  }
+
+  private async runHeld(scope: RunScope, statements: Statements, opts: RunOptions): Promise<DriverAnswer> {
+    const a = await this.runNow(statements, opts);
+    if (!openAfter(true, statements, a)) await this.endHold(scope, false);
+    return a;
+  }
+
+  /** Ends a run's hold of the database (rolling back what it left open when it ended first). */
+  private async endHold(scope: RunScope, rollback: boolean): Promise<void> {
+    const h = this.holder;
+    if (h?.scope !== scope) return;
+    if (rollback && this.worker) await this.runNow([{ text: "ROLLBACK", params: [] }], { timeoutMs: 10000 });
+    this.holder = undefined;
+    h.release();
   }
 
   private start(): Promise<Worker> {
@@ -105,6 +138,9 @@ export class SqlitePool implements SqlPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    const h = this.holder;
+    this.holder = undefined;
+    h?.release();
     await this.queue;
     const w = this.worker;
     this.drop(w as Worker);
