@@ -26,7 +26,8 @@ export const sqlTransactionType = defineType({
       default: "",
       help:
         "One or more statements separated by ;. {name} is the value of the variable name, always sent as a parameter, never written into the SQL (so a value cannot change the query); " +
-        "a list variable in IN ({ids}) gives one parameter per element. A {name} inside quotes or a comment is text. Empty: the transaction does nothing.",
+        "a list variable in IN ({ids}) gives one parameter per element. A {name} inside quotes or a comment is text. Empty: the transaction does nothing. " +
+        "A transaction begun in one step (BEGIN) and committed in a later one (COMMIT) stays on one connection; it is rolled back if the sequence ends or fails before.",
       group: "Query",
       variableNames: "template",
     },
