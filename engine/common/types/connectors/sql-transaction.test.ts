@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { groupRows, shapeSqlOutput } from "./sql-transaction.ts";
+import { groupRows, shapeSqlOutput, sqlQueryProblems } from "./sql-transaction.ts";
 
 const rows = [
   { dept: "a", name: "x", n: 1 },
@@ -43,5 +43,17 @@ describe("shapeSqlOutput", () => {
       truncated: true,
     });
     expect(shapeSqlOutput([{ columns: ["dept"], rows }], "flat", [], 1)).toEqual(rows.slice(0, 1));
+  });
+});
+
+describe("sqlQueryProblems", () => {
+  it("names placeholders that are no variable, and refuses {{text}} substitution", () => {
+    const vars = new Set(["a"]);
+    expect(sqlQueryProblems("SELECT {a}, '{b}' -- {c}", vars)).toEqual([]);
+    expect(sqlQueryProblems("SELECT {a}, {b}, {c}", vars)).toEqual([
+      "SQL query: {b}, {c} are no variable of the transaction: add them as variables",
+    ]);
+    expect(sqlQueryProblems("SELECT * FROM {{t}}", new Set(["t"]))[0]).toMatch(/binds every value/);
+    expect(sqlQueryProblems(undefined, vars)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import type { SqlStatementResult } from "../../model/typedef.ts";
 import { defineType } from "../../model/typedef.ts";
 import { commentProp, requestableProps } from "../shared-props.ts";
-import { bindQuery, SqlQueryError, type BoundStatement } from "./sql-query.ts";
+import { bindQuery, placeholderNames, SqlQueryError, type BoundStatement } from "./sql-query.ts";
 import { parseSqlUrl, SqlUrlError } from "./sql-url.ts";
 
 /** How a transaction's rows are answered (see the outputMode property). */
@@ -77,6 +77,11 @@ export const sqlTransactionType = defineType({
       help: "Used by HTTP calls that name the connector but no transaction.",
     },
   ],
+  check: (node) =>
+    sqlQueryProblems(
+      node.props.sqlQuery,
+      new Set(node.children.filter((c) => c.type === "Variable").map((c) => c.name)),
+    ),
   execute: async (tx, connector, ctx) => {
     const label = `${connector.name}.${tx.name}`;
     // Read as written: ${...} in SQL is SQL (PostgreSQL's dollar quotes), not a setting.
@@ -194,4 +199,26 @@ export function groupRows(rows: readonly Record<string, unknown>[], by: readonly
     g.rows.push(rest);
   }
   return [...groups.values()];
+}
+
+/**
+ * What is wrong with a query before it runs: placeholders naming no variable of the transaction,
+ * and Convertigo's {{name}} text substitution (refused). Read in SQLite's dialect (the connector's
+ * URL may be a setting): a placeholder inside a MySQL # comment may be reported needlessly.
+ */
+export function sqlQueryProblems(query: unknown, variables: ReadonlySet<string>): string[] {
+  if (typeof query !== "string" || query === "") return [];
+  const problems: string[] = [];
+  if (/\{\{[A-Za-z_][A-Za-z0-9_]*\}\}/.test(query)) {
+    problems.push(
+      "SQL query: {{name}} would write a value into the SQL text; Atelier binds every value as a parameter: write {name}",
+    );
+  }
+  const unknown = placeholderNames(query, "sqlite").filter((n) => !variables.has(n));
+  if (unknown.length > 0) {
+    problems.push(
+      `SQL query: ${unknown.map((n) => `{${n}}`).join(", ")} ${unknown.length > 1 ? "are" : "is"} no variable of the transaction: add ${unknown.length > 1 ? "them" : "it"} as variables`,
+    );
+  }
+  return problems;
 }
