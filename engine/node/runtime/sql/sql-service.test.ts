@@ -34,3 +34,28 @@ describe("NodeSqlService", () => {
     expect(r.failure).toMatchObject({ kind: "connect", message: expect.stringContaining("data folder") });
   });
 });
+
+describe("the embedded database shared by two processes", () => {
+  it("reads the file again when another process saved it", async () => {
+    const { mkdtemp, rm } = await import("node:fs/promises");
+    const os = await import("node:os");
+    const { SqlitePool } = await import("./sqlite-pool.ts");
+    const dir = await mkdtemp(path.join(os.tmpdir(), "atelier-sqlite-two-"));
+    const file = path.join(dir, "db.sqlite");
+    // Two pools on one file: two threads, each with its copy in memory, as two processes have.
+    const a = new SqlitePool(file);
+    const b = new SqlitePool(file);
+    const q = (pool: InstanceType<typeof SqlitePool>, text: string) =>
+      pool.run([{ text, params: [] }], { timeoutMs: 10000 });
+    try {
+      expect((await q(a, "CREATE TABLE t (v INT)")).failure).toBeUndefined();
+      expect((await q(b, "INSERT INTO t VALUES (1)")).failure).toBeUndefined();
+      expect((await q(a, "INSERT INTO t VALUES (2)")).failure).toBeUndefined();
+      expect((await q(b, "SELECT v FROM t ORDER BY v")).results[0]?.rows).toEqual([{ v: 1 }, { v: 2 }]);
+    } finally {
+      await a.close();
+      await b.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
