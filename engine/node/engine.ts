@@ -65,9 +65,14 @@ class LazySqlService implements SqlService {
     ));
   }
 
-  /** Closes a project's pools (undefined: every pool). */
+  /** Closes a project's pools (undefined: every project's) but those a run holds in a transaction. */
   async closeProject(project: string | undefined): Promise<void> {
     await this.service?.closeProject(project);
+  }
+
+  /** Closes every pool. */
+  async close(): Promise<void> {
+    await this.service?.close();
   }
 }
 
@@ -239,6 +244,6 @@ export class Engine {
   async close(): Promise<void> {
     await this.sessions.close();
     await this.http.close();
-    await this.sql.closeProject(undefined);
+    await this.sql.close();
   }
 }

@@ -134,6 +134,10 @@ export class MysqlPool implements SqlPool {
     }
   }
 
+  holds(): boolean {
+    return this.held.size > 0;
+  }
+
   async close(): Promise<void> {
     for (const c of this.held.values()) c.destroy();
     this.held.clear();

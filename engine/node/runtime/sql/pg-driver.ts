@@ -160,6 +160,10 @@ export class PgPool implements SqlPool {
     }
   }
 
+  holds(): boolean {
+    return this.held.size > 0;
+  }
+
   async close(): Promise<void> {
     for (const c of this.held.values()) c.release(true);
     this.held.clear();

@@ -39,6 +39,8 @@ export interface DriverAnswer {
 /** One database's connections (a pool, or the embedded database's worker). */
 export interface SqlPool {
   run(statements: Statements, opts: RunOptions): Promise<DriverAnswer>;
+  /** Whether a run holds a connection inside a transaction. */
+  holds(): boolean;
   close(): Promise<void>;
 }
 

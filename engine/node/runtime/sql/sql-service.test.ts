@@ -59,3 +59,38 @@ describe("the embedded database shared by two processes", () => {
     }
   });
 });
+
+describe("a project reloaded during a run's transaction", () => {
+  it("keeps the pool the run holds; closes it with the service", async () => {
+    const { mkdtemp, rm } = await import("node:fs/promises");
+    const os = await import("node:os");
+    const dir = await mkdtemp(path.join(os.tmpdir(), "atelier-sql-reload-"));
+    const svc = new NodeSqlService(dir);
+    const conn = {
+      project: "Shop",
+      connector: "db",
+      url: "",
+      user: "",
+      password: "",
+      poolSize: 1,
+      connectTimeoutMs: 1000,
+    };
+    const ends: (() => Promise<void>)[] = [];
+    const scope = { onEnd: (fn: () => Promise<void>) => void ends.push(fn) };
+    const q = (text: string, withScope = true) =>
+      svc.run(conn, [{ text, params: [] }], { timeoutMs: 10000, ...(withScope ? { scope } : {}) });
+    try {
+      expect((await q("CREATE TABLE t (v INT)", false)).failure).toBeUndefined();
+      expect((await q("BEGIN")).failure).toBeUndefined();
+      expect((await q("INSERT INTO t VALUES (1)")).failure).toBeUndefined();
+      await svc.closeProject("Shop"); // a Studio edit, a reload
+      expect((await q("INSERT INTO t VALUES (2)")).failure).toBeUndefined();
+      expect((await q("COMMIT")).failure).toBeUndefined();
+      for (const fn of ends) await fn();
+      expect((await q("SELECT v FROM t ORDER BY v", false)).results[0]?.rows).toEqual([{ v: 1 }, { v: 2 }]);
+    } finally {
+      await svc.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

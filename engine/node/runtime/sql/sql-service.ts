@@ -10,7 +10,7 @@ import type { DriverAnswer, SqlPool, Statements } from "./sql-driver.ts";
  * project's pools close when it reloads; all close with the engine.
  */
 export class NodeSqlService implements SqlService {
-  private readonly pools = new Map<string, { project: string; pool: Promise<SqlPool> }>();
+  private readonly pools = new Map<string, { project: string; pool: Promise<SqlPool>; made?: SqlPool }>();
 
   /** `dataDir`: where the embedded databases live (a folder per project). */
   constructor(private readonly dataDir: string) {}
@@ -38,9 +38,12 @@ export class NodeSqlService implements SqlService {
     const { key, make } = pool0;
     let entry = this.pools.get(key);
     if (!entry) {
-      entry = { project: conn.project, pool: make() };
-      this.pools.set(key, entry);
-      entry.pool.catch(() => this.pools.delete(key));
+      const e: { project: string; pool: Promise<SqlPool>; made?: SqlPool } = { project: conn.project, pool: make() };
+      this.pools.set(key, (entry = e));
+      e.pool.then(
+        (p) => (e.made = p),
+        () => this.pools.delete(key),
+      );
     }
     let pool: SqlPool;
     try {
@@ -107,10 +110,13 @@ export class NodeSqlService implements SqlService {
   }
 
   /** Closes a project's pools (it reloaded or went away); the next query opens new ones. */
-  async closeProject(project: string | undefined): Promise<void> {
+  async closeProject(project: string | undefined, all = false): Promise<void> {
     const closing: Promise<void>[] = [];
     for (const [key, entry] of this.pools) {
       if (project !== undefined && entry.project !== project) continue;
+      // A run inside a transaction keeps its pool (its next statements need that connection); the
+      // pool closes at the next reload or with the engine.
+      if (!all && entry.made?.holds()) continue;
       this.pools.delete(key);
       closing.push(entry.pool.then((p) => p.close()).catch(() => {}));
     }
@@ -119,6 +125,6 @@ export class NodeSqlService implements SqlService {
 
   /** Closes every pool. */
   close(): Promise<void> {
-    return this.closeProject(undefined);
+    return this.closeProject(undefined, true);
   }
 }

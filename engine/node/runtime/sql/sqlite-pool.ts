@@ -136,6 +136,10 @@ export class SqlitePool implements SqlPool {
     });
   }
 
+  holds(): boolean {
+    return this.holder !== undefined;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const h = this.holder;
