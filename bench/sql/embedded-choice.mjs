@@ -40,7 +40,10 @@ if (which === "sqljs") {
   }
   report(loadMs, N, performance.now() - t1);
 } else if (which === "pglite") {
-  const { PGlite } = await import("@electric-sql/pglite");
+  const { PGlite } = await import("@electric-sql/pglite").catch(() => {
+    console.error("PGlite is not installed (npm install --no-save @electric-sql/pglite to measure it again)");
+    process.exit(2);
+  });
   const db = await PGlite.create();
   const loadMs = performance.now() - t0;
   await db.exec("create table t(id serial primary key, name text, k integer); create index tk on t(k)");
