@@ -5,6 +5,7 @@
 //   dist/electron-main.mjs  the desktop app's main process (electron/entry.js runs it)
 //   dist/sandbox-worker.mjs the JavaScript sandbox's worker (loaded beside the bundle)
 //   dist/stage-worker.mjs   a deploy's staging worker (idem)
+//   dist/sqlite-worker.mjs  the embedded SQL database's worker (idem)
 //   dist/build-info.json    when, from which sources (bin/ scripts compare it to the sources)
 // Dependencies stay in node_modules (not bundled): only the project's own code is compiled.
 // `--outdir DIR` compiles into another folder (the packaging test lays out the server image's
@@ -62,6 +63,7 @@ await build({
   logLevel: "warning",
 });
 await copyFile(path.join(root, "engine/node/runtime/sandbox-worker.mjs"), path.join(dist, "sandbox-worker.mjs"));
+await copyFile(path.join(root, "engine/node/runtime/sql/sqlite-worker.mjs"), path.join(dist, "sqlite-worker.mjs"));
 await writeFile(
   path.join(dist, "build-info.json"),
   JSON.stringify({ builtAt: new Date().toISOString(), newestSource: sources }, null, 2) + "\n",

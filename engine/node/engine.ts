@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { ObjNode } from "../common/model/node.ts";
-import type { HttpClient, HttpRequest, HttpResponse, RunServices } from "../common/model/typedef.ts";
+import type { HttpClient, HttpRequest, HttpResponse, RunServices, SqlService } from "../common/model/typedef.ts";
 import { EngineLog } from "./log.ts";
 import { loadProject, type LoadedProject } from "./project/project-files.ts";
 import { SecretBox } from "./project/secrets.ts";
@@ -9,6 +9,7 @@ import { RequestHistory } from "./server/request-history.ts";
 import type { UndiciHttpClient } from "./runtime/http-client.ts";
 import type { SoapCallRequest, SoapService, SoapWsdlSource } from "../common/model/soap.ts";
 import type { NodeSoapService } from "./runtime/soap-service.ts";
+import type { NodeSqlService } from "./runtime/sql/sql-service.ts";
 import { findSequence, findTransaction, Runner, type RunRequest, type RunResult } from "./runtime/runner.ts";
 import { loadJsSyntaxChecker } from "./runtime/js-syntax-check.ts";
 import { loadSandboxModule } from "./runtime/sandbox.ts";
@@ -73,6 +74,37 @@ class LazySoapService implements SoapService {
   }
 }
 
+/**
+ * The SQL service of SQL connectors (runtime/sql/sql-service.ts), loaded by the first SQL
+ * transaction; its drivers load with their first pool. A run without SQL loads none of it.
+ */
+class LazySqlService implements SqlService {
+  private service: NodeSqlService | undefined;
+  private loading: Promise<NodeSqlService> | undefined;
+
+  constructor(private readonly dataDir: string) {}
+
+  run(...args: Parameters<SqlService["run"]>): ReturnType<SqlService["run"]> {
+    return this.service ? this.service.run(...args) : this.load().then((s) => s.run(...args));
+  }
+
+  private load(): Promise<NodeSqlService> {
+    return (this.loading ??= import("./runtime/sql/sql-service.ts").then(
+      (m) => (this.service = new m.NodeSqlService(this.dataDir)),
+    ));
+  }
+
+  /** Closes a project's pools (undefined: every project's) but those a run holds in a transaction. */
+  async closeProject(project: string | undefined): Promise<void> {
+    await this.service?.closeProject(project);
+  }
+
+  /** Closes every pool. */
+  async close(): Promise<void> {
+    await this.service?.close();
+  }
+}
+
 export interface EngineOptions {
   /** The workspace folder (a folder of project folders). */
   workspaceDir: string;
@@ -130,6 +162,7 @@ export class Engine {
         }),
     ),
   );
+  private readonly sql: LazySqlService;
   private configSettings: Record<string, string> = {};
   /** The workspace configuration (atelier.config.yaml) as read at start. */
   config: WorkspaceConfig = { settings: {} };
@@ -139,8 +172,15 @@ export class Engine {
     this.sessions = opts.sessions ?? new SessionStore();
     this.log = opts.log ?? new EngineLog();
     this.requests = new RequestHistory({ log: this.log });
-    this.services = { http: this.http, soap: this.soap, ...opts.services };
-    this.workspace.onChange((project) => this.soap.forget(project));
+    // Embedded SQL databases live in the workspace's data folder, beside FullSync's.
+    this.sql = new LazySqlService(path.join(this.workspace.dir, ".atelier", "sql"));
+    this.services = { http: this.http, soap: this.soap, sql: this.sql, ...opts.services };
+    // A reloaded project's connectors may have changed: its WSDLs are read again, its pools close
+    // (the next query reopens them).
+    this.workspace.onChange((project) => {
+      this.soap.forget(project);
+      void this.sql.closeProject(project);
+    });
     this.runner = new Runner({
       projects: this.workspace,
       // Read at each call: setConfigSettings replaces the resolver.
@@ -246,5 +286,6 @@ export class Engine {
   async close(): Promise<void> {
     await this.sessions.close();
     await this.http.close();
+    await this.sql.close();
   }
 }

@@ -25,6 +25,7 @@ const GLYPHS: Record<string, string> = {
   user: "☺",
   session: "⚷",
   fullsync: "⇅",
+  database: "⛁",
   foreign: "❖",
   group: "☻",
   loop: "↻",

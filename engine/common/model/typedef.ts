@@ -93,14 +93,73 @@ export interface RunServices {
   fullsyncDown?: string;
   /** The SOAP client of SOAP connectors (the node engine loads it with the first SOAP call). */
   soap?: SoapService;
+  /** Databases of SQL connectors (present where the host can open them; the node engine's loads lazily). */
+  sql?: SqlService;
+}
+
+/** A database a SQL connector opens (see parseSqlUrl in types/connectors/sql-url.ts). */
+export interface SqlConnection {
+  /** The project and connector: pools are per connector, closed when the project reloads. */
+  project: string;
+  connector: string;
+  /** The connector's database URL (settings resolved); empty for the embedded default. */
+  url: string;
+  user: string;
+  password: string;
+  poolSize: number;
+  connectTimeoutMs: number;
+}
+
+/** The result of one statement: rows (a query) or a count of affected rows (any other). */
+export interface SqlStatementResult {
+  columns?: string[];
+  rows?: Record<string, unknown>[];
+  affectedRows?: number;
+}
+
+/** A database's error, with what the database said and where. */
+export interface SqlFailure {
+  kind: "connect" | "query" | "timeout" | "stopped";
+  message: string;
+  /** The index of the failing statement. */
+  statement?: number;
+  /** 1-based character position in the statement, when the database gives one. */
+  position?: number;
+  /** The database's error code (SQLSTATE, MySQL's code...). */
+  code?: string;
+}
+
+/**
+ * The run a transaction is part of, for what lasts across its steps (a SQL transaction left open
+ * by one step, committed by a later one): `onEnd` functions run when the run ends, however it ends.
+ */
+export interface RunScope {
+  onEnd(fn: () => Promise<void>): void;
+}
+
+/** Runs statements on SQL connectors' databases. */
+export interface SqlService {
+  /**
+   * Runs statements in order on one connection; stops at the first error, rolled back if it
+   * happened inside a transaction. Answers each statement's result, or the failure. With a
+   * `scope`, a transaction the statements leave open (BEGIN without COMMIT) keeps its connection
+   * for the run's next statements on the connector, and is rolled back if the run ends first.
+   */
+  run(
+    conn: SqlConnection,
+    statements: readonly { text: string; params: readonly unknown[] }[],
+    opts: { timeoutMs: number; signal?: StopSignal; scope?: RunScope },
+  ): Promise<{ results: SqlStatementResult[]; failure?: SqlFailure }>;
 }
 
 /** What a transaction's `execute` receives. */
 export interface TransactionContext {
   /** Input variables, with defaults applied and types converted. */
   vars: Record<string, unknown>;
-  /** The name of the project whose transaction runs (where its files are). */
+  /** The name of the project running the transaction (the node engine's runs give it). */
   project?: string;
+  /** The run, for what lasts across its steps (the node engine's runs give it). */
+  scope?: RunScope;
   /** A property of the transaction or connector, with `${setting}` placeholders resolved. */
   prop<T = unknown>(node: ObjNode, name: string): T;
   /** Replaces `${setting}` placeholders in any text. */

@@ -16,6 +16,8 @@ import { textHttpTransactionType } from "./connectors/text-http-transaction.ts";
 import { xmlHttpTransactionType } from "./connectors/xml-http-transaction.ts";
 import { soapConnectorType } from "./connectors/soap-connector.ts";
 import { soapTransactionType } from "./connectors/soap-transaction.ts";
+import { sqlConnectorType } from "./connectors/sql-connector.ts";
+import { sqlTransactionType } from "./connectors/sql-transaction.ts";
 import { projectReferenceType } from "./project-reference.ts";
 import { projectType } from "./project.ts";
 import { sequenceType } from "./sequence.ts";
@@ -86,6 +88,8 @@ export const allTypes = [
   fullSyncListenerType,
   soapConnectorType,
   soapTransactionType,
+  sqlConnectorType,
+  sqlTransactionType,
   stepVariableType,
   callTransactionStep,
   callSequenceStep,

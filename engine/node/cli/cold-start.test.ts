@@ -62,6 +62,10 @@ const NEVER_FOR_RUN = [
   "chokidar",
   "undici",
   "pino",
+  // SQL drivers: loaded by a run's first SQL transaction only.
+  "pg",
+  "mysql2",
+  "sql.js",
 ];
 
 describe("the CLI's cold start", () => {

@@ -180,16 +180,25 @@ describe("importConvertigo on real Convertigo projects", () => {
     }
   });
 
-  it("keeps a foreign object's CDATA text exactly (a SQL transaction's handlers)", async () => {
+  it("maps the void SQL connectors natively and harmlessly: no query, no connection, handlers kept in the comment", async () => {
     const ws = await tempDir();
     const src = path.join(FIXTURES, "c8oprj-lib-prepare-fs-database");
     const summary = await importConvertigo(src, ws, { env: NO_KEY_ENV });
     const project = await loadProject(summary.projectDir);
     const sql = project.root.children.find((c) => c.name === "void");
-    expect(sql).toMatchObject({ type: "Foreign", props: { class: "connectors.SqlConnector" } });
+    expect(sql).toMatchObject({
+      type: "SqlConnector",
+      props: { url: "jdbc:hsqldb:file:.//hsqldb", user: "SA", isDefault: true },
+    });
+    expect(String(sql?.props.comment)).toContain("embedded SQLite database instead (hsqldb.sqlite)");
     const tx = sql?.children[0];
-    expect(tx).toMatchObject({ type: "Foreign", name: "void", props: { class: "transactions.SqlTransaction" } });
-    // The text as the file has it: the lines of the block, 6 spaces of indentation off, quotes off.
+    expect(tx).toMatchObject({
+      type: "SqlTransaction",
+      name: "void",
+      props: { accessibility: "Private", isDefault: true },
+    });
+    expect(tx?.props.sqlQuery).toBeUndefined();
+    // The handlers' text as the file has it (6 spaces of indentation off, quotes off), in the comment.
     const lines = (await readFile(path.join(src, "_c8oProject/connectors/void.yaml"), "utf8")).split("\n");
     const start = lines.findIndex((l) => l === "    →: |") + 1;
     const block = lines.slice(start).filter((l) => l.startsWith("      "));
@@ -198,10 +207,19 @@ describe("importConvertigo on real Convertigo projects", () => {
       .join("\n")
       .slice(1, -1)
       .replace(/''/g, "'");
-    const props = tx?.props.properties as Record<string, unknown>;
-    expect(props.handlers).toEqual([{ "→": text }]);
     expect(text).toContain('return "cancel";');
-    expect(props).toMatchObject({ "↑default": "true", accessibility: "Private", xmlOutput: "0" });
+    for (const line of text.split("\n").filter((l) => l.trim() !== ""))
+      expect(String(tx?.props.comment)).toContain(line);
+    expect(project.invalidCount).toBe(0);
+    // Run, it does nothing: no database is opened, no file made.
+    const engine = await Engine.open({ workspaceDir: ws, projectDirs: [summary.projectDir], env: NO_KEY_ENV });
+    try {
+      const r = await engine.run({ project: summary.project, connector: "void", transaction: "void", inputs: {} });
+      expect(r).toMatchObject({ ok: true, output: {} });
+      await expect(readdir(path.join(ws, ".atelier", "sql"))).rejects.toThrow();
+    } finally {
+      await engine.close();
+    }
   });
 
   it("maps FullSync connectors: transactions, their parameters, design documents, callers", async () => {
@@ -589,6 +607,15 @@ describe("importConvertigo: a project of supported objects runs in the engine", 
         "  ↓db [connectors.SqlConnector]: ",
         `    jdbcUserPassword: ${cipherC8o("sql-pass", "another passphrase")}`,
         `    jdbcURL: jdbc:hsqldb:file:db`,
+        "  ↓pgdb [connectors.SqlConnector]: ",
+        `    jdbcUserPassword: ${cipherC8o("pg-pass")}`,
+        "    jdbcURL: jdbc:postgresql://db.example.com:5432/shop",
+        "    jdbcUserName: shop",
+        "    jdbcMaxConnection: 4",
+        "    ↓byName [transactions.SqlTransaction]: ",
+        "      sqlQuery: SELECT * FROM people WHERE name = {name}",
+        "      xmlOutput: 4",
+        "      ↓name [variables.RequestableVariable]: ",
       ].join("\r\n"), // Convertigo on Windows writes CRLF
       "_c8oProject/connectors/api.yaml": [
         "↑default: true",
@@ -702,9 +729,9 @@ describe("importConvertigo: a project of supported objects runs in the engine", 
     const ws = await tempDir();
     const summary = await importConvertigo(src, ws, { env: NO_KEY_ENV });
     expect(summary.objects).toBe(expected);
-    expect(summary.foreign).toBe(1); // the SQL connector
-    expect(summary.mapped).toBe(expected - 1);
-    expect(summary.secrets.sort()).toEqual(["api_authPassword", "secret_value"]);
+    expect(summary.foreign).toBe(0);
+    expect(summary.mapped).toBe(expected);
+    expect(summary.secrets.sort()).toEqual(["api_authPassword", "pgdb_jdbcUserPassword", "secret_value"]);
     expect(summary.warnings.some((w) => /db \(connectors\.SqlConnector\): jdbcUserPassword is ciphered/.test(w))).toBe(
       true,
     );
@@ -714,6 +741,7 @@ describe("importConvertigo: a project of supported objects runs in the engine", 
     for (const f of await listFiles(summary.projectDir)) {
       const text = await readFile(path.join(summary.projectDir, f), "utf8");
       expect(text).not.toContain("s3cret!");
+      expect(text).not.toContain("pg-pass");
       expect(text).not.toContain(Buffer.from("ada:s3cret!").toString("base64"));
       expect(text).not.toContain("hidden-default");
     }
@@ -733,11 +761,27 @@ describe("importConvertigo: a project of supported objects runs in the engine", 
       type: "HttpConnector",
       props: { server: "127.0.0.1", port, isDefault: true, authUser: "ada", authPassword: "${api_authPassword}" },
     });
-    // A value ciphered with another passphrase stays ciphered, in the foreign object.
+    // A password ciphered with another passphrase is left out (with a warning above), never kept in clear.
     const sql = project.root.children.find((c) => c.name === "db");
-    expect((sql?.props.properties as Record<string, string>).jdbcUserPassword).toBe(
-      cipherC8o("sql-pass", "another passphrase"),
-    );
+    expect(sql).toMatchObject({ type: "SqlConnector", props: { url: "jdbc:hsqldb:file:db" } });
+    expect(sql?.props.password).toBeUndefined();
+    expect(String(sql?.props.comment)).toContain("could not be deciphered");
+    // Deciphered, it moves to a secret setting; the query and its output mode are kept.
+    const pgdb = project.root.children.find((c) => c.name === "pgdb");
+    expect(pgdb).toMatchObject({
+      type: "SqlConnector",
+      props: {
+        url: "jdbc:postgresql://db.example.com:5432/shop",
+        user: "shop",
+        password: "${pgdb_jdbcUserPassword}",
+        poolSize: 4,
+      },
+    });
+    expect(pgdb?.children[0]).toMatchObject({
+      type: "SqlTransaction",
+      props: { sqlQuery: "SELECT * FROM people WHERE name = {name}", outputMode: "flat" },
+      children: [{ type: "Variable", name: "name" }],
+    });
     // Unmapped properties are kept in the comment.
     expect(String(project.root.props.comment)).toContain("corsOrigin (no Atelier equivalent): *");
     // Sources: plain paths become Atelier sources; a loop's item becomes an expression.

@@ -23,6 +23,20 @@ export class RunContext implements StopSignal {
   private stopListeners: (() => void)[] | undefined;
   /** Secrets of every project the run touched, masked in traces and logs. */
   readonly secrets = new Set<string>();
+  /** What to do when the run ends (RunScope.onEnd: a SQL transaction left open is rolled back). */
+  private endHooks: (() => Promise<void>)[] | undefined;
+  private scopeOf: { onEnd(fn: () => Promise<void>): void } | undefined;
+  /** The run as transactions see it across steps (TransactionContext.scope); made when first asked. */
+  get scope(): { onEnd(fn: () => Promise<void>): void } {
+    return (this.scopeOf ??= { onEnd: (fn) => void (this.endHooks ??= []).push(fn) });
+  }
+
+  /** Runs the onEnd functions (once; a failing one does not stop the others). */
+  async runEndHooks(): Promise<void> {
+    const hooks = this.endHooks;
+    this.endHooks = undefined;
+    for (const fn of hooks ?? []) await fn().catch(() => {});
+  }
 
   constructor(
     /** Where nested calls, settings, services and the log come from. */

@@ -331,6 +331,8 @@ export class Runner {
     } finally {
       if (timer) clearTimeout(timer);
       if (onAbort) req.signal?.removeEventListener("abort", onAbort);
+      // Before the caller hears the result: what the run left open (a SQL transaction) is closed.
+      await run?.runEndHooks();
     }
   }
 
@@ -449,6 +451,7 @@ export class Runner {
     return {
       vars,
       project: projectName,
+      scope: run.scope,
       prop<T>(node: ObjNode, name: string): T {
         return resolvedProp(node, name, lookup) as T;
       },

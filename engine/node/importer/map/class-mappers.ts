@@ -5,6 +5,7 @@ import { fullSyncClasses } from "./fullsync.ts";
 import { projectClasses } from "./project.ts";
 import { referenceClasses } from "./references.ts";
 import { sequenceClasses } from "./sequences.ts";
+import { sqlClasses } from "./sql.ts";
 import { callStepClasses } from "./steps-calls.ts";
 import { conditionStepClasses } from "./steps-conditions.ts";
 import { outputStepClasses } from "./steps-output.ts";
@@ -19,6 +20,7 @@ const FAMILIES: readonly ClassMappers[] = [
   sequenceClasses,
   httpConnectorClasses,
   fullSyncClasses,
+  sqlClasses,
   variableClasses,
   stepClasses,
   conditionStepClasses,

@@ -1,0 +1,130 @@
+import { createHash } from "node:crypto";
+import path from "node:path";
+import type { SqlConnection, SqlService, StopSignal } from "../../../common/model/typedef.ts";
+import { parseSqlUrl, SqlUrlError, type SqlTarget } from "../../../common/types/connectors/sql-url.ts";
+import type { DriverAnswer, SqlPool, Statements } from "./sql-driver.ts";
+
+/**
+ * The engine's SQL service: one pool per connector (per database file for the embedded SQLite,
+ * whose connectors may share a file), made at its first query, with the driver loaded then. A
+ * project's pools close when it reloads; all close with the engine.
+ */
+export class NodeSqlService implements SqlService {
+  private readonly pools = new Map<string, { project: string; pool: Promise<SqlPool>; made?: SqlPool }>();
+
+  /** `dataDir`: where the embedded databases live (a folder per project). */
+  constructor(private readonly dataDir: string) {}
+
+  async run(
+    conn: SqlConnection,
+    statements: Statements,
+    opts: { timeoutMs: number; signal?: StopSignal },
+  ): Promise<DriverAnswer> {
+    let target: SqlTarget;
+    try {
+      target = parseSqlUrl(conn.url);
+    } catch (e) {
+      if (e instanceof SqlUrlError) return { results: [], failure: { kind: "connect", message: e.message } };
+      throw e;
+    }
+    if (statements.length === 0) return { results: [] };
+    let pool0: { key: string; make: () => Promise<SqlPool> };
+    try {
+      pool0 = this.poolFor(conn, target);
+    } catch (e) {
+      if (e instanceof SqlUrlError) return { results: [], failure: { kind: "connect", message: e.message } };
+      throw e;
+    }
+    const { key, make } = pool0;
+    let entry = this.pools.get(key);
+    if (!entry) {
+      const e: { project: string; pool: Promise<SqlPool>; made?: SqlPool } = { project: conn.project, pool: make() };
+      this.pools.set(key, (entry = e));
+      e.pool.then(
+        (p) => (e.made = p),
+        () => this.pools.delete(key),
+      );
+    }
+    let pool: SqlPool;
+    try {
+      pool = await entry.pool;
+    } catch (e) {
+      return { results: [], failure: { kind: "connect", message: (e as Error).message } };
+    }
+    return pool.run(statements, opts);
+  }
+
+  /**
+   * The file of an embedded database (undefined: in memory), always inside the project's data
+   * folder: a project may not name a file elsewhere (saving a database replaces its file, so a
+   * deployed project could otherwise overwrite any file the engine may write).
+   */
+  sqliteFile(project: string, connector: string, file: string | undefined): string | undefined {
+    if (file === ":memory:") return undefined;
+    const folder = path.join(this.dataDir, project);
+    if (file === undefined) return path.join(folder, `${connector}.sqlite`);
+    const resolved = path.resolve(folder, file);
+    if (path.isAbsolute(file) || !resolved.startsWith(folder + path.sep)) {
+      throw new SqlUrlError(
+        `the embedded database file "${file}" must be a name inside the workspace's data folder (.atelier/sql/${project}/), e.g. sqlite:app.db`,
+      );
+    }
+    return resolved;
+  }
+
+  private poolFor(conn: SqlConnection, target: SqlTarget): { key: string; make: () => Promise<SqlPool> } {
+    if (target.driver === "sqlite") {
+      const file = this.sqliteFile(conn.project, conn.connector, target.file);
+      return {
+        key: file ? `sqlite:${file}` : `sqlite-memory:${conn.project}/${conn.connector}`,
+        make: async () => new (await import("./sqlite-pool.ts")).SqlitePool(file),
+      };
+    }
+    // The password is part of the key (a changed secret makes a new pool), hashed: keys are not secret.
+    const secret = createHash("sha256").update(conn.password).digest("hex").slice(0, 16);
+    const key = JSON.stringify([
+      conn.project,
+      conn.connector,
+      conn.url,
+      conn.user,
+      secret,
+      conn.poolSize,
+      conn.connectTimeoutMs,
+    ]);
+    const t = {
+      host: target.host,
+      port: target.port,
+      database: target.database,
+      user: conn.user,
+      password: conn.password,
+      poolSize: conn.poolSize,
+      connectTimeoutMs: conn.connectTimeoutMs,
+    };
+    return {
+      key,
+      make:
+        target.driver === "postgres"
+          ? async () => new (await import("./pg-driver.ts")).PgPool(t)
+          : async () => new (await import("./mysql-driver.ts")).MysqlPool(t),
+    };
+  }
+
+  /** Closes a project's pools (it reloaded or went away); the next query opens new ones. */
+  async closeProject(project: string | undefined, all = false): Promise<void> {
+    const closing: Promise<void>[] = [];
+    for (const [key, entry] of this.pools) {
+      if (project !== undefined && entry.project !== project) continue;
+      // A run inside a transaction keeps its pool (its next statements need that connection); the
+      // pool closes at the next reload or with the engine.
+      if (!all && entry.made?.holds()) continue;
+      this.pools.delete(key);
+      closing.push(entry.pool.then((p) => p.close()).catch(() => {}));
+    }
+    await Promise.all(closing);
+  }
+
+  /** Closes every pool. */
+  close(): Promise<void> {
+    return this.closeProject(undefined, true);
+  }
+}
