@@ -1,8 +1,8 @@
 import mysql from "mysql2/promise";
-import type { RunScope, SqlFailure, SqlStatementResult } from "../../../common/model/typedef.ts";
+import type { SqlFailure, SqlStatementResult } from "../../../common/model/typedef.ts";
 import {
+  HeldConnections,
   cancelFailure,
-  openAfter,
   jsonRow,
   watchCancel,
   type DriverAnswer,
@@ -29,8 +29,10 @@ export interface MysqlTarget {
 export class MysqlPool implements SqlPool {
   private readonly pool: mysql.Pool;
 
-  /** Connections kept by runs inside a transaction (see RunOptions.scope). */
-  private readonly held = new Map<RunScope, mysql.PoolConnection>();
+  private readonly held = new HeldConnections<mysql.PoolConnection>({
+    rollback: (c) => c.query("ROLLBACK"),
+    release: (c, broken) => (broken ? c.destroy() : c.release()),
+  });
 
   constructor(private readonly target: MysqlTarget) {
     this.pool = mysql.createPool({ ...this.config(), connectionLimit: target.poolSize, maxIdle: target.poolSize });
@@ -51,7 +53,7 @@ export class MysqlPool implements SqlPool {
   }
 
   async run(statements: Statements, opts: RunOptions): Promise<DriverAnswer> {
-    const heldBefore = opts.scope ? this.held.get(opts.scope) : undefined;
+    const heldBefore = this.held.of(opts.scope);
     let conn: mysql.PoolConnection;
     try {
       conn = heldBefore ?? (await this.pool.getConnection());
@@ -94,18 +96,7 @@ export class MysqlPool implements SqlPool {
       watch.done();
     }
     const answer: DriverAnswer = failure ? { results, failure } : { results };
-    const scope = opts.scope;
-    if (scope && !broken && openAfter(heldBefore !== undefined, statements, answer)) {
-      // Left inside a transaction: the connection stays the run's until COMMIT, ROLLBACK or its end.
-      if (!heldBefore) {
-        this.held.set(scope, conn);
-        scope.onEnd(() => this.endHeld(scope));
-      }
-    } else {
-      if (heldBefore && scope) this.held.delete(scope);
-      if (broken) conn.destroy();
-      else conn.release();
-    }
+    this.held.settle(conn, { heldBefore: heldBefore !== undefined, statements, answer, broken, scope: opts.scope });
     return answer;
   }
 
@@ -121,26 +112,12 @@ export class MysqlPool implements SqlPool {
     }
   }
 
-  /** The run ended inside a transaction: rolled back, the connection back to the pool. */
-  private async endHeld(scope: RunScope): Promise<void> {
-    const c = this.held.get(scope);
-    if (!c) return;
-    this.held.delete(scope);
-    try {
-      await c.query("ROLLBACK");
-      c.release();
-    } catch {
-      c.destroy();
-    }
-  }
-
   holds(): boolean {
-    return this.held.size > 0;
+    return this.held.holds();
   }
 
   async close(): Promise<void> {
-    for (const c of this.held.values()) c.destroy();
-    this.held.clear();
+    this.held.dropAll();
     await this.pool.end().catch(() => {});
   }
 }

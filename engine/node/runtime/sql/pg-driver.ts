@@ -1,8 +1,8 @@
 import pg from "pg";
-import type { RunScope, SqlFailure, SqlStatementResult } from "../../../common/model/typedef.ts";
+import type { SqlFailure, SqlStatementResult } from "../../../common/model/typedef.ts";
 import {
+  HeldConnections,
   cancelFailure,
-  openAfter,
   jsonRow,
   watchCancel,
   type DriverAnswer,
@@ -38,8 +38,10 @@ const types = {
 export class PgPool implements SqlPool {
   private readonly pool: pg.Pool;
 
-  /** Connections kept by runs inside a transaction (see RunOptions.scope). */
-  private readonly held = new Map<RunScope, pg.PoolClient>();
+  private readonly held = new HeldConnections<pg.PoolClient>({
+    rollback: (c) => c.query("ROLLBACK"),
+    release: (c, broken) => c.release(broken || undefined),
+  });
 
   constructor(private readonly target: PgTarget) {
     this.pool = new pg.Pool({ ...this.config(), max: target.poolSize, idleTimeoutMillis: 30000 });
@@ -61,7 +63,7 @@ export class PgPool implements SqlPool {
   }
 
   async run(statements: Statements, opts: RunOptions): Promise<DriverAnswer> {
-    const heldBefore = opts.scope ? this.held.get(opts.scope) : undefined;
+    const heldBefore = this.held.of(opts.scope);
     let client: pg.PoolClient;
     try {
       client = heldBefore ?? (await this.pool.connect());
@@ -117,18 +119,7 @@ export class PgPool implements SqlPool {
       watch.done();
     }
     const answer: DriverAnswer = failure ? { results, failure } : { results };
-    const scope = opts.scope;
-    if (scope && !broken && openAfter(heldBefore !== undefined, statements, answer)) {
-      // Left inside a transaction: the connection stays the run's until COMMIT, ROLLBACK or its end.
-      if (!heldBefore) {
-        this.held.set(scope, client);
-        scope.onEnd(() => this.endHeld(scope));
-      }
-    } else {
-      if (heldBefore && scope) this.held.delete(scope);
-      if (broken) client.release(true);
-      else client.release();
-    }
+    this.held.settle(client, { heldBefore: heldBefore !== undefined, statements, answer, broken, scope: opts.scope });
     return answer;
   }
 
@@ -147,26 +138,12 @@ export class PgPool implements SqlPool {
     }
   }
 
-  /** The run ended inside a transaction: rolled back, the connection back to the pool. */
-  private async endHeld(scope: RunScope): Promise<void> {
-    const c = this.held.get(scope);
-    if (!c) return;
-    this.held.delete(scope);
-    try {
-      await c.query("ROLLBACK");
-      c.release();
-    } catch {
-      c.release(true);
-    }
-  }
-
   holds(): boolean {
-    return this.held.size > 0;
+    return this.held.holds();
   }
 
   async close(): Promise<void> {
-    for (const c of this.held.values()) c.release(true);
-    this.held.clear();
+    this.held.dropAll();
     await this.pool.end().catch(() => {});
   }
 }

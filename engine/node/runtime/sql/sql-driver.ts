@@ -31,6 +31,68 @@ export function openAfter(wasOpen: boolean, statements: Statements, answer: Driv
   return open;
 }
 
+/**
+ * Connections kept by runs inside a transaction (RunOptions.scope), for the pooled drivers: a run
+ * whose statements leave a transaction open keeps its connection until COMMIT, ROLLBACK or its
+ * end (then rolled back); any other connection goes back to its pool, or is dropped when broken.
+ */
+export class HeldConnections<C> {
+  private readonly held = new Map<RunScope, C>();
+
+  constructor(
+    private readonly ops: {
+      rollback(c: C): Promise<unknown>;
+      /** Back to the pool, or dropped (`broken`). */
+      release(c: C, broken: boolean): void;
+    },
+  ) {}
+
+  /** The connection a run holds, if any. */
+  of(scope: RunScope | undefined): C | undefined {
+    return scope ? this.held.get(scope) : undefined;
+  }
+
+  /** After a run's statements on `conn` (held by the run before them or not). */
+  settle(
+    conn: C,
+    opts: { heldBefore: boolean; statements: Statements; answer: DriverAnswer; broken: boolean; scope?: RunScope },
+  ): void {
+    const { scope } = opts;
+    if (scope && !opts.broken && openAfter(opts.heldBefore, opts.statements, opts.answer)) {
+      if (!opts.heldBefore) {
+        this.held.set(scope, conn);
+        scope.onEnd(() => this.end(scope));
+      }
+      return;
+    }
+    if (opts.heldBefore && scope) this.held.delete(scope);
+    this.ops.release(conn, opts.broken);
+  }
+
+  /** The run ended inside a transaction: rolled back, the connection back to the pool. */
+  private async end(scope: RunScope): Promise<void> {
+    const c = this.held.get(scope);
+    if (c === undefined) return;
+    this.held.delete(scope);
+    try {
+      await this.ops.rollback(c);
+      this.ops.release(c, false);
+    } catch {
+      this.ops.release(c, true);
+    }
+  }
+
+  holds(): boolean {
+    return this.held.size > 0;
+  }
+
+  /** Every held connection dropped (its pool is closing). */
+  dropAll(): void {
+    for (const c of this.held.values()) this.ops.release(c, true);
+    this.held.clear();
+  }
+}
+
 export interface DriverAnswer {
   results: SqlStatementResult[];
   failure?: SqlFailure;
