@@ -60,15 +60,7 @@ export const httpConnectorType = defineType({
         "host (any port), host:port, *.example.com (its subdomains), a URL (its host and port), or * (any host: only for trusted callers). " +
         "Usually a ${setting}, e.g. ${apiHosts}. Empty: only this connector's host and port, and a host written in the transaction's path.",
       group: "Server",
-      check: (v) => {
-        if (typeof v !== "string" || v.includes("${")) return undefined;
-        try {
-          parseAllowedHosts(v);
-          return undefined;
-        } catch (e) {
-          return (e as Error).message;
-        }
-      },
+      check: checkAllowedHosts,
     },
     {
       name: "basePath",
@@ -220,6 +212,17 @@ const ruleCache = new Map<string, readonly HostRule[]>();
  * or spaces. Throws an Error naming a bad entry. Parsed lists are cached by their text (a
  * connector's list is read at every call).
  */
+/** The check of an "Allowed servers" property: its list must parse (a ${setting} is checked once resolved). */
+export function checkAllowedHosts(v: unknown): string | undefined {
+  if (typeof v !== "string" || v.includes("${")) return undefined;
+  try {
+    parseAllowedHosts(v);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 export function parseAllowedHosts(text: string): readonly HostRule[] {
   const cached = ruleCache.get(text);
   if (cached) return cached;

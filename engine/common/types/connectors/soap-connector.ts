@@ -1,6 +1,6 @@
 import { defineType } from "../../model/typedef.ts";
 import { commentProp } from "../shared-props.ts";
-import { parseAllowedHosts } from "./http-connector.ts";
+import { checkAllowedHosts } from "./http-connector.ts";
 
 /** A password property: a secret ${setting}, never the password itself (project files are shared). */
 function secretOnly(what: string) {
@@ -73,15 +73,7 @@ export const soapConnectorType = defineType({
         "Other hosts the WSDL may send the connector to, separated by commas (host, host:port, *.example.com, a URL): hosts of imports and includes fetched by URL, and of the addresses a WSDL URL gives. " +
         "Empty: only the WSDL URL's host (the Endpoint is always allowed); the addresses of a WSDL file of the project are trusted as written.",
       group: "Service",
-      check: (v) => {
-        if (typeof v !== "string" || v.includes("${")) return undefined;
-        try {
-          parseAllowedHosts(v);
-          return undefined;
-        } catch (e) {
-          return (e as Error).message;
-        }
-      },
+      check: checkAllowedHosts,
     },
     {
       name: "authUser",
