@@ -12,6 +12,7 @@ import type { FlatNode, ProjectTree } from "../../common/studio/api.ts";
 import { startAtelier, type RunningAtelier } from "../app.ts";
 import { EngineLog } from "../log.ts";
 import { startMariadb, startPostgres, type TestServer } from "../runtime/sql/test-servers.ts";
+import { masked } from "./sql-studio.ts";
 
 const EXAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../examples/workspace");
 const PASSWORD = "s3cret-Pass-word";
@@ -232,5 +233,14 @@ describe("SQL connector actions on MariaDB", () => {
         ],
       },
     ]);
+  });
+});
+
+describe("masked", () => {
+  it("a message echoing the password shows it masked", () => {
+    expect(masked(`login failed for "bob" with ${PASSWORD} (${PASSWORD})`, PASSWORD)).toBe(
+      'login failed for "bob" with *** (***)',
+    );
+    expect(masked("no password given", "")).toBe("no password given");
   });
 });

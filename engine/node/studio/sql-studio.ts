@@ -50,7 +50,7 @@ function connectorOf(
 }
 
 /** A database's message with the password masked (a driver may echo what it was given). */
-function masked(message: string, password: string): string {
+export function masked(message: string, password: string): string {
   return password === "" ? message : message.split(password).join("***");
 }
 
