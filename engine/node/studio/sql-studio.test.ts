@@ -125,6 +125,29 @@ describe("SQL connector actions on the embedded database (SqlDemo)", () => {
   });
 });
 
+describe("a database held by a run's open transaction", () => {
+  it("Test connection answers within the connection time limit", async () => {
+    const id = await connector("Busy", { url: "sqlite:busy.db", connectTimeoutMs: 500 });
+    const ends: (() => Promise<void>)[] = [];
+    const scope = { onEnd: (fn: () => Promise<void>) => void ends.push(fn) };
+    const conn = { project: "Busy", connector: "db", url: "sqlite:busy.db", user: "", password: "" };
+    const begun = await app.engine.services.sql!.run(
+      { ...conn, poolSize: 1, connectTimeoutMs: 10000 },
+      [{ text: "BEGIN", params: [] }],
+      { timeoutMs: 10000, scope },
+    );
+    expect(begun.failure).toBeUndefined();
+    try {
+      const r = await call<SqlTestResult>("POST", `/api/studio/projects/Busy/sql/${id}/test`, {});
+      expect(r.json).toMatchObject({ ok: false, kind: "timeout", message: expect.stringContaining("500 ms") });
+    } finally {
+      for (const end of ends) await end();
+    }
+    const again = await call<SqlTestResult>("POST", `/api/studio/projects/Busy/sql/${id}/test`, {});
+    expect(again.json.ok).toBe(true);
+  });
+});
+
 describe("the schema's bounds", () => {
   it("at most 500 tables and 200 columns each, saying so", async () => {
     const id = await connector("Many", { url: "sqlite:many.db" });

@@ -77,7 +77,7 @@ export class NodeSqlService implements SqlService {
         : driver === "mysql"
           ? "SELECT VERSION() AS version"
           : "SELECT 'SQLite ' || sqlite_version() AS version";
-    const a = await this.run(conn, [{ text, params: [] }], opts);
+    const a = await within(this.run(conn, [{ text, params: [] }], opts), opts.timeoutMs);
     const ms = Date.now() - started;
     if (a.failure) {
       const { kind, message, code } = a.failure;
@@ -110,7 +110,7 @@ export class NodeSqlService implements SqlService {
             `WHERE table_schema = DATABASE() ORDER BY table_name, ordinal_position LIMIT ${most}`
           : "SELECT '' AS s, m.name AS t, p.name AS c, p.type AS ty FROM sqlite_master m JOIN pragma_table_info(m.name) p " +
             `WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, p.cid LIMIT ${most}`;
-    const a = await this.run(conn, [{ text, params: [] }], opts);
+    const a = await within(this.run(conn, [{ text, params: [] }], opts), opts.timeoutMs);
     if (a.failure) return { failure: a.failure };
     const rows = a.results[0]?.rows ?? [];
     return { driver, ...schemaOf(rows, driver === "postgres", rows.length >= most) };
@@ -216,4 +216,31 @@ function schemaOf(
     else last!.columns.push({ name: String(r.c), type: String(r.ty ?? "").toLowerCase() });
   }
   return { tables, truncated };
+}
+
+/**
+ * A Studio question's answer within its time limit (and a moment, so the driver's own, more
+ * precise, error wins): the query's limit starts once it has a connection, and the embedded
+ * database may be held by a run's open transaction (a paused debugger) for as long as it likes.
+ */
+async function within(answer: Promise<DriverAnswer>, timeoutMs: number): Promise<DriverAnswer> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<DriverAnswer>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve({
+          results: [],
+          failure: {
+            kind: "timeout",
+            message: `no answer within ${timeoutMs} ms (the database is unreachable, or busy with a run's open transaction)`,
+          },
+        }),
+      timeoutMs + 250,
+    );
+  });
+  try {
+    return await Promise.race([answer, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
