@@ -88,6 +88,14 @@ class LazySqlService implements SqlService {
     return this.service ? this.service.run(...args) : this.load().then((s) => s.run(...args));
   }
 
+  test(...args: Parameters<NonNullable<SqlService["test"]>>): ReturnType<NonNullable<SqlService["test"]>> {
+    return this.load().then((s) => s.test(...args));
+  }
+
+  schema(...args: Parameters<NonNullable<SqlService["schema"]>>): ReturnType<NonNullable<SqlService["schema"]>> {
+    return this.load().then((s) => s.schema(...args));
+  }
+
   private load(): Promise<NodeSqlService> {
     return (this.loading ??= import("./runtime/sql/sql-service.ts").then(
       (m) => (this.service = new m.NodeSqlService(this.dataDir)),

@@ -117,6 +117,8 @@ export const api = {
   paste: (project: string, parent: string, nodes: unknown[], index?: number) =>
     call("paste", { params: { project }, body: { parent, nodes, ...(index !== undefined ? { index } : {}) } }),
   importWsdl: (project: string, id: string) => call("importWsdl", { params: { project, id }, body: {} }),
+  sqlTest: (project: string, id: string) => call("sqlTest", { params: { project, id }, body: {} }),
+  sqlSchema: (project: string, id: string) => call("sqlSchema", { params: { project, id } }),
   undo: () => call("undo", {}),
   redo: () => call("redo", {}),
   find: (q: string, opts: { project?: string; in?: string[] } = {}) =>

@@ -17,6 +17,7 @@ import {
   toggleBreakpoint,
   useStudio,
 } from "./store.ts";
+import { sqlTestMessage } from "./sql-model.ts";
 import { isStep } from "./tree-model.ts";
 
 /** An object as the actions see it (the explorer's rows and the graph's nodes both are one). */
@@ -173,6 +174,12 @@ export function objectMenuItems(t: ActionTarget, view: ViewHooks): MenuItem[] {
       items.push({ label: "Schedule…", action: () => openNewJob(t.project, node.name), disabled: false });
     if (node?.type === "SoapConnector")
       items.push({ label: "Import WSDL operations", action: () => importWsdl(t.project, t.id), disabled: false });
+    if (node?.type === "SqlConnector")
+      items.push({
+        label: "Test connection",
+        action: () => testSqlConnection(t.project, t.id, t.name),
+        disabled: false,
+      });
     items.push({ label: "Delete", key: "Delete", action: () => askDelete(t.project, [t.id]), disabled: false });
   }
   return items;
@@ -190,6 +197,15 @@ function importWsdl(project: string, id: string): void {
     );
     return r;
   }, project);
+}
+
+/** Opens a SQL connector's database and says the server's version, or the database's error. */
+function testSqlConnection(project: string, id: string, name: string): void {
+  notify(`${name}: connecting…`, "info");
+  api.sqlTest(project, id).then(
+    (r) => notify(sqlTestMessage(name, r), r.ok ? "info" : "error"),
+    (e: Error) => notify(`${name}: ${e.message}`),
+  );
 }
 
 /**

@@ -80,6 +80,12 @@ export interface PropDef {
    * "template", `{name}` and `{+name}` placeholders in its text or its values (a path template).
    */
   variableNames?: "keys" | "template";
+  /**
+   * For a "text" property holding code of another language than JavaScript: the Studio edits it
+   * in its code editor with that language's highlighting (and, for SQL, completion of the
+   * connector's tables and columns).
+   */
+  language?: "sql";
   /** Extra check, run after the kind's own; returns a message when the value is wrong. */
   check?: (value: unknown, node: ObjNode) => string | undefined;
 }

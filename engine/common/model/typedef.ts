@@ -150,6 +150,26 @@ export interface SqlService {
     statements: readonly { text: string; params: readonly unknown[] }[],
     opts: { timeoutMs: number; signal?: StopSignal; scope?: RunScope },
   ): Promise<{ results: SqlStatementResult[]; failure?: SqlFailure }>;
+  /** Opens the database and asks its version (the Studio's "Test connection"), within `timeoutMs`. */
+  test?(conn: SqlConnection, opts: { timeoutMs: number }): Promise<SqlTestResult>;
+  /** The tables and columns of the connected schema (the Studio's query completion), bounded. */
+  schema?(conn: SqlConnection, opts: { timeoutMs: number }): Promise<SqlSchema | { failure: SqlFailure }>;
+}
+
+/** What testing a connection answers: the server's version, or the database's error. */
+export type SqlTestResult =
+  | { ok: true; driver: string; version: string; ms: number }
+  | { ok: false; driver?: string; kind: SqlFailure["kind"]; message: string; code?: string; ms: number };
+
+/** Bounds of a schema answer: tables, and columns per table. */
+export const SQL_SCHEMA_LIMITS = { tables: 500, columns: 200 } as const;
+
+/** The tables (and views) of the connected schema with their columns, at most SQL_SCHEMA_LIMITS. */
+export interface SqlSchema {
+  driver: string;
+  tables: { name: string; schema?: string; columns: { name: string; type: string }[]; truncated?: boolean }[];
+  /** More tables than the limit: the first ones by name are given. */
+  truncated: boolean;
 }
 
 /** What a transaction's `execute` receives. */

@@ -10,7 +10,7 @@
  */
 import Type from "typebox";
 import { answer, type RouteDef } from "../http/routes.ts";
-import type { TypeSchema } from "../model/typedef.ts";
+import type { SqlSchema, SqlTestResult, TypeSchema } from "../model/typedef.ts";
 import type {
   ChangeResult,
   FindResult,
@@ -263,6 +263,21 @@ export const studioRoutes = {
     guard: "studio",
     body: Type.Object({}, strict),
     answer: answer<ChangeResult & { operations: number; added: number }>(),
+  },
+  /** Opens a SQL connector's database and asks its version (engine/node/studio/sql-studio.ts). */
+  sqlTest: {
+    method: "POST",
+    path: "/projects/:project/sql/:id/test",
+    guard: "studio",
+    body: Type.Object({}, strict),
+    answer: answer<SqlTestResult>(),
+  },
+  /** A SQL connector's tables and columns, bounded (the query editor's completion). */
+  sqlSchema: {
+    method: "GET",
+    path: "/projects/:project/sql/:id/schema",
+    guard: "studio",
+    answer: answer<SqlSchema>(),
   },
   history: { method: "GET", path: "/history", guard: "studio", answer: answer<HistoryState>() },
   undo: { method: "POST", path: "/undo", guard: "studio", answer: answer<ChangeResult>() },

@@ -6,6 +6,7 @@ import { REVEAL_EVENT, type RevealDetail } from "../focus-field.ts";
 import { useLineBreakpointGutter } from "./line-breakpoints-gutter.tsx";
 import { clearScope, monaco, setScope } from "./monaco-setup.ts";
 import "./rename-provider.ts";
+import { attachSqlEditor } from "./sql-completion.ts";
 
 export interface CodeEditorProps {
   /** Accessible name of the editor (the property's label). */
@@ -22,9 +23,14 @@ export interface CodeEditorProps {
   syntaxError?: string;
   /** The id of the JavaScript step whose code this is: its lines take breakpoints (line-breakpoints-gutter.tsx). */
   debugStep?: string;
+  /** SQL instead of JavaScript, with completion from this SQL connector's schema. */
+  sql?: { project: string; connector: string };
 }
 
-/** Monaco for JavaScript properties: highlighting, syntax errors as you type, scope completion. */
+/**
+ * Monaco for code properties: JavaScript (highlighting, syntax errors as you type, scope
+ * completion) or SQL (highlighting, the connector's tables and columns as completion).
+ */
 export default function CodeEditor({
   label,
   value,
@@ -35,19 +41,29 @@ export default function CodeEditor({
   path,
   syntaxError,
   debugStep,
+  sql,
 }: CodeEditorProps) {
   const gutter = useLineBreakpointGutter(debugStep);
   const theme = useStudio((s) => s.theme);
   const [problems, setProblems] = useState<string[]>([]);
   const editorRef = useRef<Parameters<OnMount>[0]>(undefined);
-  const uri = monaco.Uri.parse(`file:///${path}.js`).toString();
+  const ext = sql ? "sql" : "js";
+  const uri = monaco.Uri.parse(`file:///${path}.${ext}`).toString();
   const onBlurRef = useRef(onBlur);
   onBlurRef.current = onBlur;
 
   useEffect(() => {
+    if (sql) return;
     setScope(uri, scope);
     return () => clearScope(uri);
-  }, [uri, scope]);
+  }, [uri, scope, sql]);
+
+  const sqlProject = sql?.project;
+  const sqlConnector = sql?.connector;
+  useEffect(() => {
+    if (sqlProject === undefined || sqlConnector === undefined) return;
+    return attachSqlEditor(uri, sqlProject, sqlConnector);
+  }, [uri, sqlProject, sqlConnector]);
 
   // The editor owns its text while it has the focus (a controlled value would race the typing);
   // a change from elsewhere (undo, another window) is shown when the user is not typing in it.
@@ -86,7 +102,7 @@ export default function CodeEditor({
       setTimeout(() => revealRef.current(at));
     }
     editor.onDidBlurEditorText(() => onBlurRef.current());
-    editor.onDidFocusEditorText(() => setScope(uri, scope));
+    if (!sql) editor.onDidFocusEditorText(() => setScope(uri, scope));
     gutter.attach(editor);
   };
 
@@ -94,8 +110,8 @@ export default function CodeEditor({
     <div ref={rootRef} className={`code-editor nokey ${variant}`}>
       <Editor
         height={variant === "code" ? 260 : 64}
-        language="javascript"
-        path={`${path}.js`}
+        language={sql ? "sql" : "javascript"}
+        path={`${path}.${ext}`}
         defaultValue={value}
         theme={theme === "dark" ? "vs-dark" : "vs"}
         onChange={(v) => onChange(v ?? "")}

@@ -306,7 +306,9 @@ function Field({
   };
 
   let control: React.ReactNode;
-  switch (prop.kind) {
+  // A SQL query (a "text" property in SQL) is edited as code, completed from its connector's schema.
+  const sqlEditor = prop.kind === "text" && prop.language === "sql" && node.parent !== undefined;
+  switch (sqlEditor ? "sql" : prop.kind) {
     case "boolean": {
       const checked = Boolean(isSet ? value : prop.default);
       control = (
@@ -360,7 +362,7 @@ function Field({
           <CodeEditor
             label={prop.label}
             value={draft}
-            variant={prop.kind}
+            variant={prop.kind === "expression" ? "expression" : "code"}
             path={`${project.name}/${node.id}/${prop.name}`}
             scope={scope}
             onChange={edit}
@@ -384,6 +386,31 @@ function Field({
           scope={scope}
           onChange={(v) => void onSave(v)}
         />
+      );
+      break;
+    case "sql":
+      control = (
+        <Suspense
+          fallback={
+            <textarea
+              aria-label={`${prop.label} (loading the editor)`}
+              className="code-fallback"
+              readOnly
+              value={draft}
+            />
+          }
+        >
+          <CodeEditor
+            label={prop.label}
+            value={draft}
+            variant="code"
+            path={`${project.name}/${node.id}/${prop.name}`}
+            scope={scope}
+            onChange={edit}
+            onBlur={() => void flush()}
+            sql={{ project: project.name, connector: node.parent ?? "" }}
+          />
+        </Suspense>
       );
       break;
     case "text":
@@ -440,7 +467,7 @@ function Field({
   void textual;
   return (
     <div className={`field kind-${prop.kind}`} data-prop={prop.name}>
-      {prop.kind === "expression" || prop.kind === "code" ? (
+      {prop.kind === "expression" || prop.kind === "code" || sqlEditor ? (
         <span className="label">
           {prop.label}
           {prop.required && <span className="required"> *</span>}

@@ -1,11 +1,13 @@
-import { useMemo } from "react";
+import { useMemo, useState } from "react";
 import type { FlatNode } from "../../../engine/common/studio/api.ts";
 import { debugCommand, notify, runTests, startRun, useStudio } from "../store.ts";
 import { targetOf } from "../run-model.ts";
+import { rowsTable } from "../sql-model.ts";
 import { enclosingRequestable } from "../tree-model.ts";
 import { EndpointSection } from "./EndpointSection.tsx";
 import { JsonView } from "./JsonView.tsx";
 import { PausedTitle } from "./PausedTitle.tsx";
+import { RowsTableView } from "./RowsTableView.tsx";
 import { RunProgress } from "./RunProgress.tsx";
 
 /** Turns the texts of the run form into inputs (lists for multi-valued, JSON for json). */
@@ -213,7 +215,11 @@ export function RunPanel() {
 
 function RunResult() {
   const run = useStudio((s) => s.run);
+  // An output holding rows (a SQL transaction's) is shown as a table, or as JSON at will.
+  const table = useMemo(() => (run.status === "done" && run.ok ? rowsTable(run.output) : undefined), [run]);
+  const [view, setView] = useState<"table" | "json">("table");
   if (run.status === "idle") return null;
+  const asTable = table !== undefined && view === "table";
   return (
     <div className="run-result" aria-live="polite">
       {run.status === "paused" && run.paused && (
@@ -247,6 +253,16 @@ function RunResult() {
         <div className="output" role="region" aria-label="Output">
           <div className="output-header">
             <h4>Output</h4>
+            {table && (
+              <span className="view-toggle" role="group" aria-label="Show the output as">
+                <button type="button" aria-pressed={asTable} onClick={() => setView("table")}>
+                  Table
+                </button>
+                <button type="button" aria-pressed={!asTable} onClick={() => setView("json")}>
+                  JSON
+                </button>
+              </span>
+            )}
             <button
               type="button"
               onClick={() => {
@@ -260,7 +276,11 @@ function RunResult() {
               Copy output
             </button>
           </div>
-          <JsonView value={run.output} label="Output value" openDepth={3} />
+          {asTable ? (
+            <RowsTableView table={table} />
+          ) : (
+            <JsonView value={run.output} label="Output value" openDepth={3} />
+          )}
           <pre className="output-text" data-testid="run-output">
             {JSON.stringify(run.output)}
           </pre>

@@ -30,6 +30,7 @@ export const sqlTransactionType = defineType({
         "A transaction begun in one step (BEGIN) and committed in a later one (COMMIT) stays on one connection; it is rolled back if the sequence ends or fails before.",
       group: "Query",
       variableNames: "template",
+      language: "sql",
     },
     {
       name: "outputMode",

@@ -1,6 +1,14 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
-import type { SqlConnection, SqlService, StopSignal } from "../../../common/model/typedef.ts";
+import {
+  SQL_SCHEMA_LIMITS,
+  type SqlConnection,
+  type SqlFailure,
+  type SqlSchema,
+  type SqlService,
+  type SqlTestResult,
+  type StopSignal,
+} from "../../../common/model/typedef.ts";
 import { parseSqlUrl, SqlUrlError, type SqlTarget } from "../../../common/types/connectors/sql-url.ts";
 import type { DriverAnswer, SqlPool, Statements } from "./sql-driver.ts";
 
@@ -52,6 +60,60 @@ export class NodeSqlService implements SqlService {
       return { results: [], failure: { kind: "connect", message: (e as Error).message } };
     }
     return pool.run(statements, opts);
+  }
+
+  /** Opens the connector's database (its pool) and asks the server's version. */
+  async test(conn: SqlConnection, opts: { timeoutMs: number }): Promise<SqlTestResult> {
+    const started = Date.now();
+    let driver: string | undefined;
+    try {
+      driver = parseSqlUrl(conn.url).driver;
+    } catch {
+      // said by run's failure below
+    }
+    const text =
+      driver === "postgres"
+        ? "SELECT version() AS version"
+        : driver === "mysql"
+          ? "SELECT VERSION() AS version"
+          : "SELECT 'SQLite ' || sqlite_version() AS version";
+    const a = await within(this.run(conn, [{ text, params: [] }], opts), opts.timeoutMs);
+    const ms = Date.now() - started;
+    if (a.failure) {
+      const { kind, message, code } = a.failure;
+      return { ok: false, ...(driver ? { driver } : {}), kind, message, ...(code ? { code } : {}), ms };
+    }
+    const version = String(a.results[0]?.rows?.[0]?.version ?? "");
+    return { ok: true, driver: driver ?? "sqlite", version, ms };
+  }
+
+  /**
+   * The tables and views of the connected schema with their columns: PostgreSQL's schemas on the
+   * search path (not the system ones), MySQL/MariaDB's current database, the embedded file's
+   * tables. Bounded by SQL_SCHEMA_LIMITS (the rows read too).
+   */
+  async schema(conn: SqlConnection, opts: { timeoutMs: number }): Promise<SqlSchema | { failure: SqlFailure }> {
+    let driver: string;
+    try {
+      driver = parseSqlUrl(conn.url).driver;
+    } catch (e) {
+      if (e instanceof SqlUrlError) return { failure: { kind: "connect", message: e.message } };
+      throw e;
+    }
+    const most = SQL_SCHEMA_LIMITS.tables * SQL_SCHEMA_LIMITS.columns + 1;
+    const text =
+      driver === "postgres"
+        ? "SELECT table_schema AS s, table_name AS t, column_name AS c, data_type AS ty FROM information_schema.columns " +
+          `WHERE table_schema = ANY (current_schemas(false)) ORDER BY table_schema, table_name, ordinal_position LIMIT ${most}`
+        : driver === "mysql"
+          ? "SELECT table_schema AS s, table_name AS t, column_name AS c, data_type AS ty FROM information_schema.columns " +
+            `WHERE table_schema = DATABASE() ORDER BY table_name, ordinal_position LIMIT ${most}`
+          : "SELECT '' AS s, m.name AS t, p.name AS c, p.type AS ty FROM sqlite_master m JOIN pragma_table_info(m.name) p " +
+            `WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, p.cid LIMIT ${most}`;
+    const a = await within(this.run(conn, [{ text, params: [] }], opts), opts.timeoutMs);
+    if (a.failure) return { failure: a.failure };
+    const rows = a.results[0]?.rows ?? [];
+    return { driver, ...schemaOf(rows, driver === "postgres", rows.length >= most) };
   }
 
   /**
@@ -126,5 +188,59 @@ export class NodeSqlService implements SqlService {
   /** Closes every pool. */
   close(): Promise<void> {
     return this.closeProject(undefined, true);
+  }
+}
+
+/** Rows of (s: schema, t: table, c: column, ty: type), in table order, as tables of columns within the limits. */
+function schemaOf(
+  rows: readonly Record<string, unknown>[],
+  withSchema: boolean,
+  cut: boolean,
+): Pick<SqlSchema, "tables" | "truncated"> {
+  const tables: SqlSchema["tables"] = [];
+  let truncated = cut;
+  let last: SqlSchema["tables"][number] | undefined;
+  let lastKey = "";
+  for (const r of rows) {
+    const key = `${String(r.s)}\u0000${String(r.t)}`;
+    if (key !== lastKey) {
+      lastKey = key;
+      if (tables.length >= SQL_SCHEMA_LIMITS.tables) {
+        truncated = true;
+        break;
+      }
+      last = { name: String(r.t), ...(withSchema ? { schema: String(r.s) } : {}), columns: [] };
+      tables.push(last);
+    }
+    if (last!.columns.length >= SQL_SCHEMA_LIMITS.columns) last!.truncated = true;
+    else last!.columns.push({ name: String(r.c), type: String(r.ty ?? "").toLowerCase() });
+  }
+  return { tables, truncated };
+}
+
+/**
+ * A Studio question's answer within its time limit (and a moment, so the driver's own, more
+ * precise, error wins): the query's limit starts once it has a connection, and the embedded
+ * database may be held by a run's open transaction (a paused debugger) for as long as it likes.
+ */
+async function within(answer: Promise<DriverAnswer>, timeoutMs: number): Promise<DriverAnswer> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<DriverAnswer>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve({
+          results: [],
+          failure: {
+            kind: "timeout",
+            message: `no answer within ${timeoutMs} ms (the database is unreachable, or busy with a run's open transaction)`,
+          },
+        }),
+      timeoutMs + 250,
+    );
+  });
+  try {
+    return await Promise.race([answer, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

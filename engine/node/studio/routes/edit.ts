@@ -1,4 +1,5 @@
 import { importWsdl } from "../soap-import.ts";
+import { sqlSchema, testSqlConnection } from "../sql-studio.ts";
 import type { StudioContext } from "./context.ts";
 import type { StudioHandlers } from "./register.ts";
 
@@ -29,6 +30,8 @@ export function editRoutes(ctx: StudioContext) {
         ctx.origin,
       ),
     importWsdl: ({ params, ctx }) => importWsdl(engine, service, params.project, params.id, ctx.origin),
+    sqlTest: ({ params }) => testSqlConnection(engine, params.project, params.id),
+    sqlSchema: ({ params }) => sqlSchema(engine, params.project, params.id),
     history: () => service.historyState(),
     undo: ({ ctx }) => service.undo(ctx.origin),
     redo: ({ ctx }) => service.redo(ctx.origin),
