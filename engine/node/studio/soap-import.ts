@@ -1,9 +1,8 @@
-import { findById } from "../../common/model/node.ts";
 import { resolvePlaceholders } from "../../common/model/settings.ts";
 import { SoapError, soapTransactionNodes, type SoapWsdlSource } from "../../common/model/soap.ts";
 import type { ChangeResult } from "../../common/studio/api.ts";
 import type { Engine } from "../engine.ts";
-import { resolvedProp } from "../runtime/interpreter.ts";
+import { connectorForAction } from "./connector-props.ts";
 import { StudioError, type StudioService } from "./studio-service.ts";
 
 /**
@@ -18,19 +17,7 @@ export async function importWsdl(
   connectorId: string,
   origin: string | undefined,
 ): Promise<ChangeResult & { operations: number; added: number }> {
-  const p = engine.workspace.get(project);
-  if (!p) throw new StudioError(404, "unknown_project", `No project named "${project}"`);
-  const connector = findById(p.root, connectorId);
-  if (!connector || connector.type !== "SoapConnector")
-    throw new StudioError(404, "not_soap_connector", `The project "${project}" has no SOAP connector ${connectorId}`);
-  const settings = engine.settingsFor(p.root);
-  const prop = (name: string) => {
-    try {
-      return resolvedProp(connector, name, settings.lookup);
-    } catch (e) {
-      throw new StudioError(400, "invalid_setting", (e as Error).message);
-    }
-  };
+  const { connector, lookup, prop } = connectorForAction(engine, project, connectorId, "SoapConnector", "SOAP");
   const timeoutMs = Number(prop("timeoutMs"));
   const user = String(prop("authUser") ?? "");
   const password = String(prop("authPassword") ?? "");
@@ -40,7 +27,7 @@ export async function importWsdl(
     connectorId: connector.id,
     connectorName: connector.name,
     wsdl: String(prop("wsdl") ?? "").trim(),
-    allowedHosts: resolvePlaceholders(String(connector.props.allowedHosts ?? ""), settings.lookup),
+    allowedHosts: resolvePlaceholders(String(connector.props.allowedHosts ?? ""), lookup),
     timeoutMs: Number.isInteger(timeoutMs) && timeoutMs > 0 ? timeoutMs : 30000,
     tlsVerify: prop("tlsVerify") !== false,
   };

@@ -1,7 +1,6 @@
-import { findById } from "../../common/model/node.ts";
 import type { SqlConnection, SqlSchema, SqlService, SqlTestResult } from "../../common/model/typedef.ts";
 import type { Engine } from "../engine.ts";
-import { resolvedProp } from "../runtime/interpreter.ts";
+import { connectorForAction } from "./connector-props.ts";
 import { StudioError } from "./studio-service.ts";
 
 /**
@@ -14,19 +13,7 @@ function connectorOf(
   project: string,
   connectorId: string,
 ): { conn: SqlConnection; connectMs: number; queryMs: number; sql: Required<SqlService> } {
-  const p = engine.workspace.get(project);
-  if (!p) throw new StudioError(404, "unknown_project", `No project named "${project}"`);
-  const connector = findById(p.root, connectorId);
-  if (!connector || connector.type !== "SqlConnector")
-    throw new StudioError(404, "not_sql_connector", `The project "${project}" has no SQL connector ${connectorId}`);
-  const settings = engine.settingsFor(p.root);
-  const prop = (name: string) => {
-    try {
-      return resolvedProp(connector, name, settings.lookup);
-    } catch (e) {
-      throw new StudioError(400, "invalid_setting", (e as Error).message);
-    }
-  };
+  const { connector, prop } = connectorForAction(engine, project, connectorId, "SqlConnector", "SQL");
   const num = (name: string, dflt: number) => {
     const v = Number(prop(name) ?? dflt);
     return Number.isFinite(v) && v > 0 ? v : dflt;

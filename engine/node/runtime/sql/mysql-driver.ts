@@ -2,6 +2,7 @@ import mysql from "mysql2/promise";
 import type { SqlFailure, SqlStatementResult } from "../../../common/model/typedef.ts";
 import {
   HeldConnections,
+  errorCode,
   cancelFailure,
   jsonRow,
   watchCancel,
@@ -58,7 +59,7 @@ export class MysqlPool implements SqlPool {
     try {
       conn = heldBefore ?? (await this.pool.getConnection());
     } catch (e) {
-      return { results: [], failure: { kind: "connect", message: (e as Error).message, ...mysqlCode(e) } };
+      return { results: [], failure: { kind: "connect", message: (e as Error).message, ...errorCode(e) } };
     }
     const threadId = conn.threadId;
     const watch = watchCancel(opts, () => void this.killQuery(threadId));
@@ -86,7 +87,7 @@ export class MysqlPool implements SqlPool {
         } catch (e) {
           const err = e as { message: string; code?: string; sqlMessage?: string; fatal?: boolean };
           if (watch.why) failure = cancelFailure(watch.why, opts.timeoutMs, i);
-          else failure = { kind: "query", message: err.sqlMessage ?? err.message, statement: i, ...mysqlCode(e) };
+          else failure = { kind: "query", message: err.sqlMessage ?? err.message, statement: i, ...errorCode(e) };
           broken = Boolean(err.fatal) || err.code === "PROTOCOL_SEQUENCE_TIMEOUT";
           break;
         }
@@ -120,9 +121,4 @@ export class MysqlPool implements SqlPool {
     this.held.dropAll();
     await this.pool.end().catch(() => {});
   }
-}
-
-function mysqlCode(e: unknown): { code?: string } {
-  const code = (e as { code?: unknown }).code;
-  return typeof code === "string" ? { code } : {};
 }

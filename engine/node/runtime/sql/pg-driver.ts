@@ -2,6 +2,7 @@ import pg from "pg";
 import type { SqlFailure, SqlStatementResult } from "../../../common/model/typedef.ts";
 import {
   HeldConnections,
+  errorCode,
   cancelFailure,
   jsonRow,
   watchCancel,
@@ -68,7 +69,7 @@ export class PgPool implements SqlPool {
     try {
       client = heldBefore ?? (await this.pool.connect());
     } catch (e) {
-      return { results: [], failure: { kind: "connect", message: (e as Error).message, ...pgCode(e) } };
+      return { results: [], failure: { kind: "connect", message: (e as Error).message, ...errorCode(e) } };
     }
     const pid = (client as unknown as { processID?: number }).processID;
     const watch = watchCancel(opts, () => void this.cancelBackend(pid));
@@ -105,7 +106,7 @@ export class PgPool implements SqlPool {
               message: err.message,
               statement: i,
               ...(err.position ? { position: Number(err.position) } : {}),
-              ...pgCode(e),
+              ...errorCode(e),
             };
           }
           break;
@@ -146,9 +147,4 @@ export class PgPool implements SqlPool {
     this.held.dropAll();
     await this.pool.end().catch(() => {});
   }
-}
-
-function pgCode(e: unknown): { code?: string } {
-  const code = (e as { code?: unknown }).code;
-  return typeof code === "string" ? { code } : {};
 }

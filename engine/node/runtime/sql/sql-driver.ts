@@ -135,6 +135,12 @@ export function watchCancel(
   };
 }
 
+/** A driver error's code (SQLSTATE, MySQL's code...), when it has one. */
+export function errorCode(e: unknown): { code?: string } {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === "string" ? { code } : {};
+}
+
 /** The failure of a cancelled run. */
 export function cancelFailure(why: "timeout" | "stopped", timeoutMs: number, statement?: number): SqlFailure {
   const at = statement !== undefined ? { statement } : {};
