@@ -34,6 +34,10 @@ const GLYPHS: Record<string, string> = {
   listener: "☊",
   reference: "⇗",
   "design-document": "▭",
+  api: "⌁",
+  "api-path": "/",
+  "api-operation": "⇥",
+  "api-response": "↩",
 };
 
 export function glyph(icon: string | undefined): string {

@@ -283,7 +283,7 @@ export function objectFingerprint(node: ObjNode, opts: FileOptions = {}): string
 }
 
 /** Does this object live in a file of its own (connectors/NAME.yaml, sequences/NAME.yaml)? */
-export function ownFileFolder(node: ObjNode): "connectors" | "sequences" | undefined {
+export function ownFileFolder(node: ObjNode): "connectors" | "sequences" | "api" | undefined {
   return getType(node.type)?.file;
 }
 

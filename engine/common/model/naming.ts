@@ -55,6 +55,8 @@ export function isFileName(name: string): boolean {
 export interface NamedType {
   category: string;
   label: string;
+  /** The folder of types stored one object per file (their names are file names). */
+  file?: string;
 }
 
 /** Another child of the same parent, as clashes are looked for. */
@@ -88,7 +90,7 @@ export function nameProblem(name: string, type: NamedType | undefined, place?: N
   if (!name) return { code: "invalid_name", message: "A name is required" };
   if (name.includes("\n")) return { code: "invalid_name", message: "A name is one line of text" };
   if (!type) return undefined;
-  if (ownFileFolderOf(type.category) && !isFileName(name)) {
+  if ((ownFileFolderOf(type.category) || type.file) && !isFileName(name)) {
     return {
       code: "invalid_name",
       message: `"${name}" cannot be a ${type.label} name: it is a file name (${FILE_NAME_RULE})`,

@@ -108,6 +108,7 @@ export function typeSchemas(): TypeSchema[] {
     ...(t.variables ? { variables: [...t.variables] } : {}),
     ...(t.output ? { output: t.output } : {}),
     ...(t.flow ? { flow: t.flow } : {}),
+    ...(t.file ? { file: t.file } : {}),
   }));
 }
 

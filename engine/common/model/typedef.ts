@@ -16,7 +16,8 @@ export type Category =
   | "design"
   | "listener"
   | "reference"
-  | "foreign";
+  | "foreign"
+  | "api";
 
 /** JSON value produced by runs. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -323,7 +324,7 @@ export interface TypeDef {
   /** Restricts where the type can be placed (parent type names). */
   onlyIn?: readonly string[];
   /** Objects stored in their own file under the project folder. */
-  file?: "connectors" | "sequences";
+  file?: "connectors" | "sequences" | "api";
   /** For steps. */
   run?: StepRun;
   /** For transactions. */
@@ -363,4 +364,5 @@ export interface TypeSchema {
   variables?: BuiltInVariable[];
   output?: TypeDef["output"];
   flow?: TypeDef["flow"];
+  file?: TypeDef["file"];
 }

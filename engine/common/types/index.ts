@@ -1,4 +1,9 @@
 import { foreignType } from "./foreign.ts";
+import { restOperationType } from "./api/rest-operation.ts";
+import { restParameterType } from "./api/rest-parameter.ts";
+import { restPathType } from "./api/rest-path.ts";
+import { restResponseType } from "./api/rest-response.ts";
+import { urlMapperType } from "./api/url-mapper.ts";
 import { fullSyncConnectorType } from "./connectors/fullsync-connector.ts";
 import { fullSyncAllDocsType } from "./connectors/fullsync/fullsync-all-docs.ts";
 import { fullSyncDeleteDocumentType } from "./connectors/fullsync/fullsync-delete-document.ts";
@@ -90,6 +95,11 @@ export const allTypes = [
   soapTransactionType,
   sqlConnectorType,
   sqlTransactionType,
+  urlMapperType,
+  restPathType,
+  restOperationType,
+  restParameterType,
+  restResponseType,
   stepVariableType,
   callTransactionStep,
   callSequenceStep,

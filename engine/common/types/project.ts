@@ -7,7 +7,7 @@ export const projectType = defineType({
   category: "project",
   icon: "project",
   description: "A project: its connectors, its sequences, its settings and the projects it references.",
-  accepts: ["category:connector", "category:sequence", "category:setting", "category:reference"],
+  accepts: ["category:connector", "category:sequence", "category:setting", "category:reference", "UrlMapper"],
   props: [
     commentProp,
     { name: "version", label: "Version", kind: "string", help: "The project's version, for deployments." },

@@ -137,7 +137,7 @@ export async function loadProject(dir: string): Promise<LoadedProject> {
     files.set("project.yaml", { text: projectText, fingerprint: undefined, nodeId: root.id });
   }
 
-  for (const folder of ["connectors", "sequences"] as const) {
+  for (const folder of ["connectors", "sequences", "api"] as const) {
     const folderPath = path.join(abs, folder);
     let entries: string[] = [];
     try {
@@ -181,7 +181,7 @@ export async function loadProject(dir: string): Promise<LoadedProject> {
         errors.push(...p.errors);
         const placeholder: ObjNode = {
           id: `unreadable-${folder}-${baseName}`,
-          type: folder === "sequences" ? "Sequence" : "UnreadableConnector",
+          type: folder === "sequences" ? "Sequence" : folder === "api" ? "UrlMapper" : "UnreadableConnector",
           name: baseName,
           props: {},
           children: [],
@@ -193,13 +193,15 @@ export async function loadProject(dir: string): Promise<LoadedProject> {
       }
     }
   }
-  // Settings and other children of project.yaml first, then connectors, then sequences.
+  // Settings and other children of project.yaml first, then connectors, sequences, the REST API.
   const order = (n: ObjNode) =>
     ownFileFolder(n) === "connectors" || n.type === "UnreadableConnector"
       ? 1
       : ownFileFolder(n) === "sequences"
         ? 2
-        : 0;
+        : ownFileFolder(n) === "api"
+          ? 3
+          : 0;
   root.children = root.children
     .map((n, i) => ({ n, i }))
     .sort((a, b) => order(a.n) - order(b.n) || a.i - b.i)
