@@ -37,7 +37,9 @@ export function parsePathTemplate(text: string): PathTemplate {
     if (p.startsWith("{") && p.endsWith("}")) {
       const name = p.slice(1, -1);
       if (!PARAM_NAME.test(name)) {
-        throw new PathTemplateError(`"${p}" (segment ${i + 1} of "${t}") is not a parameter name: use letters, digits, _ . -`);
+        throw new PathTemplateError(
+          `"${p}" (segment ${i + 1} of "${t}") is not a parameter name: use letters, digits, _ . -`,
+        );
       }
       if (params.includes(name)) throw new PathTemplateError(`The parameter {${name}} appears twice in "${t}"`);
       params.push(name);
@@ -48,7 +50,8 @@ export function parsePathTemplate(text: string): PathTemplate {
       throw new PathTemplateError(`"${p}" (segment ${i + 1} of "${t}"): a parameter {name} must be a whole segment`);
     }
     if (p === "." || p === "..") throw new PathTemplateError(`"${p}" cannot be a segment of a path`);
-    if (!LITERAL_SEGMENT.test(p)) throw new PathTemplateError(`"${p}" (segment ${i + 1} of "${t}") holds characters a URL path cannot`);
+    if (!LITERAL_SEGMENT.test(p))
+      throw new PathTemplateError(`"${p}" (segment ${i + 1} of "${t}") holds characters a URL path cannot`);
     segments.push({ literal: p });
   });
   return { text: "/" + parts.filter((p) => p !== "").join("/"), segments, params };

@@ -75,7 +75,9 @@ describe("naming rules", () => {
   it("agrees with the registry's own-file types, and the validator applies it", () => {
     for (const t of listTypes()) {
       // Connectors and sequences by their category; the REST API (one UrlMapper) by its type.
-      expect((t as { file?: string }).file, t.type).toBe(ownFileFolderOf(t.category) ?? (t.type === "UrlMapper" ? "api" : undefined));
+      expect((t as { file?: string }).file, t.type).toBe(
+        ownFileFolderOf(t.category) ?? (t.type === "UrlMapper" ? "api" : undefined),
+      );
     }
     const seq: ObjNode = { id: "s", type: "Sequence", name: "my seq", props: {}, children: [] };
     expect(checkNode(seq).map((i) => i.message)).toEqual([nameProblem("my seq", getType("Sequence"))!.message]);

@@ -20,6 +20,31 @@ export interface WorkspaceConfig {
   api?: ApiLimitsConfig;
   /** The `deviceLogs:` section: apps' remote logs (`logs.Add` of Convertigo's SDKs). */
   deviceLogs?: DeviceLogsConfig;
+  /** The `rest:` section: where the projects' REST APIs (URL mappers) are served. */
+  rest?: RestConfig;
+}
+
+/** Where the REST APIs are served: `prefix` (default /api) holds every project's paths, /openapi.json and /docs. */
+export interface RestConfig {
+  prefix?: string;
+}
+
+/** The REST APIs' prefix when atelier.config.yaml gives none. */
+export const DEFAULT_REST_PREFIX = "/api";
+
+function readRestConfig(value: unknown, file: string): RestConfig {
+  if (!isPlainObject(value)) throw new Error(`${file}: rest must be a mapping (prefix)`);
+  const out: RestConfig = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (k !== "prefix") throw new Error(`${file}: rest.${k} is not a setting of rest (prefix)`);
+    if (typeof v !== "string" || !/^\/[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*$/.test(v)) {
+      throw new Error(`${file}: rest.prefix must be a path such as /api or /rest/v1 (letters, digits, . _ ~ -)`);
+    }
+    const reserved = /^\/(projects|services|fullsync|admin|studio|apps)(\/|$)/.exec(v);
+    if (reserved) throw new Error(`${file}: rest.prefix cannot be under /${reserved[1]}, which the engine serves`);
+    out.prefix = v;
+  }
+  return out;
 }
 
 /** Apps' remote logs: the level SDKs are told to send from, and the budgets of anonymous callers. */
@@ -237,6 +262,7 @@ export async function readWorkspaceConfig(dir: string): Promise<WorkspaceConfig>
     config.jsonp = data.jsonp;
   }
   if (data.api !== undefined && data.api !== null) config.api = readApiConfig(data.api, file);
+  if (data.rest !== undefined && data.rest !== null) config.rest = readRestConfig(data.rest, file);
   if (data.deviceLogs !== undefined && data.deviceLogs !== null) {
     config.deviceLogs = readDeviceLogsConfig(data.deviceLogs, file);
   }

@@ -3,7 +3,7 @@ import { getType, propOrDefault } from "../../common/model/registry.ts";
 import { MissingSettingError, resolvePlaceholders } from "../../common/model/settings.ts";
 import { RunError } from "./run-error.ts";
 
-interface VariableSpec {
+export interface VariableSpec {
   name: string;
   multi: boolean;
   dataType: string;
@@ -13,7 +13,7 @@ interface VariableSpec {
 }
 
 /** The inputs of a sequence or transaction: its Variable children, then its type's built-in ones. */
-function variableSpecs(owner: ObjNode): VariableSpec[] {
+export function variableSpecs(owner: ObjNode): VariableSpec[] {
   const specs: VariableSpec[] = [];
   for (const v of owner.children) {
     if (v.type !== "Variable") continue;
@@ -99,7 +99,8 @@ export function prepareVariables(
   return out;
 }
 
-function convert(
+/** Converts one value given as text or JSON to a variable's type, or throws a 400 RunError naming it. */
+export function convert(
   value: unknown,
   dataType: string,
   name: string,

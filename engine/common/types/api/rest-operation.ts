@@ -63,9 +63,28 @@ export const restOperationType = defineType({
       default: false,
       help: "End the caller's session after the call (for stateless clients that keep no cookie).",
     },
-    { name: "summary", label: "Summary", kind: "string", help: "One line saying what the operation does (OpenAPI summary).", group: "Documentation" },
-    { name: "description", label: "Description", kind: "text", help: "What the operation does, in more words (Markdown).", group: "Documentation" },
-    { name: "tags", label: "Tags", kind: "stringList", default: [], help: "Groups the operation belongs to in the documentation.", group: "Documentation" },
+    {
+      name: "summary",
+      label: "Summary",
+      kind: "string",
+      help: "One line saying what the operation does (OpenAPI summary).",
+      group: "Documentation",
+    },
+    {
+      name: "description",
+      label: "Description",
+      kind: "text",
+      help: "What the operation does, in more words (Markdown).",
+      group: "Documentation",
+    },
+    {
+      name: "tags",
+      label: "Tags",
+      kind: "stringList",
+      default: [],
+      help: "Groups the operation belongs to in the documentation.",
+      group: "Documentation",
+    },
     commentProp,
   ],
   check: (node) => {
@@ -79,8 +98,14 @@ export const restOperationType = defineType({
       if (c.type !== "RestParameter") continue;
       const where = String(c.props.in ?? "query");
       // Query, form and path names share the target's inputs; headers are case-insensitive.
-      const key = where === "header" ? `header:${c.name.toLowerCase()}` : where === "body" ? "body" : `${where}:${c.name}`;
-      if (seen.has(key)) out.push(where === "body" ? "Two body parameters: the body is one value" : `Two ${where} parameters are named "${c.name}"`);
+      const key =
+        where === "header" ? `header:${c.name.toLowerCase()}` : where === "body" ? "body" : `${where}:${c.name}`;
+      if (seen.has(key))
+        out.push(
+          where === "body"
+            ? "Two body parameters: the body is one value"
+            : `Two ${where} parameters are named "${c.name}"`,
+        );
       seen.add(key);
     }
     if (seen.has("body") && [...seen].some((k) => k.startsWith("form:"))) {

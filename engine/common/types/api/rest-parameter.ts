@@ -55,13 +55,20 @@ export const restParameterType = defineType({
       kind: "json",
       help: "Given to the variable when the call has no value (else the variable's own default applies).",
     },
-    { name: "description", label: "Description", kind: "text", help: "What the parameter means, for the API's documentation (empty: the variable's description).", group: "Documentation" },
+    {
+      name: "description",
+      label: "Description",
+      kind: "text",
+      help: "What the parameter means, for the API's documentation (empty: the variable's description).",
+      group: "Documentation",
+    },
     commentProp,
   ],
   check: (node) => {
     const out: string[] = [];
     if (node.props.in === "header" && !HEADER_NAME.test(node.name)) out.push(`"${node.name}" cannot be a header name`);
-    if (node.props.in === "body" && node.props.multiValued === true) out.push("A body parameter is one value (a JSON list is a json value, not multi-valued)");
+    if (node.props.in === "body" && node.props.multiValued === true)
+      out.push("A body parameter is one value (a JSON list is a json value, not multi-valued)");
     return out;
   },
 });

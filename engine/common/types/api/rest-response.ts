@@ -47,7 +47,8 @@ export const restResponseType = defineType({
         if (!v || typeof v !== "object") return undefined;
         for (const [k, t] of Object.entries(v as Record<string, unknown>)) {
           if (!HEADER_NAME.test(k)) return `"${k}" cannot be a header name`;
-          if (/^(content-length|transfer-encoding|connection|set-cookie)$/i.test(k)) return `The ${k} header is the engine's to write`;
+          if (/^(content-length|transfer-encoding|connection|set-cookie)$/i.test(k))
+            return `The ${k} header is the engine's to write`;
           if (typeof t === "string") fillTemplate(t, {});
         }
         return undefined;
@@ -60,7 +61,13 @@ export const restResponseType = defineType({
       default: "output",
       help: "What the answer holds: output (the run's whole output, or the problem of a failed run), none (no body, e.g. 204 or 302), or a path into the output (data.items).",
     },
-    { name: "description", label: "Description", kind: "text", help: "What this answer means, for the API's documentation.", group: "Documentation" },
+    {
+      name: "description",
+      label: "Description",
+      kind: "text",
+      help: "What this answer means, for the API's documentation.",
+      group: "Documentation",
+    },
     {
       name: "schema",
       label: "Body schema",

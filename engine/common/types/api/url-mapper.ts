@@ -30,8 +30,20 @@ export const urlMapperType = defineType({
         }
       },
     },
-    { name: "title", label: "Title", kind: "string", help: "The API's title in its OpenAPI document (the project's name when empty).", group: "Documentation" },
-    { name: "description", label: "Description", kind: "text", help: "What the API is for, in its OpenAPI document (Markdown).", group: "Documentation" },
+    {
+      name: "title",
+      label: "Title",
+      kind: "string",
+      help: "The API's title in its OpenAPI document (the project's name when empty).",
+      group: "Documentation",
+    },
+    {
+      name: "description",
+      label: "Description",
+      kind: "text",
+      help: "What the API is for, in its OpenAPI document (Markdown).",
+      group: "Documentation",
+    },
   ],
   check: (node) => {
     const out: string[] = [];
@@ -40,7 +52,9 @@ export const urlMapperType = defineType({
       if (c.type !== "RestPath" || typeof c.props.path !== "string") continue;
       let key: string;
       try {
-        key = parsePathTemplate(c.props.path).segments.map((s) => ("literal" in s ? s.literal : "{}")).join("/");
+        key = parsePathTemplate(c.props.path)
+          .segments.map((s) => ("literal" in s ? s.literal : "{}"))
+          .join("/");
       } catch {
         continue;
       }
