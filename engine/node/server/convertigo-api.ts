@@ -171,34 +171,7 @@ function readParameters(req: FastifyRequest, limits: ApiLimits): Parameters {
   let jsonNodes = 0;
 
   const checkJson = (v: unknown, depth: number, key: string): void => {
-    if (++jsonNodes > limits.maxJsonNodes) {
-      throw new ApiRefusal(
-        413,
-        "too_many_json_nodes",
-        `The JSON body holds more than ${limits.maxJsonNodes} values (atelier.config.yaml: api.maxJsonNodes)`,
-      );
-    }
-    if (typeof v === "string") {
-      if (v.length > limits.maxValueLength) throw tooLong(limits, "value");
-      return;
-    }
-    if (v === null || typeof v !== "object") return;
-    if (depth > MAX_JSON_DEPTH) {
-      throw new ApiRefusal(
-        400,
-        "too_deep",
-        `The JSON value of "${key.slice(0, 100)}" nests more than ${MAX_JSON_DEPTH} levels`,
-      );
-    }
-    if (Array.isArray(v)) {
-      for (const item of v) checkJson(item, depth + 1, key);
-      return;
-    }
-    for (const k in v) {
-      if (k.length > limits.maxValueLength) throw tooLong(limits, "name");
-      jsonNodes++;
-      checkJson((v as Record<string, unknown>)[k], depth + 1, key);
-    }
+    jsonNodes = checkJsonValue(v, limits, key, depth, jsonNodes);
   };
 
   const addReserved = (key: string, v: unknown): void => {
@@ -265,17 +238,57 @@ function readParameters(req: FastifyRequest, limits: ApiLimits): Parameters {
   return { reserved, inputs };
 }
 
-function isJson(req: FastifyRequest): boolean {
+/**
+ * Checks a JSON value against the API's limits (nodes, depth, text lengths), starting from
+ * `nodes` already counted; answers the new count or throws an ApiRefusal.
+ */
+export function checkJsonValue(v: unknown, limits: ApiLimits, key: string, depth = 1, nodes = 0): number {
+  let count = nodes;
+  const walk = (x: unknown, d: number): void => {
+    if (++count > limits.maxJsonNodes) {
+      throw new ApiRefusal(
+        413,
+        "too_many_json_nodes",
+        `The JSON body holds more than ${limits.maxJsonNodes} values (atelier.config.yaml: api.maxJsonNodes)`,
+      );
+    }
+    if (typeof x === "string") {
+      if (x.length > limits.maxValueLength) throw tooLong(limits, "value");
+      return;
+    }
+    if (x === null || typeof x !== "object") return;
+    if (d > MAX_JSON_DEPTH) {
+      throw new ApiRefusal(
+        400,
+        "too_deep",
+        `The JSON value of "${key.slice(0, 100)}" nests more than ${MAX_JSON_DEPTH} levels`,
+      );
+    }
+    if (Array.isArray(x)) {
+      for (const item of x) walk(item, d + 1);
+      return;
+    }
+    for (const k in x) {
+      if (k.length > limits.maxValueLength) throw tooLong(limits, "name");
+      count++;
+      walk((x as Record<string, unknown>)[k], d + 1);
+    }
+  };
+  walk(v, depth);
+  return count;
+}
+
+export function isJson(req: FastifyRequest): boolean {
   return /^application\/(?:[\w.+-]+\+)?json\b/i.test(String(req.headers["content-type"] ?? ""));
 }
 
-type Call = { session: Session; isNew: boolean; cookieId?: string };
+export type Call = { session: Session; isNew: boolean; cookieId?: string };
 
 /**
  * The session for a call: the cookie's, or a new one kept only if the call puts something in it.
  * Without a session cookie, answered at once (no store to ask: a promise only when one is asked).
  */
-function sessionFor(engine: Engine, req: FastifyRequest): Call | Promise<Call> {
+export function sessionFor(engine: Engine, req: FastifyRequest): Call | Promise<Call> {
   const cookieId = readSessionId(req.raw);
   const fresh = (): Call => ({ session: engine.sessions.transient(), isNew: true });
   if (cookieId === undefined) return fresh();
@@ -289,7 +302,7 @@ function sessionFor(engine: Engine, req: FastifyRequest): Call | Promise<Call> {
  * updated, the authenticated header. A new session the run left untouched (most anonymous calls)
  * needs nothing: then no promise.
  */
-function finishSession(
+export function finishSession(
   engine: Engine,
   reply: FastifyReply,
   req: FastifyRequest,
@@ -349,7 +362,7 @@ async function storeSession(
  * A user name as a header value: names beyond printable ASCII (a caller-chosen "日本" or one with
  * a line break) are percent-encoded; written raw, Node refuses them and the call answered 500.
  */
-function headerText(text: string): string {
+export function headerText(text: string): string {
   return /^[\x20-\x7e]*$/.test(text) ? text : encodeURIComponent(text.replace(LONE_SURROGATE, "\ufffd"));
 }
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
@@ -480,7 +493,7 @@ function jsonpRefusal(req: FastifyRequest, opts: ApiOptions, withSession: boolea
  * A run's stop signal that aborts when the caller leaves before its answer (the connection
  * closed): the response's "close" is listened to only while the run listens.
  */
-class ClientLeft implements StopSignal {
+export class ClientLeft implements StopSignal {
   aborted = false;
   private listener: (() => void) | undefined;
   constructor(private readonly res: ServerResponse) {}
@@ -506,7 +519,7 @@ class ClientLeft implements StopSignal {
 const FORMAT_OF_URL = /\.(json|xml|pxml|jsonp)$/;
 
 /** Errors before a handler runs (body too large, malformed JSON...), answered as the API answers. */
-function apiErrorHandler(engine: Engine, opts: ApiOptions) {
+export function apiErrorHandler(engine: Engine, opts: ApiOptions) {
   return (e: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const format = (FORMAT_OF_URL.exec(req.routeOptions.url ?? "")?.[1] ?? "json") as Format;
     if (e instanceof ApiRefusal) return refuse(reply, format, e);

@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Engine } from "../engine.ts";
+import { restApi } from "../api/rest-api.ts";
+import { DEFAULT_REST_PREFIX } from "../project/workspace.ts";
 import { convertigoApi, DEFAULT_API_LIMITS, parseForm, type ApiLimits } from "./convertigo-api.ts";
 import { faviconHandler, rootPageHandler, type RootPageOptions } from "./root-page.ts";
 
@@ -68,6 +70,10 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
   const cors = opts.cors?.origins.length ? new Set(opts.cors.origins.map((o) => o.toLowerCase())) : undefined;
   const mounts = opts.mounts ?? [];
   const requests = engine.requests;
+  // The projects' REST APIs: their calls are recorded and open to CORS like the Convertigo API's.
+  const restPrefix = engine.config.rest?.prefix ?? DEFAULT_REST_PREFIX;
+  const underRest = (url: string) =>
+    url.startsWith(restPrefix) && (url.length === restPrefix.length || "/?".includes(url[restPrefix.length]!));
   let server!: Server;
   let closing = false;
   const headersTimeout = opts.timeouts?.headersMs ?? 15_000;
@@ -97,9 +103,9 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
       server = create((req, res) => {
         const url = req.url ?? "/";
         if (closing) res.setHeader("connection", "close");
-        if (cors && applyCors(cors, req, res, url)) return;
+        if (cors && applyCors(cors, req, res, url, underRest(url))) return;
         // The request history: a record per call of the Convertigo API (a few assignments).
-        if (url.startsWith("/projects/") || url.startsWith("/services/")) requests.begin(req, res);
+        if (url.startsWith("/projects/") || url.startsWith("/services/") || underRest(url)) requests.begin(req, res);
         for (const m of mounts) {
           if (url === m.prefix || url.startsWith(m.prefix + "/") || url.startsWith(m.prefix + "?")) {
             m.handle(req, res);
@@ -151,6 +157,9 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
       origins: cors ?? new Set(),
     }),
   );
+  await app.register(async (scope) =>
+    restApi(scope, engine, { prefix: restPrefix, limits: apiLimits, origins: cors ?? new Set() }),
+  );
   if (opts.rootPage !== false) {
     app.get("/", rootPageHandler(engine, opts.rootPage ?? {}));
     app.get("/favicon.ico", faviconHandler);
@@ -189,15 +198,21 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]{1,100}$/;
  * Answers CORS for allowed origins on the app-facing paths: reflects the origin (never "*", as
  * calls carry the session cookie) and answers preflights. Returns true when the request is done.
  */
-function applyCors(origins: ReadonlySet<string>, req: IncomingMessage, res: ServerResponse, url: string): boolean {
+function applyCors(
+  origins: ReadonlySet<string>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: string,
+  restCall: boolean,
+): boolean {
   const origin = req.headers.origin;
-  if (!origin || !CORS_PATHS.test(url) || !origins.has(origin.toLowerCase())) return false;
+  if (!origin || !(restCall || CORS_PATHS.test(url)) || !origins.has(origin.toLowerCase())) return false;
   res.setHeader("access-control-allow-origin", origin);
   res.setHeader("access-control-allow-credentials", "true");
   res.setHeader("vary", "Origin");
   res.setHeader("access-control-expose-headers", "X-Convertigo-Authenticated, ETag");
   if (req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
-    res.setHeader("access-control-allow-methods", "GET, HEAD, POST, PUT, DELETE");
+    res.setHeader("access-control-allow-methods", "GET, HEAD, POST, PUT, PATCH, DELETE");
     // The origin is one the configuration trusts: the headers its page asks for are allowed
     // (Convertigo's SDKs send x-convertigo-sdk, the older one a stray "headers", apps their own
     // with C8oSettings.addHeader). Only well-formed names, and a bounded number of them.

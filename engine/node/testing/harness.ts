@@ -40,6 +40,8 @@ export async function testWorkspace(
     connectors?: PlainObject[];
     settings?: PlainObject[];
     projectProps?: Record<string, unknown>;
+    /** REST APIs (UrlMapper objects), written to api/NAME.yaml. */
+    api?: PlainObject[];
   },
   opts: Partial<EngineOptions> = {},
 ): Promise<TestWorkspace> {
@@ -61,6 +63,10 @@ export async function testWorkspace(
   }
   for (const c of content.connectors ?? []) {
     await writeFile(path.join(projectDir, "connectors", `${c.name}.yaml`), stringify(withIds(c)));
+  }
+  if (content.api?.length) await mkdir(path.join(projectDir, "api"), { recursive: true });
+  for (const a of content.api ?? []) {
+    await writeFile(path.join(projectDir, "api", `${a.name}.yaml`), stringify(withIds(a)));
   }
   const engine = await Engine.open({ workspaceDir: dir, log: new EngineLog({ level: "silent" }), ...opts });
   return {
