@@ -41,7 +41,10 @@ describe("project files", () => {
       "Greet",
       "Secret",
       "SumList",
+      "Api",
     ]);
+    // The REST API lives in its own file (api/NAME.yaml), read after the sequences.
+    expect(p.files.has("api/Api.yaml")).toBe(true);
   });
 
   it("changes no byte when an untouched project is saved, even one formatted by hand", async () => {
