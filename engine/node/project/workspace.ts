@@ -37,7 +37,11 @@ function readRestConfig(value: unknown, file: string): RestConfig {
   const out: RestConfig = {};
   for (const [k, v] of Object.entries(value)) {
     if (k !== "prefix") throw new Error(`${file}: rest.${k} is not a setting of rest (prefix)`);
-    if (typeof v !== "string" || !/^\/[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*$/.test(v)) {
+    if (
+      typeof v !== "string" ||
+      !/^\/[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*$/.test(v) ||
+      v.split("/").some((s) => s === "." || s === "..")
+    ) {
       throw new Error(`${file}: rest.prefix must be a path such as /api or /rest/v1 (letters, digits, . _ ~ -)`);
     }
     const reserved = /^\/(projects|services|fullsync|admin|studio|apps)(\/|$)/.exec(v);
