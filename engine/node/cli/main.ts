@@ -236,7 +236,9 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
         const engine = app.engine;
         if ([...engine.workspace.projects.values()].some((p) => p.root.children.some((c) => c.type === "UrlMapper"))) {
           const prefix = (engine.config.rest?.prefix ?? "/api").slice(1);
-          out(`REST APIs: ${app.url}${prefix}/ (OpenAPI: ${app.url}${prefix}/openapi.json, docs: ${app.url}${prefix}/docs)`);
+          out(
+            `REST APIs: ${app.url}${prefix}/ (OpenAPI: ${app.url}${prefix}/openapi.json, docs: ${app.url}${prefix}/docs)`,
+          );
         }
       };
       // The Studio may open another workspace: the engine then restarts there, on the same port.
