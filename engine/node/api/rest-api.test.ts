@@ -432,16 +432,18 @@ describe("REST API: access", () => {
     expect((await json(res)).code).toBe("operation_without_target");
   });
 
-  it("serves a Studio edit at once (paths are read from the live tree)", async () => {
+  it("serves a Studio edit at once (paths are read again when a tree changes)", async () => {
     const project = ws.engine.project("P")!;
     const mapper = project.root.children.find((c) => c.type === "UrlMapper")!;
     const orders = mapper.children.find((c) => c.name === "new")!;
     orders.props.path = "/orders/blank";
+    ws.engine.workspace.edited("P"); // as the Studio does with every change
     try {
       expect(await json(await fetch(`${base}/orders/blank`))).toEqual({ form: "new" });
       expect((await fetch(`${base}/orders/new`)).status).toBe(400); // now /orders/{id} with id "new"
     } finally {
       orders.props.path = "/orders/new";
+      ws.engine.workspace.edited("P");
     }
   });
 });
