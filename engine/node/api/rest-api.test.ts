@@ -279,6 +279,11 @@ describe("REST API: paths and methods", () => {
     expect(await res.text()).toBe("");
   });
 
+  it("is linked from the engine's root page", async () => {
+    const page = await (await fetch(server.url)).text();
+    expect(page).toContain('<a href="/api/docs">documentation</a>');
+  });
+
   it("tolerates a trailing slash", async () => {
     expect((await fetch(`${base}/orders/7/`)).status).toBe(200);
   });
