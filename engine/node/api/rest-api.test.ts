@@ -201,6 +201,21 @@ beforeAll(async () => {
           },
           {
             type: "RestPath",
+            name: "once",
+            path: "/login-once",
+            children: [
+              {
+                type: "RestOperation",
+                name: "post",
+                method: "POST",
+                sequence: "Login",
+                terminateSession: true,
+                children: [{ type: "RestParameter", name: "user", in: "form" }],
+              },
+            ],
+          },
+          {
+            type: "RestPath",
             name: "me",
             path: "/me",
             children: [
@@ -418,6 +433,29 @@ describe("REST API: responses", () => {
     const me = await fetch(`${base}/me`, { headers: { cookie } });
     expect(me.status).toBe(200);
     expect(await me.json()).toBe("alice");
+  });
+});
+
+describe("REST API: sessions", () => {
+  it("ends the session after the call when the operation says so (stateless clients)", async () => {
+    const res = await fetch(`${base}/login-once`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ user: "carol" }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ user: "carol" });
+    // The session the login made is destroyed, and the client told to forget its cookie.
+    expect(res.headers.get("set-cookie")).toMatch(/^atelier_sid=;.*Max-Age=0/);
+  });
+
+  it("takes a text body as the value of a body parameter", async () => {
+    const res = await fetch(`${base}/import`, {
+      method: "PUT",
+      headers: { "content-type": "text/plain" },
+      body: '{"a": 1}',
+    });
+    expect(res.status).toBe(204);
   });
 });
 
