@@ -403,6 +403,17 @@ describe("importing Convertigo's URL mapper", () => {
     expect(byOp.get("CreateOrder")?.responses.map((r) => r.status)).toEqual([400, 302, 201]);
   });
 
+  it("names the projects its operations target among the projects to import", async () => {
+    const src = await writeC8oProject(await tempDir(), shopFiles());
+    const summary = await importConvertigo(src, await tempDir(), {
+      env: NO_KEY_ENV,
+      references: { from: [await tempDir()] },
+    });
+    expect(summary.references?.missing).toEqual([
+      expect.objectContaining({ project: "Archive", referencedBy: "Shop" }),
+    ]);
+  });
+
   it("re-imports byte for byte", async () => {
     const src = await writeC8oProject(await tempDir(), shopFiles());
     const a = await importConvertigo(src, await tempDir(), { env: NO_KEY_ENV });
@@ -431,6 +442,18 @@ describe("importing Convertigo's URL mapper", () => {
         "  ↓GetOperation [rest.GetOperation]: ",
         "  ↓PostOperation [rest.PostOperation]: ",
         "    targetRequestable: P.x.y.z",
+        // As c8oprj-lib-c8o-mcp's exec.yaml: a raw text body.
+        "↓Exec [rest.PathMapping]: ",
+        "  path: /exec",
+        "  ↓Exec [rest.PostOperation]: ",
+        "    targetRequestable: P.S",
+        "    ↓script [rest.BodyParameter-1760691753802]: ",
+        "      inputContent: noConvert",
+        "      mappedVariableName: script",
+        "      required: true",
+        "      value: return null",
+        "    ↓ids [rest.QueryParameter]: ",
+        "      array: true",
       ].join("\n"),
     });
     const summary = await importConvertigo(src, await tempDir(), { env: NO_KEY_ENV });
@@ -451,6 +474,11 @@ describe("importing Convertigo's URL mapper", () => {
     expect(w).toMatch(/GetOperation \(rest\.GetOperation\): it names no target/);
     expect(w).toMatch(/PostOperation \(rest\.PostOperation\): its target P\.x\.y\.z is neither/);
     expect(w).toMatch(/renamed "My_API"/);
+    const script = byName(root, "RestParameter", "script");
+    expect(script.props).toMatchObject({ in: "body", dataType: "string", required: true, default: "return null" });
+    expect(script.props.variable).toBeUndefined();
+    expect(w).toMatch(/script \(rest\.BodyParameter\): Convertigo gave the target the body's raw text/);
+    expect(byName(root, "RestParameter", "ids").props).toEqual({ multiValued: true });
     // The operations without target are marked invalid (the Studio shows what to fix), nothing else.
     expect(project.invalidCount).toBe(2);
   });

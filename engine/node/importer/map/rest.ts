@@ -240,9 +240,12 @@ function parameter(where: "query" | "path" | "header" | "form" | "body"): ClassM
 
     const inputType = b.bag.str("inputType", where === "body" ? "Model" : "String");
     let dataType = DATA_TYPES[inputType];
+    const content = where === "body" ? b.bag.str("inputContent", "toJson") : "";
+    if (where !== "body") b.bag.skip("inputContent");
     if (where === "body") {
-      dataType = "json";
-      if (inputType !== "Model") b.note(`inputType ${inputType}: a body is one JSON value`);
+      // A body is one value: JSON, or its raw text when Convertigo did not convert it.
+      dataType = content === "noConvert" ? "string" : "json";
+      if (inputType !== "Model") b.note(`inputType ${inputType}: a body is one value`);
     } else if (inputType === "Model") {
       dataType = "json";
     } else if (inputType === "File") {
@@ -257,26 +260,28 @@ function parameter(where: "query" | "path" | "header" | "form" | "body"): ClassM
     const multiValued = b.bag.bool("multiValued", false);
     const multi = b.bag.bool("array", false) || multiValued;
     if (multi && where === "body") {
-      b.note("a list (multiValued or array): the body is one JSON value, a list when the caller sends one");
+      b.note("a list (multiValued or array): the body is one value, a JSON list when the caller sends one");
     } else if (multi) b.set("multiValued", true);
 
-    if (where === "body") {
-      const content = b.bag.str("inputContent", "toJson");
+    if (content === "toJson" || content === "useHeader") {
       if (content === "useHeader") {
         b.note(
           "Convertigo read the body as XML or JSON by its Content-Type (inputContent: useHeader); Atelier reads JSON",
-        );
-      } else if (content !== "toJson") {
-        b.note(
-          `Convertigo read the body as ${content === "toXml" ? "XML" : "a raw text"} (inputContent: ${content}); Atelier reads a JSON body`,
-          true,
         );
       }
       b.note(
         `its JSON is given to the variable as a JSON value (Convertigo gave the target its XML form, under <${b.node.name}>)`,
       );
-    } else {
-      b.bag.skip("inputContent");
+    } else if (content === "noConvert") {
+      b.note(
+        "Convertigo gave the target the body's raw text (inputContent: noConvert): imported as a text body (dataType string); check that Atelier's REST API takes such a body as it is",
+        true,
+      );
+    } else if (content !== "") {
+      b.note(
+        `Convertigo read the body as ${content === "toXml" ? "XML" : content} (inputContent: ${content}); Atelier reads a JSON body`,
+        true,
+      );
     }
 
     if (b.bag.has("value")) defaultValue(b, multi && where !== "body", dataType);
