@@ -454,10 +454,25 @@ describe("importing Convertigo's URL mapper", () => {
         "      value: return null",
         "    ↓ids [rest.QueryParameter]: ",
         "      array: true",
+        // As c8oprj-lib-flow-mcp: the same operations again under a trailing slash.
+        "↓FlowMcp [rest.PathMapping]: ",
+        "  path: /flow-mcp",
+        "  ↓Get [rest.GetOperation-1780096200101]: ",
+        "    targetRequestable: P.S",
+        "↓FlowMcpSlash [rest.PathMapping]: ",
+        "  path: /flow-mcp/",
+        "  ↓Get [rest.GetOperation-1780096200201]: ",
+        "    comment: the same",
+        "    targetRequestable: P.S",
+        // The same URLs as Items, other operations.
+        "↓ItemsByKey [rest.PathMapping]: ",
+        "  path: /items/{key}",
+        "  ↓GetOperation [rest.GetOperation]: ",
+        "    targetRequestable: P.S",
       ].join("\n"),
     });
     const summary = await importConvertigo(src, await tempDir(), { env: NO_KEY_ENV });
-    expect(summary.foreign).toBe(0);
+    expect(summary.foreignByClass).toEqual({ "rest.PathMapping": 1, "rest.GetOperation": 1 });
     const project = await loadProject(summary.projectDir);
     const root = project.root;
     const mapper = byName(root, "UrlMapper", "My_API");
@@ -479,8 +494,17 @@ describe("importing Convertigo's URL mapper", () => {
     expect(script.props.variable).toBeUndefined();
     expect(w).toMatch(/script \(rest\.BodyParameter\): Convertigo gave the target the body's raw text/);
     expect(byName(root, "RestParameter", "ids").props).toEqual({ multiValued: true });
-    // The operations without target are marked invalid (the Studio shows what to fix), nothing else.
-    expect(project.invalidCount).toBe(2);
+    const slash = byName(root, "Foreign", "FlowMcpSlash");
+    expect(slash.props).toMatchObject({ class: "rest.PathMapping" });
+    expect(String(slash.props.note)).toContain("same URLs as FlowMcp's");
+    expect(w).toMatch(/FlowMcpSlash \(rest\.PathMapping\): kept as foreign: its path \/flow-mcp\/ is \/flow-mcp/);
+    expect(byName(root, "RestPath", "ItemsByKey").props).toEqual({ path: "/items/{key}" });
+    expect(w).toMatch(
+      /ItemsByKey \(rest\.PathMapping\): its path \/items\/\{key\} matches the same URLs as the path \/items\/\{id\} of Items/,
+    );
+    // Marked invalid, for the Studio to show what to fix: the operations without target, and the
+    // mapper holding two paths for the same URLs.
+    expect(project.invalidCount).toBe(3);
   });
 });
 

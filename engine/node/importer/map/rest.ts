@@ -1,7 +1,13 @@
-import { parseCondition, parsePathTemplate, PathTemplateError } from "../../../common/api/rest-paths.ts";
+import {
+  parseCondition,
+  parsePathTemplate,
+  PathTemplateError,
+  sameShape,
+  type PathTemplate,
+} from "../../../common/api/rest-paths.ts";
 import { isFileName, NAME_PATTERN } from "../../../common/model/naming.ts";
 import type { ObjNode } from "../../../common/model/node.ts";
-import type { C8oBean } from "../c8o-yaml.ts";
+import type { C8oBean, C8oContent } from "../c8o-yaml.ts";
 import { indent, type Builder } from "./builder.ts";
 import { always, type ClassMapper, type ClassMappers } from "./class-mapper.ts";
 import { beanStr } from "./prop-bag.ts";
@@ -17,8 +23,27 @@ import { beanStr } from "./prop-bag.ts";
  * authentication stays foreign (see `BASIC_AUTH_REASON`).
  */
 export const restClasses: ClassMappers = {
-  "core.UrlMapper": always("UrlMapper", urlMapper),
-  "rest.PathMapping": always("RestPath", restPath),
+  "core.UrlMapper": {
+    types: ["UrlMapper"],
+    decide: (bean) => {
+      // Decided before its children: which path mappings only repeat another one.
+      for (const d of samePaths(bean)) if (d.redundant) redundantPaths.set(d.bean, d.first.name);
+      return { type: "UrlMapper" };
+    },
+    build: urlMapper,
+  },
+  "rest.PathMapping": {
+    types: ["RestPath"],
+    decide: (bean) => {
+      const first = redundantPaths.get(bean);
+      if (first === undefined) return { type: "RestPath" };
+      return {
+        type: "Foreign",
+        reason: `its path matches the same URLs as ${first}'s in Atelier (a trailing slash or a parameter's name aside), and its operations are the same: ${first} answers them`,
+      };
+    },
+    build: restPath,
+  },
   "rest.GetOperation": operation("GET"),
   "rest.PostOperation": operation("POST"),
   "rest.PutOperation": operation("PUT"),
@@ -69,6 +94,14 @@ function urlMapper(b: Builder): void {
       `models (the API's JSON schemas): each response naming one (modelReference) has it as its schema; all of them, as Convertigo wrote them:\n${indent(models)}`,
     );
   }
+  for (const d of samePaths(b.bean)) {
+    b.m.warn(
+      d.bean,
+      d.redundant
+        ? `kept as foreign: its path ${pathOf(d.bean)} is ${pathOf(d.first)} for Atelier, whose path mapping ${d.first.name} has the same operations`
+        : `its path ${pathOf(d.bean)} matches the same URLs as the path ${pathOf(d.first)} of ${d.first.name} in Atelier: merge their operations into one path`,
+    );
+  }
   for (const c of b.bean.children) {
     if (c.cls === "rest.BasicAuthentication") {
       const auth = beanStr(c, "authRequestable", "");
@@ -82,11 +115,57 @@ function urlMapper(b: Builder): void {
 
 // ------------------------------------------------------------------------------------ paths
 
+/** Path mappings repeating an earlier one (same URLs, same operations), by the earlier one's name. */
+const redundantPaths = new WeakMap<C8oBean, string>();
+
+/** A path as Convertigo serves it: "/" by default, a leading slash added. */
+function pathOf(bean: C8oBean): string {
+  const path = beanStr(bean, "path", "/").trim();
+  return path.startsWith("/") ? path : `/${path}`;
+}
+
+/**
+ * The path mappings of a mapper whose path matches the same URLs as an earlier one's in Atelier
+ * (`/a` and `/a/`, which Convertigo told apart; `/a/{x}` and `/a/{y}`), and whether they only
+ * repeat it (same operations, parameters and responses: Convertigo's way of accepting both).
+ */
+function samePaths(mapper: C8oBean): { bean: C8oBean; first: C8oBean; redundant: boolean }[] {
+  const out: { bean: C8oBean; first: C8oBean; redundant: boolean }[] = [];
+  const seen: { bean: C8oBean; template: PathTemplate }[] = [];
+  for (const c of mapper.children) {
+    if (c.cls !== "rest.PathMapping") continue;
+    let template: PathTemplate;
+    try {
+      template = parsePathTemplate(pathOf(c));
+    } catch {
+      continue;
+    }
+    const first = seen.find((x) => sameShape(x.template, template));
+    if (!first) seen.push({ bean: c, template });
+    else out.push({ bean: c, first: first.bean, redundant: sameContent(first.bean.children, c.children) });
+  }
+  return out;
+}
+
+/** Do these objects say the same (classes, names, properties but comments, children)? */
+function sameContent(a: readonly C8oBean[], b: readonly C8oBean[]): boolean {
+  const canon = (list: readonly C8oBean[]): unknown =>
+    list.map((x) => [
+      x.cls,
+      x.name,
+      x.props
+        .filter((p) => p.name !== "comment")
+        .map((p): [string, C8oContent] => [p.name, p.value])
+        .sort(([k1], [k2]) => (k1 < k2 ? -1 : k1 > k2 ? 1 : 0)),
+      canon(x.children),
+    ]);
+  return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
+}
+
 function restPath(b: Builder): void {
   b.comment();
-  // Convertigo's default path is "/", and it adds the leading slash when missing.
-  let path = b.bag.str("path", "/").trim();
-  if (!path.startsWith("/")) path = `/${path}`;
+  b.bag.skip("path");
+  const path = pathOf(b.bean);
   b.set("path", path);
   try {
     parsePathTemplate(path);
