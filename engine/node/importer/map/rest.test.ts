@@ -204,6 +204,12 @@ describe("xpathCondition: an OperationResponse's XPath as a condition on the JSO
     expect(xpathCondition("/document/a/b")).toEqual({ condition: "a.b" });
     expect(xpathCondition("//document/a")).toEqual({ condition: "a" });
     expect(xpathCondition("//a[2]/b")).toMatchObject({ condition: "a[1].b" });
+    expect(xpathCondition("/document/a[1]/b")).toEqual({
+      condition: "a.b",
+      guessed: '"a[1]" read as the single value a',
+    });
+    expect(xpathCondition("//error/@code")).toMatchObject({ condition: "error.code" });
+    expect(xpathCondition("//error[@code='E2']")).toMatchObject({ condition: "error.code == E2" });
     expect(xpathCondition("//a/text()")).toMatchObject({ condition: "a" });
     expect(xpathCondition("//x[.='v']")).toMatchObject({ condition: "x == v" });
     expect(xpathCondition('//x[text()="v w"]')).toMatchObject({ condition: "x == v w" });
@@ -218,7 +224,8 @@ describe("xpathCondition: an OperationResponse's XPath as a condition on the JSO
       "./error",
       "//*",
       "//error[starts-with(code,'E')]",
-      "//a[@x='1']",
+      "//a[@x!='1']",
+      "//@x",
       "//a[b='1']/c",
       "//a[b!='1']",
       "count(//a) > 0",

@@ -499,8 +499,9 @@ export interface XPathCondition {
  * Converts the XPath of an OperationResponse (evaluated on the run's XML answer, `<document>`
  * its root element) into a condition on the JSON answer (rest-paths.ts): `//error` → `error`,
  * `//a/b` → `a.b`, `/document/a` → `a`, `//x[.='v']` or `//x[text()='v']` → `x == v`,
- * `//error[code='E']` → `error.code == E`, `a[2]` → `a[1]`. Undefined for anything else
- * (other predicates, axes, functions, wildcards, attributes).
+ * `//error[code='E']` or `//error[@code='E']` → `error.code == E`, `//a/@x` → `a.x`, `a[2]` →
+ * `a[1]` (`a[1]` → `a`, guessed). Undefined for anything else (other predicates, axes, functions,
+ * wildcards).
  */
 export function xpathCondition(xpath: string): XPathCondition | undefined {
   let s = xpath.trim();
@@ -521,10 +522,16 @@ export function xpathCondition(xpath: string): XPathCondition | undefined {
   let equals: string | undefined;
   const path: string[] = [];
   let firstName = "";
+  let indexGuess: string | undefined;
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i]!.trim();
     const last = i === steps.length - 1;
     if (last && step === "text()" && path.length > 0) break;
+    // An attribute: a key of the element's JSON form.
+    if (last && path.length > 0 && /^@[A-Za-z_][A-Za-z0-9_]*$/.test(step)) {
+      path.push(step.slice(1));
+      break;
+    }
     const m = /^([A-Za-z_][\w.-]*)((?:\[[^\]]*\])*)$/.exec(step);
     if (!m || !XML_NAME.test(m[1]!)) return undefined;
     let seg = m[1]!;
@@ -534,10 +541,12 @@ export function xpathCondition(xpath: string): XPathCondition | undefined {
       if (/^\d+$/.test(p)) {
         const n = Number(p);
         if (n < 1) return undefined;
-        seg += `[${n - 1}]`;
+        // In JSON a single value is no list: [1] is the value itself.
+        if (n === 1) indexGuess = `"${m[1]}[1]" read as the single value ${m[1]}`;
+        else seg += `[${n - 1}]`;
         continue;
       }
-      const eq = /^(?:(\.|text\(\)|\.\/text\(\))|([A-Za-z_][A-Za-z0-9_]*))\s*=\s*(?:"([^"]*)"|'([^']*)')$/.exec(p);
+      const eq = /^(?:(\.|text\(\)|\.\/text\(\))|@?([A-Za-z_][A-Za-z0-9_]*))\s*=\s*(?:"([^"]*)"|'([^']*)')$/.exec(p);
       if (!eq || !last || equals !== undefined || p !== preds[preds.length - 1]) return undefined;
       if (eq[2]) seg += `.${eq[2]}`;
       equals = eq[3] ?? eq[4] ?? "";
@@ -556,12 +565,11 @@ export function xpathCondition(xpath: string): XPathCondition | undefined {
   } catch {
     return undefined;
   }
-  return {
-    condition,
-    ...(anyDepth && path.length > 0
-      ? {
-          guessed: `Convertigo looked for ${firstName} at any depth of its answer; Atelier reads it at the top of the answer`,
-        }
-      : {}),
-  };
+  const guessed = [
+    ...(anyDepth
+      ? [`Convertigo looked for ${firstName} at any depth of its answer; Atelier reads it at the top of the answer`]
+      : []),
+    ...(indexGuess ? [indexGuess] : []),
+  ];
+  return { condition, ...(guessed.length ? { guessed: guessed.join("; ") } : {}) };
 }
