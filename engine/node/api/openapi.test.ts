@@ -12,6 +12,7 @@ import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Engine } from "../engine.ts";
 import { EngineLog } from "../log.ts";
+import { sendJson, startUpstream, type Upstream } from "../testing/upstream.ts";
 import { openApiDocument } from "./openapi.ts";
 import { restOperations } from "./rest-model.ts";
 
@@ -153,6 +154,15 @@ const mapper: Obj = {
     },
     {
       type: "RestPath",
+      name: "Price",
+      path: "/prices/{sku}",
+      children: [
+        { type: "RestOperation", name: "Get", method: "GET", transaction: "Price" },
+        { type: "RestOperation", name: "Head", method: "HEAD", sequence: "GetOrder" },
+      ],
+    },
+    {
+      type: "RestPath",
       name: "Gone",
       path: "/gone",
       children: [{ type: "RestOperation", name: "Get", method: "GET", sequence: "NoSuchSequence" }],
@@ -162,11 +172,32 @@ const mapper: Obj = {
 
 let dir: string;
 let engine: Engine;
+let upstream: Upstream;
 
 beforeAll(async () => {
+  upstream = await startUpstream((_req, res) => sendJson(res, 200, { sku: "A-1", price: 12.5 }));
   dir = await mkdtemp(path.join(os.tmpdir(), "atelier-openapi-"));
   const p = path.join(dir, "Shop");
-  for (const f of ["sequences", "api"]) await mkdir(path.join(p, f), { recursive: true });
+  for (const f of ["sequences", "api", "connectors"]) await mkdir(path.join(p, f), { recursive: true });
+  await writeFile(
+    path.join(p, "connectors", "Prices.yaml"),
+    stringify(
+      ids({
+        type: "HttpConnector",
+        name: "Prices",
+        server: "127.0.0.1",
+        port: upstream.port,
+        children: [
+          {
+            type: "JsonHttpTransaction",
+            name: "Price",
+            path: "/price",
+            children: [{ type: "Variable", name: "sku", dataType: "string" }],
+          },
+        ],
+      }),
+    ),
+  );
   await writeFile(
     path.join(p, "project.yaml"),
     stringify({
@@ -195,6 +226,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await engine?.close();
+  await upstream?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -208,6 +240,7 @@ type Doc = {
 type Op = {
   operationId: string;
   summary?: string;
+  description?: string;
   tags: string[];
   parameters?: { name: string; in: string; required: boolean; schema: Record<string, unknown>; style?: string }[];
   requestBody?: { required: boolean; content: Record<string, { schema: Record<string, unknown> }> };
@@ -252,6 +285,8 @@ describe("openApiDocument", () => {
     expect(documented.sort()).toEqual([
       "get /shop/orders/{id}",
       "get /shop/orders/{id}/status",
+      "get /shop/prices/{sku}",
+      "head /shop/prices/{sku}",
       "post /shop/orders",
       "put /shop/orders",
     ]);
@@ -323,6 +358,11 @@ describe("openApiDocument", () => {
     const post = d.paths["/shop/orders"]!.post!;
     expect(Object.keys(post.responses)).toEqual(["200", "400", "401", "500"]);
     expect(post.responses["401"]).toEqual({ $ref: "#/components/responses/AuthenticationRequired" });
+    expect(post.description).toContain("authenticated session");
+    // HEAD answers no body.
+    expect(d.paths["/shop/prices/{sku}"]!.head!.responses["200"]).toEqual({
+      description: "A successful run: its output.",
+    });
     const status = d.paths["/shop/orders/{id}/status"]!.get!;
     expect(status.responses["204"]).toEqual({ description: "When status == closed." });
     expect(d.components.schemas!.Problem).toMatchObject({ type: "object" });
@@ -375,6 +415,17 @@ describe("openApiDocument", () => {
     const text = JSON.stringify(doc());
     expect(text).not.toContain("Ada");
     expect(text).not.toContain("example.com");
+    // A transaction target, run on its default connector.
+    const price = () => doc().paths["/shop/prices/{sku}"]!.get!.responses["200"]!.content!["application/json"]!.schema;
+    expect(price()).toEqual({});
+    const tx = await engine.run({ project: "Shop", transaction: "Price", inputs: { sku: "A-1" } });
+    expect(tx.error).toBeUndefined();
+    expect(engine.outputSchemas.samples("Shop/Prices.Price")).toBe(1);
+    expect(price()).toEqual({
+      type: "object",
+      properties: { sku: { type: "string" }, price: { type: "number" } },
+      required: ["sku", "price"],
+    });
     // A failed run adds nothing.
     await engine.run({ project: "Shop", sequence: "GetOrder", inputs: {} });
     expect(engine.outputSchemas.samples("Shop/GetOrder")).toBe(1);

@@ -87,7 +87,8 @@ function typeSchema(t: ParamType): JsonSchema {
 function paramSchema(p: RestParam, variableDefault: unknown): JsonSchema {
   const one = typeSchema(p.dataType);
   const schema: JsonSchema = p.multiValued ? { type: "array", items: one } : one;
-  const def = p.default !== undefined ? p.default : variableDefault;
+  // A path parameter is always given: a default would never apply.
+  const def = p.in === "path" ? undefined : p.default !== undefined ? p.default : variableDefault;
   if (def !== undefined && def !== null && def !== "" && !holdsPlaceholder(def)) {
     schema.default = p.multiValued && !Array.isArray(def) ? [def] : def;
   }
@@ -149,9 +150,15 @@ function responseOf(r: RestResponseDef, output: JsonSchema | undefined): Built {
   if (Object.keys(headers).length) out.headers = headers;
   if (r.body === "none" || r.status === 204 || r.status === 304 || (r.status >= 100 && r.status < 200)) return out;
   if (r.schema !== undefined) {
-    out.content = { "application/json": { schema: r.schema } };
-  } else if (answersErrors(r) && r.body === "output") {
-    out.content = { "application/problem+json": { schema: PROBLEM_REF } };
+    // A schema is an object (or true/false); anything else written there says nothing.
+    const declared = isPlainObject(r.schema) || typeof r.schema === "boolean" ? r.schema : {};
+    out.content = { "application/json": { schema: declared } };
+  } else if (answersErrors(r)) {
+    // The run failed: its problem, or a part of {error} the outputs' shapes do not tell.
+    out.content =
+      r.body === "output"
+        ? { "application/problem+json": { schema: PROBLEM_REF } }
+        : { "application/json": { schema: {} } };
   } else {
     const whole = output ?? {};
     out.content = { "application/json": { schema: r.body === "output" ? whole : schemaAtPath(whole, r.body) } };
@@ -200,8 +207,12 @@ function responsesOf(engine: Engine, op: RestOperationDef, target: ObjNode): Rec
     });
   }
   const out: Record<string, unknown> = {};
-  for (const [status, list] of [...byStatus].sort((a, b) => Number(a[0]) - Number(b[0])))
-    out[status] = joinResponses(list);
+  for (const [status, list] of [...byStatus].sort((a, b) => Number(a[0]) - Number(b[0]))) {
+    const joined = joinResponses(list);
+    // HEAD answers headers only.
+    if (op.method === "HEAD") delete joined.content;
+    out[status] = joined;
+  }
   const problem = (name: keyof typeof PROBLEM_RESPONSES) => {
     const s = PROBLEM_RESPONSES[name]!.status;
     if (out[s] === undefined) out[s] = { $ref: `#/components/responses/${name}` };
@@ -218,7 +229,11 @@ function operationOf(engine: Engine, op: RestOperationDef, target: ObjNode, oper
   const summary = text(op.node.props.summary);
   const description = text(op.node.props.description);
   if (summary) out.summary = summary;
-  if (description) out.description = description;
+  const auth = propOrDefault<boolean>(target, "authenticatedContextRequired")
+    ? "Requires an authenticated session (401 without one)."
+    : undefined;
+  const fullDescription = [description, auth].filter(Boolean).join("\n\n");
+  if (fullDescription) out.description = fullDescription;
   const tags = (Array.isArray(op.node.props.tags) ? op.node.props.tags : []).filter(
     (t): t is string => typeof t === "string" && t.trim() !== "",
   );
