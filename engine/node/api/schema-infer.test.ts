@@ -175,6 +175,24 @@ describe("OutputSchemas", () => {
     expect(store.size).toBe(0);
   });
 
+  it("bounds the schema nodes kept in all, and a merged schema to one sample's walk", () => {
+    const store = new OutputSchemas({ maxTotalNodes: 25, infer: { maxNodes: 12 } });
+    const ten = (p: string) => Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`${p}${i}`, i]));
+    store.record("P/a", ten("a")); // 11 nodes
+    store.record("P/b", ten("b")); // 22 in all
+    store.record("P/c", ten("c")); // 33: a goes
+    expect(store.get("P/a")).toBeUndefined();
+    expect(store.nodes).toBe(22);
+    // Merged with ten other properties, b's schema would have 21 nodes: it stays, frozen.
+    const before = store.get("P/b");
+    store.record("P/b", ten("x"));
+    expect(store.get("P/b")).toBe(before);
+    expect(store.wants("P/b")).toBe(false);
+    expect(store.nodes).toBe(22);
+    store.forget();
+    expect(store.nodes).toBe(0);
+  });
+
   it("bounds the walk of one sample", () => {
     const store = new OutputSchemas({ infer: { maxNodes: 10 } });
     const big = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, i]));
