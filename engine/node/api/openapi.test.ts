@@ -430,5 +430,9 @@ describe("openApiDocument", () => {
     await engine.run({ project: "Shop", sequence: "GetOrder", inputs: {} });
     expect(engine.outputSchemas.samples("Shop/GetOrder")).toBe(1);
     expect((await new Validator().validate(doc() as unknown as Record<string, unknown>)).valid).toBe(true);
+    // A reloaded project may answer differently: its outputs are sampled again.
+    await engine.workspace.reload("Shop");
+    expect(engine.outputSchemas.samples("Shop/GetOrder")).toBe(0);
+    expect(okSchema()).toEqual({});
   });
 });
