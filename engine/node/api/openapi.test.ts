@@ -430,6 +430,15 @@ describe("openApiDocument", () => {
     await engine.run({ project: "Shop", sequence: "GetOrder", inputs: {} });
     expect(engine.outputSchemas.samples("Shop/GetOrder")).toBe(1);
     expect((await new Validator().validate(doc() as unknown as Record<string, unknown>)).valid).toBe(true);
+    // Once the target ran, its runs' shapes win over its test cases'.
+    expect(
+      (await engine.run({ project: "Shop", sequence: "CreateOrder", inputs: { name: "x" } })).error,
+    ).toBeUndefined();
+    expect(doc().paths["/shop/orders"]!.post!.responses["200"]!.content!["application/json"]!.schema).toEqual({
+      type: "object",
+      properties: { created: { type: "boolean" } },
+      required: ["created"],
+    });
     // A reloaded project may answer differently: its outputs are sampled again.
     await engine.workspace.reload("Shop");
     expect(engine.outputSchemas.samples("Shop/GetOrder")).toBe(0);

@@ -7,9 +7,9 @@
  * Never resolved: settings. Defaults holding a `${setting}` placeholder are left out, and
  * descriptions are the objects' own texts.
  *
- * Response bodies without a declared schema get one inferred from the target's test cases
- * (their expected outputs) merged with the shapes of its last successful runs
- * (`engine.outputSchemas`); only shapes, never values.
+ * Response bodies without a declared schema get one inferred from the shapes of the target's last
+ * successful runs (`engine.outputSchemas`), or before any, from its test cases' expected outputs;
+ * only shapes, never values.
  */
 import { sameShape, type PathTemplate } from "../../common/api/rest-paths.ts";
 import { isPlainObject } from "../../common/model/props.ts";
@@ -99,7 +99,11 @@ function sanitize(s: string): string {
   return s.replace(/[^A-Za-z0-9_]+/g, "_").replace(/^_+|_+$/g, "") || "op";
 }
 
-/** The shape of a target's outputs: its test cases' expected outputs and its last runs merged. */
+/**
+ * The shape of a target's outputs: of its last successful runs when it ran; else of its test
+ * cases' expected outputs (subsets of outputs: their shapes merged are a weaker guess, used until a
+ * run succeeds).
+ */
 function inferredOutput(engine: Engine, op: RestOperationDef): JsonSchema | undefined {
   const t = op.target;
   const key =
@@ -109,7 +113,9 @@ function inferredOutput(engine: Engine, op: RestOperationDef): JsonSchema | unde
           connector: t.connector ?? "",
           transaction: t.node?.name ?? t.transaction ?? "",
         });
-  let schema = engine.outputSchemas.get(key);
+  const fromRuns = engine.outputSchemas.get(key);
+  if (fromRuns) return fromRuns;
+  let schema: JsonSchema | undefined;
   for (const c of t.node?.children ?? []) {
     if (c.type !== "TestCase") continue;
     const expected = c.props.expected;
