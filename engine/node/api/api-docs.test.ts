@@ -191,5 +191,28 @@ describe("apiDocsRoutes", () => {
     expect(written).toContain("Hello_Greeting_put");
     expect(written).toMatch(/times\?: number/);
     expect(written).toMatch(/name: string/);
+    // The types compile, and a use of them checks a path's parameters.
+    const use = path.join(dir, "use.ts");
+    await writeFile(
+      use,
+      `import type { paths } from "./api-types.ts";
+type Get = paths["/hello/greetings/{name}"]["get"];
+export const params: Get["parameters"] = { path: { name: "Ada" }, query: { times: 2 } };
+`,
+    );
+    const { default: typescript } = await import("typescript");
+    const program = typescript.createProgram([use], {
+      noEmit: true,
+      strict: true,
+      allowImportingTsExtensions: true,
+      module: typescript.ModuleKind.NodeNext,
+      moduleResolution: typescript.ModuleResolutionKind.NodeNext,
+      target: typescript.ScriptTarget.ES2022,
+      types: [],
+    });
+    const problems = typescript
+      .getPreEmitDiagnostics(program)
+      .map((d) => typescript.flattenDiagnosticMessageText(d.messageText, "\n"));
+    expect(problems).toEqual([]);
   });
 });
