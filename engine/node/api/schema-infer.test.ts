@@ -43,6 +43,42 @@ describe("inferSchema", () => {
     expect(inferSchema(Symbol("s"))).toEqual({});
   });
 
+  it("describes objects keyed by data as maps, their keys not copied", () => {
+    const s = inferSchema({
+      byEmail: { "ada@example.com": { n: 1 }, "alan@example.com": { n: 2, x: true } },
+      byId: { "550e8400-e29b-41d4-a716-446655440000": 1 },
+      byDate: { "2026-12-02": 1.5 },
+      byNumber: { "12345": "a" },
+      named: { firstName: "x", line_2: "y" },
+    });
+    expect(s.properties).toEqual({
+      byEmail: {
+        type: "object",
+        additionalProperties: {
+          type: "object",
+          properties: { n: { type: "integer" }, x: { type: "boolean" } },
+          required: ["n"],
+        },
+      },
+      byId: { type: "object", additionalProperties: { type: "integer" } },
+      byDate: { type: "object", additionalProperties: { type: "number" } },
+      byNumber: { type: "object", additionalProperties: { type: "string" } },
+      named: {
+        type: "object",
+        properties: { firstName: { type: "string" }, line_2: { type: "string" } },
+        required: ["firstName", "line_2"],
+      },
+    });
+    const text = JSON.stringify(s);
+    for (const data of ["ada", "alan", "550e8400", "2026", "12345"]) expect(text).not.toContain(data);
+    // A map merged with an object: a map of what either holds.
+    expect(mergeSchemas(inferSchema({ a: 1 }), inferSchema({ "x@y.z": "s" }))).toEqual({
+      type: "object",
+      additionalProperties: { type: ["integer", "string"] },
+    });
+    expect(schemaAtPath(s, "byEmail.anyone.n")).toEqual({ type: "integer" });
+  });
+
   it("keeps a property named __proto__ as a property", () => {
     const s = inferSchema(JSON.parse('{"__proto__": {"x": 1}}'));
     const props = s.properties as Record<string, unknown>;

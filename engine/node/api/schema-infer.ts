@@ -5,6 +5,9 @@
  * properties every sample had. No value is ever copied (outputs may hold personal data), and the
  * walk is bounded (depth, nodes, properties per object) whatever the sample holds.
  *
+ * Objects whose keys look like data rather than names (e-mail addresses, numbers, dates, UUIDs)
+ * are described as maps (`additionalProperties`), their keys unsaid.
+ *
  * Pure and light: no dependency (the engine loads this at start).
  */
 
@@ -87,22 +90,46 @@ export function inferSchema(value: unknown, limits: Partial<InferLimits> = {}): 
       if (typeof (v as { toJSON?: unknown }).toJSON === "function") return {};
     }
     if (depth >= l.maxDepth) return { type: "object" };
+    const keys = Object.keys(v).filter((k) => {
+      const item = (v as Record<string, unknown>)[k];
+      return item !== undefined && typeof item !== "function" && typeof item !== "symbol";
+    });
+    if (keys.some((k) => !looksLikeName(k))) {
+      // Keys that are data (e-mail addresses, ids, dates): a map, whose keys are not copied.
+      let values: JsonSchema | undefined;
+      for (const [i, k] of keys.entries()) {
+        if (i >= l.maxProperties || budget <= 0) break;
+        const s = walk((v as Record<string, unknown>)[k], depth + 1);
+        values = values === undefined ? s : mergeSchemas(values, s, l);
+      }
+      return { type: "object", additionalProperties: values ?? {} };
+    }
     const properties: Record<string, unknown> = {};
     const required: string[] = [];
-    let listed = 0;
-    for (const key of Object.keys(v)) {
-      const item = (v as Record<string, unknown>)[key];
-      if (item === undefined || typeof item === "function" || typeof item === "symbol") continue;
+    for (const key of keys) {
       // Objects stay open (no additionalProperties: false): what is not listed is still allowed.
-      if (listed >= l.maxProperties || budget <= 0) break;
-      setOwn(properties, key, walk(item, depth + 1));
+      if (required.length >= l.maxProperties || budget <= 0) break;
+      setOwn(properties, key, walk((v as Record<string, unknown>)[key], depth + 1));
       required.push(key);
-      listed++;
     }
     return objectSchema(properties, required);
   };
 
   return walk(value, 0);
+}
+
+/**
+ * Does a key look like a property's name (`id`, `firstName`, `line_2`) rather than data used as a
+ * key (an e-mail address, a number, a date, a UUID)? Names of data are not copied.
+ */
+export function looksLikeName(key: string): boolean {
+  return /^[A-Za-z_$][A-Za-z0-9_$-]{0,63}$/.test(key) && !/\d{4,}/.test(key) && !/[0-9a-f]{8}-[0-9a-f]{4}/i.test(key);
+}
+
+/** A map's schema: the schema of all its values, its keys unsaid. */
+function mapValues(s: JsonSchema): JsonSchema | undefined {
+  const ap = s.additionalProperties;
+  return ap !== null && typeof ap === "object" && !Array.isArray(ap) ? (ap as JsonSchema) : undefined;
 }
 
 function objectSchema(properties: Record<string, unknown>, required: string[]): JsonSchema {
@@ -142,7 +169,20 @@ export function mergeSchemas(a: JsonSchema, b: JsonSchema, limits: Partial<Infer
   if (types.includes("object")) {
     const aObj = ta.includes("object");
     const bObj = tb.includes("object");
-    if (aObj && bObj) {
+    const aMap = aObj ? mapValues(a) : undefined;
+    const bMap = bObj ? mapValues(b) : undefined;
+    if (aObj && bObj && (aMap || bMap)) {
+      // A map and an object: a map of what either holds.
+      let values: JsonSchema | undefined;
+      for (const [side, map] of [
+        [a, aMap],
+        [b, bMap],
+      ] as const) {
+        const vs = map ? [map] : Object.values((side.properties ?? {}) as Record<string, JsonSchema>);
+        for (const one of vs) values = values === undefined ? one : mergeSchemas(values, one, l);
+      }
+      out.additionalProperties = values ?? {};
+    } else if (aObj && bObj) {
       const pa = (a.properties ?? {}) as Record<string, JsonSchema>;
       const pb = (b.properties ?? {}) as Record<string, JsonSchema>;
       const properties: Record<string, unknown> = {};
@@ -160,7 +200,7 @@ export function mergeSchemas(a: JsonSchema, b: JsonSchema, limits: Partial<Infer
       if (required.length) out.required = required;
     } else {
       const from = aObj ? a : b;
-      for (const k of ["properties", "required"]) if (from[k] !== undefined) out[k] = from[k];
+      for (const k of ["properties", "required", "additionalProperties"]) if (from[k] !== undefined) out[k] = from[k];
     }
   }
 
@@ -186,6 +226,7 @@ export function schemaAtPath(schema: JsonSchema, path: string): JsonSchema {
     const types = typesOf(cur) ?? [];
     const props = cur.properties as Record<string, JsonSchema> | undefined;
     if (types.includes("object") && props && hasOwn(props, part)) cur = props[part]!;
+    else if (types.includes("object") && mapValues(cur)) cur = mapValues(cur)!;
     else if (types.includes("array") && /^\d+$/.test(part) && cur.items) cur = cur.items as JsonSchema;
     else return {};
   }
@@ -198,5 +239,7 @@ export function schemaSize(schema: JsonSchema): number {
   const props = schema.properties as Record<string, JsonSchema> | undefined;
   if (props) for (const k of Object.keys(props)) n += schemaSize(props[k]!);
   if (schema.items) n += schemaSize(schema.items as JsonSchema);
+  const map = mapValues(schema);
+  if (map) n += schemaSize(map);
   return n;
 }
