@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { ObjNode } from "../common/model/node.ts";
+import { OutputSchemas } from "./api/output-schemas.ts";
 import type { HttpClient, HttpRequest, HttpResponse, RunServices, SqlService } from "../common/model/typedef.ts";
 import { EngineLog } from "./log.ts";
 import { loadProject, type LoadedProject } from "./project/project-files.ts";
@@ -10,7 +11,14 @@ import type { UndiciHttpClient } from "./runtime/http-client.ts";
 import type { SoapCallRequest, SoapService, SoapWsdlSource } from "../common/model/soap.ts";
 import type { NodeSoapService } from "./runtime/soap-service.ts";
 import type { NodeSqlService } from "./runtime/sql/sql-service.ts";
-import { findSequence, findTransaction, Runner, type RunRequest, type RunResult } from "./runtime/runner.ts";
+import {
+  findSequence,
+  findTransaction,
+  Runner,
+  type FinishedRun,
+  type RunRequest,
+  type RunResult,
+} from "./runtime/runner.ts";
 import { loadJsSyntaxChecker } from "./runtime/js-syntax-check.ts";
 import { loadSandboxModule } from "./runtime/sandbox.ts";
 import { SessionStore } from "./runtime/sessions.ts";
@@ -155,6 +163,8 @@ export class Engine {
   readonly runner: Runner;
   /** Incoming HTTP calls to /projects and /services (a bounded ring; the Studio's Requests tab). */
   readonly requests: RequestHistory;
+  /** The shapes of the requestables' successful outputs (the REST API's documentation, api/openapi.ts). */
+  readonly outputSchemas = new OutputSchemas();
   private settingsResolver!: SettingsResolver;
   secretBox!: SecretBox;
   // Replaced in `services` by the client itself once loaded: later calls go straight to it.
@@ -199,6 +209,28 @@ export class Engine {
       limits: { sandbox: opts.sandbox },
     });
     this.sandboxLimits = this.runner.sandboxLimits;
+    this.runner.onFinished((run) => this.sampleOutput(run));
+    // A changed project may answer differently: its outputs are sampled again.
+    this.workspace.onChange((project) => this.outputSchemas.forget(project));
+  }
+
+  /** Feeds `outputSchemas` with a successful run's output, until its requestable's schema is frozen. */
+  private sampleOutput(run: FinishedRun): void {
+    if (!run.ok || run.output === undefined) return;
+    let key: string;
+    if (run.sequence !== undefined) {
+      key = OutputSchemas.key(run.project, { sequence: run.sequence });
+    } else {
+      const p = this.workspace.get(run.project);
+      if (!p) return;
+      try {
+        const { connector, transaction } = findTransaction(p, run.connector, run.transaction);
+        key = OutputSchemas.key(run.project, { connector: connector.name, transaction: transaction.name });
+      } catch {
+        return;
+      }
+    }
+    this.outputSchemas.record(key, run.output);
   }
 
   /** Opens a workspace: loads its configuration and projects, prepares the sandbox. */

@@ -64,7 +64,12 @@ export interface FinishedRun {
   project: string;
   /** The sequence of a sequence run; absent for a transaction run. */
   sequence?: string;
+  /** A transaction run's connector and transaction as asked (absent: the default one). */
+  connector?: string;
+  transaction?: string;
   ok: boolean;
+  /** The output of a successful run (the REST API's documentation samples its shape). */
+  output?: unknown;
   /** The error code of a failed run. */
   code?: string | number;
   durationMs: number;
@@ -148,7 +153,10 @@ export class Runner {
     const run: FinishedRun = {
       project: req.project,
       ...(req.sequence !== undefined ? { sequence: req.sequence } : {}),
+      ...(req.sequence === undefined && req.connector !== undefined ? { connector: req.connector } : {}),
+      ...(req.sequence === undefined && req.transaction !== undefined ? { transaction: req.transaction } : {}),
       ok: result.ok,
+      ...(result.ok ? { output: result.output } : {}),
       ...(result.error ? { code: result.error.code } : {}),
       durationMs: result.durationMs,
     };
