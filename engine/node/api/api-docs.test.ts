@@ -214,5 +214,5 @@ export const params: Get["parameters"] = { path: { name: "Ada" }, query: { times
       .getPreEmitDiagnostics(program)
       .map((d) => typescript.flattenDiagnosticMessageText(d.messageText, "\n"));
     expect(problems).toEqual([]);
-  });
+  }, 120_000);
 });

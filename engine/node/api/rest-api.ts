@@ -25,6 +25,7 @@ import {
   type Call,
 } from "../server/convertigo-api.ts";
 import { noteRequest } from "../server/request-history.ts";
+import { apiDocsRoutes } from "./api-docs.ts";
 import {
   operationParams,
   operationResponses,
@@ -500,6 +501,8 @@ export async function restApi(app: FastifyInstance, engine: Engine, opts: RestAp
     return reply.send(JSON.stringify(body ?? null));
   };
 
+  // The OpenAPI document and the docs page: fixed routes, found before the wildcard.
+  apiDocsRoutes(app, engine, prefix);
   app.route({ method: [...METHODS], url: `${prefix}/*`, bodyLimit: limits.bodyLimit, handler });
   app.route({ method: [...METHODS], url: prefix, bodyLimit: limits.bodyLimit, handler });
 }

@@ -48,6 +48,7 @@ export const urlMapperType = defineType({
   check: (node) => {
     const out: string[] = [];
     const seen = new Map<string, string>();
+    const prefix = typeof node.props.prefix === "string" ? node.props.prefix : "";
     for (const c of node.children) {
       if (c.type !== "RestPath" || typeof c.props.path !== "string") continue;
       let key: string;
@@ -57,6 +58,10 @@ export const urlMapperType = defineType({
           .join("/");
       } catch {
         continue;
+      }
+      const full = joinPaths(prefix, c.props.path);
+      if (/^\/(openapi\.json|openapi\.yaml|docs)(\/|$)/.test(full)) {
+        out.push(`${full} is the API's documentation, served by the engine: give "${c.props.path}" another path or the API a prefix`);
       }
       const prev = seen.get(key);
       if (prev !== undefined) out.push(`The paths "${prev}" and "${c.props.path}" match the same URLs: merge them`);
