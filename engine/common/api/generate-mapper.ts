@@ -199,6 +199,15 @@ export interface MapperPlan {
   skipped: { sequence: string; reason: string }[];
 }
 
+/** What a generation did, as the Studio route and the CLI say it (the plan without its objects). */
+export type GeneratedApiSummary = Pick<MapperPlan, "mapper" | "prefix" | "created" | "operations" | "skipped">;
+
+/** A plan's summary. */
+export function summarize(plan: MapperPlan): GeneratedApiSummary {
+  const { mapper, prefix, created, operations, skipped } = plan;
+  return { mapper, prefix, created, operations, skipped };
+}
+
 export interface GenerateOptions {
   /** Makes ids (the project format's random ids by default). */
   newId?: () => string;
