@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { FlatNode } from "../../engine/common/studio/api.ts";
-import { buildRequest, formatBody, paramKey, tryOperation, TryError, type TryOperation } from "./rest-try.ts";
+import {
+  buildRequest,
+  formatBody,
+  generateMessage,
+  paramKey,
+  tryOperation,
+  TryError,
+  type TryOperation,
+} from "./rest-try.ts";
 import type { ProjectState } from "./tree-model.ts";
 
 function state(nodes: FlatNode[]): ProjectState {
@@ -107,5 +115,32 @@ describe("formatBody", () => {
     expect(formatBody('{"a":1}', null)).toBe('{\n  "a": 1\n}');
     expect(formatBody("{oops", "application/json")).toBe("{oops");
     expect(formatBody("plain", "text/plain")).toBe("plain");
+  });
+});
+
+describe("generateMessage", () => {
+  const op = { sequence: "S", method: "GET" as const, path: "/s", url: "/shop/s", parameters: [] };
+  it("says what was made or added", () => {
+    expect(
+      generateMessage("Shop", {
+        mapper: "api",
+        prefix: "/shop",
+        created: true,
+        operations: [op, { ...op, method: "POST" }],
+        skipped: [],
+      }),
+    ).toBe('REST API "api" made for Shop at /shop: 2 operations (1 GET, 1 POST)');
+    expect(generateMessage("Shop", { mapper: "rest", prefix: "", created: false, operations: [op], skipped: [] })).toBe(
+      '1 operation (1 GET, 0 POST) added to the REST API "rest"',
+    );
+    expect(
+      generateMessage("Shop", {
+        mapper: "api",
+        prefix: "",
+        created: false,
+        operations: [],
+        skipped: [{ sequence: "S", reason: "x" }],
+      }),
+    ).toBe("Every sequence of Shop callable from outside already has an operation (1 left out)");
   });
 });

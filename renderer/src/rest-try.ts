@@ -5,6 +5,7 @@
  * the HTTP request the values typed make. Pure: no DOM, no fetch.
  */
 import { joinPaths, parsePathTemplate, PathTemplateError } from "../../engine/common/api/rest-paths.ts";
+import type { GeneratedApiSummary } from "../../engine/common/api/generate-mapper.ts";
 import type { FlatNode } from "../../engine/common/studio/api.ts";
 import type { ProjectState } from "./tree-model.ts";
 
@@ -223,4 +224,19 @@ export function formatBody(text: string, contentType: string | null): string {
     }
   }
   return text;
+}
+
+/** What "Generate REST API from sequences" says it did. */
+export function generateMessage(project: string, r: GeneratedApiSummary): string {
+  const n = r.operations.length;
+  if (n === 0) {
+    return r.skipped.length
+      ? `Every sequence of ${project} callable from outside already has an operation (${r.skipped.length} left out)`
+      : `${project} has no sequence to make an operation of`;
+  }
+  const posts = r.operations.filter((o) => o.method === "POST").length;
+  const what = `${n} operation${n === 1 ? "" : "s"} (${n - posts} GET, ${posts} POST)`;
+  return r.created
+    ? `REST API "${r.mapper}" made for ${project} at ${r.prefix}: ${what}`
+    : `${what} added to the REST API "${r.mapper}"`;
 }
