@@ -201,9 +201,20 @@ describe("generateMapper", () => {
     expect(plan.parent).toBe(existing.id);
     expect(plan.mapper).toBe("rest");
     expect(plan.skipped.map((s) => s.sequence)).toEqual(["Internal", "Ping"]);
-    expect(plan.skipped[1]!.reason).toBe("already served by GET /orders/{id}");
+    expect(plan.skipped[1]!.reason).toBe("already served by GET /v1/orders/{id}");
     expect(plan.nodes.every((x) => x.type === "RestPath")).toBe(true);
     expect(plan.operations.slice(0, 2).map((o) => o.url)).toEqual(["/v1/get-orders", "/v1/list-orders-2"]);
+  });
+
+  it("a path another mapper of the project serves under the same prefix is not taken", () => {
+    const p = project([
+      node("Sequence", "GetOrders", {}, [element("orders")]),
+      node("UrlMapper", "first", { prefix: "/v1" }, []),
+      node("UrlMapper", "second", { prefix: "v1/" }, [node("RestPath", "o", { path: "/orders" }, [])]),
+    ]);
+    const plan = generateMapper(p, { newId: counter() });
+    expect(plan.mapper).toBe("first");
+    expect(plan.operations.map((o) => o.url)).toEqual(["/v1/get-orders"]);
   });
 
   it("nothing to add: no mapper is made", () => {

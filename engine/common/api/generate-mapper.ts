@@ -19,9 +19,10 @@
  *   RFC 9457 problem with the failure's own status (a catch-all `error` response would turn a
  *   401 or a 404 into one fixed status).
  *
- * An existing mapper is added to, never changed: its paths and operations stay as they are, and
- * a sequence that one of its operations already runs is left out. Without a mapper, one is made,
- * named "api", its prefix the project's name in kebab-case (projects' APIs share one namespace).
+ * An existing mapper (the project's first) is added to, never changed: its paths and operations
+ * stay as they are, a path any of the project's mappers serves is not taken again, and a sequence
+ * that an operation already runs is left out. Without a mapper, one is made, named "api", its
+ * prefix the project's name in kebab-case (projects' APIs share one namespace).
  */
 import { joinPaths, parsePathTemplate, PathTemplateError } from "./rest-paths.ts";
 import { newId as randomId, walk, type ObjNode } from "../model/node.ts";
@@ -220,20 +221,29 @@ export function generateMapper(project: ObjNode, opts: GenerateOptions = {}): Ma
   const prefix = existing ? String(existing.props.prefix ?? "") : `/${kebabCase(project.name) || "api"}`;
   const mapperName = existing?.name ?? "api";
 
-  // What the mapper already holds: the shapes of its paths, the sequences its operations run.
+  // What the project's mappers already hold: the shapes of their full paths (prefix included: two
+  // mappers may share a prefix), the sequences their operations run.
+  const full = (mapperPrefix: string, path: string) =>
+    mapperPrefix.trim() === "" ? path : joinPaths(mapperPrefix, path);
   const taken = new Set<string>();
   const served = new Map<string, string>();
-  for (const path of existing?.children ?? []) {
-    if (path.type !== "RestPath") continue;
-    const key = shapeKey(String(path.props.path ?? ""));
-    if (key !== undefined) taken.add(key);
-    for (const op of path.children) {
-      if (op.type !== "RestOperation" || typeof op.props.sequence !== "string" || op.props.sequence === "") continue;
-      if (typeof op.props.project === "string" && op.props.project !== "" && op.props.project !== project.name)
-        continue;
-      served.set(op.props.sequence, `${propOrDefault<string>(op, "method")} ${String(path.props.path ?? "")}`);
+  for (const mapper of project.children.filter((c) => c.type === "UrlMapper")) {
+    const own = String(mapper.props.prefix ?? "");
+    for (const path of mapper.children) {
+      if (path.type !== "RestPath") continue;
+      const text = String(path.props.path ?? "");
+      const key = shapeKey(full(own, text));
+      if (key !== undefined) taken.add(key);
+      for (const op of path.children) {
+        if (op.type !== "RestOperation" || typeof op.props.sequence !== "string" || op.props.sequence === "") continue;
+        if (typeof op.props.project === "string" && op.props.project !== "" && op.props.project !== project.name)
+          continue;
+        if (!served.has(op.props.sequence))
+          served.set(op.props.sequence, `${propOrDefault<string>(op, "method")} ${full(own, text)}`);
+      }
     }
   }
+  const free = (path: string) => !taken.has(shapeKey(full(prefix, path))!);
 
   const effects = effectsOfSequences(project);
   const paths: ObjNode[] = [];
@@ -253,12 +263,12 @@ export function generateMapper(project: ObjNode, opts: GenerateOptions = {}): Ma
     const readOnly = verdict.effects === "none";
     const method = readOnly ? "GET" : "POST";
     const candidates = candidatePaths(seq.name, readOnly);
-    let path = candidates.find((c) => !taken.has(shapeKey(c)!));
+    let path = candidates.find(free);
     if (path === undefined) {
       const base = candidates[candidates.length - 1]!;
-      for (let i = 2; path === undefined; i++) if (!taken.has(shapeKey(`${base}-${i}`)!)) path = `${base}-${i}`;
+      for (let i = 2; path === undefined; i++) if (free(`${base}-${i}`)) path = `${base}-${i}`;
     }
-    taken.add(shapeKey(path)!);
+    taken.add(shapeKey(full(prefix, path))!);
 
     const variables = seq.children.filter((c) => c.type === "Variable");
     const parameters: ObjNode[] = variables.map((v) => ({

@@ -79,8 +79,8 @@ describe("Generate REST API from sequences (Studio API)", () => {
     const again = await call<ChangeResult & GeneratedApiSummary>("POST", "/api/studio/projects/Shop/api/generate", {});
     expect(again.json.operations).toEqual([]);
     expect(again.json.skipped.map((s) => s.reason)).toEqual([
-      "already served by GET /greeting",
-      "already served by POST /save-name",
+      "already served by GET /shop/greeting",
+      "already served by POST /shop/save-name",
     ]);
     expect(again.json.deltas).toEqual([]);
 
