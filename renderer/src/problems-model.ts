@@ -15,6 +15,7 @@ import {
 } from "../../engine/common/model/reference-rules.ts";
 import type { TypeSchema } from "../../engine/common/model/typedef.ts";
 import type { FlatNode, WorkspaceInfo } from "../../engine/common/studio/api.ts";
+import { apiNotes } from "./api-problems.ts";
 import type { ProjectState } from "./tree-model.ts";
 
 export type Severity = "error" | "warning" | "info";
@@ -143,6 +144,18 @@ export function collectProblems(input: ProblemsInput): Problem[] {
       project: f.name,
       path: [f.name],
       message: `The project could not be loaded: ${f.reason}`,
+    });
+  }
+  for (const n of apiNotes(projects, types)) {
+    out.push({
+      key: `api/${n.project}/${n.id}/${n.prop ?? ""}/${n.message}`,
+      severity: n.severity,
+      kind: "reference",
+      project: n.project,
+      id: n.id,
+      path: n.path,
+      ...(n.prop ? { prop: n.prop } : {}),
+      message: n.message,
     });
   }
   const lookup = schemaLookup(types);

@@ -31,6 +31,7 @@ import {
   operationTarget,
   restPaths,
   type RestParam,
+  type RestPathDef,
   type RestResponseDef,
 } from "./rest-model.ts";
 
@@ -381,13 +382,21 @@ export async function restApi(app: FastifyInstance, engine: Engine, opts: RestAp
     }
   };
 
+  // The paths, most specific first: read again when a tree changed (the workspace's revision).
+  let routes: { revision: number; paths: RestPathDef[] } | undefined;
+  const currentPaths = (): RestPathDef[] => {
+    const ws = engine.workspace;
+    if (routes?.revision !== ws.revision) routes = { revision: ws.revision, paths: restPaths(ws.projects.values()) };
+    return routes.paths;
+  };
+
   const serve = async (req: FastifyRequest, reply: FastifyReply, head: boolean) => {
     const rawPath = req.url.split("?")[0]!.slice(prefix.length);
     const segments = pathSegments(rawPath);
     const projects = engine.workspace.projects;
     // The most specific path that matches, then its operation for the method.
-    let found: { path: ReturnType<typeof restPaths>[number]; values: Record<string, string> } | undefined;
-    for (const path of restPaths(projects.values())) {
+    let found: { path: RestPathDef; values: Record<string, string> } | undefined;
+    for (const path of currentPaths()) {
       if (!path.template) continue;
       const values = matchPath(path.template, segments);
       if (values) {

@@ -4,8 +4,8 @@
  * parameters a template names without declaring them). The server (rest-api.ts) and the OpenAPI
  * document (openapi.ts) both read this, so what is documented is what is served.
  *
- * Read from the live trees at each use (a Studio edit is served at once); path templates are
- * parsed once per text.
+ * Read from the live trees; the server keeps the sorted paths until the workspace's revision
+ * changes (a reload, or any Studio edit); path templates are parsed once per text.
  */
 import {
   compareSpecificity,

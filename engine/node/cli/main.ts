@@ -234,6 +234,13 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
       const printUrls = (app: RunningAtelier) => {
         out(`Atelier engine: ${app.url}`);
         if (app.studioUrl) out(`Atelier Studio: ${app.studioUrl}`);
+        const engine = app.engine;
+        if ([...engine.workspace.projects.values()].some((p) => p.root.children.some((c) => c.type === "UrlMapper"))) {
+          const prefix = (engine.config.rest?.prefix ?? "/api").slice(1);
+          out(
+            `REST APIs: ${app.url}${prefix}/ (OpenAPI: ${app.url}${prefix}/openapi.json, docs: ${app.url}${prefix}/docs)`,
+          );
+        }
       };
       // The Studio may open another workspace: the engine then restarts there, on the same port.
       // Loaded when serving only: `atelier run` starts faster without the HTTP server's modules.

@@ -41,7 +41,29 @@ describe("project files", () => {
       "Greet",
       "Secret",
       "SumList",
+      "Api",
     ]);
+    // The REST API lives in its own file (api/NAME.yaml), read after the sequences.
+    expect(p.files.has("api/Api.yaml")).toBe(true);
+  });
+
+  it("writes a REST API to api/NAME.yaml: renamed, removed, and unreadable ones kept", async () => {
+    const p = await loadProject(dir);
+    const mapper = p.root.children.find((c) => c.type === "UrlMapper")!;
+    mapper.name = "Public";
+    expect(await saveProject(p)).toEqual({ written: ["api/Public.yaml"], deleted: ["api/Api.yaml"] });
+    p.root.children = p.root.children.filter((c) => c !== mapper);
+    expect(await saveProject(p)).toEqual({ written: [], deleted: ["api/Public.yaml"] });
+    expect(await readdir(path.join(dir, "api"))).toEqual([]);
+    // A file that does not parse stays as written, shown as an unreadable REST API.
+    await writeFile(path.join(dir, "api", "Broken.yaml"), "type: UrlMapper\nname: [unclosed\n");
+    const again = await loadProject(dir);
+    const broken = again.root.children.find((c) => c.name === "Broken")!;
+    expect(broken.type).toBe("UrlMapper");
+    expect(broken.issues?.length).toBeGreaterThan(0);
+    expect(again.errors[0]?.location?.file).toBe("Demo/api/Broken.yaml");
+    await saveProject(again);
+    expect(await readFile(path.join(dir, "api", "Broken.yaml"), "utf8")).toBe("type: UrlMapper\nname: [unclosed\n");
   });
 
   it("changes no byte when an untouched project is saved, even one formatted by hand", async () => {

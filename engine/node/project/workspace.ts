@@ -37,7 +37,11 @@ function readRestConfig(value: unknown, file: string): RestConfig {
   const out: RestConfig = {};
   for (const [k, v] of Object.entries(value)) {
     if (k !== "prefix") throw new Error(`${file}: rest.${k} is not a setting of rest (prefix)`);
-    if (typeof v !== "string" || !/^\/[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*$/.test(v)) {
+    if (
+      typeof v !== "string" ||
+      !/^\/[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*$/.test(v) ||
+      v.split("/").some((s) => s === "." || s === "..")
+    ) {
       throw new Error(`${file}: rest.prefix must be a path such as /api or /rest/v1 (letters, digits, . _ ~ -)`);
     }
     const reserved = /^\/(projects|services|fullsync|admin|studio|apps)(\/|$)/.exec(v);
@@ -275,8 +279,26 @@ export class Workspace {
   /** Folders that look like projects but failed to load at all, with the reason. */
   readonly failures = new Map<string, string>();
   private readonly changeListeners = new Set<(project: string | undefined) => void>();
+  private edits = 0;
 
   constructor(readonly dir: string) {}
+
+  /**
+   * A number that changes whenever a project's tree may have changed: loaded, reloaded, added,
+   * removed (`changed`) or edited in place (`edited`, by the Studio). Caches of what the trees
+   * say (the REST API's routes) compare it.
+   */
+  get revision(): number {
+    return this.edits;
+  }
+
+  /**
+   * Says that code changed a loaded tree in place (the Studio's edits): caches of the trees are
+   * rebuilt; the change listeners (which drop connections and pools) are not told.
+   */
+  edited(_project: string): void {
+    this.edits++;
+  }
 
   /**
    * Subscribes to project changes: a project loaded, reloaded, added or removed (its name), or
@@ -289,6 +311,7 @@ export class Workspace {
 
   /** Tells subscribers a project changed (code that edits a loaded tree in place calls it too). */
   changed(project: string | undefined): void {
+    this.edits++;
     for (const l of this.changeListeners) {
       try {
         l(project);

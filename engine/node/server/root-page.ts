@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ObjNode } from "../../common/model/node.ts";
 import { getType, propOrDefault } from "../../common/model/registry.ts";
+import { DEFAULT_REST_PREFIX } from "../project/workspace.ts";
 import type { Engine } from "../engine.ts";
 
 /** What the engine's root page shows. */
@@ -76,6 +77,12 @@ export function renderRootPage(engine: Engine, opts: RootPageOptions = {}): stri
     `<p class="hint">Call a sequence with <code>GET</code> or <code>POST /projects/&lt;project&gt;/.json?__sequence=&lt;name&gt;&amp;&lt;variable&gt;=&lt;value&gt;</code> (also <code>.xml</code>).</p>`,
   );
   const projects = [...engine.workspace.projects.values()].sort((a, b) => a.name.localeCompare(b.name));
+  if (projects.some((p) => p.root.children.some((c) => c.type === "UrlMapper"))) {
+    const rest = escapeHtml(engine.config.rest?.prefix ?? DEFAULT_REST_PREFIX);
+    parts.push(
+      `<p>REST APIs: <a href="${rest}/docs">documentation</a> · <a href="${rest}/openapi.json">OpenAPI 3.1</a></p>`,
+    );
+  }
   let shown = 0;
   for (const p of projects) {
     const sequences = sequencesOf(p.root, local);

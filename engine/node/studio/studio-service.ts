@@ -126,6 +126,8 @@ export class StudioService {
   private bump(project: string): number {
     const r = this.rev(project) + 1;
     this.revs.set(project, r);
+    // Every change of a tree goes through here: the engine's caches of the trees (REST routes) follow.
+    this.engine.workspace.edited(project);
     return r;
   }
 

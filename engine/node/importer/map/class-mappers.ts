@@ -4,6 +4,7 @@ import { httpConnectorClasses } from "./connectors-http.ts";
 import { fullSyncClasses } from "./fullsync.ts";
 import { projectClasses } from "./project.ts";
 import { referenceClasses } from "./references.ts";
+import { restClasses } from "./rest.ts";
 import { sequenceClasses } from "./sequences.ts";
 import { sqlClasses } from "./sql.ts";
 import { callStepClasses } from "./steps-calls.ts";
@@ -29,6 +30,7 @@ const FAMILIES: readonly ClassMappers[] = [
   callStepClasses,
   sessionStepClasses,
   referenceClasses,
+  restClasses,
 ];
 
 /** Own keys only (a Map): a class read from a file, such as "constructor", never finds Object's. */
