@@ -9,10 +9,11 @@ import { expand, expect, selectInTree, test } from "./fixtures.ts";
 
 const EXAMPLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../examples/workspace/Demo");
 
-/** The example project's files, to seed the workspace with. */
+/** The example project's files, to seed the workspace with, without its REST API (made here). */
 async function demo(): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
   for (const rel of await readdir(EXAMPLE, { recursive: true })) {
+    if (rel.split(path.sep)[0] === "api") continue;
     const text = await readFile(path.join(EXAMPLE, rel), "utf8").catch(() => undefined);
     if (text !== undefined) files[path.join("Demo", rel)] = text;
   }

@@ -22,7 +22,10 @@ function atelier(args: string[]): Promise<{ code: number; stdout: string; stderr
 let ws: string;
 beforeAll(async () => {
   ws = await mkdtemp(path.join(os.tmpdir(), "atelier-api-cli-"));
-  await cp(path.join(root, "examples/workspace/Demo"), path.join(ws, "Demo"), { recursive: true });
+  // Demo without its REST API (made here), and Demo as shipped (its API gets what it lacks).
+  const demo = path.join(root, "examples/workspace/Demo");
+  await cp(demo, path.join(ws, "Demo"), { recursive: true, filter: (src) => !src.startsWith(path.join(demo, "api")) });
+  await cp(demo, path.join(ws, "Shipped", "Demo"), { recursive: true });
 });
 afterAll(() => rm(ws, { recursive: true, force: true }));
 
@@ -59,6 +62,21 @@ describe("atelier api generate", () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toContain("Nothing to add to the REST API of Demo");
     expect(await readFile(path.join(ws, "Demo", "api", "api.yaml"), "utf8")).toBe(text);
+  });
+
+  it("adds to an existing API what it lacks, keeping what it has", async () => {
+    const file = path.join(ws, "Shipped", "Demo", "api", "Api.yaml");
+    const before = await readFile(file, "utf8");
+    const r = await atelier(["api", "generate", path.join(ws, "Shipped", "Demo")]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n").slice(0, 2)).toEqual([
+      'Demo: added to the REST API "Api" (api/Api.yaml), served under /api:',
+      "  GET  /api/demo/items  FetchItems (baseUrl)",
+    ]);
+    expect(r.stdout).toContain("  left out: Greet: already served by GET /demo/greetings/{name}");
+    const after = await readFile(file, "utf8");
+    expect(after.startsWith(before.trimEnd())).toBe(true);
+    expect(after).toContain("path: /items");
   });
 
   it("asks for --project with a workspace folder", async () => {
