@@ -117,6 +117,7 @@ export const api = {
   paste: (project: string, parent: string, nodes: unknown[], index?: number) =>
     call("paste", { params: { project }, body: { parent, nodes, ...(index !== undefined ? { index } : {}) } }),
   importWsdl: (project: string, id: string) => call("importWsdl", { params: { project, id }, body: {} }),
+  generateRestApi: (project: string) => call("generateRestApi", { params: { project }, body: {} }),
   sqlTest: (project: string, id: string) => call("sqlTest", { params: { project, id }, body: {} }),
   sqlSchema: (project: string, id: string) => call("sqlSchema", { params: { project, id } }),
   undo: () => call("undo", {}),

@@ -17,6 +17,7 @@ import {
   toggleBreakpoint,
   useStudio,
 } from "./store.ts";
+import { generateRestApi } from "./rest-actions.ts";
 import { sqlTestMessage } from "./sql-model.ts";
 import { isStep } from "./tree-model.ts";
 
@@ -165,6 +166,8 @@ export function objectMenuItems(t: ActionTarget, view: ViewHooks): MenuItem[] {
     disabled: !clipboard,
   });
   if (t.kind === "project") items.push({ label: "Deploy…", action: () => openDeploy(t.project), disabled: false });
+  if (t.kind === "project" || node?.type === "UrlMapper")
+    items.push({ label: "Generate REST API from sequences", action: () => void generateRestApi(t.project) });
   if (t.kind === "object") {
     if (isStep(node, types))
       items.push({ label: "Toggle breakpoint", key: "F9", action: () => toggleBreakpoint(t.id), disabled: false });

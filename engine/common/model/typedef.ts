@@ -343,7 +343,20 @@ export interface TypeDef {
   output?: "value" | "object" | "array";
   /** For steps that hold steps: "condition", they may not run; "loop", they may run many times. */
   flow?: "condition" | "loop";
+  /**
+   * What running an object of this type does to the world beyond its own answer: "write" when it
+   * may change something (a database, a document, the caller's session, a remote service called
+   * with a method that is not safe), "none" when it only reads and computes. A function decides
+   * from the object's properties (a SQL query that only selects, an HTTP GET). Absent: "none".
+   * Code whose effects cannot be known (JavaScript, foreign objects) says "write". Read by
+   * "Generate REST API" (engine/common/api/generate-mapper.ts): a sequence none of whose steps,
+   * called sequences and called transactions writes is read-only, answered to GET.
+   */
+  effects?: Effects | ((node: ObjNode) => Effects);
 }
+
+/** See TypeDef.effects. */
+export type Effects = "none" | "write";
 
 /** Declares a type while keeping its literal `type` name (so unions derive from the registry). */
 export function defineType<const T extends string>(def: TypeDef & { type: T }): TypeDef & { type: T } {

@@ -52,6 +52,8 @@ export interface WorkspaceInfo {
   examples: string[];
   /** The engine can open another workspace folder (POST /workspace/open) and restart on it. */
   canOpenWorkspace?: boolean;
+  /** Where the projects' REST APIs are served (rest.prefix of atelier.config.yaml; /api when absent). */
+  restPrefix?: string;
 }
 
 /** The answer of POST /workspace/open: where the Studio will be once the engine has restarted. */

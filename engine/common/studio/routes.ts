@@ -22,6 +22,7 @@ import type {
   WorkspaceInfo,
 } from "./api.ts";
 import { LineBreakpointsSchema, type FolderListing } from "./projects.ts";
+import type { GeneratedApiSummary } from "../api/generate-mapper.ts";
 import type { EngineStatus, RequestDetail, RequestList } from "./requests.ts";
 import { RenameBody, type RenamePlanInfo, type RenameResult } from "./refactor.ts";
 import {
@@ -263,6 +264,17 @@ export const studioRoutes = {
     guard: "studio",
     body: Type.Object({}, strict),
     answer: answer<ChangeResult & { operations: number; added: number }>(),
+  },
+  /**
+   * A REST API made from the project's sequences (engine/common/api/generate-mapper.ts): a UrlMapper,
+   * or new paths in the existing one, added as one undoable change (engine/node/studio/generate-api.ts).
+   */
+  generateRestApi: {
+    method: "POST",
+    path: "/projects/:project/api/generate",
+    guard: "studio",
+    body: Type.Object({}, strict),
+    answer: answer<ChangeResult & GeneratedApiSummary>(),
   },
   /** Opens a SQL connector's database and asks its version (engine/node/studio/sql-studio.ts). */
   sqlTest: {

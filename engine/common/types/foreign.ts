@@ -9,6 +9,7 @@ export const foreignType = defineType({
   type: "Foreign",
   label: "Foreign object",
   category: "foreign",
+  effects: "write",
   icon: "foreign",
   description: "An object of a kind Atelier does not run, kept unchanged from the project it came from.",
   accepts: ["*"],

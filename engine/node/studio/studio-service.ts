@@ -22,6 +22,7 @@ import type { Engine } from "../engine.ts";
 import { importConvertigo, type ImportSummary } from "../importer/import.ts";
 import { objectFingerprint, ownFileFolder, serializeObjectFile } from "../../common/format/project-format.ts";
 import { createProject, saveProject, writeFileAtomic, type LoadedProject } from "../project/project-files.ts";
+import { DEFAULT_REST_PREFIX } from "../project/workspace.ts";
 import type { RenamePlanInfo, RenameResult } from "../../common/studio/refactor.ts";
 import { planRename } from "./rename.ts";
 import { refuseInvalidValues } from "./value-checks.ts";
@@ -163,6 +164,7 @@ export class StudioService {
         }),
       failures: [...ws.failures].map(([name, reason]) => ({ name, reason })),
       examples: this.opts.examplesDir ? ["Demo"] : [],
+      restPrefix: this.engine.config.rest?.prefix ?? DEFAULT_REST_PREFIX,
     };
   }
 

@@ -17,6 +17,7 @@ import { unreadableJson } from "../json-field.ts";
 import { requestRename } from "../rename.ts";
 import { openProjectDialog } from "../project-actions.ts";
 import { ResponsePreview } from "./ResponsePreview.tsx";
+import { RestApiPanel } from "./RestApiPanel.tsx";
 import { SourcePicker } from "./SourcePicker.tsx";
 
 const CodeEditor = lazy(() => import("../code/CodeEditor.tsx"));
@@ -160,6 +161,7 @@ function NodeProperties({
             ))}
           </fieldset>
         ))}
+        <RestApiPanel project={project} node={node} />
       </div>
     </section>
   );

@@ -1,3 +1,4 @@
+import { httpVerbEffects } from "../../api/effects.ts";
 import { defineType } from "../../model/typedef.ts";
 import { commentProp, requestableProps } from "../shared-props.ts";
 import { callHttp, httpRequestProps } from "./http-call.ts";
@@ -8,6 +9,7 @@ export const jsonHttpTransactionType = defineType({
   type: "JsonHttpTransaction",
   label: "JSON HTTP transaction",
   category: "transaction",
+  effects: httpVerbEffects,
   icon: "transaction",
   description:
     "One HTTP call answered with JSON: verb, path template with {variable}, query/header/body variables, JSON (or form-encoded) body.",

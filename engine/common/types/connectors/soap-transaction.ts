@@ -8,6 +8,7 @@ export const soapTransactionType = defineType({
   type: "SoapTransaction",
   label: "SOAP transaction",
   category: "transaction",
+  effects: "write",
   icon: "transaction",
   description:
     "One operation of the connector's WSDL. Its variables are the operation's inputs (the input element's children, by name); it answers the response's content as JSON: namespace prefixes dropped, a list wherever the schema allows several elements, numbers and booleans as the schema types them. A SOAP fault ends the call with an error (soap_fault) giving the fault's code, string and detail.",

@@ -1,3 +1,4 @@
+import { sqlEffects } from "../../api/effects.ts";
 import type { SqlStatementResult } from "../../model/typedef.ts";
 import { defineType } from "../../model/typedef.ts";
 import { commentProp, requestableProps } from "../shared-props.ts";
@@ -11,6 +12,7 @@ export const sqlTransactionType = defineType({
   type: "SqlTransaction",
   label: "SQL transaction",
   category: "transaction",
+  effects: (node) => sqlEffects(String(node.props.sqlQuery ?? "")),
   icon: "transaction",
   description:
     "SQL statements run on the connector's database, with {variable} placeholders bound as parameters; answers the rows as JSON objects, or the number of rows changed.",

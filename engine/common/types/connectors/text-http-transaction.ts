@@ -1,3 +1,4 @@
+import { httpVerbEffects } from "../../api/effects.ts";
 import { defineType } from "../../model/typedef.ts";
 import { commentProp, requestableProps } from "../shared-props.ts";
 import { callHttp, httpRequestProps } from "./http-call.ts";
@@ -6,6 +7,7 @@ export const textHttpTransactionType = defineType({
   type: "TextHttpTransaction",
   label: "Text HTTP transaction",
   category: "transaction",
+  effects: httpVerbEffects,
   icon: "transaction",
   description:
     "One HTTP call whose answer is kept as text (HTML, CSV, a token, an empty answer...): the answer's body, read as UTF-8, is the transaction's data.",

@@ -1,3 +1,4 @@
+import { httpVerbEffects } from "../../api/effects.ts";
 import { defineType } from "../../model/typedef.ts";
 import { commentProp, requestableProps } from "../shared-props.ts";
 import { callHttp, httpRequestProps } from "./http-call.ts";
@@ -7,6 +8,7 @@ export const xmlHttpTransactionType = defineType({
   type: "XmlHttpTransaction",
   label: "XML HTTP transaction",
   category: "transaction",
+  effects: httpVerbEffects,
   icon: "transaction",
   description:
     "One HTTP call answered with XML (REST or SOAP), read into JSON: the root element under its name, or the SOAP body's elements.",

@@ -8,6 +8,7 @@ export const fullSyncAddUserToGroupStep = defineType({
   type: "FullSyncAddUserToGroup",
   label: LABEL,
   category: "step",
+  effects: "write",
   icon: "group",
   description:
     "Puts a user in a FullSync group: they then see (and may write) the documents of that group. Output: {user, group}.",

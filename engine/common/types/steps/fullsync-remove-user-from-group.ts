@@ -8,6 +8,7 @@ export const fullSyncRemoveUserFromGroupStep = defineType({
   type: "FullSyncRemoveUserFromGroup",
   label: LABEL,
   category: "step",
+  effects: "write",
   icon: "group",
   description: "Takes a user out of a FullSync group. Output: {user, group}.",
   accepts: [],

@@ -5,6 +5,7 @@ export const removeAuthenticatedUserStep = defineType({
   type: "RemoveAuthenticatedUser",
   label: "Remove Authenticated User",
   category: "step",
+  effects: "write",
   icon: "user",
   description: "Removes the user (and their groups) from the caller's session.",
   accepts: [],

@@ -5,6 +5,7 @@ export const sequenceJsStep = defineType({
   type: "SequenceJS",
   label: "Sequence JS",
   category: "step",
+  effects: "write",
   icon: "code",
   description:
     "Runs JavaScript in the run's sandbox. Variables it declares stay visible to later steps; its output is the value of its last statement.",

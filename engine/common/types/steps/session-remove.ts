@@ -5,6 +5,7 @@ export const sessionRemoveStep = defineType({
   type: "SessionRemove",
   label: "Session Remove",
   category: "step",
+  effects: "write",
   icon: "session",
   description: "Removes a key from the caller's session.",
   accepts: [],

@@ -5,6 +5,7 @@ export const sessionSetStep = defineType({
   type: "SessionSet",
   label: "Session Set",
   category: "step",
+  effects: "write",
   icon: "session",
   description: "Stores a value in the caller's session under a key.",
   accepts: [],

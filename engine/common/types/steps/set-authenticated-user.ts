@@ -5,6 +5,7 @@ export const setAuthenticatedUserStep = defineType({
   type: "SetAuthenticatedUser",
   label: "Set Authenticated User",
   category: "step",
+  effects: "write",
   icon: "user",
   description: "Puts a user in the caller's session: later calls of the session (and FullSync) act as this user.",
   accepts: [],

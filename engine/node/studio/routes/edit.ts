@@ -1,3 +1,4 @@
+import { generateRestApi } from "../generate-api.ts";
 import { importWsdl } from "../soap-import.ts";
 import { sqlSchema, testSqlConnection } from "../sql-studio.ts";
 import type { StudioContext } from "./context.ts";
@@ -30,6 +31,7 @@ export function editRoutes(ctx: StudioContext) {
         ctx.origin,
       ),
     importWsdl: ({ params, ctx }) => importWsdl(engine, service, params.project, params.id, ctx.origin),
+    generateRestApi: ({ params, ctx }) => generateRestApi(engine, service, params.project, ctx.origin),
     sqlTest: ({ params }) => testSqlConnection(engine, params.project, params.id),
     sqlSchema: ({ params }) => sqlSchema(engine, params.project, params.id),
     history: () => service.historyState(),

@@ -5,6 +5,7 @@ export const fullSyncDeleteDocumentType = defineType({
   type: "FullSyncDeleteDocument",
   label: "Delete Document",
   category: "transaction",
+  effects: "write",
   icon: "fullsync-delete",
   description:
     "Deletes a document of the connector's FullSync database (a tombstone that keeps its ACL, so devices that saw it receive the deletion). Output: {ok, id, rev}.",

@@ -30,6 +30,7 @@ export const fullSyncPostBulkDocumentsType = defineType({
   type: "FullSyncPostBulkDocuments",
   label: "Post Bulk Documents",
   category: "transaction",
+  effects: "write",
   icon: "fullsync-post",
   description:
     "Writes several documents to the connector's FullSync database in one request, each owned as the ACL policy says. Output: one {ok, id, rev} or {id, error, reason} per document, in order.",

@@ -36,6 +36,7 @@ export const fullSyncPostDocumentType = defineType({
   type: "FullSyncPostDocument",
   label: "Post Document",
   category: "transaction",
+  effects: "write",
   icon: "fullsync-post",
   description:
     "Writes one document to the connector's FullSync database, its owner and groups set by the ACL policy. The document is the data variable plus one field per declared variable. Output: {ok, id, rev}.",
