@@ -61,7 +61,9 @@ export const urlMapperType = defineType({
       }
       const full = joinPaths(prefix, c.props.path);
       if (/^\/(openapi\.json|openapi\.yaml|docs)(\/|$)/.test(full)) {
-        out.push(`${full} is the API's documentation, served by the engine: give "${c.props.path}" another path or the API a prefix`);
+        out.push(
+          `${full} is the API's documentation, served by the engine: give "${c.props.path}" another path or the API a prefix`,
+        );
       }
       const prev = seen.get(key);
       if (prev !== undefined) out.push(`The paths "${prev}" and "${c.props.path}" match the same URLs: merge them`);
