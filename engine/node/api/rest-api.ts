@@ -11,6 +11,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { conditionHolds, fillTemplate, matchPath, readPath } from "../../common/api/rest-paths.ts";
 import { propOrDefault } from "../../common/model/registry.ts";
+import { STUDIO_API } from "../../common/studio/api.ts";
 import type { Engine, RunResult } from "../engine.ts";
 import { SessionsUnavailable } from "../runtime/redis-sessions.ts";
 import { RunError } from "../runtime/run-error.ts";
@@ -150,6 +151,39 @@ function convertParam(p: RestParam, raw: unknown): unknown {
     return one(raw[0]);
   }
   return one(raw);
+}
+
+/**
+ * The request path as the router reads it: each %-escape decoded (a malformed one kept as it is),
+ * empty segments dropped, so `/api/%73tudio` and `/api//studio` read as `/api/studio`.
+ */
+function normalizedPath(url: string): string {
+  const raw = url.split("?")[0] ?? "";
+  return (
+    "/" +
+    raw
+      .split("/")
+      .filter((s) => s !== "")
+      .map((s) => {
+        try {
+          return decodeURIComponent(s);
+        } catch {
+          return s;
+        }
+      })
+      .join("/")
+  );
+}
+
+const under = (path: string, prefix: string) => path === prefix || path.startsWith(prefix + "/");
+
+/**
+ * Is this request one of the REST APIs' (under `prefix`)? The Studio's API (`/api/studio`) never
+ * is, whatever the spelling: it answers only the Studio (no CORS, not in the request history).
+ */
+export function isRestCall(url: string, prefix: string): boolean {
+  const path = normalizedPath(url);
+  return under(path, prefix) && !under(path, STUDIO_API);
 }
 
 /** The decoded segments of a path under the prefix; a malformed %-escape is refused. */
@@ -392,6 +426,9 @@ export async function restApi(app: FastifyInstance, engine: Engine, opts: RestAp
   };
 
   const serve = async (req: FastifyRequest, reply: FastifyReply, head: boolean) => {
+    // The Studio's API shares /api: what it does not answer is no REST operation either.
+    if (!isRestCall(req.url, prefix))
+      throw new Refusal(404, "not_found", `Nothing at ${req.method} ${req.url.split("?")[0]!.slice(0, 200)}`);
     const rawPath = req.url.split("?")[0]!.slice(prefix.length);
     const segments = pathSegments(rawPath);
     const projects = engine.workspace.projects;

@@ -112,6 +112,12 @@ beforeAll(async () => {
           },
           {
             type: "RestPath",
+            name: "studio",
+            path: "/studio/runs",
+            children: [{ type: "RestOperation", name: "get", sequence: "Hidden" }],
+          },
+          {
+            type: "RestPath",
             name: "me",
             path: "/me",
             children: [{ type: "RestOperation", name: "get", sequence: "Whoami" }],
@@ -260,6 +266,20 @@ describe("REST API attacks", () => {
     });
     expect(pre.status).toBe(204);
     expect(pre.headers.get("access-control-allow-methods")).toContain("PATCH");
+  });
+
+  it("never serves a REST operation, nor CORS, where the Studio's API answers (/api/studio), however spelled", async () => {
+    for (const p of ["/api/studio/runs", "/api/%73tudio/runs", "/api//studio/runs", "/api/studio%2Fruns"]) {
+      const res = await raw("GET", p, { origin: APP_ORIGIN });
+      expect(res.status, p).toBe(404);
+      expect(res.body, p).not.toContain('"ok":true');
+      expect(res.headers["access-control-allow-origin"], p).toBeUndefined();
+    }
+    const mapper = ws.engine.project("P")!.root.children.find((c) => c.type === "UrlMapper")!;
+    const { checkNode } = await import("../../common/model/registry.ts");
+    expect(checkNode(mapper).map((i) => i.message)).toContain(
+      '/studio/runs is where the Studio\'s API answers (/api/studio) under the default REST prefix: give "/studio/runs" another path or the API a prefix',
+    );
   });
 
   it("refuses a REST prefix that would shadow the engine's own routes", async () => {

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Engine } from "../engine.ts";
-import { restApi } from "../api/rest-api.ts";
+import { isRestCall, restApi } from "../api/rest-api.ts";
 import { DEFAULT_REST_PREFIX } from "../project/workspace.ts";
 import { convertigoApi, DEFAULT_API_LIMITS, parseForm, type ApiLimits } from "./convertigo-api.ts";
 import { faviconHandler, rootPageHandler, type RootPageOptions } from "./root-page.ts";
@@ -72,8 +72,7 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
   const requests = engine.requests;
   // The projects' REST APIs: their calls are recorded and open to CORS like the Convertigo API's.
   const restPrefix = engine.config.rest?.prefix ?? DEFAULT_REST_PREFIX;
-  const underRest = (url: string) =>
-    url.startsWith(restPrefix) && (url.length === restPrefix.length || "/?".includes(url[restPrefix.length]!));
+  const underRest = (url: string) => url.startsWith(restPrefix) && isRestCall(url, restPrefix);
   let server!: Server;
   let closing = false;
   const headersTimeout = opts.timeouts?.headersMs ?? 15_000;

@@ -65,6 +65,11 @@ export const urlMapperType = defineType({
           `${full} is the API's documentation, served by the engine: give "${c.props.path}" another path or the API a prefix`,
         );
       }
+      if (/^\/studio(\/|$)/.test(full)) {
+        out.push(
+          `${full} is where the Studio's API answers (/api/studio) under the default REST prefix: give "${c.props.path}" another path or the API a prefix`,
+        );
+      }
       const prev = seen.get(key);
       if (prev !== undefined) out.push(`The paths "${prev}" and "${c.props.path}" match the same URLs: merge them`);
       else seen.set(key, c.props.path);
