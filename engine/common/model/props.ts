@@ -1,3 +1,4 @@
+import { parsePath } from "./json-path.ts";
 import type { ObjNode } from "./node.ts";
 
 /**
@@ -17,10 +18,13 @@ export type PropKind =
   | "source" // { step: <id of an earlier step>, path: <JSON path into its output> }
   | "keyValue" // { [name]: string }
   | "stringList" // string[]
-  | "reference"; // names another object: what and where say `refers` and `qualifiedBy` (references.ts)
+  | "reference" // names another object: what and where say `refers` and `qualifiedBy` (references.ts)
+  | "binding" // one Binding of the UI builder: a plain value, { script } or { source, ... } (see Binding)
+  | "bindings"; // { [name]: Binding } (a component's or an action's inputs)
 
 /** What a "reference" property names. */
-export type RefersTo = "project" | "connector" | "transaction" | "sequence" | "step";
+export type RefersTo =
+  "project" | "connector" | "transaction" | "sequence" | "step" | "page" | "sharedComponent" | "sharedAction" | "state";
 
 /**
  * Where a reference's target is looked up: the sibling properties that name its project and, for
@@ -85,7 +89,7 @@ export interface PropDef {
    * in its code editor with that language's highlighting (and, for SQL, completion of the
    * connector's tables and columns).
    */
-  language?: "sql";
+  language?: "sql" | "css";
   /** Extra check, run after the kind's own; returns a message when the value is wrong. */
   check?: (value: unknown, node: ObjNode) => string | undefined;
 }
@@ -98,6 +102,192 @@ export interface SourceRef {
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * A value of the UI builder (kind "binding"): a plain JSON scalar, a JavaScript expression, or a
+ * source read at run time, naming what it reads by name (sequences, connectors, views, states,
+ * inputs) or by id (a directive, a form container, an earlier action). Structured so that
+ * references (reference-rules.ts) find, check and rename what bindings name.
+ */
+export type Binding =
+  | string
+  | number
+  | boolean
+  | null
+  | { script: string }
+  | { source: "sequence"; sequence: string; project?: string; path?: string }
+  | { source: "view"; connector: string; view: string; query?: Record<string, Binding>; live?: boolean; path?: string }
+  | { source: "doc"; connector: string; id: Binding; live?: boolean; path?: string }
+  | { source: "item"; directive: string; path?: string }
+  | { source: "form"; form: string; field?: string }
+  | { source: "state"; name: string; path?: string }
+  | { source: "action"; action: string; path?: string }
+  | { source: "input"; name: string; path?: string }
+  | { source: "event"; path?: string }
+  | { source: "sync"; connector: string; field: "state" | "pending" | "conflicts" | "denied" | "lastSync" }
+  | { source: "app"; field: "online" | "user" };
+
+/**
+ * What a field of a source holds: "name" and "id" a non-empty text naming an object (by name, by
+ * id), "path" a JSON path (json-path.ts), "boolean", "binding" a nested Binding, "bindings" a map
+ * of them, a list the allowed texts.
+ */
+export type BindingField = "name" | "id" | "path" | "boolean" | "binding" | "bindings" | readonly string[];
+
+/** The sources of bindings: the fields each needs, then those it may have (in this order). */
+export const BINDING_SOURCES = {
+  sequence: { needs: { sequence: "name" }, may: { project: "name", path: "path" } },
+  view: { needs: { connector: "name", view: "name" }, may: { query: "bindings", live: "boolean", path: "path" } },
+  doc: { needs: { connector: "name", id: "binding" }, may: { live: "boolean", path: "path" } },
+  item: { needs: { directive: "id" }, may: { path: "path" } },
+  form: { needs: { form: "id" }, may: { field: "name" } },
+  state: { needs: { name: "name" }, may: { path: "path" } },
+  action: { needs: { action: "id" }, may: { path: "path" } },
+  input: { needs: { name: "name" }, may: { path: "path" } },
+  event: { needs: {}, may: { path: "path" } },
+  sync: { needs: { connector: "name", field: ["state", "pending", "conflicts", "denied", "lastSync"] }, may: {} },
+  app: { needs: { field: ["online", "user"] }, may: {} },
+} as const satisfies Record<
+  string,
+  { needs: Readonly<Record<string, BindingField>>; may: Readonly<Record<string, BindingField>> }
+>;
+
+export type BindingSource = keyof typeof BINDING_SOURCES;
+
+function sourceSpec(
+  source: unknown,
+): { needs: Record<string, BindingField>; may: Record<string, BindingField> } | undefined {
+  return typeof source === "string" && Object.hasOwn(BINDING_SOURCES, source)
+    ? BINDING_SOURCES[source as BindingSource]
+    : undefined;
+}
+
+function words(list: readonly string[]): string {
+  return list.length <= 1 ? (list[0] ?? "") : `${list.slice(0, -1).join(", ")} and ${list.at(-1)}`;
+}
+
+/**
+ * What is wrong with a binding's structure, or undefined: `where` starts the message (the
+ * property's label, and the entry or the nested field). Targets are not looked up here (the
+ * reference rules do), nor is a path checked against what its target answers.
+ */
+export function bindingProblem(v: unknown, where: string): string | undefined {
+  if (v === null || typeof v === "string" || typeof v === "boolean") return undefined;
+  if (typeof v === "number") return Number.isFinite(v) ? undefined : `${where} must be a finite number`;
+  if (!isPlainObject(v)) {
+    return `${where} must be a plain value (text, number, true/false, null), { script } or { source, ... }`;
+  }
+  if ("script" in v && "source" in v) return `${where} is either { script } or { source, ... }, not both`;
+  if ("script" in v) {
+    if (typeof v.script !== "string" || v.script.trim() === "")
+      return `${where}: script must be a JavaScript expression`;
+    const extra = Object.keys(v).filter((k) => k !== "script");
+    return extra.length ? `${where}: a script binding has no ${words(extra.map((k) => `"${k}"`))}` : undefined;
+  }
+  if (!("source" in v)) return `${where} must be a plain value, { script } or { source, ... } (an object has neither)`;
+  const spec = sourceSpec(v.source);
+  if (!spec) {
+    return `${where}: unknown source ${JSON.stringify(v.source)} (one of: ${Object.keys(BINDING_SOURCES).join(", ")})`;
+  }
+  const source = v.source as string;
+  const missing = Object.keys(spec.needs).filter((k) => v[k] === undefined || v[k] === null || v[k] === "");
+  if (missing.length) return `${where}: source "${source}" needs ${words(missing)}`;
+  const fields = { ...spec.needs, ...spec.may };
+  const unknown = Object.keys(v).filter((k) => k !== "source" && !Object.hasOwn(fields, k));
+  if (unknown.length) {
+    const takes = Object.keys(fields);
+    return `${where}: source "${source}" has no ${words(unknown.map((k) => `"${k}"`))} (${takes.length ? `it takes ${words(takes)}` : "it takes nothing else"})`;
+  }
+  for (const [k, kind] of Object.entries(fields)) {
+    const x = v[k];
+    if (x === undefined) continue;
+    const field = `${where}: ${k} of source "${source}"`;
+    if (Array.isArray(kind)) {
+      if (typeof x !== "string" || !kind.includes(x)) return `${field} must be one of: ${kind.join(", ")}`;
+      continue;
+    }
+    switch (kind) {
+      case "name":
+      case "id":
+        if (typeof x !== "string" || x.trim() === "")
+          return `${field} must be ${kind === "id" ? "an object's id" : "a name"}`;
+        if (source === "view" && k === "view" && !/^[^/]+\/[^/]+$/.test(x)) {
+          return `${field} must be design/view (e.g. orders/byUser)`;
+        }
+        break;
+      case "path":
+        if (typeof x !== "string") return `${field} must be a path such as rows[0].doc`;
+        try {
+          parsePath(x);
+        } catch (e) {
+          return `${field}: ${(e as Error).message}`;
+        }
+        break;
+      case "boolean":
+        if (typeof x !== "boolean") return `${field} must be true or false`;
+        break;
+      case "binding": {
+        const inner = bindingProblem(x, `${where}: ${k}`);
+        if (inner) return inner;
+        break;
+      }
+      case "bindings": {
+        const inner = bindingsProblem(x, `${where}: ${k}`);
+        if (inner) return inner;
+        break;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** What is wrong with a map of bindings (kind "bindings"), or undefined. */
+export function bindingsProblem(v: unknown, where: string): string | undefined {
+  if (!isPlainObject(v)) return `${where} must be a map of names to bindings`;
+  for (const [k, b] of Object.entries(v)) {
+    const p = bindingProblem(b, `${where} "${k}"`);
+    if (p) return p;
+  }
+  return undefined;
+}
+
+/** A name or id a binding holds (a source's field of kind "name" or "id"), found by `bindingNames`. */
+export interface BindingName {
+  source: BindingSource;
+  /** The field of the source ("sequence", "connector", "directive"...). */
+  field: string;
+  value: string;
+  /** Keys from the property's value down to this field (a rename writes there). */
+  path: string[];
+  /** The source object holding it (for its sibling fields: a sequence's project, a view's connector). */
+  binding: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The names and ids the bindings of a value hold, nested ones included (a view's query, a
+ * document's id), in field order. `many`: the value is a map of bindings (kind "bindings").
+ * Values of a wrong shape give what can be read of them.
+ */
+export function bindingNames(value: unknown, many = false, path: string[] = []): BindingName[] {
+  if (many) {
+    return isPlainObject(value) ? Object.entries(value).flatMap(([k, b]) => bindingNames(b, false, [...path, k])) : [];
+  }
+  if (!isPlainObject(value)) return [];
+  const spec = sourceSpec(value.source);
+  if (!spec) return [];
+  const out: BindingName[] = [];
+  for (const [k, kind] of Object.entries({ ...spec.needs, ...spec.may })) {
+    const x = value[k];
+    if (kind === "name" || kind === "id") {
+      if (typeof x === "string" && x !== "") {
+        out.push({ source: value.source as BindingSource, field: k, value: x, path: [...path, k], binding: value });
+      }
+    } else if (kind === "binding" || kind === "bindings") {
+      out.push(...bindingNames(x, kind === "bindings", [...path, k]));
+    }
+  }
+  return out;
 }
 
 /** Checks a value against a property definition; returns a message or undefined when valid. */
@@ -160,6 +350,10 @@ function checkKind(def: PropDef, v: unknown): string | undefined {
       return Array.isArray(v) && v.every((x) => typeof x === "string")
         ? undefined
         : `${def.label} must be a list of text values`;
+    case "binding":
+      return bindingProblem(v, def.label);
+    case "bindings":
+      return bindingsProblem(v, def.label);
   }
 }
 
