@@ -17,7 +17,15 @@ export type Category =
   | "listener"
   | "reference"
   | "foreign"
-  | "api";
+  | "api"
+  // The UI builder (issue 18): the application and its styles, pages, what pages show (components,
+  // texts, directives, shared components), events, actions, and declared values (states, inputs).
+  | "app"
+  | "page"
+  | "ui"
+  | "event"
+  | "action"
+  | "state";
 
 /** JSON value produced by runs. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -63,6 +63,23 @@ import { thenStep } from "./steps/then.ts";
 import { whileStep } from "./steps/while.ts";
 import { testCaseType } from "./test-case.ts";
 import { variableType } from "./variable.ts";
+import { applicationType } from "./ui/application.ts";
+import { pageType } from "./ui/page.ts";
+import { componentType } from "./ui/component.ts";
+import { textType } from "./ui/text.ts";
+import { directiveType } from "./ui/directive.ts";
+import { useSharedType } from "./ui/use-shared.ts";
+import { sharedComponentType } from "./ui/shared-component.ts";
+import { componentInputType } from "./ui/component-input.ts";
+import { componentEventType } from "./ui/component-event.ts";
+import { sharedActionType } from "./ui/shared-action.ts";
+import { actionInputType } from "./ui/action-input.ts";
+import { stateType } from "./ui/state.ts";
+import { eventType } from "./ui/event.ts";
+import { actionType } from "./ui/action.ts";
+import { onErrorType } from "./ui/on-error.ts";
+import { actionElseType } from "./ui/action-else.ts";
+import { styleType } from "./ui/style.ts";
 
 /**
  * Every object type Atelier knows. Adding a type: write its file (one definition) and list it
@@ -100,6 +117,23 @@ export const allTypes = [
   restOperationType,
   restParameterType,
   restResponseType,
+  applicationType,
+  pageType,
+  componentType,
+  textType,
+  directiveType,
+  useSharedType,
+  sharedComponentType,
+  componentInputType,
+  componentEventType,
+  sharedActionType,
+  actionInputType,
+  stateType,
+  eventType,
+  actionType,
+  onErrorType,
+  actionElseType,
+  styleType,
   stepVariableType,
   callTransactionStep,
   callSequenceStep,

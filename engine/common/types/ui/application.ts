@@ -1,0 +1,143 @@
+/**
+ * The application of a project's UI (issue 18, the UI builder): its pages, shared components and
+ * actions, states, styles and start events. Not reachable yet, on purpose: Project does not
+ * accept an Application and no UI type has a `file`, so nothing of the UI builder shows in the
+ * Studio or is read from or written to project files until loading, saving, the designer and the
+ * build work end to end (design: /work/notes/ui-builder-design.md §11; C1 adds the files).
+ */
+import { defineType } from "../../model/typedef.ts";
+import { commentProp } from "../shared-props.ts";
+import { APP_EVENTS, duplicateNames, eventProblems } from "./ui-props.ts";
+
+export const applicationType = defineType({
+  type: "Application",
+  label: "Application",
+  category: "app",
+  icon: "app",
+  description:
+    "The project's web and mobile application: its pages, shared components and actions, the states every page reads, styles and start events. Built as a Vite + React (Ionic) app served at /apps/<project>/, working offline.",
+  accepts: ["Page", "SharedComponent", "SharedAction", "State", "Style", "Event"],
+  onlyIn: ["Project"],
+  props: [
+    commentProp,
+    {
+      name: "title",
+      label: "Title",
+      kind: "string",
+      help: "The application's title (the browser tab, the installed app).",
+    },
+    {
+      name: "startPage",
+      label: "Start page",
+      kind: "reference",
+      refers: "page",
+      required: true,
+      missing: { severity: "error", hint: ["Add a page to the application, or choose one of its pages."] },
+      help: "The page shown first (after the login page when it requires a logged-in user).",
+    },
+    {
+      name: "loginPage",
+      label: "Login page",
+      kind: "reference",
+      refers: "page",
+      missing: { severity: "error" },
+      help: "The page shown instead of a page that requires login while no user is logged in. Empty: no login page.",
+    },
+    {
+      name: "theme",
+      label: "Theme",
+      kind: "json",
+      default: {},
+      help: 'Colors of the theme: { "primary": "#2563eb", "secondary": ..., "danger": ... }, turned into Ionic\'s color variables.',
+      group: "Appearance",
+    },
+    {
+      name: "mode",
+      label: "Mode",
+      kind: "enum",
+      values: ["auto", "md", "ios"],
+      default: "auto",
+      help: "The look of the components: md (Material), ios, or auto (the device's).",
+      group: "Appearance",
+    },
+    {
+      name: "dark",
+      label: "Dark mode",
+      kind: "enum",
+      values: ["auto", "light", "dark"],
+      default: "auto",
+      help: "Light or dark colors; auto follows the device's setting.",
+      group: "Appearance",
+    },
+    {
+      name: "pwaName",
+      label: "Installed name",
+      kind: "string",
+      help: "The name of the installed app (its web manifest). Empty: the title.",
+      group: "Installation",
+    },
+    {
+      name: "pwaShortName",
+      label: "Installed short name",
+      kind: "string",
+      help: "The name under the icon of the installed app. Empty: the installed name.",
+      group: "Installation",
+    },
+    {
+      name: "themeColor",
+      label: "Theme color",
+      kind: "string",
+      default: "#2563eb",
+      pattern: "#[0-9a-fA-F]{6}",
+      help: "The color of the browser's bar and of the installed app's splash screen: #rrggbb.",
+      group: "Installation",
+    },
+    {
+      name: "icon",
+      label: "Icon",
+      kind: "string",
+      help: "The app's icon: the path of a PNG file in the project (512×512 at least).",
+      group: "Installation",
+    },
+    {
+      name: "pageOrder",
+      label: "Page order",
+      kind: "stringList",
+      help: "The order of the pages (names); pages not listed come after, by name.",
+    },
+    {
+      name: "capacitorAppId",
+      label: "Capacitor app id",
+      kind: "string",
+      pattern: "[A-Za-z][\\w]*(\\.[A-Za-z][\\w]*)+",
+      help: "The id of the native app built with Capacitor, a reversed domain (com.example.orders).",
+      group: "Installation",
+    },
+  ],
+  check: (node) => {
+    const out = [
+      ...duplicateNames(node, ["Page"], "pages"),
+      ...duplicateNames(node, ["SharedComponent"], "shared components"),
+      ...duplicateNames(node, ["SharedAction"], "shared actions"),
+      ...duplicateNames(node, ["State"], "states"),
+      ...eventProblems(node, APP_EVENTS, "The application"),
+    ];
+    const pages = node.children.filter((c) => c.type === "Page");
+    const routes = new Map<string, string>();
+    for (const p of pages) {
+      const route = typeof p.props.route === "string" && p.props.route !== "" ? p.props.route : p.name.toLowerCase();
+      const other = routes.get(route);
+      if (other !== undefined) out.push(`The pages ${other} and ${p.name} have the same route "${route}"`);
+      else routes.set(route, p.name);
+    }
+    const names = new Set(pages.map((p) => p.name));
+    const order = Array.isArray(node.props.pageOrder) ? node.props.pageOrder : [];
+    for (const name of order) {
+      if (typeof name === "string" && !names.has(name)) out.push(`Page order: there is no page "${name}"`);
+    }
+    if (node.props.loginPage && node.props.loginPage === node.props.startPage) {
+      out.push("The login page cannot be the start page");
+    }
+    return out;
+  },
+});

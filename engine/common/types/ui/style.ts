@@ -1,0 +1,20 @@
+import { defineType } from "../../model/typedef.ts";
+
+export const styleType = defineType({
+  type: "Style",
+  label: "Style",
+  category: "app",
+  icon: "style",
+  description: "CSS for the application (every page), a page or a shared component, depending on where it is.",
+  accepts: [],
+  onlyIn: ["Application", "Page", "SharedComponent"],
+  props: [
+    {
+      name: "css",
+      label: "CSS",
+      kind: "text",
+      language: "css",
+      help: "CSS rules. On a page or a shared component they only apply inside it.",
+    },
+  ],
+});

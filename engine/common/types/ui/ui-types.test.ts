@@ -1,0 +1,279 @@
+import { describe, expect, it } from "vitest";
+import type { ObjNode } from "../../model/node.ts";
+import { acceptsChild, checkNode, checkTree, getType } from "../../model/registry.ts";
+
+let seq = 0;
+const n = (type: string, name: string, props: Record<string, unknown> = {}, children: ObjNode[] = []): ObjNode => ({
+  id: `${type.toLowerCase().slice(0, 6)}${String(++seq).padStart(6, "0")}`,
+  type,
+  name,
+  props,
+  children,
+});
+const withId = (node: ObjNode, id: string): ObjNode => ({ ...node, id });
+
+/** The messages of one object's own checks (not its descendants'). */
+const issues = (node: ObjNode, parent?: ObjNode) => checkNode(node, parent).map((i) => i.message);
+
+/** An application as the design's §2.4 and §9 describe FullSyncDemo's. */
+function demoApp(): ObjNode {
+  const each = withId(
+    n(
+      "Directive",
+      "EachOrder",
+      {
+        items: {
+          source: "view",
+          connector: "FullSync",
+          view: "orders/byUser",
+          path: "rows",
+          live: true,
+          query: { key: { source: "state", name: "user" }, include_docs: true },
+        },
+        key: "id",
+      },
+      [
+        n("Component", "ItemLabel", {
+          component: "Label",
+          text: { source: "item", directive: "ordeach00001", path: "doc.item" },
+        }),
+      ],
+    ),
+    "ordeach00001",
+  );
+  const call = withId(
+    n(
+      "Action",
+      "CallLogin",
+      {
+        action: "CallSequence",
+        inputs: {
+          sequence: "Login",
+          variables: { script: "({ user: form.user, password: form.password })" },
+        },
+      },
+      [
+        n("Action", "RememberUser", {
+          action: "SetState",
+          inputs: { name: "user", value: { source: "action", action: "logincall001", path: "user" } },
+        }),
+        n("OnError", "Failed", {}, [
+          n("Action", "Say", { action: "Toast", inputs: { message: { source: "event", path: "message" } } }),
+        ]),
+      ],
+    ),
+    "logincall001",
+  );
+  const login = n("Page", "Login", { route: "login" }, [
+    withId(
+      n("Component", "Form", { component: "Stack", layout: { direction: "column", gap: 8 } }, [
+        n("Component", "User", { component: "Input", inputs: { label: "User" } }),
+        n("Component", "LogIn", { component: "Button", text: "Log in" }, [
+          n("Event", "Click", { on: "click" }, [call]),
+        ]),
+      ]),
+      "loginform001",
+    ),
+  ]);
+  const orders = n("Page", "Orders", { title: "My orders", requiresLogin: true }, [
+    n("State", "filter", { schema: { type: "string" }, default: "" }),
+    n("Style", "Look", { css: ".pending { font-weight: bold; }" }),
+    n("Event", "Enter", { on: "enter" }, [n("Action", "Log", { action: "Log", inputs: { message: "entered" } })]),
+    n("Component", "Content", { component: "Content", layout: { direction: "column", gap: 8, padding: 12 } }, [
+      each,
+      n("Component", "Pending", {
+        component: "Badge",
+        inputs: { color: "warning" },
+        text: { script: "sync.pending + ' to send'" },
+        styleClass: "pending",
+      }),
+      n("Directive", "WhenOffline", { kind: "If", condition: { script: "!app.online" } }, [
+        n("Text", "Offline", { value: "Offline" }),
+      ]),
+      n("UseShared", "Total", { component: "OrderRow", inputs: { order: { source: "state", name: "filter" } } }, [
+        n("Event", "Picked", { on: "pick" }),
+      ]),
+    ]),
+  ]);
+  return n(
+    "Application",
+    "App",
+    { title: "Orders", startPage: "Orders", loginPage: "Login", theme: { primary: "#2563eb" }, pageOrder: ["Login"] },
+    [
+      n("State", "user", { schema: { type: "string" }, persist: "device" }),
+      n("Style", "Global", { css: "ion-content { --background: #fafafa; }" }),
+      n("Event", "Start", { on: "start" }, [
+        n("Action", "Sync", { action: "FullSyncSync", inputs: { connector: "FullSync" } }),
+      ]),
+      login,
+      orders,
+      n("SharedComponent", "OrderRow", {}, [
+        n("ComponentInput", "order", { schema: { type: "object" } }),
+        n("ComponentEvent", "pick", { payload: { type: "string" } }),
+        n("Text", "Item", { value: { source: "input", name: "order", path: "item" } }),
+      ]),
+      n("SharedAction", "AfterLogin", { output: { source: "input", name: "user" } }, [
+        n("ActionInput", "user", { required: true }),
+        n("Action", "Check", { action: "If", inputs: { condition: { source: "input", name: "user" } } }, [
+          n("Action", "Go", { action: "Navigate", inputs: { page: "Orders" } }),
+          n("ActionElse", "Otherwise", {}, [n("Action", "Back", { action: "Navigate", inputs: { page: "Login" } })]),
+        ]),
+      ]),
+    ],
+  );
+}
+
+describe("the UI builder's types", () => {
+  it("are version 1 and not reachable yet: no project holds an application, none has a file", () => {
+    for (const t of ["Application", "Page", "Component", "Action", "State", "ActionElse", "Style"]) {
+      expect(getType(t)?.version ?? 1, t).toBe(1);
+      expect(getType(t)?.file, t).toBeUndefined();
+    }
+    expect(acceptsChild("Project", "Application")).toBe(false);
+  });
+
+  it("accept the children of the design and refuse the others", () => {
+    const yes: [string, string][] = [
+      ["Application", "Page"],
+      ["Application", "SharedComponent"],
+      ["Application", "SharedAction"],
+      ["Application", "State"],
+      ["Application", "Style"],
+      ["Application", "Event"],
+      ["Page", "Component"],
+      ["Page", "Text"],
+      ["Page", "Directive"],
+      ["Page", "UseShared"],
+      ["Page", "Event"],
+      ["Page", "State"],
+      ["Page", "Style"],
+      ["Component", "Component"],
+      ["Component", "Event"],
+      ["Directive", "Component"],
+      ["UseShared", "Event"],
+      ["SharedComponent", "Component"],
+      ["SharedComponent", "ComponentInput"],
+      ["SharedComponent", "ComponentEvent"],
+      ["SharedComponent", "Style"],
+      ["SharedAction", "ActionInput"],
+      ["SharedAction", "Action"],
+      ["Event", "Action"],
+      ["Action", "Action"],
+      ["Action", "OnError"],
+      ["Action", "ActionElse"],
+      ["OnError", "Action"],
+      ["ActionElse", "Action"],
+    ];
+    const no: [string, string][] = [
+      ["Page", "SharedComponent"],
+      ["Page", "Page"],
+      ["Component", "SharedComponent"],
+      ["Component", "State"],
+      ["Component", "Action"],
+      ["Text", "Component"],
+      ["Directive", "Event"],
+      ["UseShared", "Component"],
+      ["Event", "Event"],
+      ["Event", "OnError"],
+      ["SharedAction", "OnError"],
+      ["Application", "Component"],
+      ["Application", "ActionInput"],
+      ["Sequence", "Action"],
+      ["IfThenElse", "ActionElse"],
+      ["Action", "Else"],
+    ];
+    for (const [p, c] of yes) expect(acceptsChild(p, c), `${p} holds ${c}`).toBe(true);
+    for (const [p, c] of no) expect(acceptsChild(p, c), `${p} refuses ${c}`).toBe(false);
+  });
+
+  it("pass a whole application with no issue on any object", () => {
+    const problems = checkTree(demoApp());
+    expect(Object.fromEntries(problems)).toEqual({});
+  });
+
+  it("say what is wrong in a broken one", () => {
+    const app = demoApp();
+    const page = (name: string) => app.children.find((c) => c.name === name)!;
+    const orders = page("Orders");
+    const content = orders.children.find((c) => c.name === "Content")!;
+    const each = content.children[0]!;
+    const offline = content.children[2]!;
+    delete each.props.items;
+    each.props.condition = true;
+    offline.props = { kind: "If", items: { source: "state", name: "user" } };
+    expect(issues(each, content)).toEqual([
+      "A ForEach needs Items: the list to repeat its content for",
+      "A ForEach has no condition (make it an If, or put an If inside)",
+    ]);
+    expect(issues(offline, content)).toEqual(["An If needs a Condition", "An If has no items (make it a ForEach)"]);
+    each.props.items = "orders";
+    expect(issues(each, content)).toContain("Items must be a list: a source or a script giving one");
+
+    orders.props.route = "My Orders";
+    expect(issues(orders, app)).toEqual(["Route has an invalid format (expected [a-z0-9-/:]*)"]);
+    delete orders.props.route;
+    orders.name = "Orders list";
+    expect(issues(orders, app)).toEqual(['The name "Orders list" makes no route ([a-z0-9-/:]*): set Route']);
+    orders.name = "Orders";
+
+    const enter = orders.children.find((c) => c.type === "Event")!;
+    enter.props.on = "click";
+    expect(issues(orders, app)).toEqual(['A page has no event "click" (event Enter): it offers load, enter, leave']);
+    enter.props.on = " ";
+    expect(issues(enter, orders)).toEqual(["On names no event"]);
+    delete enter.props.on;
+    expect(issues(enter, orders)).toEqual(["On is required"]);
+
+    const pending = content.children[1]!;
+    pending.props.text = { source: "sync", connector: "FullSync" };
+    pending.props.layout = { direction: "row", top: 3 };
+    expect(issues(pending, content)).toEqual(['Text: source "sync" needs field', 'Layout has no "top"']);
+
+    const login = page("Login");
+    app.props.loginPage = "Orders";
+    login.props.route = "orders";
+    app.props.pageOrder = ["Login", "Home"];
+    app.children.push(n("State", "user"), n("Event", "Resume", { on: "resume" }));
+    expect(issues(app)).toEqual([
+      'Two states are named "user"',
+      'The application has no event "resume" (event Resume): it offers start',
+      'The pages Login and Orders have the same route "orders"',
+      'Page order: there is no page "Home"',
+      "The login page cannot be the start page",
+    ]);
+    delete app.props.startPage;
+    expect(issues(app)).toContain("Start page is required");
+
+    const state = app.children.find((c) => c.type === "State")!;
+    state.name = "the-user";
+    state.props.persist = "forever";
+    expect(issues(state, app)).toEqual([
+      "Persist must be one of: none, session, device",
+      'A state needs a name scripts can read: letters, digits, _ or $, not starting with a digit ("the-user")',
+    ]);
+
+    const shared = page("OrderRow");
+    shared.children.push(n("ComponentInput", "order"), n("Event", "Click", { on: "click" }));
+    expect(issues(shared, app)).toEqual([
+      'Two inputs are named "order"',
+      'A shared component has no event "click" (event Click): it offers init',
+    ]);
+
+    const check = page("AfterLogin").children[1]!;
+    check.props.action = "Navigate";
+    check.children.push(n("OnError", "E1"), n("OnError", "E2"), n("ActionElse", "Else2"));
+    expect(issues(check, page("AfterLogin"))).toEqual([
+      "Only an If action has an Else",
+      "An If has one Else",
+      "An action has one OnError",
+    ]);
+    expect(issues(n("Action", "Nothing", { inputs: { page: { source: "page" } } }))).toEqual([
+      "Action is required",
+      'Inputs "page": unknown source "page" (one of: sequence, view, doc, item, form, state, action, input, event, sync, app)',
+    ]);
+    expect(issues(n("Text", "Empty"))).toEqual(["Value is required"]);
+    expect(issues(n("UseShared", "Nothing"))).toEqual(["Shared component is required"]);
+    expect(issues(n("Component", "Nothing"))).toEqual(["Component is required"]);
+    expect(issues(n("Style", "S"), content)).toEqual(["A Component cannot hold a Style"]);
+  });
+});
