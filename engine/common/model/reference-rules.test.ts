@@ -78,3 +78,85 @@ describe("reference rules on flat maps", () => {
     expect(danglingReferences([withRegistry], getType)).toHaveLength(3);
   });
 });
+
+// The UI builder's bindings (issue 18): an application held by the project (in memory: files
+// come later), its bindings naming sequences, connectors, views, states, pages, directives.
+const ui = n("p", "Project", "Shop", {}, [
+  n("fs", "FullSyncConnector", "FullSync", {}, [
+    n("dd", "FullSyncDesignDocument", "orders", {}, [n("vw", "FullSyncView", "byUser", { map: "function (doc) {}" })]),
+  ]),
+  n("seq", "Sequence", "MyOrders"),
+  n("app", "Application", "App", { startPage: "Orders", loginPage: "Gone" }, [
+    n("user", "State", "user"),
+    n("pg", "Page", "Orders", {}, [
+      n("filt", "State", "filter"),
+      n("each", "Directive", "EachOrder", {
+        items: {
+          source: "view",
+          connector: "FullSync",
+          view: "orders/byUser",
+          query: { key: { source: "state", name: "user" }, startkey: { source: "state", name: "filter" } },
+        },
+      }),
+      n("lbl", "Component", "Label", {
+        component: "Label",
+        text: { source: "item", directive: "each", path: "doc.item" },
+        inputs: {
+          count: { source: "sequence", sequence: "MyOrders", path: "count" },
+          pending: { source: "sync", connector: "FullSync", field: "pending" },
+          lost: { source: "sequence", sequence: "Missing" },
+          other: { source: "view", connector: "FullSync", view: "orders/byDate" },
+          was: { source: "item", directive: "deleted" },
+          who: { source: "state", name: "nobody" },
+          mine: { source: "input", name: "order" },
+        },
+      }),
+      n("use", "UseShared", "Row", { component: "OrderRow", inputs: { order: { source: "state", name: "user" } } }),
+    ]),
+    n("row", "SharedComponent", "OrderRow", {}, [
+      n("in", "ComponentInput", "order"),
+      n("t", "Text", "Item", { value: { source: "input", name: "order", path: "item" } }),
+    ]),
+  ]),
+]);
+
+describe("references of the UI builder's bindings", () => {
+  const p = () => flat(ui);
+  const found = (id: string) =>
+    referencesTo([p()], "Shop", id, served).map(
+      (h) =>
+        `${h.node.name}:${h.reference.form}:${h.reference.field}${h.reference.bindingPath ? `.${h.reference.bindingPath.join(".")}` : ""}`,
+    );
+
+  it("finds what bindings name: sequences, connectors, views, states, inputs, directives, pages", () => {
+    expect(found("seq")).toEqual(["Label:binding:inputs.count.sequence"]);
+    expect(found("fs")).toEqual([
+      "EachOrder:binding:items.connector",
+      "Label:binding:inputs.pending.connector",
+      "Label:binding:inputs.other.connector",
+    ]);
+    expect(found("vw")).toEqual(["EachOrder:binding:items.view"]);
+    expect(found("user")).toEqual(["EachOrder:binding:items.query.key.name", "Row:binding:inputs.order.name"]);
+    expect(found("filt")).toEqual(["EachOrder:binding:items.query.startkey.name"]);
+    expect(found("each")).toEqual(["Label:binding:text.directive"]);
+    expect(found("in")).toEqual(["Item:binding:value.name"]);
+    expect(found("pg")).toEqual(["App:property:startPage"]);
+    expect(found("row")).toEqual(["Row:property:component"]);
+  });
+
+  it("says which bindings name nothing", () => {
+    const dangling = danglingReferences([p()], served);
+    expect(dangling.map((h) => `${h.node.name}: ${danglingMessage(h.reference)}`)).toEqual([
+      'App: Login page: there is no page "Gone" in project Shop',
+      'Label: Properties › lost: there is no sequence "Missing" in project Shop',
+      'Label: Properties › other: there is no view "orders/byDate" in connector FullSync of project Shop',
+      "Label: Properties › was: the directive it reads (id deleted) no longer exists",
+      'Label: Properties › who: no state "nobody" is declared on its page or the application',
+      'Label: Properties › mine: no input "order" is declared by its shared component or action',
+    ]);
+    // The same with the registry's definitions, on trees.
+    expect(
+      danglingReferences([flatProject("Shop", "p", new Map(flattenTree(ui).map((f) => [f.id, f])), getType)!], getType),
+    ).toHaveLength(6);
+  });
+});

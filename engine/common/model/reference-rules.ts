@@ -17,7 +17,14 @@
 import { stepCalls, tokenize, variableUses, type Span } from "./js-scan.ts";
 import { jsModeOf } from "./js-syntax.ts";
 import type { ObjNode } from "./node.ts";
-import { isPlainObject, type MissingTarget, type PropDef, type RefersTo } from "./props.ts";
+import {
+  bindingNames,
+  isPlainObject,
+  type BindingName,
+  type MissingTarget,
+  type PropDef,
+  type RefersTo,
+} from "./props.ts";
 import {
   enclosingRequestable,
   flatView,
@@ -65,8 +72,15 @@ export function flatProject<N extends FlatObject>(
   return root ? { name, root, view: flatView(nodes, (t) => types(t)?.category) } : undefined;
 }
 
-/** What can be referred to: the targets of reference properties, and variables. */
-export type Referable = RefersTo | "variable";
+/**
+ * What can be referred to: the targets of reference properties, variables, and what bindings
+ * name besides (a FullSync view, a shared component's or action's input, and by id a directive,
+ * a form container, an earlier action).
+ */
+export type Referable = RefersTo | "variable" | "view" | "input" | "directive" | "form" | "action";
+
+/** Targets named by their id (a rename changes nothing in references to them). */
+const BY_ID: ReadonlySet<Referable> = new Set(["step", "directive", "form", "action"]);
 
 /** Where a reference points, as its values say it (nothing looked up yet). */
 export interface ReferenceTarget {
@@ -75,11 +89,15 @@ export interface ReferenceTarget {
   project: string;
   /** For a transaction: its connector's name; undefined for the project's default connector. */
   connector?: string;
-  /** The target's name (a step's: its id, or in code its name or id; a project's: its name). */
+  /**
+   * The target's name (a step's: its id, or in code its name or id; a project's: its name; a
+   * view's: design/view; a directive's, form's or action's: its id).
+   */
   name: string;
   /**
    * Where a step named in code or a variable is looked up: the id of the sequence or transaction
    * (in `project`) holding the referencing object; for a call's step variable, the call's target.
+   * For a state or an input: the referencing object's id (looked up from there upwards).
    */
   within?: string | ReferenceTarget;
 }
@@ -89,9 +107,10 @@ export interface Reference {
   /**
    * "property": a reference property's value; "source": a source's step; "code": a name in
    * JavaScript; "name": the object's own name (a step variable names the callee's variable);
-   * "key": a key of an object value; "template": a `{name}` placeholder.
+   * "key": a key of an object value; "template": a `{name}` placeholder; "binding": a field of a
+   * binding's source (`bindingPath` says where in the property's value).
    */
-  form: "property" | "source" | "code" | "name" | "key" | "template";
+  form: "property" | "source" | "code" | "name" | "key" | "template" | "binding";
   /** The property holding it (for a name: `NAME_PROP`). */
   prop: RefProp;
   /** The property's name, or "name". */
@@ -103,6 +122,8 @@ export interface Reference {
   entry?: string;
   /** Code: a shorthand property `{ name }` (a rename keeps the key: `{ name: newName }`). */
   shorthand?: boolean;
+  /** Binding: the keys from the property's value down to the field holding the name. */
+  bindingPath?: string[];
   /** What a missing target means, from the property's `missing` (its hint filled in). */
   missing?: { severity: "error" | "warning"; hint?: string };
 }
@@ -120,14 +141,23 @@ export interface ReferenceHit<N extends ScopeObject = ObjNode> {
 /** The object's name, as the "property" of a reference made by a name. */
 export const NAME_PROP: RefProp = { name: "name", label: "Name", kind: "string", help: "The object's name." };
 
-/** What a reference to an object of this category is, if objects of it can be referenced. */
-const REFERABLE: Partial<Record<Category, Referable>> = {
-  project: "project",
-  connector: "connector",
-  transaction: "transaction",
-  sequence: "sequence",
-  step: "step",
-  variable: "variable",
+/**
+ * What a reference to an object of this category can be, if objects of it can be referenced
+ * (resolving the reference tells which: a state object may be a State or a shared component's
+ * input, a ui object a directive, a form container or a shared component...).
+ */
+const REFERABLE: Partial<Record<Category, readonly Referable[]>> = {
+  project: ["project"],
+  connector: ["connector"],
+  transaction: ["transaction"],
+  sequence: ["sequence"],
+  step: ["step"],
+  variable: ["variable"],
+  design: ["view"],
+  page: ["page"],
+  ui: ["directive", "form", "sharedComponent"],
+  action: ["action", "sharedAction"],
+  state: ["state", "input"],
 };
 
 const REQUESTABLE: ReadonlySet<Category | undefined> = new Set(["sequence", "transaction"]);
@@ -236,6 +266,14 @@ export function propertyReferences(node: ScopeObject, project: string, types: Ty
       }
       continue;
     }
+    if (prop.kind === "binding" || prop.kind === "bindings") {
+      for (const b of bindingNames(raw, prop.kind === "bindings")) {
+        const target = bindingTarget(b, node, project);
+        if (!target) continue;
+        out.push({ form: "binding", prop, field: prop.name, value: b.value, target, bindingPath: b.path });
+      }
+      continue;
+    }
     if (prop.kind !== "reference" || !prop.refers) continue;
     const value = text(raw);
     if (!value) continue;
@@ -249,10 +287,40 @@ export function propertyReferences(node: ScopeObject, project: string, types: Ty
       const connector = q.connector ? text(node.props[q.connector]) : "";
       if (connector) target.connector = connector;
     }
+    if (prop.refers === "state") target.within = node.id;
     const missing = prop.missing && missingOf(prop.missing, node);
     out.push({ form: "property", prop, field: prop.name, value, target, ...(missing ? { missing } : {}) });
   }
   return out;
+}
+
+/** Where a name or id held by a binding points; undefined for what names nothing (a form's field). */
+function bindingTarget(b: BindingName, node: ScopeObject, project: string): ReferenceTarget | undefined {
+  const inProject = { project, name: b.value };
+  switch (`${b.source}.${b.field}`) {
+    case "sequence.sequence":
+      return { refers: "sequence", project: text(b.binding.project) || project, name: b.value };
+    case "sequence.project":
+      return { refers: "project", project: b.value, name: b.value };
+    case "view.connector":
+    case "doc.connector":
+    case "sync.connector":
+      return { refers: "connector", ...inProject };
+    case "view.view":
+      return { refers: "view", ...inProject, connector: text(b.binding.connector) };
+    case "item.directive":
+      return { refers: "directive", ...inProject };
+    case "form.form":
+      return { refers: "form", ...inProject };
+    case "action.action":
+      return { refers: "action", ...inProject };
+    case "state.name":
+      return { refers: "state", ...inProject, within: node.id };
+    case "input.name":
+      return { refers: "input", ...inProject, within: node.id };
+    default:
+      return undefined;
+  }
 }
 
 /** A property's `missing`, its hint's `{prop}` placeholders filled from the object. */
@@ -422,6 +490,44 @@ export function resolveReference<N extends ScopeObject>(
       if (byId && cat(byId) === "step" && enclosingRequestable(view, byId.id)?.node.id === owner.id) return byId;
       return stepNamed(view, owner, target.name);
     }
+    case "page":
+    case "sharedComponent":
+    case "sharedAction": {
+      // Pages, shared components and shared actions are children of the project's application.
+      const category = target.refers === "page" ? "page" : target.refers === "sharedComponent" ? "ui" : "action";
+      for (const app of view.childrenOf(p.root)) {
+        if (cat(app) !== "app") continue;
+        const found = childNamed(view, app, category, target.name);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    case "view": {
+      // design/view: a view of a design document of the connector.
+      const [ddoc, name] = target.name.split("/");
+      const connector = target.connector ? childNamed(view, p.root, "connector", target.connector) : undefined;
+      const doc = connector && ddoc ? childNamed(view, connector, "design", ddoc) : undefined;
+      return doc && name ? childNamed(view, doc, "design", name) : undefined;
+    }
+    case "directive":
+    case "form":
+    case "action": {
+      const found = view.get(target.name);
+      return found && cat(found) === (target.refers === "action" ? "action" : "ui") ? found : undefined;
+    }
+    case "state":
+    case "input": {
+      // The nearest declaration above the referencing object: a State of its page or of the
+      // application; an input of its shared component or shared action.
+      const holders: readonly (Category | undefined)[] = target.refers === "state" ? ["page", "app"] : ["ui", "action"];
+      const from = typeof target.within === "string" ? view.get(target.within) : undefined;
+      for (let n = from && view.parentOf(from); n; n = view.parentOf(n)) {
+        if (!holders.includes(cat(n))) continue;
+        const found = childNamed(view, n, "state", target.name);
+        if (found) return found;
+      }
+      return undefined;
+    }
     case "variable": {
       const owner =
         typeof target.within === "string"
@@ -438,11 +544,25 @@ export function resolveReference<N extends ScopeObject>(
   }
 }
 
-/** The names a reference to the object could be written with (a step: its id, or in code its name). */
-function keysOf<N extends ScopeObject>(target: N, refers: Referable, targetProject: string): Set<string> {
-  if (refers === "step") return new Set([target.id, target.name]);
-  if (refers === "project") return new Set([targetProject]);
-  return new Set([target.name]);
+/**
+ * The names a reference to the object could be written with (a step: its id, or in code its
+ * name; a directive, form or action: its id; a view: design/view).
+ */
+function keysOf<N extends ScopeObject>(
+  view: ProjectView<N>,
+  target: N,
+  refers: readonly Referable[],
+  targetProject: string,
+): Set<string> {
+  if (refers.includes("step")) return new Set([target.id, target.name]);
+  if (refers.includes("project")) return new Set([targetProject]);
+  const keys = new Set([target.name]);
+  if (refers.some((r) => BY_ID.has(r))) keys.add(target.id);
+  if (refers.includes("view")) {
+    const doc = view.parentOf(target);
+    if (doc) keys.add(`${doc.name}/${target.name}`);
+  }
+  return keys;
 }
 
 /**
@@ -462,24 +582,24 @@ export function referencesTo<N extends ScopeObject>(
   const home = byName.get(targetProject);
   if (!home) return [];
   const wanted = new Set(typeof targetId === "string" ? [targetId] : targetId);
-  const targets: { node: N; refers: Referable; keys: Set<string> }[] = [];
+  const targets: { node: N; refers: readonly Referable[]; keys: Set<string> }[] = [];
   for (const id of wanted) {
     const node = home.view.get(id);
     const refers = node && REFERABLE[home.view.categoryOf(node.type) ?? "foreign"];
     if (!node || !refers) continue;
     // A variable can be referred to when a sequence or transaction declares it (not a step variable).
-    if (refers === "variable") {
+    if (refers.includes("variable")) {
       const parent = home.view.parentOf(node);
       if (!parent || !REQUESTABLE.has(home.view.categoryOf(parent.type))) continue;
     }
-    targets.push({ node, refers, keys: keysOf(node, refers, targetProject) });
+    targets.push({ node, refers, keys: keysOf(home.view, node, refers, targetProject) });
   }
   if (targets.length === 0) return [];
   const lookup = (name: string) => byName.get(name);
   // Bare uses of a variable's name in the code of its own sequence.
   const bare: { owner: string; name: string }[] = [];
   for (const t of targets) {
-    if (t.refers !== "variable") continue;
+    if (!t.refers.includes("variable")) continue;
     bare.push({ owner: home.view.parentOf(t.node)!.id, name: t.node.name });
   }
   const out: ReferenceHit<N>[] = [];
@@ -492,7 +612,7 @@ export function referencesTo<N extends ScopeObject>(
       for (const reference of referencesOf(n, p, types)) {
         const tr = reference.target;
         if (tr.project !== targetProject) continue;
-        const match = targets.find((t) => t.refers === tr.refers && t.keys.has(tr.name));
+        const match = targets.find((t) => t.refers.includes(tr.refers) && t.keys.has(tr.name));
         if (!match) continue;
         if (resolveReference(tr, lookup, types)?.id === match.node.id) {
           out.push({ project: p.name, node: n, path: at(), reference });
@@ -552,7 +672,16 @@ export function danglingReferences<N extends ScopeObject>(
     let h = holds.get(type);
     if (h === undefined) {
       const def = types(type);
-      h = Boolean(def?.props.some((x) => x.kind === "reference" || x.kind === "source" || jsModeOf(x)));
+      h = Boolean(
+        def?.props.some(
+          (x) =>
+            x.kind === "reference" ||
+            x.kind === "source" ||
+            x.kind === "binding" ||
+            x.kind === "bindings" ||
+            jsModeOf(x),
+        ),
+      );
       holds.set(type, h);
     }
     return h;
@@ -581,7 +710,16 @@ export function danglingReferences<N extends ScopeObject>(
 /** Says what a dangling reference misses, for people. */
 export function danglingMessage(ref: Reference): string {
   const t = ref.target;
-  const label = ref.prop.label;
+  // A binding in a map (an input) or nested (a view's query): the keys leading to it.
+  const inside = ref.form === "binding" ? (ref.bindingPath ?? []).slice(0, -1) : [];
+  const label = inside.length ? `${ref.prop.label} › ${inside.join(" › ")}` : ref.prop.label;
+  if (BY_ID.has(t.refers) && t.refers !== "step")
+    return `${label}: the ${t.refers} it reads (id ${t.name}) no longer exists`;
+  if (t.refers === "view") {
+    return `${label}: there is no view "${t.name}" in connector ${t.connector || "(none)"} of project ${t.project}`;
+  }
+  if (t.refers === "state") return `${label}: no state "${t.name}" is declared on its page or the application`;
+  if (t.refers === "input") return `${label}: no input "${t.name}" is declared by its shared component or action`;
   switch (ref.form) {
     case "source":
       return `${label}: the step it reads (id ${t.name}) no longer exists`;
