@@ -98,7 +98,16 @@ export function planRename(
   }
   for (const hit of hits) {
     const ref = hit.reference;
-    // By id (sources, a step's id in code): a rename changes nothing there.
+    // A view in a binding is written design/view: its part after the slash is the view's name.
+    if (ref.form === "binding" && ref.target.refers === "view") {
+      const [doc, view] = ref.value.split("/");
+      if (view !== oldName || !ref.bindingPath) continue;
+      const e = entry(hit.project, hit.node, hit.path);
+      setBindingName(e.props, ref.field, ref.bindingPath, `${doc}/${name}`);
+      changes.push({ ...changeAt(hit, ref), before: ref.value, after: `${doc}/${name}` });
+      continue;
+    }
+    // By id (sources, a step's id in code, a binding's directive, form or action): a rename changes nothing there.
     if (ref.value !== oldName) continue;
     const e = entry(hit.project, hit.node, hit.path);
     const at = { project: hit.project, id: hit.node.id, type: hit.node.type, path: hit.path, field: ref.field };
@@ -106,6 +115,12 @@ export function planRename(
       case "property": {
         e.props[ref.field] = name;
         changes.push({ ...at, form: "property", before: oldName, after: name });
+        break;
+      }
+      case "binding": {
+        if (["directive", "form", "action"].includes(ref.target.refers) || !ref.bindingPath) break;
+        setBindingName(e.props, ref.field, ref.bindingPath, name);
+        changes.push({ ...changeAt(hit, ref), before: oldName, after: name });
         break;
       }
       case "name": {
@@ -204,6 +219,19 @@ export function planRename(
   const label = `Rename "${oldName}" to "${name}"${refs > 0 ? ` (and ${refs} reference${refs > 1 ? "s" : ""})` : ""}`;
   const ordered = [...projects].sort((a, b) => Number(b.name === project) - Number(a.name === project));
   return { label, ops, changes: sortChanges(changes, ordered), skipped, focus: { project, id } };
+}
+
+/** Writes a name into a binding, at its path in the property's value (already a copy). */
+function setBindingName(props: Record<string, unknown>, field: string, path: readonly string[], value: string): void {
+  let at: unknown = props[field];
+  for (const key of path.slice(0, -1)) at = isPlainObject(at) ? at[key] : undefined;
+  if (isPlainObject(at)) at[path.at(-1)!] = value;
+}
+
+/** A binding's change, for the preview: its property and the keys down to the renamed name. */
+function changeAt(hit: ReferenceHit, ref: ReferenceHit["reference"]): Omit<RenameChange, "before" | "after"> {
+  const field = [ref.field, ...(ref.bindingPath ?? [])].join(".");
+  return { project: hit.project, id: hit.node.id, type: hit.node.type, path: hit.path, field, form: "property" };
 }
 
 function isJs(node: ObjNode, field: string): boolean {
