@@ -25,6 +25,7 @@ import { LineBreakpointsSchema, type FolderListing } from "./projects.ts";
 import type { GeneratedApiSummary } from "../api/generate-mapper.ts";
 import type { EngineStatus, RequestDetail, RequestList } from "./requests.ts";
 import { RenameBody, type RenamePlanInfo, type RenameResult } from "./refactor.ts";
+import type { UiCatalogue } from "../ui/ui-catalogue.ts";
 import {
   adminRoutes,
   type DeployedProject,
@@ -341,6 +342,9 @@ export const studioRoutes = {
   },
   events: { method: "GET", path: "/events", guard: "studio-stream", stream: "sse", answer: answer<void>() },
   status: { method: "GET", path: "/status", guard: "studio", answer: answer<EngineStatus>() },
+
+  // ---- the UI builder: its component and actions catalogues (engine/common/ui) ----
+  uiCatalogue: { method: "GET", path: "/ui/catalogue", guard: "studio", answer: answer<UiCatalogue>() },
 
   // ---- the request history: HTTP calls to /projects and /services (engine/node/studio/routes/requests.ts) ----
   requests: { method: "GET", path: "/requests", guard: "studio", query: RequestsQuery, answer: answer<RequestList>() },

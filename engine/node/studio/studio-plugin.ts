@@ -18,6 +18,7 @@ import { requestRoutes } from "./routes/requests.ts";
 import { refactorRoutes } from "./routes/refactor.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { statusRoutes } from "./routes/status.ts";
+import { uiRoutes } from "./routes/ui.ts";
 import { workspaceRoutes } from "./routes/workspace.ts";
 import { StudioRuns } from "./runs.ts";
 import { StudioAuth } from "./studio-auth.ts";
@@ -105,6 +106,7 @@ export async function createStudio(engine: Engine, opts: StudioOptions = {}): Pr
     ...runRoutes(ctx),
     ...eventRoutes(ctx),
     ...statusRoutes(ctx),
+    ...uiRoutes(),
     ...requestRoutes(ctx),
     ...jobRoutes(ctx),
     ...deployRoutes(ctx, {
