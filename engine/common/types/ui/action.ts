@@ -1,4 +1,19 @@
+import { isPlainObject } from "../../model/props.ts";
 import { defineType } from "../../model/typedef.ts";
+import { actionByName, type ActionChild } from "../../ui/actions.ts";
+import { actionChildAllowed, actionProblems } from "../../ui/catalogue-checks.ts";
+
+/** The catalogue's names of an action's children (the Else branch's type is ActionElse). */
+const CATALOGUE_CHILD: Readonly<Record<string, ActionChild>> = {
+  Action: "Action",
+  OnError: "OnError",
+  ActionElse: "Else",
+};
+const CHILD_WORD: Readonly<Record<string, string>> = {
+  Action: "child actions",
+  OnError: "OnError",
+  ActionElse: "Else",
+};
 
 export const actionType = defineType({
   type: "Action",
@@ -32,11 +47,22 @@ export const actionType = defineType({
       help: "Run the child actions together instead of one after the other (as Convertigo did).",
     },
   ],
+  // The catalogue decides the rest: the action exists, its inputs, the children it takes.
   check: (node) => {
+    const name = node.props.action;
     const out: string[] = [];
+    if (typeof name === "string" && name !== "") {
+      out.push(...actionProblems(name, isPlainObject(node.props.inputs) ? node.props.inputs : {}));
+      if (actionByName(name)) {
+        const types = new Set(node.children.map((c) => c.type));
+        for (const type of types) {
+          const child = CATALOGUE_CHILD[type];
+          if (child && !actionChildAllowed(name, child)) out.push(`${name} takes no ${CHILD_WORD[type]}`);
+        }
+      }
+    }
     const count = (type: string) => node.children.filter((c) => c.type === type).length;
-    if (count("ActionElse") > 0 && node.props.action !== "If") out.push("Only an If action has an Else");
-    if (count("ActionElse") > 1) out.push("An If has one Else");
+    if (count("ActionElse") > 1) out.push("An action has one Else");
     if (count("OnError") > 1) out.push("An action has one OnError");
     return out;
   },

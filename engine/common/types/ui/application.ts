@@ -7,7 +7,7 @@
  */
 import { defineType } from "../../model/typedef.ts";
 import { commentProp } from "../shared-props.ts";
-import { APP_EVENTS, duplicateNames, eventProblems } from "./ui-props.ts";
+import { childComponentProblems, APP_EVENTS, duplicateNames, eventProblems } from "./ui-props.ts";
 
 export const applicationType = defineType({
   type: "Application",
@@ -16,7 +16,8 @@ export const applicationType = defineType({
   icon: "app",
   description:
     "The project's web and mobile application: its pages, shared components and actions, the states every page reads, styles and start events. Built as a Vite + React (Ionic) app served at /apps/<project>/, working offline.",
-  accepts: ["Page", "SharedComponent", "SharedAction", "State", "Style", "Event"],
+  // Components: the app-wide ones the catalogue places under the application (its menu, tab bar).
+  accepts: ["Page", "SharedComponent", "SharedAction", "State", "Style", "Event", "Component"],
   onlyIn: ["Project"],
   props: [
     commentProp,
@@ -121,6 +122,7 @@ export const applicationType = defineType({
       ...duplicateNames(node, ["SharedAction"], "shared actions"),
       ...duplicateNames(node, ["State"], "states"),
       ...eventProblems(node, APP_EVENTS, "The application"),
+      ...childComponentProblems(node, "Application"),
     ];
     const pages = node.children.filter((c) => c.type === "Page");
     const routes = new Map<string, string>();

@@ -1,5 +1,9 @@
+import { isPlainObject } from "../../model/props.ts";
 import { defineType } from "../../model/typedef.ts";
+import { componentProblems, eventProblem } from "../../ui/catalogue-checks.ts";
+import { componentByName } from "../../ui/catalogue.ts";
 import { commentProp } from "../shared-props.ts";
+import { childComponentProblems } from "./ui-props.ts";
 
 /** The keys of a component's `layout` (flex only: no absolute positions). */
 export const LAYOUT_KEYS = [
@@ -75,4 +79,22 @@ export const componentType = defineType({
       group: "Layout",
     },
   ],
+  // The catalogue decides the rest: the component exists, its properties, its children, its events.
+  check: (node) => {
+    const name = node.props.component;
+    if (typeof name !== "string" || name === "") return [];
+    const entry = componentByName(name);
+    const inputs = isPlainObject(node.props.inputs) ? node.props.inputs : {};
+    const out = componentProblems(name, inputs);
+    if (!entry) return out;
+    const text = node.props.text;
+    if (text !== undefined && text !== null && text !== "" && !entry.text) out.push(`${name} shows no text`);
+    out.push(...childComponentProblems(node, name));
+    for (const c of node.children) {
+      if (c.type !== "Event" || typeof c.props.on !== "string" || c.props.on.trim() === "") continue;
+      const problem = eventProblem(name, c.props.on);
+      if (problem) out.push(`${c.name}: ${problem}`);
+    }
+    return out;
+  },
 });

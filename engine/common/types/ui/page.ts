@@ -1,6 +1,6 @@
 import { defineType } from "../../model/typedef.ts";
 import { commentProp } from "../shared-props.ts";
-import { duplicateNames, eventProblems, PAGE_EVENTS } from "./ui-props.ts";
+import { childComponentProblems, duplicateNames, eventProblems, PAGE_EVENTS } from "./ui-props.ts";
 
 /** A route: lower-case letters, digits, - and /, and :parameters. */
 export const ROUTE_PATTERN = "[a-z0-9-/:]*";
@@ -41,7 +41,11 @@ export const pageType = defineType({
     { name: "icon", label: "Icon", kind: "string", help: "The page's icon in menus: an Ionicons name (cart-outline)." },
   ],
   check: (node) => {
-    const out = [...duplicateNames(node, ["State"], "states"), ...eventProblems(node, PAGE_EVENTS, "A page")];
+    const out = [
+      ...duplicateNames(node, ["State"], "states"),
+      ...eventProblems(node, PAGE_EVENTS, "A page"),
+      ...childComponentProblems(node, "Page"),
+    ];
     if ((node.props.route === undefined || node.props.route === "") && node.name) {
       const derived = node.name.toLowerCase();
       if (!new RegExp(`^(?:${ROUTE_PATTERN})$`).test(derived)) {

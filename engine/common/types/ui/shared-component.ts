@@ -1,6 +1,6 @@
 import { defineType } from "../../model/typedef.ts";
 import { commentProp } from "../shared-props.ts";
-import { duplicateNames, eventProblems, SHARED_COMPONENT_EVENTS } from "./ui-props.ts";
+import { childComponentProblems, duplicateNames, eventProblems, SHARED_COMPONENT_EVENTS } from "./ui-props.ts";
 
 export const sharedComponentType = defineType({
   type: "SharedComponent",
@@ -25,5 +25,6 @@ export const sharedComponentType = defineType({
     ...duplicateNames(node, ["ComponentInput"], "inputs"),
     ...duplicateNames(node, ["ComponentEvent"], "events"),
     ...eventProblems(node, SHARED_COMPONENT_EVENTS, "A shared component"),
+    ...childComponentProblems(node, "SharedComponent"),
   ],
 });

@@ -3,6 +3,8 @@
  * and shared components offer, and the checks their parents make over their children.
  */
 import type { ObjNode } from "../../model/node.ts";
+import { childProblem } from "../../ui/catalogue-checks.ts";
+import { componentByName } from "../../ui/catalogue.ts";
 
 /** The events of a page (Convertigo's ViewEvent: onDidLoad → load, onDidEnter → enter...). */
 export const PAGE_EVENTS = ["load", "enter", "leave"] as const;
@@ -45,4 +47,24 @@ export function identifierName(node: ObjNode, what: string): string[] {
   return new RegExp(`^${IDENTIFIER}$`).test(node.name)
     ? []
     : [`A ${what} needs a name scripts can read: letters, digits, _ or $, not starting with a digit ("${node.name}")`];
+}
+
+/**
+ * What the component catalogue says of the Components placed under `holder` (a catalogue
+ * component, or a root: Page, SharedComponent, Application), looking through directives (they
+ * render their content in their parent's place). Unknown components are left to their own check.
+ */
+export function childComponentProblems(node: ObjNode, holder: string): string[] {
+  const out: string[] = [];
+  const visit = (children: readonly ObjNode[]) => {
+    for (const c of children) {
+      if (c.type === "Directive") visit(c.children);
+      const name = c.type === "Component" ? c.props.component : undefined;
+      if (typeof name !== "string" || !componentByName(name)) continue;
+      const problem = childProblem(holder, name);
+      if (problem) out.push(`${c.name}: ${problem}`);
+    }
+  };
+  visit(node.children);
+  return out;
 }

@@ -140,6 +140,7 @@ describe("the UI builder's types", () => {
       ["Application", "State"],
       ["Application", "Style"],
       ["Application", "Event"],
+      ["Application", "Component"],
       ["Page", "Component"],
       ["Page", "Text"],
       ["Page", "Directive"],
@@ -176,7 +177,7 @@ describe("the UI builder's types", () => {
       ["Event", "Event"],
       ["Event", "OnError"],
       ["SharedAction", "OnError"],
-      ["Application", "Component"],
+      ["Application", "Text"],
       ["Application", "ActionInput"],
       ["Sequence", "Action"],
       ["IfThenElse", "ActionElse"],
@@ -263,8 +264,9 @@ describe("the UI builder's types", () => {
     check.props.action = "Navigate";
     check.children.push(n("OnError", "E1"), n("OnError", "E2"), n("ActionElse", "Else2"));
     expect(issues(check, page("AfterLogin"))).toEqual([
-      "Only an If action has an Else",
-      "An If has one Else",
+      'Navigate has no input "condition"; its inputs: page, params, mode',
+      "Navigate takes no Else",
+      "An action has one Else",
       "An action has one OnError",
     ]);
     expect(issues(n("Action", "Nothing", { inputs: { page: { source: "page" } } }))).toEqual([
@@ -275,5 +277,45 @@ describe("the UI builder's types", () => {
     expect(issues(n("UseShared", "Nothing"))).toEqual(["Shared component is required"]);
     expect(issues(n("Component", "Nothing"))).toEqual(["Component is required"]);
     expect(issues(n("Style", "S"), content)).toEqual(["A Component cannot hold a Style"]);
+  });
+
+  it("check components and actions against the catalogues", () => {
+    const app = demoApp();
+    const orders = app.children.find((c) => c.name === "Orders")!;
+    const content = orders.children.find((c) => c.name === "Content")!;
+    const pending = content.children[1]!;
+    pending.props.component = "Badg";
+    expect(issues(pending, content)).toEqual(['Unknown component "Badg" (did you mean "Badge"?)']);
+    pending.props.component = "Badge";
+    pending.props.inputs = { color: 3, shape: "round" };
+    expect(issues(pending, content)[0]).toBe('Badge "color" must be a color name (got number 3)');
+    expect(issues(pending, content)[1]).toMatch(/^Badge has no prop "shape"; its props: /);
+
+    // Children, looking through directives; events; text.
+    const each = content.children[0]!;
+    each.children.push(n("Component", "Head", { component: "Header" }));
+    expect(issues(content, orders)).toEqual([
+      "Head: Header cannot go under Content (it goes under Page, SharedComponent)",
+    ]);
+    const spinner = n("Component", "Wait", { component: "Spinner", text: "Loading" }, [
+      n("Component", "Inner", { component: "Label" }),
+      n("Event", "Tap", { on: "click" }),
+    ]);
+    expect(issues(spinner, content)).toEqual([
+      "Spinner shows no text",
+      "Inner: Spinner takes no children",
+      'Tap: Spinner has no events (not "click")',
+    ]);
+    app.children.push(n("Component", "Side", { component: "Button" }));
+    expect(issues(app)).toEqual(["Side: Button cannot go under the application"]);
+
+    const start = app.children.find((c) => c.type === "Event")!;
+    const sync = start.children[0]!;
+    sync.props.action = "FullSyncSnc";
+    expect(issues(sync, start)).toEqual(['Unknown action "FullSyncSnc" (did you mean "FullSyncSync"?)']);
+    sync.props.action = "Toast";
+    sync.props.inputs = {};
+    sync.children.push(n("ActionElse", "Otherwise"));
+    expect(issues(sync, start)).toEqual(['Toast "message" is required', "Toast takes no Else"]);
   });
 });
