@@ -71,6 +71,12 @@ export interface PropDef {
   qualifiedBy?: ReferenceQualifiers;
   /** For a "reference": what a missing target means (default: a warning, no hint). */
   missing?: MissingTarget;
+  /**
+   * For a "bindings" property whose entries an action of the actions catalogue describes
+   * (engine/common/ui/actions.ts): the sibling property naming that action. Its inputs of kind
+   * reference (a Call Sequence's sequence, a Navigate's page...) are references (reference-rules.ts).
+   */
+  entriesOf?: { catalogue: "actions"; prop: string };
   /** Groups properties in the Studio's panel. */
   group?: string;
   /**

@@ -111,7 +111,22 @@ const ui = n("p", "Project", "Shop", {}, [
           mine: { source: "input", name: "order" },
         },
       }),
-      n("use", "UseShared", "Row", { component: "OrderRow", inputs: { order: { source: "state", name: "user" } } }),
+      n("use", "UseShared", "Row", { component: "OrderRow", inputs: { order: { source: "state", name: "user" } } }, [
+        n("ev", "Event", "Pick", { on: "pick" }, [
+          n("call", "Action", "Call", { action: "CallSequence", inputs: { sequence: "MyOrders", variables: {} } }, [
+            n("set", "Action", "Keep", {
+              action: "SetState",
+              inputs: { name: "filter", value: { source: "action", action: "call" } },
+            }),
+            n("go", "Action", "Go", { action: "Navigate", inputs: { page: "Orders" } }),
+            n("rd", "Action", "Read", {
+              action: "FullSyncView",
+              inputs: { connector: "FullSync", view: "orders/byUser" },
+            }),
+            n("bad", "Action", "Bad", { action: "CallSequence", inputs: { sequence: "Nope", project: "Elsewhere" } }),
+          ]),
+        ]),
+      ]),
     ]),
     n("row", "SharedComponent", "OrderRow", {}, [
       n("in", "ComponentInput", "order"),
@@ -129,18 +144,20 @@ describe("references of the UI builder's bindings", () => {
     );
 
   it("finds what bindings name: sequences, connectors, views, states, inputs, directives, pages", () => {
-    expect(found("seq")).toEqual(["Label:binding:inputs.count.sequence"]);
+    expect(found("seq")).toEqual(["Label:binding:inputs.count.sequence", "Call:binding:inputs.sequence"]);
     expect(found("fs")).toEqual([
       "EachOrder:binding:items.connector",
       "Label:binding:inputs.pending.connector",
       "Label:binding:inputs.other.connector",
+      "Read:binding:inputs.connector",
     ]);
-    expect(found("vw")).toEqual(["EachOrder:binding:items.view"]);
+    expect(found("vw")).toEqual(["EachOrder:binding:items.view", "Read:binding:inputs.view"]);
     expect(found("user")).toEqual(["EachOrder:binding:items.query.key.name", "Row:binding:inputs.order.name"]);
-    expect(found("filt")).toEqual(["EachOrder:binding:items.query.startkey.name"]);
+    expect(found("filt")).toEqual(["EachOrder:binding:items.query.startkey.name", "Keep:binding:inputs.name"]);
     expect(found("each")).toEqual(["Label:binding:text.directive"]);
+    expect(found("call")).toEqual(["Keep:binding:inputs.value.action"]);
     expect(found("in")).toEqual(["Item:binding:value.name"]);
-    expect(found("pg")).toEqual(["App:property:startPage"]);
+    expect(found("pg")).toEqual(["App:property:startPage", "Go:binding:inputs.page"]);
     expect(found("row")).toEqual(["Row:property:component"]);
   });
 
@@ -153,10 +170,12 @@ describe("references of the UI builder's bindings", () => {
       "Label: Properties › was: the directive it reads (id deleted) no longer exists",
       'Label: Properties › who: no state "nobody" is declared on its page or the application',
       'Label: Properties › mine: no input "order" is declared by its shared component or action',
+      'Bad: Inputs: there is no sequence "Nope" in project Elsewhere',
+      'Bad: Inputs: there is no project "Elsewhere" in the workspace',
     ]);
     // The same with the registry's definitions, on trees.
     expect(
       danglingReferences([flatProject("Shop", "p", new Map(flattenTree(ui).map((f) => [f.id, f])), getType)!], getType),
-    ).toHaveLength(6);
+    ).toHaveLength(8);
   });
 });

@@ -15,6 +15,7 @@
  * Studio bundles no type definitions.
  */
 import { stepCalls, tokenize, variableUses, type Span } from "./js-scan.ts";
+import { actionByName, type ActionRefersTo } from "../ui/actions.ts";
 import { jsModeOf } from "./js-syntax.ts";
 import type { ObjNode } from "./node.ts";
 import {
@@ -267,6 +268,7 @@ export function propertyReferences(node: ScopeObject, project: string, types: Ty
       continue;
     }
     if (prop.kind === "binding" || prop.kind === "bindings") {
+      if (prop.entriesOf) out.push(...catalogueReferences(prop, raw, node, project));
       for (const b of bindingNames(raw, prop.kind === "bindings")) {
         const target = bindingTarget(b, node, project);
         if (!target) continue;
@@ -290,6 +292,45 @@ export function propertyReferences(node: ScopeObject, project: string, types: Ty
     if (prop.refers === "state") target.within = node.id;
     const missing = prop.missing && missingOf(prop.missing, node);
     out.push({ form: "property", prop, field: prop.name, value, target, ...(missing ? { missing } : {}) });
+  }
+  return out;
+}
+
+/** What an action input of kind reference names, as a reference target. */
+const ACTION_REFERS: Partial<Record<ActionRefersTo, Referable>> = {
+  sequence: "sequence",
+  project: "project",
+  connector: "connector",
+  view: "view",
+  page: "page",
+  state: "state",
+  sharedAction: "sharedAction",
+};
+
+/**
+ * The references of a map of bindings an action of the catalogue describes (`entriesOf`): its
+ * inputs of kind reference given as plain names (a Call Sequence's sequence and project, a
+ * Navigate's page, a SetState's state, a FullSync action's connector and view...).
+ */
+function catalogueReferences(prop: RefProp, raw: unknown, node: ScopeObject, project: string): Reference[] {
+  const name = prop.entriesOf && node.props[prop.entriesOf.prop];
+  const action = typeof name === "string" ? actionByName(name) : undefined;
+  if (!action || !isPlainObject(raw)) return [];
+  const out: Reference[] = [];
+  for (const [key, input] of Object.entries(action.inputs)) {
+    const refers = input.kind === "reference" && input.refersTo ? ACTION_REFERS[input.refersTo] : undefined;
+    const value = text(raw[key]);
+    if (!refers || !value) continue;
+    // A sibling input naming the target's project (a sequence's) or connector (a view's).
+    const sibling = (kind: ActionRefersTo) =>
+      text(raw[Object.keys(action.inputs).find((k) => action.inputs[k]?.refersTo === kind) ?? ""]);
+    const target: ReferenceTarget =
+      refers === "project"
+        ? { refers, project: value, name: value }
+        : { refers, project: (refers === "sequence" && sibling("project")) || project, name: value };
+    if (refers === "view") target.connector = sibling("connector");
+    if (refers === "state") target.within = node.id;
+    out.push({ form: "binding", prop, field: prop.name, value, target, bindingPath: [key] });
   }
   return out;
 }

@@ -39,6 +39,16 @@ const shop = () =>
             pending: { source: "sync", connector: "FullSync", field: "pending" },
           },
         }),
+        n("btn", "Component", "Refresh", { component: "Button", text: "Refresh" }, [
+          n("ev", "Event", "Click", { on: "click" }, [
+            n("call", "Action", "Call", { action: "CallSequence", inputs: { sequence: "MyOrders" } }, [
+              n("rd", "Action", "Read", {
+                action: "FullSyncView",
+                inputs: { connector: "FullSync", view: "orders/byUser" },
+              }),
+            ]),
+          ]),
+        ]),
       ]),
     ]),
   ]);
@@ -55,18 +65,20 @@ function rename(id: string, name: string) {
   };
 }
 
-describe("renames update the bindings naming the renamed object", () => {
+describe("renames update the bindings and action inputs naming the renamed object", () => {
   it("a sequence", () => {
     const r = rename("seq", "OrdersOf");
     expect(r.changes).toEqual([
       "MyOrders · name: MyOrders → OrdersOf",
       "Label · inputs.count.sequence: MyOrders → OrdersOf",
+      "Call · inputs.sequence: MyOrders → OrdersOf",
     ]);
+    expect(r.after("call")?.inputs).toEqual({ sequence: "OrdersOf" });
     expect(r.after("lbl")?.inputs).toEqual({
       count: { source: "sequence", sequence: "OrdersOf", path: "count" },
       pending: { source: "sync", connector: "FullSync", field: "pending" },
     });
-    expect(r.plan.label).toBe('Rename "MyOrders" to "OrdersOf" (and 1 reference)');
+    expect(r.plan.label).toBe('Rename "MyOrders" to "OrdersOf" (and 2 references)');
   });
 
   it("a connector, a view (written design/view), a state nested in a view's query, a page", () => {
@@ -74,13 +86,16 @@ describe("renames update the bindings naming the renamed object", () => {
       "FullSync · name: FullSync → Data",
       "EachOrder · items.connector: FullSync → Data",
       "Label · inputs.pending.connector: FullSync → Data",
+      "Read · inputs.connector: FullSync → Data",
     ]);
     const view = rename("vw", "mine");
     expect(view.changes).toEqual([
       "byUser · name: byUser → mine",
       "EachOrder · items.view: orders/byUser → orders/mine",
+      "Read · inputs.view: orders/byUser → orders/mine",
     ]);
     expect((view.after("each")?.items as { view: string }).view).toBe("orders/mine");
+    expect(view.after("rd")?.inputs).toEqual({ connector: "FullSync", view: "orders/mine" });
     const state = rename("user", "me");
     expect(state.changes).toEqual(["user · name: user → me", "EachOrder · items.query.key.name: user → me"]);
     expect(state.after("each")?.items).toEqual({

@@ -38,6 +38,7 @@ export const actionType = defineType({
       kind: "bindings",
       default: {},
       help: "The action's inputs (the catalogue's), each a plain value, a source or a script.",
+      entriesOf: { catalogue: "actions", prop: "action" },
     },
     {
       name: "parallel",
