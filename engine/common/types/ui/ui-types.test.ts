@@ -279,6 +279,36 @@ describe("the UI builder's types", () => {
     expect(issues(n("Style", "S"), content)).toEqual(["A Component cannot hold a Style"]);
   });
 
+  it("check the values and names of the other types", () => {
+    const app = demoApp();
+    expect(issues(n("Application", "A", { startPage: "P", themeColor: "blue", capacitorAppId: "orders" }))).toEqual([
+      "Theme color has an invalid format (expected #[0-9a-fA-F]{6})",
+      "Capacitor app id has an invalid format (expected [A-Za-z][\\w]*(\\.[A-Za-z][\\w]*)+)",
+    ]);
+    expect(issues(n("Text", "T", { value: "x", format: "money" }))).toEqual([
+      "Format must be one of: none, date, number, currency",
+    ]);
+    expect(issues(n("Event", "E", { on: "click", debounceMs: -5 }))).toEqual(["Debounce (ms) must be at least 0"]);
+    expect(issues(n("Directive", "D", { items: { script: "[]" }, itemName: "an item" }))).toEqual([
+      "Item name has an invalid format (expected [A-Za-z_$][\\w$]*)",
+    ]);
+    expect(issues(n("ComponentInput", "1st"))).toEqual([
+      `A shared component's input needs a name scripts can read: letters, digits, _ or $, not starting with a digit ("1st")`,
+    ]);
+    expect(issues(n("ComponentEvent", "on-pick"))[0]).toMatch(
+      /^A shared component's event needs a name scripts can read/,
+    );
+    expect(issues(n("ActionInput", "the user"))[0]).toMatch(/^A shared action's input needs a name scripts can read/);
+    const shared = app.children.find((c) => c.type === "SharedAction")!;
+    shared.children.push(n("ActionInput", "user"));
+    expect(issues(shared, app)).toEqual(['Two inputs are named "user"']);
+    expect(issues(n("UseShared", "U", { component: "OrderRow", inputs: { order: { source: "input" } } }))).toEqual([
+      'Inputs "order": source "input" needs name',
+    ]);
+    expect(issues(n("Style", "S", { css: 3 }))).toEqual(["CSS must be text"]);
+    expect(issues(n("State", "s", { persist: "device", schema: { type: "string" }, default: "x" }))).toEqual([]);
+  });
+
   it("check components and actions against the catalogues", () => {
     const app = demoApp();
     const orders = app.children.find((c) => c.name === "Orders")!;
