@@ -173,6 +173,8 @@ describe("references of the UI builder's bindings", () => {
       'Bad: Inputs: there is no sequence "Nope" in project Elsewhere',
       'Bad: Inputs: there is no project "Elsewhere" in the workspace',
     ]);
+    // The app cannot work without them: errors (a reference property says what it means: the login page's).
+    expect(dangling.every((h) => h.reference.missing?.severity === "error")).toBe(true);
     // The same with the registry's definitions, on trees.
     expect(
       danglingReferences([flatProject("Shop", "p", new Map(flattenTree(ui).map((f) => [f.id, f])), getType)!], getType),

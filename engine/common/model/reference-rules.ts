@@ -276,7 +276,15 @@ export function propertyReferences(node: ScopeObject, project: string, types: Ty
       for (const b of bindingNames(raw, prop.kind === "bindings")) {
         const target = bindingTarget(b, node, project);
         if (!target) continue;
-        out.push({ form: "binding", prop, field: prop.name, value: b.value, target, bindingPath: b.path });
+        out.push({
+          form: "binding",
+          prop,
+          field: prop.name,
+          value: b.value,
+          target,
+          bindingPath: b.path,
+          missing: APP_BREAKS,
+        });
       }
       continue;
     }
@@ -299,6 +307,9 @@ export function propertyReferences(node: ScopeObject, project: string, types: Ty
   }
   return out;
 }
+
+/** A binding or an action input naming nothing breaks the app (design §4.3: an error). */
+const APP_BREAKS: NonNullable<Reference["missing"]> = { severity: "error" };
 
 /** What an action input of kind reference names, as a reference target. */
 const ACTION_REFERS: Partial<Record<ActionRefersTo, Referable>> = {
@@ -334,7 +345,7 @@ function catalogueReferences(prop: RefProp, raw: unknown, node: ScopeObject, pro
         : { refers, project: (refers === "sequence" && sibling("project")) || project, name: value };
     if (refers === "view") target.connector = sibling("connector");
     if (refers === "state") target.within = node.id;
-    out.push({ form: "binding", prop, field: prop.name, value, target, bindingPath: [key] });
+    out.push({ form: "binding", prop, field: prop.name, value, target, bindingPath: [key], missing: APP_BREAKS });
   }
   return out;
 }
