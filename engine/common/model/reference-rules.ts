@@ -9,17 +9,18 @@
  * views, states and inputs by name and directives, forms and actions by id; an Action's inputs
  * that the actions catalogue says are references (`entriesOf`) name what they say. Pages, shared
  * components and shared actions are looked up under the project's application, states and
- * inputs from the referencing object upwards. Nothing here knows a type by name, so a new type's references are found, resolved, checked
- * and renamed with their target without touching this file or its callers (the Studio's find,
- * delete warnings, problems and renames, the runner's checks).
+ * inputs from the referencing object upwards. Nothing here knows a type by name, so a new
+ * type's references are found, resolved, checked and renamed with their target without
+ * touching this file or its callers (the Studio's find, delete warnings, problems and renames,
+ * the runner's checks).
  *
  * The rules read projects through views (scope.ts) and types through a lookup, so they run on
  * the engine's trees with the registry (references.ts gives them so) and on the Studio's flat
  * maps with the schemas it is served (`flatProject`): this module imports no registry, so the
  * Studio bundles no type definitions (only the actions catalogue, pure data).
  */
-import { stepCalls, tokenize, variableUses, type Span } from "./js-scan.ts";
 import { actionByName, type ActionRefersTo } from "../ui/actions.ts";
+import { stepCalls, tokenize, variableUses, type Span } from "./js-scan.ts";
 import { jsModeOf } from "./js-syntax.ts";
 import type { ObjNode } from "./node.ts";
 import {
