@@ -52,13 +52,17 @@ export function identifierName(node: ObjNode, what: string): string[] {
 /**
  * What the component catalogue says of the Components placed under `holder` (a catalogue
  * component, or a root: Page, SharedComponent, Application), looking through directives (they
- * render their content in their parent's place). Unknown components are left to their own check.
+ * render their content in their parent's place). Unknown components are left to their own check;
+ * a Text or a UseShared is refused only by a component taking no children.
  */
 export function childComponentProblems(node: ObjNode, holder: string): string[] {
   const out: string[] = [];
+  const none = componentByName(holder)?.children === "none";
   const visit = (children: readonly ObjNode[]) => {
     for (const c of children) {
       if (c.type === "Directive") visit(c.children);
+      // Texts and shared components are no catalogue components: only "takes no children" applies.
+      if (none && (c.type === "Text" || c.type === "UseShared")) out.push(`${c.name}: ${holder} takes no children`);
       const name = c.type === "Component" ? c.props.component : undefined;
       if (typeof name !== "string" || !componentByName(name)) continue;
       const problem = childProblem(holder, name);

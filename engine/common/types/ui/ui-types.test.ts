@@ -329,11 +329,13 @@ describe("the UI builder's types", () => {
     ]);
     const spinner = n("Component", "Wait", { component: "Spinner", text: "Loading" }, [
       n("Component", "Inner", { component: "Label" }),
+      n("Text", "Words", { value: "Wait" }),
       n("Event", "Tap", { on: "click" }),
     ]);
     expect(issues(spinner, content)).toEqual([
       "Spinner shows no text",
       "Inner: Spinner takes no children",
+      "Words: Spinner takes no children",
       'Tap: Spinner has no events (not "click")',
     ]);
     app.children.push(n("Component", "Side", { component: "Button" }));
