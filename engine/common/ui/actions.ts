@@ -36,8 +36,8 @@ export interface ActionInput {
    * present wins; a `stringList` takes one item per key present, in order.
    */
   convertigo?: string | string[];
-  /** Convertigo's values that are spelled differently here (`priority_server` → `networkFirst`). */
-  convertigoValues?: Record<string, string>;
+  /** Convertigo's values spelled differently here (`priority_server` → `networkFirst`); null: left unset. */
+  convertigoValues?: Record<string, string | null>;
   /** Convertigo's boolean means the opposite (`noLoading` for `loading`). */
   convertigoNegated?: boolean;
 }

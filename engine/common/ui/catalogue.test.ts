@@ -148,7 +148,7 @@ describe("the actions catalogue", () => {
       expect(input.kind === "reference", `${name}.${key} refersTo`).toBe(input.refersTo !== undefined);
       if (input.kind === "enum") expect(input.values?.length).toBeGreaterThan(0);
       if (input.default !== undefined) expect(actionValueProblems(name, { [key]: input.default })).toEqual([]);
-      for (const mapped of Object.values(input.convertigoValues ?? {})) expect(input.values).toContain(mapped);
+      for (const to of Object.values(input.convertigoValues ?? {})) if (to !== null) expect(input.values).toContain(to);
       if (input.convertigoNegated) expect(input.kind).toBe("boolean");
     }
     if (a.output.from === "input") expect(a.inputs[a.output.input!]).toBeDefined();

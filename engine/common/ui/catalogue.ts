@@ -41,6 +41,8 @@ export interface CatalogueProp {
   refersTo?: "page";
   /** The beanData key(s) of Convertigo's ionBeans holding this prop (the first present wins). */
   convertigo?: string | string[];
+  /** Convertigo's values spelled differently here; null: left unset (the importer says so). */
+  convertigoValues?: Record<string, string | null>;
 }
 
 export interface CatalogueEvent {
@@ -256,7 +258,10 @@ export const uiComponents: CatalogueComponent[] = [
     render: { ionic: "IonTitle" },
     props: {
       color: color(),
-      size: choice(["large", "small"], "Large (iOS collapsible title) or small.", "IonSize"),
+      size: {
+        ...choice(["large", "small"], "Large (iOS collapsible title) or small.", "IonSize"),
+        convertigoValues: { default: null },
+      },
     },
     events: {},
     text: true,
@@ -553,25 +558,28 @@ export const uiComponents: CatalogueComponent[] = [
       name: fieldName(),
       label: label(),
       labelPlacement: labelPlacement(),
-      type: choice(
-        [
+      type: {
+        ...choice(
+          [
+            "text",
+            "password",
+            "email",
+            "number",
+            "search",
+            "tel",
+            "url",
+            "date",
+            "time",
+            "datetime-local",
+            "month",
+            "week",
+          ],
+          "The kind of text typed (keyboard, masking, validation).",
+          "Type",
           "text",
-          "password",
-          "email",
-          "number",
-          "search",
-          "tel",
-          "url",
-          "date",
-          "time",
-          "datetime-local",
-          "month",
-          "week",
-        ],
-        "The kind of text typed (keyboard, masking, validation).",
-        "Type",
-        "text",
-      ),
+        ),
+        convertigoValues: { file: null }, // Ionic 8 has no file input
+      },
       placeholder: str("Shown while empty.", "Placeholder"),
       value: str("The initial value (the form holds it afterwards).", "Value"),
       required: bool("A value is needed to submit the form.", "Required"),
@@ -878,8 +886,14 @@ export const uiComponents: CatalogueComponent[] = [
         convertigo: "IconName",
       },
       color: color(),
-      size: choice(["small", "large"], "Its size (default: the text's).", "IonSize"),
-      slot: choice(["start", "end", "icon-only"], "Its place in a button or an item.", "IconSlot"),
+      size: {
+        ...choice(["small", "large"], "Its size (default: the text's).", "IonSize"),
+        convertigoValues: { default: null },
+      },
+      slot: {
+        ...choice(["start", "end", "icon-only"], "Its place in a button or an item.", "IconSlot"),
+        convertigoValues: { "": null },
+      },
     },
     events: { click: click() },
     children: "none",
@@ -1067,7 +1081,11 @@ export const uiComponents: CatalogueComponent[] = [
       color: color(),
       selectedTab: str("The tab shown as selected (default: the current page's).", "SelectedTab"),
       translucent: bool("Translucent (iOS).", "Translucent"),
-      slot: choice(["top", "bottom"], "At the top or the bottom.", "IonSlot", "bottom"),
+      slot: {
+        ...choice(["top", "bottom"], "At the top or the bottom.", "IonSlot", "bottom"),
+        // Convertigo's slot model is shared by all its beans: the others mean nothing for a tab bar.
+        convertigoValues: { fixed: null, start: null, end: null, header: null, content: null },
+      },
     },
     events: {},
     children: ["TabButton"],

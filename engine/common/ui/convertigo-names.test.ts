@@ -17,6 +17,34 @@ interface FixtureBean {
 const beans = fixture.beans as Record<string, FixtureBean>;
 const keys = (list: string | string[] | undefined) => (list === undefined ? [] : [list].flat());
 
+/**
+ * An enum's Convertigo values (strings; false is "not set") are ours or mapped by
+ * `convertigoValues`, and what it maps exists in Convertigo and here.
+ */
+function expectValuesMapped(
+  where: string,
+  def: {
+    kind: string;
+    values?: string[];
+    convertigo?: string | string[];
+    convertigoValues?: Record<string, string | null>;
+  },
+  mine: FixtureBean[],
+): void {
+  const theirs = keys(def.convertigo).flatMap((key) => mine.flatMap((b) => b.properties[key] ?? []));
+  const mapped = def.convertigoValues ?? {};
+  if (def.kind === "enum") {
+    for (const v of theirs) {
+      if (typeof v !== "string") continue;
+      expect(def.values?.includes(v) || Object.hasOwn(mapped, v), `${where}: Convertigo value "${v}"`).toBe(true);
+    }
+  }
+  for (const [from, to] of Object.entries(mapped)) {
+    expect(theirs, `${where}: mapped Convertigo value "${from}"`).toContain(from);
+    if (to !== null) expect(def.values, `${where}: "${from}" mapped to "${to}"`).toContain(to);
+  }
+}
+
 describe("Convertigo names of the component catalogue", () => {
   it.each(uiComponents.map((c) => [c.name, c] as const))("%s", (name, c) => {
     for (const bean of c.convertigo) expect(beans[bean], `${name}: ionBean ${bean}`).toBeDefined();
@@ -29,6 +57,7 @@ describe("Convertigo names of the component catalogue", () => {
         ).toBe(true);
       }
     }
+    for (const [prop, def] of Object.entries(c.props)) expectValuesMapped(`${name}.${prop}`, def, mine);
     const events = new Set([...fixture.controlEvents, ...mine.flatMap((b) => b.events)]);
     for (const [event, def] of Object.entries(c.events)) {
       for (const e of def.convertigo ?? []) expect(events.has(e), `${name}.${event}: Convertigo event ${e}`).toBe(true);
@@ -44,18 +73,8 @@ describe("Convertigo names of the actions catalogue", () => {
       for (const key of keys(def.convertigo)) {
         const owners = mine.filter((b) => Object.hasOwn(b.properties, key));
         expect(owners.length, `${name}.${input}: beanData key ${key}`).toBeGreaterThan(0);
-        // An enum's Convertigo values are ours, or mapped (false: not set).
-        if (def.kind !== "enum") continue;
-        for (const v of owners.flatMap((b) => b.properties[key] ?? [])) {
-          if (typeof v !== "string") continue;
-          const known = def.values?.includes(v) || Object.hasOwn(def.convertigoValues ?? {}, v);
-          expect(known, `${name}.${input}: Convertigo value ${v}`).toBe(true);
-        }
       }
-      for (const v of Object.keys(def.convertigoValues ?? {})) {
-        const values = mine.flatMap((b) => b.properties[keys(def.convertigo)[0]!] ?? []);
-        expect(values, `${name}.${input}: mapped value ${v}`).toContain(v);
-      }
+      expectValuesMapped(`${name}.${input}`, def, mine);
     }
   });
 
