@@ -3,7 +3,7 @@
  * actions, states, styles and start events. Not reachable yet, on purpose: Project does not
  * accept an Application and no UI type has a `file`, so nothing of the UI builder shows in the
  * Studio or is read from or written to project files until loading, saving, the designer and the
- * build work end to end (design: /work/notes/ui-builder-design.md §11; C1 adds the files).
+ * build work end to end (design: docs/design/ui-builder.md §11; C1 adds the files).
  */
 import { defineType } from "../../model/typedef.ts";
 import { commentProp } from "../shared-props.ts";
