@@ -57,6 +57,21 @@ const layerZones = (forTests) => [
   zone("./e2e", "./engine", "Layer rule: e2e drives the running app; it may not import the engine's source.", [
     "./common/test-ids.ts",
   ]),
+  zone(
+    "./app-runtime",
+    "./engine/node",
+    "Layer rule: the app runtime runs in the app's browser; it may import engine/common only, not engine/node.",
+  ),
+  zone("./app-runtime", "./embedded-db", "Layer rule: the app runtime reaches FullSync over HTTP only."),
+  zone("./app-runtime", "./renderer", "Layer rule: the app runtime is shipped in apps; it may not import the Studio."),
+  zone("./app-runtime", "./electron", "Layer rule: the app runtime never imports the Electron shell."),
+  zone(
+    "./engine",
+    "./app-runtime",
+    "Layer rule: the engine knows no screen; it may not import app-runtime/ (codegen copies its files).",
+  ),
+  zone("./embedded-db", "./app-runtime", "Layer rule: embedded-db knows no screen."),
+  zone("./e2e", "./app-runtime", "Layer rule: e2e drives the running app; it may not import app-runtime/."),
   zone("./e2e", "./renderer", "Layer rule: e2e drives the running app; it may not import the renderer's source."),
   zone("./e2e", "./embedded-db", "Layer rule: e2e drives the running app; it may not import embedded-db."),
 ];
@@ -111,7 +126,7 @@ export default tseslint.config(
     rules: { "import-x/no-restricted-paths": ["error", { zones: layerZones(true) }] },
   },
   {
-    files: ["engine/**", "embedded-db/**", "renderer/**", "e2e/**", "build/**", "bench/**", "bin/**"],
+    files: ["engine/**", "embedded-db/**", "renderer/**", "app-runtime/**", "e2e/**", "build/**", "bench/**", "bin/**"],
     rules: { "no-restricted-imports": ["error", restrictedImports({ electron: true })] },
   },
   {
@@ -149,5 +164,24 @@ export default tseslint.config(
         }),
       ],
     },
+  },
+  {
+    files: ["app-runtime/**"],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        restrictedImports({
+          electron: true,
+          nodeModules:
+            "Layer rule: the app runtime runs in the app's browser; no Node or server modules (PouchDB is passed in).",
+        }),
+      ],
+    },
+  },
+  {
+    // Tests of the app runtime run in Node (happy-dom) and may use a real PouchDB and the engine's harness.
+    files: ["app-runtime/**/*.test.ts", "app-runtime/**/*.test.tsx"],
+    rules: { "no-restricted-imports": ["error", restrictedImports({ electron: true })] },
   },
 );

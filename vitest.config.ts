@@ -9,6 +9,8 @@ export default defineConfig({
       "build/**/*.test.ts",
       "bin/**/*.test.ts",
       "renderer/src/**/*.test.ts",
+      "app-runtime/**/*.test.ts",
+      "app-runtime/**/*.test.tsx",
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -63,6 +63,29 @@ describe("the layering rule", () => {
       await layerErrors("electron/x.ts", 'import { api } from "../renderer/src/api.ts";\nexport const e = api;\n'),
     ).toEqual(expect.arrayContaining([expect.stringContaining("may not import the renderer's source")]));
   });
+  it("keeps the app runtime a browser layer over engine/common, and the engine off it", async () => {
+    expect(
+      await layerErrors(
+        "app-runtime/x.ts",
+        'import { catalogue } from "../engine/common/ui/catalogue.ts";\nexport const c = catalogue;\n',
+      ),
+    ).toEqual([]);
+    expect(
+      await layerErrors(
+        "app-runtime/x.ts",
+        'import { Engine } from "../engine/node/engine.ts";\nexport const e = Engine;\n',
+      ),
+    ).toEqual([expect.stringContaining("the app runtime runs in the app's browser")]);
+    expect(
+      await layerErrors("app-runtime/x.ts", 'import PouchDB from "pouchdb";\nexport const p = PouchDB;\n'),
+    ).toEqual([expect.stringContaining("PouchDB is passed in")]);
+    expect(
+      await layerErrors("app-runtime/x.ts", 'import { api } from "../renderer/src/api.ts";\nexport const a = api;\n'),
+    ).toEqual([expect.stringContaining("may not import the Studio")]);
+    expect(
+      await layerErrors("engine/node/x.ts", 'import * as r from "../../app-runtime/index.ts";\nexport const e = r;\n'),
+    ).toEqual(expect.arrayContaining([expect.stringContaining("may not import app-runtime/")]));
+  });
   it("lets engine/common import its own code", async () => {
     expect(
       await layerErrors("engine/common/model/x.ts", 'import { newId } from "./node.ts";\nexport const f = newId;\n'),
