@@ -1,3 +1,6 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { APP_BUILD_DIR, APPS_PATH } from "./apps.ts";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ObjNode } from "../../common/model/node.ts";
 import { getType, propOrDefault } from "../../common/model/registry.ts";
@@ -86,9 +89,11 @@ export function renderRootPage(engine: Engine, opts: RootPageOptions = {}): stri
   let shown = 0;
   for (const p of projects) {
     const sequences = sequencesOf(p.root, local);
-    if (!local && sequences.length === 0) continue;
+    const hasApp = existsSync(path.join(p.dir, APP_BUILD_DIR, "index.html"));
+    if (!local && sequences.length === 0 && !hasApp) continue;
     shown++;
     parts.push(`<section><h2>${escapeHtml(p.name)}</h2>`);
+    if (hasApp) parts.push(`<p><a href="${APPS_PATH}/${escapeHtml(encodeURIComponent(p.name))}/">Open the app</a></p>`);
     if (sequences.length === 0) parts.push(`<p class="hint">No sequence.</p>`);
     else {
       parts.push(`<ul>`);

@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Engine } from "../engine.ts";
 import { isRestCall, restApi } from "../api/rest-api.ts";
+import { appsRoutes } from "./apps.ts";
 import { DEFAULT_REST_PREFIX } from "../project/workspace.ts";
 import { convertigoApi, DEFAULT_API_LIMITS, parseForm, type ApiLimits } from "./convertigo-api.ts";
 import { faviconHandler, rootPageHandler, type RootPageOptions } from "./root-page.ts";
@@ -159,6 +160,8 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
   await app.register(async (scope) =>
     restApi(scope, engine, { prefix: restPrefix, limits: apiLimits, origins: cors ?? new Set() }),
   );
+  // The apps built with the UI builder, at /apps/<Project>/.
+  await app.register(async (scope) => appsRoutes(scope, engine));
   if (opts.rootPage !== false) {
     app.get("/", rootPageHandler(engine, opts.rootPage ?? {}));
     app.get("/favicon.ico", faviconHandler);
