@@ -89,7 +89,7 @@ export function renderRootPage(engine: Engine, opts: RootPageOptions = {}): stri
   let shown = 0;
   for (const p of projects) {
     const sequences = sequencesOf(p.root, local);
-    const hasApp = existsSync(path.join(p.dir, APP_BUILD_DIR, "index.html"));
+    const hasApp = typeof p.dir === "string" && existsSync(path.join(p.dir, APP_BUILD_DIR, "index.html"));
     if (!local && sequences.length === 0 && !hasApp) continue;
     shown++;
     parts.push(`<section><h2>${escapeHtml(p.name)}</h2>`);
