@@ -1,70 +1,50 @@
-import { build } from "esbuild";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { expect, test } from "./fixtures.ts";
 import { startNetSwitch } from "./net-switch.ts";
+import { atelierCli } from "./server-process.ts";
 
 // An app served at /apps/<Project>/ keeps opening offline after its first visit, reload and deep
 // links included, and offers a new build deployed while it is open: the app runtime's service
 // worker (app-runtime/sw/) and the engine's /apps route, in Chromium, with the network really
 // cut (a proxy the test owns) and not only the page's view of it.
 //
-// The app is a small shell built here by esbuild from the runtime's own files (the UI builder's
-// full build, Vite over generated pages, serves the same www/ layout).
+// The app is a small React + Ionic page written here and built by `atelier app build` (Vite, the
+// runtime's service worker and manifest), as the UI builder's generated pages are.
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BASE = "/apps/Shop/";
 
-/** Builds www/ for build number `n`: index.html, a hashed asset, sw.js with this build's cache. */
+/** Writes build number `n` of a small app (React, Ionic, the runtime's worker) and builds it. */
 async function writeBuild(projectDir: string, n: number): Promise<void> {
-  const www = path.join(projectDir, "www");
-  await rm(www, { recursive: true, force: true });
-  await mkdir(path.join(www, "assets"), { recursive: true });
-  const entry = path.join(projectDir, `.entry-${n}.ts`);
+  await mkdir(path.join(projectDir, "app", "src"), { recursive: true });
   await writeFile(
-    entry,
+    path.join(projectDir, "app", "index.html"),
+    '<!doctype html><html><head><meta charset="utf-8"><title>Shop</title></head>' +
+      '<body><div id="root"></div><script type="module" src="./src/main.tsx"></script></body></html>',
+  );
+  await writeFile(
+    path.join(projectDir, "app", "src", "main.tsx"),
     [
-      `import { registerServiceWorker } from ${JSON.stringify(path.join(root, "app-runtime/sw/register.ts"))};`,
-      `document.getElementById("status")!.textContent = "Build ${n} at " + location.pathname;`,
-      `void registerServiceWorker(${JSON.stringify(BASE)}, () => {`,
-      `  const b = document.createElement("button");`,
-      `  b.textContent = "New version: reload";`,
-      `  b.onclick = () => location.reload();`,
-      `  document.body.append(b);`,
-      `});`,
+      `import { createRoot } from "react-dom/client";`,
+      `import { useState } from "react";`,
+      `import { IonApp, IonButton, IonContent, setupIonicReact } from "@ionic/react";`,
+      `import "@ionic/react/css/core.css";`,
+      `import { registerServiceWorker } from "@atelier/runtime/sw/register.ts";`,
+      `setupIonicReact();`,
+      `let announce = () => {};`,
+      `function App() {`,
+      `  const [newBuild, setNewBuild] = useState(false);`,
+      `  announce = () => setNewBuild(true);`,
+      `  return <IonApp><IonContent>`,
+      `    <p id="status">Build ${n} at {location.pathname}</p>`,
+      `    {newBuild && <IonButton onClick={() => location.reload()}>New version: reload</IonButton>}`,
+      `  </IonContent></IonApp>;`,
+      `}`,
+      `createRoot(document.getElementById("root")!).render(<App />);`,
+      `void registerServiceWorker(import.meta.env.BASE_URL, () => announce());`,
     ].join("\n"),
   );
-  const app = await build({ entryPoints: [entry], bundle: true, format: "esm", write: false, logLevel: "silent" });
-  const asset = `assets/index-b${n}.js`;
-  await writeFile(path.join(www, asset), app.outputFiles[0]!.text);
-  await writeFile(
-    path.join(www, "index.html"),
-    `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title>` +
-      `<link rel="manifest" href="${BASE}manifest.webmanifest">` +
-      `<script type="module" src="${BASE}${asset}"></script></head><body><p id="status">Loading</p></body></html>`,
-  );
-  await writeFile(
-    path.join(www, "manifest.webmanifest"),
-    JSON.stringify({ name: "Shop", start_url: BASE, scope: BASE, display: "standalone" }),
-  );
-  const sw = await build({
-    entryPoints: [path.join(root, "app-runtime/sw/service-worker.ts")],
-    bundle: true,
-    format: "iife",
-    write: false,
-    logLevel: "silent",
-    define: {
-      ATELIER_SW: JSON.stringify({
-        cache: `atelier-Shop-b${n}`,
-        cachePrefix: "atelier-Shop-",
-        files: ["index.html", asset, "manifest.webmanifest"],
-        navigationTimeoutMs: 1500,
-      }),
-    },
-  });
-  await writeFile(path.join(www, "sw.js"), sw.outputFiles[0]!.text);
-  await rm(entry);
+  await atelierCli(["app", "build", projectDir]);
 }
 
 test("an app opens offline after its first visit, and takes a new build deployed while it is open", async ({
@@ -84,6 +64,10 @@ test("an app opens offline after its first visit, and takes a new build deployed
     await page.goto(`${net.origin}${BASE}`);
     await expect(page.locator("#status")).toHaveText(`Build 1 at ${BASE}`);
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    const shopCaches = () =>
+      page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith("atelier-Shop-")));
+    const [firstCache] = await shopCaches();
+    expect(firstCache).toMatch(/^atelier-Shop-[0-9a-f]{12}$/);
 
     // Offline: the page's view (navigator.onLine) and the wire (nothing reaches the engine).
     net.cut();
@@ -118,9 +102,8 @@ test("an app opens offline after its first visit, and takes a new build deployed
     await reload.click();
     await expect(page.locator("#status")).toHaveText(`Build 2 at ${BASE}orders/42`);
     // The older build's cache is gone; the new one serves offline.
-    await expect
-      .poll(() => page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith("atelier-Shop-"))))
-      .toEqual(["atelier-Shop-b2"]);
+    await expect.poll(async () => (await shopCaches()).length).toBe(1);
+    expect(await shopCaches()).not.toEqual([firstCache]);
     net.cut();
     await context.setOffline(true);
     await page.reload();

@@ -1,9 +1,10 @@
 import path from "node:path";
 import { generateMapper, summarize, type GeneratedApiSummary } from "../../common/api/generate-mapper.ts";
 import { findById, type ObjNode } from "../../common/model/node.ts";
-import { exists, isProjectDir, loadProject, saveProject } from "../project/project-files.ts";
+import { loadProject, saveProject } from "../project/project-files.ts";
 import { DEFAULT_REST_PREFIX, readWorkspaceConfig } from "../project/workspace.ts";
 import { apiUsage } from "./api-command.ts";
+import { resolveProjectDir } from "./project-dir.ts";
 
 export interface GenerateApiResult extends GeneratedApiSummary {
   project: string;
@@ -15,28 +16,13 @@ export interface GenerateApiResult extends GeneratedApiSummary {
   lines: string[];
 }
 
-/** Which project folder `<dir>` and `--project` name: a project folder, or a workspace's project. */
-async function projectDir(dir: string, project: string | undefined): Promise<string> {
-  if (await isProjectDir(dir)) {
-    if (project !== undefined && project !== path.basename(dir))
-      throw apiUsage(`${dir} is the project ${path.basename(dir)}, not ${project}`);
-    return dir;
-  }
-  if (!(await exists(dir))) throw apiUsage(`${dir}: no such folder`);
-  if (project === undefined) throw apiUsage(`${dir} is not a project folder: give --project <name> of the workspace`);
-  if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(project)) throw apiUsage(`"${project}" is not a project name`);
-  const p = path.join(dir, project);
-  if (!(await isProjectDir(p))) throw apiUsage(`The workspace ${dir} has no project ${project} (no ${p}/project.yaml)`);
-  return p;
-}
-
 /** Generates the project's REST API from its sequences and saves it (see apiCommand). */
 export async function generateApiFiles(
   dir: string,
   projectName: string | undefined,
   opts: { dryRun?: boolean } = {},
 ): Promise<GenerateApiResult> {
-  const folder = await projectDir(dir, projectName);
+  const folder = await resolveProjectDir(dir, projectName, apiUsage);
   const project = await loadProject(folder);
   if (project.errors.length) {
     throw new Error(

@@ -4,6 +4,7 @@ import type { RunningAtelier } from "../app.ts";
 import type { Engine, EngineOptions } from "../engine.ts";
 import { jobsCommand } from "../scheduler/jobs-cli.ts";
 import { apiCommand } from "./api-command.ts";
+import { appCommand } from "./app-command.ts";
 import { closeCliConnections, serverCommands } from "./server-commands.ts";
 import { ATELIER_VERSION } from "../version.ts";
 
@@ -381,6 +382,7 @@ export async function main(argv: string[], layout: InstallLayout = {}): Promise<
   });
   jobsCommand(program, { openEngine });
   apiCommand(program, { out });
+  appCommand(program, { out });
 
   program.addOption(new Option("--version").hideHelp());
   try {

@@ -29,7 +29,10 @@ export class WorkspaceWatcher {
       ignored: (p: string) => {
         const rel = path.relative(root, p);
         if (!rel) return false;
-        return rel.split(path.sep).some((seg) => seg.startsWith(".") || seg === "node_modules");
+        const segs = rel.split(path.sep);
+        // An app's sources and build (app/, www/) hold no project file: a build swapping www/ is no edit.
+        if (segs.length >= 2 && (segs[1] === "www" || segs[1] === "app")) return true;
+        return segs.some((seg) => seg.startsWith(".") || seg === "node_modules");
       },
       awaitWriteFinish: false,
     });

@@ -1,0 +1,41 @@
+import { CommanderError, type Command } from "commander";
+import path from "node:path";
+
+export interface AppCliDeps {
+  /** Where answers are written (default: stdout). */
+  out?: (text: string) => void;
+}
+
+/**
+ * Adds `atelier app build <dir> [--project <name>]` to a commander program: builds the project's
+ * app (its `app/` folder) into `www/`, served at /apps/<Project>/ (engine/node/app-builder/).
+ * Loaded when it runs (the CLI's cold start stays small).
+ */
+export function appCommand(program: Command, deps: AppCliDeps = {}): Command {
+  const out = deps.out ?? ((t: string) => void process.stdout.write(t.endsWith("\n") ? t : t + "\n"));
+  const app = program.command("app").description("the projects' apps (UI builder)");
+  app
+    .command("build")
+    .description("build a project's app (app/) into www/, which the engine serves at /apps/<Project>/")
+    .argument("<dir>", "the project folder, or the workspace folder holding it")
+    .option("--project <name>", "the project (required with a workspace folder)")
+    .option("--json", "print the result as JSON")
+    .action(async (dir: string, o: { project?: string; json?: boolean }) => {
+      const { resolveProjectDir } = await import("./project-dir.ts");
+      const { buildApp } = await import("../app-builder/build.ts");
+      const folder = await resolveProjectDir(path.resolve(dir), o.project, appUsage);
+      const project = path.basename(folder);
+      const r = await buildApp({ projectDir: folder, project });
+      if (o.json) out(JSON.stringify({ project, ...r }, null, 2));
+      else
+        out(
+          `Built /apps/${project}/ in ${r.ms} ms: ${r.files.length} files, ${Math.round(r.bytes / 1024)} KB (${path.join(folder, "www")})`,
+        );
+    });
+  return app;
+}
+
+/** A refusal of `atelier app` (exit code 2, the message printed). */
+export function appUsage(message: string): CommanderError {
+  return new CommanderError(2, "atelier.app", message);
+}
