@@ -14,14 +14,15 @@ const EXAMPLE = path.resolve(
 
 type Emit = (key: unknown, value?: unknown) => void;
 type Views = Record<string, Record<string, { map: (doc: object, emit: Emit) => void; reduce?: string }>>;
+type Connectors = Record<string, { database: string; views: Views[string] }>;
 
 /** Compiles the generated module and loads it, as the app's build does. */
 async function load(code: string): Promise<Views> {
   const js = await transform(code, { loader: "ts", format: "esm" });
   const mod = (await import(`data:text/javascript;base64,${Buffer.from(js.code).toString("base64")}`)) as {
-    views: Views;
+    connectors: Connectors;
   };
-  return mod.views;
+  return Object.fromEntries(Object.entries(mod.connectors).map(([name, c]) => [name, c.views]));
 }
 
 function rows(view: { map: (doc: object, emit: Emit) => void }, docs: object[]): [unknown, unknown][] {
@@ -68,15 +69,15 @@ describe("device views generated from the project's map functions", () => {
     const root = { type: "Project", name: "FullSyncDemo", id: "fsdprojectid", props: {}, children: [parsed.node] };
     const g = generateViewsModule(root as ObjNode);
     expect(g.errors).toEqual([]);
-    expect(g.views).toEqual({ fullsyncdemo: ["orders/byId", "orders/byUser"] });
+    expect(g.views).toEqual({ FullSync: ["orders/byId", "orders/byUser"] });
     const views = await load(g.code);
     const docs = [
       { _id: "order-1", type: "order", "~c8oAcl": "alice", item: "Pen", qty: 2 },
       { _id: "cat-1", type: "catalog", item: "Ink" },
     ];
-    expect(rows(views.fullsyncdemo!["orders/byUser"]!, docs)).toEqual([["alice", { item: "Pen", qty: 2 }]]);
-    expect(rows(views.fullsyncdemo!["orders/byId"]!, docs)).toEqual([["order-1", null]]);
-    expect(views.fullsyncdemo!["orders/byUser"]!.reduce).toBe("_count");
+    expect(rows(views.FullSync!["orders/byUser"]!, docs)).toEqual([["alice", { item: "Pen", qty: 2 }]]);
+    expect(rows(views.FullSync!["orders/byId"]!, docs)).toEqual([["order-1", null]]);
+    expect(views.FullSync!["orders/byUser"]!.reduce).toBe("_count");
   });
 
   it("gives map functions CouchDB's helpers, arrow functions included", async () => {
@@ -87,11 +88,11 @@ describe("device views generated from the project's map functions", () => {
       ]),
     );
     const views = await load(g.code);
-    expect(rows(views.things!["d/tags"]!, [{ tags: ["a", "b"] }, { tags: "no" }])).toEqual([
+    expect(rows(views.Db!["d/tags"]!, [{ tags: ["a", "b"] }, { tags: "no" }])).toEqual([
       ["a", 3],
       ["b", 3],
     ]);
-    expect(rows(views.things!["d/json"]!, [{ k: { x: 1 } }])).toEqual([['{"x":1}', null]]);
+    expect(rows(views.Db!["d/json"]!, [{ k: { x: 1 } }])).toEqual([['{"x":1}', null]]);
   });
 
   it("refuses a map text that is not exactly one function, so no code escapes it", async () => {
@@ -106,7 +107,7 @@ describe("device views generated from the project's map functions", () => {
     const commented = "function (doc) { emit(doc._id) } // a comment";
     expect(mapFunctionProblem(commented)).toBeNull();
     const c = await load(generateViewsModule(project([{ name: "c", map: commented }])).code);
-    expect(rows(c.things!["d/c"]!, [{ _id: "x" }])).toEqual([["x", null]]);
+    expect(rows(c.Db!["d/c"]!, [{ _id: "x" }])).toEqual([["x", null]]);
     const g = generateViewsModule(
       project([
         { name: "evil", map: escape },
@@ -116,10 +117,28 @@ describe("device views generated from the project's map functions", () => {
     expect(g.errors).toEqual([
       { path: "Db › d › evil", message: "The map function must be one function, with nothing after it" },
     ]);
-    expect(g.views).toEqual({ things: ["d/ok"] });
+    expect(g.views).toEqual({ Db: ["d/ok"] });
     expect(g.code).not.toContain("pwned");
     await load(g.code);
     expect((globalThis as { pwned?: number }).pwned).toBeUndefined();
+  });
+
+  it("names each connector's database, and leaves out a connector the engine does not serve", async () => {
+    const p = project([{ name: "v", map: "function (doc) { emit(doc._id); }" }]);
+    const js = await transform(generateViewsModule(p).code, { loader: "ts", format: "esm" });
+    const mod = (await import(`data:text/javascript;base64,${Buffer.from(js.code).toString("base64")}`)) as {
+      connectors: Connectors;
+    };
+    expect(mod.connectors.Db!.database).toBe("things");
+    p.children[0]!.props.databaseName = "Not Valid";
+    const g = generateViewsModule(p);
+    expect(g.views).toEqual({});
+    expect(g.warnings).toEqual([
+      {
+        path: "Db",
+        message: "The connector names no valid database (the engine does not serve it): the app gets none of its views",
+      },
+    ]);
   });
 
   it("keeps built-in reduces and says a custom one stays on the server", () => {
