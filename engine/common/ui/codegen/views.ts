@@ -12,6 +12,7 @@
  */
 import { parseExpressionAt, tokenizer, tokTypes } from "acorn";
 import type { ObjNode } from "../../model/node.ts";
+import { commentText } from "./scripts.ts";
 
 /** A database name FullSync serves (the FullSyncConnector type's pattern). */
 const DATABASE_NAME = /^[a-z][a-z0-9_$()+-]{0,237}$/;
@@ -34,7 +35,10 @@ export interface GeneratedViews {
 export function mapFunctionProblem(text: string): string | null {
   let node: { type: string; end: number };
   try {
-    node = parseExpressionAt(text, 0, { ecmaVersion: "latest" }) as unknown as { type: string; end: number };
+    node = parseExpressionAt(text, 0, { ecmaVersion: "latest", sourceType: "module" }) as unknown as {
+      type: string;
+      end: number;
+    };
   } catch (e) {
     return `The map function does not parse: ${(e as Error).message}`;
   }
@@ -42,7 +46,7 @@ export function mapFunctionProblem(text: string): string | null {
     return "The map function must be a function: function (doc) { ... }";
   // Comments may follow (they end where the text ends: the generated code puts a line break after it).
   try {
-    const next = tokenizer(text.slice(node.end), { ecmaVersion: "latest" }).getToken();
+    const next = tokenizer(text.slice(node.end), { ecmaVersion: "latest", sourceType: "module" }).getToken();
     if (next.type !== tokTypes.eof) return "The map function must be one function, with nothing after it";
   } catch {
     return "The map function must be one function, with nothing after it";
@@ -99,7 +103,7 @@ export function generateViewsModule(
         }
         const fn = `m${functions.length}`;
         functions.push(
-          `// ${where}\nconst ${fn} = (emit: Emit, log: Log, isArray: IsArray, sum: Sum, toJSON: ToJson) => (\n${map.trim()}\n);`,
+          `// ${commentText(where)}\nconst ${fn} = (emit: Emit, log: Log, isArray: IsArray, sum: Sum, toJSON: ToJson) => (\n${map.trim()}\n);`,
         );
         let entry = byConnector.get(connector.name);
         if (!entry) byConnector.set(connector.name, (entry = { database, list: [] }));
