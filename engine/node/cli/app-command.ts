@@ -16,21 +16,19 @@ export function appCommand(program: Command, deps: AppCliDeps = {}): Command {
   const app = program.command("app").description("the projects' apps (UI builder)");
   app
     .command("build")
-    .description("build a project's app (app/) into www/, which the engine serves at /apps/<Project>/")
+    .description(
+      "build a project's app into www/, which the engine serves at /apps/<Project>/: its app/ sources are generated first from the project's application (pages, shared objects, scripts, FullSync views), never touching app/src/custom/",
+    )
     .argument("<dir>", "the project folder, or the workspace folder holding it")
     .option("--project <name>", "the project (required with a workspace folder)")
     .option("--json", "print the result as JSON")
     .action(async (dir: string, o: { project?: string; json?: boolean }) => {
       const { resolveProjectDir } = await import("./project-dir.ts");
-      const { buildApp } = await import("../app-builder/build.ts");
+      const { generateAndBuild } = await import("../app-builder/app-build.ts");
       const folder = await resolveProjectDir(path.resolve(dir), o.project, appUsage);
-      const project = path.basename(folder);
-      const r = await buildApp({ projectDir: folder, project });
-      if (o.json) out(JSON.stringify({ project, ...r }, null, 2));
-      else
-        out(
-          `Built /apps/${project}/ in ${r.ms} ms: ${r.files.length} files, ${Math.round(r.bytes / 1024)} KB (${path.join(folder, "www")})`,
-        );
+      const r = await generateAndBuild(folder);
+      if (o.json) out(JSON.stringify(r, null, 2));
+      else out(r.lines.join("\n"));
     });
   return app;
 }
