@@ -175,8 +175,9 @@ describe("app data services against the engine (FullSyncDemo)", () => {
   const status = (e: unknown) => (e as { status?: number }).status;
   let bobBrowser: ReturnType<typeof browserFetch>;
 
-  function newServices(b: ReturnType<typeof browserFetch>, store = new MemoryCacheStore()) {
+  function newServices(b: ReturnType<typeof browserFetch>, store = new MemoryCacheStore(), online?: () => boolean) {
     const s = createAppServices({
+      ...(online ? { online } : {}),
       PouchDB,
       origin: net.origin,
       project: "FullSyncDemo",
@@ -318,6 +319,37 @@ describe("app data services against the engine (FullSyncDemo)", () => {
     expect(stored._rev).toBe(posted.rev);
   });
 
+  it("a reload offline counts only the writes still to push (the push checkpoint is kept on the device)", async () => {
+    net.cut();
+    await vi.waitFor(() => expect(alice.status().state).toBe("offline"), { timeout: 15_000, interval: 20 });
+    await alice.post({ type: "order", item: "Glue", qty: 1 }, { id: "order-glue" });
+    expect(alice.status().pending).toBe(1);
+    // The page goes away (its device database is closed), and comes back without a network.
+    await services.setUser(null);
+    const reloaded = newServices(browser, new MemoryCacheStore(), () => false);
+    try {
+      await reloaded.setUser("alice");
+      const again = reloaded.fullsync("FullSync");
+      await again.device();
+      expect(again.status()).toMatchObject({ pending: 1, state: "offline", online: false, conflicts: 0 });
+      const view = (await again.view("orders/byUser", { key: "alice", reduce: false })) as ViewAnswer;
+      expect(view.rows.map((r) => r.id)).toEqual(["order-1", "order-2", "order-glue", "order-stapler"]);
+      await again.sync();
+      expect(again.status().state).toBe("offline");
+    } finally {
+      await reloaded.close();
+    }
+    net.restore();
+    await services.setUser("alice");
+    alice = services.fullsync("FullSync");
+    await alice.sync();
+    await vi.waitFor(() => expect(alice.status()).toMatchObject({ pending: 0, state: "paused" }), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    expect(await serverAs(browser).get("order-glue")).toMatchObject({ "~c8oAcl": "alice", item: "Glue" });
+  });
+
   it("bob, in another browser, never receives alice's documents", async () => {
     bobBrowser = browserFetch();
     const bobServices = newServices(bobBrowser);
@@ -404,7 +436,7 @@ describe("app data services against the engine (FullSyncDemo)", () => {
       const fresh = (await services.callSequence({ ...myOrders, cachePolicy: "networkFirst" })) as {
         orders: { item: string }[];
       };
-      expect(fresh.orders.map((o) => o.item).sort()).toEqual(["Eraser", "Notebook", "Pen", "Stapler"]);
+      expect(fresh.orders.map((o) => o.item).sort()).toEqual(["Eraser", "Glue", "Notebook", "Pen", "Stapler"]);
       net.cut();
       try {
         const before = calls();

@@ -224,6 +224,35 @@ describe("the device database", () => {
     expect(s.status()).toMatchObject({ state: "offline", online: false });
   });
 
+  it("follows the browser's online and offline events; back online, replication restarts at once", async () => {
+    const events = new EventTarget();
+    const g = globalThis as unknown as Record<string, unknown>;
+    g.addEventListener = events.addEventListener.bind(events);
+    g.removeEventListener = events.removeEventListener.bind(events);
+    try {
+      let online = true;
+      const s = source("http://127.0.0.1:9", { online: () => online });
+      await s.sync();
+      expect(s.status().state).toBe("offline");
+      online = false;
+      events.dispatchEvent(new Event("offline"));
+      expect(s.status()).toMatchObject({ online: false, state: "offline" });
+      const states: string[] = [];
+      s.subscribe(() => states.push(s.status().state));
+      online = true;
+      events.dispatchEvent(new Event("online"));
+      await vi.waitFor(() => expect(states).toContain("connecting"));
+      await vi.waitFor(() => expect(s.status().state).toBe("offline"));
+      await s.close();
+      online = false;
+      events.dispatchEvent(new Event("online"));
+      expect(s.status().state).toBe("offline");
+    } finally {
+      delete g.addEventListener;
+      delete g.removeEventListener;
+    }
+  });
+
   it("reset destroys the device database and starts an empty one", async () => {
     const s = source();
     await s.post({ _id: "a", type: "order" });

@@ -221,10 +221,10 @@ class DeviceSource implements DeviceFullSyncSource {
     const feed = db.changes({ live: true, since: initial.last_seq, include_docs: true, conflicts: true });
     feed.on("change", (c: PouchChange) => this.onLocalChange(c));
     feed.on("error", () => {});
-    const opened = { db, feed };
     this.update({ conflicts: this.conflicts.size });
-    void this.schedulePending(db);
-    return opened;
+    // Counted before the first call answers: a reload offline shows what is still to push.
+    await this.schedulePending(db);
+    return { db, feed };
   }
 
   private async db(): Promise<PouchDatabase> {
