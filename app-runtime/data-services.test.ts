@@ -379,7 +379,9 @@ describe("app data services against the engine (FullSyncDemo)", () => {
         ).toEqual(["catalog-pen", "order-bobs"]),
       { timeout: 10_000, interval: 20 },
     );
-    for (const d of alice.status().denied) expect(d.reason).toEqual(expect.any(String));
+    const reasons = Object.fromEntries(alice.status().denied.map((d) => [d.id, d.reason]));
+    expect(reasons["order-bobs"]).toMatch(/must be your own user name/);
+    expect(reasons["catalog-pen"]).toMatch(/not yours/);
     await vi.waitFor(() => expect(alice.status().pending).toBe(0), { timeout: 10_000, interval: 20 });
     // Stored as bob's, bob would read it.
     expect(await serverAs(bobBrowser).get("order-bobs").catch(status)).toBe(404);
@@ -475,6 +477,17 @@ describe("app data services against the engine (FullSyncDemo)", () => {
       clock += 5000;
       await services.callSequence({ ...myOrders, variables: { n: 1 }, cachePolicy: "cacheFirst", cacheTtlMs: 60_000 });
       expect(calls()).toBe(before + 2);
+      // An old entry and no network: the old entry rather than nothing (the app is offline).
+      clock += 120_000;
+      net.cut();
+      try {
+        expect(await services.callSequence({ ...myOrders, variables: { n: 1 }, cachePolicy: "cacheFirst" })).toEqual(
+          first,
+        );
+        expect(calls()).toBe(before + 3);
+      } finally {
+        net.restore();
+      }
     });
 
     it("errors are never cached", async () => {
@@ -488,7 +501,6 @@ describe("app data services against the engine (FullSyncDemo)", () => {
         });
       }
       expect(logins()).toBe(before + 3);
-      // An engine error while the entry exists is the error (networkFirst falls back on network failures only).
       // The wrong password did not end alice's session.
       expect(await services.callSequence(myOrders)).toMatchObject({ orders: expect.any(Array) });
     });
@@ -520,6 +532,10 @@ describe("app data services against the engine (FullSyncDemo)", () => {
     it("logout clears the cache", async () => {
       expect(cache.size).toBeGreaterThan(0);
       await services.callSequence({ sequence: "Logout", variables: {} });
+      // The engine's answer is the answer: networkFirst falls back to the cache on network failures only.
+      await expect(services.callSequence({ ...myOrders, cachePolicy: "networkFirst" })).rejects.toMatchObject({
+        status: 401,
+      });
       await services.setUser(null);
       expect(cache.size).toBe(0);
       expect(() => services.fullsync("FullSync")).toThrow();
