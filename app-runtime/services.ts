@@ -47,7 +47,11 @@ export interface SyncStatus {
 
 export interface PostOptions {
   id?: string;
-  /** Convertigo's `_use_policy`: create (fails when it exists), override, merge, none. */
+  /**
+   * Convertigo's `_use_policy` (as the engine's FullSyncPostDocument): create (always a new
+   * document, with a new id), override (replaces the stored one; the default), merge (fields
+   * merged deeply into the stored one), none (as given: an existing one needs its `_rev`).
+   */
   policy?: "create" | "override" | "merge" | "none";
   /** Groups allowed to read it (`c8oGrp`); no owner stamp when set. */
   groups?: string[];
