@@ -11,6 +11,7 @@ import { editRoutes } from "./routes/edit.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { findRoutes } from "./routes/find.ts";
 import { jobRoutes } from "./routes/jobs.ts";
+import { studioPreview } from "./routes/preview.ts";
 import { studioPage } from "./routes/page.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { registerStudioRoutes, type StudioHandlers } from "./routes/register.ts";
@@ -126,6 +127,8 @@ export async function createStudio(engine: Engine, opts: StudioOptions = {}): Pr
     await app.register(async (scope) => registerStudioRoutes(scope, auth, handlers));
     // The page: its own scope, whose guard trades the printed link's token for the cookie.
     await app.register(async (scope) => studioPage(scope, auth, distDir));
+    // The page preview of the UI builder: code only, reachable by the sandboxed iframe without the cookie.
+    await app.register(async (scope) => studioPreview(scope, distDir));
   };
 
   return {

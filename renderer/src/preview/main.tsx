@@ -1,0 +1,64 @@
+/**
+ * The Studio's page preview (issue 18, design §6): the app runtime's interpreter rendering the
+ * page being designed, from the objects the Studio sends (no build, no save needed). Runs in a
+ * sandboxed iframe served at /studio-preview/ (an opaque origin: no cookie, no access to the
+ * Studio's API; its CSP allows no connection). A click selects the object under the pointer in
+ * the Studio instead of running its events.
+ */
+import "@ionic/react/css/core.css";
+import "@ionic/react/css/normalize.css";
+import "@ionic/react/css/structure.css";
+import "@ionic/react/css/typography.css";
+import { setupIonicReact } from "@ionic/react";
+import { createUiModel, routeOf } from "../../../app-runtime/model.ts";
+import { renderApp } from "../../../app-runtime/render.tsx";
+import { memoryHistory } from "../../../app-runtime/router.ts";
+import { previewServices } from "./preview-services.ts";
+import { readRenderMessage, type PreviewMessage } from "./protocol.ts";
+
+setupIonicReact({ animated: false });
+
+const post = (m: PreviewMessage) => window.parent.postMessage(m, "*");
+const container = document.getElementById("root")!;
+const outline = document.createElement("style");
+document.head.append(outline);
+let current: { unmount(): void } | undefined;
+
+window.addEventListener("message", (e) => {
+  if (e.source !== window.parent) return;
+  const m = readRenderMessage(e.data);
+  if (!m) return;
+  try {
+    const model = createUiModel(m.application);
+    const page = m.application.children.find((c) => c.type === "Page" && c.name === m.page);
+    current?.unmount();
+    container.replaceChildren();
+    current = renderApp(container, model, previewServices(), {
+      history: memoryHistory(page ? routeOf(page) : ""),
+      // The preview shows what the page looks like: nothing persists, no login guard.
+      storages: {},
+      log: () => {},
+      onBindingError: () => {},
+    });
+    outline.textContent = m.selected
+      ? `[data-atl-id="${CSS.escape(m.selected)}"] { outline: 2px solid #2563eb !important; outline-offset: 1px; }`
+      : "";
+    requestAnimationFrame(() => post({ atelier: "preview", type: "rendered", sentAt: m.sentAt }));
+  } catch (err) {
+    post({ atelier: "preview", type: "error", message: (err as Error).message });
+  }
+});
+
+// Design mode: a click selects, it runs nothing.
+document.addEventListener(
+  "click",
+  (e) => {
+    const target = (e.target as Element | null)?.closest?.("[data-atl-id]");
+    e.preventDefault();
+    e.stopPropagation();
+    if (target) post({ atelier: "preview", type: "select", id: target.getAttribute("data-atl-id")! });
+  },
+  true,
+);
+
+post({ atelier: "preview", type: "ready" });
