@@ -2,11 +2,12 @@ import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node
 import { newId, type Issue, type ObjNode } from "../model/node.ts";
 import { isDefaultValue } from "../model/props.ts";
 import { getType } from "../model/registry.ts";
+import type { OwnFileFolder } from "../model/typedef.ts";
 import { migrateProps, NewerTypeVersionError, versionsOf } from "../model/versions.ts";
 
 /**
  * The Atelier project file format: each file holds one object (a project, a connector, a
- * sequence) as YAML, keys in a stable order (type, name, id, properties in their schema's
+ * sequence, the REST API, the application, a page...) as YAML, keys in a stable order (type, name, id, properties in their schema's
  * order, children), only non-default properties written.
  */
 
@@ -282,9 +283,74 @@ export function objectFingerprint(node: ObjNode, opts: FileOptions = {}): string
   return JSON.stringify(fileContent(node, opts));
 }
 
-/** Does this object live in a file of its own (connectors/NAME.yaml, sequences/NAME.yaml)? */
-export function ownFileFolder(node: ObjNode): "connectors" | "sequences" | "api" | undefined {
+/**
+ * The folder of an object's own file (`<folder>/<name>.yaml`), by its type (TypeDef.file);
+ * undefined for types written in their parent's file. Whether a given object is in that file
+ * depends on where it sits too: see `inOwnFile`.
+ */
+export function ownFileFolder(node: ObjNode): OwnFileFolder | undefined {
   return getType(node.type)?.file;
+}
+
+/** A folder of own files, as the loader reads it. */
+export interface OwnFileFolderInfo {
+  folder: OwnFileFolder;
+  /**
+   * The type of the object its files are attached under (TypeDef.fileParent); absent: the
+   * project. Such folders are read after the others.
+   */
+  parent?: string;
+  /**
+   * The one type its files hold (a file holding another is kept as it is, as a placeholder);
+   * absent: any type whose `file` is the folder (the connectors' types).
+   */
+  type?: string;
+  /** The type of the placeholder standing for a file that cannot be read. */
+  placeholder: string;
+}
+
+/**
+ * The folders of own files, in the order they are read (a file parent's folder before the
+ * folders of its children): a test holds the registry's `file`/`fileParent` to it.
+ */
+export const OWN_FILE_FOLDERS: readonly OwnFileFolderInfo[] = [
+  { folder: "connectors", placeholder: "UnreadableConnector" },
+  { folder: "sequences", placeholder: "Sequence" },
+  { folder: "api", placeholder: "UrlMapper" },
+  { folder: "ui", type: "Application", placeholder: "Application" },
+  { folder: "ui/pages", parent: "Application", type: "Page", placeholder: "Page" },
+  { folder: "ui/shared", parent: "Application", type: "SharedComponent", placeholder: "SharedComponent" },
+  { folder: "ui/actions", parent: "Application", type: "SharedAction", placeholder: "SharedAction" },
+];
+
+/** Placeholders stand for files that could not be read; their ids start with this. */
+export const UNREADABLE_PREFIX = "unreadable-";
+
+/**
+ * Is `child`, a child of `holder`, written in a file of its own rather than in `holder`'s file?
+ * `holder` is an object written in its own file, or the project's root (`isRoot`): the root's
+ * children of a type with a top-level `file` (connectors, sequences, the REST API, the
+ * application), a file parent's children of a type naming it as `fileParent` (the application's
+ * pages...), and placeholders of unreadable files wherever the loader put them. Anywhere else
+ * (an object misplaced by hand) an object is written inline, so nothing is ever left out of every
+ * file.
+ */
+export function inOwnFile(child: ObjNode, holder: ObjNode, isRoot: boolean): boolean {
+  // Placeholders are put by the loader under the root or a file parent (an application).
+  if (child.id.startsWith(UNREADABLE_PREFIX) && (isRoot || OWN_FILE_FOLDERS.some((f) => f.parent === holder.type))) {
+    return true;
+  }
+  const def = getType(child.type);
+  if (!def?.file) return false;
+  return def.fileParent === undefined ? isRoot : !isRoot && holder.type === def.fileParent;
+}
+
+/**
+ * How an object written in its own file (or the project's root) is written: without its
+ * children that have files of their own.
+ */
+export function ownFileOptions(holder: ObjNode, isRoot: boolean, header?: Record<string, unknown>): FileOptions {
+  return { inOwnFile: (c) => inOwnFile(c, holder, isRoot), ...(header ? { header } : {}) };
 }
 
 export { newId };

@@ -57,6 +57,39 @@ describe("naming rules", () => {
     expect(nameProblem("out", step, place())).toBeUndefined();
   });
 
+  it("holds own-file types to unique names in their folder, and pages as a unique category", () => {
+    const page = { category: "page", label: "Page", file: "ui/pages" };
+    const shared = { category: "ui", label: "Shared component", file: "ui/shared" };
+    const component = { category: "ui", label: "Component" };
+    const app: NamedSibling[] = [
+      { id: "p", name: "Orders", category: "page", file: "ui/pages" },
+      { id: "s", name: "Row", category: "ui", file: "ui/shared" },
+      { id: "c", name: "Menu", category: "ui" },
+    ];
+    const at = { parentName: "App", siblings: app };
+    expect(hasUniqueName("page")).toBe(true);
+    expect(nameProblem("Orders", page, at)).toEqual({
+      code: "name_taken",
+      message: 'App already holds a page named "Orders"',
+    });
+    expect(nameProblem("Row", shared, at)).toEqual({
+      code: "name_taken",
+      message: 'App already holds a shared component named "Row"',
+    });
+    // Another folder, or a type written inline: no clash.
+    expect(nameProblem("Orders", shared, at)).toBeUndefined();
+    expect(nameProblem("Menu", shared, at)).toBeUndefined();
+    expect(nameProblem("Row", component, at)).toBeUndefined();
+    expect(nameProblem("my row", shared)?.code).toBe("invalid_name");
+    expect(
+      siblingNameClashes([
+        { name: "Row", category: "ui", file: "ui/shared", label: "Shared component" },
+        { name: "Row", category: "ui", label: "Component" },
+        { name: "Row", category: "ui", file: "ui/shared", label: "Shared component" },
+      ]),
+    ).toEqual(['Two shared component objects are named "Row" (one file, ui/shared/Row.yaml)']);
+  });
+
   it("lists every later duplicate among children, for validation", () => {
     expect(
       siblingNameClashes([
@@ -73,11 +106,17 @@ describe("naming rules", () => {
   });
 
   it("agrees with the registry's own-file types, and the validator applies it", () => {
+    // Connectors and sequences by their category; the REST API, the application and what it
+    // holds in files of their own by their type.
+    const byType: Record<string, string> = {
+      UrlMapper: "api",
+      Application: "ui",
+      Page: "ui/pages",
+      SharedComponent: "ui/shared",
+      SharedAction: "ui/actions",
+    };
     for (const t of listTypes()) {
-      // Connectors and sequences by their category; the REST API (one UrlMapper) by its type.
-      expect((t as { file?: string }).file, t.type).toBe(
-        ownFileFolderOf(t.category) ?? (t.type === "UrlMapper" ? "api" : undefined),
-      );
+      expect(t.file, t.type).toBe(ownFileFolderOf(t.category) ?? byType[t.type]);
     }
     const seq: ObjNode = { id: "s", type: "Sequence", name: "my seq", props: {}, children: [] };
     expect(checkNode(seq).map((i) => i.message)).toEqual([nameProblem("my seq", getType("Sequence"))!.message]);

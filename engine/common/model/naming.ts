@@ -15,9 +15,11 @@ export const FILE_NAME_RULE = "letters, digits, _ . -, not starting with a digit
 const NAME_RE = new RegExp(`^${NAME_PATTERN}$`);
 
 /**
- * Categories whose names must be unique among siblings: connectors and sequences are file
- * names, transactions and variables are keys callers use, settings and test cases are looked up
- * by name.
+ * Categories whose names must be unique among siblings: connectors, sequences and pages are file
+ * names (pages are routes too), transactions and variables are keys callers use, settings and
+ * test cases are looked up by name. Other types written in files of their own (TypeDef.file: the
+ * REST API, the application, shared components and actions) are unique among the siblings of
+ * their folder.
  */
 const UNIQUE_NAME_CATEGORIES: ReadonlySet<string> = new Set([
   "connector",
@@ -26,6 +28,7 @@ const UNIQUE_NAME_CATEGORIES: ReadonlySet<string> = new Set([
   "variable",
   "setting",
   "test",
+  "page",
 ]);
 
 /** The project folder holding, for each of these categories, one file per object (`NAME.yaml`). */
@@ -65,6 +68,19 @@ export interface NamedSibling {
   name: string;
   /** Its type's category; undefined for an unknown type. */
   category: string | undefined;
+  /** Its type's own-file folder (TypeDef.file), when it has one. */
+  file?: string | undefined;
+}
+
+/** Do two siblings clash by name: same name and a unique-name category, or the same own-file folder? */
+function clashes(a: { category: string | undefined; file?: string | undefined }, b: typeof a): boolean {
+  return (hasUniqueName(a.category) && a.category === b.category) || (a.file !== undefined && a.file === b.file);
+}
+
+/** What a clash is called in messages: the category, or the type's label for own-file types. */
+function clashWord(t: { category: string | undefined; file?: string | undefined; label?: string }): string {
+  if (hasUniqueName(t.category) || !t.label) return String(t.category);
+  return t.label.charAt(0).toLowerCase() + t.label.slice(1);
 }
 
 /** A name refused, with the Studio API's error code. */
@@ -96,12 +112,12 @@ export function nameProblem(name: string, type: NamedType | undefined, place?: N
       message: `"${name}" cannot be a ${type.label} name: it is a file name (${FILE_NAME_RULE})`,
     };
   }
-  if (place && hasUniqueName(type.category)) {
+  if (place && (hasUniqueName(type.category) || type.file !== undefined)) {
     for (const s of place.siblings) {
-      if (s.id !== place.selfId && s.name === name && s.category === type.category) {
+      if (s.id !== place.selfId && s.name === name && clashes(type, s)) {
         return {
           code: "name_taken",
-          message: `${place.parentName} already holds a ${type.category} named "${name}"`,
+          message: `${place.parentName} already holds a ${clashWord(type)} named "${name}"`,
         };
       }
     }
@@ -111,16 +127,28 @@ export function nameProblem(name: string, type: NamedType | undefined, place?: N
 
 /**
  * The name clashes among the children of one object, as validation reports them on the parent:
- * one message for each child whose unique-name category and name an earlier child already has.
+ * one message for each child whose unique-name category (or own-file folder) and name an earlier
+ * child already has.
  */
-export function siblingNameClashes(children: Iterable<{ name: string; category: string | undefined }>): string[] {
+export function siblingNameClashes(
+  children: Iterable<{ name: string; category: string | undefined; file?: string | undefined; label?: string }>,
+): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const c of children) {
-    if (!hasUniqueName(c.category)) continue;
-    const key = `${c.category}:${c.name}`;
-    if (seen.has(key)) out.push(`Two ${c.category} objects are named "${c.name}"`);
-    seen.add(key);
+    const keys = [
+      ...(hasUniqueName(c.category) ? [`category:${c.category}:${c.name}`] : []),
+      ...(c.file !== undefined ? [`file:${c.file}:${c.name}`] : []),
+    ];
+    if (keys.length === 0) continue;
+    if (keys.some((k) => seen.has(k))) {
+      out.push(
+        hasUniqueName(c.category)
+          ? `Two ${c.category} objects are named "${c.name}"`
+          : `Two ${clashWord(c)} objects are named "${c.name}" (one file, ${c.file}/${c.name}.yaml)`,
+      );
+    }
+    for (const k of keys) seen.add(k);
   }
   return out;
 }

@@ -76,7 +76,10 @@ export function checkNode(node: ObjNode, parent?: ObjNode): Issue[] {
   // JavaScript that does not parse (when the engine's parser is installed: js-syntax.ts).
   issues.push(...jsSyntaxIssues(node.props, def.props));
   for (const msg of def.check?.(node) ?? []) issues.push({ message: msg });
-  const children = node.children.map((c) => ({ name: c.name, category: byName.get(c.type)?.category }));
+  const children = node.children.map((c) => {
+    const t = byName.get(c.type);
+    return { name: c.name, category: t?.category, file: t?.file, label: t?.label };
+  });
   for (const msg of siblingNameClashes(children)) issues.push({ message: msg });
   return issues;
 }
@@ -109,6 +112,7 @@ export function typeSchemas(): TypeSchema[] {
     ...(t.output ? { output: t.output } : {}),
     ...(t.flow ? { flow: t.flow } : {}),
     ...(t.file ? { file: t.file } : {}),
+    ...(t.fileParent ? { fileParent: t.fileParent } : {}),
   }));
 }
 
@@ -138,18 +142,26 @@ export function propOrDefault<T = unknown>(node: ObjNode, prop: string): T {
 }
 
 /**
- * Recomputes the `issues` of every object of a tree: problems found while reading the files are
- * kept, validation problems are computed afresh. Answers the number of invalid objects.
+ * Recomputes the `issues` of one object (not of its children): problems found while reading the
+ * files are kept, validation problems are computed afresh. Answers whether it has any.
  */
-export function annotateIssues(root: ObjNode, parent?: ObjNode): number {
-  const fileIssues = (root.issues ?? []).filter((i) => i.origin === "file");
+export function annotateNodeIssues(node: ObjNode, parent?: ObjNode): boolean {
+  const fileIssues = (node.issues ?? []).filter((i) => i.origin === "file");
   const checkIssues = fileIssues.some((i) => /no type|Unknown object type/.test(i.message))
     ? []
-    : checkNode(root, parent).map((i) => ({ ...i, origin: "check" as const, location: i.location ?? root.location }));
+    : checkNode(node, parent).map((i) => ({ ...i, origin: "check" as const, location: i.location ?? node.location }));
   const all = [...fileIssues, ...checkIssues];
-  if (all.length) root.issues = all;
-  else delete root.issues;
-  let count = all.length ? 1 : 0;
+  if (all.length) node.issues = all;
+  else delete node.issues;
+  return all.length > 0;
+}
+
+/**
+ * Recomputes the `issues` of every object of a tree (annotateNodeIssues). Answers the number of
+ * invalid objects.
+ */
+export function annotateIssues(root: ObjNode, parent?: ObjNode): number {
+  let count = annotateNodeIssues(root, parent) ? 1 : 0;
   for (const c of root.children) count += annotateIssues(c, root);
   return count;
 }

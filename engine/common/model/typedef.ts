@@ -331,8 +331,20 @@ export interface TypeDef {
   accepts: readonly string[];
   /** Restricts where the type can be placed (parent type names). */
   onlyIn?: readonly string[];
-  /** Objects stored in their own file under the project folder. */
-  file?: "connectors" | "sequences" | "api";
+  /**
+   * Objects stored in a file of their own, `<file>/<name>.yaml` under the project folder (so
+   * their names are file names, unique among their siblings of the same folder). Without
+   * `fileParent`, the objects are children of the project; the loader reads these folders after
+   * project.yaml (engine/node/project/project-files.ts).
+   */
+  file?: OwnFileFolder;
+  /**
+   * For own-file types held by another own-file object (a Page of the Application): the type of
+   * that object. Their files are read after its file and attached under the first object of that
+   * type (engine/common/format/project-format.ts, OWN_FILE_FOLDERS); anywhere else, they are
+   * written inline in their parent's file.
+   */
+  fileParent?: string;
   /** For steps. */
   run?: StepRun;
   /** For transactions. */
@@ -363,6 +375,12 @@ export interface TypeDef {
   effects?: Effects | ((node: ObjNode) => Effects);
 }
 
+/**
+ * The folders of a project holding one object per file (TypeDef.file): connectors, sequences, the
+ * REST API, the UI's application (ui/) and what the application holds in files of their own.
+ */
+export type OwnFileFolder = "connectors" | "sequences" | "api" | "ui" | "ui/pages" | "ui/shared" | "ui/actions";
+
 /** See TypeDef.effects. */
 export type Effects = "none" | "write";
 
@@ -386,4 +404,5 @@ export interface TypeSchema {
   output?: TypeDef["output"];
   flow?: TypeDef["flow"];
   file?: TypeDef["file"];
+  fileParent?: string;
 }

@@ -3,10 +3,14 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:f
 import path from "node:path";
 import {
   FORMAT_VERSION,
+  inOwnFile,
   objectFingerprint,
   ownFileFolder,
+  ownFileOptions,
+  OWN_FILE_FOLDERS,
   parseObjectFile,
   serializeObjectFile,
+  UNREADABLE_PREFIX,
   type FileOptions,
 } from "../../common/format/project-format.ts";
 import type { Issue, ObjNode } from "../../common/model/node.ts";
@@ -120,13 +124,13 @@ export async function loadProject(dir: string): Promise<LoadedProject> {
     }
     files.set("project.yaml", {
       text: projectText,
-      fingerprint: objectFingerprint(root, projectFileOptions),
+      fingerprint: objectFingerprint(root, projectFileOptions(root)),
       nodeId: root.id,
     });
   } else {
     errors.push(...parsed.errors);
     root = {
-      id: `unreadable-${name}`,
+      id: `${UNREADABLE_PREFIX}${name}`,
       type: "Project",
       name,
       props: {},
@@ -137,8 +141,13 @@ export async function loadProject(dir: string): Promise<LoadedProject> {
     files.set("project.yaml", { text: projectText, fingerprint: undefined, nodeId: root.id });
   }
 
-  for (const folder of ["connectors", "sequences", "api"] as const) {
-    const folderPath = path.join(abs, folder);
+  // The folders of own files (OWN_FILE_FOLDERS): the project's children first (connectors,
+  // sequences, the REST API, the application), then what the application holds in files of its
+  // own (pages, shared components, shared actions), attached under it.
+  const attached = new Map<ObjNode, ObjNode[]>();
+  for (const info of OWN_FILE_FOLDERS) {
+    const folder = info.folder;
+    const folderPath = path.join(abs, ...folder.split("/"));
     let entries: string[] = [];
     try {
       entries = (await readdir(folderPath)).filter((f) => f.endsWith(".yaml") && !f.startsWith("."));
@@ -158,7 +167,28 @@ export async function loadProject(dir: string): Promise<LoadedProject> {
       }
       const p = parseObjectFile(text, file);
       const baseName = f.slice(0, -".yaml".length);
-      if (p.node && p.errors.length === 0) {
+      // Where the object goes: the project, or the first object of its file parent's type.
+      const holder = info.parent === undefined ? root : root.children.find((c) => c.type === info.parent);
+      let problems = p.errors;
+      if (p.node && problems.length === 0 && info.type !== undefined && p.node.type !== info.type) {
+        problems = [
+          {
+            message: `${relPath} must hold a ${info.type}, not ${p.node.type ? `a ${p.node.type}` : "an object without a type"}: the file is kept as it is`,
+            location: { file, line: p.node.location?.line ?? 1 },
+            origin: "file",
+          },
+        ];
+      }
+      if (problems.length === 0 && !holder) {
+        problems = [
+          {
+            message: `${relPath} belongs to the project's ${info.parent ?? ""}, but the project has none (a ui/<name>.yaml file holding an Application): add one, or move the file away`,
+            location: { file, line: p.node?.location?.line ?? 1 },
+            origin: "file",
+          },
+        ];
+      }
+      if (p.node && problems.length === 0) {
         const node = p.node;
         if (ownFileFolder(node) !== folder && node.issues === undefined) {
           (node.issues ??= []).push({
@@ -175,33 +205,54 @@ export async function loadProject(dir: string): Promise<LoadedProject> {
           });
           node.name = baseName;
         }
-        root.children.push(node);
-        files.set(relPath, { text, fingerprint: objectFingerprint(node), nodeId: node.id });
+        holder!.children.push(node);
+        if (holder !== root) attached.set(holder!, [...(attached.get(holder!) ?? []), node]);
+        files.set(relPath, {
+          text,
+          fingerprint: objectFingerprint(node, ownFileOptions(node, false)),
+          nodeId: node.id,
+        });
       } else {
-        errors.push(...p.errors);
+        errors.push(...problems);
         const placeholder: ObjNode = {
-          id: `unreadable-${folder}-${baseName}`,
-          type: folder === "sequences" ? "Sequence" : folder === "api" ? "UrlMapper" : "UnreadableConnector",
+          id: `${UNREADABLE_PREFIX}${folder.replaceAll("/", "-")}-${baseName}`,
+          type: info.placeholder,
           name: baseName,
           props: {},
           children: [],
-          issues: p.errors,
+          issues: problems,
           location: { file },
         };
-        root.children.push(placeholder);
+        // A file of a file parent the project lacks stays beside the project's own files.
+        (holder ?? root).children.push(placeholder);
+        if (holder && holder !== root) attached.set(holder, [...(attached.get(holder) ?? []), placeholder]);
         files.set(relPath, { text, fingerprint: undefined, nodeId: placeholder.id });
       }
     }
   }
-  // Settings and other children of project.yaml first, then connectors, sequences, the REST API.
-  const order = (n: ObjNode) =>
-    ownFileFolder(n) === "connectors" || n.type === "UnreadableConnector"
-      ? 1
-      : ownFileFolder(n) === "sequences"
-        ? 2
-        : ownFileFolder(n) === "api"
-          ? 3
-          : 0;
+  // Under a file parent, its own children first, then its files' objects: pages in the order the
+  // application's pageOrder gives (the others after, by file name), shared components, shared actions.
+  for (const [holder, nodes] of attached) {
+    const order = Array.isArray(holder.props.pageOrder) ? (holder.props.pageOrder as unknown[]) : [];
+    const rank = (n: ObjNode) => {
+      if (ownFileFolder(n) !== "ui/pages") return order.length;
+      const i = order.indexOf(n.name);
+      return i < 0 ? order.length : i;
+    };
+    const folderRank = (n: ObjNode) => OWN_FILE_FOLDERS.findIndex((x) => x.folder === ownFileFolder(n));
+    const sorted = nodes
+      .map((n, i) => ({ n, i }))
+      .sort((a, b) => folderRank(a.n) - folderRank(b.n) || rank(a.n) - rank(b.n) || a.i - b.i)
+      .map((x) => x.n);
+    const set = new Set(nodes);
+    holder.children = [...holder.children.filter((c) => !set.has(c)), ...sorted];
+  }
+  // Settings and other children of project.yaml first, then connectors, sequences, the REST API,
+  // the application (and the files of one the project lacks).
+  const order = (n: ObjNode) => {
+    const folder = ownFileFolder(n) ?? (n.type === "UnreadableConnector" ? "connectors" : undefined);
+    return folder === undefined ? 0 : 1 + OWN_FILE_FOLDERS.findIndex((x) => x.folder === folder);
+  };
   root.children = root.children
     .map((n, i) => ({ n, i }))
     .sort((a, b) => order(a.n) - order(b.n) || a.i - b.i)
@@ -211,10 +262,77 @@ export async function loadProject(dir: string): Promise<LoadedProject> {
 }
 
 /** project.yaml: the project and its children that have no file of their own, the format version first. */
-const projectFileOptions: FileOptions = {
-  inOwnFile: (c) => ownFileFolder(c) !== undefined || c.id.startsWith("unreadable-"),
-  header: { atelier: FORMAT_VERSION },
-};
+function projectFileOptions(root: ObjNode): FileOptions {
+  return ownFileOptions(root, true, { atelier: FORMAT_VERSION });
+}
+
+/** One file of a project's tree: its path in the project folder, the object it holds, how it is written. */
+export interface ProjectFileSlot {
+  relPath: string;
+  node: ObjNode;
+  opts: FileOptions;
+}
+
+/**
+ * The files a project's tree is written to: project.yaml, then each object written in a file of
+ * its own (`<folder>/<name>.yaml`), depth first (the application, then its pages...). Names that
+ * cannot be file names and two objects for one file are answered as problems.
+ */
+export function projectFileSlots(root: ObjNode): { slots: ProjectFileSlot[]; problems: string[] } {
+  const slots: ProjectFileSlot[] = [{ relPath: "project.yaml", node: root, opts: projectFileOptions(root) }];
+  const problems: string[] = [];
+  const seen = new Set<string>(["project.yaml"]);
+  const visit = (holder: ObjNode, isRoot: boolean) => {
+    for (const child of holder.children) {
+      if (!inOwnFile(child, holder, isRoot)) continue;
+      const folder = ownFileFolder(child) ?? (child.type === "UnreadableConnector" ? "connectors" : undefined);
+      if (!folder) continue;
+      if (!NAME_RE.test(child.name)) {
+        problems.push(
+          `"${child.name}" cannot be a file name (use letters, digits, _ . -, not starting with a digit, . or -)`,
+        );
+        continue;
+      }
+      const relPath = `${folder}/${child.name}.yaml`;
+      if (seen.has(relPath)) {
+        problems.push(`Two objects would be saved to ${relPath}`);
+        continue;
+      }
+      seen.add(relPath);
+      slots.push({ relPath, node: child, opts: ownFileOptions(child, false) });
+      visit(child, false);
+    }
+  };
+  visit(root, true);
+  return { slots, problems };
+}
+
+/**
+ * The file an object is written in: the innermost object on its path from the root that has a
+ * file of its own (project.yaml for the root and what it holds inline); undefined when the id is
+ * not in the tree.
+ */
+export function projectFileOf(root: ObjNode, id: string): ProjectFileSlot | undefined {
+  const path: ObjNode[] = [];
+  const find = (n: ObjNode): boolean => {
+    path.push(n);
+    if (n.id === id) return true;
+    for (const c of n.children) if (find(c)) return true;
+    path.pop();
+    return false;
+  };
+  if (!find(root)) return undefined;
+  let slot: ProjectFileSlot = { relPath: "project.yaml", node: root, opts: projectFileOptions(root) };
+  // Down the path while each object has a file of its own: below an inline one, all is inline.
+  for (let i = 1; i < path.length; i++) {
+    const node = path[i]!;
+    if (!inOwnFile(node, path[i - 1]!, i === 1)) break;
+    const folder = ownFileFolder(node) ?? (node.type === "UnreadableConnector" ? "connectors" : undefined);
+    if (!folder) break;
+    slot = { relPath: `${folder}/${node.name}.yaml`, node, opts: ownFileOptions(node, false) };
+  }
+  return slot;
+}
 
 export interface SaveResult {
   written: string[];
@@ -230,29 +348,31 @@ export async function saveProject(project: LoadedProject): Promise<SaveResult> {
   const root = project.root;
   // What each file should hold; `node` undefined: an unreadable file, kept as the user wrote it.
   const desired = new Map<string, { node: ObjNode | undefined; opts: FileOptions; nodeId: string }>();
-  const problems: string[] = [];
-  if (project.files.get("project.yaml")?.fingerprint === undefined && root.id.startsWith("unreadable-")) {
-    desired.set("project.yaml", { node: undefined, opts: projectFileOptions, nodeId: root.id });
-  } else {
-    desired.set("project.yaml", { node: root, opts: projectFileOptions, nodeId: root.id });
-  }
-  for (const child of root.children) {
-    const folder = ownFileFolder(child) ?? (child.type === "UnreadableConnector" ? "connectors" : undefined);
-    if (!folder) continue;
-    if (!NAME_RE.test(child.name)) {
-      problems.push(
-        `"${child.name}" cannot be a file name (use letters, digits, _ . -, not starting with a digit, . or -)`,
-      );
+  const { slots, problems } = projectFileSlots(root);
+  for (const slot of slots) {
+    const state = project.files.get(slot.relPath);
+    if (slot.relPath === "project.yaml") {
+      const unreadable = state?.fingerprint === undefined && root.id.startsWith(UNREADABLE_PREFIX);
+      desired.set(slot.relPath, { node: unreadable ? undefined : root, opts: slot.opts, nodeId: root.id });
       continue;
     }
-    const relPath = `${folder}/${child.name}.yaml`;
-    if (desired.has(relPath)) {
-      problems.push(`Two objects would be saved to ${relPath}`);
-      continue;
+    const child = slot.node;
+    const placeholder = child.id.startsWith(UNREADABLE_PREFIX);
+    if (placeholder && state?.nodeId !== child.id) {
+      // A placeholder renamed or moved to another folder: its file's text would be lost.
+      const from = [...project.files].find(([, s]) => s.nodeId === child.id)?.[0];
+      if (from) {
+        problems.push(
+          `${from} could not be read: it cannot be renamed or moved to ${slot.relPath} until the file is fixed`,
+        );
+        continue;
+      }
     }
-    const state = project.files.get(relPath);
-    const unreadable = child.id.startsWith("unreadable-") && state?.nodeId === child.id;
-    desired.set(relPath, { node: unreadable ? undefined : child, opts: {}, nodeId: child.id });
+    desired.set(slot.relPath, {
+      node: placeholder && state?.nodeId === child.id ? undefined : child,
+      opts: slot.opts,
+      nodeId: child.id,
+    });
   }
   if (problems.length) throw new Error(`Project ${project.name} not saved: ${problems.join("; ")}`);
 

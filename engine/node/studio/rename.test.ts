@@ -10,8 +10,9 @@ const n = (
   children: ObjNode[] = [],
 ): ObjNode => ({ id, type, name, props, children });
 
-// An application (held in memory: UI files come later) whose bindings name a sequence, a
-// connector and its view, states, a directive; its start page names a page.
+// An application (held in memory; its files are tested in engine/node/project/ui-files.test.ts)
+// whose bindings name a sequence, a connector and its view, states, a directive; its start page
+// names a page.
 const shop = () =>
   n("p", "Project", "Shop", {}, [
     n("fs", "FullSyncConnector", "FullSync", {}, [

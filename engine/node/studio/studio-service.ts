@@ -3,7 +3,7 @@ import path from "node:path";
 import { newId, walk, type ObjNode } from "../../common/model/node.ts";
 import { isPlainObject, jsonEqual } from "../../common/model/props.ts";
 import { FILE_NAME_RULE, hasUniqueName, isFileName, nameProblem } from "../../common/model/naming.ts";
-import { acceptsChild, annotateIssues, getType } from "../../common/model/registry.ts";
+import { acceptsChild, annotateIssues, annotateNodeIssues, getType } from "../../common/model/registry.ts";
 import {
   flattenTree,
   objectRevision,
@@ -20,9 +20,17 @@ import {
 import { ApiError as StudioError } from "../../common/http/api-error.ts";
 import type { Engine } from "../engine.ts";
 import { importConvertigo, type ImportSummary } from "../importer/import.ts";
-import { objectFingerprint, ownFileFolder, serializeObjectFile } from "../../common/format/project-format.ts";
-import { createProject, saveProject, writeFileAtomic, type LoadedProject } from "../project/project-files.ts";
+import { objectFingerprint, serializeObjectFile, UNREADABLE_PREFIX } from "../../common/format/project-format.ts";
+import {
+  createProject,
+  projectFileOf,
+  saveProject,
+  writeFileAtomic,
+  type LoadedProject,
+  type ProjectFileSlot,
+} from "../project/project-files.ts";
 import { DEFAULT_REST_PREFIX } from "../project/workspace.ts";
+import { secondApplicationProblem } from "../../common/types/project.ts";
 import type { RenamePlanInfo, RenameResult } from "../../common/studio/refactor.ts";
 import { planRename } from "./rename.ts";
 import { refuseInvalidValues } from "./value-checks.ts";
@@ -405,6 +413,7 @@ export class StudioService {
       }
       const name = req.name?.trim() || this.freeName(parent, def.type.replace(/[^A-Za-z0-9_]/g, ""), req.type);
       this.checkName(parent, req.type, name, undefined);
+      if (req.type === "Application") this.refuseSecondApplication(parent, [name]);
       const props: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(req.props ?? {})) if (v !== undefined) props[k] = v;
       const node: ObjNode = { id: newId(), type: req.type, name, props, children: [] };
@@ -553,7 +562,25 @@ export class StudioService {
           throw new StudioError(400, "not_accepted", `A ${target.type} cannot hold a ${l.node.type}`);
         }
         if (l.parent.id !== target.id || src !== dst) this.checkName(target, l.node.type, l.node.name, l.node.id);
+        // A file that could not be read is kept where it is: the other project has no copy of its text.
+        if (src !== dst) {
+          walk(l.node, (n) => {
+            if (n.id.startsWith(UNREADABLE_PREFIX)) {
+              throw new StudioError(
+                400,
+                "unreadable_file",
+                `"${n.name}" stands for a file that could not be read (${n.location?.file ?? "its file"}): fix the file before moving it to another project`,
+              );
+            }
+          });
+        }
       }
+      this.refuseSecondApplication(
+        target,
+        located.flatMap((l) =>
+          l.node.type === "Application" && (l.parent!.id !== target.id || src !== dst) ? [l.node.name] : [],
+        ),
+      );
       // Remove all (highest index first), then insert in the original order at the target index,
       // adjusted for removed siblings that were before it.
       let index = clampIndex(to.index, target.children.length);
@@ -602,7 +629,8 @@ export class StudioService {
           throw new StudioError(400, "not_accepted", `A ${parent.type} cannot hold a ${node.type}`);
         }
         renewIds(node);
-        if (hasUniqueName(getType(node.type)?.category) && names.has(node.name)) {
+        const def = getType(node.type);
+        if ((hasUniqueName(def?.category) || def?.file !== undefined) && names.has(node.name)) {
           let i = 1;
           const base = node.name.replace(/_copy\d*$/, "");
           let n = `${base}_copy`;
@@ -612,6 +640,10 @@ export class StudioService {
         names.add(node.name);
         ops.push({ op: "insert", project: p.name, parent: parent.id, index: index++, node });
       }
+      this.refuseSecondApplication(
+        parent,
+        ops.flatMap((o) => (o.op === "insert" && o.node.type === "Application" ? [o.node.name] : [])),
+      );
       return {
         label: `${label} ${ops.length === 1 ? `"${(ops[0] as { node: ObjNode }).node.name}"` : `${ops.length} objects`}`,
         ops,
@@ -764,33 +796,42 @@ export class StudioService {
   private async saveEditsFast(p: LoadedProject, ops: readonly TreeOp[]): Promise<boolean> {
     const mine = ops.filter((o) => o.project === p.name);
     if (mine.length === 0 || mine.some((o) => o.op !== "props")) return false;
-    let top: ObjNode | undefined;
+    let slot: ProjectFileSlot | undefined;
     for (const o of mine) {
       if (o.op !== "props") return false;
-      const t = p.root.children.find((c) => c.id === o.id || findIn(c, o.id));
-      if (!t || (top && top !== t)) return false;
-      top = t;
+      // The file the object is written in (a page's own file, not its application's).
+      const s = projectFileOf(p.root, o.id);
+      if (!s || s.node === p.root || (slot && slot.node !== s.node)) return false;
+      slot = s;
       // A file object's new name is a new file: the full save renames it.
-      if (t.id === o.id && o.before.name !== o.after.name) return false;
+      if (s.node.id === o.id && o.before.name !== o.after.name) return false;
     }
-    if (!top) return false;
-    const folder = ownFileFolder(top);
-    if (!folder || top.id.startsWith("unreadable-")) return false;
-    const rel = `${folder}/${top.name}.yaml`;
+    if (!slot) return false;
+    const top = slot.node;
+    if (top.id.startsWith(UNREADABLE_PREFIX)) return false;
+    const rel = slot.relPath;
     const state = p.files.get(rel);
     if (!state || state.nodeId !== top.id || state.fingerprint === undefined) return false;
-    const fingerprint = objectFingerprint(top);
+    const fingerprint = objectFingerprint(top, slot.opts);
     if (fingerprint !== state.fingerprint) {
-      const text = serializeObjectFile(top);
+      const text = serializeObjectFile(top, slot.opts);
       if (text !== state.text) await writeFileAtomic(path.join(p.dir, rel), text);
       p.files.set(rel, { text, fingerprint, nodeId: top.id });
     }
-    // Issues of the file's objects (the root's own only change with names and structure).
-    const before = p.invalidCount;
-    let invalidTop = 0;
-    walk(top, (n) => void (n.issues?.length && invalidTop++));
-    const now = annotateIssues(top, p.root);
-    p.invalidCount = before - invalidTop + now;
+    // Issues of the file's objects, and the own issues of the objects holding it below the root
+    // (an application checks its pages' routes); the root's only change with names and structure.
+    let invalidBefore = 0;
+    walk(top, (n) => void (n.issues?.length && invalidBefore++));
+    let invalidNow = 0;
+    let located = this.locate(p, top.id);
+    invalidNow += annotateIssues(top, located.parent);
+    while (located.parent && located.parent !== p.root) {
+      const holder = located.parent;
+      located = this.locate(p, holder.id);
+      if (holder.issues?.length) invalidBefore++;
+      if (annotateNodeIssues(holder, located.parent)) invalidNow++;
+    }
+    p.invalidCount = p.invalidCount - invalidBefore + invalidNow;
     return true;
   }
 
@@ -877,8 +918,25 @@ export class StudioService {
     for (let i = 1; ; i++) if (!names.has(`${base}${i}`)) return `${base}${i}`;
   }
 
+  /** A project has one application (Project's check): adding another is refused. */
+  private refuseSecondApplication(parent: ObjNode, adding: readonly string[]): void {
+    if (parent.type !== "Project" || adding.length === 0) return;
+    const existing = parent.children.filter((c) => c.type === "Application").map((c) => c.name);
+    if (!secondApplicationProblem(parent.name, [...existing, ...adding])) return;
+    throw new StudioError(
+      409,
+      "one_application",
+      existing.length
+        ? `The project ${parent.name} already holds an application ("${existing[0]}"): a project has one (add pages, shared components and actions to it)`
+        : `A project has one application: ${adding.map((a) => `"${a}"`).join(" and ")} cannot all be added to ${parent.name}`,
+    );
+  }
+
   private checkName(parent: ObjNode, type: string, name: string, selfId: string | undefined): void {
-    const siblings = parent.children.map((c) => ({ id: c.id, name: c.name, category: getType(c.type)?.category }));
+    const siblings = parent.children.map((c) => {
+      const t = getType(c.type);
+      return { id: c.id, name: c.name, category: t?.category, file: t?.file };
+    });
     const problem = nameProblem(name, getType(type), {
       parentName: parent.name,
       siblings,

@@ -1,9 +1,9 @@
 /**
  * The application of a project's UI (issue 18, the UI builder): its pages, shared components and
- * actions, states, styles and start events. Not reachable yet, on purpose: Project does not
- * accept an Application and no UI type has a `file`, so nothing of the UI builder shows in the
- * Studio or is read from or written to project files until loading, saving, the designer and the
- * build work end to end (design: docs/design/ui-builder.md §11; C1 adds the files).
+ * actions, states, styles and start events. One per project (Project's check), saved in
+ * `ui/<name>.yaml`; its pages, shared components and shared actions each in a file of their own
+ * (`ui/pages/`, `ui/shared/`, `ui/actions/`), read after it and attached under it
+ * (engine/common/format/project-format.ts; design: docs/design/ui-builder.md §2.1).
  */
 import { defineType } from "../../model/typedef.ts";
 import { commentProp } from "../shared-props.ts";
@@ -19,6 +19,7 @@ export const applicationType = defineType({
   // Components: the app-wide ones the catalogue places under the application (its menu, tab bar).
   accepts: ["Page", "SharedComponent", "SharedAction", "State", "Style", "Event", "Component"],
   onlyIn: ["Project"],
+  file: "ui",
   props: [
     commentProp,
     {
@@ -116,10 +117,9 @@ export const applicationType = defineType({
     },
   ],
   check: (node) => {
+    // Pages, shared components and shared actions are files named after them: the naming rules
+    // (engine/common/model/naming.ts) report their clashes.
     const out = [
-      ...duplicateNames(node, ["Page"], "pages"),
-      ...duplicateNames(node, ["SharedComponent"], "shared components"),
-      ...duplicateNames(node, ["SharedAction"], "shared actions"),
       ...duplicateNames(node, ["State"], "states"),
       ...eventProblems(node, APP_EVENTS, "The application"),
       ...childComponentProblems(node, "Application"),

@@ -14,6 +14,8 @@ export const pageType = defineType({
     "A page of the application, at its own route: the components it shows, the states it keeps while open, its styles and its events (load, enter, leave).",
   accepts: ["category:ui", "Event", "State", "Style"],
   onlyIn: ["Application"],
+  file: "ui/pages",
+  fileParent: "Application",
   props: [
     commentProp,
     { name: "title", label: "Title", kind: "string", help: "The page's title (the browser tab, menus)." },

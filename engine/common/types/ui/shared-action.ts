@@ -11,6 +11,8 @@ export const sharedActionType = defineType({
     "A chain of actions made once and run from several events (Invoke action), with declared inputs and an output.",
   accepts: ["ActionInput", "Action"],
   onlyIn: ["Application"],
+  file: "ui/actions",
+  fileParent: "Application",
   props: [
     commentProp,
     {

@@ -11,6 +11,8 @@ export const sharedComponentType = defineType({
     "Components made once and used on several pages (Shared component use), with declared inputs (read as the input source) and events its users handle.",
   accepts: ["category:ui", "ComponentInput", "ComponentEvent", "Event", "Style"],
   onlyIn: ["Application"],
+  file: "ui/shared",
+  fileParent: "Application",
   props: [
     commentProp,
     {

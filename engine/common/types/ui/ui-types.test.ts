@@ -124,12 +124,45 @@ function demoApp(): ObjNode {
 }
 
 describe("the UI builder's types", () => {
-  it("are version 1 and not reachable yet: no project holds an application, none has a file", () => {
+  it("are version 1; a project holds one application, in ui/, and its pages, shared components and actions in files of their own", () => {
     for (const t of ["Application", "Page", "Component", "Action", "State", "ActionElse", "Style"]) {
       expect(getType(t)?.version ?? 1, t).toBe(1);
+    }
+    expect(acceptsChild("Project", "Application")).toBe(true);
+    const files = Object.fromEntries(
+      ["Application", "Page", "SharedComponent", "SharedAction"].map((t) => [
+        t,
+        [getType(t)?.file, getType(t)?.fileParent],
+      ]),
+    );
+    expect(files).toEqual({
+      Application: ["ui", undefined],
+      Page: ["ui/pages", "Application"],
+      SharedComponent: ["ui/shared", "Application"],
+      SharedAction: ["ui/actions", "Application"],
+    });
+    // Everything else is written in its parent's file.
+    for (const t of ["Component", "Text", "Directive", "UseShared", "Event", "Action", "State", "Style"]) {
       expect(getType(t)?.file, t).toBeUndefined();
     }
-    expect(acceptsChild("Project", "Application")).toBe(false);
+    const project = n("Project", "Shop", {}, [demoApp()]);
+    expect(issues(project)).toEqual([]);
+    project.children.push(n("Application", "Other"));
+    expect(issues(project)).toEqual([
+      'The project Shop holds 2 applications ("App", "Other"): a project has one application, whose pages, shared components and shared actions are the files of ui/pages/, ui/shared/ and ui/actions/. Keep one (move what the others hold into it, then delete them)',
+    ]);
+  });
+
+  it("hold pages, shared components and shared actions to unique file names", () => {
+    const app = demoApp();
+    app.children.push(n("Page", "Orders"), n("SharedComponent", "OrderRow"), n("SharedAction", "AfterLogin"));
+    // A shared component may share a page's name: they are files of different folders.
+    app.children.push(n("SharedComponent", "Login"));
+    expect(issues(app).filter((m) => m.startsWith("Two"))).toEqual([
+      'Two page objects are named "Orders"',
+      'Two shared component objects are named "OrderRow" (one file, ui/shared/OrderRow.yaml)',
+      'Two shared action objects are named "AfterLogin" (one file, ui/actions/AfterLogin.yaml)',
+    ]);
   });
 
   it("accept the children of the design and refuse the others", () => {
@@ -213,8 +246,14 @@ describe("the UI builder's types", () => {
     orders.props.route = "My Orders";
     expect(issues(orders, app)).toEqual(["Route has an invalid format (expected [a-z0-9-/:]*)"]);
     delete orders.props.route;
+    orders.name = "Orders_list";
+    expect(issues(orders, app)).toEqual(['The name "Orders_list" makes no route ([a-z0-9-/:]*): set Route']);
+    // A page's name is its file's name (ui/pages/NAME.yaml) too.
     orders.name = "Orders list";
-    expect(issues(orders, app)).toEqual(['The name "Orders list" makes no route ([a-z0-9-/:]*): set Route']);
+    expect(issues(orders, app)).toEqual([
+      '"Orders list" cannot be a Page name: it is a file name (letters, digits, _ . -, not starting with a digit, . or -)',
+      'The name "Orders list" makes no route ([a-z0-9-/:]*): set Route',
+    ]);
     orders.name = "Orders";
 
     const enter = orders.children.find((c) => c.type === "Event")!;
