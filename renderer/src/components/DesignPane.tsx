@@ -1,0 +1,100 @@
+/**
+ * The page designer's preview (issue 18, design §6): the selected page rendered by the app
+ * runtime in a sandboxed iframe (/studio-preview/), updated on every change of the application's
+ * objects, no save or build needed; a click in it selects the object in the explorer. Shows how
+ * long the last update took (edit → rendered).
+ */
+import { useEffect, useMemo, useRef, useState } from "react";
+import { designTarget, FRAMES, type FrameName } from "../design-model.ts";
+import { readPreviewMessage, type RenderMessage } from "../preview/protocol.ts";
+import { select, useStudio } from "../store.ts";
+import { toObjNode } from "../tree-model.ts";
+
+export const PREVIEW_URL = "/studio-preview/";
+
+export default function DesignPane() {
+  const selection = useStudio((s) => s.selection);
+  const project = useStudio((s) => (s.selection ? s.projects[s.selection.project] : undefined));
+  const target = project && selection ? designTarget(project, selection.id) : undefined;
+  const appId = target?.application.id;
+  // The application's objects, rebuilt when the project changes (its revision).
+  const application = useMemo(
+    () => (project && appId ? toObjNode(project, appId) : undefined),
+    // The revision stands for the nodes' content.
+    [project?.rev, project?.name, appId],
+  );
+  const frameRef = useRef<HTMLIFrameElement>(null);
+  const [ready, setReady] = useState(false);
+  const [frame, setFrame] = useState<FrameName>("phone");
+  const [lastMs, setLastMs] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    const onMessage = (e: MessageEvent) => {
+      if (e.source !== frameRef.current?.contentWindow) return;
+      const m = readPreviewMessage(e.data);
+      if (!m) return;
+      if (m.type === "ready") setReady(true);
+      else if (m.type === "rendered") {
+        setLastMs(Math.round(performance.now() - m.sentAt));
+        setError(null);
+      } else if (m.type === "error") setError(m.message);
+      else if (m.type === "select" && project && project.nodes.has(m.id)) {
+        select({ project: project.name, id: m.id }, { reveal: true });
+      }
+    };
+    window.addEventListener("message", onMessage);
+    return () => window.removeEventListener("message", onMessage);
+  }, [project]);
+
+  useEffect(() => {
+    if (!ready || !application || !target) return;
+    const message: RenderMessage = {
+      atelier: "preview",
+      type: "render",
+      application: application as RenderMessage["application"],
+      page: target.page.name,
+      selected: selection?.id ?? null,
+      sentAt: performance.now(),
+    };
+    // The preview is an opaque origin: "*" is the only target it has; it holds nothing secret.
+    frameRef.current?.contentWindow?.postMessage(message, "*");
+  }, [ready, application, target?.page.name, selection?.id]);
+
+  if (!target) return null;
+  const size = FRAMES[frame];
+  return (
+    <section className="design-pane" aria-label="Page preview">
+      <div className="pane-header">
+        <span className="pane-title">Preview: {target.page.name}</span>
+        <span role="group" aria-label="Device">
+          {(Object.keys(FRAMES) as FrameName[]).map((f) => (
+            <button key={f} type="button" aria-pressed={frame === f} onClick={() => setFrame(f)}>
+              {FRAMES[f].label}
+            </button>
+          ))}
+        </span>
+        {lastMs !== null && (
+          <span className="hint" data-testid="preview-time" title="From the edit to the preview rendered">
+            {lastMs} ms
+          </span>
+        )}
+      </div>
+      {error && (
+        <div className="issues" role="alert">
+          The preview failed: {error}
+        </div>
+      )}
+      <div className="device-frame" style={{ width: size.width, height: size.height }}>
+        <iframe
+          ref={frameRef}
+          title="Page preview"
+          src={PREVIEW_URL}
+          sandbox="allow-scripts"
+          width={size.width}
+          height={size.height}
+        />
+      </div>
+    </section>
+  );
+}
