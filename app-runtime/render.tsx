@@ -330,6 +330,8 @@ export class AppRuntime {
   reportBindingError(node: string, prop: string, message: string): void {
     const key = `${node}\n${prop}\n${message}`;
     if (this.reported.has(key)) return;
+    // Said once each; a script failing with ever-new messages does not grow this without end.
+    if (this.reported.size >= 1000) this.reported.clear();
     this.reported.add(key);
     if (this.options.onBindingError) this.options.onBindingError({ node, prop, message });
     else console.warn(`Binding of ${node} (${prop}): ${message}`);
