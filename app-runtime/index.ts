@@ -1,5 +1,78 @@
-/** The app runtime (issue 18): its modules are exported from here as they land. */
-export * from "./services.ts";
+/** The app runtime (issue 18): what the Studio's preview and a built app import. */
+export type {
+  AppServices,
+  CachePolicy,
+  CallError,
+  CallSequenceRequest,
+  FullSyncSource,
+  PostOptions,
+  SyncDirection,
+  SyncStatus,
+} from "./services.ts";
+export {
+  UiModel,
+  UI_NODE_TYPES,
+  actionEntry,
+  componentEntry,
+  createUiModel,
+  fieldName,
+  isUiNode,
+  routeOf,
+  type FormField,
+  type StateDecl,
+  type UiNode,
+} from "./model.ts";
+export {
+  BindingError,
+  SCRIPT_NAMES,
+  compileScript,
+  displayText,
+  evaluate,
+  evaluateAsync,
+  evaluateMap,
+  functionCompiler,
+  truthy,
+  type AppInfo,
+  type CompiledScript,
+  type DataReader,
+  type Evaluation,
+  type Read,
+  type Scope,
+  type ScriptCompiler,
+} from "./bindings.ts";
+export {
+  ActionError,
+  actionRegistry,
+  runChain,
+  toChainError,
+  type ActionImpl,
+  type ActionRun,
+  type AlertRequest,
+  type ChainContext,
+  type ChainError,
+  type ChainResult,
+  type ChainUi,
+  type CustomAction,
+  type CustomActionContext,
+  type LogLevel,
+  type NavigateRequest,
+  type ToastRequest,
+  type TraceEntry,
+} from "./chain.ts";
+export { DataStore, FormStore } from "./data.ts";
+export { StateStore, setPath, stateScope, type StateScope, type StateStorages, type StorageLike } from "./state.ts";
+export {
+  Router,
+  browserHistory,
+  matchRoute,
+  memoryHistory,
+  pathOf,
+  type HistoryLike,
+  type Route,
+  type RouterOptions,
+} from "./router.ts";
+export { IONIC_COMPONENTS, elementFor, passedProps } from "./components.ts";
+export { AppRuntime, AppView, renderApp, type AppOptions, type AppViewProps } from "./render.tsx";
 export {
   createAppServices,
   type AppServicesOptions,
@@ -36,3 +109,4 @@ export {
   type ViewQuery,
   type ReducedAnswer,
 } from "./device-views.ts";
+export { registerServiceWorker, type ServiceWorkerHandle } from "./sw/register.ts";
