@@ -106,7 +106,7 @@ export async function createStudio(engine: Engine, opts: StudioOptions = {}): Pr
     ...runRoutes(ctx),
     ...eventRoutes(ctx),
     ...statusRoutes(ctx),
-    ...uiRoutes(),
+    ...uiRoutes(ctx),
     ...requestRoutes(ctx),
     ...jobRoutes(ctx),
     ...deployRoutes(ctx, {
