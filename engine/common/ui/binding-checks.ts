@@ -44,12 +44,21 @@ export interface SchemaProvider {
   doc(project: string, connector: string): JsonSchema | undefined;
 }
 
+/**
+ * Which rule a problem breaks: a missing target (also said by the reference rules, which the
+ * Problems view shows already), a path not in the schema, a ForEach over no list, an item read
+ * outside its directive, an action source not earlier in the chain, a Call Sequence's variables or
+ * target, no schema known.
+ */
+export type BindingRule = "target" | "path" | "items" | "item" | "action" | "call" | "schema";
+
 /** One problem of a binding. */
 export interface BindingIssue {
   /** The object holding the binding. */
   id: string;
   /** Its property. */
   prop: string;
+  rule: BindingRule;
   severity: "error" | "warning" | "info";
   message: string;
 }
@@ -72,17 +81,24 @@ export function modelSchemas<N extends Node>(
   const byName = new Map(projects.map((p) => [p.name, p]));
   const child = (p: RefProject<N>, category: string, name: string) =>
     p.view.childrenOf(p.root).find((c) => c.name === name && p.view.categoryOf(c.type) === category);
+  const sequenceInfo = (project: string, name: string): SequenceInfo | undefined => {
+    const p = byName.get(project);
+    const seq = p && child(p, "sequence", name);
+    if (!p || !seq) return undefined;
+    const variables = p.view
+      .childrenOf(seq)
+      .filter((c) => p.view.categoryOf(c.type) === "variable")
+      .map((c) => ({ name: c.name, required: c.props.required === true }));
+    const schema = requestableSchema(p.view, p.name, seq.id, types, runs);
+    return { ...(schema ? { schema } : {}), variables, private: seq.props.accessibility === "Private" };
+  };
+  // One provider serves one pass of the checks: a sequence's schema is derived once.
+  const sequences = new Map<string, SequenceInfo | undefined>();
   return {
     sequence(project, name) {
-      const p = byName.get(project);
-      const seq = p && child(p, "sequence", name);
-      if (!p || !seq) return undefined;
-      const variables = p.view
-        .childrenOf(seq)
-        .filter((c) => p.view.categoryOf(c.type) === "variable")
-        .map((c) => ({ name: c.name, required: c.props.required === true }));
-      const schema = requestableSchema(p.view, p.name, seq.id, types, runs);
-      return { ...(schema ? { schema } : {}), variables, private: seq.props.accessibility === "Private" };
+      const key = `${project}/${name}`;
+      if (!sequences.has(key)) sequences.set(key, sequenceInfo(project, name));
+      return sequences.get(key);
     },
     view(project, connector, view) {
       const p = byName.get(project);
@@ -279,10 +295,17 @@ export function bindingProblems<N extends Node>(
         const name = String(b.sequence);
         const info = schemas.sequence(project, name);
         if (!info)
-          return { issue: { severity: "error", message: `there is no sequence "${name}" in project ${project}` } };
+          return {
+            issue: {
+              rule: "target",
+              severity: "error",
+              message: `there is no sequence "${name}" in project ${project}`,
+            },
+          };
         if (!info.schema) {
           return {
             issue: {
+              rule: "schema",
               severity: "info",
               message: `${name} has no output schema: declare one or add a test case`,
             },
@@ -295,6 +318,7 @@ export function bindingProblems<N extends Node>(
         if ("missing" in r) {
           return {
             issue: {
+              rule: "target",
               severity: "error",
               message:
                 r.missing === "connector"
@@ -310,6 +334,7 @@ export function bindingProblems<N extends Node>(
         if (!s)
           return {
             issue: {
+              rule: "target",
               severity: "error",
               message: `there is no connector "${String(b.connector)}" in project ${p.name}`,
             },
@@ -321,6 +346,7 @@ export function bindingProblems<N extends Node>(
         if (!d || (d.type !== "Directive" && !(d.type === "Action" && d.props.action === "Iterate"))) {
           return {
             issue: {
+              rule: "target",
               severity: "error",
               message: `there is no ForEach directive or Iterate action "${String(b.directive)}"`,
             },
@@ -329,6 +355,7 @@ export function bindingProblems<N extends Node>(
         if (!ancestors(holder).some((a) => a.id === d.id)) {
           return {
             issue: {
+              rule: "item",
               severity: "error",
               message: `"item" of ${d.name} is read outside it: only what is inside ${d.name} sees its item`,
             },
@@ -345,10 +372,11 @@ export function bindingProblems<N extends Node>(
       case "action": {
         const a = view.get(String(b.action));
         if (!a || a.type !== "Action")
-          return { issue: { severity: "error", message: `there is no action "${String(b.action)}"` } };
+          return { issue: { rule: "target", severity: "error", message: `there is no action "${String(b.action)}"` } };
         if (!earlierActions(holder).has(a.id)) {
           return {
             issue: {
+              rule: "action",
               severity: "error",
               message: `the output of ${a.name} is read where ${a.name} has not run: an action source names an action earlier in the same chain`,
             },
@@ -365,7 +393,13 @@ export function bindingProblems<N extends Node>(
             return { schema: { ...schema, [ORIGIN]: "declared" }, what: `state ${name}` };
           }
         }
-        return { issue: { severity: "error", message: `there is no state "${name}" on this page or the application` } };
+        return {
+          issue: {
+            rule: "target",
+            severity: "error",
+            message: `there is no state "${name}" on this page or the application`,
+          },
+        };
       }
       default:
         return undefined;
@@ -408,12 +442,18 @@ export function bindingProblems<N extends Node>(
     const t = targetOf(b, holder, depth);
     if (!t || "issue" in t) return t;
     const r = walkPath(t.schema, typeof b.path === "string" ? b.path : undefined, t.what);
-    if ("problem" in r) return { issue: { severity: severityOf(r.origin), message: r.problem } };
+    if ("problem" in r) return { issue: { rule: "path", severity: severityOf(r.origin), message: r.problem } };
     return { schema: r.origin ? { ...r.schema, [ORIGIN]: r.origin } : r.schema, what: t.what };
   };
 
   const report = (holder: N, prop: string, where: string, issue: Omit<BindingIssue, "id" | "prop">) =>
-    out.push({ id: holder.id, prop, severity: issue.severity, message: `${where}: ${issue.message}` });
+    out.push({
+      id: holder.id,
+      prop,
+      rule: issue.rule,
+      severity: issue.severity,
+      message: `${where}: ${issue.message}`,
+    });
 
   /** Checks a binding and the bindings it holds (a view's query, a document's id). */
   const checkBinding = (b: unknown, holder: N, prop: string, where: string): Resolved => {
@@ -445,6 +485,7 @@ export function bindingProblems<N extends Node>(
             const types = typesOf(r.schema);
             if (types.length && !types.includes("array")) {
               report(n, def.name, def.label, {
+                rule: "items",
                 severity: severityOf(r.schema[ORIGIN] as SchemaOrigin | undefined),
                 message: `a ForEach repeats over a list, and ${r.what}${typeof (v as { path?: unknown }).path === "string" ? ` at "${(v as { path: string }).path}"` : ""} is ${kindWords(types)}`,
               });
@@ -472,6 +513,7 @@ export function bindingProblems<N extends Node>(
     const where = "Inputs › sequence";
     if (!info) {
       report(n, "inputs", where, {
+        rule: "target",
         severity: "error",
         message: `there is no sequence "${inputs.sequence}" in project ${project}`,
       });
@@ -479,6 +521,7 @@ export function bindingProblems<N extends Node>(
     }
     if (info.private) {
       report(n, "inputs", where, {
+        rule: "call",
         severity: "error",
         message: `sequence ${inputs.sequence} is Private: an app cannot call it (make it Public or Hidden)`,
       });
@@ -492,6 +535,7 @@ export function bindingProblems<N extends Node>(
       if (names.includes(k)) continue;
       const guess = nearest(k, names);
       report(n, "inputs", `Inputs › variables › ${k}`, {
+        rule: "call",
         severity: "error",
         message: `sequence ${inputs.sequence} has no variable "${k}" (${names.length ? `it has: ${names.join(", ")}` : "it has none"})${guess ? `. Did you mean "${guess}"?` : ""}`,
       });
@@ -499,6 +543,7 @@ export function bindingProblems<N extends Node>(
     for (const v of info.variables) {
       if (!v.required || Object.hasOwn(given, v.name)) continue;
       report(n, "inputs", "Inputs › variables", {
+        rule: "call",
         severity: "error",
         message: `variable "${v.name}" of sequence ${inputs.sequence} is required: give it a value`,
       });
