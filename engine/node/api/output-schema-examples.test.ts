@@ -8,7 +8,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { schemaAtPath, type JsonSchema } from "../../common/model/json-schema.ts";
 import type { ObjNode } from "../../common/model/node.ts";
 import { ORIGIN, originAt, requestableSchema } from "../../common/model/output-schema.ts";
+import { treeProject } from "../../common/model/reference-rules.ts";
 import { getType } from "../../common/model/registry.ts";
+import { bindingProblems, modelSchemas } from "../../common/ui/binding-checks.ts";
 import { treeView } from "../../common/model/scope.ts";
 import { viewAnswerSchema } from "../../common/model/view-schema.ts";
 import { loadProject, type LoadedProject } from "../project/project-files.ts";
@@ -133,6 +135,79 @@ describe("the example projects", () => {
       "_id",
       "_rev",
       "type",
+    ]);
+  });
+
+  it("FullSyncDemo's app of the design (§2.4, §9) binds to its sequences and views", () => {
+    const n = (
+      id: string,
+      type: string,
+      name: string,
+      props: Record<string, unknown> = {},
+      children: ObjNode[] = [],
+    ) => ({
+      id,
+      type,
+      name,
+      props,
+      children,
+    });
+    const app = (itemPath: string) =>
+      n("app", "Application", "App", { startPage: "Orders" }, [
+        n("user", "State", "user", { schema: { type: "string" } }),
+        n("login", "Page", "Login", {}, [
+          n("btn", "Component", "LogIn", { component: "Button", text: "Log in" }, [
+            n("click", "Event", "Click", { on: "click" }, [
+              n(
+                "call",
+                "Action",
+                "CallLogin",
+                {
+                  action: "CallSequence",
+                  inputs: { sequence: "Login", variables: { user: "alice", password: "alice-pw" } },
+                },
+                [
+                  n("set", "Action", "RememberUser", {
+                    action: "SetState",
+                    inputs: { name: "user", value: { source: "action", action: "call", path: "user" } },
+                  }),
+                ],
+              ),
+            ]),
+          ]),
+        ]),
+        n("orders", "Page", "Orders", { requiresLogin: true }, [
+          n(
+            "each",
+            "Directive",
+            "EachOrder",
+            {
+              items: {
+                source: "view",
+                connector: "FullSync",
+                view: "orders/byUser",
+                path: "rows",
+                query: { key: { source: "state", name: "user" }, include_docs: true },
+              },
+            },
+            [
+              n("lbl", "Component", "ItemLabel", {
+                component: "Label",
+                text: { source: "item", directive: "each", path: itemPath },
+              }),
+            ],
+          ),
+        ]),
+      ]);
+    const check = (itemPath: string) => {
+      const root = { ...fullSync.root, children: [...fullSync.root.children, app(itemPath)] };
+      const p = treeProject({ name: "FullSyncDemo", root }, getType);
+      return bindingProblems(p, getType, modelSchemas([p], getType)).map((i) => i.message);
+    };
+    expect(check("doc.item")).toEqual([]);
+    expect(check("value.qty")).toEqual([]);
+    expect(check("value.quantity")).toEqual([
+      'Text: "value.quantity" is not in "value" of an item of EachOrder (it has: item, qty)',
     ]);
   });
 });
