@@ -145,8 +145,10 @@ export interface EngineOptions {
   /** Where sessions live: this process's memory by default, or a shared store (RedisSessionStore). */
   sessions?: SessionStore;
   /**
-   * Keep `outputSchemas` across restarts in `<workspace>/.atelier/output-schemas.json` (default
-   * true; api/output-schemas-file.ts): read at open, written at most once a minute and at close.
+   * Keep `outputSchemas` across restarts in `<workspace>/.atelier/output-schemas.json`
+   * (api/output-schemas-file.ts): read at open, written at most once a minute and at close.
+   * Default: for a whole workspace (the Studio, a server), not for the one-shot runs of given
+   * project folders (`projectDirs`: atelier run, test, deploy's tests).
    */
   persistOutputSchemas?: boolean;
 }
@@ -274,7 +276,7 @@ export class Engine {
         this.log.warn(`${e.location?.file}${e.location?.line ? `:${e.location.line}` : ""}: ${e.message}`, p.name);
       if (p.invalidCount > 0) this.log.warn(`Project ${p.name}: ${p.invalidCount} invalid object(s)`, p.name);
     }
-    if (this.opts.persistOutputSchemas !== false) {
+    if (this.opts.persistOutputSchemas ?? this.opts.projectDirs === undefined) {
       // After the projects loaded: loading them forgets their run schemas.
       const file = outputSchemasFile(this.workspace.dir);
       await loadOutputSchemas(file, this.outputSchemas, this.log);

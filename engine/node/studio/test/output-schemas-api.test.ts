@@ -13,6 +13,7 @@ import type { JsonSchema } from "../../../common/model/json-schema.ts";
 import { OutputSchemas } from "../../api/output-schemas.ts";
 import { outputSchemasFile, OutputSchemasSaver, saveOutputSchemas } from "../../api/output-schemas-file.ts";
 import { startAtelier, type RunningAtelier } from "../../app.ts";
+import { Engine } from "../../engine.ts";
 import { EngineLog } from "../../log.ts";
 
 const EXAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../examples/workspace");
@@ -151,5 +152,17 @@ describe("output-schemas.json", () => {
     store.forget("P");
     await saver.flush();
     expect(JSON.parse(await readFile(file, "utf8"))).toEqual({ version: 1, schemas: [] });
+  });
+
+  it("is not written by the one-shot runs of given project folders (atelier run, test)", async () => {
+    const engine = await Engine.open({
+      workspaceDir: dir,
+      projectDirs: [path.join(dir, "Demo")],
+      warmSandbox: false,
+      log: new EngineLog({ level: "silent" }),
+    });
+    expect((await engine.run({ project: "Demo", sequence: "Greet", inputs: {} })).ok).toBe(true);
+    await engine.close();
+    await expect(readFile(outputSchemasFile(dir), "utf8")).rejects.toThrow(/ENOENT/);
   });
 });
