@@ -212,6 +212,41 @@ describe("binding checks", () => {
   });
 });
 
+describe("binding checks: conditions and events", () => {
+  it("an If over an object or a list warns; an event source is read inside an Event only", () => {
+    const page = [
+      n("if1", "Directive", "WhenOrders", {
+        kind: "If",
+        condition: { source: "sequence", sequence: "MyOrders", path: "orders" },
+      }),
+      n("if2", "Directive", "WhenCount", {
+        kind: "If",
+        condition: { source: "sequence", sequence: "MyOrders", path: "count" },
+      }),
+      label("l1", { source: "event", path: "detail" }),
+    ];
+    const events = [
+      n("ev", "Event", "OnLoad", { on: "load" }, [
+        n("a1", "Action", "Say", { action: "Toast", inputs: { message: { source: "event", path: "detail" } } }),
+        n("a2", "Action", "Check", { action: "If", inputs: { condition: { source: "state", name: "user" } } }),
+      ]),
+    ];
+    expect(problems(shop({ page, events }))).toEqual([
+      [
+        "if1",
+        "warning",
+        'Condition: the output of sequence MyOrders at "orders" is a list, true whenever it is there: test one of its values',
+      ],
+      ["l1", "error", "Text: the event source is read outside an Event: only the actions of an Event see its payload"],
+      [
+        "a2",
+        "warning",
+        "Inputs › condition: state user is an object, true whenever it is there: test one of its values",
+      ],
+    ]);
+  });
+});
+
 describe("helpers", () => {
   it("edit distance and the nearest name", () => {
     expect(editDistance("kitten", "sitting")).toBe(3);

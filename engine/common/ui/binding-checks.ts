@@ -2,8 +2,9 @@
  * The checks of the UI builder's bindings against what their targets answer (issue 18, design
  * §4.3), before any run: a binding naming a sequence, a view, a document, a directive's item, an
  * earlier action's output or a state is checked for its target and for its path in the target's
- * schema; a ForEach's items must be a list; an `item` source must be inside its directive; an
- * `action` source must name an action that ran before in the same chain; a Call Sequence's
+ * schema; a ForEach's items must be a list (an If's condition had better not be an object); an
+ * `item` source must be inside its directive, an `event` source inside an Event; an `action`
+ * source must name an action that ran before in the same chain; a Call Sequence's
  * variables must be the sequence's and the sequence must be callable by an app.
  *
  * Severity of a path not in a schema: an error where the part is declared or read from the steps
@@ -46,11 +47,12 @@ export interface SchemaProvider {
 
 /**
  * Which rule a problem breaks: a missing target (also said by the reference rules, which the
- * Problems view shows already), a path not in the schema, a ForEach over no list, an item read
- * outside its directive, an action source not earlier in the chain, a Call Sequence's variables or
- * target, no schema known.
+ * Problems view shows already), a path not in the schema, a ForEach over no list, an If whose
+ * condition is always an object, an item read outside its directive, an event source outside an
+ * Event, an action source not earlier in the chain, a Call Sequence's variables or target, no
+ * schema known.
  */
-export type BindingRule = "target" | "path" | "items" | "item" | "action" | "call" | "schema";
+export type BindingRule = "target" | "path" | "items" | "condition" | "item" | "event" | "action" | "call" | "schema";
 
 /** One problem of a binding. */
 export interface BindingIssue {
@@ -384,6 +386,18 @@ export function bindingProblems<N extends Node>(
         }
         return actionOutput(a);
       }
+      case "event": {
+        if (![holder, ...ancestors(holder)].some((a) => a.type === "Event")) {
+          return {
+            issue: {
+              rule: "event",
+              severity: "error",
+              message: "the event source is read outside an Event: only the actions of an Event see its payload",
+            },
+          };
+        }
+        return undefined;
+      }
       case "state": {
         const name = String(b.name);
         for (const anc of [holder, ...ancestors(holder)]) {
@@ -491,18 +505,39 @@ export function bindingProblems<N extends Node>(
               });
             }
           }
+          if (n.type === "Directive" && def.name === "condition" && n.props.kind === "If") {
+            conditionNote(n, def.name, def.label, v, r);
+          }
         } else if (def.kind === "bindings" && isPlainObject(v)) {
           for (const [k, b] of Object.entries(v)) {
             // An action's input of kind bindings (a Call Sequence's variables): a map one level down.
             if (isPlainObject(b) && !("source" in b) && !("script" in b)) {
               for (const [k2, b2] of Object.entries(b)) checkBinding(b2, n, def.name, `${def.label} › ${k} › ${k2}`);
-            } else checkBinding(b, n, def.name, `${def.label} › ${k}`);
+            } else {
+              const r = checkBinding(b, n, def.name, `${def.label} › ${k}`);
+              if (n.type === "Action" && n.props.action === "If" && k === "condition") {
+                conditionNote(n, def.name, `${def.label} › ${k}`, b, r);
+              }
+            }
           }
         }
       }
       if (n.type === "Action" && n.props.action === "CallSequence") callSequenceProblems(n);
     }
     for (const c of view.childrenOf(n)) visit(c);
+  };
+
+  /** A condition that is always an object or a list (true whenever set): a warning. */
+  const conditionNote = (n: N, prop: string, where: string, v: unknown, r: Resolved) => {
+    if (!r || "issue" in r) return;
+    const types = typesOf(r.schema);
+    if (!types.length || types.some((t) => t !== "object" && t !== "array")) return;
+    const path = isPlainObject(v) && typeof v.path === "string" ? ` at "${v.path}"` : "";
+    report(n, prop, where, {
+      rule: "condition",
+      severity: "warning",
+      message: `${r.what}${path} is ${kindWords(types)}, true whenever it is there: test one of its values`,
+    });
   };
 
   const callSequenceProblems = (n: N) => {
