@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { ObjNode } from "../common/model/node.ts";
 import { OutputSchemas } from "./api/output-schemas.ts";
+import { loadOutputSchemas, outputSchemasFile, OutputSchemasSaver } from "./api/output-schemas-file.ts";
 import type { HttpClient, HttpRequest, HttpResponse, RunServices, SqlService } from "../common/model/typedef.ts";
 import { EngineLog } from "./log.ts";
 import { loadProject, type LoadedProject } from "./project/project-files.ts";
@@ -143,6 +144,13 @@ export interface EngineOptions {
   services?: Partial<RunServices>;
   /** Where sessions live: this process's memory by default, or a shared store (RedisSessionStore). */
   sessions?: SessionStore;
+  /**
+   * Keep `outputSchemas` across restarts in `<workspace>/.atelier/output-schemas.json`
+   * (api/output-schemas-file.ts): read at open, written at most once a minute and at close.
+   * Default: for a whole workspace (the Studio, a server), not for the one-shot runs of given
+   * project folders (`projectDirs`: atelier run, test, deploy's tests).
+   */
+  persistOutputSchemas?: boolean;
 }
 
 /**
@@ -165,6 +173,7 @@ export class Engine {
   readonly requests: RequestHistory;
   /** The shapes of the requestables' successful outputs (the REST API's documentation, api/openapi.ts). */
   readonly outputSchemas = new OutputSchemas();
+  private outputSchemasSaver: OutputSchemasSaver | undefined;
   private settingsResolver!: SettingsResolver;
   secretBox!: SecretBox;
   // Replaced in `services` by the client itself once loaded: later calls go straight to it.
@@ -267,6 +276,12 @@ export class Engine {
         this.log.warn(`${e.location?.file}${e.location?.line ? `:${e.location.line}` : ""}: ${e.message}`, p.name);
       if (p.invalidCount > 0) this.log.warn(`Project ${p.name}: ${p.invalidCount} invalid object(s)`, p.name);
     }
+    if (this.opts.persistOutputSchemas ?? this.opts.projectDirs === undefined) {
+      // After the projects loaded: loading them forgets their run schemas.
+      const file = outputSchemasFile(this.workspace.dir);
+      await loadOutputSchemas(file, this.outputSchemas, this.log);
+      this.outputSchemasSaver = new OutputSchemasSaver(file, this.outputSchemas, this.log);
+    }
     await sandbox;
   }
 
@@ -324,6 +339,8 @@ export class Engine {
 
   /** Stops background work and closes connections. */
   async close(): Promise<void> {
+    await this.outputSchemasSaver?.close();
+    this.outputSchemasSaver = undefined;
     await this.sessions.close();
     await this.http.close();
     await this.sql.close();

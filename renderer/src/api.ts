@@ -118,6 +118,7 @@ export const api = {
     call("paste", { params: { project }, body: { parent, nodes, ...(index !== undefined ? { index } : {}) } }),
   importWsdl: (project: string, id: string) => call("importWsdl", { params: { project, id }, body: {} }),
   generateRestApi: (project: string) => call("generateRestApi", { params: { project }, body: {} }),
+  outputSchemas: (project: string) => call("outputSchemas", { params: { project } }),
   sqlTest: (project: string, id: string) => call("sqlTest", { params: { project, id }, body: {} }),
   sqlSchema: (project: string, id: string) => call("sqlSchema", { params: { project, id } }),
   undo: () => call("undo", {}),

@@ -3,8 +3,9 @@
  * objects (the engine's: invalid values read from files, names, JavaScript that does not parse,
  * YAML errors with their file and line), projects that could not be loaded, references that name
  * nothing (reference-rules.ts on the flat maps: a call to a deleted sequence...), values typed
- * in the property panel that the engine refused (not saved), and sequences whose steps write no
- * response. Pure code, tested by problems-model.test.ts.
+ * in the property panel that the engine refused (not saved), sequences whose steps write no
+ * response, and UI bindings that do not fit what their targets answer (ui-problems.ts). Pure code,
+ * tested by problems-model.test.ts.
  */
 import {
   danglingMessage,
@@ -15,8 +16,10 @@ import {
 } from "../../engine/common/model/reference-rules.ts";
 import type { TypeSchema } from "../../engine/common/model/typedef.ts";
 import type { FlatNode, WorkspaceInfo } from "../../engine/common/studio/api.ts";
+import type { JsonSchema } from "../../engine/common/model/json-schema.ts";
 import { apiNotes } from "./api-problems.ts";
 import type { ProjectState } from "./tree-model.ts";
+import { uiNotes } from "./ui-problems.ts";
 
 export type Severity = "error" | "warning" | "info";
 
@@ -25,7 +28,7 @@ export interface Problem {
   key: string;
   severity: Severity;
   /** What kind of problem: a value, JavaScript syntax, a reference, a file, a project, a value not saved, the response. */
-  kind: "value" | "syntax" | "reference" | "file" | "project" | "unsaved" | "output" | "object";
+  kind: "value" | "syntax" | "reference" | "file" | "project" | "unsaved" | "output" | "object" | "binding";
   project: string;
   /** The object at fault (none when a whole file or project failed). */
   id?: string;
@@ -56,6 +59,8 @@ export interface ProblemsInput {
   projects: Readonly<Record<string, ProjectState | undefined>>;
   types: ReadonlyMap<string, TypeSchema>;
   unsaved?: readonly UnsavedValue[];
+  /** The run schemas the engine serves (route outputSchemas), by `project/sequence`: bindings are checked against them too. */
+  outputSchemas?: Readonly<Record<string, JsonSchema>>;
 }
 
 const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
@@ -155,6 +160,18 @@ export function collectProblems(input: ProblemsInput): Problem[] {
       id: n.id,
       path: n.path,
       ...(n.prop ? { prop: n.prop } : {}),
+      message: n.message,
+    });
+  }
+  for (const n of uiNotes(projects, types, input.outputSchemas)) {
+    out.push({
+      key: `ui/${n.project}/${n.id}/${n.prop}/${n.message}`,
+      severity: n.severity,
+      kind: "binding",
+      project: n.project,
+      id: n.id,
+      path: n.path,
+      prop: n.prop,
       message: n.message,
     });
   }

@@ -26,6 +26,7 @@ import type { GeneratedApiSummary } from "../api/generate-mapper.ts";
 import type { EngineStatus, RequestDetail, RequestList } from "./requests.ts";
 import { RenameBody, type RenamePlanInfo, type RenameResult } from "./refactor.ts";
 import type { UiCatalogue } from "../ui/ui-catalogue.ts";
+import type { JsonSchema } from "../model/json-schema.ts";
 import {
   adminRoutes,
   type DeployedProject,
@@ -345,6 +346,16 @@ export const studioRoutes = {
 
   // ---- the UI builder: its component and actions catalogues (engine/common/ui) ----
   uiCatalogue: { method: "GET", path: "/ui/catalogue", guard: "studio", answer: answer<UiCatalogue>() },
+  /**
+   * The shapes of what the project's sequences and transactions answered in runs, by
+   * `project/sequence` and `project/connector.transaction` (engine/common/model/output-schema.ts).
+   */
+  outputSchemas: {
+    method: "GET",
+    path: "/outputSchemas/:project",
+    guard: "studio",
+    answer: answer<Record<string, JsonSchema>>(),
+  },
 
   // ---- the request history: HTTP calls to /projects and /services (engine/node/studio/routes/requests.ts) ----
   requests: { method: "GET", path: "/requests", guard: "studio", query: RequestsQuery, answer: answer<RequestList>() },

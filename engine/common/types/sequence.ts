@@ -1,3 +1,4 @@
+import { schemaProblem } from "../model/json-schema.ts";
 import { defineType } from "../model/typedef.ts";
 import { commentProp, requestableProps } from "./shared-props.ts";
 
@@ -10,6 +11,14 @@ export const sequenceType = defineType({
   accepts: ["category:step", "Variable", "TestCase"],
   onlyIn: ["Project"],
   file: "sequences",
+  version: 2,
+  migrations: [
+    {
+      to: 2,
+      description: "an optional declared output schema (outputSchema) was added; nothing to write",
+      up: (props) => props,
+    },
+  ],
   props: [
     commentProp,
     ...requestableProps,
@@ -20,6 +29,14 @@ export const sequenceType = defineType({
       default: 60000,
       min: 1,
       help: "A run that lasts longer is stopped with an error.",
+    },
+    {
+      name: "outputSchema",
+      label: "Output schema",
+      kind: "json",
+      help: 'The JSON Schema of the response ({ "type": "object", "properties": { ... } }): when set, it is what apps bind to and what the Studio checks their bindings against. Empty: inferred from the steps, the test cases and the last runs.',
+      group: "Output",
+      check: (v) => schemaProblem(v, "Output schema"),
     },
   ],
 });

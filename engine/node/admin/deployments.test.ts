@@ -131,7 +131,7 @@ describe("deploying a project", () => {
           );
         }),
         422,
-        /newer Atelier: Sequence objects are at version 99 there, this Atelier reads up to version 1/,
+        /newer Atelier: Sequence objects are at version 99 there, this Atelier reads up to version 2/,
       ],
       [
         rawDemoCar(async (d) => {

@@ -444,4 +444,23 @@ describe("openApiDocument", () => {
     expect(engine.outputSchemas.samples("Shop/GetOrder")).toBe(0);
     expect(okSchema()).toEqual({});
   });
+
+  it("documents a sequence's declared output schema rather than inferred ones", async () => {
+    const seq = engine.workspace.get("Shop")!.root.children.find((c) => c.name === "GetOrder")!;
+    const declared = { type: "object", properties: { id: { type: "integer", description: "The order's number." } } };
+    seq.props.outputSchema = declared;
+    try {
+      expect(await engine.run({ project: "Shop", sequence: "GetOrder", inputs: { id: "7" } })).toMatchObject({
+        ok: true,
+      });
+      expect(doc().paths["/shop/orders/{id}"]!.get!.responses["200"]!.content!["application/json"]!.schema).toEqual(
+        declared,
+      );
+      expect(
+        doc().paths["/shop/orders/{id}/status"]!.get!.responses["200"]!.content!["application/json"]!.schema,
+      ).toEqual({});
+    } finally {
+      delete seq.props.outputSchema;
+    }
+  });
 });

@@ -7,9 +7,9 @@
  * Never resolved: settings. Defaults holding a `${setting}` placeholder are left out, and
  * descriptions are the objects' own texts.
  *
- * Response bodies without a declared schema get one inferred from the shapes of the target's last
- * successful runs (`engine.outputSchemas`), or before any, from its test cases' expected outputs;
- * only shapes, never values.
+ * Response bodies without a declared schema get the target sequence's declared output schema, or
+ * one inferred from the shapes of the target's last successful runs (`engine.outputSchemas`), or
+ * before any, from its test cases' expected outputs; only shapes, never values.
  */
 import { sameShape, type PathTemplate } from "../../common/api/rest-paths.ts";
 import { isPlainObject } from "../../common/model/props.ts";
@@ -100,12 +100,14 @@ function sanitize(s: string): string {
 }
 
 /**
- * The shape of a target's outputs: of its last successful runs when it ran; else of its test
- * cases' expected outputs (subsets of outputs: their shapes merged are a weaker guess, used until a
- * run succeeds).
+ * The shape of a target's outputs: a sequence's declared `outputSchema` when it has one; else of
+ * its last successful runs when it ran; else of its test cases' expected outputs (subsets of
+ * outputs: their shapes merged are a weaker guess, used until a run succeeds).
  */
 function inferredOutput(engine: Engine, op: RestOperationDef): JsonSchema | undefined {
   const t = op.target;
+  const declared = t.sequence !== undefined ? t.node?.props.outputSchema : undefined;
+  if (isPlainObject(declared)) return declared;
   const key =
     t.sequence !== undefined
       ? OutputSchemas.key(t.project, { sequence: t.node?.name ?? t.sequence })

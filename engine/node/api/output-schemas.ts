@@ -9,6 +9,7 @@
  * bounded (schema-infer.ts) and so is each merged schema. Only shapes
  * are kept, never values. Light: loaded with the engine at start.
  */
+import { requestableKey } from "../../common/model/output-schema.ts";
 import { inferSchema, mergeSchemas, schemaSize, type InferLimits, type JsonSchema } from "./schema-infer.ts";
 
 export interface OutputSchemasLimits {
@@ -42,6 +43,7 @@ interface Entry {
 export class OutputSchemas {
   private readonly entries = new Map<string, Entry>();
   private totalNodes = 0;
+  private changeCount = 0;
   readonly limits: OutputSchemasLimits;
 
   constructor(limits: Partial<Omit<OutputSchemasLimits, "infer">> & { infer?: Partial<InferLimits> } = {}) {
@@ -54,7 +56,7 @@ export class OutputSchemas {
 
   /** `project/sequence` or `project/connector.transaction`. */
   static key(project: string, ref: RequestableRef): string {
-    return "sequence" in ref ? `${project}/${ref.sequence}` : `${project}/${ref.connector}.${ref.transaction}`;
+    return requestableKey(project, ref);
   }
 
   /** Does this requestable still take samples (not frozen)? */
@@ -92,6 +94,42 @@ export class OutputSchemas {
     }
     this.entries.set(key, next);
     this.totalNodes += next.size;
+    this.changeCount++;
+  }
+
+  /**
+   * Counts the changes (samples merged, schemas forgotten): a saver writes the schemas again only
+   * when it moved (output-schemas-file.ts).
+   */
+  get changes(): number {
+    return this.changeCount;
+  }
+
+  /** The schemas kept, the least recently sampled first (what `restore` takes back). */
+  entriesList(): { key: string; schema: JsonSchema; samples: number }[] {
+    return [...this.entries].map(([key, e]) => ({ key, schema: e.schema, samples: e.samples }));
+  }
+
+  /**
+   * Takes back schemas saved by `entriesList` (read from a file at start), within the limits: a
+   * schema beyond one sample's walk is left out, and the least recent go first when over. Entries
+   * already sampled in this process are kept as they are.
+   */
+  restore(list: readonly { key: string; schema: JsonSchema; samples: number }[]): void {
+    for (const { key, schema, samples } of list) {
+      if (this.entries.has(key)) continue;
+      const size = schemaSize(schema);
+      if (size > this.limits.infer.maxNodes) continue;
+      const next: Entry = { schema, size, samples: Math.max(1, Math.min(samples, this.limits.maxSamples)) };
+      while (
+        this.entries.size > 0 &&
+        (this.entries.size >= this.limits.maxRequestables || this.totalNodes + size > this.limits.maxTotalNodes)
+      ) {
+        this.remove(this.entries.keys().next().value!);
+      }
+      this.entries.set(key, next);
+      this.totalNodes += size;
+    }
   }
 
   private remove(key: string): void {
@@ -114,12 +152,17 @@ export class OutputSchemas {
   /** Forgets a project's schemas (it changed: its outputs may too); all of them when none is named. */
   forget(project?: string): void {
     if (project === undefined) {
+      if (this.entries.size) this.changeCount++;
       this.entries.clear();
       this.totalNodes = 0;
       return;
     }
     const prefix = `${project}/`;
-    for (const k of [...this.entries.keys()]) if (k.startsWith(prefix)) this.remove(k);
+    for (const k of [...this.entries.keys()]) {
+      if (!k.startsWith(prefix)) continue;
+      this.remove(k);
+      this.changeCount++;
+    }
   }
 
   /** Requestables kept. */

@@ -89,6 +89,7 @@ describe("project files", () => {
       // The versions of the types the file holds above 1 (engine/common/model/versions.ts).
       "versions:",
       "  Element: 2",
+      "  Sequence: 2",
       "  Variable: 2",
       "type: Sequence",
       "name: Greet",

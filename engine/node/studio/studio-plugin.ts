@@ -107,7 +107,7 @@ export async function createStudio(engine: Engine, opts: StudioOptions = {}): Pr
     ...runRoutes(ctx),
     ...eventRoutes(ctx),
     ...statusRoutes(ctx),
-    ...uiRoutes(),
+    ...uiRoutes(ctx),
     ...requestRoutes(ctx),
     ...jobRoutes(ctx),
     ...deployRoutes(ctx, {

@@ -36,6 +36,7 @@ const KIND: Record<Problem["kind"], string> = {
   unsaved: "not saved",
   output: "response",
   object: "object",
+  binding: "binding",
 };
 
 /** The Problems tab: one row per problem; a click selects the object and focuses the field. */

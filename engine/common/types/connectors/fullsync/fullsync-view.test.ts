@@ -28,4 +28,13 @@ describe("FullSync View", () => {
     );
     expect(messages({ map: "function (doc) {}" }, "no/slash")).toContain('Invalid view name "no/slash"');
   });
+
+  it("takes declared row and document schemas, checked to be plausible JSON Schemas", () => {
+    const map = "function (doc) { emit(doc._id, null); }";
+    expect(messages({ map, rowSchema: { type: "object" }, docSchema: { type: "object", properties: {} } })).toEqual([]);
+    expect(messages({ map, rowSchema: [] })).toEqual([expect.stringMatching(/^Row schema must be a JSON Schema/)]);
+    expect(messages({ map, docSchema: { type: "doc" } })).toEqual([
+      expect.stringContaining('Document schema: type "doc" is not a JSON type'),
+    ]);
+  });
 });

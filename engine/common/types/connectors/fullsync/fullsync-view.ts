@@ -1,3 +1,4 @@
+import { schemaProblem } from "../../../model/json-schema.ts";
 import { defineType } from "../../../model/typedef.ts";
 import { commentProp, NAME_PATTERN } from "../../shared-props.ts";
 
@@ -13,6 +14,15 @@ export const fullSyncViewType = defineType({
     "A map/reduce view of a design document: the map function emits (key, value) rows for each document; the optional reduce combines them.",
   accepts: [],
   onlyIn: ["FullSyncDesignDocument"],
+  version: 2,
+  migrations: [
+    {
+      to: 2,
+      description:
+        "optional declared schemas of the rows (rowSchema) and documents (docSchema) were added; nothing to write",
+      up: (props) => props,
+    },
+  ],
   props: [
     commentProp,
     {
@@ -37,6 +47,22 @@ export const fullSyncViewType = defineType({
         typeof v === "string" && v.trim() !== "" && !BUILT_IN_REDUCES.has(v.trim()) && !FUNCTION_START.test(v)
           ? "The reduce must be _count, _sum, _stats or a JavaScript function"
           : undefined,
+    },
+    {
+      name: "rowSchema",
+      label: "Row schema",
+      kind: "json",
+      help: 'The JSON Schema of one row ({ "type": "object", "properties": { "id": ..., "key": ..., "value": ... } }), what apps bind to. Empty: inferred from the map function (its emit calls).',
+      group: "Schemas",
+      check: (v) => schemaProblem(v, "Row schema"),
+    },
+    {
+      name: "docSchema",
+      label: "Document schema",
+      kind: "json",
+      help: "The JSON Schema of the documents the view reads (a row's doc with include_docs). Empty: inferred from the map function (the doc.x it reads).",
+      group: "Schemas",
+      check: (v) => schemaProblem(v, "Document schema"),
     },
   ],
   check: (node) => (new RegExp(`^${NAME_PATTERN}$`).test(node.name) ? [] : [`Invalid view name "${node.name}"`]),
