@@ -85,7 +85,7 @@ describe("project files", () => {
     const result = await saveProject(p);
     expect(result.written).toEqual(["sequences/Greet.yaml"]);
     const text = await readFile(path.join(dir, "sequences/Greet.yaml"), "utf8");
-    expect(text.split("\n").slice(0, 8)).toEqual([
+    expect(text.split("\n").slice(0, 9)).toEqual([
       // The versions of the types the file holds above 1 (engine/common/model/versions.ts).
       "versions:",
       "  Element: 2",
