@@ -100,7 +100,7 @@ export interface ServersFocus {
 
 interface Prefs {
   theme: "light" | "dark";
-  sizes: { explorer: number; run: number; bottom: number; graph: number };
+  sizes: { explorer: number; run: number; bottom: number; graph: number; design: number };
   expanded: string[];
   selection?: Selection;
   breakpoints: string[];
@@ -113,7 +113,7 @@ const PREFS_KEY = "atelier.studio.prefs";
 function loadPrefs(): Prefs {
   const defaults: Prefs = {
     theme: window.matchMedia?.("(prefers-color-scheme: dark)").matches ? "dark" : "light",
-    sizes: { explorer: 320, run: 420, bottom: 220, graph: 260 },
+    sizes: { explorer: 320, run: 420, bottom: 220, graph: 260, design: 520 },
     expanded: [WORKSPACE_KEY],
     breakpoints: [],
     bottomTab: "console",

@@ -15,6 +15,7 @@ import {
 } from "../store.ts";
 import { addExample } from "../project-actions.ts";
 import { enclosingRequestable } from "../tree-model.ts";
+import { designTarget } from "../design-model.ts";
 import { BottomPanel } from "./BottomPanel.tsx";
 import { Dialogs } from "./Dialogs.tsx";
 import { EngineStatus } from "./EngineStatus.tsx";
@@ -26,6 +27,7 @@ import { Splitter } from "./Splitter.tsx";
 const NONE: string[] = [];
 
 const SequenceGraph = lazy(() => import("./SequenceGraph.tsx"));
+const DesignPane = lazy(() => import("./DesignPane.tsx"));
 
 /** Is the keyboard in a text field or a code editor (where Ctrl+Z undoes typing)? */
 function typingTarget(t: EventTarget | null): boolean {
@@ -65,6 +67,12 @@ export function App() {
   const workspace = useStudio((s) => s.workspace);
   const bottomTab = useStudio((s) => s.bottomTab);
   const [graphOpen, setGraphOpen] = useState(true);
+  // A page (or an object in one) selected: the page's preview takes the graph's place.
+  const designing = useStudio((s) => {
+    const sel = s.selection;
+    const p = sel ? s.projects[sel.project] : undefined;
+    return Boolean(p && sel && designTarget(p, sel.id));
+  });
 
   useEffect(() => {
     void loadAll();
@@ -249,7 +257,25 @@ export function App() {
         <div className="main-scroll">
           <PropertyPanel />
         </div>
-        {graphOpen && (
+        {designing && (
+          <>
+            <Splitter
+              orientation="horizontal"
+              label="Resize the preview"
+              value={sizes.design}
+              min={200}
+              max={1400}
+              invert
+              onChange={(v) => setSize("design", v)}
+            />
+            <div className="graph-pane design-pane-area" style={{ height: sizes.design }}>
+              <Suspense fallback={<p className="hint">Loading the preview…</p>}>
+                <DesignPane />
+              </Suspense>
+            </div>
+          </>
+        )}
+        {graphOpen && !designing && (
           <>
             <Splitter
               orientation="horizontal"

@@ -28,6 +28,16 @@ export default function DesignPane() {
   const [frame, setFrame] = useState<FrameName>("phone");
   const [lastMs, setLastMs] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // The device frame is scaled down to the pane (never up).
+  const stageRef = useRef<HTMLDivElement>(null);
+  const [stage, setStage] = useState({ width: 0, height: 0 });
+  useEffect(() => {
+    const el = stageRef.current;
+    if (!el) return;
+    const observer = new ResizeObserver(() => setStage({ width: el.clientWidth, height: el.clientHeight }));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [target !== undefined]);
 
   useEffect(() => {
     const onMessage = (e: MessageEvent) => {
@@ -63,6 +73,10 @@ export default function DesignPane() {
 
   if (!target) return null;
   const size = FRAMES[frame];
+  const scale =
+    stage.width > 0 && stage.height > 0
+      ? Math.min(1, (stage.width - 16) / size.width, (stage.height - 16) / size.height)
+      : 1;
   return (
     <section className="design-pane" aria-label="Page preview">
       <div className="pane-header">
@@ -85,15 +99,27 @@ export default function DesignPane() {
           The preview failed: {error}
         </div>
       )}
-      <div className="device-frame" style={{ width: size.width, height: size.height }}>
-        <iframe
-          ref={frameRef}
-          title="Page preview"
-          src={PREVIEW_URL}
-          sandbox="allow-scripts"
-          width={size.width}
-          height={size.height}
-        />
+      <div className="design-stage" ref={stageRef}>
+        <div
+          className="device-frame"
+          data-frame={frame}
+          style={{
+            width: size.width,
+            height: size.height,
+            // zoom, not a transform: the iframe's content is laid out at the device's size and
+            // shown smaller, and pointer positions in it stay right (a click selects what is under it).
+            zoom: scale,
+          }}
+        >
+          <iframe
+            ref={frameRef}
+            title="Page preview"
+            src={PREVIEW_URL}
+            sandbox="allow-scripts"
+            width={size.width}
+            height={size.height}
+          />
+        </div>
       </div>
     </section>
   );

@@ -20,6 +20,13 @@ setupIonicReact({ animated: false });
 
 const post = (m: PreviewMessage) => window.parent.postMessage(m, "*");
 const container = document.getElementById("root")!;
+// Design mode: every object can be pointed at (some Ionic elements take no pointer events), the
+// one under the pointer is outlined; the selected one is outlined in the Studio's colour.
+const designStyle = document.createElement("style");
+designStyle.textContent =
+  "[data-atl-id] { pointer-events: auto !important; cursor: default; }" +
+  "[data-atl-id]:hover { outline: 1px dashed rgba(37, 99, 235, 0.6); outline-offset: 1px; }";
+document.head.append(designStyle);
 const outline = document.createElement("style");
 document.head.append(outline);
 let current: { unmount(): void } | undefined;

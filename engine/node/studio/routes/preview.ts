@@ -45,9 +45,14 @@ export async function studioPreview(scope: FastifyInstance, distDir: string | un
     index: ["preview.html"],
     wildcard: true,
     dotfiles: "deny",
+    // Cache-Control is set below, by file.
+    cacheControl: false,
     setHeaders: (res, file) => {
       res.setHeader("content-security-policy", PREVIEW_CSP);
       res.setHeader("x-content-type-options", "nosniff");
+      // The sandboxed preview's origin is opaque ("null"): its module scripts and styles are fetched
+      // in CORS mode from "another" origin. Public code, no credentials: anyone may read it.
+      res.setHeader("access-control-allow-origin", "*");
       res.setHeader(
         "cache-control",
         file.includes(`${path.sep}assets${path.sep}`) ? "public, max-age=31536000, immutable" : "no-cache",
