@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAtelier, type RunningAtelier } from "../app.ts";
 import { EngineLog } from "../log.ts";
-import { AppBuildError, buildApp } from "./build.ts";
+import { AppBuildError, buildApp, toolchainProblem } from "./build.ts";
 
 let ws: string;
 let dir: string;
@@ -121,6 +121,13 @@ describe("building a project's app", () => {
     const js = b.files.find((f) => /^assets\/index-[\w-]+\.js$/.test(f))!;
     expect(await readFile(path.join(www, js), "utf8")).toContain("Second");
     expect(await leftovers()).toEqual([]);
+  });
+
+  it("says when the installation has no toolchain to build apps with", async () => {
+    expect(toolchainProblem()).toBeNull();
+    expect(toolchainProblem(ws)).toBe(
+      `This installation cannot build apps: the packages vite, @vitejs/plugin-react, react, react-dom, @ionic/react, pouchdb, events are not installed beside the engine and the app runtime's sources (${path.join(ws, "app-runtime")}) are missing. Build from a checkout of Atelier (npm install), or install them beside the engine.`,
+    );
   });
 
   it("says what is missing when the project has no app", async () => {

@@ -67,6 +67,38 @@ const scriptPath = fromSources ? path.join(here, "vite-build.mjs") : path.join(h
 
 const running = new Map<string, Promise<unknown>>();
 
+/** What a build needs beside the engine: the packages generated apps import, and the runtime's sources. */
+export const APP_TOOLCHAIN = [
+  "vite",
+  "@vitejs/plugin-react",
+  "react",
+  "react-dom",
+  "@ionic/react",
+  "pouchdb",
+  "events",
+];
+
+/** Why this installation cannot build apps, or null (checked before each build: cheap). */
+export function toolchainProblem(root = repoRoot): string | null {
+  // Where Node would find them from the engine's folder (a package's own exports may hide its package.json).
+  const installed = (name: string) => {
+    for (let dir = root; ; dir = path.dirname(dir)) {
+      if (existsSync(path.join(dir, "node_modules", name, "package.json"))) return true;
+      if (path.dirname(dir) === dir) return false;
+    }
+  };
+  const missing = APP_TOOLCHAIN.filter((name) => !installed(name));
+  const runtime = existsSync(path.join(root, "app-runtime", "render.tsx"));
+  if (missing.length === 0 && runtime) return null;
+  return [
+    "This installation cannot build apps:",
+    missing.length ? ` the packages ${missing.join(", ")} are not installed beside the engine` : "",
+    missing.length && !runtime ? " and" : "",
+    !runtime ? ` the app runtime's sources (${path.join(root, "app-runtime")}) are missing` : "",
+    ". Build from a checkout of Atelier (npm install), or install them beside the engine.",
+  ].join("");
+}
+
 /** Builds the project's app into www/ (see the module's comment). */
 export async function buildApp(opts: AppBuildOptions): Promise<AppBuildResult> {
   const key = path.resolve(opts.projectDir);
@@ -89,6 +121,8 @@ async function buildOnce(opts: AppBuildOptions): Promise<AppBuildResult> {
     );
   }
   if (!/^[A-Za-z0-9_.-]+$/.test(opts.project)) throw new AppBuildError(`"${opts.project}" is not a project name`);
+  const problem = toolchainProblem();
+  if (problem) throw new AppBuildError(problem);
   const base = `${APPS_PATH}/${opts.project}/`;
   const staging = path.join(opts.projectDir, `.${APP_BUILD_DIR}-build-${randomBytes(6).toString("hex")}`);
   const request = {
