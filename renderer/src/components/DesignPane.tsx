@@ -27,6 +27,7 @@ export default function DesignPane() {
   const [ready, setReady] = useState(false);
   const [frame, setFrame] = useState<FrameName>("phone");
   const [lastMs, setLastMs] = useState<number | null>(null);
+  const [renders, setRenders] = useState(0);
   const [error, setError] = useState<string | null>(null);
   // The device frame is scaled down to the pane (never up).
   const stageRef = useRef<HTMLDivElement>(null);
@@ -47,6 +48,7 @@ export default function DesignPane() {
       if (m.type === "ready") setReady(true);
       else if (m.type === "rendered") {
         setLastMs(Math.round(performance.now() - m.sentAt));
+        setRenders((n) => n + 1);
         setError(null);
       } else if (m.type === "error") setError(m.message);
       else if (m.type === "select" && project && project.nodes.has(m.id)) {
@@ -89,7 +91,12 @@ export default function DesignPane() {
           ))}
         </span>
         {lastMs !== null && (
-          <span className="hint" data-testid="preview-time" title="From the edit to the preview rendered">
+          <span
+            className="hint"
+            data-testid="preview-time"
+            data-renders={renders}
+            title="From the edit to the preview rendered"
+          >
             {lastMs} ms
           </span>
         )}
