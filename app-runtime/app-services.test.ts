@@ -9,6 +9,7 @@ import memoryAdapter from "pouchdb-adapter-memory";
 import { describe, expect, it } from "vitest";
 import { createAppServices, followUser } from "./app-services.ts";
 import { MemoryCacheStore } from "./cache.ts";
+import type { ViewAnswer } from "./device-views.ts";
 import type { PouchConstructor } from "./fullsync.ts";
 import { AppRuntime } from "./render.tsx";
 import { memoryHistory } from "./router.ts";
@@ -24,12 +25,24 @@ const app = () =>
     n("Page", "Orders", { requiresLogin: true }),
   ]);
 
+let databases = 0;
+
 function setup(device = memoryStorage()) {
   const services = createAppServices({
     PouchDB,
     origin: "http://127.0.0.1:9",
     project: "Demo",
-    connectors: { FullSync: { database: "demo" } },
+    connectors: {
+      FullSync: {
+        // A database per test: PouchDB's memory databases live as long as the process.
+        database: `demo${++databases}`,
+        views: {
+          "orders/all": {
+            map: (doc: Record<string, unknown>, emit: (k: unknown, v?: unknown) => void) => emit(doc._id, doc.item),
+          },
+        },
+      },
+    },
     cache: new MemoryCacheStore(),
     deviceOptions: { adapter: "memory" },
   });
@@ -68,6 +81,41 @@ describe("followUser", () => {
     stop();
     runtime.appState.set("user", "carol");
     expect(services.user()).toBeNull();
+    await services.close();
+  });
+});
+
+describe("the app's data across a change of user", () => {
+  it("reads the new user's device database, live, and nothing of the previous one's", async () => {
+    const { services, runtime } = setup();
+    // As main.tsx: the services follow the user from before the app starts.
+    const stop = followUser(runtime, services);
+    runtime.start();
+    const data = runtime.data;
+    const read = () => data.view("FullSync", "orders/all", {}, true);
+    /** The view's items once loaded (a read starts the load; the next one answers it). */
+    const items = async () => {
+      read();
+      await data.settled();
+      const r = read();
+      return r.error ?? (r.value as ViewAnswer | undefined)?.rows.map((row) => row.value);
+    };
+    // Read before anyone logs in: refused, and read again once somebody is.
+    expect(await items()).toMatch(/^Log in first/);
+
+    runtime.appState.set("user", "alice");
+    expect(await items()).toEqual([]);
+    await services.fullsync("FullSync").post({ item: "Pen" }, { id: "a1" });
+    // The live view hears alice's database.
+    await expect.poll(items).toEqual(["Pen"]);
+
+    runtime.appState.set("user", "bob");
+    expect(await items()).toEqual([]);
+    await services.fullsync("FullSync").post({ item: "Glue" }, { id: "b1" });
+    await expect.poll(items).toEqual(["Glue"]);
+    expect(data.sync("FullSync").pending).toBe(1);
+    runtime.dispose();
+    stop();
     await services.close();
   });
 });
