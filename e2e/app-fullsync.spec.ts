@@ -13,7 +13,8 @@ import { atelierCli, stopChild } from "./server-process.ts";
 // served by the engine at /apps/FullSyncDemo/ and used in Chromium. alice logs in and sees her
 // orders; offline (the network really cut, and the browser told so) a reload still shows them
 // from her device database, an order she adds shows at once and waits to be sent; back online
-// it reaches the engine and the demo back end as hers; bob never gets it.
+// it reaches the engine and the demo back end as hers; bob never gets it; after bob logs out,
+// alice logging in on his browser gets her own device database.
 //
 // Real processes: the demo back end (examples/fullsync-demo/backend.mjs), `atelier run` of the
 // Private SeedData sequence, `atelier app build`, `atelier serve`; the browser reaches the engine
@@ -208,6 +209,15 @@ test("the FullSyncDemo app: login, orders from the device offline, an order adde
     expect((await docsAs(b)).map((r) => r.id)).not.toContain(stapler.id);
     const changes = await b.request.get(`${engine.origin}/fullsync/fullsyncdemo/_changes`);
     expect(await changes.text()).not.toContain(stapler.id);
+
+    // 6. bob logs out; alice logs in on his browser: her orders, the one added offline included,
+    // read from a device database of her own.
+    await pageB.getByRole("button", { name: "Log out" }).click();
+    await expect(pageB.getByRole("button", { name: "Log in" })).toBeVisible();
+    expect(new URL(pageB.url()).pathname).toBe(`${APP}login`);
+    await logIn(pageB, "alice");
+    await expect.poll(() => orderItems(pageB)).toEqual(["Notebook", "Pen", "Stapler"]);
+    await expect(pageB.locator("ion-chip", { hasText: "To send" })).toHaveText(/To send\s*0/);
 
     console.log(
       `FullSyncDemo app: build ${buildMs} ms, first load (login page, cold cache) ${firstLoadMs} ms, ` +
