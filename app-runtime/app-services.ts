@@ -140,3 +140,25 @@ export function createAppServices(opts: AppServicesOptions): RuntimeServices {
     close: () => closeSources(),
   };
 }
+
+/** What `followUser` reads of the running app (render.tsx's AppRuntime). */
+export interface UserSource {
+  /** The application's user State (the logged-in user), or undefined/null/"" when nobody is. */
+  user(): unknown;
+  appState: { subscribe(listener: () => void): () => void };
+}
+
+/**
+ * Keeps the data services on the logged-in user (design §7.7): the user State's value now (a user
+ * persisted on the device: a reload, offline too, opens the same user's databases), then at each
+ * change (a login's SetState, a logout). Call it before the app first renders, so the first page
+ * reads the user's device database. Answers the unsubscribe.
+ */
+export function followUser(runtime: UserSource, services: Pick<RuntimeServices, "setUser">): () => void {
+  const current = (): string | null => {
+    const user = runtime.user();
+    return typeof user === "string" && user !== "" ? user : null;
+  };
+  void services.setUser(current());
+  return runtime.appState.subscribe(() => void services.setUser(current()));
+}

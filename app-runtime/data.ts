@@ -117,6 +117,21 @@ export class DataStore implements DataReader {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Another user logged in (or out): FullSync reads came from the previous user's device database
+   * and are dropped, as what was heard of it; reads start again from the new user's (a load under
+   * way is loaded again when it ends). Sequence outputs stay (the login's own answer).
+   */
+  reset(): void {
+    for (const unsubscribe of this.watched.values()) unsubscribe();
+    this.watched.clear();
+    for (const [key, e] of this.entries) {
+      if (e.loading) e.again = true;
+      else this.entries.delete(key);
+    }
+    this.notify();
+  }
+
   dispose(): void {
     for (const unsubscribe of this.watched.values()) unsubscribe();
     this.watched.clear();

@@ -172,6 +172,8 @@ export class AppRuntime {
       const user = this.user();
       if (user !== this.lastUser) {
         this.lastUser = user;
+        // The data read was the previous user's (the services follow the user: followUser).
+        this.data.reset();
         // Logged out on a page that requires login: the guard shows the login page.
         this.router.resolve();
       }

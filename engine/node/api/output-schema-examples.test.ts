@@ -18,11 +18,12 @@ import { loadProject, type LoadedProject } from "../project/project-files.ts";
 const EXAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../examples/workspace");
 const S = { type: "string" };
 
+/** The object named `name` (pages of the app aside: FullSyncDemo's page Login is not its sequence Login). */
 const byName = (root: ObjNode, name: string): ObjNode => {
   const stack = [root];
   while (stack.length) {
     const x = stack.pop()!;
-    if (x.name === name) return x;
+    if (x.name === name && x.type !== "Page") return x;
     stack.push(...x.children);
   }
   throw new Error(`no ${name}`);

@@ -65,6 +65,10 @@ describe("the app's generated sources", () => {
     expect(await app("src/generated/application.ts")).toContain('import { page1 } from "./pages/Orders.ts";');
     expect(await app("src/generated/styles.css")).toContain("ion-content { --background: #fafafa; }");
     expect(await app("src/generated/scripts.ts")).toContain("'Hi ' + state.user");
+    // The data services follow the logged-in user (the user State), from before the first render.
+    expect(await app("src/main.tsx")).toMatch(
+      /const \{ runtime \} = renderApp\([\s\S]*\nfollowUser\(runtime, services\);/,
+    );
     // Every generated module is valid TypeScript.
     for (const f of w.written.filter((f) => /\.tsx?$/.test(f))) {
       await transform(await app(f), { loader: f.endsWith(".tsx") ? "tsx" : "ts", format: "esm" });

@@ -57,6 +57,11 @@ describe("scripts compiled into the app", () => {
     expect(scriptProblem("1); globalThis.pwned = 1; (2")).toBe("A script is one expression, with nothing after it");
     expect(scriptProblem("a +")).toMatch(/^The script does not parse/);
     expect(scriptProblem("a + 1 // why not")).toBeNull();
+    // A parenthesized expression (an object literal) is one expression, up to its closing parenthesis.
+    expect(scriptProblem("({ type: 'order', item: form.item, qty: 1 })")).toBeNull();
+    expect(scriptProblem("(a)")).toBeNull();
+    expect(scriptProblem("(a) + (b)")).toBeNull();
+    expect(scriptProblem("(a)); globalThis.pwned = 1; ((0")).toBe("A script is one expression, with nothing after it");
     const g = generateScriptsModule(app({ title: { script: "0); globalThis.pwned = 1; (0" } }));
     expect(g.errors).toEqual([
       { path: "App › Orders › Pending: title", message: "A script is one expression, with nothing after it" },

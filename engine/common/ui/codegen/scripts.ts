@@ -36,8 +36,15 @@ export interface GeneratedScripts {
 export function scriptProblem(text: string): string | null {
   let end: number;
   try {
-    end = (parseExpressionAt(text, 0, { ecmaVersion: "latest", sourceType: "module" }) as unknown as { end: number })
-      .end;
+    // preserveParens: a script wrapped in parentheses (an object literal, `({ type: 'order' })`)
+    // ends after its closing parenthesis, not at the end of the expression inside.
+    end = (
+      parseExpressionAt(text, 0, {
+        ecmaVersion: "latest",
+        sourceType: "module",
+        preserveParens: true,
+      }) as unknown as { end: number }
+    ).end;
   } catch (e) {
     return `The script does not parse: ${(e as Error).message}`;
   }

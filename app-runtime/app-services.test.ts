@@ -1,0 +1,121 @@
+// @vitest-environment happy-dom
+/**
+ * `followUser`: the app's data services follow the application's user State, as the generated
+ * main.tsx wires them (a real AppRuntime, real createAppServices with PouchDB in memory; no server
+ * is reached: opening a device database makes no request).
+ */
+import PouchDBModule from "pouchdb";
+import memoryAdapter from "pouchdb-adapter-memory";
+import { describe, expect, it } from "vitest";
+import { createAppServices, followUser } from "./app-services.ts";
+import { MemoryCacheStore } from "./cache.ts";
+import type { ViewAnswer } from "./device-views.ts";
+import type { PouchConstructor } from "./fullsync.ts";
+import { AppRuntime } from "./render.tsx";
+import { memoryHistory } from "./router.ts";
+import { memoryStorage, n } from "./testing/fakes.ts";
+
+PouchDBModule.plugin(memoryAdapter);
+const PouchDB = PouchDBModule as unknown as PouchConstructor;
+
+const app = () =>
+  n("Application", "App", { startPage: "Orders", loginPage: "Login" }, [
+    n("State", "user", { default: null, persist: "device" }),
+    n("Page", "Login", { route: "login" }),
+    n("Page", "Orders", { requiresLogin: true }),
+  ]);
+
+let databases = 0;
+
+function setup(device = memoryStorage()) {
+  const services = createAppServices({
+    PouchDB,
+    origin: "http://127.0.0.1:9",
+    project: "Demo",
+    connectors: {
+      FullSync: {
+        // A database per test: PouchDB's memory databases live as long as the process.
+        database: `demo${++databases}`,
+        views: {
+          "orders/all": {
+            map: (doc: Record<string, unknown>, emit: (k: unknown, v?: unknown) => void) => emit(doc._id, doc.item),
+          },
+        },
+      },
+    },
+    cache: new MemoryCacheStore(),
+    deviceOptions: { adapter: "memory" },
+  });
+  const runtime = new AppRuntime(app(), services, { history: memoryHistory(), storages: { device } });
+  return { services, runtime };
+}
+
+describe("followUser", () => {
+  it("gives the services the user persisted on the device at once, before anything renders", async () => {
+    const device = memoryStorage();
+    device.setItem("atelier:App:user", '"alice"');
+    const { services, runtime } = setup(device);
+    expect(services.user()).toBeNull();
+    const stop = followUser(runtime, services);
+    expect(services.user()).toBe("alice");
+    // The first page reads alice's device database: it opens.
+    expect(services.fullsync("FullSync").status().pending).toBe(0);
+    stop();
+    await services.close();
+  });
+
+  it("follows a login and a logout; nobody logged in opens no device database", async () => {
+    const { services, runtime } = setup();
+    const stop = followUser(runtime, services);
+    expect(services.user()).toBeNull();
+    expect(() => services.fullsync("FullSync")).toThrow(expect.objectContaining({ code: "authentication_required" }));
+    runtime.appState.set("user", "alice");
+    expect(services.user()).toBe("alice");
+    const alice = services.fullsync("FullSync");
+    runtime.appState.set("user", "bob");
+    expect(services.user()).toBe("bob");
+    expect(services.fullsync("FullSync")).not.toBe(alice);
+    runtime.appState.set("user", "");
+    expect(services.user()).toBeNull();
+    expect(() => services.fullsync("FullSync")).toThrow(expect.objectContaining({ code: "authentication_required" }));
+    stop();
+    runtime.appState.set("user", "carol");
+    expect(services.user()).toBeNull();
+    await services.close();
+  });
+});
+
+describe("the app's data across a change of user", () => {
+  it("reads the new user's device database, live, and nothing of the previous one's", async () => {
+    const { services, runtime } = setup();
+    // As main.tsx: the services follow the user from before the app starts.
+    const stop = followUser(runtime, services);
+    runtime.start();
+    const data = runtime.data;
+    const read = () => data.view("FullSync", "orders/all", {}, true);
+    /** The view's items once loaded (a read starts the load; the next one answers it). */
+    const items = async () => {
+      read();
+      await data.settled();
+      const r = read();
+      return r.error ?? (r.value as ViewAnswer | undefined)?.rows.map((row) => row.value);
+    };
+    // Read before anyone logs in: refused, and read again once somebody is.
+    expect(await items()).toMatch(/^Log in first/);
+
+    runtime.appState.set("user", "alice");
+    expect(await items()).toEqual([]);
+    await services.fullsync("FullSync").post({ item: "Pen" }, { id: "a1" });
+    // The live view hears alice's database.
+    await expect.poll(items).toEqual(["Pen"]);
+
+    runtime.appState.set("user", "bob");
+    expect(await items()).toEqual([]);
+    await services.fullsync("FullSync").post({ item: "Glue" }, { id: "b1" });
+    await expect.poll(items).toEqual(["Glue"]);
+    expect(data.sync("FullSync").pending).toBe(1);
+    runtime.dispose();
+    stop();
+    await services.close();
+  });
+});
