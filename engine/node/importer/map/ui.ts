@@ -270,16 +270,8 @@ function buildChildrenNow(b: Builder): void {
   b.childrenDone = true;
 }
 
-function stateNode(b: Builder, owner: string, name: string, scope: "app" | "page"): ObjNode {
-  return {
-    id: `${owner}-state-${name}`,
-    type: "State",
-    name,
-    props: {
-      comment: `Imported from Convertigo: ${scope === "app" ? "router.sharedObject (Global)" : "the page's local variable"} "${name}", read by the app; its schema is to declare.`,
-    },
-    children: [],
-  };
+function stateNode(owner: string, name: string): ObjNode {
+  return { id: `${owner}-state-${name}`, type: "State", name, props: {}, children: [] };
 }
 
 function application(b: Builder): void {
@@ -334,8 +326,12 @@ function application(b: Builder): void {
   buildChildrenNow(b);
   const st = stateOf(b.m);
   const have = new Set(b.node.children.filter((c) => c.type === "State").map((c) => c.name));
-  for (const name of [...st.appStates].sort()) {
-    if (!have.has(name)) b.node.children.push(stateNode(b, b.node.id, name, "app"));
+  const added = [...st.appStates].sort().filter((name) => !have.has(name));
+  for (const name of added) b.node.children.push(stateNode(b.node.id, name));
+  if (added.length) {
+    b.note(
+      `States declared for Convertigo's shared object (router.sharedObject, this.global): ${added.join(", ")}; declare their schemas`,
+    );
   }
 }
 
@@ -362,8 +358,10 @@ function page(b: Builder): void {
   buildChildrenNow(b);
   const names = stateOf(b.m).pageStates.get(b.bean);
   const have = new Set(b.node.children.filter((c) => c.type === "State").map((c) => c.name));
-  for (const name of [...(names ?? [])].sort()) {
-    if (!have.has(name)) b.node.children.push(stateNode(b, b.node.id, name, "page"));
+  const added = [...(names ?? [])].sort().filter((name) => !have.has(name));
+  for (const name of added) b.node.children.push(stateNode(b.node.id, name));
+  if (added.length) {
+    b.note(`States declared for the page's local variables (this.local): ${added.join(", ")}; declare their schemas`);
   }
 }
 
@@ -687,7 +685,15 @@ function fullSyncVariables(
   const doc: Record<string, Binding> = {};
   for (const [name, value] of Object.entries(vars)) {
     const input = FULLSYNC_VARS[name] ?? (Object.hasOwn(entry.inputs, name) ? name : undefined);
-    if (input && Object.hasOwn(entry.inputs, input)) inputs[input] = value;
+    const def = input === undefined ? undefined : entry.inputs[input];
+    if (def?.kind === "stringList") {
+      if (typeof value === "string")
+        inputs[input!] = value
+          .split(",")
+          .map((x) => x.trim())
+          .filter((x) => x !== "");
+      else b.note(`variable ${name} of the FullSync call is computed: set ${entry.name}'s ${input} again`, true);
+    } else if (def) inputs[input!] = value;
     else if (entry.name === "FullSyncPost") doc[name] = value;
     else b.note(`variable ${name} of the FullSync call: ${entry.name} takes no such input`, true);
   }
@@ -816,7 +822,9 @@ function sharedAction(b: Builder): void {
 }
 
 function style(b: Builder): void {
-  b.comment();
+  // A Style has no comment: Convertigo's goes with the notes to its parent's.
+  const comment = b.bag.str("comment", "");
+  if (comment !== "") b.note(comment);
   const css = formatted(b.bag.raw("styleContent"));
   b.set("css", css);
   if (/^\s*(?:\$[\w-]+\s*:|@import|@include)/m.test(css)) {
