@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { walk, type ObjNode } from "../../../common/model/node.ts";
+import { danglingReferences, indexProject } from "../../../common/model/references.ts";
 import { actionByName } from "../../../common/ui/actions.ts";
 import { componentByName } from "../../../common/ui/catalogue.ts";
 import { loadProject, saveProject, type LoadedProject } from "../../project/project-files.ts";
@@ -157,6 +158,21 @@ describe("the UI importer on c8oprj-demo-banking (shared component, shared actio
       cachePolicy: "cacheFirst",
       cacheTtlMs: 3600000,
     });
+  });
+
+  it("resolves the references of the UI objects (pages, sequences, shared components and actions, connectors)", () => {
+    const UI = new Set(["Application", "Page", "Component", "Directive", "UseShared", "Action", "Event", "Text"]);
+    for (const [name, { project, summary }] of imported) {
+      const dangling = danglingReferences([indexProject({ name, root: project.root })])
+        .filter((h) => UI.has(h.node.type))
+        .map((h) => `${h.node.name} → ${h.reference.target.refers} ${h.reference.target.name}`);
+      // Only Chat's use of lib_AmazonLEX's ChatBot, another project's shared component (reported).
+      expect(dangling, name).toEqual(name === "BankingDemo" ? ["UseSharedComponent → sharedComponent ChatBot"] : []);
+      if (name === "BankingDemo")
+        expect(summary.warnings.some((w) => w.includes("uses ChatBot of project lib_AmazonLEX"))).toBe(true);
+    }
+    const resolve = imported.get("ResolveConflicts")!.project;
+    expect(find(resolve.root, (n) => n.type === "Action").length).toBeGreaterThan(10);
   });
 
   it("leaves only catalogue refusals as problems of the imported UI objects (reported in the Problems view)", () => {
