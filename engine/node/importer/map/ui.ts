@@ -337,6 +337,8 @@ function application(b: Builder): void {
 
 function page(b: Builder): void {
   b.comment();
+  // isRoot makes it the application's startPage (read there).
+  b.skipAttr("isRoot");
   const title = b.bag.str("title", "");
   if (title) b.set("title", title);
   const segment = b.bag.str("segment", "");
