@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -210,6 +210,80 @@ describe("the UI importer on c8oprj-demo-banking (shared component, shared actio
     }
     console.log(`UI mapped share on the fixtures: ${mapped}/${objects} (${((100 * mapped) / objects).toFixed(1)}%)`);
     expect(mapped / objects).toBeGreaterThanOrEqual(0.8);
+  });
+});
+
+describe("the UI importer on the ngx family", () => {
+  // The Select of c8oprj-sample-rbac's mobilePages/Page.yaml (design ui-builder.md §1.3), in a
+  // project reduced to what it needs: beanData in block form, escaped twice.
+  const PROJECT = [
+    "↑convertigo: 8.3.0.m006",
+    "↓sampleRBAC [core.Project]: ",
+    "  ↓Login [sequences.GenericSequence]: ",
+    "    ↓user [variables.RequestableVariable-1778162400000]: ",
+    "  ↓MobileApplication [core.MobileApplication]: ",
+    "    ↓NgxApp [ngx.components.ApplicationComponent-1778060000000]: 🗏 mobileNgxApp.yaml",
+    "",
+  ].join("\n");
+  const APP = [
+    "tplProjectName: mobilebuilder_tpl_8_3_0",
+    "↓Page [ngx.components.PageComponent-1778061000000]: 🗏 mobilePages/Page.yaml",
+    "",
+  ].join("\n");
+  const PAGE = [
+    "↑isRoot: true",
+    "segment: page",
+    "title: Page",
+    "↓SelectContainer [ngx.components.UIDynamicElement-1778063245383]: ",
+    "  beanData: |",
+    "    '{",
+    '     "ionBean": "Select",',
+    '     "DoubleBinding": "source:{\\"filter\\":\\"Global\\",\\"project\\":\\"sampleRBAC\\",\\"input\\":\\"\\",\\"model\\":{\\"data\\":[{\\"sharedObject\\":\\"router.sharedObject\\"}],\\"path\\":\\"?.user\\"}}",',
+    '     "Label": "plain:Login as : ",',
+    "     \"Value\": \"script:''''\"",
+    "    }'",
+    "  tagName: ion-select",
+    "  ↓Event [ngx.components.UIControlEvent-1778162014026]: ",
+    "    attrName: (ionChange)",
+    "    eventName: ionChange",
+    "    ↓CallSequence [ngx.components.UIDynamicAction-1778162467282]: ",
+    '      beanData: \'{"ionBean":"CallSequenceAction","requestable":"plain:sampleRBAC.Login"}\'',
+    "      ↓user [ngx.components.UIControlVariable-1778162483826]: ",
+    "        varValue: ",
+    "          - xmlizable: ",
+    "            - ↑classname: com.twinsoft.convertigo.beans.ngx.components.MobileSmartSourceType",
+    '            - MobileSmartSourceType: \'source:{"filter":"Global","project":"sampleRBAC","input":"","model":{"data":[{"sharedObject":"router.sharedObject"}],"path":"?.user"}}\'',
+    "",
+  ].join("\n");
+
+  it("imports ngx pages, elements, events, actions and Global sources as a declared State", async () => {
+    const src = await mkdtemp(path.join(os.tmpdir(), "c8o-ngx-"));
+    const out = await mkdtemp(path.join(os.tmpdir(), "c8o-ngx-ws-"));
+    try {
+      await mkdir(path.join(src, "_c8oProject/mobilePages"), { recursive: true });
+      await writeFile(path.join(src, "c8oProject.yaml"), PROJECT);
+      await writeFile(path.join(src, "_c8oProject/mobileNgxApp.yaml"), APP);
+      await writeFile(path.join(src, "_c8oProject/mobilePages/Page.yaml"), PAGE);
+      const summary = await importConvertigo(src, out, { env: {} });
+      expect(summary.ui).toMatchObject({ objects: 7, mapped: 7, foreign: 0 });
+      const { root, errors } = await loadProject(summary.projectDir);
+      expect(errors).toEqual([]);
+      const app = root.children.find((c) => c.type === "Application")!;
+      expect(app.props.startPage).toBe("Page");
+      expect(app.children.filter((c) => c.type === "State").map((c) => c.name)).toEqual(["user"]);
+      const select = byId(app, "1778063245383");
+      expect(select.props).toMatchObject({ component: "Select", inputs: { label: "Login as : ", value: "" } });
+      expect(String(select.props.comment)).toContain("DoubleBinding");
+      const event = byId(app, "1778162014026");
+      expect(event.props.on).toBe("change");
+      expect(byId(app, "1778162467282").props.inputs).toEqual({
+        sequence: "Login",
+        variables: { user: { source: "state", name: "user" } },
+      });
+    } finally {
+      await rm(src, { recursive: true, force: true });
+      await rm(out, { recursive: true, force: true });
+    }
   });
 });
 
