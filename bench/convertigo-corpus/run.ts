@@ -6,8 +6,10 @@
 // and under every --from folder (one level down) is imported into one temporary workspace, so
 // references between them resolve. For each project: the objects, the non-UI objects (outside
 // Convertigo's mobile applications: screens, components, build platforms), how many of
-// those became native types, the foreign classes, and its sequences: how many can run (given the
-// services they call) and what blocks the others.
+// those became native types, the foreign classes, the UI objects (the mobile applications,
+// imported as the UI builder's objects) and how many of those became native, and its
+// sequences: how many can run (given the services they call) and what blocks the others.
+// The importer's UI fixtures: --from engine/node/importer/testdata.
 import { mkdtemp, readdir, rm, writeFile, mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -33,6 +35,7 @@ const FIXTURES = path.resolve(ROOT, "..", "shared", "fixtures", "convertigo");
 const argv = process.argv.slice(2);
 if (argv.includes("--help")) {
   console.log("npm run bench:convertigo -- [--from DIR]... [--json FILE] [--verbose]");
+  console.log("(Convertigo mobile applications, for the UI share: --from engine/node/importer/testdata)");
   process.exit(0);
 }
 const froms: string[] = [];
@@ -61,6 +64,9 @@ interface Row {
   nonUi: number;
   nonUiMapped: number;
   foreignByClass: Record<string, number>;
+  ui: number;
+  uiMapped: number;
+  uiForeignByClass: Record<string, number>;
   sequences: number;
   runnable: number;
   blockers: Record<string, number>;
@@ -82,6 +88,9 @@ for (const src of sources) {
       nonUi: 0,
       nonUiMapped: 0,
       foreignByClass: {},
+      ui: 0,
+      uiMapped: 0,
+      uiForeignByClass: {},
       sequences: 0,
       runnable: 0,
       blockers: {},
@@ -95,6 +104,9 @@ for (const src of sources) {
       nonUi: 0,
       nonUiMapped: 0,
       foreignByClass: {},
+      ui: 0,
+      uiMapped: 0,
+      uiForeignByClass: {},
       sequences: 0,
       runnable: 0,
       blockers: {},
@@ -169,9 +181,14 @@ for (const row of rows) {
   const s = summaries.get(row.project);
   if (!s || row.error) continue;
   for (const [cls, n] of Object.entries(s.byClass)) {
-    if (isUi(cls)) continue;
-    row.nonUi += n;
     const f = s.foreignByClass[cls] ?? 0;
+    if (isUi(cls)) {
+      row.ui += n;
+      row.uiMapped += n - f;
+      if (f) row.uiForeignByClass[cls] = f;
+      continue;
+    }
+    row.nonUi += n;
     row.nonUiMapped += n - f;
     if (f) row.foreignByClass[cls] = f;
   }
@@ -193,6 +210,9 @@ console.log(
   "non-UI".padStart(8),
   "mapped".padStart(8),
   "share".padStart(7),
+  "UI".padStart(6),
+  "mapped".padStart(7),
+  "share".padStart(7),
   "seq".padStart(5),
   "run".padStart(5),
 );
@@ -207,36 +227,50 @@ for (const r of rows) {
     String(r.nonUi).padStart(8),
     String(r.nonUiMapped).padStart(8),
     pct(r.nonUiMapped, r.nonUi).padStart(7),
+    String(r.ui).padStart(6),
+    String(r.uiMapped).padStart(7),
+    pct(r.uiMapped, r.ui).padStart(7),
     String(r.sequences).padStart(5),
     String(r.runnable).padStart(5),
   );
   if (verbose) {
     for (const [k, v] of Object.entries(r.foreignByClass)) console.log("    foreign", k, v);
+    for (const [k, v] of Object.entries(r.uiForeignByClass)) console.log("    foreign UI", k, v);
     for (const [k, v] of Object.entries(r.blockers)) console.log("    blocks", v, "sequence(s):", k);
   }
 }
 const sum = (f: (r: Row) => number) => ok.reduce((a, r) => a + f(r), 0);
 const nonUi = sum((r) => r.nonUi);
 const mapped = sum((r) => r.nonUiMapped);
+const ui = sum((r) => r.ui);
+const uiMapped = sum((r) => r.uiMapped);
 const seqs = sum((r) => r.sequences);
 const runs = sum((r) => r.runnable);
 console.log(
   `\nall: ${sum((r) => r.objects)} objects, ${nonUi} non-UI, ${mapped} mapped: ${pct(mapped, nonUi)}; ` +
+    `${ui} UI, ${uiMapped} mapped: ${pct(uiMapped, ui)}; ` +
     `sequences ${seqs}, runnable ${runs} (${pct(runs, seqs)})`,
 );
 const foreign: Record<string, number> = {};
 const blockers: Record<string, number> = {};
+const uiForeign: Record<string, number> = {};
 for (const r of ok) {
   for (const [k, v] of Object.entries(r.foreignByClass)) foreign[k] = (foreign[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(r.uiForeignByClass)) uiForeign[k] = (uiForeign[k] ?? 0) + v;
   for (const [k, v] of Object.entries(r.blockers)) blockers[k] = (blockers[k] ?? 0) + v;
 }
 console.log("\nforeign non-UI objects by class:");
 for (const [k, v] of Object.entries(foreign).sort((a, b) => b[1] - a[1])) console.log(String(v).padStart(6), k);
+console.log("\nforeign UI objects by class:");
+for (const [k, v] of Object.entries(uiForeign).sort((a, b) => b[1] - a[1])) console.log(String(v).padStart(6), k);
 console.log("\nwhat blocks sequences (a sequence can have several):");
 for (const [k, v] of Object.entries(blockers).sort((a, b) => b[1] - a[1])) console.log(String(v).padStart(6), k);
 
 if (jsonOut) {
   await mkdir(path.dirname(path.resolve(jsonOut)), { recursive: true });
-  await writeFile(jsonOut, JSON.stringify({ rows, foreign, blockers, nonUi, mapped, seqs, runs }, null, 2));
+  await writeFile(
+    jsonOut,
+    JSON.stringify({ rows, foreign, uiForeign, blockers, nonUi, mapped, ui, uiMapped, seqs, runs }, null, 2),
+  );
 }
 await rm(ws, { recursive: true, force: true });

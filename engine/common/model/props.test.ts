@@ -95,6 +95,16 @@ describe("binding properties", () => {
     expect(check(bindings, "warning")).toBe("Inputs must be a map of names to bindings");
   });
 
+  it("check an action's inputs (entriesOf): maps of bindings and lists of texts are entries too", () => {
+    const inputs: PropDef = { ...bindings, entriesOf: { catalogue: "actions", prop: "action" } };
+    expect(check(inputs, { sequence: "Login", variables: { user: { source: "form", form: "f1" } } })).toBeUndefined();
+    expect(check(inputs, { buttons: ["OK", "Cancel"] })).toBeUndefined();
+    expect(check(inputs, { variables: { user: { source: "state" } } })).toBe(
+      'Inputs "variables" "user": source "state" needs name',
+    );
+    expect(check(inputs, { page: { source: "page" } })).toMatch(/^Inputs "page": unknown source "page"/);
+  });
+
   it("list the names and ids bindings hold, nested ones included, with where they are", () => {
     const names = bindingNames(
       {

@@ -248,6 +248,23 @@ export function bindingProblem(v: unknown, where: string): string | undefined {
   return undefined;
 }
 
+/**
+ * What is wrong with an action's inputs (kind "bindings" with `entriesOf`), or undefined: each a
+ * binding, or, for the catalogue's `bindings` and `stringList` inputs (a Call Sequence's variables,
+ * an Alert's buttons), a map of bindings or a list of texts (the catalogue's check says which).
+ */
+function catalogueInputsProblem(v: Record<string, unknown>, where: string): string | undefined {
+  for (const [k, b] of Object.entries(v)) {
+    if (Array.isArray(b) && b.every((x) => typeof x === "string")) continue;
+    const p =
+      isPlainObject(b) && !("script" in b) && !("source" in b)
+        ? bindingsProblem(b, `${where} "${k}"`)
+        : bindingProblem(b, `${where} "${k}"`);
+    if (p) return p;
+  }
+  return undefined;
+}
+
 /** What is wrong with a map of bindings (kind "bindings"), or undefined. */
 export function bindingsProblem(v: unknown, where: string): string | undefined {
   if (!isPlainObject(v)) return `${where} must be a map of names to bindings`;
@@ -359,6 +376,9 @@ function checkKind(def: PropDef, v: unknown): string | undefined {
     case "binding":
       return bindingProblem(v, def.label);
     case "bindings":
+      // Entries an action of the catalogue describes may be maps or lists themselves (a Call
+      // Sequence's variables, an Alert's buttons): the catalogue's check looks at each.
+      if (def.entriesOf && isPlainObject(v)) return catalogueInputsProblem(v, def.label);
       return bindingsProblem(v, def.label);
   }
 }

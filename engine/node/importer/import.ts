@@ -8,7 +8,7 @@ import { exists, loadProject, saveProject, type LoadedProject } from "../project
 import { SecretBox } from "../project/secrets.ts";
 import { C8O_DEFAULT_PASSPHRASE } from "./c8o-crypto.ts";
 import { readC8oProject } from "./c8o-yaml.ts";
-import { mapC8oProject } from "./mapper.ts";
+import { mapC8oProject, type UiShare } from "./mapper.ts";
 
 export interface ImportOptions {
   /** The Atelier project's name (its folder in the workspace); default: the Convertigo project's name. */
@@ -56,6 +56,8 @@ export interface ImportSummary {
   convertigoVersion: string | undefined;
   /** Secret settings created for ciphered or secret values. */
   secrets: string[];
+  /** The share of the mobile application's objects (Convertigo's UI: pages, components, actions). */
+  ui: UiShare;
   /** The projects it references (only when `references` was asked). */
   references?: ReferencedProjects;
 }
@@ -286,5 +288,6 @@ async function importOne(src: string, workspaceDir: string, opts: ImportOptions)
     projectDir: target,
     convertigoVersion: source.version,
     secrets: mapped.secrets.map((s) => s.setting),
+    ui: mapped.ui,
   };
 }

@@ -7,7 +7,8 @@ import type { C8oSource } from "./c8o-values.ts";
 import { Builder, type ImportContext, type SeqInfo, type TranslatedSource } from "./map/builder.ts";
 import type { Decision } from "./map/class-mapper.ts";
 import { classMapperFor } from "./map/class-mappers.ts";
-import { foreignNode, foreignReason } from "./map/foreign.ts";
+import { foreignNode, foreignReason, isApplicationClass } from "./map/foreign.ts";
+import { uiScriptsKept } from "./map/ui.ts";
 import { beanBool, beanStr, PropBag } from "./map/prop-bag.ts";
 import { collectSeqInfo } from "./map/sequences.ts";
 import { SecretSettings, type PendingSecret } from "./map/secrets.ts";
@@ -35,6 +36,18 @@ export interface MapResult {
   foreignByClass: Record<string, number>;
   warnings: string[];
   secrets: PendingSecret[];
+  /** The share of Convertigo's mobile application objects (screens, components, actions). */
+  ui: UiShare;
+}
+
+/** What became of the objects of Convertigo's mobile applications (isApplicationClass). */
+export interface UiShare {
+  objects: number;
+  mapped: number;
+  foreign: number;
+  foreignByClass: Record<string, number>;
+  /** UI values kept as scripts Atelier cannot check (Convertigo's TypeScript expressions). */
+  scriptsKept: number;
 }
 
 export interface MapOptions {
@@ -67,6 +80,7 @@ class Mapper implements ImportContext {
   mapped = 0;
   foreign = 0;
   objects = 0;
+  readonly ui = { objects: 0, mapped: 0, foreign: 0, foreignByClass: new Map<string, number>() };
   private readonly decisions = new Map<C8oBean, Decision>();
   private readonly ids = new Map<C8oBean, string>();
   private readonly index = new Map<string, IndexEntry>();
@@ -146,7 +160,13 @@ class Mapper implements ImportContext {
     }
     this.usedIds.add(id);
     this.ids.set(bean, id);
-    const childParentType = decision.type === "TestCaseVariable" ? "Foreign" : decision.type;
+    // A folded object's children go where it is (hoisted) or are read by its parent (Foreign for them).
+    const childParentType =
+      decision.type === "TestCaseVariable" || decision.type === "Folded"
+        ? decision.hoist
+          ? parentType
+          : "Foreign"
+        : decision.type;
     for (const c of bean.children) this.decideTree(c, childParentType, [...ancestors, bean], treePath);
   }
 
@@ -165,6 +185,12 @@ class Mapper implements ImportContext {
   private decide(bean: C8oBean, parentType: string | undefined): Decision {
     const d = this.nativeType(bean);
     if (d.type === "Foreign") return d;
+    if (d.type === "Folded") {
+      // Its parent reads it: a foreign parent keeps it as it is.
+      return parentType === undefined || parentType === "Foreign"
+        ? { type: "Foreign", reason: "its parent is kept as foreign" }
+        : d;
+    }
     if (parentType === undefined) return d;
     if (d.type === "TestCaseVariable") {
       return parentType === "TestCase" ? d : { type: "Foreign", reason: "its test case is kept as foreign" };
@@ -197,6 +223,14 @@ class Mapper implements ImportContext {
       this.foreign++;
       this.foreignByClass.set(bean.cls, (this.foreignByClass.get(bean.cls) ?? 0) + 1);
     }
+    if (isApplicationClass(bean.cls)) {
+      this.ui.objects++;
+      if (native) this.ui.mapped++;
+      else {
+        this.ui.foreign++;
+        this.ui.foreignByClass.set(bean.cls, (this.ui.foreignByClass.get(bean.cls) ?? 0) + 1);
+      }
+    }
   }
 
   private buildBean(
@@ -215,9 +249,10 @@ class Mapper implements ImportContext {
       this.count(bean, false);
       node = foreignNode(bean, id, decision.reason ?? "no Atelier equivalent", this);
       node.children = this.buildChildren(bean, ancestors, seqInfo, notes);
-    } else if (decision.type === "TestCaseVariable") {
+    } else if (decision.type === "TestCaseVariable" || decision.type === "Folded") {
       this.count(bean, true);
-      return [];
+      // Read by its parent's builder; a hoisted one's children take its place.
+      return decision.hoist ? this.buildChildren(bean, ancestors, seqInfo, notes) : [];
     } else {
       this.count(bean, true);
       // A native decision comes from the class's mapper: it exists.
@@ -349,6 +384,13 @@ export function mapC8oProject(project: C8oBean, opts: MapOptions): MapResult {
     foreignByClass: sortedRecord(m.foreignByClass),
     warnings: m.warnings,
     secrets: m.secrets,
+    ui: {
+      objects: m.ui.objects,
+      mapped: m.ui.mapped,
+      foreign: m.ui.foreign,
+      foreignByClass: sortedRecord(m.ui.foreignByClass),
+      scriptsKept: uiScriptsKept(m),
+    },
   };
 }
 

@@ -93,6 +93,7 @@ export class Builder {
   /** The object that set() writes to: the node, or a synthetic child while one is built. */
   out: ObjNode | undefined;
   private readonly jsTexts: { what: string; code: string }[] = [];
+  private readonly usedAttrs = new Set<string>(["default"]);
 
   constructor(
     readonly m: ImportContext,
@@ -129,6 +130,11 @@ export class Builder {
   /** Are the source files at least this Convertigo version (defaults changed between versions)? */
   convertigoAtLeast(version: string): boolean {
     return versionAtLeast(this.m.versionOf(), version);
+  }
+
+  /** Marks attributes as handled (they are not listed in the comment). */
+  skipAttr(...names: string[]): void {
+    for (const n of names) this.usedAttrs.add(n);
   }
 
   isDefaultAttr(): boolean {
@@ -215,7 +221,7 @@ export class Builder {
       this.notes.push(`${l.name} (no Atelier equivalent): ${oneLineOrBlock(describeContent(l.value))}`);
     }
     for (const [k, v] of this.bean.attrs) {
-      if (k === "default") continue;
+      if (this.usedAttrs.has(k)) continue;
       this.notes.push(`attribute ${k} (no Atelier equivalent): ${v}`);
     }
     for (const t of this.bean.texts) this.notes.push(`text: ${oneLineOrBlock(t.value)}`);

@@ -4,9 +4,15 @@ import type { Builder } from "./builder.ts";
 
 /** What the importer makes of one Convertigo object. */
 export interface Decision {
-  /** Atelier type, "Foreign", or the pseudo-type "TestCaseVariable" (folded into its test case). */
+  /**
+   * Atelier type, "Foreign", the pseudo-type "TestCaseVariable" (folded into its test case), or
+   * "Folded": no object of its own, what it says is read by its parent's builder (a UI control
+   * variable becomes an input of its action); counted as mapped.
+   */
   type: string;
   reason?: string;
+  /** For "Folded": its children are built in its place, under its parent (Convertigo's wrappers). */
+  hoist?: boolean;
 }
 
 /**
@@ -19,7 +25,7 @@ export interface ClassMapper {
    * The Atelier types it makes, Foreign aside: its objects' own and those it creates for them
    * (a design document's views). class-mappers.test.ts checks every type is someone's.
    */
-  types: readonly (TypeName | "TestCaseVariable")[];
+  types: readonly (TypeName | "TestCaseVariable" | "Folded")[];
   /** Chooses the type of one object: Foreign, with a reason, when Atelier cannot hold what it says. */
   decide(bean: C8oBean): Decision;
   /** Fills the native object: properties, notes, and its children when it builds them itself. */

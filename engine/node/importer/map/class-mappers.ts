@@ -12,6 +12,7 @@ import { conditionStepClasses } from "./steps-conditions.ts";
 import { outputStepClasses } from "./steps-output.ts";
 import { sessionStepClasses } from "./steps-session.ts";
 import { stepClasses } from "./steps.ts";
+import { uiClasses } from "./ui.ts";
 import { xmlStepClasses } from "./steps-xml.ts";
 import { variableClasses } from "./variables.ts";
 
@@ -31,6 +32,7 @@ const FAMILIES: readonly ClassMappers[] = [
   sessionStepClasses,
   referenceClasses,
   restClasses,
+  uiClasses,
 ];
 
 /** Own keys only (a Map): a class read from a file, such as "constructor", never finds Object's. */
@@ -55,8 +57,6 @@ export function mappedClasses(): ReadonlyMap<string, ClassMapper> {
   return BY_CLASS;
 }
 
-const UI_IMPORTER = "mapped by the UI importer (issue 18, next step)";
-
 /**
  * Atelier types that no Convertigo class becomes, each with the reason. A new type goes in a
  * family's table or here (class-mappers.test.ts fails until it is in one of them).
@@ -75,22 +75,4 @@ export const TYPES_WITHOUT_CONVERTIGO_CLASS: Readonly<Partial<Record<TypeName, s
   SoapConnector:
     "Convertigo has no SOAP connector class: it calls SOAP services with HTTP connectors and XmlHttpTransactions holding the envelope, which the importer maps as such",
   SoapTransaction: "as SoapConnector: Convertigo's SOAP calls are XmlHttpTransactions of an HTTP connector",
-  // The UI builder's types: Convertigo's ngx/mobile components become them in the UI importer.
-  Application: UI_IMPORTER,
-  Page: UI_IMPORTER,
-  Component: UI_IMPORTER,
-  Text: UI_IMPORTER,
-  Directive: UI_IMPORTER,
-  UseShared: UI_IMPORTER,
-  SharedComponent: UI_IMPORTER,
-  ComponentInput: UI_IMPORTER,
-  ComponentEvent: UI_IMPORTER,
-  SharedAction: UI_IMPORTER,
-  ActionInput: UI_IMPORTER,
-  State: UI_IMPORTER,
-  Event: UI_IMPORTER,
-  Action: UI_IMPORTER,
-  OnError: UI_IMPORTER,
-  ActionElse: UI_IMPORTER,
-  Style: UI_IMPORTER,
 };

@@ -1,0 +1,838 @@
+import type { ObjNode } from "../../../common/model/node.ts";
+import type { Binding } from "../../../common/model/props.ts";
+import { actionForIonBean, type CatalogueAction } from "../../../common/ui/actions.ts";
+import { componentByName, componentForIonBean, type CatalogueComponent } from "../../../common/ui/catalogue.ts";
+import { contentElements, contentText, type C8oBean, type C8oContent } from "../c8o-yaml.ts";
+import { indent, type Builder, type ImportContext } from "./builder.ts";
+import type { ClassMapper, ClassMappers, Decision } from "./class-mapper.ts";
+import { beanStr, PropBag } from "./prop-bag.ts";
+import { convertSmart, type ConvertedValue, type PlainKind, type ValueContext } from "./ui-values.ts";
+
+/**
+ * Convertigo's mobile applications (design ui-builder.md §8): the `ngx.components.*` classes and
+ * the older `mobile.components.*` ones (same shapes) become the UI builder's objects. The
+ * application (`core.MobileApplication` and its `ApplicationComponent`, folded into one) becomes
+ * the `Application` (`ui/App.yaml`), pages `Page`s, `UIDynamicElement`s `Component`s named by the
+ * component catalogue (the entry listing the element's `ionBean`), actions `Action`s named by the
+ * actions catalogue, and so on. Values (`plain:`, `script:`, `source:`) become bindings
+ * (ui-values.ts). An ionBean no catalogue entry lists stays Foreign, the ionBean in the reason.
+ */
+
+/** What the UI importer keeps across one import: States to declare, scripts kept. */
+interface UiImportState {
+  appStates: Set<string>;
+  pageStates: Map<C8oBean, Set<string>>;
+  scriptsKept: number;
+}
+
+const STATES = new WeakMap<ImportContext, UiImportState>();
+
+function stateOf(m: ImportContext): UiImportState {
+  let s = STATES.get(m);
+  if (!s) {
+    s = { appStates: new Set(), pageStates: new Map(), scriptsKept: 0 };
+    STATES.set(m, s);
+  }
+  return s;
+}
+
+/** How many UI values of an import stayed scripts (for the import summary). */
+export function uiScriptsKept(m: ImportContext): number {
+  return STATES.get(m)?.scriptsKept ?? 0;
+}
+
+// ---------------------------------------------------------------- reading Convertigo's values
+
+/** Convertigo's `beanData` (a JSON text, quoted once more in block form), or undefined. */
+export function readBeanData(bean: C8oBean): Record<string, string> | undefined {
+  const raw = beanStr(bean, "beanData", "").trim();
+  if (raw === "") return undefined;
+  for (const text of [raw, unquote(raw)]) {
+    try {
+      const v = JSON.parse(text) as unknown;
+      if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+        return Object.fromEntries(
+          Object.entries(v).map(([k, x]) => [k, typeof x === "string" ? x : JSON.stringify(x)]),
+        );
+      }
+    } catch {
+      // tried unquoted next
+    }
+  }
+  return undefined;
+}
+
+/** A `'...'` text of Convertigo's files (`''` for a quote) without its quotes. */
+function unquote(t: string): string {
+  const s = t.trim();
+  return s.length >= 2 && s.startsWith("'") && s.endsWith("'") ? s.slice(1, -1).replace(/''/g, "'") : s;
+}
+
+/** The `mode:value` text of a MobileSmartSourceType property, or undefined. */
+function smartText(content: C8oContent | undefined): string | undefined {
+  if (content === undefined) return undefined;
+  const x = contentElements(content, "xmlizable")[0];
+  const st = x ? contentElements(x.content, "MobileSmartSourceType")[0] : undefined;
+  return st ? (contentText(st.content) ?? "") : contentText(content);
+}
+
+/** The text of a FormatedContent property (scripts, styles). */
+function formatted(content: C8oContent | undefined): string {
+  if (content === undefined) return "";
+  const x = contentElements(content, "xmlizable")[0];
+  const fc = x ? contentElements(x.content, "com.twinsoft.convertigo.beans.common.FormatedContent")[0] : undefined;
+  const text = fc ? (contentElements(fc.content, "→")[0]?.content ?? contentText(fc.content)) : contentText(content);
+  const t = typeof text === "string" ? text : (contentText(text) ?? "");
+  return unquote(t);
+}
+
+/** The code between Convertigo's `/*Begin_c8o_X*\/` ... `/*End_c8o_X*\/` markers, when any. */
+function markedCode(text: string): string {
+  return text
+    .replace(/\/\*(?:Begin|End)_c8o_\w+\*\//g, "")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .join("\n");
+}
+
+function valueContext(b: Builder): ValueContext {
+  return { isLocal: (p) => b.m.projectRef(p) === "", sequenceName: (s) => b.m.sequenceName(s) };
+}
+
+/** The nearest enclosing page of the object being built (itself when it is one). */
+function pageOf(b: Builder): C8oBean | undefined {
+  if (isClass(b.bean, "PageComponent")) return b.bean;
+  return [...b.ancestors].reverse().find((a) => isClass(a, "PageComponent"));
+}
+
+/** Converts a UI value, declaring the States it reads and reporting a script kept. */
+function convert(
+  b: Builder,
+  raw: string,
+  kind: PlainKind,
+  what: string,
+  values?: Record<string, string | null>,
+): ConvertedValue {
+  const c = convertSmart(raw, kind, valueContext(b), values);
+  const st = stateOf(b.m);
+  for (const s of c.states ?? []) {
+    if (s.scope === "app") st.appStates.add(s.name);
+    else {
+      const page = pageOf(b);
+      if (!page) {
+        b.note(`${what}: reads the page variable "${s.name}" outside a page; declare it where it is set`, true);
+        continue;
+      }
+      const set = st.pageStates.get(page) ?? new Set<string>();
+      set.add(s.name);
+      st.pageStates.set(page, set);
+    }
+  }
+  if (c.scriptKept) {
+    st.scriptsKept++;
+    b.note(`${what}: ${c.scriptKept} (Convertigo's names such as this.local or navParams need a rewrite)`, true);
+  }
+  return c;
+}
+
+// ---------------------------------------------------------------- classes
+
+const FAMILIES = ["mobile.components.", "ngx.components."] as const;
+
+function isClass(bean: C8oBean, short: string): boolean {
+  return FAMILIES.some((f) => bean.cls === f + short);
+}
+
+/** The same mapper for both families' class. */
+function both(entries: Record<string, ClassMapper>): ClassMappers {
+  const out: Record<string, ClassMapper> = {};
+  for (const [short, mapper] of Object.entries(entries)) for (const f of FAMILIES) out[f + short] = mapper;
+  return out;
+}
+
+const ELEMENT_CLASSES = [
+  "UIDynamicElement",
+  "UIDynamicMenu",
+  "UIDynamicMenuItem",
+  "UIDynamicMenuItems",
+  "UIDynamicTab",
+  "UIDynamicTag",
+  "UIDynamicInfiniteScroll",
+  "UIDynamicElementSet",
+];
+const ACTION_CLASSES = ["UIDynamicAction", "UIDynamicIf", "UIDynamicIterate", "UIDynamicInvoke", "UIDynamicEmit"];
+
+function elementDecision(bean: C8oBean): Decision {
+  const data = readBeanData(bean);
+  const ionBean = data?.ionBean;
+  if (!ionBean) return { type: "Foreign", reason: "a UI element whose beanData names no ionBean" };
+  return componentForIonBean(ionBean)
+    ? { type: "Component" }
+    : { type: "Foreign", reason: `the ionBean ${ionBean} has no component in Atelier's catalogue` };
+}
+
+/** A CallFullSyncAction's verb (Convertigo's default: get), undefined for other actions. */
+function fullSyncVerb(data: Record<string, string>): string | undefined {
+  if (data.ionBean !== "CallFullSyncAction") return undefined;
+  return (data.verb ?? "plain:get").replace(/^plain:/, "") || "get";
+}
+
+/** The catalogue action of a Convertigo action object (CallFullSyncAction by its verb). */
+function actionOf(bean: C8oBean): CatalogueAction | undefined {
+  const data = readBeanData(bean);
+  const ionBean = data?.ionBean;
+  if (!ionBean) return undefined;
+  return actionForIonBean(ionBean, fullSyncVerb(data));
+}
+
+function actionDecision(bean: C8oBean): Decision {
+  const data = readBeanData(bean);
+  const ionBean = data?.ionBean;
+  if (!ionBean) return { type: "Foreign", reason: "a UI action whose beanData names no ionBean" };
+  if (actionOf(bean)) return { type: "Action" };
+  const verb = data.verb ? ` (verb ${data.verb.replace(/^plain:/, "")})` : "";
+  return { type: "Foreign", reason: `the ionBean ${ionBean}${verb} has no action in Atelier's actions catalogue` };
+}
+
+const folded: ClassMapper = { types: ["Folded"], decide: () => ({ type: "Folded" }), build: () => {} };
+
+export const uiClasses: ClassMappers = {
+  "core.MobileApplication": {
+    types: ["Application", "State"],
+    decide: () => ({ type: "Application" }),
+    build: application,
+  },
+  "mobileplatforms.Android": folded,
+  "mobileplatforms.IOs": folded,
+  "mobileplatforms.WindowsUwp": folded,
+  ...both({
+    ApplicationComponent: { types: ["Folded"], decide: () => ({ type: "Folded", hoist: true }), build: () => {} },
+    PageComponent: { types: ["Page", "State"], decide: () => ({ type: "Page" }), build: page },
+    ...Object.fromEntries(
+      ELEMENT_CLASSES.map((c) => [c, { types: ["Component"], decide: elementDecision, build: component }]),
+    ),
+    ...Object.fromEntries(ACTION_CLASSES.map((c) => [c, { types: ["Action"], decide: actionDecision, build: action }])),
+    UIText: { types: ["Text"], decide: () => ({ type: "Text" }), build: text },
+    UIElement: {
+      types: ["Component"],
+      decide: (bean) =>
+        PLAIN_TAGS[beanStr(bean, "tagName", "")]
+          ? { type: "Component" }
+          : {
+              type: "Foreign",
+              reason: `the plain element <${beanStr(bean, "tagName", "")}> has no component in Atelier's catalogue`,
+            },
+      build: plainElement,
+    },
+    UIForm: { types: ["Component"], decide: () => ({ type: "Component" }), build: form },
+    UIControlEvent: { types: ["Event"], decide: () => ({ type: "Event" }), build: controlEvent },
+    UIPageEvent: { types: ["Event"], decide: pageEventDecision, build: pageEvent },
+    UIAppEvent: { types: ["Event"], decide: appEventDecision, build: appEvent },
+    UIControlVariable: folded,
+    UIActionFailureEvent: { types: ["OnError"], decide: () => ({ type: "OnError" }), build: (b) => b.comment() },
+    UIActionElseEvent: { types: ["ActionElse"], decide: () => ({ type: "ActionElse" }), build: (b) => b.comment() },
+    UIControlDirective: { types: ["Directive"], decide: directiveDecision, build: directive },
+    UISharedRegularComponent: {
+      types: ["SharedComponent"],
+      decide: () => ({ type: "SharedComponent" }),
+      build: sharedComponent,
+    },
+    UISharedComponent: {
+      types: ["SharedComponent"],
+      decide: () => ({ type: "SharedComponent" }),
+      build: sharedComponent,
+    },
+    UICompVariable: { types: ["ComponentInput"], decide: () => ({ type: "ComponentInput" }), build: compVariable },
+    UICompEvent: { types: ["ComponentEvent"], decide: () => ({ type: "ComponentEvent" }), build: (b) => b.comment() },
+    UIUseShared: { types: ["UseShared"], decide: () => ({ type: "UseShared" }), build: useShared },
+    UIUseVariable: folded,
+    UIAttribute: {
+      types: [],
+      decide: (bean) => ({
+        type: "Foreign",
+        reason: `an HTML attribute set on the tag (UIAttribute ${beanStr(bean, "attrName", "") || "without a name"}): Atelier's components take their catalogue's properties only`,
+      }),
+      build: () => {},
+    },
+    UIActionStack: { types: ["SharedAction"], decide: () => ({ type: "SharedAction" }), build: sharedAction },
+    UIStackVariable: { types: ["ActionInput"], decide: () => ({ type: "ActionInput" }), build: stackVariable },
+    UIStyle: { types: ["Style"], decide: () => ({ type: "Style" }), build: style },
+    UITheme: { types: ["Style"], decide: () => ({ type: "Style" }), build: style },
+    UICustomAction: { types: ["Action"], decide: () => ({ type: "Action" }), build: customAction },
+  }),
+};
+
+// ---------------------------------------------------------------- application and pages
+
+/** Children built by the driver now, so that what they declare (States) can follow them. */
+function buildChildrenNow(b: Builder): void {
+  b.node.children = b.m.buildChildren(b.bean, b.ancestors, b.seq, b.notes);
+  b.childrenDone = true;
+}
+
+function stateNode(owner: string, name: string): ObjNode {
+  return { id: `${owner}-state-${name}`, type: "State", name, props: {}, children: [] };
+}
+
+function application(b: Builder): void {
+  b.comment();
+  const appComp = b.bean.children.find((c) => isClass(c, "ApplicationComponent"));
+  // The application is one file, ui/App.yaml.
+  if (b.node.name !== "App") b.note(`named App (its Convertigo name is "${b.node.name}")`);
+  b.node.name = "App";
+  for (const p of b.bean.props) {
+    if (p.name === "comment") continue;
+    b.bag.skip(p.name);
+    b.note(`${p.name} (the mobile application's, no Atelier equivalent): ${contentText(p.value) ?? ""}`);
+  }
+  for (const c of b.bean.children) {
+    if (!c.cls.startsWith("mobileplatforms.")) continue;
+    const comment = beanStr(c, "comment", "");
+    const other = c.props.filter((p) => p.name !== "comment").map((p) => `${p.name}: ${contentText(p.value) ?? "…"}`);
+    b.note(
+      `build platform ${c.name} (${c.cls}): see the Capacitor notes of docs/apps.md${comment ? `; ${comment}` : ""}${other.length ? `; ${other.join(", ")}` : ""}`,
+    );
+  }
+  const pages: C8oBean[] = [];
+  if (appComp) {
+    const bag = new PropBag(appComp, b.m);
+    bag.skip("comment", "tplProjectName", "isPWA", "componentScriptContent", "splitPaneLayout");
+    const tpl = beanStr(appComp, "tplProjectName", "");
+    if (tpl) b.note(`built with Convertigo's template project ${tpl}`);
+    const appComment = beanStr(appComp, "comment", "");
+    if (appComment) b.note(appComment);
+    const code = markedCode(formatted(appComp.props.find((p) => p.name === "componentScriptContent")?.value));
+    if (code !== "") {
+      b.note(
+        `the application's TypeScript (between Convertigo's markers) is not run; move it to app/src/custom/:\n${indent(code)}`,
+        true,
+      );
+    }
+    if (beanStr(appComp, "splitPaneLayout", "") !== "")
+      b.note(`splitPaneLayout: ${beanStr(appComp, "splitPaneLayout", "")}`);
+    for (const l of bag.leftovers()) b.note(`${l.name} (no Atelier equivalent): ${contentText(l.value) ?? "…"}`);
+    pages.push(...appComp.children.filter((c) => isClass(c, "PageComponent")));
+  }
+  if (pages.length) {
+    const root = pages.find((p) => p.attrs.some(([k, v]) => k === "isRoot" && v === "true")) ?? pages[0]!;
+    b.set("startPage", root.name);
+    b.set(
+      "pageOrder",
+      pages.map((p) => p.name),
+    );
+  } else {
+    b.note("the application has no page: set its start page once one is made", true);
+  }
+  buildChildrenNow(b);
+  const st = stateOf(b.m);
+  const have = new Set(b.node.children.filter((c) => c.type === "State").map((c) => c.name));
+  const added = [...st.appStates].sort().filter((name) => !have.has(name));
+  for (const name of added) b.node.children.push(stateNode(b.node.id, name));
+  if (added.length) {
+    b.note(
+      `States declared for Convertigo's shared object (router.sharedObject, this.global): ${added.join(", ")}; declare their schemas`,
+    );
+  }
+}
+
+function page(b: Builder): void {
+  b.comment();
+  // isRoot makes it the application's startPage (read there).
+  b.skipAttr("isRoot");
+  const title = b.bag.str("title", "");
+  if (title) b.set("title", title);
+  const segment = b.bag.str("segment", "");
+  if (segment !== "") {
+    const route = segment.replace(/^\/+/, "").toLowerCase();
+    if (/^[a-z0-9-/:]*$/.test(route)) b.set("route", route);
+    else b.note(`segment ${segment} is no Atelier route ([a-z0-9-/:]): the route is the page's name`, true);
+  }
+  b.set("inMenu", b.bag.bool("inAutoMenu", true) ? undefined : false);
+  const icon = b.bag.str("icon", "");
+  if (icon) b.set("icon", icon);
+  const code = markedCode(formatted(b.bag.raw("scriptContent")));
+  if (code !== "") {
+    b.note(
+      `the page's TypeScript (between Convertigo's markers) is not run; move it to app/src/custom/pages/${b.node.name}.ts:\n${indent(code)}`,
+      true,
+    );
+  }
+  buildChildrenNow(b);
+  const names = stateOf(b.m).pageStates.get(b.bean);
+  const have = new Set(b.node.children.filter((c) => c.type === "State").map((c) => c.name));
+  const added = [...(names ?? [])].sort().filter((name) => !have.has(name));
+  for (const name of added) b.node.children.push(stateNode(b.node.id, name));
+  if (added.length) {
+    b.note(`States declared for the page's local variables (this.local): ${added.join(", ")}; declare their schemas`);
+  }
+}
+
+// ---------------------------------------------------------------- components
+
+/** Plain elements of `UIElement` with a catalogue component. */
+const PLAIN_TAGS: Record<string, string> = { div: "Stack", span: "Stack", section: "Stack", p: "Paragraph" };
+
+/** The catalogue prop (name, definition) holding a beanData key. */
+function propFor(entry: CatalogueComponent, key: string) {
+  for (const [name, p] of Object.entries(entry.props)) {
+    const names = p.convertigo === undefined ? [] : Array.isArray(p.convertigo) ? p.convertigo : [p.convertigo];
+    if (names.includes(key)) return { name, prop: p };
+  }
+  return undefined;
+}
+
+/**
+ * Values of the older family (Ionic 3) spelled otherwise by the catalogue, which lists the ngx
+ * family's (ion_objects.json): by beanData key.
+ */
+const LEGACY_VALUES: Record<string, Record<string, string>> = {
+  SetPosition: { left: "start", right: "end" },
+};
+
+/** Whether a Convertigo beanData value says "not set" (`values: [false, ...]`, empty). */
+function unset(raw: string, kind: string): boolean {
+  const t = raw.replace(/^plain:/, "");
+  if (raw.startsWith("plain:") || !/^(script|source):/.test(raw)) {
+    return t === "" || (t === "false" && kind !== "boolean");
+  }
+  return false;
+}
+
+function component(b: Builder): void {
+  b.comment();
+  b.bag.skip("beanData", "tagName", "selfClose", "identifier");
+  const data = readBeanData(b.bean) ?? {};
+  const entry = componentForIonBean(data.ionBean ?? "")!;
+  b.set("component", entry.name);
+  const inputs: Record<string, Binding> = {};
+  for (const [key, raw] of Object.entries(data)) {
+    if (key === "ionBean") continue;
+    const found = propFor(entry, key);
+    if (!found) {
+      if (!unset(raw, "string")) b.note(`${key} (no property of ${entry.name}): ${raw}`);
+      continue;
+    }
+    const { name, prop } = found;
+    if (Object.hasOwn(inputs, name) || unset(raw, prop.kind)) continue;
+    const c = convert(b, raw, prop.kind, key, { ...LEGACY_VALUES[key], ...prop.convertigoValues });
+    if (c.value === null) {
+      b.note(`${key}: ${raw} has no ${entry.name} equivalent (left unset)`);
+      continue;
+    }
+    if (typeof c.value === "object" && prop.bindable === false) {
+      b.note(`${key}: ${raw} is a binding, but ${entry.name}'s ${name} takes a plain value: set it again`, true);
+      continue;
+    }
+    if (prop.kind === "enum" && typeof c.value === "string" && prop.values && !prop.values.includes(c.value)) {
+      b.note(
+        `${key}: "${c.value}" is not one of ${entry.name}'s ${name} values (${prop.values.join(", ")}): left unset`,
+      );
+      continue;
+    }
+    inputs[name] = c.value;
+  }
+  if (Object.keys(inputs).length) b.set("inputs", inputs);
+  buildChildrenNow(b);
+  foldText(b, entry);
+}
+
+/** A component showing a text takes its sole Text child as its `text` (Convertigo's UIText). */
+function foldText(b: Builder, entry: CatalogueComponent): void {
+  if (!entry.text || b.node.props.text !== undefined) return;
+  const texts = b.node.children.filter((c) => c.type === "Text");
+  if (texts.length === 0 || texts.some((t) => t.props.format !== undefined || t.props.comment !== undefined)) return;
+  const values = texts.map((t) => t.props.value);
+  let text: unknown;
+  if (values.length === 1) text = values[0];
+  else if (values.every((v) => typeof v === "string" || typeof v === "number")) text = values.join("");
+  else if (values.every((v) => v === null || typeof v !== "object" || "script" in (v as object))) {
+    // Several parts, some computed: one script joining them.
+    text = {
+      script: values
+        .map((v) => (v !== null && typeof v === "object" ? `(${(v as { script: string }).script})` : JSON.stringify(v)))
+        .join(" + "),
+    };
+  } else return;
+  b.set("text", text);
+  b.node.children = b.node.children.filter((c) => !texts.includes(c));
+}
+
+function text(b: Builder): void {
+  const raw = smartText(b.bag.raw("textValue")) ?? "";
+  b.bag.skip("i18n", "comment");
+  const c = convert(b, raw, "string", "text");
+  b.set("value", c.value ?? "");
+  if (b.bag.bool("i18n", false)) b.note("translated with i18n in Convertigo: Atelier shows the text as it is", true);
+}
+
+function plainElement(b: Builder): void {
+  b.comment();
+  const tag = b.bag.str("tagName", "");
+  b.bag.skip("selfClose");
+  b.set("component", PLAIN_TAGS[tag]);
+  if (tag !== "div") b.note(`a plain <${tag}> in Convertigo`);
+  buildChildrenNow(b);
+  const entry = componentByName(PLAIN_TAGS[tag] ?? "");
+  if (entry) foldText(b, entry);
+}
+
+function form(b: Builder): void {
+  b.comment();
+  b.bag.skip("beanData", "tagName", "selfClose");
+  b.set("component", "Stack");
+  b.note("a form in Convertigo: its fields are read by form sources naming this component's id");
+}
+
+// ---------------------------------------------------------------- events
+
+/** The catalogue component of a Convertigo element, or undefined. */
+function entryOf(bean: C8oBean | undefined): CatalogueComponent | undefined {
+  if (!bean) return undefined;
+  const data = readBeanData(bean);
+  if (data?.ionBean) return componentForIonBean(data.ionBean);
+  if (isClass(bean, "UIElement")) return componentByName(PLAIN_TAGS[beanStr(bean, "tagName", "")] ?? "");
+  if (isClass(bean, "UIForm")) return componentByName("Stack");
+  return undefined;
+}
+
+/** More than one child action: Convertigo ran them together (Promise.all). */
+function parallelChildren(b: Builder): void {
+  const actions = b.bean.children.filter(
+    (c) => ACTION_CLASSES.some((a) => isClass(c, a)) || isClass(c, "UICustomAction"),
+  );
+  if (actions.length > 1) b.set("parallel", true);
+}
+
+function controlEvent(b: Builder): void {
+  b.comment();
+  b.bag.skip("attrName");
+  const name = b.bag.str("eventName", "onClick");
+  const entry = entryOf(b.parent);
+  let on: string | undefined;
+  if (entry) {
+    on = Object.entries(entry.events).find(([, e]) => e.convertigo?.includes(name))?.[0];
+    if (!on && (name === "onClick" || name === "onTap") && entry.events.click) on = "click";
+  }
+  if (!on) {
+    on = name.replace(/^(?:on|ion)/, "").replace(/^./, (c) => c.toLowerCase()) || "click";
+    b.note(
+      `event ${name}: ${entry ? `${entry.name} offers no such event` : "its parent is no catalogue component"}; named "${on}"`,
+      true,
+    );
+  }
+  b.set("on", on);
+  parallelChildren(b);
+}
+
+const VIEW_EVENTS: Record<string, string> = {
+  onWillLoad: "load",
+  onDidLoad: "load",
+  onCanEnter: "enter",
+  onWillEnter: "enter",
+  onDidEnter: "enter",
+  onCanLeave: "leave",
+  onWillLeave: "leave",
+  onDidLeave: "leave",
+  onWillUnload: "leave",
+};
+
+// Convertigo's UIPageEvent defaults to onDidLoad (the page's first display).
+function pageEventDecision(bean: C8oBean): Decision {
+  const v = beanStr(bean, "viewEvent", "onDidLoad");
+  return VIEW_EVENTS[v] ? { type: "Event" } : { type: "Foreign", reason: `the page event ${v} has no Atelier event` };
+}
+
+function pageEvent(b: Builder): void {
+  b.comment();
+  const v = b.bag.str("viewEvent", "onDidLoad");
+  b.set("on", VIEW_EVENTS[v]);
+  if (v !== "onDidLoad" && v !== "onDidEnter" && v !== "onDidLeave")
+    b.note(`Convertigo's ${v}: runs on ${VIEW_EVENTS[v]}`);
+  parallelChildren(b);
+}
+
+const APP_EVENTS: Record<string, string> = { onAppInit: "start" };
+
+function appEventDecision(bean: C8oBean): Decision {
+  const v = beanStr(bean, "appEvent", "onAppInit");
+  return APP_EVENTS[v]
+    ? { type: "Event" }
+    : { type: "Foreign", reason: `the application event ${v} has no Atelier event` };
+}
+
+function appEvent(b: Builder): void {
+  b.comment();
+  b.set("on", APP_EVENTS[b.bag.str("appEvent", "onAppInit")]);
+  parallelChildren(b);
+}
+
+// ---------------------------------------------------------------- actions
+
+/** The input (name, definition) of an action holding a beanData key. */
+function inputFor(entry: CatalogueAction, key: string) {
+  for (const [name, p] of Object.entries(entry.inputs)) {
+    const names = p.convertigo === undefined ? [] : Array.isArray(p.convertigo) ? p.convertigo : [p.convertigo];
+    if (names.includes(key)) return { name, input: p };
+  }
+  return undefined;
+}
+
+/** `P.MobileApplication.Application.X` (or `P.X`) → its last name and project. */
+function lastName(ref: string): { project: string; name: string } {
+  const parts = ref.split(".");
+  return { project: parts[0] ?? "", name: parts.at(-1) ?? "" };
+}
+
+/** The values of the UIControlVariable children, by name (an action's variables, a use's inputs). */
+function controlVariables(b: Builder): Record<string, Binding> {
+  const out: Record<string, Binding> = {};
+  for (const c of b.bean.children) {
+    if (!isClass(c, "UIControlVariable") && !isClass(c, "UIUseVariable")) continue;
+    const raw = smartText(c.props.find((p) => p.name === "varValue")?.value) ?? "";
+    const v = convert(b, raw, undefined, `variable ${c.name}`);
+    out[c.name] = v.value;
+    const comment = beanStr(c, "comment", "");
+    if (comment && comment !== "new variable") b.note(`variable ${c.name}: ${comment}`);
+  }
+  return out;
+}
+
+function action(b: Builder): void {
+  b.comment();
+  b.bag.skip("beanData");
+  const data = readBeanData(b.bean) ?? {};
+  const entry = actionOf(b.bean)!;
+  b.set("action", entry.name);
+  // Bindings, and for `bindings` inputs maps of them, for `stringList` ones lists.
+  const inputs: Record<string, unknown> = {};
+  const ionBean = data.ionBean ?? "";
+  const implied =
+    entry.convertigoImplies?.[ionBean] ?? entry.convertigoImplies?.[`${ionBean}:${fullSyncVerb(data) ?? ""}`];
+  Object.assign(inputs, implied ?? {});
+  for (const [key, raw] of Object.entries(data)) {
+    if (key === "ionBean" || (key === "verb" && ionBean === "CallFullSyncAction")) continue;
+    const found = inputFor(entry, key);
+    if (!found) {
+      if (!unset(raw, "string")) b.note(`${key} (no input of ${entry.name}): ${raw}`);
+      continue;
+    }
+    const { name, input } = found;
+    if (Object.hasOwn(inputs, name) && !implied?.[name]) continue;
+    if (unset(raw, input.kind)) continue;
+    if (input.kind === "reference") {
+      const plain = raw.replace(/^plain:/, "");
+      if (/^(script|source):/.test(raw)) {
+        b.note(`${key}: ${raw} is computed in Convertigo; Atelier's ${name} names its target: set it again`, true);
+        continue;
+      }
+      const ref = referenceInput(b, input.refersTo, plain);
+      Object.assign(inputs, ref.inputs);
+      continue;
+    }
+    const kind = input.kind === "bindings" || input.kind === "stringList" ? "string" : input.kind;
+    const c = convert(b, raw, kind, key, input.convertigoValues);
+    if (c.value === null) {
+      b.note(`${key}: ${raw} has no ${entry.name} equivalent (left unset)`);
+      continue;
+    }
+    let value = c.value;
+    if (input.convertigoNegated && typeof value === "boolean") value = !value;
+    if (input.kind === "bindings") {
+      b.note(`${key}: ${raw} (Atelier's ${name} are named values: set them again)`, true);
+      continue;
+    }
+    if (input.kind === "stringList") {
+      const list = Array.isArray(inputs[name]) ? (inputs[name] as string[]) : [];
+      if (typeof value === "string") inputs[name] = [...list, value];
+      continue;
+    }
+    if (input.kind === "enum" && typeof value === "string" && input.values && !input.values.includes(value)) {
+      b.note(
+        `${key}: "${value}" is not one of ${entry.name}'s ${name} values (${input.values.join(", ")}): left unset`,
+      );
+      continue;
+    }
+    inputs[name] = value;
+  }
+  if (entry.name === "Invoke") {
+    const stack = b.bag.str("stack", "");
+    if (stack) inputs.action = lastName(stack).name;
+  }
+  const vars = controlVariables(b);
+  if (ionBean === "CallFullSyncAction") fullSyncVariables(b, entry, vars, inputs);
+  else if (Object.keys(vars).length) {
+    const holder = entry.inputs.variables
+      ? "variables"
+      : entry.inputs.inputs
+        ? "inputs"
+        : entry.inputs.params
+          ? "params"
+          : undefined;
+    if (holder) inputs[holder] = vars;
+    else b.note(`variables ${Object.keys(vars).join(", ")}: ${entry.name} takes none`, true);
+  }
+  b.set("inputs", inputs);
+  parallelChildren(b);
+}
+
+/** Convertigo's FullSync variables mapped by name: docid / _id the id, _use_policy the policy, a post's others its document. */
+const FULLSYNC_VARS: Record<string, string> = { docid: "id", _id: "id", _use_policy: "policy", c8oGrp: "groups" };
+
+function fullSyncVariables(
+  b: Builder,
+  entry: CatalogueAction,
+  vars: Record<string, Binding>,
+  inputs: Record<string, unknown>,
+): void {
+  const doc: Record<string, Binding> = {};
+  for (const [name, value] of Object.entries(vars)) {
+    const input = FULLSYNC_VARS[name] ?? (Object.hasOwn(entry.inputs, name) ? name : undefined);
+    const def = input === undefined ? undefined : entry.inputs[input];
+    if (def?.kind === "stringList") {
+      if (typeof value === "string")
+        inputs[input!] = value
+          .split(",")
+          .map((x) => x.trim())
+          .filter((x) => x !== "");
+      else b.note(`variable ${name} of the FullSync call is computed: set ${entry.name}'s ${input} again`, true);
+    } else if (def) inputs[input!] = value;
+    else if (entry.name === "FullSyncPost") doc[name] = value;
+    else b.note(`variable ${name} of the FullSync call: ${entry.name} takes no such input`, true);
+  }
+  if (entry.name !== "FullSyncPost" || Object.keys(doc).length === 0) return;
+  const entries = Object.entries(doc);
+  if (entries.every(([, v]) => v === null || typeof v !== "object")) {
+    inputs.doc = { script: `(${JSON.stringify(doc)})` };
+    return;
+  }
+  const scripts = entries.map(([k, v]) => {
+    if (v !== null && typeof v === "object" && "script" in v) return `${JSON.stringify(k)}: (${v.script})`;
+    if (v !== null && typeof v === "object") return undefined;
+    return `${JSON.stringify(k)}: ${JSON.stringify(v)}`;
+  });
+  if (scripts.every((x) => x !== undefined)) inputs.doc = { script: `({${scripts.join(", ")}})` };
+  else
+    b.note(
+      `the document's fields ${entries.map(([k]) => k).join(", ")} read sources: write the doc input as a script`,
+      true,
+    );
+}
+
+/** A reference input from Convertigo's dotted name (`P.Seq`, `P.connector`, `P.MobileApplication.Application.Page`). */
+function referenceInput(b: Builder, refersTo: string | undefined, ref: string): { inputs: Record<string, Binding> } {
+  const parts = ref.split(".");
+  const project = parts[0] ?? "";
+  const local = b.m.projectRef(project) === "";
+  const tail = parts.at(-1) ?? "";
+  switch (refersTo) {
+    case "sequence":
+      return { inputs: { sequence: local ? b.m.sequenceName(tail) : tail, ...(local ? {} : { project }) } };
+    case "connector":
+      if (!local)
+        b.note(`connector ${ref} of project ${project}: Atelier's FullSync actions read this project's`, true);
+      return { inputs: { connector: b.m.connectorName(tail) } };
+    case "page":
+      return { inputs: { page: tail } };
+    case "state":
+      stateOf(b.m).appStates.add(tail);
+      return { inputs: { name: tail } };
+    default:
+      return { inputs: { [refersTo ?? "target"]: tail } };
+  }
+}
+
+function customAction(b: Builder): void {
+  b.comment();
+  b.set("action", "Custom");
+  const fn = b.node.name.replace(/[^A-Za-z0-9_$]/g, "_").replace(/^(\d)/, "_$1");
+  const body = formatted(b.bag.raw("actionValue"));
+  b.bag.skip("package_dependencies", "cordova_plugins", "page_ts_imports", "module_ts_imports", "actionValue");
+  const vars = controlVariables(b);
+  b.set("inputs", { function: fn, ...(Object.keys(vars).length ? { inputs: vars } : {}) });
+  b.note(
+    `a custom action in Convertigo: write function ${fn} in app/src/custom/actions.ts (vars → inputs, resolve(x) → return x); its TypeScript:\n${indent(body)}`,
+    true,
+  );
+  parallelChildren(b);
+}
+
+// ---------------------------------------------------------------- directives, shared things, styles
+
+const DIRECTIVES: Record<string, "ForEach" | "If"> = { ForEach: "ForEach", If: "If", For: "ForEach" };
+
+function directiveDecision(bean: C8oBean): Decision {
+  const d = beanStr(bean, "directiveName", "ForEach");
+  return DIRECTIVES[d]
+    ? { type: "Directive" }
+    : { type: "Foreign", reason: `the directive ${d} has no Atelier equivalent` };
+}
+
+function directive(b: Builder): void {
+  b.comment();
+  const kind = DIRECTIVES[b.bag.str("directiveName", "ForEach")]!;
+  if (kind !== "ForEach") b.set("kind", kind);
+  const raw = smartText(b.bag.raw("directiveSource")) ?? "";
+  const c = convert(b, raw, undefined, kind === "If" ? "condition" : "items");
+  b.set(kind === "If" ? "condition" : "items", c.value);
+  const item = b.bag.str("directiveItemName", "");
+  if (item !== "" && kind === "ForEach") b.set("itemName", item);
+  const index = b.bag.str("directiveIndexName", "");
+  if (index !== "") b.note(`index variable ${index}: read the position with a script`);
+  b.bag.skip("directiveExpression");
+}
+
+function sharedComponent(b: Builder): void {
+  b.comment();
+  b.bag.skip("scriptContent");
+  const code = markedCode(formatted(b.bean.props.find((p) => p.name === "scriptContent")?.value));
+  if (code !== "") b.note(`its TypeScript (between Convertigo's markers) is not run:\n${indent(code)}`, true);
+}
+
+function compVariable(b: Builder): void {
+  b.comment();
+  const raw = smartText(b.bag.raw("variableValue")) ?? contentText(b.bag.raw("value")) ?? "";
+  if (raw !== "" && raw !== "plain:") {
+    const c = convert(b, raw, undefined, "default");
+    if (c.value !== "" && typeof c.value !== "object") b.set("default", c.value);
+    else if (typeof c.value === "object" && c.value !== null) b.note(`default in Convertigo: ${raw}`);
+  }
+}
+
+function stackVariable(b: Builder): void {
+  b.comment();
+  const raw = smartText(b.bag.raw("variableValue")) ?? "";
+  if (raw !== "" && raw !== "plain:") b.note(`default in Convertigo: ${raw}`);
+}
+
+function useShared(b: Builder): void {
+  b.comment();
+  const ref = b.bag.str("sharedcomponent", "");
+  const { project, name } = lastName(ref);
+  b.set("component", name);
+  if (project && b.m.projectRef(project) !== "") {
+    b.note(
+      `uses ${name} of project ${project}: Atelier's shared components are the project's own; import it here`,
+      true,
+    );
+  }
+  const inputs = controlVariables(b);
+  if (Object.keys(inputs).length) b.set("inputs", inputs);
+}
+
+function sharedAction(b: Builder): void {
+  b.comment();
+}
+
+function style(b: Builder): void {
+  // A Style has no comment: Convertigo's goes with the notes to its parent's.
+  const comment = b.bag.str("comment", "");
+  if (comment !== "") b.note(comment);
+  const css = formatted(b.bag.raw("styleContent"));
+  b.set("css", css);
+  if (/^\s*(?:\$[\w-]+\s*:|@import|@include)/m.test(css)) {
+    b.note(
+      "SCSS in Convertigo (variables, imports): Atelier's Style is plain CSS, rewrite it (theme colors: the Application's theme)",
+      true,
+    );
+  }
+}
