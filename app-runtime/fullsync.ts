@@ -8,6 +8,7 @@
  * PouchDB is passed in (the app gives `pouchdb-browser`, tests `pouchdb` with the memory adapter).
  */
 import { ACL_GROUPS_KEY, ACL_OWNER_KEY } from "../engine/common/model/fullsync.ts";
+import { applyWritePolicy } from "../engine/common/types/connectors/fullsync/write-policy.ts";
 import { sha256Hex } from "./digest.ts";
 import { normalizeQuery, ViewIndex, type DeviceView, type ReducedAnswer, type ViewAnswer } from "./device-views.ts";
 import { toCallError } from "./errors.ts";
@@ -122,20 +123,6 @@ interface Run {
 interface Opened {
   db: PouchDatabase;
   feed: PouchEmitter;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return !!v && typeof v === "object" && !Array.isArray(v);
-}
-
-function mergeDeep(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(patch)) {
-    if (k === "__proto__") continue;
-    const cur = out[k];
-    out[k] = isPlainObject(cur) && isPlainObject(v) ? mergeDeep(cur, v) : v;
-  }
-  return out;
 }
 
 function seqNumber(s: Seq): number {
@@ -389,33 +376,8 @@ class DeviceSource implements DeviceFullSyncSource {
               throw e;
             })
           : undefined;
-      let out: Record<string, unknown>;
-      switch (policy) {
-        case "create": {
-          // Convertigo's create: always a new document, with a new id.
-          const { _id: _i, _rev: _r, ...rest } = given;
-          out = rest;
-          break;
-        }
-        case "override":
-          out = { ...given };
-          if (existing?._rev) out._rev = existing._rev;
-          else delete out._rev;
-          break;
-        case "merge":
-          if (existing) {
-            const { _rev: _er, ...stored } = existing;
-            const { _rev: _gr, ...patch } = given;
-            out = mergeDeep(stored, patch);
-            out._rev = existing._rev;
-          } else {
-            out = { ...given };
-            delete out._rev;
-          }
-          break;
-        default:
-          out = { ...given };
-      }
+      // Convertigo's create: always a new document, with a new id (the engine's Post transactions alike).
+      const out = applyWritePolicy(given, existing, policy);
       if (options.public) {
         delete out[ACL_OWNER_KEY];
         delete out[ACL_GROUPS_KEY];

@@ -14,6 +14,9 @@ import type { ObjNode } from "../../../model/node.ts";
 import { isPlainObject, type PropDef } from "../../../model/props.ts";
 import type { BuiltInVariable, TransactionContext } from "../../../model/typedef.ts";
 import { commentProp, requestableProps } from "../../shared-props.ts";
+import { applyWritePolicy, type WritePolicy } from "./write-policy.ts";
+
+export type { WritePolicy };
 
 /** A FullSync transaction's database, reached through the `fullsync` run service. */
 export interface FullSyncTarget {
@@ -210,7 +213,6 @@ export const queryOptionNames = queryVariables.map((v) => v.name);
 // ---- Post policies ----
 
 export type AclPolicy = "fromAuthenticatedUser" | "anonymous" | "noOp" | "fromKeyC8oAcl";
-export type WritePolicy = "none" | "create" | "override" | "merge";
 
 export const aclPolicyProp: PropDef = {
   name: "aclPolicy",
@@ -307,16 +309,6 @@ export function needsExisting(policy: PostPolicy, doc: FullSyncDocument): boolea
   return policy.write === "override" || policy.write === "merge" || policy.acl === "noOp";
 }
 
-function mergeDeep(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(patch)) {
-    if (k === "__proto__") continue;
-    const cur = out[k];
-    out[k] = isPlainObject(cur) && isPlainObject(v) ? mergeDeep(cur, v) : v;
-  }
-  return out;
-}
-
 /**
  * The document to store, from what the caller gave and the stored document (when read): write
  * policy first, then the ACL. Throws a PolicyError (naming the transaction) when the policy
@@ -328,34 +320,7 @@ export function applyPolicies(
   policy: PostPolicy,
 ): FullSyncDocument {
   const { [ACL_FROM_KEY]: ownerKey, ...given } = input;
-  let doc: FullSyncDocument;
-  switch (policy.write) {
-    case "create": {
-      const { _id: _i, _rev: _r, ...rest } = given;
-      doc = rest;
-      break;
-    }
-    case "override": {
-      doc = { ...given };
-      if (existing?._rev) doc._rev = existing._rev;
-      else delete doc._rev;
-      break;
-    }
-    case "merge": {
-      if (existing) {
-        const { _rev: _r, _revisions: _rv, _conflicts: _c, ...stored } = existing;
-        const { _rev: _gr, ...patch } = given;
-        doc = mergeDeep(stored, patch) as FullSyncDocument;
-        doc._rev = existing._rev;
-      } else {
-        doc = { ...given };
-        delete doc._rev;
-      }
-      break;
-    }
-    default:
-      doc = { ...given };
-  }
+  const doc = applyWritePolicy(given, existing, policy.write) as FullSyncDocument;
   switch (policy.acl) {
     case "fromAuthenticatedUser":
       if (!policy.sessionUser) {
