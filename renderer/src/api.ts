@@ -114,8 +114,11 @@ export const api = {
       body: { ids, parent, ...(index !== undefined ? { index } : {}), ...(toProject ? { toProject } : {}) },
     }),
   duplicate: (project: string, ids: string[]) => call("duplicate", { params: { project }, body: { ids } }),
-  paste: (project: string, parent: string, nodes: unknown[], index?: number) =>
-    call("paste", { params: { project }, body: { parent, nodes, ...(index !== undefined ? { index } : {}) } }),
+  paste: (project: string, parent: string, nodes: unknown[], index?: number, label?: "Add") =>
+    call("paste", {
+      params: { project },
+      body: { parent, nodes, ...(index !== undefined ? { index } : {}), ...(label ? { label } : {}) },
+    }),
   importWsdl: (project: string, id: string) => call("importWsdl", { params: { project, id }, body: {} }),
   generateRestApi: (project: string) => call("generateRestApi", { params: { project }, body: {} }),
   outputSchemas: (project: string) => call("outputSchemas", { params: { project } }),

@@ -58,6 +58,12 @@ const CATEGORY_GROUPS: Record<string, string> = {
   design: "Design documents",
   listener: "Listeners",
   reference: "Project references",
+  app: "App",
+  page: "App",
+  ui: "Components",
+  event: "Events and actions",
+  action: "Events and actions",
+  state: "App",
 };
 
 /** The order groups are shown in. */
@@ -78,6 +84,9 @@ export const GROUP_ORDER = [
   "Design documents",
   "Listeners",
   "Project references",
+  "App",
+  "Components",
+  "Events and actions",
   "Other",
 ];
 

@@ -38,6 +38,19 @@ const GLYPHS: Record<string, string> = {
   "api-path": "/",
   "api-operation": "⇥",
   "api-response": "↩",
+  app: "▦",
+  page: "▯",
+  component: "▢",
+  directive: "⟲",
+  "use-shared": "⧉",
+  "shared-component": "⧉",
+  "shared-action": "⚡",
+  action: "⚡",
+  event: "⚑",
+  state: "◈",
+  style: "✱",
+  input: "⇲",
+  text: "¶",
 };
 
 export function glyph(icon: string | undefined): string {

@@ -20,6 +20,7 @@ import {
 import { generateRestApi } from "./rest-actions.ts";
 import { sqlTestMessage } from "./sql-model.ts";
 import { isStep } from "./tree-model.ts";
+import { objectsFor, placeAtSelection, type UiPaletteItem } from "./ui-palette.ts";
 
 /** An object as the actions see it (the explorer's rows and the graph's nodes both are one). */
 export interface ActionTarget {
@@ -96,6 +97,45 @@ export function createAt(project: string, type: string, place: { parent: string;
   if (!p) return;
   const index = clampIndex(p, place.parent, type, types, place.index);
   void mutate(() => api.create(project, { parent: place.parent, type, index }), project);
+}
+
+/** The name a palette item shows (a drag's text). */
+function uiItemName(item: UiPaletteItem): string {
+  if (item.kind === "component") return item.component;
+  return item.item.type === "Directive"
+    ? item.item.kind
+    : item.item.type === "UseShared"
+      ? item.item.component
+      : "Text";
+}
+
+/**
+ * Adds what a designer's palette entry makes (a catalogue component with its default children,
+ * a text, a directive, a shared component) at a place, as one undoable change; the new object is
+ * selected.
+ */
+export function addUi(project: string, item: UiPaletteItem, place: { parent: string; index?: number }): void {
+  const p = useStudio.getState().projects[project];
+  if (!p?.nodes.has(place.parent)) return;
+  const made = objectsFor(p, place.parent, item);
+  if (!made) {
+    notify(`"${uiItemName(item)}" is not in the component catalogue`);
+    return;
+  }
+  void mutate(() => api.paste(project, place.parent, [made], place.index, "Add"), project);
+}
+
+/** Adds a palette entry at the selection (the designer palette's Enter or double click). */
+export function addUiAtSelection(item: UiPaletteItem): void {
+  const { projects, selection } = useStudio.getState();
+  const p = selection ? projects[selection.project] : undefined;
+  if (!p || !selection) return;
+  const place = placeAtSelection(p, selection.id, item);
+  if (!place) {
+    notify(`A ${uiItemName(item)} cannot go at "${p.nodes.get(selection.id)?.name ?? ""}" or around it`);
+    return;
+  }
+  addUi(p.name, item, place);
 }
 
 /** Creates an object of `type` next to the selection (the palette's Enter), where its rules allow. */
@@ -241,7 +281,10 @@ export function objectKey(
 // ---- dragging between the palette, the tree and the graph ----
 
 /** What is being dragged: a type from the palette, or an object from the tree or the graph. */
-export type StudioDrag = { kind: "type"; type: string } | { kind: "object"; project: string; id: string; type: string };
+export type StudioDrag =
+  | { kind: "type"; type: string }
+  | { kind: "object"; project: string; id: string; type: string }
+  | { kind: "ui"; item: UiPaletteItem };
 
 /** The MIME type of a drag from the palette (a browser wants some data in a drag). */
 export const TYPE_MIME = "application/x-atelier-type";
@@ -251,9 +294,9 @@ let drag: StudioDrag | undefined;
 export function beginDrag(d: StudioDrag, dt?: DataTransfer): void {
   drag = d;
   if (dt) {
-    dt.effectAllowed = d.kind === "type" ? "copy" : "move";
+    dt.effectAllowed = d.kind === "object" ? "move" : "copy";
     if (d.kind === "type") dt.setData(TYPE_MIME, d.type);
-    dt.setData("text/plain", d.kind === "type" ? d.type : d.id);
+    dt.setData("text/plain", d.kind === "type" ? d.type : d.kind === "ui" ? uiItemName(d.item) : d.id);
   }
 }
 
@@ -275,6 +318,7 @@ export function dropOnTree(project: string, place: { parent: string; index?: num
   drag = undefined;
   if (!d) return false;
   if (d.kind === "type") createAt(project, d.type, place);
+  else if (d.kind === "ui") addUi(project, d.item, place);
   else
     void mutate(
       () => api.move(d.project, [d.id], place.parent, place.index, d.project === project ? undefined : project),

@@ -100,7 +100,13 @@ export const MoveBody = Type.Object(
   strict,
 );
 export const PasteBody = Type.Object(
-  { parent: Id, nodes: Type.Array(Type.Unknown(), { maxItems: MAX_IDS }), index: Type.Optional(Index) },
+  {
+    parent: Id,
+    nodes: Type.Array(Type.Unknown(), { maxItems: MAX_IDS }),
+    index: Type.Optional(Index),
+    /** How the change is named in the undo history: "Add" for what the designer's palette adds. */
+    label: Type.Optional(Type.Literal("Add")),
+  },
   strict,
 );
 export const RunStartBody = Type.Object(

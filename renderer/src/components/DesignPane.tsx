@@ -6,9 +6,13 @@
  */
 import { useEffect, useMemo, useRef, useState } from "react";
 import { designTarget, FRAMES, type FrameName } from "../design-model.ts";
-import { readPreviewMessage, type RenderMessage } from "../preview/protocol.ts";
+import type { DropItem } from "../preview/drop.ts";
+import { readPreviewMessage, type DragMessage, type RenderMessage } from "../preview/protocol.ts";
+import { addUi, currentDrag, moveTo, type StudioDrag } from "../object-actions.ts";
 import { select, useStudio } from "../store.ts";
 import { toObjNode } from "../tree-model.ts";
+import { dropItemOf } from "../ui-palette.ts";
+import { UiPalette } from "./UiPalette.tsx";
 
 export const PREVIEW_URL = "/studio-preview/";
 
@@ -29,6 +33,15 @@ export default function DesignPane() {
   const [lastMs, setLastMs] = useState<number | null>(null);
   const [renders, setRenders] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  const sharedKey =
+    project && appId
+      ? (project.nodes.get(appId)?.children ?? [])
+          .map((c) => project.nodes.get(c))
+          .filter((c) => c?.type === "SharedComponent")
+          .map((c) => c!.name)
+          .join("\n")
+      : "";
+  const sharedComponents = useMemo(() => (sharedKey ? sharedKey.split("\n") : []), [sharedKey]);
   // The device frame is scaled down to the pane (never up).
   const stageRef = useRef<HTMLDivElement>(null);
   const [stage, setStage] = useState({ width: 0, height: 0 });
@@ -39,6 +52,30 @@ export default function DesignPane() {
     observer.observe(el);
     return () => observer.disconnect();
   }, [target !== undefined]);
+
+  // Drags (the palette's, the explorer's) are told to the preview, which shows where they would
+  // land; the drop it reports is checked against the drag under way, then made here.
+  const dragRef = useRef<{ drag: StudioDrag; item: DropItem } | undefined>(undefined);
+  useEffect(() => {
+    const tell = (item: DropItem | null) => {
+      const m: DragMessage = { atelier: "preview", type: "drag", item };
+      frameRef.current?.contentWindow?.postMessage(m, "*");
+    };
+    const onStart = () => {
+      const d = currentDrag();
+      const item = d && project && appId ? dropItemFor(d, project.name, (id) => project.nodes.has(id)) : undefined;
+      dragRef.current = d && item ? { drag: d, item } : undefined;
+      tell(item ?? null);
+    };
+    // The drop message comes after dragend: the drag is kept until then (or the next drag).
+    const onEnd = () => tell(null);
+    document.addEventListener("dragstart", onStart);
+    document.addEventListener("dragend", onEnd);
+    return () => {
+      document.removeEventListener("dragstart", onStart);
+      document.removeEventListener("dragend", onEnd);
+    };
+  }, [project, appId]);
 
   useEffect(() => {
     const onMessage = (e: MessageEvent) => {
@@ -53,11 +90,22 @@ export default function DesignPane() {
       } else if (m.type === "error") setError(m.message);
       else if (m.type === "select" && project && project.nodes.has(m.id)) {
         select({ project: project.name, id: m.id }, { reveal: true });
+      } else if (m.type === "drop" && project) {
+        const under = dragRef.current;
+        dragRef.current = undefined;
+        // Only the drag the Studio started, into an object of this project's application.
+        if (!under || JSON.stringify(under.item) !== JSON.stringify(m.item)) return;
+        if (!project.nodes.has(m.parent) || !inApplication(project.nodes, m.parent, appId)) return;
+        const d = under.drag;
+        if (d.kind === "ui") addUi(project.name, d.item, { parent: m.parent, index: m.index });
+        else if (d.kind === "object" && d.project === project.name) {
+          moveTo(project.name, d.id, { parent: m.parent, index: m.index });
+        }
       }
     };
     window.addEventListener("message", onMessage);
     return () => window.removeEventListener("message", onMessage);
-  }, [project]);
+  }, [project, appId]);
 
   useEffect(() => {
     if (!ready || !application || !target) return;
@@ -106,28 +154,53 @@ export default function DesignPane() {
           The preview failed: {error}
         </div>
       )}
-      <div className="design-stage" ref={stageRef}>
-        <div
-          className="device-frame"
-          data-frame={frame}
-          style={{
-            width: size.width,
-            height: size.height,
-            // zoom, not a transform: the iframe's content is laid out at the device's size and
-            // shown smaller, and pointer positions in it stay right (a click selects what is under it).
-            zoom: scale,
-          }}
-        >
-          <iframe
-            ref={frameRef}
-            title="Page preview"
-            src={PREVIEW_URL}
-            sandbox="allow-scripts"
-            width={size.width}
-            height={size.height}
-          />
+      <div className="design-body">
+        <UiPalette sharedComponents={sharedComponents} />
+        <div className="design-stage" ref={stageRef}>
+          <div
+            className="device-frame"
+            data-frame={frame}
+            style={{
+              width: size.width,
+              height: size.height,
+              // zoom, not a transform: the iframe's content is laid out at the device's size and
+              // shown smaller, and pointer positions in it stay right (a click selects what is under it).
+              zoom: scale,
+            }}
+          >
+            <iframe
+              ref={frameRef}
+              title="Page preview"
+              src={PREVIEW_URL}
+              sandbox="allow-scripts"
+              width={size.width}
+              height={size.height}
+            />
+          </div>
         </div>
       </div>
     </section>
   );
+}
+
+/** The item a Studio drag is for the preview: a palette entry, or an object of the page moved. */
+function dropItemFor(d: StudioDrag, project: string, has: (id: string) => boolean): DropItem | undefined {
+  if (d.kind === "ui") return dropItemOf(d.item);
+  if (d.kind === "object" && d.project === project && has(d.id)) {
+    return ["Component", "Text", "Directive", "UseShared"].includes(d.type) ? { kind: "move", id: d.id } : undefined;
+  }
+  return undefined;
+}
+
+/** Whether `id` is the application `appId` or under it. */
+function inApplication(
+  nodes: ReadonlyMap<string, { parent?: string }>,
+  id: string,
+  appId: string | undefined,
+): boolean {
+  for (let n: string | undefined = id, guard = 0; n && guard < 1000; guard++) {
+    if (n === appId) return true;
+    n = nodes.get(n)?.parent;
+  }
+  return false;
 }

@@ -475,7 +475,8 @@ function Graph({ project, seq }: { project: ProjectState; seq: FlatNode }) {
   // ---- drops from the palette, the tree or the graph itself ----
   const targetAt = (e: DragEvent): { t: DropTarget; type: string; moving?: string } | undefined => {
     const d = currentDrag();
-    if (!d || (d.kind === "object" && d.project !== project.name)) return undefined;
+    // The designer's components go on pages, not in sequences.
+    if (!d || d.kind === "ui" || (d.kind === "object" && d.project !== project.name)) return undefined;
     const pos = rf.screenToFlowPosition({ x: e.clientX, y: e.clientY });
     const y = pos.y + GAP / 2;
     const row = Math.floor(y / ROW);

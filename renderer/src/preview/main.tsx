@@ -10,11 +10,12 @@ import "@ionic/react/css/normalize.css";
 import "@ionic/react/css/structure.css";
 import "@ionic/react/css/typography.css";
 import { setupIonicReact } from "@ionic/react";
-import { createUiModel, routeOf } from "../../../app-runtime/model.ts";
+import { createUiModel, routeOf, type UiModel } from "../../../app-runtime/model.ts";
 import { renderApp } from "../../../app-runtime/render.tsx";
 import { memoryHistory } from "../../../app-runtime/router.ts";
 import { previewServices } from "./preview-services.ts";
-import { readRenderMessage, type PreviewMessage } from "./protocol.ts";
+import { dropContainer, dropIndex, type Box, type DrawnChild, type DropItem } from "./drop.ts";
+import { readDragMessage, readRenderMessage, type PreviewMessage } from "./protocol.ts";
 
 setupIonicReact({ animated: false });
 
@@ -30,6 +31,8 @@ document.head.append(designStyle);
 const outline = document.createElement("style");
 document.head.append(outline);
 let current: { unmount(): void } | undefined;
+/** The model last rendered (drops are placed in it). */
+let shown: UiModel | undefined;
 
 window.addEventListener("message", (e) => {
   if (e.source !== window.parent) return;
@@ -37,6 +40,7 @@ window.addEventListener("message", (e) => {
   if (!m) return;
   try {
     const model = createUiModel(m.application);
+    shown = model;
     const page = m.application.children.find((c) => c.type === "Page" && c.name === m.page);
     current?.unmount();
     container.replaceChildren();
@@ -67,5 +71,96 @@ document.addEventListener(
   },
   true,
 );
+
+// ---- drag and drop (design §6.3): the Studio says what is dragged; the preview shows where it
+// would land and says where it was dropped; the Studio makes the change. ----
+
+let dragged: DropItem | null = null;
+const marker = document.createElement("div");
+marker.setAttribute("aria-hidden", "true");
+marker.setAttribute("data-atl-drop-line", "");
+marker.style.cssText =
+  "position: fixed; z-index: 2147483647; pointer-events: none; background: #2563eb; display: none; border-radius: 1px;";
+const frameOutline = document.createElement("div");
+frameOutline.setAttribute("aria-hidden", "true");
+frameOutline.style.cssText =
+  "position: fixed; z-index: 2147483646; pointer-events: none; outline: 2px dashed #2563eb; outline-offset: -2px; display: none;";
+document.body.append(frameOutline, marker);
+
+const boxOf = (el: Element): Box => {
+  const r = el.getBoundingClientRect();
+  return { left: r.left, top: r.top, width: r.width, height: r.height };
+};
+const place = (el: HTMLElement, b: Box) => {
+  Object.assign(el.style, {
+    display: "block",
+    left: `${b.left}px`,
+    top: `${b.top}px`,
+    width: `${b.width}px`,
+    height: `${b.height}px`,
+  });
+};
+const hideMarks = () => {
+  marker.style.display = "none";
+  frameOutline.style.display = "none";
+};
+
+/** The drop under the pointer: container, index and the line to draw; undefined when nothing takes the item. */
+function dropAt(e: DragEvent): { parent: string; index: number; line: Box; box: Box } | undefined {
+  if (!dragged || !shown) return undefined;
+  const chain: string[] = [];
+  const elements = new Map<string, Element>();
+  for (
+    let el = (e.target as Element | null)?.closest?.("[data-atl-id]");
+    el;
+    el = el.parentElement?.closest("[data-atl-id]")
+  ) {
+    const id = el.getAttribute("data-atl-id")!;
+    if (!elements.has(id)) chain.push(id);
+    elements.set(id, el);
+  }
+  const container = dropContainer(shown, chain, dragged);
+  const el = container && elements.get(container.id);
+  if (!container || !el) return undefined;
+  // The objects drawn directly in it (their nearest drawn ancestor is the container).
+  const drawn: DrawnChild[] = [];
+  for (const c of el.querySelectorAll("[data-atl-id]")) {
+    if (c.parentElement?.closest("[data-atl-id]") !== el) continue;
+    drawn.push({ id: c.getAttribute("data-atl-id")!, box: boxOf(c) });
+  }
+  const box = boxOf(el);
+  const { index, line } = dropIndex(shown, container, drawn, { x: e.clientX, y: e.clientY }, box);
+  return { parent: container.id, index, line, box };
+}
+
+window.addEventListener("message", (e) => {
+  if (e.source !== window.parent) return;
+  const m = readDragMessage(e.data);
+  if (!m) return;
+  dragged = m.item;
+  if (!dragged) hideMarks();
+});
+document.addEventListener("dragover", (e) => {
+  const at = dropAt(e);
+  if (!at) {
+    hideMarks();
+    return;
+  }
+  e.preventDefault();
+  if (e.dataTransfer) e.dataTransfer.dropEffect = dragged?.kind === "move" ? "move" : "copy";
+  place(frameOutline, at.box);
+  place(marker, at.line);
+});
+document.addEventListener("dragleave", (e) => {
+  if (!e.relatedTarget) hideMarks();
+});
+document.addEventListener("drop", (e) => {
+  const at = dropAt(e);
+  hideMarks();
+  if (!at || !dragged) return;
+  e.preventDefault();
+  post({ atelier: "preview", type: "drop", parent: at.parent, index: at.index, item: dragged });
+  dragged = null;
+});
 
 post({ atelier: "preview", type: "ready" });

@@ -5,6 +5,7 @@
  * clicked. Both sides check what they receive (a message is data from another frame).
  */
 import type { UiNode } from "../../../app-runtime/model.ts";
+import type { DropItem } from "./drop.ts";
 
 /** Studio → preview: render this application, showing this page, with this object selected. */
 export interface RenderMessage {
@@ -19,10 +20,22 @@ export interface RenderMessage {
   sentAt: number;
 }
 
+/**
+ * Studio → preview: what is being dragged (from the palette or the explorer), null when the drag
+ * ended. A native drag's data cannot be read before the drop, so the preview learns it this way
+ * to show where the drop would land.
+ */
+export interface DragMessage {
+  atelier: "preview";
+  type: "drag";
+  item: DropItem | null;
+}
+
 /** Preview → Studio. */
 export type PreviewMessage =
   | { atelier: "preview"; type: "ready" }
   | { atelier: "preview"; type: "select"; id: string }
+  | { atelier: "preview"; type: "drop"; parent: string; index: number; item: DropItem }
   | { atelier: "preview"; type: "rendered"; sentAt: number }
   | { atelier: "preview"; type: "error"; message: string };
 
@@ -54,6 +67,33 @@ export function readRenderMessage(data: unknown): RenderMessage | null {
   return m as unknown as RenderMessage;
 }
 
+const isId = (v: unknown): v is string => typeof v === "string" && v.length > 0 && v.length <= 100;
+const UI_NAME = /^[A-Za-z][A-Za-z0-9_]{0,99}$/;
+
+/** The drop item in `v`, or null when it is not one (checked field by field, bounded). */
+export function readDropItem(v: unknown): DropItem | null {
+  if (!v || typeof v !== "object") return null;
+  const o = v as Record<string, unknown>;
+  if (o.kind === "component" && typeof o.component === "string" && UI_NAME.test(o.component)) {
+    return { kind: "component", component: o.component };
+  }
+  if (o.kind === "structure" && (o.type === "Text" || o.type === "Directive" || o.type === "UseShared")) {
+    return { kind: "structure", type: o.type };
+  }
+  if (o.kind === "move" && isId(o.id)) return { kind: "move", id: o.id };
+  return null;
+}
+
+/** The drag message in `data`, or null when it is not one. */
+export function readDragMessage(data: unknown): DragMessage | null {
+  if (!data || typeof data !== "object") return null;
+  const m = data as Record<string, unknown>;
+  if (m.atelier !== "preview" || m.type !== "drag") return null;
+  if (m.item === null) return { atelier: "preview", type: "drag", item: null };
+  const item = readDropItem(m.item);
+  return item ? { atelier: "preview", type: "drag", item } : null;
+}
+
 /** The preview's message in `data`, or null when it is not one. */
 export function readPreviewMessage(data: unknown): PreviewMessage | null {
   if (!data || typeof data !== "object") return null;
@@ -64,6 +104,18 @@ export function readPreviewMessage(data: unknown): PreviewMessage | null {
       return { atelier: "preview", type: "ready" };
     case "select":
       return typeof m.id === "string" && m.id.length <= 100 ? { atelier: "preview", type: "select", id: m.id } : null;
+    case "drop": {
+      const item = readDropItem(m.item);
+      const index = m.index;
+      return item &&
+        isId(m.parent) &&
+        typeof index === "number" &&
+        Number.isInteger(index) &&
+        index >= 0 &&
+        index <= 100_000
+        ? { atelier: "preview", type: "drop", parent: m.parent, index, item }
+        : null;
+    }
     case "rendered":
       return typeof m.sentAt === "number" ? { atelier: "preview", type: "rendered", sentAt: m.sentAt } : null;
     case "error":

@@ -29,6 +29,7 @@ export function editRoutes(ctx: StudioContext) {
         params.project,
         { parent: body.parent, nodes: body.nodes, ...(body.index !== undefined ? { index: body.index } : {}) },
         ctx.origin,
+        body.label,
       ),
     importWsdl: ({ params, ctx }) => importWsdl(engine, service, params.project, params.id, ctx.origin),
     generateRestApi: ({ params, ctx }) => generateRestApi(engine, service, params.project, ctx.origin),

@@ -1,0 +1,122 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Frame, Locator, Page } from "@playwright/test";
+import { expect, expand, selectInTree, test } from "./fixtures.ts";
+
+// Designing a page: components dragged from the designer's palette land in the live preview
+// where the pointer is (the insertion line shows it), as new objects of the page with the
+// catalogue's default children; an object of the page is moved by dragging it from the explorer
+// onto the preview. Real native drags in Chromium, from the Studio's page into the sandboxed frame.
+
+const FILES = {
+  "Shop/project.yaml": "atelier: 1\ntype: Project\nname: Shop\nid: shopprojec01\n",
+  "Shop/ui/App.yaml": "type: Application\nname: App\nid: shopapplic01\ntitle: Shop\nstartPage: Home\n",
+  "Shop/ui/pages/Home.yaml": `type: Page
+name: Home
+id: shophomepg01
+title: Home
+children:
+  - type: Component
+    name: Content
+    id: shopcontnt01
+    component: Content
+    children:
+      - type: Component
+        name: Form
+        id: shopstack001
+        component: Stack
+        layout: { direction: column, gap: 8, padding: 16 }
+        children:
+          - { type: Component, name: Title, id: shoptitle001, component: Label, text: "Welcome" }
+          - { type: Component, name: Add, id: shopbutton01, component: Button, text: "Add one" }
+`,
+};
+
+/**
+ * A drag from a Studio element (the palette, the explorer) onto an element of the preview, at a
+ * fraction of its height. The drag events are dispatched: Playwright's mouse-driven drags do not
+ * reach a sandboxed frame, which Chromium runs in another process (a user's drag does); every
+ * handler of the Studio and of the preview runs as for a user's drag.
+ */
+async function dragOnto(page: Page, frame: Frame, from: Locator, target: string, fy = 0.5): Promise<void> {
+  const studioData = await page.evaluateHandle(() => new DataTransfer());
+  await from.dispatchEvent("dragstart", { dataTransfer: studioData });
+  const el = frame.locator(target).first();
+  const box = await el.evaluate((e, f) => {
+    const r = e.getBoundingClientRect();
+    return { x: r.left + r.width / 2, y: r.top + r.height * f };
+  }, fy);
+  const frameData = await frame.evaluateHandle(() => new DataTransfer());
+  const at = { dataTransfer: frameData, clientX: box.x, clientY: box.y };
+  await el.dispatchEvent("dragenter", at);
+  await el.dispatchEvent("dragover", at);
+  // The insertion line shows where it lands.
+  await expect(frame.locator("[data-atl-drop-line]")).toBeVisible();
+  await el.dispatchEvent("drop", at);
+  await from.dispatchEvent("dragend", { dataTransfer: studioData });
+}
+
+test("components dragged from the palette land where they are dropped in the preview", async ({ page, atelier }) => {
+  await atelier.start(FILES);
+  await atelier.open(page);
+  await expand(page, "Shop");
+  await expand(page, "App");
+  await selectInTree(page, "Home");
+  const previewFrame = page.locator('iframe[title="Page preview"]');
+  const preview = page.frameLocator('iframe[title="Page preview"]');
+  await expect(preview.getByText("Welcome")).toBeVisible();
+  const frame = (await (await previewFrame.elementHandle())!.contentFrame())!;
+
+  // The palette: the catalogue by group, searchable.
+  const palette = page.getByRole("region", { name: "Components palette" });
+  await palette.getByLabel("Search components").fill("button");
+  const button = palette.getByRole("option", { name: "Button", exact: true });
+  await expect(button).toBeVisible();
+
+  // A Button dropped on the upper half of "Welcome" goes before it, in the stack.
+  await dragOnto(page, frame, button, '[data-atl-id="shoptitle001"]', 0.25);
+  await expect(page.getByRole("treeitem", { name: "Button", exact: true, selected: true })).toBeVisible();
+  const formChildren = async () =>
+    frame.evaluate(() =>
+      [...document.querySelectorAll('[data-atl-id="shopstack001"] > [data-atl-id]')].map((e) => e.textContent?.trim()),
+    );
+  await expect.poll(formChildren).toEqual(["Button", "Welcome", "Add one"]);
+  // Saved in the page's file, with the catalogue's initial text.
+  await expect
+    .poll(() => readFile(path.join(atelier.dir, "Shop/ui/pages/Home.yaml"), "utf8"))
+    .toMatch(/name: Button\n\s+id: \w+\n\s+component: Button\n\s+text: Button/);
+
+  // A Header with its default Toolbar and Title goes on the page itself (the content refuses it).
+  await palette.getByLabel("Search components").fill("header");
+  await dragOnto(
+    page,
+    frame,
+    palette.getByRole("option", { name: "Header", exact: true }),
+    '[data-atl-id="shoptitle001"]',
+  );
+  await expect(page.getByRole("treeitem", { name: "Header", exact: true, selected: true })).toBeVisible();
+  await expect(preview.locator("ion-header ion-toolbar ion-title")).toHaveText("Title");
+
+  // An object of the page dragged from the explorer onto the preview moves: "Add one" to the top.
+  await dragOnto(
+    page,
+    frame,
+    page.getByRole("treeitem", { name: "Add", exact: true }),
+    '[data-atl-id="shopstack001"] > [data-atl-id]',
+    0.1,
+  );
+  await expect.poll(formChildren).toEqual(["Add one", "Button", "Welcome"]);
+
+  // One undo takes the move back.
+  await page.getByRole("button", { name: /Undo/ }).click();
+  await expect.poll(formChildren).toEqual(["Button", "Welcome", "Add one"]);
+
+  // From the keyboard: Enter in the palette adds the entry after the selected object (a Badge
+  // shows "1" at first).
+  await preview.getByText("Welcome").dispatchEvent("click");
+  await expect(page.getByRole("treeitem", { name: "Title", exact: true, selected: true })).toBeVisible();
+  await palette.getByLabel("Search components").fill("badge");
+  await palette.getByLabel("Search components").press("Enter");
+  await expect(page.getByRole("treeitem", { name: "Badge", exact: true, selected: true })).toBeVisible();
+  await expect.poll(formChildren).toEqual(["Button", "Welcome", "1", "Add one"]);
+});
