@@ -56,11 +56,18 @@ describe("a generated app's bundle", () => {
   // PouchDB's own prefix of its internal databases: in its code, nowhere in the runtime's.
   const POUCHDB_MARKER = "_pouch_";
 
-  it("holds no PouchDB when the project has no FullSync connector, and PouchDB when it has one", async () => {
+  it("holds only the Ionic elements it uses, and PouchDB only when the project has a FullSync connector", async () => {
     const without = await bundleText((await generateAndBuild(dir)).files);
     expect(without).toContain("Welcome to the shop");
     expect(without).not.toContain(POUCHDB_MARKER);
     expect(without).not.toContain("pouchdb");
+    // Ionic: the elements the app renders (each element's code names its tag in quotes), not the
+    // others of the catalogue nor of Ionic (before: all of them, whatever the app used).
+    const tag = (name: string) => new RegExp(`["'\`]${name}["'\`]`).test(without);
+    expect(tag("ion-button")).toBe(true);
+    for (const unused of ["ion-toggle", "ion-card-subtitle", "ion-segment-button", "ion-datetime"]) {
+      expect(tag(unused), unused).toBe(false);
+    }
 
     await mkdir(path.join(dir, "connectors"), { recursive: true });
     await writeFile(path.join(dir, "connectors", "FullSync.yaml"), FULLSYNC);

@@ -90,6 +90,16 @@ try {
       reportCompressedSize: false,
       chunkSizeWarningLimit: 4000,
       target: "es2022",
+      rolldownOptions: {
+        // Ionic's component modules (@ionic/core/components/ion-*.js) only define their element's
+        // class and a defineCustomElement that registers it (called by @ionic/react when the
+        // element first renders); @ionic/react imports every one of them, and with no
+        // "sideEffects" in @ionic/core's package.json the bundler kept them all (every app bundled
+        // ion-datetime, ion-range...). Said side-effect free, only those the app uses are kept.
+        treeshake: {
+          moduleSideEffects: [{ test: /[\\/]@ionic[\\/]core[\\/]components[\\/]ion-[^\\/]*\.js$/, sideEffects: false }],
+        },
+      },
     },
   });
 
