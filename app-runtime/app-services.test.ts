@@ -119,3 +119,30 @@ describe("the app's data across a change of user", () => {
     await services.close();
   });
 });
+
+describe("an app built without FullSync", () => {
+  it("makes its services with no PouchDB, and says so clearly if a device database is asked for", async () => {
+    const services = createAppServices({
+      origin: "http://127.0.0.1:9",
+      project: "Demo",
+      connectors: {},
+      user: "alice",
+      cache: new MemoryCacheStore(),
+    });
+    expect(() => services.fullsync("FullSync")).toThrow(
+      expect.objectContaining({ code: "unknown_connector", message: "No FullSync connector FullSync in Demo (none)" }),
+    );
+    // Connectors given without PouchDB (a main.tsx written by hand): no device database to open.
+    const odd = createAppServices({
+      origin: "http://127.0.0.1:9",
+      project: "Demo",
+      connectors: { FullSync: { database: "demo" } },
+      user: "alice",
+      cache: new MemoryCacheStore(),
+    });
+    expect(() => odd.fullsync("FullSync")).toThrow(expect.objectContaining({ code: "no_device_database" }));
+    await services.setUser(null);
+    await services.close();
+    await odd.close();
+  });
+});

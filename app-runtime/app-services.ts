@@ -17,7 +17,12 @@ export interface ConnectorData {
 }
 
 export interface AppServicesOptions {
-  PouchDB: PouchConstructor;
+  /**
+   * How device databases are opened. Absent in an app whose project has no FullSync connector:
+   * its bundle holds no PouchDB (the generated main.tsx imports none), and a FullSync binding,
+   * which the binding checks reject there, fails with a clear error.
+   */
+  PouchDB?: PouchConstructor;
   /** The engine's origin (`location.origin`). */
   origin: string;
   /** The app's project. */
@@ -104,6 +109,12 @@ export function createAppServices(opts: AppServicesOptions): RuntimeServices {
       }
       let source = sources.get(connector);
       if (!source) {
+        if (!opts.PouchDB) {
+          throw {
+            code: "no_device_database",
+            message: `The app was built without device databases (no PouchDB): it cannot open ${connector}'s. Rebuild it with the project's FullSync connectors`,
+          } satisfies CallError;
+        }
         source = createFullSyncSource({
           PouchDB: opts.PouchDB,
           origin: opts.origin,

@@ -92,4 +92,45 @@ describe("the components table", () => {
       quietError.mockRestore();
     }
   });
+
+  it("renders an Ionic component the app's table lacks as a visible error naming it", async () => {
+    const app = n("Application", "App", { startPage: "Home" }, [
+      n("Page", "Home", {}, [
+        n("Component", "Buy", { $id: "tblBuy", component: "Button", text: "Buy" }),
+        n("Component", "Box", { $id: "tblBox", component: "Stack" }, [
+          n("Component", "Agree", { $id: "tblAgree", component: "Toggle" }),
+        ]),
+      ]),
+    ]);
+    const container = document.createElement("div");
+    document.body.appendChild(container);
+    const errors: { node: string; prop: string; message: string }[] = [];
+    let unmount = () => {};
+    await act(async () => {
+      const r = renderApp(container, app, fakeServices().services, {
+        history: memoryHistory(""),
+        ionApp: false,
+        ui: {},
+        // The app's own table: the Button only.
+        components: { IonButton: IONIC_COMPONENTS.IonButton! },
+        onBindingError: (e) => errors.push(e),
+      });
+      unmount = r.unmount;
+    });
+    try {
+      const at = (id: string) => container.querySelector(`[data-atl-id="${id}"]`);
+      expect(at("tblBuy")?.tagName).toBe("ION-BUTTON");
+      expect(at("tblBox")?.tagName).toBe("DIV");
+      const missing = at("tblAgree");
+      expect(missing?.getAttribute("data-atl-missing")).toBe("IonToggle");
+      expect(missing?.getAttribute("role")).toBe("alert");
+      expect(missing?.textContent).toBe(
+        "IonToggle (the catalogue's Toggle) is not in this app's component table: rebuild the app",
+      );
+      expect(errors).toEqual([{ node: "tblAgree", prop: "component", message: missing?.textContent }]);
+    } finally {
+      act(() => unmount());
+      container.remove();
+    }
+  });
 });

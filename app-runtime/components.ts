@@ -1,7 +1,9 @@
 /**
- * What renders each entry of the component catalogue (engine/common/ui/catalogue.ts): an explicit
- * table from the catalogue's `render.ionic` names to Ionic React components (named imports, so a
- * bundler keeps only these), and plain elements for `render.html` (`div`, `p`, `h{level}`).
+ * The full table of what renders the component catalogue (engine/common/ui/catalogue.ts): every
+ * Ionic React component a catalogue entry names in `render.ionic` (named imports). The Studio's
+ * preview and the tests render with it (default-components.ts); a built app does not import this
+ * module (its own table is generated, engine/common/ui/codegen/app.ts), so its bundle holds only
+ * the components its pages use. Plain elements (`render.html`) are elements.ts's.
  *
  * A catalogue entry naming an Ionic component missing here fails `components.test.ts`.
  */
@@ -48,6 +50,7 @@ import {
 } from "@ionic/react";
 import type { ElementType } from "react";
 import type { CatalogueComponent } from "../engine/common/ui/catalogue.ts";
+import { elementIn } from "./elements.ts";
 
 /** The Ionic React components the catalogue renders with, by the catalogue's `render.ionic` name. */
 export const IONIC_COMPONENTS: Readonly<Record<string, ElementType>> = {
@@ -92,38 +95,9 @@ export const IONIC_COMPONENTS: Readonly<Record<string, ElementType>> = {
   IonToolbar,
 };
 
-/** The plain elements the catalogue may name (`h{level}` gives h1..h6). */
-const HTML_ELEMENTS = ["div", "span", "p", "section", "article", "hr", "h1", "h2", "h3", "h4", "h5", "h6"] as const;
-type HtmlElement = (typeof HTML_ELEMENTS)[number];
-const isHtmlElement = (s: string): s is HtmlElement => (HTML_ELEMENTS as readonly string[]).includes(s);
-
-/** Catalogue props that are no prop of what renders (they drive the interpreter). */
-const NOT_PASSED: Readonly<Record<string, readonly string[]>> = {
-  Heading: ["level"],
-  MenuItem: ["page", "icon"],
-};
-
-/**
- * What renders a catalogue entry, given its evaluated props: the element type, or undefined when
- * the table has none (the interpreter shows a placeholder).
- */
+/** What renders a catalogue entry with the full table (elements.ts's elementIn). */
 export function elementFor(entry: CatalogueComponent, props: Record<string, unknown> = {}): ElementType | undefined {
-  if (entry.render.ionic) return IONIC_COMPONENTS[entry.render.ionic];
-  const html = entry.render.html;
-  if (!html) return undefined;
-  if (html.includes("{level}")) {
-    const raw = props.level ?? entry.props.level?.default ?? "2";
-    const level = Math.min(6, Math.max(1, Number.parseInt(String(raw), 10) || 2));
-    const tag = `h${level}`;
-    return isHtmlElement(tag) ? tag : "h2";
-  }
-  return isHtmlElement(html) ? html : undefined;
+  return elementIn(IONIC_COMPONENTS, entry, props);
 }
 
-/** The evaluated props passed on to what renders: those the interpreter does not keep for itself. */
-export function passedProps(entry: CatalogueComponent, props: Record<string, unknown>): Record<string, unknown> {
-  const kept = NOT_PASSED[entry.name] ?? [];
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(props)) if (!kept.includes(k) && v !== undefined) out[k] = v;
-  return out;
-}
+export { passedProps } from "./elements.ts";

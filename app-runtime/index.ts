@@ -72,6 +72,7 @@ export {
   type RouterOptions,
 } from "./router.ts";
 export { IONIC_COMPONENTS, elementFor, passedProps } from "./components.ts";
+export { elementIn, type ComponentTable } from "./elements.ts";
 export { AppRuntime, AppView, renderApp, type AppOptions, type AppViewProps } from "./render.tsx";
 export {
   createAppServices,

@@ -58,8 +58,9 @@ import {
   type LogLevel,
   type TraceEntry,
 } from "./chain.ts";
-import { elementFor, passedProps } from "./components.ts";
 import { DataStore, FormStore } from "./data.ts";
+import { DEFAULT_COMPONENTS } from "./default-components.ts";
+import { elementIn, passedProps, type ComponentTable } from "./elements.ts";
 import { componentEntry, isUiNode, UiModel, type UiNode } from "./model.ts";
 import { browserHistory, pathOf, Router, type HistoryLike, type Route } from "./router.ts";
 import type { AppServices } from "./services.ts";
@@ -96,6 +97,12 @@ export interface AppOptions {
   icons?: Readonly<Record<string, string>>;
   /** Wrap the app in IonApp (default true; false when the host already did). */
   ionApp?: boolean;
+  /**
+   * The Ionic components the app renders with, by the catalogue's `render.ionic` name (a built
+   * app: the generated table of the components it uses). Default: every component of the catalogue
+   * (default-components.ts). A component missing renders as an error placeholder naming it.
+   */
+  components?: ComponentTable;
 }
 
 /** The state of a running app: its stores, router and services; what every node reads. */
@@ -432,6 +439,7 @@ const RUNTIME_CSS = `
 @media (max-width: 575.98px) { .atl-hide-below-sm { display: none !important; } }
 @media (max-width: 767.98px) { .atl-hide-below-md { display: none !important; } }
 @media (max-width: 991.98px) { .atl-hide-below-lg { display: none !important; } }
+.atl-missing { border: 1px dashed #b91c1c; color: #b91c1c; padding: 4px 8px; font: 13px system-ui, sans-serif; }
 `;
 
 /** The payload of a fired event: a CustomEvent's detail (Ionic), a key's value, else {}. */
@@ -653,7 +661,7 @@ function ComponentView({ node, scope }: { node: UiNode; scope: RenderScope }): R
     if (entry.props[k]?.kind === "icon" && typeof v === "string") v = runtime.options.icons?.[v] ?? v;
     if (v !== undefined) values[k] = v;
   }
-  const type = elementFor(entry, values);
+  const type = elementIn(runtime.options.components ?? DEFAULT_COMPONENTS, entry, values);
   const props: Record<string, unknown> = passedProps(entry, values);
   props["data-atl-id"] = node.id;
 
@@ -726,7 +734,21 @@ function ComponentView({ node, scope }: { node: UiNode; scope: RenderScope }): R
     if (typeof values.icon === "string") content.unshift(<IonIcon key="icon" icon={values.icon} slot="start" />);
   } else content.push(...renderChildren(node.children, childScope));
 
-  if (!type) return <div data-atl-id={node.id}>{content}</div>;
+  if (!type) {
+    // An Ionic component the app's table lacks (a table written by hand, an app rendering pages it
+    // was not built with): said where the component should be, never an empty space.
+    const missing = entry.render.ionic ?? entry.render.html ?? entry.name;
+    const message = entry.render.ionic
+      ? `${missing} (the catalogue's ${entry.name}) is not in this app's component table: rebuild the app`
+      : `${entry.name} renders as <${missing}>, an element the runtime does not know`;
+    runtime.reportBindingError(node.id, "component", message);
+    return (
+      <div data-atl-id={node.id} data-atl-missing={missing} role="alert" className="atl-missing">
+        {message}
+        {content}
+      </div>
+    );
+  }
   const wrapped =
     !isHtml && inner
       ? [

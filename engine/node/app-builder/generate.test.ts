@@ -49,6 +49,7 @@ describe("the app's generated sources", () => {
       "README.md",
       "index.html",
       "src/generated/application.ts",
+      "src/generated/components.ts",
       "src/generated/pages/Login.ts",
       "src/generated/pages/Orders.ts",
       "src/generated/scripts.ts",
@@ -73,6 +74,46 @@ describe("the app's generated sources", () => {
     for (const f of w.written.filter((f) => /\.tsx?$/.test(f))) {
       await transform(await app(f), { loader: f.endsWith(".tsx") ? "tsx" : "ts", format: "esm" });
     }
+  });
+
+  it("imports only the Ionic components the app's objects use, and PouchDB only with FullSync connectors", async () => {
+    const p = project();
+    const app = p.children[1]!;
+    // A Button in a shared component, a Toggle nested in a Stack (plain div), the Labels of the pages.
+    app.children.find((c) => c.name === "Row")!.children.push(node("Component", "Buy", { component: "Button" }));
+    app.children[2]!.children.push(
+      node("Component", "Box", { component: "Stack" }, [node("Component", "Agree", { component: "Toggle" })]),
+      node("Component", "Nope", { component: "NoSuchComponent" }),
+    );
+    const withSync = generateAppSources(p, "Shop").generated;
+    const table = withSync["src/generated/components.ts"]!;
+    const imported = /import \{([^}]*)\} from "@ionic\/react";/
+      .exec(table)![1]!
+      .split(",")
+      .map((s) => s.trim());
+    expect(imported.filter((s) => s !== "")).toEqual(["IonButton", "IonLabel", "IonToggle"]);
+    expect(table).toContain("export const components: ComponentTable = {\n  IonButton,\n  IonLabel,\n  IonToggle,\n};");
+    const main = withSync["src/main.tsx"]!;
+    expect(main).toContain('import { components } from "./generated/components.ts";');
+    expect(main).toMatch(/renderApp\([^\n]*\n( {2}\w+,?.*\n)* {2}components,\n/);
+    // With a FullSync connector: the device databases' PouchDB.
+    expect(main).toContain('import PouchDB from "pouchdb";');
+    expect(main).toContain("createAppServices({ PouchDB, origin");
+
+    // Without: no PouchDB anywhere in the entry.
+    p.children.splice(0, 1);
+    const without = generateAppSources(p, "Shop").generated["src/main.tsx"]!;
+    expect(without).not.toMatch(/pouchdb/i);
+    expect(without).toContain("createAppServices({ origin: location.origin, project: PROJECT, connectors });");
+
+    // An app using no Ionic component gets an empty table, still valid TypeScript.
+    const bare = generateAppSources(
+      node("Project", "Bare", {}, [node("Application", "App", {}, [node("Page", "Home", {}, [])])]),
+      "Bare",
+    ).generated["src/generated/components.ts"]!;
+    expect(bare).not.toContain("@ionic/react");
+    expect(bare).toContain("export const components: ComponentTable = {\n};");
+    for (const code of [table, main, without, bare]) await transform(code, { loader: "tsx", format: "esm" });
   });
 
   it("regenerates without touching the developer's files, and drops the modules of removed objects", async () => {

@@ -11,6 +11,7 @@
  *   (custom actions, styles) survives every regeneration.
  */
 import type { ObjNode } from "../../model/node.ts";
+import { componentByName } from "../catalogue.ts";
 import { generateScriptsModule } from "./scripts.ts";
 import { generateViewsModule } from "./views.ts";
 
@@ -44,6 +45,44 @@ function identifier(prefix: string, i: number): string {
 
 function htmlText(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * The Ionic components an application's Component objects render with (their catalogue entry's
+ * `render.ionic`), sorted. Those the runtime renders itself (IonApp, the overlays, a tab bar's
+ * buttons, a menu item's icon) are render.tsx's own imports, in every app's bundle anyway.
+ */
+export function usedIonicComponents(app: ObjNode): string[] {
+  const used = new Set<string>();
+  const walk = (node: ObjNode) => {
+    if (node.type === "Component" && typeof node.props.component === "string") {
+      const ionic = componentByName(node.props.component)?.render.ionic;
+      if (ionic) used.add(ionic);
+    }
+    node.children.forEach(walk);
+  };
+  walk(app);
+  return [...used].sort();
+}
+
+/**
+ * The app's own component table (AppOptions.components): named imports of only the Ionic
+ * components it uses, so the bundler leaves every other one out.
+ */
+function componentsModule(names: readonly string[]): string {
+  const list = names.map((name) => `  ${name},`);
+  return [
+    `// ${GENERATED}`,
+    "// The Ionic components this app's pages use: the runtime renders with these only (a component",
+    "// missing here shows as an error placeholder naming it).",
+    ...(names.length ? ["import {", ...list, '} from "@ionic/react";'] : []),
+    'import type { ComponentTable } from "@atelier/runtime/elements.ts";',
+    "",
+    "export const components: ComponentTable = {",
+    ...list,
+    "};",
+    "",
+  ].join("\n");
 }
 
 /** The app's sources from the project (its Application and FullSync connectors). */
@@ -146,17 +185,20 @@ export function generateAppSources(project: ObjNode, projectName: string): AppSo
     "",
   ].join("\n");
 
-  generated["src/main.tsx"] = mainModule(projectName);
+  generated["src/generated/components.ts"] = componentsModule(usedIonicComponents(app));
+  // PouchDB (some 40 KB of the bundle, gzip) only in an app with device databases to open.
+  const fullSync = project.children.some((c) => c.type === "FullSyncConnector");
+  generated["src/main.tsx"] = mainModule(projectName, fullSync);
   generated["README.md"] = readme(projectName);
   return { generated, custom: customFiles(), errors, warnings };
 }
 
-function mainModule(projectName: string): string {
+function mainModule(projectName: string, fullSync: boolean): string {
   return [
     `// ${GENERATED}`,
     "// The app's entry: Ionic's styles, the runtime rendering the application, its data services",
     "// (sequences, FullSync databases on the device) and the service worker.",
-    'import PouchDB from "pouchdb";',
+    ...(fullSync ? ['import PouchDB from "pouchdb";'] : []),
     'import "@ionic/react/css/core.css";',
     'import "@ionic/react/css/normalize.css";',
     'import "@ionic/react/css/structure.css";',
@@ -168,6 +210,7 @@ function mainModule(projectName: string): string {
     'import { renderApp } from "@atelier/runtime/render.tsx";',
     'import { registerServiceWorker } from "@atelier/runtime/sw/register.ts";',
     'import { application } from "./generated/application.ts";',
+    'import { components } from "./generated/components.ts";',
     'import { compileScript } from "./generated/scripts.ts";',
     'import { connectors } from "./generated/views.ts";',
     'import { customActions } from "./custom/actions.ts";',
@@ -176,10 +219,11 @@ function mainModule(projectName: string): string {
     "const base = import.meta.env.BASE_URL;",
     "",
     "setupIonicReact();",
-    "const services = createAppServices({ PouchDB, origin: location.origin, project: PROJECT, connectors });",
+    `const services = createAppServices({ ${fullSync ? "PouchDB, " : ""}origin: location.origin, project: PROJECT, connectors });`,
     'const { runtime } = renderApp(document.getElementById("root")!, application, services, {',
     "  base,",
     "  compileScript,",
+    "  components,",
     "  customActions,",
     "  connectors: Object.keys(connectors),",
     "  storages: { session: sessionStorage, device: localStorage },",
