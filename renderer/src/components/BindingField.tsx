@@ -204,7 +204,12 @@ export function BindingField({
       return;
     }
     // A plain text becomes the script's text and back, when it reads as one.
-    const text = m === "script" ? (mode === "plain" && typeof value === "string" ? JSON.stringify(value) : "") : "";
+    const text =
+      m === "script"
+        ? mode === "plain" && value !== undefined && !isPlainObject(value)
+          ? JSON.stringify(value)
+          : ""
+        : "";
     setDraft(text);
     if (mode === "source" || text === "") return; // kept until something is typed
     saver.now({ script: text });
@@ -359,6 +364,12 @@ export function BindingField({
       {shownProblems.length > 0 && (
         <div id={errId} className="field-error" role="alert">
           {shownProblems.join("; ")}
+        </div>
+      )}
+      {isSet && bindingMode(value) !== mode && mode !== "source" && (
+        // Switching modes writes nothing: the saved value stays until another one is given.
+        <div className="help" role="status">
+          Still saved: {bindingSummary(value, (x) => project.nodes.get(x)?.name)}. Type to replace it.
         </div>
       )}
       <div id={helpId} className="help">
