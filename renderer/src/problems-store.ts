@@ -23,6 +23,11 @@ let runSchemas: Record<string, JsonSchema> = {};
 /** The projects whose run schemas were asked (a project loaded later is asked then). */
 let asked = new Set<string>();
 
+/** The run schemas last served (the binding picker offers what the Problems view checks against). */
+export function currentRunSchemas(): Readonly<Record<string, JsonSchema>> {
+  return runSchemas;
+}
+
 /** The names of the loaded projects holding an application. */
 function appProjects(): string[] {
   const { projects } = useStudio.getState();

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ObjNode } from "../model/node.ts";
 import { treeProject } from "../model/reference-rules.ts";
 import { getType } from "../model/registry.ts";
-import { bindingProblems, editDistance, modelSchemas, nearest, walkPath } from "./binding-checks.ts";
+import { bindingProblems, bindingResolver, editDistance, modelSchemas, nearest, walkPath } from "./binding-checks.ts";
 
 const n = (id: string, type: string, name: string, props: Record<string, unknown> = {}, children: ObjNode[] = []) => ({
   id,
@@ -260,5 +260,27 @@ describe("helpers", () => {
     expect(walkPath(s, "b.c.d", "x")).toEqual({ schema: {} });
     expect(walkPath(s, "a.length", "x")).toEqual({ schema: { type: "integer" } });
     expect(walkPath(s, "a[", "x")).toMatchObject({ problem: expect.stringMatching(/Invalid path/) });
+  });
+});
+
+describe("binding resolver", () => {
+  it("reads an item's schema from its ForEach's list, and the earlier actions of a chain", () => {
+    const page = [
+      each({ source: "sequence", sequence: "MyOrders", path: "orders" }, [label("l1", "x")]),
+      n("btn", "Component", "Go", { component: "Button" }, [
+        n("ev", "Event", "OnClick", { on: "click" }, [
+          n("a1", "Action", "Call", { action: "CallSequence", inputs: { sequence: "Login" } }, [
+            n("a2", "Action", "Say", { action: "Toast", inputs: { message: "hi" } }),
+          ]),
+        ]),
+      ]),
+    ];
+    const p = treeProject({ name: "Shop", root: shop({ page }) }, getType);
+    const r = bindingResolver(p, modelSchemas([p], getType));
+    const l1 = p.view.get("l1")!;
+    const item = r.resolve({ source: "item", directive: "each" }, l1);
+    expect(item && "schema" in item && Object.keys(item.schema.properties as object)).toEqual(["item", "qty"]);
+    expect(r.ancestors(l1).map((a) => a.id)).toEqual(["each", "page", "app", "p"]);
+    expect([...r.earlierActions(p.view.get("a2")!)]).toEqual(["a1"]);
   });
 });

@@ -246,13 +246,22 @@ function severityOf(origin: SchemaOrigin | undefined): "error" | "warning" {
 }
 
 /** The problems of the bindings of a project's UI objects. */
-export function bindingProblems<N extends Node>(
-  p: RefProject<N>,
-  types: TypeLookup,
-  schemas: SchemaProvider,
-): BindingIssue[] {
+/** What a binding reads: its schema (at its path) and in words, or the problem met; undefined: unchecked. */
+export type Resolved = { schema: JsonSchema; what: string } | { issue: Omit<BindingIssue, "id" | "prop"> } | undefined;
+
+/** How bindings are read at a place of a project: what the checks and the Studio's binding picker both need. */
+export interface BindingResolver<N extends Node> {
+  /** The ancestors of an object, nearest first. */
+  ancestors(n: N): N[];
+  /** The ids of the actions that ran before `holder` in its chain. */
+  earlierActions(holder: N): Set<string>;
+  /** A binding's schema at its path, read from `holder`, or its problem. */
+  resolve(b: Record<string, unknown>, holder: N): Resolved;
+}
+
+/** The binding resolver of a project: targets looked up in it, schemas asked of `schemas`. */
+export function bindingResolver<N extends Node>(p: RefProject<N>, schemas: SchemaProvider): BindingResolver<N> {
   const { view } = p;
-  const out: BindingIssue[] = [];
 
   const ancestors = (n: N): N[] => {
     const list: N[] = [];
@@ -285,8 +294,6 @@ export function bindingProblems<N extends Node>(
     }
     return out;
   };
-
-  type Resolved = { schema: JsonSchema; what: string } | { issue: Omit<BindingIssue, "id" | "prop"> } | undefined;
 
   /** A binding's target schema (before its path), or the problem with its target; undefined: unchecked. */
   const targetOf = (b: Record<string, unknown>, holder: N, depth: number): Resolved => {
@@ -459,6 +466,18 @@ export function bindingProblems<N extends Node>(
     if ("problem" in r) return { issue: { rule: "path", severity: severityOf(r.origin), message: r.problem } };
     return { schema: r.origin ? { ...r.schema, [ORIGIN]: r.origin } : r.schema, what: t.what };
   };
+
+  return { ancestors, earlierActions, resolve: (b, holder) => resolve(b, holder) };
+}
+
+export function bindingProblems<N extends Node>(
+  p: RefProject<N>,
+  types: TypeLookup,
+  schemas: SchemaProvider,
+): BindingIssue[] {
+  const { view } = p;
+  const out: BindingIssue[] = [];
+  const { resolve } = bindingResolver(p, schemas);
 
   const report = (holder: N, prop: string, where: string, issue: Omit<BindingIssue, "id" | "prop">) =>
     out.push({

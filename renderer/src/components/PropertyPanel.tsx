@@ -19,6 +19,7 @@ import { openProjectDialog } from "../project-actions.ts";
 import { ResponsePreview } from "./ResponsePreview.tsx";
 import { RestApiPanel } from "./RestApiPanel.tsx";
 import { SourcePicker } from "./SourcePicker.tsx";
+import { BindingPropField, BindingsPropField } from "./BindingField.tsx";
 
 const CodeEditor = lazy(() => import("../code/CodeEditor.tsx"));
 
@@ -148,17 +149,27 @@ function NodeProperties({
         {groups.map(([group, props]) => (
           <fieldset key={group || "main"} className="prop-group">
             {group && <legend>{group}</legend>}
-            {props.map((p) => (
-              <Field
-                key={p.name}
-                prop={p}
-                node={node}
-                project={project}
-                scope={scope}
-                session={session.current}
-                onSave={(value) => save(value === undefined ? { unset: [p.name] } : { set: { [p.name]: value } })}
-              />
-            ))}
+            {props.map((p) => {
+              const onSave = (value: unknown) =>
+                save(value === undefined ? { unset: [p.name] } : { set: { [p.name]: value } });
+              // The UI builder's values: plain, a source or a script (BindingField.tsx).
+              if (p.kind === "binding" || p.kind === "bindings") {
+                const Binding = p.kind === "binding" ? BindingPropField : BindingsPropField;
+                const fieldProps = { prop: p, node, project, session: session.current, onSave };
+                return <Binding key={p.name} {...fieldProps} />;
+              }
+              return (
+                <Field
+                  key={p.name}
+                  prop={p}
+                  node={node}
+                  project={project}
+                  scope={scope}
+                  session={session.current}
+                  onSave={onSave}
+                />
+              );
+            })}
           </fieldset>
         ))}
         <RestApiPanel project={project} node={node} />
