@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { ObjNode } from "../model/node.ts";
 import { checkNode } from "../model/registry.ts";
-import { appearanceOf, deriveColor, parseHexColor, readTheme, themeCss, THEME_COLOR_NAMES } from "./theme.ts";
+import {
+  appearanceOf,
+  deriveColor,
+  parseHexColor,
+  readTheme,
+  styleObjectsCss,
+  themeCss,
+  THEME_COLOR_NAMES,
+  type StyledNode,
+} from "./theme.ts";
 
 describe("the theme's colors", () => {
   it("derives Ionic's variants of a color: rgb, contrast, shade and tint", () => {
@@ -100,6 +109,31 @@ describe("the theme's colors", () => {
         "",
       ].join("\n"),
     );
+  });
+});
+
+describe("the Style objects' CSS", () => {
+  const n = (type: string, name: string, props: Record<string, unknown> = {}, children: StyledNode[] = []) => ({
+    type,
+    name,
+    props,
+    children,
+  });
+
+  it("is every Style's css under the application, in tree order, named in a comment", () => {
+    const app = n("Application", "App", {}, [
+      n("Style", "Base", { css: " ion-content { --background: #fafafa; }\n" }),
+      n("Page", "Orders", {}, [
+        n("Style", "Empty", { css: "  " }),
+        n("Style", "Dense*/x", { css: "ion-item { --min-height: 32px; }" }),
+      ]),
+      n("Style", "Last", { css: "h1 { margin: 0; }" }),
+    ]);
+    expect(styleObjectsCss(app)).toEqual([
+      "/* App › Base */\nion-content { --background: #fafafa; }\n",
+      "/* App › Orders › Dense* /x */\nion-item { --min-height: 32px; }\n",
+      "/* App › Last */\nh1 { margin: 0; }\n",
+    ]);
   });
 });
 

@@ -159,3 +159,32 @@ export function appearanceOf(props: Record<string, unknown>): Appearance {
   const dark = props.dark === "light" || props.dark === "dark" ? props.dark : "auto";
   return { mode, dark };
 }
+
+/** The part of an object the Style collection reads (an ObjNode, or the runtime's UiNode). */
+export interface StyledNode {
+  type: string;
+  name: string;
+  props: Record<string, unknown>;
+  children: readonly StyledNode[];
+}
+
+/**
+ * The CSS of the Style objects under an application, in tree order, each after a comment naming
+ * where it is (`App › Orders › Base`): what the built app's `generated/styles.css` holds and what
+ * the Studio's preview puts in its frame, so both show the same.
+ */
+export function styleObjectsCss(app: StyledNode): string[] {
+  const out: string[] = [];
+  const visit = (node: StyledNode, where: string) => {
+    for (const c of node.children) {
+      const here = `${where} › ${c.name}`;
+      if (c.type === "Style" && typeof c.props.css === "string" && c.props.css.trim() !== "") {
+        // A name holding "*/" would end the comment early.
+        out.push(`/* ${here.replace(/\*\//g, "* /")} */\n${c.props.css.trim()}\n`);
+      }
+      visit(c, here);
+    }
+  };
+  visit(app, app.name);
+  return out;
+}
