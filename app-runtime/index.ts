@@ -111,3 +111,11 @@ export {
   type ReducedAnswer,
 } from "./device-views.ts";
 export { registerServiceWorker, type ServiceWorkerHandle } from "./sw/register.ts";
+export {
+  applyTheme,
+  DARK_PALETTE_CLASS,
+  ionicModeConfig,
+  setupIonicMode,
+  THEME_STYLE_ATTRIBUTE,
+  type ApplyThemeOptions,
+} from "./theme.ts";

@@ -47,6 +47,7 @@ describe("the app's generated sources", () => {
     const w = await writeAppSources(dir, sources);
     expect(w.written).toEqual([
       "README.md",
+      "capacitor.config.json",
       "index.html",
       "src/generated/application.ts",
       "src/generated/components.ts",
@@ -55,6 +56,7 @@ describe("the app's generated sources", () => {
       "src/generated/scripts.ts",
       "src/generated/shared/Row.ts",
       "src/generated/styles.css",
+      "src/generated/theme.css",
       "src/generated/views.ts",
       "src/main.tsx",
     ]);
@@ -128,6 +130,60 @@ describe("the app's generated sources", () => {
     expect(fewer.removed).toEqual(["src/generated/pages/Login.ts"]);
     expect(fewer.written).toContain("src/generated/application.ts");
     expect(await readFile(path.join(dir, "app", "src", "custom", "actions.ts"), "utf8")).toBe(mine);
+  });
+
+  it("themes the app: the colors in the CSS before the Style objects', the mode and dark palette in main.tsx", async () => {
+    const p = project();
+    p.children[1]!.props = { ...p.children[1]!.props, theme: { primary: "#2563eb", accent: "#fff" }, mode: "ios" };
+    const sources = generateAppSources(p, "Shop");
+    expect(sources.warnings).toContainEqual({
+      path: "App",
+      message:
+        'Theme: unknown color "accent": the colors are primary, secondary, tertiary, success, warning, danger, medium, light, dark',
+    });
+    const theme = sources.generated["src/generated/theme.css"]!;
+    expect(theme).toContain("  --ion-color-primary-rgb: 37, 99, 235;");
+    expect(theme).not.toContain("accent");
+    const main = sources.generated["src/main.tsx"]!;
+    const order = [
+      'import "@ionic/react/css/core.css";',
+      'import "@ionic/react/css/palettes/dark.class.css";',
+      'import "./generated/theme.css";',
+      'import "./generated/styles.css";',
+      'import "./custom/styles.css";',
+    ].map((line) => main.indexOf(line));
+    expect(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]!))).toBe(true);
+    // The mode and dark setting are read from the application's props when the app starts.
+    expect(main).toMatch(
+      /setupIonicReact\(ionicModeConfig\(application\.props\)\);\napplyTheme\(document, application\.props, \{ colors: false \}\);[\s\S]*renderApp\(/,
+    );
+  });
+
+  it("writes Capacitor's configuration from the application, a default id from the project's name", () => {
+    const capacitor = (props: Record<string, unknown>, projectName = "Shop") => {
+      const p = project();
+      p.children[1]!.props = { ...p.children[1]!.props, ...props };
+      const sources = generateAppSources(p, projectName);
+      return { config: JSON.parse(sources.generated["capacitor.config.json"]!), warnings: sources.warnings };
+    };
+    expect(capacitor({}).config).toEqual({ appId: "com.example.shop", appName: "Shop <orders>", webDir: "../www" });
+    expect(capacitor({ capacitorAppId: "com.acme.orders", pwaName: "Orders" }).config).toEqual({
+      appId: "com.acme.orders",
+      appName: "Orders",
+      webDir: "../www",
+    });
+    expect(capacitor({ title: "" }, "Fleet-2").config).toEqual({
+      appId: "com.example.fleet_2",
+      appName: "Fleet-2",
+      webDir: "../www",
+    });
+    expect(capacitor({}, "2Shop").config.appId).toBe("com.example.app_2shop");
+    const bad = capacitor({ capacitorAppId: "orders" });
+    expect(bad.config.appId).toBe("com.example.shop");
+    expect(bad.warnings).toContainEqual({
+      path: "App",
+      message: 'Capacitor app id "orders" is not a reversed domain (com.example.orders): com.example.shop is used',
+    });
   });
 
   it("says what keeps an app from being generated", () => {

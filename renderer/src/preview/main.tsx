@@ -9,15 +9,19 @@ import "@ionic/react/css/core.css";
 import "@ionic/react/css/normalize.css";
 import "@ionic/react/css/structure.css";
 import "@ionic/react/css/typography.css";
+import "@ionic/react/css/palettes/dark.class.css";
 import { setupIonicReact } from "@ionic/react";
-import { createUiModel, routeOf, type UiModel } from "../../../app-runtime/model.ts";
+import { appearanceOf, styleObjectsCss } from "../../../engine/common/ui/theme.ts";
+import { createUiModel, routeOf, type UiModel, type UiNode } from "../../../app-runtime/model.ts";
 import { renderApp } from "../../../app-runtime/render.tsx";
 import { memoryHistory } from "../../../app-runtime/router.ts";
+import { applyTheme, setupIonicMode } from "../../../app-runtime/theme.ts";
 import { previewServices } from "./preview-services.ts";
 import { dropContainer, dropIndex, type Box, type DrawnChild, type DropItem } from "./drop.ts";
 import { readDragMessage, readRenderMessage, type PreviewMessage } from "./protocol.ts";
 
-setupIonicReact({ animated: false });
+const IONIC_CONFIG = { animated: false };
+setupIonicReact(IONIC_CONFIG);
 
 const post = (m: PreviewMessage) => window.parent.postMessage(m, "*");
 const container = document.getElementById("root")!;
@@ -34,6 +38,28 @@ let current: { unmount(): void } | undefined;
 /** The model last rendered (drops are placed in it). */
 let shown: UiModel | undefined;
 
+// The application's look (design §6.5), renewed at each render as the built app has it: the
+// theme's colors and dark setting (app-runtime/theme.ts), then its Style objects' CSS (after the
+// colors, so that a Style can override them), and its mode. The user's CSS stays in this frame:
+// its origin is opaque, the Studio's page is out of its reach.
+const styleObjects = document.createElement("style");
+styleObjects.setAttribute("data-atelier-styles", "");
+let undoTheme = () => {};
+let mode: "md" | "ios" | undefined; // none at the setup above: the device's
+function applyAppearance(application: UiNode): void {
+  undoTheme();
+  undoTheme = applyTheme(document, application.props);
+  styleObjects.textContent = styleObjectsCss(application).join("\n");
+  document.head.append(styleObjects); // moved after the theme's new style
+  // Ionic's mode is global and read by each component when it is created: set up again before the
+  // render, which creates them all anew (setupIonicMode).
+  const wanted = appearanceOf(application.props).mode;
+  if (wanted !== mode) {
+    setupIonicMode(document, wanted, IONIC_CONFIG);
+    mode = wanted;
+  }
+}
+
 window.addEventListener("message", (e) => {
   if (e.source !== window.parent) return;
   const m = readRenderMessage(e.data);
@@ -44,6 +70,7 @@ window.addEventListener("message", (e) => {
     const page = m.application.children.find((c) => c.type === "Page" && c.name === m.page);
     current?.unmount();
     container.replaceChildren();
+    applyAppearance(m.application);
     current = renderApp(container, model, previewServices(), {
       history: memoryHistory(page ? routeOf(page) : ""),
       // The preview shows what the page looks like: nothing persists, no login guard.

@@ -6,6 +6,7 @@
  * (engine/common/format/project-format.ts; design: docs/design/ui-builder.md §2.1).
  */
 import { defineType } from "../../model/typedef.ts";
+import { THEME_COLOR_NAMES, themeProblems } from "../../ui/theme.ts";
 import { commentProp } from "../shared-props.ts";
 import { childComponentProblems, APP_EVENTS, duplicateNames, eventProblems } from "./ui-props.ts";
 
@@ -50,8 +51,14 @@ export const applicationType = defineType({
       label: "Theme",
       kind: "json",
       default: {},
-      help: 'Colors of the theme: { "primary": "#2563eb", "secondary": ..., "danger": ... }, turned into Ionic\'s color variables.',
+      help: `Colors of the theme, each #rrggbb or #rgb: { "primary": "#2563eb", "danger": "#dc2626" }. The names: ${THEME_COLOR_NAMES.join(", ")}. Each becomes Ionic's color variables (with its text color, shade and tint computed); the colors not given keep Ionic's.`,
       group: "Appearance",
+      // The same reading as the app's (app-runtime/theme.ts): what is reported here, on the
+      // property, is what the app leaves out of its CSS.
+      check: (value) => {
+        const problems = themeProblems(value);
+        return problems.length > 0 ? `Theme: ${problems.join("; ")}` : undefined;
+      },
     },
     {
       name: "mode",

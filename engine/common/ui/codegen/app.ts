@@ -5,13 +5,15 @@
  * functions (no eval), the entry `main.tsx` starting the runtime with the app's services.
  *
  * Two kinds of files:
- * - generated (`index.html`, `src/main.tsx`, `src/generated/**`): written at every generation,
- *   edits there are lost (each says so);
+ * - generated (`index.html`, `src/main.tsx`, `src/generated/**`, `capacitor.config.json`): written
+ *   at every generation, edits there are lost (each says so; JSON having no comments, the
+ *   README says it for capacitor.config.json);
  * - custom (`src/custom/**`): written once when absent, never again: the developer's own code
  *   (custom actions, styles) survives every regeneration.
  */
 import type { ObjNode } from "../../model/node.ts";
 import { componentByName } from "../catalogue.ts";
+import { readTheme, styleObjectsCss, themeCss } from "../theme.ts";
 import { generateScriptsModule } from "./scripts.ts";
 import { generateViewsModule } from "./views.ts";
 
@@ -153,18 +155,12 @@ export function generateAppSources(project: ObjNode, projectName: string): AppSo
   warnings.push(...views.warnings);
   generated["src/generated/views.ts"] = views.code;
 
-  const css: string[] = [];
-  const collectStyles = (node: ObjNode, where: string) => {
-    for (const c of node.children) {
-      const here = `${where} › ${c.name}`;
-      if (c.type === "Style" && typeof c.props.css === "string" && c.props.css.trim() !== "") {
-        css.push(`/* ${here.replace(/\*\//g, "* /")} */\n${c.props.css.trim()}\n`);
-      }
-      collectStyles(c, here);
-    }
-  };
-  collectStyles(app, app.name);
-  generated["src/generated/styles.css"] = [`/* ${GENERATED} */`, ...css].join("\n") + "\n";
+  // The theme's colors come in the CSS bundle before the Style objects' CSS and the custom CSS (the
+  // order of main.tsx's imports), so that these can still override them (a dark-palette tweak).
+  const theme = readTheme(app.props.theme);
+  for (const problem of theme.problems) warnings.push({ path: app.name, message: `Theme: ${problem}` });
+  generated["src/generated/theme.css"] = `/* ${GENERATED} */\n${themeCss(theme.colors)}`;
+  generated["src/generated/styles.css"] = [`/* ${GENERATED} */`, ...styleObjectsCss(app)].join("\n") + "\n";
 
   generated["index.html"] = [
     "<!doctype html>",
@@ -189,6 +185,7 @@ export function generateAppSources(project: ObjNode, projectName: string): AppSo
   // PouchDB (some 40 KB of the bundle, gzip) only in an app with device databases to open.
   const fullSync = project.children.some((c) => c.type === "FullSyncConnector");
   generated["src/main.tsx"] = mainModule(projectName, fullSync);
+  generated["capacitor.config.json"] = capacitorConfig(app, projectName, title, warnings);
   generated["README.md"] = readme(projectName);
   return { generated, custom: customFiles(), errors, warnings };
 }
@@ -203,11 +200,17 @@ function mainModule(projectName: string, fullSync: boolean): string {
     'import "@ionic/react/css/normalize.css";',
     'import "@ionic/react/css/structure.css";',
     'import "@ionic/react/css/typography.css";',
+    "// Ionic's dark palette, under the class applyTheme sets on <html> after the application's",
+    "// dark setting; then the theme's colors, the Style objects' CSS and yours, each able to override",
+    "// the ones before.",
+    'import "@ionic/react/css/palettes/dark.class.css";',
+    'import "./generated/theme.css";',
     'import "./generated/styles.css";',
     'import "./custom/styles.css";',
     'import { setupIonicReact } from "@ionic/react";',
     'import { createAppServices, followUser } from "@atelier/runtime/app-services.ts";',
     'import { renderApp } from "@atelier/runtime/render.tsx";',
+    'import { applyTheme, ionicModeConfig } from "@atelier/runtime/theme.ts";',
     'import { registerServiceWorker } from "@atelier/runtime/sw/register.ts";',
     'import { application } from "./generated/application.ts";',
     'import { components } from "./generated/components.ts";',
@@ -218,7 +221,10 @@ function mainModule(projectName: string, fullSync: boolean): string {
     `const PROJECT = ${JSON.stringify(projectName)};`,
     "const base = import.meta.env.BASE_URL;",
     "",
-    "setupIonicReact();",
+    "// The application's mode (md, ios; none: the device's) and dark setting; its colors are in the",
+    "// CSS above (generated/theme.css).",
+    "setupIonicReact(ionicModeConfig(application.props));",
+    "applyTheme(document, application.props, { colors: false });",
     `const services = createAppServices({ ${fullSync ? "PouchDB, " : ""}origin: location.origin, project: PROJECT, connectors });`,
     'const { runtime } = renderApp(document.getElementById("root")!, application, services, {',
     "  base,",
@@ -239,6 +245,35 @@ function mainModule(projectName: string, fullSync: boolean): string {
   ].join("\n");
 }
 
+/** What Capacitor's appId accepts: a reversed domain of Java-like identifiers (the prop's pattern). */
+const CAPACITOR_APP_ID = /^[A-Za-z][\w]*(\.[A-Za-z][\w]*)+$/;
+
+/**
+ * Capacitor's configuration (design §7.8), for a native shell built by hand (docs/apps.md).
+ * Generated, not custom: its three settings come from the Application (capacitorAppId, the
+ * installed name) and must follow it when it changes, as the web manifest does; a file written
+ * once would keep the first id forever. Settings of one's own (plugins, server) are lost at the
+ * next build: docs/apps.md says so. `webDir` is relative to app/, where the file is: the build's
+ * www/ beside it.
+ */
+function capacitorConfig(app: ObjNode, projectName: string, appName: string, warnings: AppSources["warnings"]): string {
+  const given = typeof app.props.capacitorAppId === "string" ? app.props.capacitorAppId : "";
+  // The project's name as the last part of a Java package name: lower case, letters, digits, _.
+  const last = projectName.toLowerCase().replace(/[^a-z0-9_]/g, "_");
+  const fallback = `com.example.${/^[a-z]/.test(last) ? last : `app_${last}`}`;
+  let appId = fallback;
+  if (given !== "") {
+    if (CAPACITOR_APP_ID.test(given)) appId = given;
+    else {
+      warnings.push({
+        path: app.name,
+        message: `Capacitor app id "${given}" is not a reversed domain (com.example.orders): ${fallback} is used`,
+      });
+    }
+  }
+  return JSON.stringify({ appId, appName, webDir: "../www" }, null, 2) + "\n";
+}
+
 function readme(projectName: string): string {
   return [
     `# The app of ${projectName}`,
@@ -246,8 +281,9 @@ function readme(projectName: string): string {
     "Generated by Atelier's UI builder and built by `atelier app build` into the project's `www/`,",
     `which the engine serves at \`/apps/${projectName}/\`.`,
     "",
-    "- `index.html`, `src/main.tsx`, `src/generated/`: rewritten at every build from the project's UI",
-    "  objects (pages, shared components and actions, scripts, FullSync views). Do not edit them.",
+    "- `index.html`, `src/main.tsx`, `src/generated/`, `capacitor.config.json`: rewritten at every",
+    "  build from the project's UI objects (pages, shared components and actions, scripts, FullSync",
+    "  views, theme, Capacitor settings). Do not edit them.",
     "- `src/custom/`: yours. Created once, never overwritten: custom actions (`actions.ts`, called by",
     "  the Custom action by function name) and styles (`styles.css`).",
     "",
