@@ -349,6 +349,19 @@ describe("the interpreter", () => {
     expect(container.querySelector('[data-page="B"]')).not.toBeNull();
   });
 
+  it("shows a page that requires login without a user when the login guard is off (the Studio's preview)", async () => {
+    const app = n("Application", "App", { startPage: "Orders", loginPage: "Login" }, [
+      n("Page", "Login", { route: "login" }, []),
+      n("Page", "Orders", { requiresLogin: true }, [
+        n("Component", "Hello", { $id: "hellotitle02", component: "Title", text: "My orders" }),
+      ]),
+    ]);
+    const { container, runtime } = await mount(app, fakeServices({}), { loginGuard: false });
+    expect(runtime.router.current()?.page.name).toBe("Orders");
+    expect(byId(container, "hellotitle02")?.textContent).toBe("My orders");
+    expect(runtime.isLoggedIn()).toBe(false);
+  });
+
   it("reports a binding it cannot evaluate and renders on", async () => {
     const errors: string[] = [];
     const app = n("Application", "App", { startPage: "Home" }, [

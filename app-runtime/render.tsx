@@ -75,6 +75,11 @@ export interface AppOptions {
   storages?: StateStorages;
   /** Prefix of persisted States' keys (default `atelier:<Application name>:`). */
   storageKey?: string;
+  /**
+   * Whether pages that require login show the login page while nobody is logged in (default true;
+   * the Studio's preview shows the page designed).
+   */
+  loginGuard?: boolean;
   /** The application State holding the logged-in user (default `user`): login guard, `app.user`. */
   userState?: string;
   /** The project's FullSync connectors (`sync` in scripts reads the first one's status). */
@@ -133,7 +138,7 @@ export class AppRuntime {
     this.ui = { ...(options.ui ?? {}) };
     this.router = new Router(this.model, {
       history: options.history ?? browserHistory(options.base ?? "/"),
-      isLoggedIn: () => this.isLoggedIn(),
+      isLoggedIn: () => options.loginGuard === false || this.isLoggedIn(),
     });
     // The first page is known before anything renders (start() listens to changes).
     this.router.resolve();

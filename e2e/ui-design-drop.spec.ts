@@ -1,5 +1,6 @@
-import { readFile } from "node:fs/promises";
+import { cp, readFile } from "node:fs/promises";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Frame, Locator, Page } from "@playwright/test";
 import { expect, expand, selectInTree, test } from "./fixtures.ts";
 
@@ -7,6 +8,8 @@ import { expect, expand, selectInTree, test } from "./fixtures.ts";
 // where the pointer is (the insertion line shows it), as new objects of the page with the
 // catalogue's default children; an object of the page is moved by dragging it from the explorer
 // onto the preview. Real native drags in Chromium, from the Studio's page into the sandboxed frame.
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 const FILES = {
   "Shop/project.yaml": "atelier: 1\ntype: Project\nname: Shop\nid: shopprojec01\n",
@@ -119,4 +122,70 @@ test("components dragged from the palette land where they are dropped in the pre
   await palette.getByLabel("Search components").press("Enter");
   await expect(page.getByRole("treeitem", { name: "Badge", exact: true, selected: true })).toBeVisible();
   await expect.poll(formChildren).toEqual(["Button", "Welcome", "1", "Add one"]);
+});
+
+test("FullSyncDemo's orders page: drop a label, bind it to a sequence's output, the output removed shows in Problems", async ({
+  page,
+  atelier,
+}) => {
+  await cp(path.join(repoRoot, "examples/workspace/FullSyncDemo"), path.join(atelier.dir, "FullSyncDemo"), {
+    recursive: true,
+  });
+  await atelier.start();
+  await atelier.open(page);
+  await expand(page, "FullSyncDemo");
+  await expand(page, "App");
+  await selectInTree(page, "Orders");
+  const preview = page.frameLocator('iframe[title="Page preview"]');
+  // Orders requires login; the preview shows it all the same.
+  await expect(preview.getByText("My orders", { exact: true })).toBeVisible();
+  const frame = (await (await page.locator('iframe[title="Page preview"]').elementHandle())!.contentFrame())!;
+
+  // A Label dropped at the top of the add form.
+  const palette = page.getByRole("region", { name: "Components palette" });
+  await palette.getByLabel("Search components").fill("label");
+  await dragOnto(
+    page,
+    frame,
+    palette.getByRole("option", { name: "Label", exact: true }),
+    '[data-atl-id="fsdordnewitm"]',
+    0.1,
+  );
+  await expect(page.getByRole("treeitem", { name: "Label", exact: true, selected: true })).toBeVisible();
+
+  // Its text bound to the Login sequence's output `user`, picked in the source picker.
+  const panel = page.getByRole("region", { name: "Properties" });
+  const textField = panel.locator('[data-prop="text"]');
+  await textField.getByRole("radio", { name: "Source" }).click();
+  const dialog = page.getByRole("dialog", { name: "Pick a source" });
+  await dialog.getByLabel("Filter sources").fill("user");
+  await dialog
+    .getByRole("treeitem", { name: "Login", exact: true })
+    .getByRole("treeitem", { name: "user", exact: true })
+    .locator(":scope > .pick-row")
+    .click();
+  await expect(textField.locator("output")).toHaveText("Login › user");
+  const file = path.join(atelier.dir, "FullSyncDemo/ui/pages/Orders.yaml");
+  await expect
+    .poll(async () => readFile(file, "utf8"))
+    .toMatch(/component: Label\n\s+text:\n\s+source: sequence\n\s+sequence: Login\n\s+path: user/);
+  await page.getByRole("tab", { name: /^Problems/ }).click();
+  // The Problems view (its list shows only when there are some).
+  const problems = page.locator(".problems");
+  await expect(problems).toBeVisible();
+  await expect(problems).not.toContainText(/Label.*user|user.*Label/);
+
+  // The output's step removed from Login: the binding is in the Problems view, before any run.
+  // The Login sequence (the app has a Login page too), then its output element `user` (it also
+  // has a variable `user`).
+  const sequence = page.getByRole("treeitem", { name: "Login", exact: true }).filter({ hasText: "Sequence" });
+  await sequence.dblclick();
+  await expect(sequence).toHaveAttribute("aria-expanded", "true");
+  await page.getByRole("treeitem", { name: "user", exact: true }).filter({ hasText: "Element" }).click();
+  await page.keyboard.press("Delete");
+  await page.getByRole("dialog", { name: "Delete" }).getByRole("button", { name: "Delete" }).click();
+  await expect(problems).toContainText(/Label.*user|user.*Label/);
+  // Undone: the problem is gone.
+  await page.getByRole("button", { name: /Undo/ }).click();
+  await expect(problems).not.toContainText(/Label.*user|user.*Label/);
 });

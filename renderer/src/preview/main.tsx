@@ -75,6 +75,7 @@ window.addEventListener("message", (e) => {
       history: memoryHistory(page ? routeOf(page) : ""),
       // The preview shows what the page looks like: nothing persists, no login guard.
       storages: {},
+      loginGuard: false,
       log: () => {},
       onBindingError: () => {},
     });
