@@ -130,6 +130,13 @@ describe("device views generated from the project's map functions", () => {
       connectors: Connectors;
     };
     expect(mod.connectors.Db!.database).toBe("things");
+    // A connector without views still has its device database (posts, documents by id).
+    const bare = project([]);
+    const bareJs = await transform(generateViewsModule(bare).code, { loader: "ts", format: "esm" });
+    const bareMod = (await import(`data:text/javascript;base64,${Buffer.from(bareJs.code).toString("base64")}`)) as {
+      connectors: Connectors;
+    };
+    expect(bareMod.connectors).toEqual({ Db: { database: "things", views: {} } });
     p.children[0]!.props.databaseName = "Not Valid";
     const g = generateViewsModule(p);
     expect(g.views).toEqual({});

@@ -79,6 +79,8 @@ export function generateViewsModule(
       });
       continue;
     }
+    // Every connector has its device database, views or not (a Post or a doc source needs none).
+    if (!byConnector.has(connector.name)) byConnector.set(connector.name, { database, list: [] });
     for (const ddoc of connector.children) {
       if (ddoc.type !== "FullSyncDesignDocument") continue;
       for (const view of ddoc.children) {
@@ -115,8 +117,9 @@ export function generateViewsModule(
     }
   }
   for (const [name, { database, list }] of byConnector) {
+    const viewsText = list.length ? `{\n${list.map((l) => "  " + l).join("\n")}\n    }` : "{}";
     entries.push(
-      `  ${JSON.stringify(name)}: {\n    database: ${JSON.stringify(database)},\n    views: {\n${list.map((l) => "  " + l).join("\n")}\n    },\n  },`,
+      `  ${JSON.stringify(name)}: {\n    database: ${JSON.stringify(database)},\n    views: ${viewsText},\n  },`,
     );
   }
   const code = [
