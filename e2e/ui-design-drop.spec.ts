@@ -122,6 +122,21 @@ test("components dragged from the palette land where they are dropped in the pre
   await palette.getByLabel("Search components").press("Enter");
   await expect(page.getByRole("treeitem", { name: "Badge", exact: true, selected: true })).toBeVisible();
   await expect.poll(formChildren).toEqual(["Button", "Welcome", "1", "Add one"]);
+
+  // The stack's layout, from its form: side by side, saved and shown.
+  await selectInTree(page, "Form");
+  const layout = page.getByRole("region", { name: "Properties" }).getByRole("group", { name: "Layout" }).last();
+  await layout.getByLabel("Direction").selectOption("row");
+  await expect
+    .poll(() =>
+      frame.evaluate(() => getComputedStyle(document.querySelector('[data-atl-id="shopstack001"]')!).flexDirection),
+    )
+    .toBe("row");
+  await layout.getByLabel("Gap").fill("20%");
+  await layout.getByLabel("Gap").press("Enter");
+  await expect
+    .poll(() => readFile(path.join(atelier.dir, "Shop/ui/pages/Home.yaml"), "utf8"))
+    .toMatch(/layout:\n\s+direction: row\n\s+gap: 20%\n\s+padding: 16/);
 });
 
 test("FullSyncDemo's orders page: drop a label, bind it to a sequence's output, the output removed shows in Problems", async ({

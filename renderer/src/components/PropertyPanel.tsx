@@ -20,6 +20,7 @@ import { ResponsePreview } from "./ResponsePreview.tsx";
 import { RestApiPanel } from "./RestApiPanel.tsx";
 import { SourcePicker } from "./SourcePicker.tsx";
 import { BindingPropField, BindingsPropField } from "./BindingField.tsx";
+import { LayoutField } from "./LayoutField.tsx";
 
 const CodeEditor = lazy(() => import("../code/CodeEditor.tsx"));
 
@@ -153,6 +154,16 @@ function NodeProperties({
               const onSave = (value: unknown) =>
                 save(value === undefined ? { unset: [p.name] } : { set: { [p.name]: value } });
               // The UI builder's values: plain, a source or a script (BindingField.tsx).
+              // A component's layout: a small flex form (LayoutField.tsx).
+              if (
+                p.kind === "json" &&
+                ((node.type === "Component" && p.name === "layout") ||
+                  (node.type === "SharedComponent" && p.name === "rootLayout"))
+              ) {
+                return (
+                  <LayoutField key={p.name} label={p.label} help={p.help} node={node} prop={p.name} onSave={onSave} />
+                );
+              }
               if (p.kind === "binding" || p.kind === "bindings") {
                 const Binding = p.kind === "binding" ? BindingPropField : BindingsPropField;
                 const fieldProps = { prop: p, node, project, session: session.current, onSave };
