@@ -130,6 +130,8 @@ export interface Reference {
   shorthand?: boolean;
   /** Binding: the keys from the property's value down to the field holding the name. */
   bindingPath?: string[];
+  /** A list of names (a "stringList" property with `refers`, as an application's page order): the element. */
+  index?: number;
   /** What a missing target means, from the property's `missing` (its hint filled in). */
   missing?: { severity: "error" | "warning"; hint?: string };
 }
@@ -287,6 +289,17 @@ export function propertyReferences(node: ScopeObject, project: string, types: Ty
           missing: APP_BREAKS,
         });
       }
+      continue;
+    }
+    // A list of names of one kind (an application's page order): one reference per element.
+    if (prop.kind === "stringList" && prop.refers && prop.refers !== "project" && Array.isArray(raw)) {
+      raw.forEach((item, index) => {
+        const value = text(item);
+        if (value) {
+          const target: ReferenceTarget = { refers: prop.refers!, project, name: value };
+          out.push({ form: "property", prop, field: prop.name, value, target, index });
+        }
+      });
       continue;
     }
     if (prop.kind !== "reference" || !prop.refers) continue;
@@ -753,6 +766,8 @@ export function danglingReferences<N extends ScopeObject>(
           const t = reference.target;
           if (t.refers === "variable" || reference.value.includes("${") || t.project.includes("${")) continue;
           if (t.connector?.includes("${")) continue;
+          // A list's names (a page order) are checked by their type, which says what the list is for.
+          if (reference.index !== undefined) continue;
           if (!resolveReference(t, lookup, types))
             out.push({ project: p.name, node: n, path: pathOf(p.view, n), reference });
         }

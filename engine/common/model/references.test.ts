@@ -95,6 +95,8 @@ describe("references", () => {
     const where = { project: "project", connector: "connector" } as const;
     for (const t of listTypes()) {
       for (const p of t.props) {
+        // A list of names may name objects of one kind too (an application's page order).
+        if (p.kind === "stringList" && p.refers) continue;
         if (p.kind !== "reference") {
           expect(p.refers, `${t.type}.${p.name}`).toBeUndefined();
           continue;

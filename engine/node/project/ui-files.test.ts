@@ -400,7 +400,7 @@ describe("the UI's files", () => {
       "www/assets/index.js",
       "www/index.html",
     ]);
-    expect(car.manifest.types).toMatchObject({ Application: 1, Page: 1, SharedComponent: 1, SharedAction: 1 });
+    expect(car.manifest.types).toMatchObject({ Application: 2, Page: 1, SharedComponent: 1, SharedAction: 1 });
     await mkdir(path.join(tmp, "out"));
     const out = path.join(tmp, "out", "Demo");
     expect((await extractCar(car.bytes, out)).project).toBe("Demo");

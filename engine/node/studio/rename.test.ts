@@ -21,7 +21,7 @@ const shop = () =>
       ]),
     ]),
     n("seq", "Sequence", "MyOrders"),
-    n("app", "Application", "App", { startPage: "Orders" }, [
+    n("app", "Application", "App", { startPage: "Orders", pageOrder: ["Login", "Orders"] }, [
       n("user", "State", "user"),
       n("pg", "Page", "Orders", {}, [
         n("each", "Directive", "EachOrder", {
@@ -105,7 +105,13 @@ describe("renames update the bindings and action inputs naming the renamed objec
       view: "orders/byUser",
       query: { key: { source: "state", name: "me" } },
     });
-    expect(rename("pg", "Home").changes).toEqual(["Orders · name: Orders → Home", "App · startPage: Orders → Home"]);
+    const page = rename("pg", "Home");
+    expect(page.changes).toEqual([
+      "Orders · name: Orders → Home",
+      "App · startPage: Orders → Home",
+      "App · pageOrder: Orders → Home",
+    ]);
+    expect(page.after("app")?.pageOrder).toEqual(["Login", "Home"]);
   });
 
   it("leaves references by id as they are (a directive read by an item binding)", () => {

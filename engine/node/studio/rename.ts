@@ -113,7 +113,9 @@ export function planRename(
     const at = { project: hit.project, id: hit.node.id, type: hit.node.type, path: hit.path, field: ref.field };
     switch (ref.form) {
       case "property": {
-        e.props[ref.field] = name;
+        const list = e.props[ref.field];
+        if (ref.index !== undefined && Array.isArray(list)) list[ref.index] = name;
+        else e.props[ref.field] = name;
         changes.push({ ...at, form: "property", before: oldName, after: name });
         break;
       }

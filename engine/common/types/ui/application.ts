@@ -21,6 +21,14 @@ export const applicationType = defineType({
   accepts: ["Page", "SharedComponent", "SharedAction", "State", "Style", "Event", "Component"],
   onlyIn: ["Project"],
   file: "ui",
+  version: 2,
+  migrations: [
+    {
+      to: 2,
+      description: "the page order names pages as references (renamed with them); nothing to write",
+      up: (props) => props,
+    },
+  ],
   props: [
     commentProp,
     {
@@ -112,6 +120,7 @@ export const applicationType = defineType({
       name: "pageOrder",
       label: "Page order",
       kind: "stringList",
+      refers: "page",
       help: "The order of the pages (names); pages not listed come after, by name.",
     },
     {

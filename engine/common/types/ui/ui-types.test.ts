@@ -124,10 +124,12 @@ function demoApp(): ObjNode {
 }
 
 describe("the UI builder's types", () => {
-  it("are version 1; a project holds one application, in ui/, and its pages, shared components and actions in files of their own", () => {
-    for (const t of ["Application", "Page", "Component", "Action", "State", "ActionElse", "Style"]) {
+  it("are versioned; a project holds one application, in ui/, and its pages, shared components and actions in files of their own", () => {
+    for (const t of ["Page", "Component", "Action", "State", "ActionElse", "Style"]) {
       expect(getType(t)?.version ?? 1, t).toBe(1);
     }
+    // Version 2: the page order names pages as references.
+    expect(getType("Application")?.version).toBe(2);
     expect(acceptsChild("Project", "Application")).toBe(true);
     const files = Object.fromEntries(
       ["Application", "Page", "SharedComponent", "SharedAction"].map((t) => [
