@@ -1,7 +1,12 @@
 import type { ObjNode } from "../../../common/model/node.ts";
 import type { Binding } from "../../../common/model/props.ts";
 import { actionForIonBean, type CatalogueAction } from "../../../common/ui/actions.ts";
-import { componentByName, componentForIonBean, type CatalogueComponent } from "../../../common/ui/catalogue.ts";
+import {
+  componentByName,
+  componentForIonBean,
+  type CatalogueComponent,
+  type CatalogueProp,
+} from "../../../common/ui/catalogue.ts";
 import { contentElements, contentText, type C8oBean, type C8oContent } from "../c8o-yaml.ts";
 import { indent, type Builder, type ImportContext } from "./builder.ts";
 import type { ClassMapper, ClassMappers, Decision } from "./class-mapper.ts";
@@ -23,6 +28,8 @@ interface UiImportState {
   appStates: Set<string>;
   pageStates: Map<C8oBean, Set<string>>;
   scriptsKept: number;
+  /** The CSS of components' Styles, by the page, shared component or application it goes to. */
+  componentCss: Map<C8oBean, string[]>;
 }
 
 const STATES = new WeakMap<ImportContext, UiImportState>();
@@ -30,7 +37,7 @@ const STATES = new WeakMap<ImportContext, UiImportState>();
 function stateOf(m: ImportContext): UiImportState {
   let s = STATES.get(m);
   if (!s) {
-    s = { appStates: new Set(), pageStates: new Map(), scriptsKept: 0 };
+    s = { appStates: new Set(), pageStates: new Map(), scriptsKept: 0, componentCss: new Map() };
     STATES.set(m, s);
   }
   return s;
@@ -94,6 +101,9 @@ function markedCode(text: string): string {
     .filter((l) => l.trim() !== "")
     .join("\n");
 }
+
+/** SCSS features a plain CSS Style cannot hold. */
+const SCSS = /^\s*(?:\$[\w-]+\s*:|@import|@include)/m;
 
 function valueContext(b: Builder): ValueContext {
   return { isLocal: (p) => b.m.projectRef(p) === "", sequenceName: (s) => b.m.sequenceName(s) };
@@ -163,6 +173,7 @@ const ELEMENT_CLASSES = [
 const ACTION_CLASSES = ["UIDynamicAction", "UIDynamicIf", "UIDynamicIterate", "UIDynamicInvoke", "UIDynamicEmit"];
 
 function elementDecision(bean: C8oBean): Decision {
+  recordOwned(bean);
   const data = readBeanData(bean);
   const ionBean = data?.ionBean;
   if (!ionBean) return { type: "Foreign", reason: "a UI element whose beanData names no ionBean" };
@@ -194,6 +205,14 @@ function actionDecision(bean: C8oBean): Decision {
   return { type: "Foreign", reason: `the ionBean ${ionBean}${verb} has no action in Atelier's actions catalogue` };
 }
 
+function plainDecision(bean: C8oBean): Decision {
+  recordOwned(bean);
+  const tag = beanStr(bean, "tagName", "");
+  return PLAIN_TAGS[tag]
+    ? { type: "Component" }
+    : { type: "Foreign", reason: `the plain element <${tag}> has no component in Atelier's catalogue` };
+}
+
 const folded: ClassMapper = { types: ["Folded"], decide: () => ({ type: "Folded" }), build: () => {} };
 
 export const uiClasses: ClassMappers = {
@@ -213,18 +232,15 @@ export const uiClasses: ClassMappers = {
     ),
     ...Object.fromEntries(ACTION_CLASSES.map((c) => [c, { types: ["Action"], decide: actionDecision, build: action }])),
     UIText: { types: ["Text"], decide: () => ({ type: "Text" }), build: text },
-    UIElement: {
+    UIElement: { types: ["Component"], decide: plainDecision, build: plainElement },
+    UIForm: {
       types: ["Component"],
-      decide: (bean) =>
-        PLAIN_TAGS[beanStr(bean, "tagName", "")]
-          ? { type: "Component" }
-          : {
-              type: "Foreign",
-              reason: `the plain element <${beanStr(bean, "tagName", "")}> has no component in Atelier's catalogue`,
-            },
-      build: plainElement,
+      decide: (bean) => {
+        recordOwned(bean);
+        return { type: "Component" };
+      },
+      build: form,
     },
-    UIForm: { types: ["Component"], decide: () => ({ type: "Component" }), build: form },
     UIControlEvent: { types: ["Event"], decide: () => ({ type: "Event" }), build: controlEvent },
     UIPageEvent: { types: ["Event"], decide: pageEventDecision, build: pageEvent },
     UIAppEvent: { types: ["Event"], decide: appEventDecision, build: appEvent },
@@ -246,17 +262,11 @@ export const uiClasses: ClassMappers = {
     UICompEvent: { types: ["ComponentEvent"], decide: () => ({ type: "ComponentEvent" }), build: (b) => b.comment() },
     UIUseShared: { types: ["UseShared"], decide: () => ({ type: "UseShared" }), build: useShared },
     UIUseVariable: folded,
-    UIAttribute: {
-      types: [],
-      decide: (bean) => ({
-        type: "Foreign",
-        reason: `an HTML attribute set on the tag (UIAttribute ${beanStr(bean, "attrName", "") || "without a name"}): Atelier's components take their catalogue's properties only`,
-      }),
-      build: () => {},
-    },
+    // Read by its element's builder (applyAttributes) when it has an equivalent there.
+    UIAttribute: { types: ["Folded"], decide: attributeDecision, build: () => {} },
     UIActionStack: { types: ["SharedAction"], decide: () => ({ type: "SharedAction" }), build: sharedAction },
     UIStackVariable: { types: ["ActionInput"], decide: () => ({ type: "ActionInput" }), build: stackVariable },
-    UIStyle: { types: ["Style"], decide: () => ({ type: "Style" }), build: style },
+    UIStyle: { types: ["Style", "Folded"], decide: styleDecision, build: style },
     UITheme: { types: ["Style"], decide: () => ({ type: "Style" }), build: style },
     UICustomAction: { types: ["Action"], decide: () => ({ type: "Action" }), build: customAction },
   }),
@@ -324,6 +334,7 @@ function application(b: Builder): void {
     b.note("the application has no page: set its start page once one is made", true);
   }
   buildChildrenNow(b);
+  addComponentStyles(b);
   const st = stateOf(b.m);
   const have = new Set(b.node.children.filter((c) => c.type === "State").map((c) => c.name));
   const added = [...st.appStates].sort().filter((name) => !have.has(name));
@@ -358,6 +369,7 @@ function page(b: Builder): void {
     );
   }
   buildChildrenNow(b);
+  addComponentStyles(b);
   const names = stateOf(b.m).pageStates.get(b.bean);
   const have = new Set(b.node.children.filter((c) => c.type === "State").map((c) => c.name));
   const added = [...(names ?? [])].sort().filter((name) => !have.has(name));
@@ -414,26 +426,222 @@ function component(b: Builder): void {
     }
     const { name, prop } = found;
     if (Object.hasOwn(inputs, name) || unset(raw, prop.kind)) continue;
-    const c = convert(b, raw, prop.kind, key, { ...LEGACY_VALUES[key], ...prop.convertigoValues });
-    if (c.value === null) {
-      b.note(`${key}: ${raw} has no ${entry.name} equivalent (left unset)`);
-      continue;
-    }
-    if (typeof c.value === "object" && prop.bindable === false) {
-      b.note(`${key}: ${raw} is a binding, but ${entry.name}'s ${name} takes a plain value: set it again`, true);
-      continue;
-    }
-    if (prop.kind === "enum" && typeof c.value === "string" && prop.values && !prop.values.includes(c.value)) {
-      b.note(
-        `${key}: "${c.value}" is not one of ${entry.name}'s ${name} values (${prop.values.join(", ")}): left unset`,
-      );
-      continue;
-    }
-    inputs[name] = c.value;
+    const value = inputValue(b, entry, name, prop, raw, key, LEGACY_VALUES[key]);
+    if (value !== undefined) inputs[name] = value;
   }
+  applyAttributes(b, entry, inputs);
   if (Object.keys(inputs).length) b.set("inputs", inputs);
   buildChildrenNow(b);
   foldText(b, entry);
+  componentStyles(b);
+}
+
+/** A Convertigo value typed for a catalogue prop, or undefined (said in a note) when it cannot be. */
+function inputValue(
+  b: Builder,
+  entry: CatalogueComponent,
+  name: string,
+  prop: CatalogueProp,
+  raw: string,
+  what: string,
+  legacy?: Record<string, string>,
+): Binding | undefined {
+  const c = convert(b, raw, prop.kind, what, { ...legacy, ...prop.convertigoValues });
+  if (c.value === null) {
+    b.note(`${what}: ${raw} has no ${entry.name} equivalent (left unset)`);
+    return undefined;
+  }
+  if (typeof c.value === "object" && prop.bindable === false) {
+    b.note(`${what}: ${raw} is a binding, but ${entry.name}'s ${name} takes a plain value: set it again`, true);
+    return undefined;
+  }
+  if (prop.kind === "enum" && typeof c.value === "string" && prop.values && !prop.values.includes(c.value)) {
+    b.note(
+      `${what}: "${c.value}" is not one of ${entry.name}'s ${name} values (${prop.values.join(", ")}): left unset`,
+    );
+    return undefined;
+  }
+  return c.value;
+}
+
+// ---------------------------------------------------------------- attributes and styles of a component
+
+/**
+ * The element each UIAttribute and UIStyle belongs to. What an attribute or a style can become
+ * depends on its element's catalogue entry, and a C8oBean knows no parent: the element's decision
+ * (the mapper decides a parent before its children) records it here for theirs.
+ */
+const OWNER = new WeakMap<C8oBean, C8oBean>();
+
+function recordOwned(element: C8oBean): void {
+  for (const c of element.children) if (isClass(c, "UIAttribute") || isClass(c, "UIStyle")) OWNER.set(c, element);
+}
+
+/** What one of Convertigo's UIAttribute becomes on its element. */
+type AttributeUse =
+  | { kind: "drop"; why: string }
+  | { kind: "styleClass"; value: string }
+  | { kind: "slot"; value: string }
+  | { kind: "input"; name: string; prop: CatalogueProp; raw: string }
+  | { kind: "foreign"; reason: string };
+
+/** Ionic 3's slot attributes (`<ion-icon item-end>`), the slot they stand for in Ionic 7. */
+const IONIC3_SLOTS: Record<string, string> = {
+  "item-start": "start",
+  "item-left": "start",
+  "item-end": "end",
+  "item-right": "end",
+  "icon-start": "start",
+  "icon-left": "start",
+  "icon-end": "end",
+  "icon-right": "end",
+  "icon-only": "icon-only",
+};
+
+/** The attribute's name without Angular's binding brackets: `[attr.tappable]`, `[color]` → tappable, color. */
+function attributeName(attr: C8oBean): string {
+  const n = beanStr(attr, "attrName", "").trim();
+  return /^\[(?:attr\.)?([^\]]+)\]$/.exec(n)?.[1] ?? n;
+}
+
+function attributeUse(attr: C8oBean): AttributeUse {
+  const name = attributeName(attr);
+  const raw = smartText(attr.props.find((p) => p.name === "attrValue")?.value) ?? "";
+  const plain = /^(script|source):/.test(raw) ? undefined : raw.replace(/^plain:/, "").trim();
+  const what = `the attribute ${name === "" ? `"${plain ?? raw}"` : name} (UIAttribute ${attr.name})`;
+  // Ionic 3 marked elements for its fast tap handling; Ionic 7 handles taps on any element.
+  if (name === "tappable") return { kind: "drop", why: "Ionic 3's tappable marker, which Ionic 7 does without" };
+  if (name === "class") {
+    return plain === undefined
+      ? { kind: "foreign", reason: `${what} is computed (${raw}): a Component's styleClass is plain text` }
+      : { kind: "styleClass", value: plain };
+  }
+  if (name === "slot" && plain) return { kind: "slot", value: plain };
+  if (name === "") {
+    if (plain !== undefined && IONIC3_SLOTS[plain]) return { kind: "slot", value: IONIC3_SLOTS[plain] };
+    const hint =
+      plain === "ion-text" ? " (Ionic 3's text colouring: put the text in a Text component with a color)" : "";
+    return { kind: "foreign", reason: `${what} has no Atelier equivalent${hint}` };
+  }
+  const owner = OWNER.get(attr);
+  const entry = entryOf(owner);
+  if (!entry) return { kind: "foreign", reason: `${what}: its element is no catalogue component` };
+  // HTML attributes are kebab-case, the catalogue's props Ionic React's camelCase ones.
+  const propName = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  const prop = entry.props[propName];
+  if (!prop) {
+    const known = Object.keys(entry.props);
+    return {
+      kind: "foreign",
+      reason: `${what}: ${entry.name} has no such property (${known.length ? known.join(", ") : "it has none"}); Atelier's components take their catalogue's properties only`,
+    };
+  }
+  return { kind: "input", name: propName, prop, raw };
+}
+
+function attributeDecision(bean: C8oBean): Decision {
+  const use = attributeUse(bean);
+  return use.kind === "foreign" ? { type: "Foreign", reason: use.reason } : { type: "Folded" };
+}
+
+/** The element's UIAttributes, folded into its inputs, styleClass or slot (beanData's values win). */
+function applyAttributes(b: Builder, entry: CatalogueComponent, inputs: Record<string, Binding>): void {
+  for (const attr of b.bean.children) {
+    if (!isClass(attr, "UIAttribute") || b.m.decisionOf(attr).type !== "Folded") continue;
+    const use = attributeUse(attr);
+    const label = `attribute ${beanStr(attr, "attrName", "") || "(bare)"} (${attr.name})`;
+    switch (use.kind) {
+      case "drop":
+        b.note(`${label}: dropped, ${use.why}`);
+        break;
+      case "styleClass":
+        addStyleClass(b, use.value);
+        break;
+      case "slot":
+        if (entry.props.slot?.values?.includes(use.value) || (entry.props.slot && !entry.props.slot.values)) {
+          if (Object.hasOwn(inputs, "slot")) b.note(`${label}: slot ${use.value} ignored, the component sets one`);
+          else inputs.slot = use.value;
+        } else b.set("slot", use.value);
+        break;
+      case "input": {
+        if (Object.hasOwn(inputs, use.name)) {
+          b.note(`${label}: ignored, the component's own ${use.name} is set`);
+          break;
+        }
+        if (unset(use.raw, use.prop.kind)) break;
+        const value = inputValue(b, entry, use.name, use.prop, use.raw, label);
+        if (value !== undefined) inputs[use.name] = value;
+        break;
+      }
+      case "foreign":
+        break;
+    }
+  }
+}
+
+function addStyleClass(b: Builder, cls: string): void {
+  const have = typeof b.node.props.styleClass === "string" ? b.node.props.styleClass : "";
+  b.set("styleClass", have ? `${have} ${cls}` : cls);
+}
+
+/**
+ * Convertigo's UIStyle under a component styles that component: its CSS goes to a Style of the
+ * enclosing page (or shared component, or application), under a class the component gets.
+ */
+function styleDecision(bean: C8oBean): Decision {
+  return OWNER.has(bean) ? { type: "Folded" } : { type: "Style" };
+}
+
+function componentStyles(b: Builder): void {
+  const styles = b.bean.children.filter((c) => isClass(c, "UIStyle") && b.m.decisionOf(c).type === "Folded");
+  if (styles.length === 0) return;
+  const cls = `c8o-${b.node.id}`;
+  const css = styles
+    .map((st) => formatted(st.props.find((p) => p.name === "styleContent")?.value).trim())
+    .filter((t) => t !== "");
+  if (css.length === 0) return;
+  addStyleClass(b, cls);
+  const root = [b.bean, ...b.ancestors].reverse().find(isStyleRoot);
+  if (!root) {
+    b.note(
+      `its Style (${styles.map((st) => st.name).join(", ")}) has no page to go to: kept here as a note:\n${indent(css.join("\n"))}`,
+      true,
+    );
+    return;
+  }
+  const st = stateOf(b.m);
+  const list = st.componentCss.get(root) ?? [];
+  list.push(`.${cls} {\n${indent(css.join("\n"))}\n}`);
+  st.componentCss.set(root, list);
+  b.note(
+    `its Style (${styles.map((s) => s.name).join(", ")}) moved to the enclosing ComponentStyles, under the class ${cls}`,
+  );
+  if (css.some((t) => SCSS.test(t)))
+    b.note("SCSS in its Convertigo Style (variables, imports): Atelier's Style is plain CSS, rewrite it", true);
+}
+
+/** The objects whose Style a component's CSS goes to. */
+function isStyleRoot(bean: C8oBean): boolean {
+  return (
+    bean.cls === "core.MobileApplication" ||
+    ["PageComponent", "UISharedRegularComponent", "UISharedComponent"].some((c) => isClass(bean, c))
+  );
+}
+
+/** Adds the CSS of the components under a page/shared component/application as one Style. */
+function addComponentStyles(b: Builder): void {
+  const css = stateOf(b.m).componentCss.get(b.bean);
+  if (!css?.length) return;
+  const names = new Set(b.node.children.map((c) => c.name));
+  let name = "ComponentStyles";
+  for (let i = 2; names.has(name); i++) name = `ComponentStyles${i}`;
+  b.node.children.push({
+    id: `${b.node.id}-component-styles`,
+    type: "Style",
+    name,
+    props: { css: css.join("\n\n") },
+    children: [],
+  });
 }
 
 /** A component showing a text takes its sole Text child as its `text` (Convertigo's UIText). */
@@ -471,9 +679,13 @@ function plainElement(b: Builder): void {
   b.bag.skip("selfClose");
   b.set("component", PLAIN_TAGS[tag]);
   if (tag !== "div") b.note(`a plain <${tag}> in Convertigo`);
+  const entry = componentByName(PLAIN_TAGS[tag] ?? "")!;
+  const inputs: Record<string, Binding> = {};
+  applyAttributes(b, entry, inputs);
+  if (Object.keys(inputs).length) b.set("inputs", inputs);
   buildChildrenNow(b);
-  const entry = componentByName(PLAIN_TAGS[tag] ?? "");
-  if (entry) foldText(b, entry);
+  foldText(b, entry);
+  componentStyles(b);
 }
 
 function form(b: Builder): void {
@@ -481,6 +693,11 @@ function form(b: Builder): void {
   b.bag.skip("beanData", "tagName", "selfClose");
   b.set("component", "Stack");
   b.note("a form in Convertigo: its fields are read by form sources naming this component's id");
+  const inputs: Record<string, Binding> = {};
+  applyAttributes(b, componentByName("Stack")!, inputs);
+  if (Object.keys(inputs).length) b.set("inputs", inputs);
+  buildChildrenNow(b);
+  componentStyles(b);
 }
 
 // ---------------------------------------------------------------- events
@@ -786,6 +1003,8 @@ function sharedComponent(b: Builder): void {
   b.bag.skip("scriptContent");
   const code = markedCode(formatted(b.bean.props.find((p) => p.name === "scriptContent")?.value));
   if (code !== "") b.note(`its TypeScript (between Convertigo's markers) is not run:\n${indent(code)}`, true);
+  buildChildrenNow(b);
+  addComponentStyles(b);
 }
 
 function compVariable(b: Builder): void {
@@ -829,7 +1048,7 @@ function style(b: Builder): void {
   if (comment !== "") b.note(comment);
   const css = formatted(b.bag.raw("styleContent"));
   b.set("css", css);
-  if (/^\s*(?:\$[\w-]+\s*:|@import|@include)/m.test(css)) {
+  if (SCSS.test(css)) {
     b.note(
       "SCSS in Convertigo (variables, imports): Atelier's Style is plain CSS, rewrite it (theme colors: the Application's theme)",
       true,
