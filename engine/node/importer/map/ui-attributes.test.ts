@@ -70,6 +70,18 @@ const PAGE = [
   "  ↓Attr [mobile.components.UIAttribute-1580220138300]: ",
   "    attrName: color",
   ...smart("    ", "attrValue", "plain:light"),
+  // Header_V2's search bar, with a Style of its own.
+  "↓SearchBar [mobile.components.UIDynamicElement-1580151212539]: ",
+  '  beanData: \'{"ionBean":"Searchbar"}\'',
+  "  tagName: ion-searchbar",
+  "  ↓Style [mobile.components.UIStyle-1580151212542]: ",
+  "    styleContent: ",
+  "      - xmlizable: ",
+  "        - ↑classname: com.twinsoft.convertigo.beans.common.FormatedContent",
+  "        - com.twinsoft.convertigo.beans.common.FormatedContent: ",
+  "          →: |",
+  "            '\tbackground: none  !important;",
+  "            '",
   // Header_V2's paragraph: Ionic 3's ion-text colouring, with no Atelier equivalent.
   "↓Paragraph [mobile.components.UIDynamicElement-1580151221738]: ",
   '  beanData: \'{"ionBean":"Paragraph"}\'',
@@ -154,7 +166,11 @@ describe("Convertigo's Style under a component", () => {
     const style = page.children.find((c) => c.type === "Style")!;
     expect(style.name).toBe("ComponentStyles");
     expect(String(style.props.css)).toMatch(
-      /^\.c8o-1580220138209 \{\n\s+font-size: 1\.4rem !important;\n\s+top: 18px !important;\n\}$/,
+      /^\.c8o-1580220138209 \{\n\s+font-size: 1\.4rem !important;\n\s+top: 18px !important;\n\}\n\n\.c8o-1580151212539 \{\n\s+background: none {2}!important;\n\}$/,
     );
+  });
+
+  it("imports Convertigo's Searchbar as the catalogue's Searchbar (IonSearchbar)", () => {
+    expect(node("1580151212539").props).toMatchObject({ component: "Searchbar", styleClass: "c8o-1580151212539" });
   });
 });
