@@ -2,7 +2,7 @@
  * Convertigo's UIAttribute and UIStyle under a component (design ui-builder.md §8), on samples
  * taken from c8oprj-demo-banking's KeyPad page and Header_V2 shared component (mobile family).
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -63,6 +63,18 @@ const PAGE = [
   "            '\tfont-size: 1.4rem !important;",
   "            \ttop: 18px !important;",
   "            '",
+  // KeyPad's Effacer button: a custom action clearing the focused input.
+  "  ↓Event [mobile.components.UIControlEvent-1580238890867]: ",
+  "    ↓DeleteInput [mobile.components.UICustomAction-1580238899291]: ",
+  "      actionValue: ",
+  "        - xmlizable: ",
+  "          - ↑classname: com.twinsoft.convertigo.beans.common.FormatedContent",
+  "          - com.twinsoft.convertigo.beans.common.FormatedContent: ",
+  "            →: |",
+  "              '\t\tpage.c8o.log.debug(''[MB] ''+ props.actionFunction +'': ''+ props.actionName);",
+  "              \t\tpage[page.local.focusedInput].value = ''''; /* cleared */",
+  "              \t\tresolve();",
+  "              '",
   // An icon coloured by an attribute naming a catalogue prop.
   "↓Icon [mobile.components.UIDynamicElement-1580220138212]: ",
   '  beanData: \'{"ionBean":"Icon","IconName":"plain:eye"}\'',
@@ -172,5 +184,25 @@ describe("Convertigo's Style under a component", () => {
 
   it("imports Convertigo's Searchbar as the catalogue's Searchbar (IonSearchbar)", () => {
     expect(node("1580151212539").props).toMatchObject({ component: "Searchbar", styleClass: "c8o-1580151212539" });
+  });
+});
+
+describe("Convertigo's custom action", () => {
+  const STUB = "app/src/custom/imported/KeyPad-DeleteInput.ts";
+
+  it("becomes a Custom action calling a stub that keeps its code and throws until it is ported", async () => {
+    expect(node("1580238899291").props).toMatchObject({ action: "Custom", inputs: { function: "DeleteInput" } });
+    const stub = await readFile(path.join(summary.projectDir, STUB), "utf8");
+    // The original code, in a comment whose end its own `*/` cannot close early.
+    expect(stub).toContain("page[page.local.focusedInput].value = ''; /* cleared *\\/");
+    expect(stub).toContain("export const DeleteInput: CustomAction = () => {");
+    const mod = (await import(path.join(summary.projectDir, STUB))) as { DeleteInput: () => unknown };
+    expect(() => mod.DeleteInput()).toThrow(
+      `not ported yet: Convertigo's custom action DeleteInput of KeyPad (${STUB})`,
+    );
+    const registry = await readFile(path.join(summary.projectDir, "app/src/custom/actions.ts"), "utf8");
+    expect(registry).toContain('import { DeleteInput } from "./imported/KeyPad-DeleteInput.ts";');
+    expect(registry).toMatch(/export const customActions: Record<string, CustomAction> = \{\n {2}DeleteInput,\n\};/);
+    expect(summary.warnings.some((w) => w.includes(`its TypeScript is kept in ${STUB}`))).toBe(true);
   });
 });

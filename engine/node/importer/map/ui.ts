@@ -30,6 +30,8 @@ interface UiImportState {
   scriptsKept: number;
   /** The CSS of components' Styles, by the page, shared component or application it goes to. */
   componentCss: Map<C8oBean, string[]>;
+  /** Custom actions' stubs: the registry key (the Custom action's function) → the stub's file. */
+  customActions: Map<string, { file: string; text: string }>;
 }
 
 const STATES = new WeakMap<ImportContext, UiImportState>();
@@ -37,10 +39,45 @@ const STATES = new WeakMap<ImportContext, UiImportState>();
 function stateOf(m: ImportContext): UiImportState {
   let s = STATES.get(m);
   if (!s) {
-    s = { appStates: new Set(), pageStates: new Map(), scriptsKept: 0, componentCss: new Map() };
+    s = {
+      appStates: new Set(),
+      pageStates: new Map(),
+      scriptsKept: 0,
+      componentCss: new Map(),
+      customActions: new Map(),
+    };
     STATES.set(m, s);
   }
   return s;
+}
+
+/**
+ * The files the import adds to the project's app (paths relative to the project): for each of
+ * Convertigo's custom actions a stub under app/src/custom/imported/ keeping its code, and
+ * app/src/custom/actions.ts registering them (the app's codegen writes that file only when absent).
+ */
+export function uiExtraFiles(m: ImportContext): Map<string, string> {
+  const customs = STATES.get(m)?.customActions;
+  const files = new Map<string, string>();
+  if (!customs?.size) return files;
+  const keys = [...customs.keys()].sort();
+  for (const k of keys) files.set(customs.get(k)!.file, customs.get(k)!.text);
+  files.set(
+    "app/src/custom/actions.ts",
+    [
+      "// Your custom actions: the Custom action of a chain calls one by its name here, with its inputs.",
+      "// Atelier's import from Convertigo wrote this file (the app's build never rewrites it): each",
+      '// imported action throws "not ported yet" until its code, kept in its imported/ file, is rewritten.',
+      'import type { CustomAction } from "@atelier/runtime/chain.ts";',
+      ...keys.map((k) => `import { ${k} } from "./${customs.get(k)!.file.replace(/^app\/src\/custom\//, "")}";`),
+      "",
+      "export const customActions: Record<string, CustomAction> = {",
+      ...keys.map((k) => `  ${k},`),
+      "};",
+      "",
+    ].join("\n"),
+  );
+  return files;
 }
 
 /** How many UI values of an import stayed scripts (for the import summary). */
@@ -958,16 +995,62 @@ function referenceInput(b: Builder, refersTo: string | undefined, ref: string): 
   }
 }
 
+/** A TypeScript identifier from Convertigo's names. */
+function identifier(name: string): string {
+  return name.replace(/[^A-Za-z0-9_$]/g, "_").replace(/^(\d)/, "_$1") || "_";
+}
+
+/** The page, shared action or shared component holding the object, for custom code's file names. */
+function ownerName(b: Builder): string {
+  const owner = [...b.ancestors]
+    .reverse()
+    .find((a) =>
+      ["PageComponent", "UIActionStack", "UISharedRegularComponent", "UISharedComponent"].some((c) => isClass(a, c)),
+    );
+  return owner?.name ?? "App";
+}
+
+/**
+ * Convertigo's UICustomAction: its TypeScript ran inside Convertigo's generated Angular page
+ * (page, props, vars, resolve), which Atelier's app does not have. It becomes a Custom action
+ * calling a stub of the app's custom folder that keeps the code in a comment and throws until
+ * it is rewritten: a visible failure where the action runs, not a silent one.
+ */
 function customAction(b: Builder): void {
   b.comment();
   b.set("action", "Custom");
-  const fn = b.node.name.replace(/[^A-Za-z0-9_$]/g, "_").replace(/^(\d)/, "_$1");
+  const owner = ownerName(b);
+  const st = stateOf(b.m);
+  let fn = identifier(b.node.name);
+  if (st.customActions.has(fn)) fn = identifier(`${owner}_${b.node.name}`);
+  for (let i = 2; st.customActions.has(fn); i++) fn = identifier(`${owner}_${b.node.name}${i}`);
   const body = formatted(b.bag.raw("actionValue"));
   b.bag.skip("package_dependencies", "cordova_plugins", "page_ts_imports", "module_ts_imports", "actionValue");
   const vars = controlVariables(b);
   b.set("inputs", { function: fn, ...(Object.keys(vars).length ? { inputs: vars } : {}) });
+  const file = `app/src/custom/imported/${identifier(owner)}-${identifier(b.node.name)}.ts`;
+  const what = `Convertigo's custom action ${b.node.name} of ${owner}`;
+  st.customActions.set(fn, {
+    file,
+    text: [
+      `// Imported from Convertigo: the custom action ${b.node.name} of ${owner} (UICustomAction ${b.bean.priority ?? ""}).`,
+      "// Not ported yet: its TypeScript below ran in Convertigo's generated page (page, props, vars,",
+      "// resolve/reject). Rewrite it here: its inputs come as `inputs`, what it resolved is returned.",
+      'import type { CustomAction } from "@atelier/runtime/chain.ts";',
+      "",
+      "/*",
+      // A `*/` of the code would end the comment early.
+      body.replace(/\*\//g, "*\\/"),
+      "*/",
+      "",
+      `export const ${fn}: CustomAction = () => {`,
+      `  throw new Error(${JSON.stringify(`not ported yet: ${what} (${file})`)});`,
+      "};",
+      "",
+    ].join("\n"),
+  });
   b.note(
-    `a custom action in Convertigo: write function ${fn} in app/src/custom/actions.ts (vars → inputs, resolve(x) → return x); its TypeScript:\n${indent(body)}`,
+    `${what}: its TypeScript is kept in ${file}, whose function ${fn} throws "not ported yet" until it is rewritten (vars → inputs, resolve(x) → return x)`,
     true,
   );
   parallelChildren(b);
