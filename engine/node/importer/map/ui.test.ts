@@ -175,6 +175,18 @@ describe("the UI importer on c8oprj-demo-banking (shared component, shared actio
     expect(find(resolve.root, (n) => n.type === "Action").length).toBeGreaterThan(10);
   });
 
+  it("turns Header_V2's Switch into an If per case on the Switch's value, the default an If that none is", () => {
+    const { project } = imported.get("BankingDemo")!;
+    // The Switch (1580151024381) is folded: its cases take its place.
+    expect(find(project.root, (n) => n.id === "1580151024381")).toEqual([]);
+    const cond = (id: string) => byId(project.root, id).props;
+    expect(cond("1580151123660")).toMatchObject({ kind: "If", condition: { script: 'input.Type === "Chart"' } });
+    expect(cond("1580151169701").condition).toEqual({ script: 'input.Type === "smallHeader"' });
+    expect(cond("1580151134956").condition).toEqual({
+      script: '!(input.Type === "Chart" || input.Type === "smallHeader" || input.Type === "none")',
+    });
+  });
+
   it("leaves only catalogue refusals as problems of the imported UI objects (reported in the Problems view)", () => {
     for (const [name, { project }] of imported) {
       const messages: string[] = [];

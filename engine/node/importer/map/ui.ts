@@ -284,7 +284,7 @@ export const uiClasses: ClassMappers = {
     UIControlVariable: folded,
     UIActionFailureEvent: { types: ["OnError"], decide: () => ({ type: "OnError" }), build: (b) => b.comment() },
     UIActionElseEvent: { types: ["ActionElse"], decide: () => ({ type: "ActionElse" }), build: (b) => b.comment() },
-    UIControlDirective: { types: ["Directive"], decide: directiveDecision, build: directive },
+    UIControlDirective: { types: ["Directive", "Folded"], decide: directiveDecision, build: directive },
     UISharedRegularComponent: {
       types: ["SharedComponent"],
       decide: () => ({ type: "SharedComponent" }),
@@ -1060,16 +1060,78 @@ function customAction(b: Builder): void {
 
 const DIRECTIVES: Record<string, "ForEach" | "If"> = { ForEach: "ForEach", If: "If", For: "ForEach" };
 
+/**
+ * Angular's ngSwitch, as Convertigo's Switch / SwitchCase / SwitchDefault directives: the Switch
+ * renders nothing of its own, each case shows its content when the Switch's value equals its own,
+ * the default when no case does. Atelier has no switch: the Switch is folded (its children take its
+ * place) and each case becomes an If comparing the two values, the default an If that none does.
+ * A case knows its Switch through this map, filled when the Switch is decided (before its children).
+ */
+const SWITCH_OF = new WeakMap<C8oBean, C8oBean>();
+
 function directiveDecision(bean: C8oBean): Decision {
   const d = beanStr(bean, "directiveName", "ForEach");
+  if (d === "Switch") {
+    for (const c of bean.children) if (isClass(c, "UIControlDirective")) SWITCH_OF.set(c, bean);
+    return { type: "Folded", hoist: true };
+  }
+  if (d === "SwitchCase" || d === "SwitchDefault") {
+    return SWITCH_OF.has(bean)
+      ? { type: "Directive" }
+      : { type: "Foreign", reason: `the directive ${d} is not directly under a Switch directive` };
+  }
   return DIRECTIVES[d]
     ? { type: "Directive" }
     : { type: "Foreign", reason: `the directive ${d} has no Atelier equivalent` };
 }
 
+/** A binding as a script expression over the scripts' scope (input, state), or undefined. */
+function bindingScript(v: Binding): string | undefined {
+  if (v === null || typeof v !== "object") return JSON.stringify(v);
+  if ("script" in v) return `(${v.script})`;
+  if ((v.source === "input" || v.source === "state") && (!v.path || /^[\w$]+(?:\.[\w$]+|\[\d+\])*$/.test(v.path))) {
+    return `${v.source}.${v.name}${v.path ? (v.path.startsWith("[") ? v.path : `.${v.path}`) : ""}`;
+  }
+  return undefined;
+}
+
+/** A switch case's value (or its Switch's) as a script, the Convertigo text kept when it has none. */
+function switchOperand(b: Builder, bean: C8oBean, what: string): string {
+  const raw = smartText(bean.props.find((p) => p.name === "directiveSource")?.value) ?? "";
+  const c = convert(b, raw, undefined, what);
+  const script = bindingScript(c.value);
+  if (script !== undefined) return script;
+  b.note(`${what}: ${raw} kept as Convertigo's expression (no script form): rewrite it`, true);
+  return `(${raw.replace(/^(?:script|plain):/, "")})`;
+}
+
+/** A SwitchCase / SwitchDefault as an If on its Switch's value. */
+function switchCase(b: Builder, name: string): void {
+  const sw = SWITCH_OF.get(b.bean)!;
+  b.bag.skip("directiveSource", "directiveExpression", "directiveItemName", "directiveIndexName");
+  b.set("kind", "If");
+  const value = switchOperand(b, sw, `the value of the Switch ${sw.name}`);
+  if (name === "SwitchCase") {
+    b.set("condition", { script: `${value} === ${switchOperand(b, b.bean, "the case's value")}` });
+    b.note(`a SwitchCase of the Switch ${sw.name} in Convertigo: shown when its value equals the Switch's`);
+    return;
+  }
+  const cases = sw.children.filter(
+    (c) => isClass(c, "UIControlDirective") && beanStr(c, "directiveName", "") === "SwitchCase",
+  );
+  const others = cases.map((c) => `${value} === ${switchOperand(b, c, `the value of the case ${c.name}`)}`);
+  b.set("condition", { script: others.length ? `!(${others.join(" || ")})` : "true" });
+  b.note(`the SwitchDefault of the Switch ${sw.name} in Convertigo: shown when no case's value equals the Switch's`);
+}
+
 function directive(b: Builder): void {
   b.comment();
-  const kind = DIRECTIVES[b.bag.str("directiveName", "ForEach")]!;
+  const name = b.bag.str("directiveName", "ForEach");
+  if (name === "SwitchCase" || name === "SwitchDefault") {
+    switchCase(b, name);
+    return;
+  }
+  const kind = DIRECTIVES[name]!;
   if (kind !== "ForEach") b.set("kind", kind);
   const raw = smartText(b.bag.raw("directiveSource")) ?? "";
   const c = convert(b, raw, undefined, kind === "If" ? "condition" : "items");
