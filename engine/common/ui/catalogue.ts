@@ -130,7 +130,7 @@ const bool = (help: string, convertigo?: string, dflt = false): CatalogueProp =>
   help,
   ...(convertigo ? { convertigo } : {}),
 });
-const choice = (values: string[], help: string, convertigo?: string, dflt?: string): CatalogueProp => ({
+const choice = (values: string[], help: string, convertigo?: string | string[], dflt?: string): CatalogueProp => ({
   kind: "enum",
   values,
   help,
@@ -1129,7 +1129,8 @@ export const uiComponents: CatalogueComponent[] = [
       selectedTab: str("The tab shown as selected (default: the current page's).", "SelectedTab"),
       translucent: bool("Translucent (iOS).", "Translucent"),
       slot: {
-        ...choice(["top", "bottom"], "At the top or the bottom.", "IonSlot", "bottom"),
+        // TabsPlacement: the older family's tabs container (Ionic 3's ion-tabs).
+        ...choice(["top", "bottom"], "At the top or the bottom.", ["IonSlot", "TabsPlacement"], "bottom"),
         // Convertigo's slot model is shared by all its beans: the others mean nothing for a tab bar.
         convertigoValues: { fixed: null, start: null, end: null, header: null, content: null },
       },
@@ -1139,7 +1140,8 @@ export const uiComponents: CatalogueComponent[] = [
     parents: ["Application", "Page", "Footer"],
     container: "row",
     defaults: [comp("TabButton", { text: "Tab" })],
-    convertigo: ["TabBar"],
+    // Tabs: the older family's tabs container, whose tab items each show a page (see TabButton).
+    convertigo: ["TabBar", "Tabs"],
   },
   {
     name: "TabButton",
@@ -1169,7 +1171,8 @@ export const uiComponents: CatalogueComponent[] = [
     children: ["Icon", "Label", "Badge"],
     parents: ["TabBar"],
     initial: { text: "Tab" },
-    convertigo: ["TabButton"],
+    // Tab: the older family's tab item; the importer reads its page, title, icon and badge.
+    convertigo: ["TabButton", "Tab"],
   },
   {
     name: "Menu",

@@ -175,6 +175,27 @@ describe("the UI importer on c8oprj-demo-banking (shared component, shared actio
     expect(find(resolve.root, (n) => n.type === "Action").length).toBeGreaterThan(10);
   });
 
+  it("imports Main's Ionic 3 tabs as a TabBar of TabButtons: page, title, icon, badge", () => {
+    const { project, summary } = imported.get("BankingDemo")!;
+    const bar = byId(project.root, "1579886413838");
+    expect(bar.props.component).toBe("TabBar");
+    expect(String(bar.props.comment)).toContain("the bar shows on this page only");
+    expect(byId(bar, "1579886423281").props).toMatchObject({
+      component: "TabButton",
+      inputs: { tab: "Accounts" },
+      text: "Comptes",
+    });
+    expect(byId(bar, "1579886423281-icon").props).toEqual({ component: "Icon", inputs: { icon: "cash" } });
+    // isEnabled: false in Convertigo: shown disabled, and said.
+    expect(byId(bar, "1579886418572").props.inputs).toEqual({ tab: "Balances", disabled: true });
+    expect(byId(bar, "1580142133848-badge").props).toEqual({
+      component: "Badge",
+      inputs: { color: "secondary" },
+      text: "2",
+    });
+    expect(summary.warnings.some((w) => w.includes("TabItem3") && w.includes("without a page"))).toBe(true);
+  });
+
   it("turns Header_V2's Switch into an If per case on the Switch's value, the default an If that none is", () => {
     const { project } = imported.get("BankingDemo")!;
     // The Switch (1580151024381) is folded: its cases take its place.

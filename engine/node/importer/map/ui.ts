@@ -454,8 +454,10 @@ function component(b: Builder): void {
   const entry = componentForIonBean(data.ionBean ?? "")!;
   b.set("component", entry.name);
   const inputs: Record<string, Binding> = {};
+  const tabItem = data.ionBean === "Tab";
+  if (tabItem) tabItemPage(b, inputs);
   for (const [key, raw] of Object.entries(data)) {
-    if (key === "ionBean") continue;
+    if (key === "ionBean" || (tabItem && TAB_ITEM_KEYS.has(key))) continue;
     const found = propFor(entry, key);
     if (!found) {
       if (!unset(raw, "string")) b.note(`${key} (no property of ${entry.name}): ${raw}`);
@@ -471,9 +473,58 @@ function component(b: Builder): void {
   buildChildrenNow(b);
   foldText(b, entry);
   componentStyles(b);
+  if (tabItem) tabItemParts(b, data);
+  if (data.ionBean === "Tabs") {
+    b.note(
+      "Convertigo's tabs container (Ionic 3's ion-tabs) showed each tab's page inside this page, under the bar; Atelier's tab bar opens the page itself, so the bar shows on this page only: add it to the tab pages (or to the Application) to keep it in view",
+      true,
+    );
+  }
 }
 
-/** A Convertigo value typed for a catalogue prop, or undefined (said in a note) when it cannot be. */
+// ---------------------------------------------------------------- the older family's tabs
+
+/** beanData keys of Convertigo's tab item (ionBean Tab) that become the TabButton's text and children. */
+const TAB_ITEM_KEYS = new Set(["TabTitle", "TabIcon", "TabBadge", "TabBadgeStyle"]);
+
+/** A tab item's page (its `tabpage`, `P.MobileApplication.Application.Page`) as the TabButton's tab. */
+function tabItemPage(b: Builder, inputs: Record<string, Binding>): void {
+  const page = b.bag.str("tabpage", "");
+  if (page !== "") inputs.tab = lastName(page).name;
+  else b.note("a tab item without a page in Convertigo: set the page it opens (tab)", true);
+  if (!b.bag.bool("isEnabled", true)) {
+    inputs.disabled = true;
+    b.note("disabled in Convertigo (isEnabled: false, left out of its app): shown disabled here", true);
+  }
+}
+
+/** A tab item's title as the TabButton's text, its icon and badge as Icon and Badge children. */
+function tabItemParts(b: Builder, data: Record<string, string>): void {
+  const title = data.TabTitle ?? "";
+  if (!unset(title, "string")) b.set("text", convert(b, title, "string", "TabTitle").value);
+  const part = (name: string, component: string, props: Record<string, unknown>): ObjNode => ({
+    id: `${b.node.id}-${name.toLowerCase()}`,
+    type: "Component",
+    name,
+    props: { component, ...props },
+    children: [],
+  });
+  const icon = data.TabIcon ?? "";
+  if (!unset(icon, "icon")) {
+    b.node.children.unshift(part("Icon", "Icon", { inputs: { icon: convert(b, icon, "icon", "TabIcon").value } }));
+  }
+  const badge = data.TabBadge ?? "";
+  if (!unset(badge, "string")) {
+    const color = data.TabBadgeStyle ?? "";
+    b.node.children.push(
+      part("Badge", "Badge", {
+        text: convert(b, badge, "string", "TabBadge").value,
+        ...(unset(color, "color") ? {} : { inputs: { color: convert(b, color, "color", "TabBadgeStyle").value } }),
+      }),
+    );
+  }
+}
+
 function inputValue(
   b: Builder,
   entry: CatalogueComponent,
