@@ -350,7 +350,8 @@ export const uiComponents: CatalogueComponent[] = [
     events: { click: click() },
     children: "any",
     container: "column",
-    convertigo: ["DivTag"],
+    // TextFormat: the older family's div of text utilities (the importer turns them into CSS).
+    convertigo: ["DivTag", "TextFormat"],
   },
   {
     name: "Grid",
@@ -544,6 +545,19 @@ export const uiComponents: CatalogueComponent[] = [
     children: "none",
     initial: { text: "Some text" },
     convertigo: ["Paragraph"],
+  },
+  {
+    name: "Divider",
+    label: "Divider",
+    group: "Text",
+    icon: "remove-outline",
+    help: "A horizontal rule between blocks (an hr).",
+    render: { html: "hr" },
+    props: {},
+    events: {},
+    children: "none",
+    // No ionBean: Convertigo's plain <hr> element (UIElement) is mapped by its tag.
+    convertigo: [],
   },
 
   // -- forms --

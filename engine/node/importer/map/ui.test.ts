@@ -105,7 +105,8 @@ describe("the UI importer on c8oprj-sample-resolveconflicts (mobile.components, 
     const foreign = find(project.root, (n) => n.type === "Foreign" && isApplicationClass(String(n.props.class)));
     const notes = foreign.map((f) => String(f.props.note));
     expect(notes.some((n) => n.includes("the ionBean MenuAutoItems has no component"))).toBe(true);
-    expect(notes.some((n) => n.includes("the plain element <hr>"))).toBe(true);
+    // A plain <hr> is the catalogue's Divider.
+    expect(byId(project.root, "1601557928767").props).toMatchObject({ component: "Divider" });
   });
 });
 
@@ -194,6 +195,17 @@ describe("the UI importer on c8oprj-demo-banking (shared component, shared actio
       text: "2",
     });
     expect(summary.warnings.some((w) => w.includes("TabItem3") && w.includes("without a page"))).toBe(true);
+  });
+
+  it("imports Welcome's TextFormat as a Stack whose text CSS goes to the page's ComponentStyles", () => {
+    const { project } = imported.get("BankingDemo")!;
+    expect(byId(project.root, "1580133239321").props).toMatchObject({
+      component: "Stack",
+      styleClass: "c8o-1580133239321",
+    });
+    const welcome = find(project.root, (n) => n.type === "Page" && n.name === "Welcome")[0]!;
+    const css = String(welcome.children.find((c) => c.name === "ComponentStyles")?.props.css);
+    expect(css).toContain(".c8o-1580133239321 {\n    text-align: center;\n}");
   });
 
   it("turns Header_V2's Switch into an If per case on the Switch's value, the default an If that none is", () => {

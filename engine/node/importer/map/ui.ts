@@ -419,7 +419,13 @@ function page(b: Builder): void {
 // ---------------------------------------------------------------- components
 
 /** Plain elements of `UIElement` with a catalogue component. */
-const PLAIN_TAGS: Record<string, string> = { div: "Stack", span: "Stack", section: "Stack", p: "Paragraph" };
+const PLAIN_TAGS: Record<string, string> = {
+  div: "Stack",
+  span: "Stack",
+  section: "Stack",
+  p: "Paragraph",
+  hr: "Divider",
+};
 
 /** The catalogue prop (name, definition) holding a beanData key. */
 function propFor(entry: CatalogueComponent, key: string) {
@@ -455,9 +461,10 @@ function component(b: Builder): void {
   b.set("component", entry.name);
   const inputs: Record<string, Binding> = {};
   const tabItem = data.ionBean === "Tab";
+  const textFormat = data.ionBean === "TextFormat" ? textFormatCss(b, data) : undefined;
   if (tabItem) tabItemPage(b, inputs);
   for (const [key, raw] of Object.entries(data)) {
-    if (key === "ionBean" || (tabItem && TAB_ITEM_KEYS.has(key))) continue;
+    if (key === "ionBean" || (tabItem && TAB_ITEM_KEYS.has(key)) || (textFormat && TEXT_FORMAT[key])) continue;
     const found = propFor(entry, key);
     if (!found) {
       if (!unset(raw, "string")) b.note(`${key} (no property of ${entry.name}): ${raw}`);
@@ -472,7 +479,7 @@ function component(b: Builder): void {
   if (Object.keys(inputs).length) b.set("inputs", inputs);
   buildChildrenNow(b);
   foldText(b, entry);
-  componentStyles(b);
+  componentStyles(b, textFormat);
   if (tabItem) tabItemParts(b, data);
   if (data.ionBean === "Tabs") {
     b.note(
@@ -480,6 +487,37 @@ function component(b: Builder): void {
       true,
     );
   }
+}
+
+/**
+ * Convertigo's TextFormat (older family): a div setting Ionic 3's text utility classes on its
+ * texts. Ionic 7's utilities are not in the app's CSS, so their declarations go to the div's CSS.
+ */
+const TEXT_FORMAT: Record<string, string> = {
+  TextLeft: "text-align: left;",
+  TextRight: "text-align: right;",
+  TextCenter: "text-align: center;",
+  TextJustify: "text-align: justify;",
+  TextWrap: "white-space: normal;",
+  TextNoWrap: "white-space: nowrap;",
+  TextUpperCase: "text-transform: uppercase;",
+  TextLowerCase: "text-transform: lowercase;",
+  TextCapitalize: "text-transform: capitalize;",
+};
+
+function textFormatCss(b: Builder, data: Record<string, string>): { what: string; css: string[] } {
+  const keys: string[] = [];
+  const css: string[] = [];
+  for (const [key, raw] of Object.entries(data)) {
+    if (!TEXT_FORMAT[key] || unset(raw, "string")) continue;
+    if (/^(script|source):/.test(raw)) {
+      b.note(`${key}: ${raw} is computed in Convertigo: set the text's CSS again`, true);
+      continue;
+    }
+    keys.push(key);
+    css.push(TEXT_FORMAT[key]);
+  }
+  return { what: keys.length ? `its text format (${keys.join(", ")})` : "", css };
 }
 
 // ---------------------------------------------------------------- the older family's tabs
@@ -680,30 +718,28 @@ function styleDecision(bean: C8oBean): Decision {
   return OWNER.has(bean) ? { type: "Folded" } : { type: "Style" };
 }
 
-function componentStyles(b: Builder): void {
+function componentStyles(b: Builder, own: { what: string; css: string[] } = { what: "", css: [] }): void {
   const styles = b.bean.children.filter((c) => isClass(c, "UIStyle") && b.m.decisionOf(c).type === "Folded");
-  if (styles.length === 0) return;
-  const cls = `c8o-${b.node.id}`;
-  const css = styles
-    .map((st) => formatted(st.props.find((p) => p.name === "styleContent")?.value).trim())
-    .filter((t) => t !== "");
+  const css = [
+    ...own.css,
+    ...styles.map((st) => formatted(st.props.find((p) => p.name === "styleContent")?.value).trim()),
+  ].filter((t) => t !== "");
   if (css.length === 0) return;
+  const what = [own.what, styles.length ? `its Style (${styles.map((st) => st.name).join(", ")})` : ""]
+    .filter((w) => w !== "")
+    .join(" and ");
+  const cls = `c8o-${b.node.id}`;
   addStyleClass(b, cls);
   const root = [b.bean, ...b.ancestors].reverse().find(isStyleRoot);
   if (!root) {
-    b.note(
-      `its Style (${styles.map((st) => st.name).join(", ")}) has no page to go to: kept here as a note:\n${indent(css.join("\n"))}`,
-      true,
-    );
+    b.note(`${what} has no page to go to: kept here as a note:\n${indent(css.join("\n"))}`, true);
     return;
   }
   const st = stateOf(b.m);
   const list = st.componentCss.get(root) ?? [];
   list.push(`.${cls} {\n${indent(css.join("\n"))}\n}`);
   st.componentCss.set(root, list);
-  b.note(
-    `its Style (${styles.map((s) => s.name).join(", ")}) moved to the enclosing ComponentStyles, under the class ${cls}`,
-  );
+  b.note(`${what} moved to the enclosing ComponentStyles, under the class ${cls}`);
   if (css.some((t) => SCSS.test(t)))
     b.note("SCSS in its Convertigo Style (variables, imports): Atelier's Style is plain CSS, rewrite it", true);
 }
