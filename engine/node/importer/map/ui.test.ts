@@ -241,7 +241,9 @@ describe("the UI importer on c8oprj-demo-banking (shared component, shared actio
     }
   });
 
-  it("maps at least 80% of the UI objects of the fixtures (printed)", () => {
+  // A floor: 439/451 (97.3%) when attributes, components' styles, Switch, tabs, Searchbar, TextFormat
+  // and hr were mapped; it may only rise.
+  it("maps at least 97% of the UI objects of the fixtures (printed)", () => {
     let objects = 0;
     let mapped = 0;
     for (const [name, { summary }] of imported) {
@@ -254,7 +256,7 @@ describe("the UI importer on c8oprj-demo-banking (shared component, shared actio
       mapped += ui.mapped;
     }
     console.log(`UI mapped share on the fixtures: ${mapped}/${objects} (${((100 * mapped) / objects).toFixed(1)}%)`);
-    expect(mapped / objects).toBeGreaterThanOrEqual(0.8);
+    expect(mapped / objects).toBeGreaterThanOrEqual(0.97);
   });
 });
 
