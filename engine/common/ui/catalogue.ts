@@ -130,7 +130,7 @@ const bool = (help: string, convertigo?: string, dflt = false): CatalogueProp =>
   help,
   ...(convertigo ? { convertigo } : {}),
 });
-const choice = (values: string[], help: string, convertigo?: string, dflt?: string): CatalogueProp => ({
+const choice = (values: string[], help: string, convertigo?: string | string[], dflt?: string): CatalogueProp => ({
   kind: "enum",
   values,
   help,
@@ -350,7 +350,8 @@ export const uiComponents: CatalogueComponent[] = [
     events: { click: click() },
     children: "any",
     container: "column",
-    convertigo: ["DivTag"],
+    // TextFormat: the older family's div of text utilities (the importer turns them into CSS).
+    convertigo: ["DivTag", "TextFormat"],
   },
   {
     name: "Grid",
@@ -545,6 +546,19 @@ export const uiComponents: CatalogueComponent[] = [
     initial: { text: "Some text" },
     convertigo: ["Paragraph"],
   },
+  {
+    name: "Divider",
+    label: "Divider",
+    group: "Text",
+    icon: "remove-outline",
+    help: "A horizontal rule between blocks (an hr).",
+    render: { html: "hr" },
+    props: {},
+    events: {},
+    children: "none",
+    // No ionBean: Convertigo's plain <hr> element (UIElement) is mapped by its tag.
+    convertigo: [],
+  },
 
   // -- forms --
   {
@@ -613,6 +627,53 @@ export const uiComponents: CatalogueComponent[] = [
     form: { value: "value", change: "onIonInput", schema: { type: "string" } },
     initial: { inputs: { label: "Label" } },
     convertigo: ["Input"],
+  },
+  {
+    name: "Searchbar",
+    label: "Search bar",
+    group: "Forms",
+    icon: "search-outline",
+    help: "A search field: what is typed comes with its input event (the value), for a search or a filter.",
+    render: { ionic: "IonSearchbar" },
+    props: {
+      name: fieldName(),
+      placeholder: str("Shown while empty (Ionic's default: Search).", "placeholder"),
+      value: str("The initial text.", "value"),
+      debounce: num(
+        "Milliseconds waited after a keystroke before the input event (Ionic's default: none).",
+        "debounce",
+      ),
+      showCancelButton: choice(
+        ["never", "focus", "always"],
+        "When its cancel button shows.",
+        "showCancelButton",
+        "never",
+      ),
+      color: color(),
+      animated: bool("Animates the cancel button (iOS).", "animated"),
+      disabled: disabled(),
+    },
+    events: {
+      input: {
+        react: "onIonInput",
+        help: "Each keystroke (after the debounce).",
+        payload: valuePayload({ type: ["string", "null"] }),
+        convertigo: ["ionInput"],
+      },
+      change: {
+        react: "onIonChange",
+        help: "The value changed and the field lost the focus.",
+        payload: valuePayload({ type: ["string", "null"] }),
+        convertigo: ["ionChange"],
+      },
+      clear: { react: "onIonClear", help: "Cleared by its clear button.", convertigo: ["ionClear"] },
+      cancel: { react: "onIonCancel", help: "Its cancel button was clicked.", convertigo: ["ionCancel"] },
+      focus: focus(),
+      blur: blur(),
+    },
+    children: "none",
+    form: { value: "value", change: "onIonInput", schema: { type: "string" } },
+    convertigo: ["Searchbar"],
   },
   {
     name: "TextArea",
@@ -1082,7 +1143,8 @@ export const uiComponents: CatalogueComponent[] = [
       selectedTab: str("The tab shown as selected (default: the current page's).", "SelectedTab"),
       translucent: bool("Translucent (iOS).", "Translucent"),
       slot: {
-        ...choice(["top", "bottom"], "At the top or the bottom.", "IonSlot", "bottom"),
+        // TabsPlacement: the older family's tabs container (Ionic 3's ion-tabs).
+        ...choice(["top", "bottom"], "At the top or the bottom.", ["IonSlot", "TabsPlacement"], "bottom"),
         // Convertigo's slot model is shared by all its beans: the others mean nothing for a tab bar.
         convertigoValues: { fixed: null, start: null, end: null, header: null, content: null },
       },
@@ -1092,7 +1154,8 @@ export const uiComponents: CatalogueComponent[] = [
     parents: ["Application", "Page", "Footer"],
     container: "row",
     defaults: [comp("TabButton", { text: "Tab" })],
-    convertigo: ["TabBar"],
+    // Tabs: the older family's tabs container, whose tab items each show a page (see TabButton).
+    convertigo: ["TabBar", "Tabs"],
   },
   {
     name: "TabButton",
@@ -1122,7 +1185,8 @@ export const uiComponents: CatalogueComponent[] = [
     children: ["Icon", "Label", "Badge"],
     parents: ["TabBar"],
     initial: { text: "Tab" },
-    convertigo: ["TabButton"],
+    // Tab: the older family's tab item; the importer reads its page, title, icon and badge.
+    convertigo: ["TabButton", "Tab"],
   },
   {
     name: "Menu",

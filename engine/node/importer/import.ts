@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, rmdir } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { walk, type ObjNode } from "../../common/model/node.ts";
 import { referencesOf } from "../../common/model/references.ts";
@@ -258,6 +258,13 @@ async function importOne(src: string, workspaceDir: string, opts: ImportOptions)
     await mkdir(tmp);
     const project: LoadedProject = { dir: tmp, name, root, files: new Map(), errors: [], invalidCount: 0 };
     await saveProject(project);
+    // Files beside the objects (custom code kept for the app): never outside the project.
+    for (const [rel, text] of mapped.files) {
+      const file = path.resolve(tmp, rel);
+      if (!file.startsWith(tmp + path.sep)) throw new Error(`internal error: the file ${rel} is outside the project`);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, text);
+    }
     // Read back what was written: the project must load without a file error.
     const check = await loadProject(tmp);
     if (check.errors.length) {

@@ -8,7 +8,7 @@ import { Builder, type ImportContext, type SeqInfo, type TranslatedSource } from
 import type { Decision } from "./map/class-mapper.ts";
 import { classMapperFor } from "./map/class-mappers.ts";
 import { foreignNode, foreignReason, isApplicationClass } from "./map/foreign.ts";
-import { uiScriptsKept } from "./map/ui.ts";
+import { uiExtraFiles, uiScriptsKept } from "./map/ui.ts";
 import { beanBool, beanStr, PropBag } from "./map/prop-bag.ts";
 import { collectSeqInfo } from "./map/sequences.ts";
 import { SecretSettings, type PendingSecret } from "./map/secrets.ts";
@@ -38,6 +38,8 @@ export interface MapResult {
   secrets: PendingSecret[];
   /** The share of Convertigo's mobile application objects (screens, components, actions). */
   ui: UiShare;
+  /** Files to add to the project beside its objects (path relative to the project → text). */
+  files: Map<string, string>;
 }
 
 /** What became of the objects of Convertigo's mobile applications (isApplicationClass). */
@@ -391,6 +393,7 @@ export function mapC8oProject(project: C8oBean, opts: MapOptions): MapResult {
       foreignByClass: sortedRecord(m.ui.foreignByClass),
       scriptsKept: uiScriptsKept(m),
     },
+    files: uiExtraFiles(m),
   };
 }
 

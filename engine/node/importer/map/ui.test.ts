@@ -105,7 +105,8 @@ describe("the UI importer on c8oprj-sample-resolveconflicts (mobile.components, 
     const foreign = find(project.root, (n) => n.type === "Foreign" && isApplicationClass(String(n.props.class)));
     const notes = foreign.map((f) => String(f.props.note));
     expect(notes.some((n) => n.includes("the ionBean MenuAutoItems has no component"))).toBe(true);
-    expect(notes.some((n) => n.includes("the plain element <hr>"))).toBe(true);
+    // A plain <hr> is the catalogue's Divider.
+    expect(byId(project.root, "1601557928767").props).toMatchObject({ component: "Divider" });
   });
 });
 
@@ -175,6 +176,50 @@ describe("the UI importer on c8oprj-demo-banking (shared component, shared actio
     expect(find(resolve.root, (n) => n.type === "Action").length).toBeGreaterThan(10);
   });
 
+  it("imports Main's Ionic 3 tabs as a TabBar of TabButtons: page, title, icon, badge", () => {
+    const { project, summary } = imported.get("BankingDemo")!;
+    const bar = byId(project.root, "1579886413838");
+    expect(bar.props.component).toBe("TabBar");
+    expect(String(bar.props.comment)).toContain("the bar shows on this page only");
+    expect(byId(bar, "1579886423281").props).toMatchObject({
+      component: "TabButton",
+      inputs: { tab: "Accounts" },
+      text: "Comptes",
+    });
+    expect(byId(bar, "1579886423281-icon").props).toEqual({ component: "Icon", inputs: { icon: "cash" } });
+    // isEnabled: false in Convertigo: shown disabled, and said.
+    expect(byId(bar, "1579886418572").props.inputs).toEqual({ tab: "Balances", disabled: true });
+    expect(byId(bar, "1580142133848-badge").props).toEqual({
+      component: "Badge",
+      inputs: { color: "secondary" },
+      text: "2",
+    });
+    expect(summary.warnings.some((w) => w.includes("TabItem3") && w.includes("without a page"))).toBe(true);
+  });
+
+  it("imports Welcome's TextFormat as a Stack whose text CSS goes to the page's ComponentStyles", () => {
+    const { project } = imported.get("BankingDemo")!;
+    expect(byId(project.root, "1580133239321").props).toMatchObject({
+      component: "Stack",
+      styleClass: "c8o-1580133239321",
+    });
+    const welcome = find(project.root, (n) => n.type === "Page" && n.name === "Welcome")[0]!;
+    const css = String(welcome.children.find((c) => c.name === "ComponentStyles")?.props.css);
+    expect(css).toContain(".c8o-1580133239321 {\n    text-align: center;\n}");
+  });
+
+  it("turns Header_V2's Switch into an If per case on the Switch's value, the default an If that none is", () => {
+    const { project } = imported.get("BankingDemo")!;
+    // The Switch (1580151024381) is folded: its cases take its place.
+    expect(find(project.root, (n) => n.id === "1580151024381")).toEqual([]);
+    const cond = (id: string) => byId(project.root, id).props;
+    expect(cond("1580151123660")).toMatchObject({ kind: "If", condition: { script: 'input.Type === "Chart"' } });
+    expect(cond("1580151169701").condition).toEqual({ script: 'input.Type === "smallHeader"' });
+    expect(cond("1580151134956").condition).toEqual({
+      script: '!(input.Type === "Chart" || input.Type === "smallHeader" || input.Type === "none")',
+    });
+  });
+
   it("leaves only catalogue refusals as problems of the imported UI objects (reported in the Problems view)", () => {
     for (const [name, { project }] of imported) {
       const messages: string[] = [];
@@ -196,7 +241,9 @@ describe("the UI importer on c8oprj-demo-banking (shared component, shared actio
     }
   });
 
-  it("maps at least 80% of the UI objects of the fixtures (printed)", () => {
+  // A floor: 439/451 (97.3%) when attributes, components' styles, Switch, tabs, Searchbar, TextFormat
+  // and hr were mapped; it may only rise.
+  it("maps at least 97% of the UI objects of the fixtures (printed)", () => {
     let objects = 0;
     let mapped = 0;
     for (const [name, { summary }] of imported) {
@@ -209,7 +256,7 @@ describe("the UI importer on c8oprj-demo-banking (shared component, shared actio
       mapped += ui.mapped;
     }
     console.log(`UI mapped share on the fixtures: ${mapped}/${objects} (${((100 * mapped) / objects).toFixed(1)}%)`);
-    expect(mapped / objects).toBeGreaterThanOrEqual(0.8);
+    expect(mapped / objects).toBeGreaterThanOrEqual(0.97);
   });
 });
 

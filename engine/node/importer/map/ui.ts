@@ -1,7 +1,12 @@
 import type { ObjNode } from "../../../common/model/node.ts";
 import type { Binding } from "../../../common/model/props.ts";
 import { actionForIonBean, type CatalogueAction } from "../../../common/ui/actions.ts";
-import { componentByName, componentForIonBean, type CatalogueComponent } from "../../../common/ui/catalogue.ts";
+import {
+  componentByName,
+  componentForIonBean,
+  type CatalogueComponent,
+  type CatalogueProp,
+} from "../../../common/ui/catalogue.ts";
 import { contentElements, contentText, type C8oBean, type C8oContent } from "../c8o-yaml.ts";
 import { indent, type Builder, type ImportContext } from "./builder.ts";
 import type { ClassMapper, ClassMappers, Decision } from "./class-mapper.ts";
@@ -23,6 +28,10 @@ interface UiImportState {
   appStates: Set<string>;
   pageStates: Map<C8oBean, Set<string>>;
   scriptsKept: number;
+  /** The CSS of components' Styles, by the page, shared component or application it goes to. */
+  componentCss: Map<C8oBean, string[]>;
+  /** Custom actions' stubs: the registry key (the Custom action's function) → the stub's file. */
+  customActions: Map<string, { file: string; text: string }>;
 }
 
 const STATES = new WeakMap<ImportContext, UiImportState>();
@@ -30,10 +39,45 @@ const STATES = new WeakMap<ImportContext, UiImportState>();
 function stateOf(m: ImportContext): UiImportState {
   let s = STATES.get(m);
   if (!s) {
-    s = { appStates: new Set(), pageStates: new Map(), scriptsKept: 0 };
+    s = {
+      appStates: new Set(),
+      pageStates: new Map(),
+      scriptsKept: 0,
+      componentCss: new Map(),
+      customActions: new Map(),
+    };
     STATES.set(m, s);
   }
   return s;
+}
+
+/**
+ * The files the import adds to the project's app (paths relative to the project): for each of
+ * Convertigo's custom actions a stub under app/src/custom/imported/ keeping its code, and
+ * app/src/custom/actions.ts registering them (the app's codegen writes that file only when absent).
+ */
+export function uiExtraFiles(m: ImportContext): Map<string, string> {
+  const customs = STATES.get(m)?.customActions;
+  const files = new Map<string, string>();
+  if (!customs?.size) return files;
+  const keys = [...customs.keys()].sort();
+  for (const k of keys) files.set(customs.get(k)!.file, customs.get(k)!.text);
+  files.set(
+    "app/src/custom/actions.ts",
+    [
+      "// Your custom actions: the Custom action of a chain calls one by its name here, with its inputs.",
+      "// Atelier's import from Convertigo wrote this file (the app's build never rewrites it): each",
+      '// imported action throws "not ported yet" until its code, kept in its imported/ file, is rewritten.',
+      'import type { CustomAction } from "@atelier/runtime/chain.ts";',
+      ...keys.map((k) => `import { ${k} } from "./${customs.get(k)!.file.replace(/^app\/src\/custom\//, "")}";`),
+      "",
+      "export const customActions: Record<string, CustomAction> = {",
+      ...keys.map((k) => `  ${k},`),
+      "};",
+      "",
+    ].join("\n"),
+  );
+  return files;
 }
 
 /** How many UI values of an import stayed scripts (for the import summary). */
@@ -94,6 +138,9 @@ function markedCode(text: string): string {
     .filter((l) => l.trim() !== "")
     .join("\n");
 }
+
+/** SCSS features a plain CSS Style cannot hold. */
+const SCSS = /^\s*(?:\$[\w-]+\s*:|@import|@include)/m;
 
 function valueContext(b: Builder): ValueContext {
   return { isLocal: (p) => b.m.projectRef(p) === "", sequenceName: (s) => b.m.sequenceName(s) };
@@ -163,6 +210,7 @@ const ELEMENT_CLASSES = [
 const ACTION_CLASSES = ["UIDynamicAction", "UIDynamicIf", "UIDynamicIterate", "UIDynamicInvoke", "UIDynamicEmit"];
 
 function elementDecision(bean: C8oBean): Decision {
+  recordOwned(bean);
   const data = readBeanData(bean);
   const ionBean = data?.ionBean;
   if (!ionBean) return { type: "Foreign", reason: "a UI element whose beanData names no ionBean" };
@@ -194,6 +242,14 @@ function actionDecision(bean: C8oBean): Decision {
   return { type: "Foreign", reason: `the ionBean ${ionBean}${verb} has no action in Atelier's actions catalogue` };
 }
 
+function plainDecision(bean: C8oBean): Decision {
+  recordOwned(bean);
+  const tag = beanStr(bean, "tagName", "");
+  return PLAIN_TAGS[tag]
+    ? { type: "Component" }
+    : { type: "Foreign", reason: `the plain element <${tag}> has no component in Atelier's catalogue` };
+}
+
 const folded: ClassMapper = { types: ["Folded"], decide: () => ({ type: "Folded" }), build: () => {} };
 
 export const uiClasses: ClassMappers = {
@@ -213,25 +269,22 @@ export const uiClasses: ClassMappers = {
     ),
     ...Object.fromEntries(ACTION_CLASSES.map((c) => [c, { types: ["Action"], decide: actionDecision, build: action }])),
     UIText: { types: ["Text"], decide: () => ({ type: "Text" }), build: text },
-    UIElement: {
+    UIElement: { types: ["Component"], decide: plainDecision, build: plainElement },
+    UIForm: {
       types: ["Component"],
-      decide: (bean) =>
-        PLAIN_TAGS[beanStr(bean, "tagName", "")]
-          ? { type: "Component" }
-          : {
-              type: "Foreign",
-              reason: `the plain element <${beanStr(bean, "tagName", "")}> has no component in Atelier's catalogue`,
-            },
-      build: plainElement,
+      decide: (bean) => {
+        recordOwned(bean);
+        return { type: "Component" };
+      },
+      build: form,
     },
-    UIForm: { types: ["Component"], decide: () => ({ type: "Component" }), build: form },
     UIControlEvent: { types: ["Event"], decide: () => ({ type: "Event" }), build: controlEvent },
     UIPageEvent: { types: ["Event"], decide: pageEventDecision, build: pageEvent },
     UIAppEvent: { types: ["Event"], decide: appEventDecision, build: appEvent },
     UIControlVariable: folded,
     UIActionFailureEvent: { types: ["OnError"], decide: () => ({ type: "OnError" }), build: (b) => b.comment() },
     UIActionElseEvent: { types: ["ActionElse"], decide: () => ({ type: "ActionElse" }), build: (b) => b.comment() },
-    UIControlDirective: { types: ["Directive"], decide: directiveDecision, build: directive },
+    UIControlDirective: { types: ["Directive", "Folded"], decide: directiveDecision, build: directive },
     UISharedRegularComponent: {
       types: ["SharedComponent"],
       decide: () => ({ type: "SharedComponent" }),
@@ -246,17 +299,11 @@ export const uiClasses: ClassMappers = {
     UICompEvent: { types: ["ComponentEvent"], decide: () => ({ type: "ComponentEvent" }), build: (b) => b.comment() },
     UIUseShared: { types: ["UseShared"], decide: () => ({ type: "UseShared" }), build: useShared },
     UIUseVariable: folded,
-    UIAttribute: {
-      types: [],
-      decide: (bean) => ({
-        type: "Foreign",
-        reason: `an HTML attribute set on the tag (UIAttribute ${beanStr(bean, "attrName", "") || "without a name"}): Atelier's components take their catalogue's properties only`,
-      }),
-      build: () => {},
-    },
+    // Read by its element's builder (applyAttributes) when it has an equivalent there.
+    UIAttribute: { types: ["Folded"], decide: attributeDecision, build: () => {} },
     UIActionStack: { types: ["SharedAction"], decide: () => ({ type: "SharedAction" }), build: sharedAction },
     UIStackVariable: { types: ["ActionInput"], decide: () => ({ type: "ActionInput" }), build: stackVariable },
-    UIStyle: { types: ["Style"], decide: () => ({ type: "Style" }), build: style },
+    UIStyle: { types: ["Style", "Folded"], decide: styleDecision, build: style },
     UITheme: { types: ["Style"], decide: () => ({ type: "Style" }), build: style },
     UICustomAction: { types: ["Action"], decide: () => ({ type: "Action" }), build: customAction },
   }),
@@ -324,6 +371,7 @@ function application(b: Builder): void {
     b.note("the application has no page: set its start page once one is made", true);
   }
   buildChildrenNow(b);
+  addComponentStyles(b);
   const st = stateOf(b.m);
   const have = new Set(b.node.children.filter((c) => c.type === "State").map((c) => c.name));
   const added = [...st.appStates].sort().filter((name) => !have.has(name));
@@ -358,6 +406,7 @@ function page(b: Builder): void {
     );
   }
   buildChildrenNow(b);
+  addComponentStyles(b);
   const names = stateOf(b.m).pageStates.get(b.bean);
   const have = new Set(b.node.children.filter((c) => c.type === "State").map((c) => c.name));
   const added = [...(names ?? [])].sort().filter((name) => !have.has(name));
@@ -370,7 +419,13 @@ function page(b: Builder): void {
 // ---------------------------------------------------------------- components
 
 /** Plain elements of `UIElement` with a catalogue component. */
-const PLAIN_TAGS: Record<string, string> = { div: "Stack", span: "Stack", section: "Stack", p: "Paragraph" };
+const PLAIN_TAGS: Record<string, string> = {
+  div: "Stack",
+  span: "Stack",
+  section: "Stack",
+  p: "Paragraph",
+  hr: "Divider",
+};
 
 /** The catalogue prop (name, definition) holding a beanData key. */
 function propFor(entry: CatalogueComponent, key: string) {
@@ -405,8 +460,11 @@ function component(b: Builder): void {
   const entry = componentForIonBean(data.ionBean ?? "")!;
   b.set("component", entry.name);
   const inputs: Record<string, Binding> = {};
+  const tabItem = data.ionBean === "Tab";
+  const textFormat = data.ionBean === "TextFormat" ? textFormatCss(b, data) : undefined;
+  if (tabItem) tabItemPage(b, inputs);
   for (const [key, raw] of Object.entries(data)) {
-    if (key === "ionBean") continue;
+    if (key === "ionBean" || (tabItem && TAB_ITEM_KEYS.has(key)) || (textFormat && TEXT_FORMAT[key])) continue;
     const found = propFor(entry, key);
     if (!found) {
       if (!unset(raw, "string")) b.note(`${key} (no property of ${entry.name}): ${raw}`);
@@ -414,26 +472,300 @@ function component(b: Builder): void {
     }
     const { name, prop } = found;
     if (Object.hasOwn(inputs, name) || unset(raw, prop.kind)) continue;
-    const c = convert(b, raw, prop.kind, key, { ...LEGACY_VALUES[key], ...prop.convertigoValues });
-    if (c.value === null) {
-      b.note(`${key}: ${raw} has no ${entry.name} equivalent (left unset)`);
-      continue;
-    }
-    if (typeof c.value === "object" && prop.bindable === false) {
-      b.note(`${key}: ${raw} is a binding, but ${entry.name}'s ${name} takes a plain value: set it again`, true);
-      continue;
-    }
-    if (prop.kind === "enum" && typeof c.value === "string" && prop.values && !prop.values.includes(c.value)) {
-      b.note(
-        `${key}: "${c.value}" is not one of ${entry.name}'s ${name} values (${prop.values.join(", ")}): left unset`,
-      );
-      continue;
-    }
-    inputs[name] = c.value;
+    const value = inputValue(b, entry, name, prop, raw, key, LEGACY_VALUES[key]);
+    if (value !== undefined) inputs[name] = value;
   }
+  applyAttributes(b, entry, inputs);
   if (Object.keys(inputs).length) b.set("inputs", inputs);
   buildChildrenNow(b);
   foldText(b, entry);
+  componentStyles(b, textFormat);
+  if (tabItem) tabItemParts(b, data);
+  if (data.ionBean === "Tabs") {
+    b.note(
+      "Convertigo's tabs container (Ionic 3's ion-tabs) showed each tab's page inside this page, under the bar; Atelier's tab bar opens the page itself, so the bar shows on this page only: add it to the tab pages (or to the Application) to keep it in view",
+      true,
+    );
+  }
+}
+
+/**
+ * Convertigo's TextFormat (older family): a div setting Ionic 3's text utility classes on its
+ * texts. Ionic 7's utilities are not in the app's CSS, so their declarations go to the div's CSS.
+ */
+const TEXT_FORMAT: Record<string, string> = {
+  TextLeft: "text-align: left;",
+  TextRight: "text-align: right;",
+  TextCenter: "text-align: center;",
+  TextJustify: "text-align: justify;",
+  TextWrap: "white-space: normal;",
+  TextNoWrap: "white-space: nowrap;",
+  TextUpperCase: "text-transform: uppercase;",
+  TextLowerCase: "text-transform: lowercase;",
+  TextCapitalize: "text-transform: capitalize;",
+};
+
+function textFormatCss(b: Builder, data: Record<string, string>): { what: string; css: string[] } {
+  const keys: string[] = [];
+  const css: string[] = [];
+  for (const [key, raw] of Object.entries(data)) {
+    if (!TEXT_FORMAT[key] || unset(raw, "string")) continue;
+    if (/^(script|source):/.test(raw)) {
+      b.note(`${key}: ${raw} is computed in Convertigo: set the text's CSS again`, true);
+      continue;
+    }
+    keys.push(key);
+    css.push(TEXT_FORMAT[key]);
+  }
+  return { what: keys.length ? `its text format (${keys.join(", ")})` : "", css };
+}
+
+// ---------------------------------------------------------------- the older family's tabs
+
+/** beanData keys of Convertigo's tab item (ionBean Tab) that become the TabButton's text and children. */
+const TAB_ITEM_KEYS = new Set(["TabTitle", "TabIcon", "TabBadge", "TabBadgeStyle"]);
+
+/** A tab item's page (its `tabpage`, `P.MobileApplication.Application.Page`) as the TabButton's tab. */
+function tabItemPage(b: Builder, inputs: Record<string, Binding>): void {
+  const page = b.bag.str("tabpage", "");
+  if (page !== "") inputs.tab = lastName(page).name;
+  else b.note("a tab item without a page in Convertigo: set the page it opens (tab)", true);
+  if (!b.bag.bool("isEnabled", true)) {
+    inputs.disabled = true;
+    b.note("disabled in Convertigo (isEnabled: false, left out of its app): shown disabled here", true);
+  }
+}
+
+/** A tab item's title as the TabButton's text, its icon and badge as Icon and Badge children. */
+function tabItemParts(b: Builder, data: Record<string, string>): void {
+  const title = data.TabTitle ?? "";
+  if (!unset(title, "string")) b.set("text", convert(b, title, "string", "TabTitle").value);
+  const part = (name: string, component: string, props: Record<string, unknown>): ObjNode => ({
+    id: `${b.node.id}-${name.toLowerCase()}`,
+    type: "Component",
+    name,
+    props: { component, ...props },
+    children: [],
+  });
+  const icon = data.TabIcon ?? "";
+  if (!unset(icon, "icon")) {
+    b.node.children.unshift(part("Icon", "Icon", { inputs: { icon: convert(b, icon, "icon", "TabIcon").value } }));
+  }
+  const badge = data.TabBadge ?? "";
+  if (!unset(badge, "string")) {
+    const color = data.TabBadgeStyle ?? "";
+    b.node.children.push(
+      part("Badge", "Badge", {
+        text: convert(b, badge, "string", "TabBadge").value,
+        ...(unset(color, "color") ? {} : { inputs: { color: convert(b, color, "color", "TabBadgeStyle").value } }),
+      }),
+    );
+  }
+}
+
+function inputValue(
+  b: Builder,
+  entry: CatalogueComponent,
+  name: string,
+  prop: CatalogueProp,
+  raw: string,
+  what: string,
+  legacy?: Record<string, string>,
+): Binding | undefined {
+  const c = convert(b, raw, prop.kind, what, { ...legacy, ...prop.convertigoValues });
+  if (c.value === null) {
+    b.note(`${what}: ${raw} has no ${entry.name} equivalent (left unset)`);
+    return undefined;
+  }
+  if (typeof c.value === "object" && prop.bindable === false) {
+    b.note(`${what}: ${raw} is a binding, but ${entry.name}'s ${name} takes a plain value: set it again`, true);
+    return undefined;
+  }
+  if (prop.kind === "enum" && typeof c.value === "string" && prop.values && !prop.values.includes(c.value)) {
+    b.note(
+      `${what}: "${c.value}" is not one of ${entry.name}'s ${name} values (${prop.values.join(", ")}): left unset`,
+    );
+    return undefined;
+  }
+  return c.value;
+}
+
+// ---------------------------------------------------------------- attributes and styles of a component
+
+/**
+ * The element each UIAttribute and UIStyle belongs to. What an attribute or a style can become
+ * depends on its element's catalogue entry, and a C8oBean knows no parent: the element's decision
+ * (the mapper decides a parent before its children) records it here for theirs.
+ */
+const OWNER = new WeakMap<C8oBean, C8oBean>();
+
+function recordOwned(element: C8oBean): void {
+  for (const c of element.children) if (isClass(c, "UIAttribute") || isClass(c, "UIStyle")) OWNER.set(c, element);
+}
+
+/** What one of Convertigo's UIAttribute becomes on its element. */
+type AttributeUse =
+  | { kind: "drop"; why: string }
+  | { kind: "styleClass"; value: string }
+  | { kind: "slot"; value: string }
+  | { kind: "input"; name: string; prop: CatalogueProp; raw: string }
+  | { kind: "foreign"; reason: string };
+
+/** Ionic 3's slot attributes (`<ion-icon item-end>`), the slot they stand for in Ionic 7. */
+const IONIC3_SLOTS: Record<string, string> = {
+  "item-start": "start",
+  "item-left": "start",
+  "item-end": "end",
+  "item-right": "end",
+  "icon-start": "start",
+  "icon-left": "start",
+  "icon-end": "end",
+  "icon-right": "end",
+  "icon-only": "icon-only",
+};
+
+/** The attribute's name without Angular's binding brackets: `[attr.tappable]`, `[color]` → tappable, color. */
+function attributeName(attr: C8oBean): string {
+  const n = beanStr(attr, "attrName", "").trim();
+  return /^\[(?:attr\.)?([^\]]+)\]$/.exec(n)?.[1] ?? n;
+}
+
+function attributeUse(attr: C8oBean): AttributeUse {
+  const name = attributeName(attr);
+  const raw = smartText(attr.props.find((p) => p.name === "attrValue")?.value) ?? "";
+  const plain = /^(script|source):/.test(raw) ? undefined : raw.replace(/^plain:/, "").trim();
+  const what = `the attribute ${name === "" ? `"${plain ?? raw}"` : name} (UIAttribute ${attr.name})`;
+  // Ionic 3 marked elements for its fast tap handling; Ionic 7 handles taps on any element.
+  if (name === "tappable") return { kind: "drop", why: "Ionic 3's tappable marker, which Ionic 7 does without" };
+  if (name === "class") {
+    return plain === undefined
+      ? { kind: "foreign", reason: `${what} is computed (${raw}): a Component's styleClass is plain text` }
+      : { kind: "styleClass", value: plain };
+  }
+  if (name === "slot" && plain) return { kind: "slot", value: plain };
+  if (name === "") {
+    if (plain !== undefined && IONIC3_SLOTS[plain]) return { kind: "slot", value: IONIC3_SLOTS[plain] };
+    const hint =
+      plain === "ion-text" ? " (Ionic 3's text colouring: put the text in a Text component with a color)" : "";
+    return { kind: "foreign", reason: `${what} has no Atelier equivalent${hint}` };
+  }
+  const owner = OWNER.get(attr);
+  const entry = entryOf(owner);
+  if (!entry) return { kind: "foreign", reason: `${what}: its element is no catalogue component` };
+  // HTML attributes are kebab-case, the catalogue's props Ionic React's camelCase ones.
+  const propName = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  const prop = entry.props[propName];
+  if (!prop) {
+    const known = Object.keys(entry.props);
+    return {
+      kind: "foreign",
+      reason: `${what}: ${entry.name} has no such property (${known.length ? known.join(", ") : "it has none"}); Atelier's components take their catalogue's properties only`,
+    };
+  }
+  return { kind: "input", name: propName, prop, raw };
+}
+
+function attributeDecision(bean: C8oBean): Decision {
+  const use = attributeUse(bean);
+  return use.kind === "foreign" ? { type: "Foreign", reason: use.reason } : { type: "Folded" };
+}
+
+/** The element's UIAttributes, folded into its inputs, styleClass or slot (beanData's values win). */
+function applyAttributes(b: Builder, entry: CatalogueComponent, inputs: Record<string, Binding>): void {
+  for (const attr of b.bean.children) {
+    if (!isClass(attr, "UIAttribute") || b.m.decisionOf(attr).type !== "Folded") continue;
+    const use = attributeUse(attr);
+    const label = `attribute ${beanStr(attr, "attrName", "") || "(bare)"} (${attr.name})`;
+    switch (use.kind) {
+      case "drop":
+        b.note(`${label}: dropped, ${use.why}`);
+        break;
+      case "styleClass":
+        addStyleClass(b, use.value);
+        break;
+      case "slot":
+        if (entry.props.slot?.values?.includes(use.value) || (entry.props.slot && !entry.props.slot.values)) {
+          if (Object.hasOwn(inputs, "slot")) b.note(`${label}: slot ${use.value} ignored, the component sets one`);
+          else inputs.slot = use.value;
+        } else b.set("slot", use.value);
+        break;
+      case "input": {
+        if (Object.hasOwn(inputs, use.name)) {
+          b.note(`${label}: ignored, the component's own ${use.name} is set`);
+          break;
+        }
+        if (unset(use.raw, use.prop.kind)) break;
+        const value = inputValue(b, entry, use.name, use.prop, use.raw, label);
+        if (value !== undefined) inputs[use.name] = value;
+        break;
+      }
+      case "foreign":
+        break;
+    }
+  }
+}
+
+function addStyleClass(b: Builder, cls: string): void {
+  const have = typeof b.node.props.styleClass === "string" ? b.node.props.styleClass : "";
+  b.set("styleClass", have ? `${have} ${cls}` : cls);
+}
+
+/**
+ * Convertigo's UIStyle under a component styles that component: its CSS goes to a Style of the
+ * enclosing page (or shared component, or application), under a class the component gets.
+ */
+function styleDecision(bean: C8oBean): Decision {
+  return OWNER.has(bean) ? { type: "Folded" } : { type: "Style" };
+}
+
+function componentStyles(b: Builder, own: { what: string; css: string[] } = { what: "", css: [] }): void {
+  const styles = b.bean.children.filter((c) => isClass(c, "UIStyle") && b.m.decisionOf(c).type === "Folded");
+  const css = [
+    ...own.css,
+    ...styles.map((st) => formatted(st.props.find((p) => p.name === "styleContent")?.value).trim()),
+  ].filter((t) => t !== "");
+  if (css.length === 0) return;
+  const what = [own.what, styles.length ? `its Style (${styles.map((st) => st.name).join(", ")})` : ""]
+    .filter((w) => w !== "")
+    .join(" and ");
+  const cls = `c8o-${b.node.id}`;
+  addStyleClass(b, cls);
+  const root = [b.bean, ...b.ancestors].reverse().find(isStyleRoot);
+  if (!root) {
+    b.note(`${what} has no page to go to: kept here as a note:\n${indent(css.join("\n"))}`, true);
+    return;
+  }
+  const st = stateOf(b.m);
+  const list = st.componentCss.get(root) ?? [];
+  list.push(`.${cls} {\n${indent(css.join("\n"))}\n}`);
+  st.componentCss.set(root, list);
+  b.note(`${what} moved to the enclosing ComponentStyles, under the class ${cls}`);
+  if (css.some((t) => SCSS.test(t)))
+    b.note("SCSS in its Convertigo Style (variables, imports): Atelier's Style is plain CSS, rewrite it", true);
+}
+
+/** The objects whose Style a component's CSS goes to. */
+function isStyleRoot(bean: C8oBean): boolean {
+  return (
+    bean.cls === "core.MobileApplication" ||
+    ["PageComponent", "UISharedRegularComponent", "UISharedComponent"].some((c) => isClass(bean, c))
+  );
+}
+
+/** Adds the CSS of the components under a page/shared component/application as one Style. */
+function addComponentStyles(b: Builder): void {
+  const css = stateOf(b.m).componentCss.get(b.bean);
+  if (!css?.length) return;
+  const names = new Set(b.node.children.map((c) => c.name));
+  let name = "ComponentStyles";
+  for (let i = 2; names.has(name); i++) name = `ComponentStyles${i}`;
+  b.node.children.push({
+    id: `${b.node.id}-component-styles`,
+    type: "Style",
+    name,
+    props: { css: css.join("\n\n") },
+    children: [],
+  });
 }
 
 /** A component showing a text takes its sole Text child as its `text` (Convertigo's UIText). */
@@ -471,9 +803,13 @@ function plainElement(b: Builder): void {
   b.bag.skip("selfClose");
   b.set("component", PLAIN_TAGS[tag]);
   if (tag !== "div") b.note(`a plain <${tag}> in Convertigo`);
+  const entry = componentByName(PLAIN_TAGS[tag] ?? "")!;
+  const inputs: Record<string, Binding> = {};
+  applyAttributes(b, entry, inputs);
+  if (Object.keys(inputs).length) b.set("inputs", inputs);
   buildChildrenNow(b);
-  const entry = componentByName(PLAIN_TAGS[tag] ?? "");
-  if (entry) foldText(b, entry);
+  foldText(b, entry);
+  componentStyles(b);
 }
 
 function form(b: Builder): void {
@@ -481,6 +817,11 @@ function form(b: Builder): void {
   b.bag.skip("beanData", "tagName", "selfClose");
   b.set("component", "Stack");
   b.note("a form in Convertigo: its fields are read by form sources naming this component's id");
+  const inputs: Record<string, Binding> = {};
+  applyAttributes(b, componentByName("Stack")!, inputs);
+  if (Object.keys(inputs).length) b.set("inputs", inputs);
+  buildChildrenNow(b);
+  componentStyles(b);
 }
 
 // ---------------------------------------------------------------- events
@@ -741,16 +1082,62 @@ function referenceInput(b: Builder, refersTo: string | undefined, ref: string): 
   }
 }
 
+/** A TypeScript identifier from Convertigo's names. */
+function identifier(name: string): string {
+  return name.replace(/[^A-Za-z0-9_$]/g, "_").replace(/^(\d)/, "_$1") || "_";
+}
+
+/** The page, shared action or shared component holding the object, for custom code's file names. */
+function ownerName(b: Builder): string {
+  const owner = [...b.ancestors]
+    .reverse()
+    .find((a) =>
+      ["PageComponent", "UIActionStack", "UISharedRegularComponent", "UISharedComponent"].some((c) => isClass(a, c)),
+    );
+  return owner?.name ?? "App";
+}
+
+/**
+ * Convertigo's UICustomAction: its TypeScript ran inside Convertigo's generated Angular page
+ * (page, props, vars, resolve), which Atelier's app does not have. It becomes a Custom action
+ * calling a stub of the app's custom folder that keeps the code in a comment and throws until
+ * it is rewritten: a visible failure where the action runs, not a silent one.
+ */
 function customAction(b: Builder): void {
   b.comment();
   b.set("action", "Custom");
-  const fn = b.node.name.replace(/[^A-Za-z0-9_$]/g, "_").replace(/^(\d)/, "_$1");
+  const owner = ownerName(b);
+  const st = stateOf(b.m);
+  let fn = identifier(b.node.name);
+  if (st.customActions.has(fn)) fn = identifier(`${owner}_${b.node.name}`);
+  for (let i = 2; st.customActions.has(fn); i++) fn = identifier(`${owner}_${b.node.name}${i}`);
   const body = formatted(b.bag.raw("actionValue"));
   b.bag.skip("package_dependencies", "cordova_plugins", "page_ts_imports", "module_ts_imports", "actionValue");
   const vars = controlVariables(b);
   b.set("inputs", { function: fn, ...(Object.keys(vars).length ? { inputs: vars } : {}) });
+  const file = `app/src/custom/imported/${identifier(owner)}-${identifier(b.node.name)}.ts`;
+  const what = `Convertigo's custom action ${b.node.name} of ${owner}`;
+  st.customActions.set(fn, {
+    file,
+    text: [
+      `// Imported from Convertigo: the custom action ${b.node.name} of ${owner} (UICustomAction ${b.bean.priority ?? ""}).`,
+      "// Not ported yet: its TypeScript below ran in Convertigo's generated page (page, props, vars,",
+      "// resolve/reject). Rewrite it here: its inputs come as `inputs`, what it resolved is returned.",
+      'import type { CustomAction } from "@atelier/runtime/chain.ts";',
+      "",
+      "/*",
+      // A `*/` of the code would end the comment early.
+      body.replace(/\*\//g, "*\\/"),
+      "*/",
+      "",
+      `export const ${fn}: CustomAction = () => {`,
+      `  throw new Error(${JSON.stringify(`not ported yet: ${what} (${file})`)});`,
+      "};",
+      "",
+    ].join("\n"),
+  });
   b.note(
-    `a custom action in Convertigo: write function ${fn} in app/src/custom/actions.ts (vars → inputs, resolve(x) → return x); its TypeScript:\n${indent(body)}`,
+    `${what}: its TypeScript is kept in ${file}, whose function ${fn} throws "not ported yet" until it is rewritten (vars → inputs, resolve(x) → return x)`,
     true,
   );
   parallelChildren(b);
@@ -760,16 +1147,78 @@ function customAction(b: Builder): void {
 
 const DIRECTIVES: Record<string, "ForEach" | "If"> = { ForEach: "ForEach", If: "If", For: "ForEach" };
 
+/**
+ * Angular's ngSwitch, as Convertigo's Switch / SwitchCase / SwitchDefault directives: the Switch
+ * renders nothing of its own, each case shows its content when the Switch's value equals its own,
+ * the default when no case does. Atelier has no switch: the Switch is folded (its children take its
+ * place) and each case becomes an If comparing the two values, the default an If that none does.
+ * A case knows its Switch through this map, filled when the Switch is decided (before its children).
+ */
+const SWITCH_OF = new WeakMap<C8oBean, C8oBean>();
+
 function directiveDecision(bean: C8oBean): Decision {
   const d = beanStr(bean, "directiveName", "ForEach");
+  if (d === "Switch") {
+    for (const c of bean.children) if (isClass(c, "UIControlDirective")) SWITCH_OF.set(c, bean);
+    return { type: "Folded", hoist: true };
+  }
+  if (d === "SwitchCase" || d === "SwitchDefault") {
+    return SWITCH_OF.has(bean)
+      ? { type: "Directive" }
+      : { type: "Foreign", reason: `the directive ${d} is not directly under a Switch directive` };
+  }
   return DIRECTIVES[d]
     ? { type: "Directive" }
     : { type: "Foreign", reason: `the directive ${d} has no Atelier equivalent` };
 }
 
+/** A binding as a script expression over the scripts' scope (input, state), or undefined. */
+function bindingScript(v: Binding): string | undefined {
+  if (v === null || typeof v !== "object") return JSON.stringify(v);
+  if ("script" in v) return `(${v.script})`;
+  if ((v.source === "input" || v.source === "state") && (!v.path || /^[\w$]+(?:\.[\w$]+|\[\d+\])*$/.test(v.path))) {
+    return `${v.source}.${v.name}${v.path ? (v.path.startsWith("[") ? v.path : `.${v.path}`) : ""}`;
+  }
+  return undefined;
+}
+
+/** A switch case's value (or its Switch's) as a script, the Convertigo text kept when it has none. */
+function switchOperand(b: Builder, bean: C8oBean, what: string): string {
+  const raw = smartText(bean.props.find((p) => p.name === "directiveSource")?.value) ?? "";
+  const c = convert(b, raw, undefined, what);
+  const script = bindingScript(c.value);
+  if (script !== undefined) return script;
+  b.note(`${what}: ${raw} kept as Convertigo's expression (no script form): rewrite it`, true);
+  return `(${raw.replace(/^(?:script|plain):/, "")})`;
+}
+
+/** A SwitchCase / SwitchDefault as an If on its Switch's value. */
+function switchCase(b: Builder, name: string): void {
+  const sw = SWITCH_OF.get(b.bean)!;
+  b.bag.skip("directiveSource", "directiveExpression", "directiveItemName", "directiveIndexName");
+  b.set("kind", "If");
+  const value = switchOperand(b, sw, `the value of the Switch ${sw.name}`);
+  if (name === "SwitchCase") {
+    b.set("condition", { script: `${value} === ${switchOperand(b, b.bean, "the case's value")}` });
+    b.note(`a SwitchCase of the Switch ${sw.name} in Convertigo: shown when its value equals the Switch's`);
+    return;
+  }
+  const cases = sw.children.filter(
+    (c) => isClass(c, "UIControlDirective") && beanStr(c, "directiveName", "") === "SwitchCase",
+  );
+  const others = cases.map((c) => `${value} === ${switchOperand(b, c, `the value of the case ${c.name}`)}`);
+  b.set("condition", { script: others.length ? `!(${others.join(" || ")})` : "true" });
+  b.note(`the SwitchDefault of the Switch ${sw.name} in Convertigo: shown when no case's value equals the Switch's`);
+}
+
 function directive(b: Builder): void {
   b.comment();
-  const kind = DIRECTIVES[b.bag.str("directiveName", "ForEach")]!;
+  const name = b.bag.str("directiveName", "ForEach");
+  if (name === "SwitchCase" || name === "SwitchDefault") {
+    switchCase(b, name);
+    return;
+  }
+  const kind = DIRECTIVES[name]!;
   if (kind !== "ForEach") b.set("kind", kind);
   const raw = smartText(b.bag.raw("directiveSource")) ?? "";
   const c = convert(b, raw, undefined, kind === "If" ? "condition" : "items");
@@ -786,6 +1235,8 @@ function sharedComponent(b: Builder): void {
   b.bag.skip("scriptContent");
   const code = markedCode(formatted(b.bean.props.find((p) => p.name === "scriptContent")?.value));
   if (code !== "") b.note(`its TypeScript (between Convertigo's markers) is not run:\n${indent(code)}`, true);
+  buildChildrenNow(b);
+  addComponentStyles(b);
 }
 
 function compVariable(b: Builder): void {
@@ -829,7 +1280,7 @@ function style(b: Builder): void {
   if (comment !== "") b.note(comment);
   const css = formatted(b.bag.raw("styleContent"));
   b.set("css", css);
-  if (/^\s*(?:\$[\w-]+\s*:|@import|@include)/m.test(css)) {
+  if (SCSS.test(css)) {
     b.note(
       "SCSS in Convertigo (variables, imports): Atelier's Style is plain CSS, rewrite it (theme colors: the Application's theme)",
       true,
