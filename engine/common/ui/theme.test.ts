@@ -120,20 +120,21 @@ describe("the Style objects' CSS", () => {
     children,
   });
 
-  it("is every Style's css under the application, in tree order, named in a comment", () => {
+  it("is the application's own Styles' css, in tree order, named in a comment; SCSS left out and told", () => {
     const app = n("Application", "App", {}, [
       n("Style", "Base", { css: " ion-content { --background: #fafafa; }\n" }),
-      n("Page", "Orders", {}, [
-        n("Style", "Empty", { css: "  " }),
-        n("Style", "Dense*/x", { css: "ion-item { --min-height: 32px; }" }),
-      ]),
-      n("Style", "Last", { css: "h1 { margin: 0; }" }),
+      // A page's styles apply inside the page only: the runtime scopes them, not this file.
+      n("Page", "Orders", {}, [n("Style", "Dense", { css: "ion-item { --min-height: 32px; }" })]),
+      n("Style", "Empty", { css: "  " }),
+      n("Style", "Theme", { css: '// Ionic Variables\n$font-path: "../assets/fonts";' }),
+      n("Style", "Last*/x", { css: "h1 { margin: 0; }" }),
     ]);
-    expect(styleObjectsCss(app)).toEqual([
+    const skipped: string[] = [];
+    expect(styleObjectsCss(app, (where, problem) => skipped.push(`${where}: ${problem}`))).toEqual([
       "/* App › Base */\nion-content { --background: #fafafa; }\n",
-      "/* App › Orders › Dense* /x */\nion-item { --min-height: 32px; }\n",
-      "/* App › Last */\nh1 { margin: 0; }\n",
+      "/* App › Last* /x */\nh1 { margin: 0; }\n",
     ]);
+    expect(skipped).toEqual(['App › Theme: line 1: "//" starts a comment in SCSS, not in CSS (write /* ... */)']);
   });
 });
 

@@ -6,6 +6,7 @@
  * (app-runtime/theme.ts) puts the CSS in the page: the CSS is written only from colors parsed
  * into numbers and from the fixed color names below, so no text of the theme ever reaches it.
  */
+import { cssProblem } from "./css-check.ts";
 
 /** Ionic's named colors, the only keys a theme may have. */
 export const THEME_COLOR_NAMES = [
@@ -169,22 +170,24 @@ export interface StyledNode {
 }
 
 /**
- * The CSS of the Style objects under an application, in tree order, each after a comment naming
- * where it is (`App › Orders › Base`): what the built app's `generated/styles.css` holds and what
- * the Studio's preview puts in its frame, so both show the same.
+ * The CSS of the application's own Style objects (app-wide), in tree order, each after a comment
+ * naming it (`App › Base`): what the built app's `generated/styles.css` holds and what the
+ * Studio's preview puts in its frame, so both show the same. A page's or a shared component's
+ * Styles are not here: the runtime applies them inside their page or component only. A Style
+ * whose text is not CSS (SCSS imported from Convertigo) is left out and told to `skipped`.
  */
-export function styleObjectsCss(app: StyledNode): string[] {
+export function styleObjectsCss(app: StyledNode, skipped?: (where: string, problem: string) => void): string[] {
   const out: string[] = [];
-  const visit = (node: StyledNode, where: string) => {
-    for (const c of node.children) {
-      const here = `${where} › ${c.name}`;
-      if (c.type === "Style" && typeof c.props.css === "string" && c.props.css.trim() !== "") {
-        // A name holding "*/" would end the comment early.
-        out.push(`/* ${here.replace(/\*\//g, "* /")} */\n${c.props.css.trim()}\n`);
-      }
-      visit(c, here);
+  for (const c of app.children) {
+    if (c.type !== "Style" || typeof c.props.css !== "string" || c.props.css.trim() === "") continue;
+    const where = `${app.name} › ${c.name}`;
+    const problem = cssProblem(c.props.css);
+    if (problem) {
+      skipped?.(where, problem);
+      continue;
     }
-  };
-  visit(app, app.name);
+    // A name holding "*/" would end the comment early.
+    out.push(`/* ${where.replace(/\*\//g, "* /")} */\n${c.props.css.trim()}\n`);
+  }
   return out;
 }

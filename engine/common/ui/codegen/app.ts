@@ -160,7 +160,10 @@ export function generateAppSources(project: ObjNode, projectName: string): AppSo
   const theme = readTheme(app.props.theme);
   for (const problem of theme.problems) warnings.push({ path: app.name, message: `Theme: ${problem}` });
   generated["src/generated/theme.css"] = `/* ${GENERATED} */\n${themeCss(theme.colors)}`;
-  generated["src/generated/styles.css"] = [`/* ${GENERATED} */`, ...styleObjectsCss(app)].join("\n") + "\n";
+  const styles = styleObjectsCss(app, (where, problem) =>
+    warnings.push({ path: where, message: `Left out of the app: this is not CSS, ${problem}` }),
+  );
+  generated["src/generated/styles.css"] = [`/* ${GENERATED} */`, ...styles].join("\n") + "\n";
 
   generated["index.html"] = [
     "<!doctype html>",

@@ -1,0 +1,97 @@
+/**
+ * What keeps a Style object's text from being CSS (issue 18): Convertigo's styles are SCSS (`//`
+ * comments, `$variables`, `@import "ionic.globals"`, mixins), which a browser skips and the app's
+ * build refuses; unbalanced braces swallow the rules after them. Found here, the Problems view
+ * names the Style and the line, and the app is built without that Style instead of failing.
+ *
+ * A scanner, not a parser: it follows strings, comments and url(...) so that their content is
+ * never taken for code, and reports the first problem only.
+ */
+
+const SCSS_AT_RULES = new Set([
+  "mixin",
+  "include",
+  "extend",
+  "use",
+  "forward",
+  "function",
+  "return",
+  "each",
+  "for",
+  "while",
+  "if",
+  "else",
+  "debug",
+  "warn",
+  "error",
+]);
+
+/** The first reason `css` is not CSS, with its line, or undefined. */
+export function cssProblem(css: string): string | undefined {
+  let line = 1;
+  const stack: number[] = []; // lines of the open braces
+  let atLineStart = true; // only blanks since the last `;`, `{` or `}`: a declaration or a rule may start
+  for (let i = 0; i < css.length; i++) {
+    const c = css[i]!;
+    if (c === "\n") {
+      line++;
+      continue;
+    }
+    if (c === "/" && css[i + 1] === "*") {
+      const end = css.indexOf("*/", i + 2);
+      if (end < 0) return `line ${line}: a comment /* is not closed`;
+      for (let k = i; k < end; k++) if (css[k] === "\n") line++;
+      i = end + 1;
+      continue;
+    }
+    if (c === "/" && css[i + 1] === "/") {
+      return `line ${line}: "//" starts a comment in SCSS, not in CSS (write /* ... */)`;
+    }
+    if (c === '"' || c === "'") {
+      let k = i + 1;
+      while (k < css.length && css[k] !== c && css[k] !== "\n") k += css[k] === "\\" ? 2 : 1;
+      if (css[k] !== c) return `line ${line}: a text starting with ${c} is not closed on its line`;
+      i = k;
+      atLineStart = false;
+      continue;
+    }
+    if ((c === "u" || c === "U") && css.slice(i, i + 4).toLowerCase() === "url(") {
+      const end = css.indexOf(")", i);
+      if (end < 0) return `line ${line}: url( is not closed`;
+      i = end;
+      atLineStart = false;
+      continue;
+    }
+    if (c === "{") {
+      stack.push(line);
+      atLineStart = true;
+      continue;
+    }
+    if (c === "}") {
+      if (!stack.pop()) return `line ${line}: a } closes nothing`;
+      atLineStart = true;
+      continue;
+    }
+    if (c === ";") {
+      atLineStart = true;
+      continue;
+    }
+    if (/\s/.test(c)) continue;
+    if (atLineStart) {
+      if (c === "$") return `line ${line}: "${css.slice(i).split(/[\s:;]/, 1)[0]}" is a SCSS variable, not CSS`;
+      if (c === "@") {
+        const name = /^@([\w-]+)/.exec(css.slice(i))?.[1] ?? "";
+        if (SCSS_AT_RULES.has(name)) return `line ${line}: @${name} is SCSS, not CSS`;
+        if (name === "import") {
+          const rest = css.slice(i + 7, css.indexOf(";", i) < 0 ? undefined : css.indexOf(";", i)).trim();
+          if (!/^url\(/i.test(rest) && !/\.css["']/i.test(rest)) {
+            return `line ${line}: @import ${rest} imports SCSS (CSS imports a .css file or a url(...))`;
+          }
+        }
+      }
+    }
+    atLineStart = false;
+  }
+  if (stack.length) return `line ${stack.at(-1)}: a { is not closed`;
+  return undefined;
+}
