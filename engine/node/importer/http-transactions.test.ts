@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -79,6 +79,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const e of engines) await e.close();
   await upstream?.close();
+  // The imported projects' folders go with the run.
+  await Promise.all(tmpRoots.map((d) => rm(d, { recursive: true, force: true })));
 });
 
 describe("JSON HTTP transactions: POST variables", () => {
