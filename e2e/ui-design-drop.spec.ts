@@ -33,6 +33,12 @@ children:
           - { type: Component, name: Title, id: shoptitle001, component: Label, text: "Welcome" }
           - { type: Component, name: Add, id: shopbutton01, component: Button, text: "Add one" }
 `,
+  "Shop/ui/shared/Card.yaml": `type: SharedComponent
+name: Card
+id: shopsharedc1
+children:
+  - { type: Component, name: CardLabel, id: shopcardlbl1, component: Label, text: "In a card" }
+`,
 };
 
 /**
@@ -137,6 +143,16 @@ test("components dragged from the palette land where they are dropped in the pre
   await expect
     .poll(() => readFile(path.join(atelier.dir, "Shop/ui/pages/Home.yaml"), "utf8"))
     .toMatch(/layout:\n\s+direction: row\n\s+gap: 20%\n\s+padding: 16/);
+
+  // A shared component is designed alone: a Button dropped after its label goes into its file.
+  await selectInTree(page, "Card");
+  await expect(preview.getByText("In a card")).toBeVisible();
+  await palette.getByLabel("Search components").fill("button");
+  await dragOnto(page, frame, button, '[data-atl-id="shopcardlbl1"]', 0.9);
+  await expect(page.getByRole("treeitem", { name: "Button", exact: true, selected: true })).toBeVisible();
+  await expect
+    .poll(() => readFile(path.join(atelier.dir, "Shop/ui/shared/Card.yaml"), "utf8"))
+    .toMatch(/name: CardLabel[\s\S]*name: Button\n\s+id: \w+\n\s+component: Button/);
 });
 
 test("FullSyncDemo's orders page: drop a label, bind it to a sequence's output, the output removed shows in Problems", async ({

@@ -8,18 +8,50 @@ import type { ProjectState } from "./tree-model.ts";
 export interface DesignTarget {
   /** The Application object. */
   application: FlatNode;
-  /** The page shown: the one holding the selection, else the start page, else the first. */
+  /**
+   * What is shown: the page holding the selection (else the start page, else the first), or the
+   * shared component holding it (shown alone, as a page would be).
+   */
   page: FlatNode;
 }
 
 /** The page the object `id` is in (the object itself when it is a Page), or undefined. */
 export function pageOf(p: ProjectState, id: string): FlatNode | undefined {
+  return holderOf(p, id, "Page");
+}
+
+/** The page or shared component the object `id` is in (or is), or undefined. */
+export function designedOf(p: ProjectState, id: string): FlatNode | undefined {
+  return holderOf(p, id, "Page", "SharedComponent");
+}
+
+function holderOf(p: ProjectState, id: string, ...types: string[]): FlatNode | undefined {
   let n = p.nodes.get(id);
   for (let guard = 0; n && guard < 500; guard++) {
-    if (n.type === "Page") return n;
+    if (types.includes(n.type)) return n;
     n = n.parent ? p.nodes.get(n.parent) : undefined;
   }
   return undefined;
+}
+
+/** The name the preview shows a shared component under (a page of that name cannot exist: "~" is no name character). */
+export const SHARED_DESIGN_PAGE = "~shared";
+
+/**
+ * The application as the preview renders it for a target: as it is for a page; for a shared
+ * component, that component made a page of its own (same id, so a click or a drop in it names
+ * the real objects), standing in for it.
+ */
+export function previewApplication<
+  T extends { id: string; type: string; name: string; props: Record<string, unknown>; children: T[] },
+>(application: T, target: DesignTarget): { application: T; page: string } {
+  if (target.page.type !== "SharedComponent") return { application, page: target.page.name };
+  const children = application.children.map((c) =>
+    c.id === target.page.id
+      ? { ...c, type: "Page", name: SHARED_DESIGN_PAGE, props: { route: SHARED_DESIGN_PAGE, title: c.name } }
+      : c,
+  );
+  return { application: { ...application, children }, page: SHARED_DESIGN_PAGE };
 }
 
 /**
@@ -27,7 +59,7 @@ export function pageOf(p: ProjectState, id: string): FlatNode | undefined {
  * start page (else its first page). Undefined elsewhere (a sequence, a connector...).
  */
 export function designTarget(p: ProjectState, id: string): DesignTarget | undefined {
-  const page = pageOf(p, id);
+  const page = designedOf(p, id);
   if (page) {
     const application = page.parent ? p.nodes.get(page.parent) : undefined;
     return application?.type === "Application" ? { application, page } : undefined;

@@ -5,7 +5,7 @@
  * long the last update took (edit → rendered).
  */
 import { useEffect, useMemo, useRef, useState } from "react";
-import { designTarget, FRAMES, type FrameName } from "../design-model.ts";
+import { designTarget, FRAMES, previewApplication, type FrameName } from "../design-model.ts";
 import type { DropItem } from "../preview/drop.ts";
 import { readPreviewMessage, type DragMessage, type RenderMessage } from "../preview/protocol.ts";
 import { addUi, currentDrag, moveTo, type StudioDrag } from "../object-actions.ts";
@@ -109,17 +109,18 @@ export default function DesignPane() {
 
   useEffect(() => {
     if (!ready || !application || !target) return;
+    const shown = previewApplication(application, target);
     const message: RenderMessage = {
       atelier: "preview",
       type: "render",
-      application: application as RenderMessage["application"],
-      page: target.page.name,
+      application: shown.application as RenderMessage["application"],
+      page: shown.page,
       selected: selection?.id ?? null,
       sentAt: performance.now(),
     };
     // The preview is an opaque origin: "*" is the only target it has; it holds nothing secret.
     frameRef.current?.contentWindow?.postMessage(message, "*");
-  }, [ready, application, target?.page.name, selection?.id]);
+  }, [ready, application, target?.page.id, target?.page.name, selection?.id]);
 
   if (!target) return null;
   const size = FRAMES[frame];
