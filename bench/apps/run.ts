@@ -9,7 +9,7 @@
 //       worker, the network cut) against an online reload.
 // Run: npm run bench:apps [-- --edits 20 --builds 3 --loads 5]. See bench/README.md.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -131,14 +131,25 @@ for (let i = 0; i < BUILDS; i++) {
   await run([path.join(ROOT, "bin/atelier.js"), "app", "build", path.join(ws, "Shop")]);
   buildMs.push(performance.now() - t0);
 }
-let raw = 0;
-let gz = 0;
-for (const f of await readdir(path.join(ws, "Shop", "www", "assets"))) {
-  if (!/\.(js|css)$/.test(f)) continue;
-  const bytes = await readFile(path.join(ws, "Shop", "www", "assets", f));
-  raw += bytes.length;
-  gz += gzipSync(bytes).length;
+/** The JS and CSS of a built app, raw and gzip. */
+async function bundleSize(project: string): Promise<{ raw: number; gz: number }> {
+  let raw = 0;
+  let gz = 0;
+  for (const f of await readdir(path.join(project, "www", "assets"))) {
+    if (!/\.(js|css)$/.test(f)) continue;
+    const bytes = await readFile(path.join(project, "www", "assets", f));
+    raw += bytes.length;
+    gz += gzipSync(bytes).length;
+  }
+  return { raw, gz };
 }
+const { raw, gz } = await bundleSize(path.join(ws, "Shop"));
+// The example app too (two pages, FullSync on the device: PouchDB in its bundle).
+await cp(path.join(ROOT, "examples", "workspace", "FullSyncDemo"), path.join(WORK, "demo", "FullSyncDemo"), {
+  recursive: true,
+});
+await run([path.join(ROOT, "bin/atelier.js"), "app", "build", path.join(WORK, "demo", "FullSyncDemo")]);
+const demo = await bundleSize(path.join(WORK, "demo", "FullSyncDemo"));
 
 const engine = await startEngine(ws);
 const net = await startNetSwitch({ host: "127.0.0.1", port: Number(new URL(engine.origin).port) });
@@ -212,6 +223,9 @@ try {
   console.log(`| (b) atelier app build (generation + Vite + worker) | ${median(buildMs).toFixed(0)} ms | | |`);
   console.log(
     `| (b) bundle JS + CSS, raw / gzip | ${kb(raw)} / ${kb(gz)} | budget ${kb(BUDGET_GZIP)} gzip | ${(gz / BUDGET_GZIP).toFixed(2)} |`,
+  );
+  console.log(
+    `| (b) FullSyncDemo's bundle (with PouchDB), raw / gzip | ${kb(demo.raw)} / ${kb(demo.gz)} | budget ${kb(BUDGET_GZIP)} gzip | ${(demo.gz / BUDGET_GZIP).toFixed(2)} |`,
   );
   console.log(
     `| (c) app first load (cold) vs the root page | ${median(appFirst).toFixed(0)} ms | ${median(rootFirst).toFixed(0)} ms | ${(median(appFirst) / median(rootFirst)).toFixed(2)} |`,
