@@ -33,8 +33,8 @@ children:
           - { type: Component, name: Title, id: shoptitle001, component: Label, text: "Welcome" }
           - { type: Component, name: Add, id: shopbutton01, component: Button, text: "Add one" }
 `,
-  "Shop/ui/shared/Card.yaml": `type: SharedComponent
-name: Card
+  "Shop/ui/shared/Tile.yaml": `type: SharedComponent
+name: Tile
 id: shopsharedc1
 children:
   - { type: Component, name: CardLabel, id: shopcardlbl1, component: Label, text: "In a card" }
@@ -144,14 +144,23 @@ test("components dragged from the palette land where they are dropped in the pre
     .poll(() => readFile(path.join(atelier.dir, "Shop/ui/pages/Home.yaml"), "utf8"))
     .toMatch(/layout:\n\s+direction: row\n\s+gap: 20%\n\s+padding: 16/);
 
+  // The explorer's Add dialog offers the catalogue's components too, with their default children.
+  await selectInTree(page, "Content");
+  await page.getByRole("button", { name: "Add child" }).click();
+  await page.getByLabel("Search types").fill("card");
+  await expect(page.getByRole("option", { name: "Component", exact: true })).toHaveCount(0);
+  await page.getByLabel("Search types").press("Enter");
+  await expect(page.getByRole("treeitem", { name: "Card", exact: true, selected: true })).toBeVisible();
+  await expect(preview.locator("ion-card ion-card-header")).toBeVisible();
+
   // A shared component is designed alone: a Button dropped after its label goes into its file.
-  await selectInTree(page, "Card");
+  await selectInTree(page, "Tile");
   await expect(preview.getByText("In a card")).toBeVisible();
   await palette.getByLabel("Search components").fill("button");
   await dragOnto(page, frame, button, '[data-atl-id="shopcardlbl1"]', 0.9);
   await expect(page.getByRole("treeitem", { name: "Button", exact: true, selected: true })).toBeVisible();
   await expect
-    .poll(() => readFile(path.join(atelier.dir, "Shop/ui/shared/Card.yaml"), "utf8"))
+    .poll(() => readFile(path.join(atelier.dir, "Shop/ui/shared/Tile.yaml"), "utf8"))
     .toMatch(/name: CardLabel[\s\S]*name: Button\n\s+id: \w+\n\s+component: Button/);
 });
 

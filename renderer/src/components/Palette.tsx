@@ -12,12 +12,54 @@ import {
   type Where,
 } from "../graph-model.ts";
 import { glyph } from "../icons.ts";
-import { beginDrag, createAt, endDrag, insertAtSelection } from "../object-actions.ts";
+import { addUi, beginDrag, createAt, endDrag, insertAtSelection } from "../object-actions.ts";
+import type { ProjectState } from "../tree-model.ts";
+import { placedOf, uiPaletteEntries, type UiPaletteItem } from "../ui-palette.ts";
+import { holdProblem } from "../../../engine/common/ui/new-objects.ts";
 import { useStudio } from "../store.ts";
 import { enclosingRequestable } from "../tree-model.ts";
 import { Modal } from "./Modal.tsx";
 
 const close = () => useStudio.setState({ dialog: undefined });
+
+/** The UI object types a catalogue entry stands for in the Add dialog. */
+const UI_NODE_TYPES = ["Component", "Text", "Directive", "UseShared"];
+
+/**
+ * The designer's palette entries that may go under `holderId` (a page, a component, a shared
+ * component, a directive), as entries of the Add dialog's list (category "ui": the group
+ * "Components"), each with what it adds and the object type it is placed as.
+ */
+function uiChoices(p: ProjectState, holderId: string): { schema: TypeSchema; item: UiPaletteItem; type: string }[] {
+  let holder = p.nodes.get(holderId);
+  // A directive shows its content in its holder's place.
+  for (let g = 0; holder?.type === "Directive" && g < 500; g++)
+    holder = holder.parent ? p.nodes.get(holder.parent) : undefined;
+  if (!holder || !["Page", "SharedComponent", "Component"].includes(holder.type)) return [];
+  let app = holder;
+  for (let g = 0; app && app.type !== "Application" && g < 500; g++) app = app.parent ? p.nodes.get(app.parent)! : app;
+  const shared = (app?.children ?? [])
+    .map((c) => p.nodes.get(c))
+    .filter((c) => c?.type === "SharedComponent")
+    .map((c) => c!.name);
+  const placed = { type: holder.type, component: holder.props.component };
+  return uiPaletteEntries(shared)
+    .filter((e) => holdProblem(placed, placedOf(e.item)) === undefined)
+    .map((e) => ({
+      item: e.item,
+      type: placedOf(e.item).type,
+      schema: {
+        type: `ui:${e.key}`,
+        label: e.label,
+        category: "ui",
+        icon: e.item.kind === "component" ? "component" : "directive",
+        description: `${e.group}: ${e.help}`,
+        props: [],
+        accepts: [],
+        runnable: false,
+      },
+    }));
+}
 
 /** The order types are shown in: grouped without a search, best match first with one. */
 function shownTypes(list: readonly TypeSchema[], q: string): TypeSchema[] {
@@ -133,16 +175,28 @@ export function PaletteDialog({
     if (p && target && where) return acceptedAt(p, types, target, where);
     return (types.get(parentNode?.type ?? "")?.accepts ?? []).map((t) => types.get(t)!).filter(Boolean);
   }, [p, types, target, where, parentNode]);
-  const shown = useMemo(() => shownTypes(accepted, q), [accepted, q]);
+  // Where it goes on screen: the catalogue's components (with their default children), the
+  // texts, directives and shared components, instead of an empty generic Component.
+  const holderId = target && where && where !== "inside" ? p?.nodes.get(target)?.parent : (target ?? parent);
+  const ui = useMemo(() => (p && holderId ? uiChoices(p, holderId) : []), [p, holderId]);
+  const offered = useMemo(
+    () =>
+      ui.length ? [...accepted.filter((t) => !UI_NODE_TYPES.includes(t.type)), ...ui.map((u) => u.schema)] : accepted,
+    [accepted, ui],
+  );
+  const shown = useMemo(() => shownTypes(offered, q), [offered, q]);
   const current = shown[Math.min(active, shown.length - 1)];
   const add = (type: string) => {
     if (!p) return;
+    const choice = ui.find((u) => u.schema.type === type);
+    const placeType = choice ? choice.type : type;
     const place =
       target && where
-        ? placeFor(p, types, target, type, where)
-        : { parent, index: clampIndex(p, parent, type, types, index) };
+        ? placeFor(p, types, target, placeType, where)
+        : { parent, index: clampIndex(p, parent, placeType, types, index) };
     close();
-    if (place) createAt(project, type, place);
+    if (place && choice) addUi(project, choice.item, place);
+    else if (place) createAt(project, type, place);
   };
   const name = (targetNode ?? parentNode)?.name ?? "";
   const title =
