@@ -228,4 +228,15 @@ test("FullSyncDemo's orders page: drop a label, bind it to a sequence's output, 
   // Undone: the problem is gone.
   await page.getByRole("button", { name: /Undo/ }).click();
   await expect(problems).not.toContainText(/Label.*user|user.*Label/);
+
+  // Built from the Studio, the app is served with the new label: its page asks to log in first.
+  await selectInTree(page, "Orders");
+  await page.getByRole("region", { name: "Page preview" }).getByRole("button", { name: "Build app" }).click();
+  const open = page.getByRole("link", { name: "Open app ↗" });
+  await expect(open).toBeVisible({ timeout: 90_000 });
+  expect(await open.getAttribute("href")).toBe("/apps/FullSyncDemo/");
+  const served = await page.context().newPage();
+  await served.goto(new URL("/apps/FullSyncDemo/", page.url()).href);
+  await expect(served.getByRole("button", { name: "Log in" })).toBeVisible();
+  await served.close();
 });

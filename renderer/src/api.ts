@@ -122,6 +122,7 @@ export const api = {
   importWsdl: (project: string, id: string) => call("importWsdl", { params: { project, id }, body: {} }),
   generateRestApi: (project: string) => call("generateRestApi", { params: { project }, body: {} }),
   outputSchemas: (project: string) => call("outputSchemas", { params: { project } }),
+  buildApp: (project: string) => call("buildApp", { params: { project }, body: {} }),
   sqlTest: (project: string, id: string) => call("sqlTest", { params: { project, id }, body: {} }),
   sqlSchema: (project: string, id: string) => call("sqlSchema", { params: { project, id } }),
   undo: () => call("undo", {}),

@@ -26,6 +26,18 @@ import type { GeneratedApiSummary } from "../api/generate-mapper.ts";
 import type { EngineStatus, RequestDetail, RequestList } from "./requests.ts";
 import { RenameBody, type RenamePlanInfo, type RenameResult } from "./refactor.ts";
 import type { UiCatalogue } from "../ui/ui-catalogue.ts";
+
+/** What the Studio's app build answers. */
+export interface AppBuildSummary {
+  /** Where the engine serves it (`/apps/<project>/`). */
+  url: string;
+  ms: number;
+  files: number;
+  bytes: number;
+  warnings: string[];
+  /** What the build said, one line each (as the CLI prints it). */
+  lines: string[];
+}
 import type { JsonSchema } from "../model/json-schema.ts";
 import {
   adminRoutes,
@@ -361,6 +373,18 @@ export const studioRoutes = {
     path: "/outputSchemas/:project",
     guard: "studio",
     answer: answer<Record<string, JsonSchema>>(),
+  },
+
+  /**
+   * Generates and builds the project's app (engine/node/app-builder/app-build.ts), served at
+   * /apps/<project>/ when done; a build that cannot be made is a 422 saying why.
+   */
+  buildApp: {
+    method: "POST",
+    path: "/projects/:project/app/build",
+    guard: "studio",
+    body: Type.Object({}, strict),
+    answer: answer<AppBuildSummary>(),
   },
 
   // ---- the request history: HTTP calls to /projects and /services (engine/node/studio/routes/requests.ts) ----

@@ -9,7 +9,8 @@ import { designTarget, FRAMES, previewApplication, type FrameName } from "../des
 import type { DropItem } from "../preview/drop.ts";
 import { readPreviewMessage, type DragMessage, type RenderMessage } from "../preview/protocol.ts";
 import { addUi, currentDrag, moveTo, type StudioDrag } from "../object-actions.ts";
-import { select, useStudio } from "../store.ts";
+import { api } from "../api.ts";
+import { notify, select, useStudio } from "../store.ts";
 import { toObjNode } from "../tree-model.ts";
 import { dropItemOf } from "../ui-palette.ts";
 import { UiPalette } from "./UiPalette.tsx";
@@ -33,6 +34,22 @@ export default function DesignPane() {
   const [lastMs, setLastMs] = useState<number | null>(null);
   const [renders, setRenders] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  // The app's build (generation + Vite), then where it is served.
+  const [build, setBuild] = useState<{ busy: boolean; url?: string; said?: string; failed?: string }>({ busy: false });
+  const projectName = project?.name;
+  useEffect(() => setBuild({ busy: false }), [projectName]);
+  const buildApp = async () => {
+    if (!projectName || build.busy) return;
+    setBuild({ busy: true });
+    try {
+      const r = await api.buildApp(projectName);
+      const warned = r.warnings.length ? ` (${r.warnings.length} warning${r.warnings.length > 1 ? "s" : ""})` : "";
+      setBuild({ busy: false, url: r.url, said: `Built in ${(r.ms / 1000).toFixed(1)} s${warned}` });
+      notify(r.lines.join("\n"), "info");
+    } catch (e) {
+      setBuild({ busy: false, failed: (e as Error).message });
+    }
+  };
   const sharedKey =
     project && appId
       ? (project.nodes.get(appId)?.children ?? [])
@@ -139,6 +156,19 @@ export default function DesignPane() {
             </button>
           ))}
         </span>
+        <button
+          type="button"
+          onClick={() => void buildApp()}
+          disabled={build.busy}
+          title="Generate the app's sources and build it (served by this engine)"
+        >
+          {build.busy ? "Building…" : "Build app"}
+        </button>
+        {build.url && (
+          <a href={build.url} target="_blank" rel="noreferrer" title={build.said}>
+            Open app ↗
+          </a>
+        )}
         {lastMs !== null && (
           <span
             className="hint"
@@ -153,6 +183,11 @@ export default function DesignPane() {
       {error && (
         <div className="issues" role="alert">
           The preview failed: {error}
+        </div>
+      )}
+      {build.failed && (
+        <div className="issues app-build-failed" role="alert">
+          The app's build failed: <pre>{build.failed}</pre>
         </div>
       )}
       <div className="design-body">

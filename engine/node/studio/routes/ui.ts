@@ -15,6 +15,27 @@ import type { StudioHandlers } from "./register.ts";
 export function uiRoutes(ctx: StudioContext) {
   return {
     uiCatalogue: () => uiCatalogue(),
+    buildApp: async ({ params }) => {
+      const p = ctx.engine.project(params.project);
+      if (!p) throw new StudioError(404, "unknown_project", `There is no project named "${params.project}"`);
+      // Loaded when used: the Studio's start does not load the app builder.
+      const { generateAndBuild } = await import("../../app-builder/app-build.ts");
+      const { AppBuildError } = await import("../../app-builder/build.ts");
+      try {
+        const r = await generateAndBuild(p.dir);
+        return {
+          url: `/apps/${encodeURIComponent(r.project)}/`,
+          ms: r.ms,
+          files: r.files.length,
+          bytes: r.bytes,
+          warnings: r.warnings,
+          lines: r.lines,
+        };
+      } catch (e) {
+        if (e instanceof AppBuildError) throw new StudioError(422, "app_build_failed", e.message);
+        throw e;
+      }
+    },
     outputSchemas: ({ params }) => {
       const p = ctx.engine.workspace.get(params.project);
       if (!p) throw new StudioError(404, "unknown_project", `There is no project named "${params.project}"`);
