@@ -166,7 +166,9 @@ describe("an app calling an engine that does not serve it (the application's end
       fetch,
       online: () => true,
     });
-    await expect(services.callSequence({ sequence: "Orders" })).rejects.toMatchObject({ code: "network_error" });
+    await expect(services.callSequence({ sequence: "Orders", variables: {} })).rejects.toMatchObject({
+      code: "network_error",
+    });
     await services
       .fullsync("FullSync")
       .sync({ mode: "once", retry: false })
