@@ -175,17 +175,20 @@ describe("atelier app export", () => {
     await writeFile(path.join(out, "notes.md"), "mine\n");
     // A page of an older export, since removed from the project.
     const marker = JSON.parse(await readFile(path.join(out, EXPORT_MARKER), "utf8")) as { files: string[] };
-    marker.files.push("src/generated/pages/Gone.ts");
+    marker.files.push("src/generated/pages/Gone.ts", "src/custom/old.ts");
+    await writeFile(path.join(out, "src", "custom", "old.ts"), "export const old = 1;\n");
     await writeFile(path.join(out, EXPORT_MARKER), JSON.stringify(marker));
     await writeFile(path.join(out, "src", "generated", "pages", "Gone.ts"), "export {};\n");
 
     const again = await exportApp({ projectDir: project, outDir: out, base: "/orders/" });
-    expect(again.kept).toEqual(["src/custom/actions.ts", "src/custom/styles.css"]);
+    expect(again.kept).toEqual([".gitignore", "src/custom/actions.ts", "src/custom/styles.css"]);
     expect(again.removed).toEqual(["src/generated/pages/Gone.ts"]);
     expect(again.written).toEqual(expect.arrayContaining(["vite.config.ts", "package.json"]));
     expect(await readFile(path.join(out, "src", "custom", "actions.ts"), "utf8")).toBe(mine);
     expect(await readFile(path.join(out, "notes.md"), "utf8")).toBe("mine\n");
     expect(existsSync(path.join(out, "src", "generated", "pages", "Gone.ts"))).toBe(false);
+    // A custom file the project no longer has is still yours: kept.
+    expect(existsSync(path.join(out, "src", "custom", "old.ts"))).toBe(true);
     expect(existsSync(path.join(out, "node_modules", "vite"))).toBe(true);
     const after = JSON.parse(await readFile(pkgFile, "utf8")) as PackageJson;
     expect(after.dependencies["@capacitor/core"]).toBe("^7.4.0");

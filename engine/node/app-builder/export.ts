@@ -16,7 +16,7 @@
  *   symbolic link that leads out of it is refused.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { lstat, mkdir, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,7 +57,7 @@ export interface AppExportResult {
   written: string[];
   /** Files of the previous export removed (no longer part of it). */
   removed: string[];
-  /** Files of src/custom/ kept as they were in the export (already there). */
+  /** Files of src/custom/ (and .gitignore) kept as they were in the export (already there). */
   kept: string[];
   /** The runtime's files copied (relative to src/atelier/). */
   runtime: string[];
@@ -143,7 +143,9 @@ export async function exportApp(opts: AppExportOptions): Promise<AppExportResult
     if (rel === "README.md" || rel === "capacitor.config.json") continue;
     files.set(rel, text);
   }
+  // Written once, when absent: your code, and the .gitignore you may have extended.
   const custom = await customSources(projectDir, generated.custom);
+  custom.set(".gitignore", "node_modules/\ndist/\n");
 
   const sourceTexts = [...files.entries(), ...custom.entries()].filter(([rel]) => /\.(ts|tsx)$/.test(rel));
   const runtime = await runtimeFiles(sourceTexts.map(([rel, text]) => ({ rel, text: String(text) })));
@@ -202,7 +204,6 @@ export async function exportApp(opts: AppExportOptions): Promise<AppExportResult
     await capacitorJson(outDir, previous, generated.generated["capacitor.config.json"]),
   );
   files.set("README.md", readme(name, base));
-  files.set(".gitignore", "node_modules/\ndist/\n");
 
   // Written: everything but the custom files already there; the marker last (an export cut short
   // leaves the previous marker, whose files are all still the export's).
@@ -213,7 +214,7 @@ export async function exportApp(opts: AppExportOptions): Promise<AppExportResult
     written: [],
     removed: [],
     kept: [],
-    runtime: runtime.files.map((f) => f),
+    runtime: runtime.files,
     dependencies,
     devDependencies,
     warnings,
@@ -233,7 +234,8 @@ export async function exportApp(opts: AppExportOptions): Promise<AppExportResult
   }
   const now = new Set([...files.keys(), ...custom.keys()]);
   for (const rel of previous?.files ?? []) {
-    if (now.has(rel)) continue;
+    // Your files are never removed either (a custom file since deleted from the project stays).
+    if (now.has(rel) || custom.has(rel) || rel.startsWith("src/custom/")) continue;
     // A previous marker is read from disk: its paths are checked like any other.
     await rm(await insideChecked(outDir, rel), { force: true });
     out.removed.push(rel);
@@ -260,7 +262,7 @@ export async function exportApp(opts: AppExportOptions): Promise<AppExportResult
 /** The export's folder, checked: absent, empty or a previous export; not inside the project. */
 async function checkOutDir(outDir: string, projectDir: string): Promise<string> {
   const projectReal = await realpath(projectDir);
-  const st = await lstat(outDir).catch(() => undefined);
+  const st = await stat(outDir).catch(() => undefined);
   if (st && !st.isDirectory()) throw new AppExportError(`--out ${outDir} is not a folder`);
   // Where the folder is once links are followed (its deepest existing folder's real path, then the rest).
   let existing = outDir;

@@ -67,7 +67,7 @@ describe("atelier app export", () => {
     ]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain(`Exported the app of FullSyncDemo to ${out} (base /m/)`);
-    expect(again.stdout).toContain("kept your src/custom/actions.ts, src/custom/styles.css");
+    expect(again.stdout).toContain("kept your .gitignore, src/custom/actions.ts, src/custom/styles.css");
   }, 120_000);
 
   it("refuses a folder of other files, a bad base (exit code 2, saying why), and a missing --out", async () => {
