@@ -32,12 +32,18 @@ interface PackageJson {
   devDependencies: Record<string, string>;
 }
 
-/** Runs the export's own Vite (as `npx vite build` would), with a time limit. */
-function viteBuild(dir: string, timeoutMs = 120_000): Promise<{ code: number | null; output: string }> {
-  // What `npx vite` runs: the package's bin, from the export's node_modules.
-  const vite = path.join(dir, "node_modules", "vite", "bin", "vite.js");
+/**
+ * Runs a tool of the export from its node_modules (what `npx vite build`, `npx tsc` run: the
+ * package's bin), in the export's folder, with a time limit.
+ */
+function runTool(
+  dir: string,
+  bin: string,
+  args: string[],
+  timeoutMs = 120_000,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [vite, "build"], {
+    const child = spawn(process.execPath, [path.join(dir, "node_modules", bin), ...args], {
       cwd: dir,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
@@ -142,8 +148,11 @@ describe("atelier app export", () => {
 
     // Built as `npm install && npm run build` would, with Atelier's packages standing for the installed ones.
     await symlink(path.join(repoRoot, "node_modules"), path.join(out, "node_modules"), "dir");
-    const built = await viteBuild(out);
+    const built = await runTool(out, "vite/bin/vite.js", ["build"]);
     expect(built.code, built.output).toBe(0);
+    // `npm run typecheck`: the sources and the runtime's files check in the export's own tsconfig.
+    const checked = await runTool(out, "typescript/bin/tsc", ["--noEmit", "-p", "tsconfig.json"]);
+    expect(checked.code, checked.output).toBe(0);
     const dist = (await readdir(path.join(out, "dist"), { recursive: true })).map((f) => f.split(path.sep).join("/"));
     expect(dist).toEqual(expect.arrayContaining(["index.html", "sw.js", "manifest.webmanifest"]));
     const js = dist.filter((f) => f.startsWith("assets/") && f.endsWith(".js"));
