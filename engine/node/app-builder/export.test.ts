@@ -221,10 +221,16 @@ describe("atelier app export", () => {
     await expect(exportApp({ projectDir: project, outDir: out, base: "orders" })).rejects.toThrow(
       /--base "orders" must be an absolute path ending with "\/"/,
     );
+    await writeFile(path.join(out, EXPORT_MARKER), JSON.stringify({ ...marker, project: "Other" }));
+    await expect(exportApp({ projectDir: project, outDir: out })).rejects.toThrow(
+      `--out ${out} holds the export of the project Other, not FullSyncDemo: choose another folder`,
+    );
     marker.files.push("../outside.txt");
     await writeFile(path.join(out, EXPORT_MARKER), JSON.stringify({ ...marker, files: [...marker.files] }));
     await writeFile(path.join(tmp, "outside.txt"), "not the export's\n");
-    await expect(exportApp({ projectDir: project, outDir: out })).rejects.toThrow(/would be outside/);
+    await expect(exportApp({ projectDir: project, outDir: out })).rejects.toThrow(
+      `${path.join(out, EXPORT_MARKER)} lists a file outside the export (../outside.txt): remove it to export there anew`,
+    );
     expect(await readFile(path.join(tmp, "outside.txt"), "utf8")).toBe("not the export's\n");
   }, 60_000);
 });

@@ -135,9 +135,14 @@ export async function exportApp(opts: AppExportOptions): Promise<AppExportResult
 
   const outDir = await checkOutDir(path.resolve(opts.outDir), projectDir);
   const previous = await readMarker(outDir);
+  if (previous && previous.project !== name) {
+    throw new AppExportError(
+      `--out ${outDir} holds the export of the project ${previous.project}, not ${name}: choose another folder`,
+    );
+  }
 
   // The files of the export, by path: the generated ones (their README and Capacitor settings are
-  // the export's own, below), the custom ones, the runtime's, the project's files.
+  // the export's own, below), the runtime's, and the export's own (package.json, vite.config.ts...).
   const files = new Map<string, string | Buffer>();
   for (const [rel, text] of Object.entries(generated.generated)) {
     if (rel === "README.md" || rel === "capacitor.config.json") continue;
@@ -205,8 +210,23 @@ export async function exportApp(opts: AppExportOptions): Promise<AppExportResult
   );
   files.set("README.md", readme(name, base));
 
-  // Written: everything but the custom files already there; the marker last (an export cut short
-  // leaves the previous marker, whose files are all still the export's).
+  // Written: everything but the custom files already there. The marker first lists what the
+  // previous export and this one write, so an export cut short leaves a folder that is still an
+  // export, every file written listed; then only what this export wrote.
+  const now = new Set([...files.keys(), ...custom.keys()]);
+  const marker = (list: Iterable<string>): string =>
+    JSON.stringify(
+      {
+        atelierExport: 1,
+        project: name,
+        files: [...new Set(list)].sort(),
+        dependencies: Object.keys(dependencies),
+        devDependencies: Object.keys(devDependencies),
+      } satisfies Marker,
+      null,
+      2,
+    ) + "\n";
+  await writeInside(outDir, EXPORT_MARKER, marker([...(previous?.files ?? []), ...now]));
   const out: AppExportResult = {
     project: name,
     outDir,
@@ -232,7 +252,6 @@ export async function exportApp(opts: AppExportOptions): Promise<AppExportResult
     await writeInside(outDir, rel, content);
     out.written.push(rel);
   }
-  const now = new Set([...files.keys(), ...custom.keys()]);
   for (const rel of previous?.files ?? []) {
     // Your files are never removed either (a custom file since deleted from the project stays).
     if (now.has(rel) || custom.has(rel) || rel.startsWith("src/custom/")) continue;
@@ -240,14 +259,7 @@ export async function exportApp(opts: AppExportOptions): Promise<AppExportResult
     await rm(await insideChecked(outDir, rel), { force: true });
     out.removed.push(rel);
   }
-  const marker: Marker = {
-    atelierExport: 1,
-    project: name,
-    files: [...now].sort(),
-    dependencies: Object.keys(dependencies),
-    devDependencies: Object.keys(devDependencies),
-  };
-  await writeInside(outDir, EXPORT_MARKER, JSON.stringify(marker, null, 2) + "\n");
+  await writeInside(outDir, EXPORT_MARKER, marker(now));
   out.written.sort();
   out.removed.sort();
   out.kept.sort();
@@ -305,6 +317,11 @@ async function readMarker(outDir: string): Promise<Marker | undefined> {
     !strings(m.devDependencies)
   ) {
     throw new AppExportError(`${file} is not an export's marker: remove it to export there anew`);
+  }
+  // Read from disk, so checked before anything is written: its files are removed when no longer exported.
+  const outside = m.files!.find((f) => path.isAbsolute(f) || f.split(/[\\/]/).includes(".."));
+  if (outside !== undefined) {
+    throw new AppExportError(`${file} lists a file outside the export (${outside}): remove it to export there anew`);
   }
   return m as Marker;
 }
