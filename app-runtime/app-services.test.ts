@@ -146,3 +146,44 @@ describe("an app built without FullSync", () => {
     await odd.close();
   });
 });
+
+describe("an app calling an engine that does not serve it (the application's endpoint, a Capacitor shell)", () => {
+  it("sends Call Sequence and FullSync's replication to that engine, with the session cookie", async () => {
+    const calls: { url: string; credentials: RequestCredentials | undefined }[] = [];
+    // The engine is unreachable from here: each request is recorded and answered with a network error.
+    const fetch = async (url: string, init?: RequestInit): Promise<Response> => {
+      calls.push({ url, credentials: init?.credentials });
+      throw new TypeError("no network in this test");
+    };
+    const services = createAppServices({
+      PouchDB,
+      origin: "https://engine.example.com",
+      project: "Demo",
+      connectors: { FullSync: { database: `demo${++databases}` } },
+      user: "alice",
+      cache: new MemoryCacheStore(),
+      deviceOptions: { adapter: "memory" },
+      fetch,
+      online: () => true,
+    });
+    await expect(services.callSequence({ sequence: "Orders", variables: {} })).rejects.toMatchObject({
+      code: "network_error",
+    });
+    await services
+      .fullsync("FullSync")
+      .sync({ mode: "once", retry: false })
+      .catch(() => undefined);
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(calls[0]).toEqual({
+      url: "https://engine.example.com/projects/Demo/.json?__sequence=Orders",
+      credentials: "include",
+    });
+    // PouchDB asks the server's root (/fullsync/) and the database: all at that engine, with the cookie.
+    for (const c of calls.slice(1)) {
+      expect(c.url.startsWith("https://engine.example.com/fullsync/")).toBe(true);
+      expect(c.credentials).toBe("include");
+    }
+    expect(calls.some((c) => c.url.startsWith(`https://engine.example.com/fullsync/demo${databases}/`))).toBe(true);
+    await services.close();
+  });
+});

@@ -7,6 +7,7 @@
 //   dist/stage-worker.mjs   a deploy's staging worker (idem)
 //   dist/sqlite-worker.mjs  the embedded SQL database's worker (idem)
 //   dist/app-vite-build.mjs an app's build (UI builder), run as a child process (idem)
+//   dist/app-export-vite-plugin.mjs the Vite plugin `atelier app export` copies into an export
 //   dist/build-info.json    when, from which sources (bin/ scripts compare it to the sources)
 // Dependencies stay in node_modules (not bundled): only the project's own code is compiled.
 // `--outdir DIR` compiles into another folder (the packaging test lays out the server image's
@@ -66,6 +67,10 @@ await build({
 await copyFile(path.join(root, "engine/node/runtime/sandbox-worker.mjs"), path.join(dist, "sandbox-worker.mjs"));
 await copyFile(path.join(root, "engine/node/runtime/sql/sqlite-worker.mjs"), path.join(dist, "sqlite-worker.mjs"));
 await copyFile(path.join(root, "engine/node/app-builder/vite-build.mjs"), path.join(dist, "app-vite-build.mjs"));
+await copyFile(
+  path.join(root, "engine/node/app-builder/export-vite-plugin.mjs"),
+  path.join(dist, "app-export-vite-plugin.mjs"),
+);
 await writeFile(
   path.join(dist, "build-info.json"),
   JSON.stringify({ builtAt: new Date().toISOString(), newestSource: sources }, null, 2) + "\n",

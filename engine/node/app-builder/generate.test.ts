@@ -106,7 +106,11 @@ describe("the app's generated sources", () => {
     p.children.splice(0, 1);
     const without = generateAppSources(p, "Shop").generated["src/main.tsx"]!;
     expect(without).not.toMatch(/pouchdb/i);
-    expect(without).toContain("createAppServices({ origin: location.origin, project: PROJECT, connectors });");
+    expect(without).toContain("createAppServices({ origin, project: PROJECT, connectors });");
+    // The engine called: the application's endpoint (trailing slashes dropped), else the page's origin.
+    expect(without).toContain(
+      'const origin = typeof endpoint === "string" && endpoint !== "" ? endpoint.replace(/\\/+$/, "") : location.origin;',
+    );
 
     // An app using no Ionic component gets an empty table, still valid TypeScript.
     const bare = generateAppSources(

@@ -10,6 +10,26 @@ import { THEME_COLOR_NAMES, themeProblems } from "../../ui/theme.ts";
 import { commentProp } from "../shared-props.ts";
 import { childComponentProblems, APP_EVENTS, duplicateNames, eventProblems } from "./ui-props.ts";
 
+/** Why an `endpoint` value is not an engine's address, or undefined (empty is fine: not set). */
+export function endpointProblem(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  if (typeof value !== "string") return "Engine address must be a text";
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `Engine address "${value}" is not an absolute URL (https://engine.example.com)`;
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    return `Engine address "${value}" must be an http or https URL`;
+  }
+  // The runtime appends /projects/... and /fullsync/...: a query, a fragment or credentials would be lost or leaked.
+  if (url.search || url.hash || url.username || url.password) {
+    return `Engine address "${value}" must have no query, fragment nor user name`;
+  }
+  return undefined;
+}
+
 export const applicationType = defineType({
   type: "Application",
   label: "Application",
@@ -25,7 +45,8 @@ export const applicationType = defineType({
   migrations: [
     {
       to: 2,
-      description: "the page order names pages as references (renamed with them); nothing to write",
+      description:
+        "the page order names pages as references (renamed with them), and an optional endpoint was added; nothing to write",
       up: (props) => props,
     },
   ],
@@ -130,6 +151,14 @@ export const applicationType = defineType({
       pattern: "[A-Za-z][\\w]*(\\.[A-Za-z][\\w]*)+",
       help: "The id of the native app built with Capacitor, a reversed domain (com.example.orders).",
       group: "Installation",
+    },
+    {
+      name: "endpoint",
+      label: "Engine address",
+      kind: "string",
+      help: "The engine the app calls when it is not served by the engine itself, e.g. in a Capacitor shell or on another web server: its absolute http(s) address (https://engine.example.com). Empty: the engine that serves the app. That engine lists the app's origin in cors.origins.",
+      group: "Installation",
+      check: endpointProblem,
     },
   ],
   check: (node) => {

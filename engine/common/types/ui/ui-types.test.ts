@@ -326,6 +326,20 @@ describe("the UI builder's types", () => {
       "Theme color has an invalid format (expected #[0-9a-fA-F]{6})",
       "Capacitor app id has an invalid format (expected [A-Za-z][\\w]*(\\.[A-Za-z][\\w]*)+)",
     ]);
+    // The engine of an app not served by it: an absolute http(s) address, nothing else.
+    const endpoint = (value: unknown) => issues(n("Application", "A", { startPage: "P", endpoint: value }));
+    expect(endpoint("https://engine.example.com")).toEqual([]);
+    expect(endpoint("http://10.0.2.2:28080/")).toEqual([]);
+    expect(endpoint("")).toEqual([]);
+    expect(endpoint("engine.example.com")).toEqual([
+      'Engine address "engine.example.com" is not an absolute URL (https://engine.example.com)',
+    ]);
+    expect(endpoint("ftp://engine.example.com")).toEqual([
+      'Engine address "ftp://engine.example.com" must be an http or https URL',
+    ]);
+    expect(endpoint("https://u:p@engine.example.com")).toEqual([
+      'Engine address "https://u:p@engine.example.com" must have no query, fragment nor user name',
+    ]);
     expect(issues(n("Text", "T", { value: "x", format: "money" }))).toEqual([
       "Format must be one of: none, date, number, currency",
     ]);
