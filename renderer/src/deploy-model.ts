@@ -9,6 +9,7 @@ import type { StudioDeploy } from "../../engine/common/studio/routes.ts";
 export const DEPLOY_STEPS: { step: string; label: string; local?: boolean }[] = [
   { step: "checking", label: "Checking the project", local: true },
   { step: "testing", label: "Running the test cases", local: true },
+  { step: "building-app", label: "Building the app", local: true },
   { step: "building", label: "Building the archive", local: true },
   { step: "uploading", label: "Uploading", local: true },
   { step: "received", label: "Received by the server" },
@@ -19,9 +20,12 @@ export const DEPLOY_STEPS: { step: string; label: string; local?: boolean }[] = 
   { step: "done", label: "Done" },
 ];
 
-/** The steps shown for a deploy (the test step only when the test cases run first). */
-export function deploySteps(requireTests: boolean): { step: string; label: string }[] {
-  return DEPLOY_STEPS.filter((s) => requireTests || s.step !== "testing");
+/**
+ * The steps shown for a deploy: the test step only when the test cases run first, the app's build
+ * only for a project with an application.
+ */
+export function deploySteps(requireTests: boolean, hasApp = false): { step: string; label: string }[] {
+  return DEPLOY_STEPS.filter((s) => (requireTests || s.step !== "testing") && (hasApp || s.step !== "building-app"));
 }
 
 /**

@@ -4,6 +4,7 @@
  * to its end, and the version remembered so the next deploy says which one it replaces (a deploy
  * made by someone else in between is then refused, naming who and when, unless forced).
  */
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { walk } from "../../common/model/node.ts";
 import { isPlainObject } from "../../common/model/props.ts";
@@ -69,6 +70,45 @@ export async function predeployProblems(projectDir: string): Promise<string[]> {
   return out;
 }
 
+/**
+ * A project with an application ships its app built from what is designed now (`www/` goes in
+ * the .car): built here before the archive when this installation has the app toolchain; else
+ * the `www/` built earlier is shipped as it is, and a project whose app was never built is
+ * refused (a server would serve no app). Answers what to say in the outcome's warnings.
+ */
+async function appForDeploy(
+  projectDir: string,
+  project: string,
+  progress: (step: string) => void,
+): Promise<string | undefined> {
+  const loaded = await loadProject(projectDir);
+  if (!loaded.root.children.some((c) => c.type === "Application")) return undefined;
+  const { AppBuildError, toolchainProblem } = await import("../app-builder/build.ts");
+  const problem = toolchainProblem();
+  if (problem) {
+    if (existsSync(path.join(projectDir, "www", "index.html"))) {
+      return "The app was not rebuilt (this installation cannot build apps): its www/ built earlier is deployed";
+    }
+    throw new ApiError(
+      422,
+      "app_not_built",
+      `${project} has an application whose app was never built (no www/), and this installation cannot build apps: run \`atelier app build\` where it can, then deploy. ${problem}`,
+    );
+  }
+  progress("building-app");
+  const { generateAndBuild } = await import("../app-builder/app-build.ts");
+  try {
+    const r = await generateAndBuild(projectDir);
+    return r.warnings.length
+      ? `The app was built with ${r.warnings.length} warning(s): ${r.warnings.join("; ")}`
+      : undefined;
+  } catch (e) {
+    if (e instanceof AppBuildError)
+      throw new ApiError(422, "app_build_failed", `The app of ${project} does not build: ${e.message}`);
+    throw e;
+  }
+}
+
 export async function deployProject(opts: DeployOptions): Promise<DeployOutcome> {
   const projectDir = path.resolve(opts.projectDir);
   const project = path.basename(projectDir);
@@ -118,6 +158,7 @@ export async function deployProject(opts: DeployOptions): Promise<DeployOutcome>
     }
   }
 
+  const appNote = await appForDeploy(projectDir, project, progress);
   progress("building");
   const car = await buildCar(projectDir, opts.atelierVersion);
   const remembered = memory(opts.stateDir);
@@ -151,7 +192,7 @@ export async function deployProject(opts: DeployOptions): Promise<DeployOutcome>
       ...(result.replaced !== undefined ? { replaced: result.replaced } : {}),
       url: result.url,
       digest: result.digest,
-      warnings: result.warnings,
+      warnings: appNote ? [appNote, ...result.warnings] : result.warnings,
       bytes: car.bytes.length,
       ...(tests ? { tests } : {}),
     };

@@ -45,9 +45,9 @@ interface Polled {
 }
 
 /** Follows a deploy every POLL_MS until it has an outcome; a failed poll is retried, never taken as a failure. */
-function usePolledDeploy(requireTests: boolean) {
+function usePolledDeploy(requireTests: boolean, hasApp: boolean) {
   const [polled, setPolled] = useState<Polled>();
-  const steps = useMemo(() => deploySteps(requireTests), [requireTests]);
+  const steps = useMemo(() => deploySteps(requireTests, hasApp), [requireTests, hasApp]);
   const id = polled?.deploy.id;
   const over = polled ? Boolean(deployEnded(polled.deploy)) || polled.lost : true;
   useEffect(() => {
@@ -84,7 +84,12 @@ export function DeployDialog({ project: initial }: { project?: string }) {
   const [requireTests, setRequireTests] = useState(false);
   const [starting, setStarting] = useState(false);
   const [startError, setStartError] = useState<string>();
-  const { polled, steps, begin, reset } = usePolledDeploy(requireTests);
+  // A project with an application has its app built before the archive (engine/node/deploy/deploy.ts).
+  const hasApp = useStudio((s) => {
+    const p = s.projects[project];
+    return Boolean(p && [...p.nodes.values()].some((n) => n.type === "Application"));
+  });
+  const { polled, steps, begin, reset } = usePolledDeploy(requireTests, hasApp);
   const target = picked ?? defaultTarget(targets.data, project);
   const targetInfo = targets.data?.targets.find((t) => t.id === target);
 

@@ -3,7 +3,7 @@
  * targets) on loopback, HTTP and HTTPS, with PSCs, Convertigo's clients, redeploys under load.
  */
 import { execFile } from "node:child_process";
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -135,6 +135,34 @@ describe("a PSC, a deploy, a call", () => {
     // No Studio on a server.
     expect((await fetch(`${server.url}api/studio/session`)).status).toBe(404);
     expect((await fetch(`${server.url}studio/`)).status).toBe(404);
+  });
+
+  it("builds a project's app before its archive: the server serves what was designed", async () => {
+    const dir = await demo();
+    await mkdir(path.join(dir, "ui", "pages"), { recursive: true });
+    await writeFile(
+      path.join(dir, "ui", "App.yaml"),
+      "type: Application\nname: App\nid: demoapplic01\ntitle: Demo app\nstartPage: Home\n",
+    );
+    await writeFile(
+      path.join(dir, "ui", "pages", "Home.yaml"),
+      "type: Page\nname: Home\nid: demohomepg01\nchildren:\n  - { type: Component, name: Hi, id: demohi000001, component: Label, text: Hi }\n",
+    );
+    const store = new TargetStore(stateDir);
+    const [t] = await store.import(psc);
+    const { target } = await store.connect(t!.id);
+    const steps: string[] = [];
+    await deployProject({
+      projectDir: dir,
+      target,
+      stateDir,
+      atelierVersion: "test",
+      onProgress: (s) => steps.push(s),
+    });
+    expect(steps.slice(0, 3)).toEqual(["checking", "building-app", "building"]);
+    const served = await fetch(`${server.url}apps/Demo/`);
+    expect(served.status).toBe(200);
+    expect(await served.text()).toContain("<title>Demo app</title>");
   });
 
   it("redeploys under load without a failed request, keeps sessions, and rolls back", async () => {
