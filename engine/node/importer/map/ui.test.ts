@@ -9,6 +9,7 @@ import { componentByName } from "../../../common/ui/catalogue.ts";
 import { loadProject, saveProject, type LoadedProject } from "../../project/project-files.ts";
 import { importConvertigo, type ImportSummary } from "../import.ts";
 import { isApplicationClass } from "./foreign.ts";
+import { scssColors } from "./ui.ts";
 import { convertSmart, jsPathToJsonPath, type ValueContext } from "./ui-values.ts";
 
 const TESTDATA = path.join(import.meta.dirname, "../testdata");
@@ -107,6 +108,34 @@ describe("the UI importer on c8oprj-sample-resolveconflicts (mobile.components, 
     expect(notes.some((n) => n.includes("the ionBean MenuAutoItems has no component"))).toBe(true);
     // A plain <hr> is the catalogue's Divider.
     expect(byId(project.root, "1601557928767").props).toMatchObject({ component: "Divider" });
+  });
+
+  it("takes the theme's colors from Convertigo's SCSS $colors map; the SCSS stays, reported as not CSS", () => {
+    const { project } = imported.get("ResolveConflicts")!;
+    const app = project.root.children.find((c) => c.type === "Application")!;
+    expect(app.props.theme).toEqual({
+      primary: "#387ef5",
+      secondary: "#32db64",
+      danger: "#f53d3d",
+      light: "#f4f4f4",
+      dark: "#222",
+    });
+    const theme = app.children.find((c) => c.type === "Style" && String(c.props.css).includes("$colors"))!;
+    expect(theme.issues?.map((i) => i.message)).toEqual([
+      'This is not CSS, line 1: "//" starts a comment in SCSS, not in CSS (write /* ... */): the app is built without this style',
+    ]);
+  });
+
+  it("reads only Ionic's colors given as hexadecimal in a $colors map", () => {
+    expect(
+      scssColors(
+        "$colors: (\n primary: #ABCDEF, // main\n brand: #111111,\n dark: darken(#222, 5%),\n light: #fff\n);",
+      ),
+    ).toEqual({
+      primary: "#abcdef",
+      light: "#fff",
+    });
+    expect(scssColors("body { color: red }")).toEqual({});
   });
 });
 
@@ -233,8 +262,9 @@ describe("the UI importer on c8oprj-demo-banking (shared component, shared actio
         ),
       );
       // What Convertigo allowed and the catalogue refuses: children, events of plain containers.
+      // And Convertigo's styles, SCSS: named as not CSS, left out of the built app.
       const unexpected = uiOnly.filter(
-        (m) => !/takes only|takes no children|has no event|has no events|is required/.test(m),
+        (m) => !/takes only|takes no children|has no event|has no events|is required|This is not CSS/.test(m),
       );
       console.log(`${name}: ${uiOnly.length} UI problems reported by the types' checks`);
       expect(unexpected, name).toEqual([]);

@@ -8,6 +8,7 @@ import {
   type CatalogueProp,
 } from "../../../common/ui/catalogue.ts";
 import { contentElements, contentText, type C8oBean, type C8oContent } from "../c8o-yaml.ts";
+import { THEME_COLOR_NAMES } from "../../../common/ui/theme.ts";
 import { indent, type Builder, type ImportContext } from "./builder.ts";
 import type { ClassMapper, ClassMappers, Decision } from "./class-mapper.ts";
 import { beanStr, PropBag } from "./prop-bag.ts";
@@ -372,6 +373,7 @@ function application(b: Builder): void {
   }
   buildChildrenNow(b);
   addComponentStyles(b);
+  themeFromScss(b);
   const st = stateOf(b.m);
   const have = new Set(b.node.children.filter((c) => c.type === "State").map((c) => c.name));
   const added = [...st.appStates].sort().filter((name) => !have.has(name));
@@ -750,6 +752,55 @@ function isStyleRoot(bean: C8oBean): boolean {
     bean.cls === "core.MobileApplication" ||
     ["PageComponent", "UISharedRegularComponent", "UISharedComponent"].some((c) => isClass(bean, c))
   );
+}
+
+/**
+ * Convertigo's theme is SCSS whose `$colors: (primary: #387ef5, ...)` map names Ionic's colors:
+ * they become the Application's theme (the Style keeps the rest, reported as not CSS).
+ */
+function themeFromScss(b: Builder): void {
+  const theme: Record<string, string> = {};
+  const from: string[] = [];
+  for (const c of b.node.children) {
+    if (c.type !== "Style" || typeof c.props.css !== "string") continue;
+    const colors = scssColors(c.props.css);
+    if (Object.keys(colors).length) from.push(c.name);
+    Object.assign(theme, colors);
+  }
+  if (!Object.keys(theme).length || b.node.props.theme !== undefined) return;
+  b.set("theme", theme);
+  b.note(`theme colors taken from Convertigo's $colors (Style ${from.join(", ")})`);
+}
+
+/** The Ionic colors of a SCSS `$colors: ( name: #hex, ... )` map (other names and values left out). */
+export function scssColors(scss: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const m = /\$colors\s*:\s*\(/.exec(scss);
+  if (!m) return out;
+  // The map's entries: split at the commas outside nested parentheses (`darken(#222, 5%)`).
+  const entries: string[] = [];
+  let depth = 0;
+  let current = "";
+  let closed = false;
+  const text = scss.slice(m.index + m[0].length).replace(/\/\/[^\n]*/g, "");
+  for (const ch of text) {
+    if (ch === "(") depth++;
+    if (ch === ")" && depth-- === 0) {
+      closed = true;
+      break;
+    }
+    if (ch === "," && depth === 0) {
+      entries.push(current);
+      current = "";
+    } else current += ch;
+  }
+  if (!closed) return out;
+  entries.push(current);
+  for (const entry of entries) {
+    const kv = /^\s*([a-z]+)\s*:\s*(#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?)\s*$/.exec(entry);
+    if (kv && (THEME_COLOR_NAMES as readonly string[]).includes(kv[1]!)) out[kv[1]!] = kv[2]!.toLowerCase();
+  }
+  return out;
 }
 
 /** Adds the CSS of the components under a page/shared component/application as one Style. */
