@@ -88,7 +88,7 @@ describe("atelier app export", () => {
       "capacitor.config.json",
       "index.html",
       "src/main.tsx",
-      "src/generated/pages/Orders.ts",
+      "src/generated/pages/Orders.tsx",
       "src/custom/actions.ts",
       "src/atelier/app-runtime/render.tsx",
       "src/atelier/app-runtime/sw/service-worker.ts",

@@ -51,10 +51,10 @@ describe("the app's generated sources", () => {
       "index.html",
       "src/generated/application.ts",
       "src/generated/components.ts",
-      "src/generated/pages/Login.ts",
-      "src/generated/pages/Orders.ts",
+      "src/generated/pages/Login.tsx",
+      "src/generated/pages/Orders.tsx",
       "src/generated/scripts.ts",
-      "src/generated/shared/Row.ts",
+      "src/generated/shared/Row.tsx",
       "src/generated/styles.css",
       "src/generated/theme.css",
       "src/generated/views.ts",
@@ -64,8 +64,8 @@ describe("the app's generated sources", () => {
     const app = (f: string) => readFile(path.join(dir, "app", f), "utf8");
     expect(await app("index.html")).toContain("<title>Shop &#60;orders&#62;</title>");
     expect(await app("index.html")).toContain('<meta name="theme-color" content="#112233" />');
-    expect(await app("src/generated/pages/Orders.ts")).toContain('"name": "Orders"');
-    expect(await app("src/generated/application.ts")).toContain('import { page1 } from "./pages/Orders.ts";');
+    expect(await app("src/generated/pages/Orders.tsx")).toMatch(/<Page\s+id="[^"]+"\s+name="Orders"/);
+    expect(await app("src/generated/application.ts")).toContain('import { page1 } from "./pages/Orders.tsx";');
     expect(await app("src/generated/styles.css")).toContain("ion-content { --background: #fafafa; }");
     expect(await app("src/generated/scripts.ts")).toContain("'Hi ' + state.user");
     // The data services follow the logged-in user (the user State), from before the first render.
@@ -131,7 +131,7 @@ describe("the app's generated sources", () => {
     expect(again).toEqual({ written: [], removed: [], created: [] });
     // The page Login is gone.
     const fewer = await writeAppSources(dir, generateAppSources(project(["Orders"]), "Shop"));
-    expect(fewer.removed).toEqual(["src/generated/pages/Login.ts"]);
+    expect(fewer.removed).toEqual(["src/generated/pages/Login.tsx"]);
     expect(fewer.written).toContain("src/generated/application.ts");
     expect(await readFile(path.join(dir, "app", "src", "custom", "actions.ts"), "utf8")).toBe(mine);
   });

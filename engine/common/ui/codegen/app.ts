@@ -14,6 +14,7 @@
 import type { ObjNode } from "../../model/node.ts";
 import { componentByName } from "../catalogue.ts";
 import { readTheme, styleObjectsCss, themeCss } from "../theme.ts";
+import { objectModule } from "./page-jsx.ts";
 import { generateScriptsModule } from "./scripts.ts";
 import { generateViewsModule } from "./views.ts";
 
@@ -118,16 +119,15 @@ export function generateAppSources(project: ObjNode, projectName: string): AppSo
       continue;
     }
     const id = identifier(folder === "pages" ? "page" : folder === "shared" ? "component" : "action", n++);
-    const file = `src/generated/${folder}/${moduleName(child.name)}.ts`;
-    generated[file] = [
-      `// ${GENERATED}`,
-      `// ${child.type} ${child.name}: the runtime renders it (app-runtime/render.tsx).`,
-      `import type { UiNode } from "@atelier/runtime/model.ts";`,
-      "",
-      `export const ${id}: UiNode = ${JSON.stringify(plain(child), null, 2)};`,
-      "",
-    ].join("\n");
-    imports.push(`import { ${id} } from "./${folder}/${moduleName(child.name)}.ts";`);
+    const file = `src/generated/${folder}/${moduleName(child.name)}.tsx`;
+    // One file per page, shared component and action, in JSX: each element an object of the
+    // project (ui/${folder}/<name>.yaml), which the runtime's factory turns back into it.
+    generated[file] = objectModule(child, id, [
+      GENERATED,
+      `${child.type} ${child.name}, from ui/${folder}/${child.name}.yaml: edit it in the Studio; your code goes in src/custom/.`,
+      "Each element is one object (its properties as attributes); the runtime renders them (app-runtime/render.tsx).",
+    ]);
+    imports.push(`import { ${id} } from "./${folder}/${moduleName(child.name)}.tsx";`);
     children.push(`    ${id},`);
   }
   generated["src/generated/application.ts"] = [
