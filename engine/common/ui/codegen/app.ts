@@ -1,6 +1,6 @@
 /**
  * Code generation of a project's app (issue 18, design §7.1): the `app/` folder Vite builds into
- * `www/`. Readable and exportable: one module per page, per shared component and per shared
+ * `www/`. Readable and exportable: one JSX file per page, per shared component and per shared
  * action (the objects as the runtime reads them), the scripts and the device views compiled into
  * functions (no eval), the entry `main.tsx` starting the runtime with the app's services.
  *
