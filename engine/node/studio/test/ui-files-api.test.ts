@@ -93,7 +93,7 @@ describe("Studio API: the UI's files", () => {
     const appId = created.focus!.id;
     expect(created.deltas[0]!.upserts.find((n) => n.id === appId)?.name).toBe("Application1");
     expect(await read("Shop/ui/Application1.yaml")).toMatch(
-      /^versions:\n  Application: 2\ntype: Application\nname: Application1\nid: \w+\ntitle: Shop\n$/,
+      /^versions:\n {2}Application: 2\ntype: Application\nname: Application1\nid: \w+\ntitle: Shop\n$/,
     );
     expect(await read("Shop/project.yaml")).toBe(projectYaml);
     await ok("PATCH", `/api/studio/projects/Shop/objects/${appId}`, { name: "App" });
