@@ -20,7 +20,7 @@ import {
 import { generateRestApi } from "./rest-actions.ts";
 import { sqlTestMessage } from "./sql-model.ts";
 import { isStep } from "./tree-model.ts";
-import { objectsFor, placeAtSelection, type UiPaletteItem } from "./ui-palette.ts";
+import { objectsFor, placeAtSelection, placeProblem, type UiPaletteItem } from "./ui-palette.ts";
 
 /** An object as the actions see it (the explorer's rows and the graph's nodes both are one). */
 export interface ActionTarget {
@@ -117,6 +117,12 @@ function uiItemName(item: UiPaletteItem): string {
 export function addUi(project: string, item: UiPaletteItem, place: { parent: string; index?: number }): void {
   const p = useStudio.getState().projects[project];
   if (!p?.nodes.has(place.parent)) return;
+  // The catalogue's rules, as the Problems view checks them (a Col goes only in a Row...).
+  const why = placeProblem(p, place.parent, item);
+  if (why) {
+    notify(`${uiItemName(item)} cannot go there: ${why}`);
+    return;
+  }
   const made = objectsFor(p, place.parent, item);
   if (!made) {
     notify(`"${uiItemName(item)}" is not in the component catalogue`);

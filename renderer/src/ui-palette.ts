@@ -142,6 +142,19 @@ export function objectsFor(p: ProjectState, parent: string, item: UiPaletteItem)
 }
 
 /**
+ * Why the item cannot go under `parent` (a page, a shared component, a component, a directive
+ * standing for its holder), or undefined when it can.
+ */
+export function placeProblem(p: ProjectState, parent: string, item: UiPaletteItem): string | undefined {
+  let holder = p.nodes.get(parent);
+  for (let g = 0; holder?.type === "Directive" && g < 500; g++) {
+    holder = holder.parent ? p.nodes.get(holder.parent) : undefined;
+  }
+  if (!holder) return "there is no such object";
+  return holdProblem({ type: holder.type, component: holder.props.component }, placedOf(item));
+}
+
+/**
  * Where the item goes when added at the selection (the palette's Enter or double click): inside
  * the selected object when it takes it (at its end), else after it in the first ancestor that
  * takes it. Undefined when nothing around the selection does.
