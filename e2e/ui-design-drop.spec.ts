@@ -37,6 +37,7 @@ children:
 name: Tile
 id: shopsharedc1
 children:
+  - { type: ComponentInput, name: caption, id: shopcaption1, schema: { type: string } }
   - { type: Component, name: CardLabel, id: shopcardlbl1, component: Label, text: "In a card" }
 `,
 };
@@ -162,6 +163,24 @@ test("components dragged from the palette land where they are dropped in the pre
   await expect
     .poll(() => readFile(path.join(atelier.dir, "Shop/ui/shared/Tile.yaml"), "utf8"))
     .toMatch(/name: CardLabel[\s\S]*name: Button\n\s+id: \w+\n\s+component: Button/);
+
+  // The shared component used on the page, from the palette: its inputs are the fields of the use.
+  await selectInTree(page, "Home");
+  await palette.getByLabel("Search components").fill("tile");
+  await dragOnto(
+    page,
+    frame,
+    palette.getByRole("option", { name: "Tile", exact: true }),
+    '[data-atl-id="shopcontnt01"]',
+    0.9,
+  );
+  await expect(page.getByRole("treeitem", { name: "Tile", exact: true, selected: true })).toHaveCount(1);
+  const caption = page.getByRole("region", { name: "Properties" }).getByLabel("caption", { exact: true });
+  await caption.fill("Today");
+  await caption.press("Enter");
+  await expect
+    .poll(() => readFile(path.join(atelier.dir, "Shop/ui/pages/Home.yaml"), "utf8"))
+    .toMatch(/type: UseShared\n\s+name: Tile\n\s+id: \w+\n\s+component: Tile\n\s+inputs:\n\s+caption: Today/);
 });
 
 test("FullSyncDemo's orders page: drop a label, bind it to a sequence's output, the output removed shows in Problems", async ({

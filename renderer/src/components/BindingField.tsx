@@ -506,6 +506,33 @@ function catalogueEntries(node: FlatNode, project: ProjectState): EntrySpec[] | 
       },
     }));
   }
+  // A use of a shared component: one field per input it declares (ComponentInput), typed by its schema.
+  if (node.type === "UseShared" && typeof node.props.component === "string") {
+    const shared = [...project.nodes.values()].find(
+      (n) => n.type === "SharedComponent" && n.name === node.props.component,
+    );
+    if (!shared) return undefined;
+    return shared.children
+      .map((id) => project.nodes.get(id))
+      .filter((c): c is FlatNode => c?.type === "ComponentInput")
+      .map((input) => {
+        const schema = isPlainObject(input.props.schema) ? input.props.schema : {};
+        const kind = schema.type === "boolean" || schema.type === "number" ? schema.type : "string";
+        const values = Array.isArray(schema.enum) ? schema.enum.filter((v): v is string => typeof v === "string") : [];
+        return {
+          name: input.name,
+          help:
+            typeof input.props.comment === "string" && input.props.comment !== ""
+              ? input.props.comment
+              : `An input of ${shared.name}`,
+          plain: {
+            kind: values.length ? "enum" : kind,
+            ...(values.length ? { values } : {}),
+            ...(input.props.default !== undefined ? { default: input.props.default } : {}),
+          },
+        };
+      });
+  }
   return undefined;
 }
 
