@@ -69,4 +69,24 @@ test("a component's text: plain, then a source picked from a sequence's output",
     .toEqual({ source: "sequence", sequence: "Login", path: "user" });
   // The preview rendered the page again with the binding.
   await expect.poll(async () => Number(await time.getAttribute("data-renders"))).toBeGreaterThan(rendersBefore);
+
+  // A FullSync view read: live, with its documents, at the key of the user State; unticked, saved.
+  for (const name of ["Content", "OrderList"]) await expand(page, name);
+  await selectInTree(page, "EachOrder");
+  const items = panel.locator('[data-prop="items"]');
+  await expect(items.locator("output").first()).toHaveText("FullSync FullSync orders/byUser › rows");
+  const read = items.getByRole("group", { name: "How it is read" });
+  await expect(read.getByLabel("Live (follows the changes)")).toBeChecked();
+  await expect(read.getByLabel("With the documents")).toBeChecked();
+  await expect(read.locator("output")).toHaveText("State user");
+  await read.getByLabel("Live (follows the changes)").uncheck();
+  await expect
+    .poll(async () => findById(parse(await readFile(file, "utf8")), "fsdordeach01")?.items)
+    .toEqual({
+      source: "view",
+      connector: "FullSync",
+      view: "orders/byUser",
+      path: "rows",
+      query: { key: { source: "state", name: "user" }, include_docs: true, reduce: false },
+    });
 });

@@ -234,6 +234,16 @@ export function BindingField({
         <button type="button" onClick={() => setPicking(true)}>
           Pick…
         </button>
+        {isPlainObject(src) && (src.source === "view" || src.source === "doc") && (
+          <ReadOptions
+            binding={src}
+            saveKey={saveKey}
+            project={project}
+            node={node}
+            session={session}
+            onChange={(next) => saver.now(next)}
+          />
+        )}
       </div>
     );
   } else if (mode === "script") {
@@ -390,6 +400,91 @@ export function BindingField({
             saver.now(b);
           }}
         />
+      )}
+    </div>
+  );
+}
+
+/**
+ * How a FullSync read is made: live (read again at each change of the device database), and for
+ * a view, its rows' documents and the key its rows are read at (a value, a source, a script: the
+ * user's orders are the rows at the user State's value).
+ */
+function ReadOptions({
+  binding,
+  saveKey,
+  project,
+  node,
+  session,
+  onChange,
+}: {
+  binding: Record<string, unknown>;
+  saveKey: string;
+  project: ProjectState;
+  node: FlatNode;
+  session: DirtyFields;
+  onChange: (next: Record<string, unknown>) => void;
+}) {
+  // Shown at once as changed here; the saved value takes over when it comes back.
+  const savedKey = JSON.stringify(binding);
+  const [shown, setShown] = useState(binding);
+  // Keyed on the JSON: a delta brings a new object for an unchanged binding.
+  useEffect(() => setShown(binding), [savedKey]);
+  const change = (next: Record<string, unknown>) => {
+    setShown(next);
+    onChange(next);
+  };
+  binding = shown;
+  const query = isPlainObject(binding.query) ? binding.query : {};
+  const withQuery = (key: string, v: unknown) => {
+    const q: Record<string, unknown> = { ...query };
+    if (v === undefined || v === false) delete q[key];
+    else q[key] = v;
+    const next: Record<string, unknown> = { ...binding, query: q };
+    if (!Object.keys(q).length) delete next.query;
+    change(next);
+  };
+  const liveId = useId();
+  const docsId = useId();
+  return (
+    <div className="read-options" role="group" aria-label="How it is read">
+      <span className="checkbox">
+        <input
+          id={liveId}
+          type="checkbox"
+          checked={binding.live === true}
+          onChange={(e) => {
+            const next: Record<string, unknown> = { ...binding };
+            if (e.target.checked) next.live = true;
+            else delete next.live;
+            change(next);
+          }}
+        />
+        <label htmlFor={liveId}>Live (follows the changes)</label>
+      </span>
+      {binding.source === "view" && (
+        <>
+          <span className="checkbox">
+            <input
+              id={docsId}
+              type="checkbox"
+              checked={query.include_docs === true}
+              onChange={(e) => withQuery("include_docs", e.target.checked)}
+            />
+            <label htmlFor={docsId}>With the documents</label>
+          </span>
+          <BindingField
+            saveKey={`${saveKey}.query.key`}
+            label="Key"
+            help="The rows read are those at this key (empty: all the rows)."
+            value={query.key}
+            problems={[]}
+            project={project}
+            node={node}
+            session={session}
+            onSave={async (v) => withQuery("key", v)}
+          />
+        </>
       )}
     </div>
   );
