@@ -12,7 +12,7 @@ import { ApiError } from "../../common/http/api-error.ts";
 import type { DeployStatus } from "../../common/admin/routes.ts";
 import { Engine } from "../engine.ts";
 import { EngineLog } from "../log.ts";
-import { loadProject } from "../project/project-files.ts";
+import { loadProject, type LoadedProject } from "../project/project-files.ts";
 import { runProjectTests } from "../test-cases/test-cases.ts";
 import { JsonFile } from "../admin/json-file.ts";
 import { AdminClient, type ServerTarget } from "./admin-client.ts";
@@ -55,7 +55,10 @@ const keyOf = (url: string, project: string) => `${new URL(url).origin}|${projec
 
 /** Why a project cannot be deployed as it is, or [] (invalid objects, files that did not load). */
 export async function predeployProblems(projectDir: string): Promise<string[]> {
-  const loaded = await loadProject(projectDir);
+  return problemsOf(await loadProject(projectDir));
+}
+
+function problemsOf(loaded: LoadedProject): string[] {
   const out = loaded.errors.map(
     (e) => `${e.location?.file ?? ""}${e.location?.line ? `:${e.location.line}` : ""}: ${e.message}`,
   );
@@ -79,9 +82,9 @@ export async function predeployProblems(projectDir: string): Promise<string[]> {
 async function appForDeploy(
   projectDir: string,
   project: string,
+  loaded: LoadedProject,
   progress: (step: string) => void,
 ): Promise<string | undefined> {
-  const loaded = await loadProject(projectDir);
   if (!loaded.root.children.some((c) => c.type === "Application")) return undefined;
   const { AppBuildError, toolchainProblem } = await import("../app-builder/build.ts");
   const problem = toolchainProblem();
@@ -115,7 +118,8 @@ export async function deployProject(opts: DeployOptions): Promise<DeployOutcome>
   const progress = opts.onProgress ?? (() => {});
 
   progress("checking");
-  const problems = await predeployProblems(projectDir);
+  const loaded = await loadProject(projectDir);
+  const problems = problemsOf(loaded);
   if (problems.length) {
     throw new ApiError(
       422,
@@ -158,7 +162,7 @@ export async function deployProject(opts: DeployOptions): Promise<DeployOutcome>
     }
   }
 
-  const appNote = await appForDeploy(projectDir, project, progress);
+  const appNote = await appForDeploy(projectDir, project, loaded, progress);
   progress("building");
   const car = await buildCar(projectDir, opts.atelierVersion);
   const remembered = memory(opts.stateDir);
