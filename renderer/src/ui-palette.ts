@@ -15,7 +15,7 @@ import {
   type StructureItem,
 } from "../../engine/common/ui/new-objects.ts";
 import type { DropItem } from "./preview/drop.ts";
-import { pageOf } from "./design-model.ts";
+import { designedOf } from "./design-model.ts";
 import type { ProjectState } from "./tree-model.ts";
 
 /** What a palette entry adds: a catalogue component, or a text, a directive, a shared component. */
@@ -115,7 +115,7 @@ export function placedOf(item: UiPaletteItem): Placed {
 /** The names used in the page (or shared component) holding `id`, else in the whole application. */
 export function takenNames(p: ProjectState, id: string): Set<string> {
   const taken = new Set<string>();
-  const root = pageOf(p, id) ?? sharedOf(p, id);
+  const root = designedOf(p, id);
   const walk = (n: FlatNode | undefined) => {
     if (!n) return;
     taken.add(n.name);
@@ -126,14 +126,25 @@ export function takenNames(p: ProjectState, id: string): Set<string> {
   return taken;
 }
 
-function sharedOf(p: ProjectState, id: string): FlatNode | undefined {
+/** The object that holds on screen what goes under `id`: itself, or for a directive the first non-directive above. */
+export function screenHolder(p: ProjectState, id: string): FlatNode | undefined {
   let n = p.nodes.get(id);
-  for (let guard = 0; n && guard < 500; guard++) {
-    if (n.type === "SharedComponent") return n;
-    n = n.parent ? p.nodes.get(n.parent) : undefined;
-  }
-  return undefined;
+  for (let g = 0; n?.type === "Directive" && g < 500; g++) n = n.parent ? p.nodes.get(n.parent) : undefined;
+  return n;
 }
+
+/** The names of the shared components of the application holding `id` (or being it). */
+export function sharedComponentNames(p: ProjectState, id: string): string[] {
+  let app = p.nodes.get(id);
+  for (let g = 0; app && app.type !== "Application" && g < 500; g++)
+    app = app.parent ? p.nodes.get(app.parent) : undefined;
+  return (app?.children ?? [])
+    .map((c) => p.nodes.get(c))
+    .filter((c): c is FlatNode => c?.type === "SharedComponent")
+    .map((c) => c.name);
+}
+
+const placed = (n: FlatNode): Placed => ({ type: n.type, component: n.props.component });
 
 /** The objects the item creates under `parent`, named freely within its page. */
 export function objectsFor(p: ProjectState, parent: string, item: UiPaletteItem): NewObject | undefined {
@@ -146,12 +157,9 @@ export function objectsFor(p: ProjectState, parent: string, item: UiPaletteItem)
  * standing for its holder), or undefined when it can.
  */
 export function placeProblem(p: ProjectState, parent: string, item: UiPaletteItem): string | undefined {
-  let holder = p.nodes.get(parent);
-  for (let g = 0; holder?.type === "Directive" && g < 500; g++) {
-    holder = holder.parent ? p.nodes.get(holder.parent) : undefined;
-  }
+  const holder = screenHolder(p, parent);
   if (!holder) return "there is no such object";
-  return holdProblem({ type: holder.type, component: holder.props.component }, placedOf(item));
+  return holdProblem(placed(holder), placedOf(item));
 }
 
 /**
@@ -165,16 +173,12 @@ export function placeAtSelection(
   item: UiPaletteItem,
 ): { parent: string; index: number } | undefined {
   const child = placedOf(item);
-  const placed = (n: FlatNode): Placed => ({ type: n.type, component: n.props.component });
   let n = p.nodes.get(selected);
   let after: FlatNode | undefined;
   for (let guard = 0; n && guard < 500; guard++) {
     if (["Application", "Project"].includes(n.type)) return undefined;
     // A directive shows its content in its holder's place: it takes what its holder takes.
-    let holder: FlatNode | undefined = n;
-    for (let g = 0; holder?.type === "Directive" && g < 500; g++) {
-      holder = holder.parent ? p.nodes.get(holder.parent) : undefined;
-    }
+    const holder = screenHolder(p, n.id);
     if (holder && !addsBeside(placed(holder)) && holdProblem(placed(holder), child) === undefined) {
       const index = after ? n.children.indexOf(after.id) + 1 : n.children.length;
       return { parent: n.id, index };

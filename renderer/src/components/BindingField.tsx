@@ -434,13 +434,12 @@ function ReadOptions({
     setShown(next);
     onChange(next);
   };
-  binding = shown;
-  const query = isPlainObject(binding.query) ? binding.query : {};
+  const query = isPlainObject(shown.query) ? shown.query : {};
   const withQuery = (key: string, v: unknown) => {
     const q: Record<string, unknown> = { ...query };
     if (v === undefined || v === false) delete q[key];
     else q[key] = v;
-    const next: Record<string, unknown> = { ...binding, query: q };
+    const next: Record<string, unknown> = { ...shown, query: q };
     if (!Object.keys(q).length) delete next.query;
     change(next);
   };
@@ -452,9 +451,9 @@ function ReadOptions({
         <input
           id={liveId}
           type="checkbox"
-          checked={binding.live === true}
+          checked={shown.live === true}
           onChange={(e) => {
-            const next: Record<string, unknown> = { ...binding };
+            const next: Record<string, unknown> = { ...shown };
             if (e.target.checked) next.live = true;
             else delete next.live;
             change(next);
@@ -462,7 +461,7 @@ function ReadOptions({
         />
         <label htmlFor={liveId}>Live (follows the changes)</label>
       </span>
-      {binding.source === "view" && (
+      {shown.source === "view" && (
         <>
           <span className="checkbox">
             <input

@@ -12,7 +12,7 @@ import { addUi, currentDrag, moveTo, type StudioDrag } from "../object-actions.t
 import { api } from "../api.ts";
 import { notify, select, useStudio } from "../store.ts";
 import { toObjNode } from "../tree-model.ts";
-import { dropItemOf } from "../ui-palette.ts";
+import { dropItemOf, sharedComponentNames } from "../ui-palette.ts";
 import { UiPalette } from "./UiPalette.tsx";
 
 export const PREVIEW_URL = "/studio-preview/";
@@ -50,14 +50,8 @@ export default function DesignPane() {
       setBuild({ busy: false, failed: (e as Error).message });
     }
   };
-  const sharedKey =
-    project && appId
-      ? (project.nodes.get(appId)?.children ?? [])
-          .map((c) => project.nodes.get(c))
-          .filter((c) => c?.type === "SharedComponent")
-          .map((c) => c!.name)
-          .join("\n")
-      : "";
+  // Keyed on the names: the palette's list changes only when they do.
+  const sharedKey = project && appId ? sharedComponentNames(project, appId).join("\n") : "";
   const sharedComponents = useMemo(() => (sharedKey ? sharedKey.split("\n") : []), [sharedKey]);
   // The device frame is scaled down to the pane (never up).
   const stageRef = useRef<HTMLDivElement>(null);

@@ -14,8 +14,14 @@ import {
 import { glyph } from "../icons.ts";
 import { addUi, beginDrag, createAt, endDrag, insertAtSelection } from "../object-actions.ts";
 import type { ProjectState } from "../tree-model.ts";
-import { placedOf, uiPaletteEntries, type UiPaletteItem } from "../ui-palette.ts";
-import { holdProblem } from "../../../engine/common/ui/new-objects.ts";
+import {
+  placedOf,
+  placeProblem,
+  screenHolder,
+  sharedComponentNames,
+  uiPaletteEntries,
+  type UiPaletteItem,
+} from "../ui-palette.ts";
 import { useStudio } from "../store.ts";
 import { enclosingRequestable } from "../tree-model.ts";
 import { Modal } from "./Modal.tsx";
@@ -31,20 +37,10 @@ const UI_NODE_TYPES = ["Component", "Text", "Directive", "UseShared"];
  * "Components"), each with what it adds and the object type it is placed as.
  */
 function uiChoices(p: ProjectState, holderId: string): { schema: TypeSchema; item: UiPaletteItem; type: string }[] {
-  let holder = p.nodes.get(holderId);
-  // A directive shows its content in its holder's place.
-  for (let g = 0; holder?.type === "Directive" && g < 500; g++)
-    holder = holder.parent ? p.nodes.get(holder.parent) : undefined;
+  const holder = screenHolder(p, holderId);
   if (!holder || !["Page", "SharedComponent", "Component"].includes(holder.type)) return [];
-  let app = holder;
-  for (let g = 0; app && app.type !== "Application" && g < 500; g++) app = app.parent ? p.nodes.get(app.parent)! : app;
-  const shared = (app?.children ?? [])
-    .map((c) => p.nodes.get(c))
-    .filter((c) => c?.type === "SharedComponent")
-    .map((c) => c!.name);
-  const placed = { type: holder.type, component: holder.props.component };
-  return uiPaletteEntries(shared)
-    .filter((e) => holdProblem(placed, placedOf(e.item)) === undefined)
+  return uiPaletteEntries(sharedComponentNames(p, holder.id))
+    .filter((e) => placeProblem(p, holder.id, e.item) === undefined)
     .map((e) => ({
       item: e.item,
       type: placedOf(e.item).type,
