@@ -17,6 +17,9 @@ import { UiPalette } from "./UiPalette.tsx";
 
 export const PREVIEW_URL = "/studio-preview/";
 
+/** How long after a drag ended its drop may still be reported by the preview. */
+const DROP_AFTER_END_MS = 1000;
+
 export default function DesignPane() {
   const selection = useStudio((s) => s.selection);
   const project = useStudio((s) => (s.selection ? s.projects[s.selection.project] : undefined));
@@ -66,7 +69,7 @@ export default function DesignPane() {
 
   // Drags (the palette's, the explorer's) are told to the preview, which shows where they would
   // land; the drop it reports is checked against the drag under way, then made here.
-  const dragRef = useRef<{ drag: StudioDrag; item: DropItem } | undefined>(undefined);
+  const dragRef = useRef<{ drag: StudioDrag; item: DropItem; endedAt?: number } | undefined>(undefined);
   useEffect(() => {
     const tell = (item: DropItem | null) => {
       const m: DragMessage = { atelier: "preview", type: "drag", item };
@@ -78,8 +81,12 @@ export default function DesignPane() {
       dragRef.current = d && item ? { drag: d, item } : undefined;
       tell(item ?? null);
     };
-    // The drop message comes after dragend: the drag is kept until then (or the next drag).
-    const onEnd = () => tell(null);
+    // The drop message may come just after dragend: the drag is kept a moment for it, no longer
+    // (the frame runs the app's scripts: a message long after a drag ended is not a drop).
+    const onEnd = () => {
+      if (dragRef.current) dragRef.current.endedAt = performance.now();
+      tell(null);
+    };
     document.addEventListener("dragstart", onStart);
     document.addEventListener("dragend", onEnd);
     return () => {
@@ -106,6 +113,7 @@ export default function DesignPane() {
         dragRef.current = undefined;
         // Only the drag the Studio started, into an object of this project's application.
         if (!under || JSON.stringify(under.item) !== JSON.stringify(m.item)) return;
+        if (under.endedAt !== undefined && performance.now() - under.endedAt > DROP_AFTER_END_MS) return;
         if (!project.nodes.has(m.parent) || !inApplication(project.nodes, m.parent, appId)) return;
         const d = under.drag;
         if (d.kind === "ui") addUi(project.name, d.item, { parent: m.parent, index: m.index });
