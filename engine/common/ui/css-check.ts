@@ -26,6 +26,9 @@ const SCSS_AT_RULES = new Set([
   "error",
 ]);
 
+/** An at-rule's name, read where the scanner is. */
+const AT_NAME = /[\w-]+/y;
+
 /** The first reason `css` is not CSS, with its line, or undefined. */
 export function cssProblem(css: string): string | undefined {
   let line = 1;
@@ -80,10 +83,14 @@ export function cssProblem(css: string): string | undefined {
     if (atLineStart) {
       if (c === "$") return `line ${line}: "${css.slice(i).split(/[\s:;]/, 1)[0]}" is a SCSS variable, not CSS`;
       if (c === "@") {
-        const name = /^@([\w-]+)/.exec(css.slice(i))?.[1] ?? "";
+        // Read at the position (sticky), never by copying the rest of the text: a long style
+        // with many at-rules stays linear.
+        AT_NAME.lastIndex = i + 1;
+        const name = AT_NAME.exec(css)?.[0] ?? "";
         if (SCSS_AT_RULES.has(name)) return `line ${line}: @${name} is SCSS, not CSS`;
         if (name === "import") {
-          const rest = css.slice(i + 7, css.indexOf(";", i) < 0 ? undefined : css.indexOf(";", i)).trim();
+          const semi = css.indexOf(";", i);
+          const rest = css.slice(i + 7, semi < 0 ? undefined : semi).trim();
           if (!/^url\(/i.test(rest) && !/\.css["']/i.test(rest)) {
             return `line ${line}: @import ${rest} imports SCSS (CSS imports a .css file or a url(...))`;
           }
