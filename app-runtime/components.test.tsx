@@ -74,6 +74,7 @@ describe("the components table", () => {
         ionApp: false,
         ui: {},
         icons,
+        components: IONIC_COMPONENTS,
       });
       unmount = r.unmount;
     });

@@ -1,7 +1,7 @@
 /**
  * The full table of what renders the component catalogue (engine/common/ui/catalogue.ts): every
  * Ionic React component a catalogue entry names in `render.ionic` (named imports). The Studio's
- * preview and the tests render with it (default-components.ts); a built app does not import this
+ * preview and the tests pass it as `AppOptions.components`; a built app does not import this
  * module (its own table is generated, engine/common/ui/codegen/app.ts), so its bundle holds only
  * the components its pages use. Plain elements (`render.html`) are elements.ts's.
  *

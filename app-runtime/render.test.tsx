@@ -1,4 +1,5 @@
 // @vitest-environment happy-dom
+import { IONIC_COMPONENTS } from "./components.ts";
 import { setupIonicReact } from "@ionic/react";
 import { act } from "react";
 import { afterEach, describe, expect, it } from "vitest";
@@ -24,7 +25,13 @@ async function mount(app: UiNode, fake: FakeServices, options: AppOptions = {}) 
   const history = memoryHistory("");
   let runtime!: AppRuntime;
   await act(async () => {
-    const r = renderApp(container, app, fake.services, { history, ionApp: false, ui: {}, ...options });
+    const r = renderApp(container, app, fake.services, {
+      history,
+      ionApp: false,
+      ui: {},
+      components: IONIC_COMPONENTS,
+      ...options,
+    });
     runtime = r.runtime;
     mounted = { unmount: r.unmount, container };
   });

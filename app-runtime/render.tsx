@@ -59,7 +59,6 @@ import {
   type TraceEntry,
 } from "./chain.ts";
 import { DataStore, FormStore } from "./data.ts";
-import { DEFAULT_COMPONENTS } from "./default-components.ts";
 import { elementIn, passedProps, type ComponentTable } from "./elements.ts";
 import { componentEntry, isUiNode, UiModel, type UiNode } from "./model.ts";
 import { browserHistory, pathOf, Router, type HistoryLike, type Route } from "./router.ts";
@@ -103,9 +102,10 @@ export interface AppOptions {
   /** Wrap the app in IonApp (default true; false when the host already did). */
   ionApp?: boolean;
   /**
-   * The Ionic components the app renders with, by the catalogue's `render.ionic` name (a built
-   * app: the generated table of the components it uses). Default: every component of the catalogue
-   * (default-components.ts). A component missing renders as an error placeholder naming it.
+   * The Ionic components the app renders with, by the catalogue's `render.ionic` name: a built
+   * app gives the generated table of the components it uses (so its bundle holds no other), the
+   * Studio's preview every one (components.ts `IONIC_COMPONENTS`). A component missing from it
+   * renders as an error placeholder naming it.
    */
   components?: ComponentTable;
 }
@@ -437,6 +437,9 @@ function selfStyle(layout: Record<string, unknown>): CSSProperties {
   return style;
 }
 
+/** No table given: every Ionic component shows as a placeholder naming it. */
+const NO_COMPONENTS: ComponentTable = {};
+
 /** The id of the element holding the current page (the side menu's content). */
 const MAIN_ID = "atelier-main";
 
@@ -666,7 +669,7 @@ function ComponentView({ node, scope }: { node: UiNode; scope: RenderScope }): R
     if (entry.props[k]?.kind === "icon" && typeof v === "string") v = runtime.options.icons?.[v] ?? v;
     if (v !== undefined) values[k] = v;
   }
-  const type = elementIn(runtime.options.components ?? DEFAULT_COMPONENTS, entry, values);
+  const type = elementIn(runtime.options.components ?? NO_COMPONENTS, entry, values);
   const props: Record<string, unknown> = passedProps(entry, values);
   props["data-atl-id"] = node.id;
 

@@ -1,16 +1,12 @@
 // The Vite plugin of an app exported by `atelier app export` (copied into the export as
 // atelier.vite.mjs, used by its vite.config.ts). It does at `vite build` what Atelier's own build
 // of the app does (engine/node/app-builder/vite-build.mjs), for an app outside Atelier:
-// - the runtime's default component table (every Ionic component, for the Studio's preview) is
-//   replaced with an empty one when the app has its own (src/generated/components.ts), so the
-//   bundle holds only the components the app uses;
 // - once the app is written, the web manifest (manifest.webmanifest) and the service worker
 //   (sw.js, from src/atelier/app-runtime/sw/service-worker.ts) are written beside it: the worker
 //   is given the list of the build's files and a cache name holding their hash, so a new build
 //   replaces the cached one.
 // Plain JavaScript: the export's tsconfig checks the app's sources, not its tools.
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,27 +19,13 @@ const here = path.dirname(fileURLToPath(import.meta.url));
  */
 export function atelier(options) {
   const runtimeDir = path.join(here, "src", "atelier", "app-runtime");
-  const defaultComponents = path.join(runtimeDir, "default-components.ts");
-  const ownTable = existsSync(path.join(here, "src", "generated", "components.ts"));
-  const EMPTY_TABLE = "\0atelier-empty-default-components";
-  const inside = (dir, file) => file === dir || file.startsWith(dir + path.sep);
   /** @type {import("vite").ResolvedConfig | undefined} */
   let config;
 
   return {
     name: "atelier-app",
-    enforce: "pre",
     configResolved(resolved) {
       config = resolved;
-    },
-    async resolveId(source, importer, resolveOptions) {
-      if (!ownTable || !importer || !inside(runtimeDir, importer.split("?")[0])) return null;
-      if (!source.endsWith("default-components.ts")) return null;
-      const resolved = await this.resolve(source, importer, { ...resolveOptions, skipSelf: true });
-      return resolved?.id === defaultComponents ? EMPTY_TABLE : null;
-    },
-    load(id) {
-      return id === EMPTY_TABLE ? "export const DEFAULT_COMPONENTS = {};\n" : null;
     },
     // Only when the build wrote its files (a failed build writes no worker), and only at a build.
     apply: "build",

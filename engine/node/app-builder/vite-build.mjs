@@ -9,15 +9,10 @@
 // - The app's folder (`app/`: index.html, src/) is Vite's root; its bare imports (react,
 //   @ionic/react, pouchdb) resolve from the engine's own packages, so a project holds no
 //   node_modules; `@atelier/runtime/...` is the engine's app-runtime/ folder.
-// - A generated app passes its own component table (src/generated/components.ts) to the runtime:
-//   the runtime's default one (app-runtime/default-components.ts, every Ionic component of the
-//   catalogue, for the Studio's preview) is replaced with an empty table, so the bundle holds only
-//   the components the app uses. An app/ written by hand, without that file, keeps the default.
 // - Output: `outDir` (a staging folder the caller swaps in), with `base` = /apps/<Project>/.
 // - Then the service worker (app-runtime/sw/service-worker.ts) is built with the list of the
 //   build's files and a cache name holding their hash, and the web manifest is written.
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -43,24 +38,6 @@ try {
   const react = (await import(req.resolve("@vitejs/plugin-react"))).default;
   const inside = (dir, file) => file === dir || file.startsWith(dir + path.sep);
 
-  const defaultComponents = path.join(runtimeDir, "default-components.ts");
-  const ownTable = existsSync(path.join(appDir, "src", "generated", "components.ts"));
-  const EMPTY_TABLE = "\0atelier-empty-default-components";
-  /** The runtime's default component table, left out of an app that has its own. */
-  const appComponents = {
-    name: "atelier-app-components",
-    enforce: "pre",
-    async resolveId(source, importer, options) {
-      if (!ownTable || !importer || !inside(runtimeDir, importer.split("?")[0])) return null;
-      if (!source.endsWith("default-components.ts")) return null;
-      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
-      return resolved?.id === defaultComponents ? EMPTY_TABLE : null;
-    },
-    load(id) {
-      return id === EMPTY_TABLE ? "export const DEFAULT_COMPONENTS = {};\n" : null;
-    },
-  };
-
   /** Bare imports of the app's own files resolve from the engine's packages. */
   const enginePackages = {
     name: "atelier-engine-packages",
@@ -81,7 +58,7 @@ try {
     base,
     logLevel: "warn",
     customLogger: undefined,
-    plugins: [appComponents, enginePackages, react()],
+    plugins: [enginePackages, react()],
     resolve: { dedupe: ["react", "react-dom"] },
     build: {
       outDir,

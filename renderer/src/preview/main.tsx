@@ -13,6 +13,7 @@ import "@ionic/react/css/palettes/dark.class.css";
 import { setupIonicReact } from "@ionic/react";
 import { appearanceOf, styleObjectsCss } from "../../../engine/common/ui/theme.ts";
 import { createUiModel, routeOf, type UiModel, type UiNode } from "../../../app-runtime/model.ts";
+import { IONIC_COMPONENTS } from "../../../app-runtime/components.ts";
 import { renderApp } from "../../../app-runtime/render.tsx";
 import { memoryHistory } from "../../../app-runtime/router.ts";
 import { applyTheme, setupIonicMode } from "../../../app-runtime/theme.ts";
@@ -76,6 +77,8 @@ window.addEventListener("message", (e) => {
       // The preview shows what the page looks like: nothing persists, no login guard.
       storages: {},
       loginGuard: false,
+      // Every component: the page being designed may use any.
+      components: IONIC_COMPONENTS,
       log: () => {},
       onBindingError: () => {},
     });
