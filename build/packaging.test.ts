@@ -763,14 +763,17 @@ describe("the image's entry command, on the image's files", () => {
         // Round robin: 30 calls, 10 per server while all three are up (HAProxy's log names the
         // server of each; a health check missed on a loaded machine may skew it a little).
         // Counted by their own marker in the log (HAProxy logs as it likes: a line of the readiness
-        // poll above may come after them).
+        // poll above may come after them). HAProxy drops a log line it cannot write at once to
+        // stdout (it never waits on its logs), which a loaded machine makes happen: most lines are
+        // asked for, and the share of each server among those logged.
         for (let i = 0; i < 30; i++) expect((await fetch(`${viaLb}/health/live?rr=${i}`)).status).toBe(200);
         const roundRobin = () => log.split("\n").filter((l) => /\/health\/live\?rr=\d+/.test(l));
-        await vi.waitFor(() => expect(roundRobin()).toHaveLength(30), { timeout: 15_000 });
+        await vi.waitFor(() => expect(roundRobin().length).toBeGreaterThanOrEqual(24), { timeout: 15_000 });
+        const logged = roundRobin().length;
         for (const s of servers) {
           const served = roundRobin().filter((l) => l.includes(` atelier/${s.name} `)).length;
-          expect(served, s.name).toBeGreaterThanOrEqual(5);
-          expect(served, s.name).toBeLessThanOrEqual(15);
+          expect(served, s.name).toBeGreaterThanOrEqual(Math.floor(logged / 6));
+          expect(served, s.name).toBeLessThanOrEqual(Math.ceil(logged / 2));
         }
 
         // A drain: calls keep coming from 4 clients while atelier-2 gets SIGTERM. With compose's
